@@ -1,0 +1,116 @@
+# blissful-infra: one make builds lib/libbi.a and every tools/bi-*.c into bin/.
+# A new tool is a new file in tools/; a new library module a new file in lib/
+# with its test program in tests/unit/.
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+LIBEXECDIR = $(PREFIX)/libexec/blissful-infra
+DATADIR = $(PREFIX)/share/blissful-infra
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+PKGS = libcurl yaml-0.1 libgit2 sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+BI_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib \
+	-DBI_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+LDLIBS = $(PKG_LIBS) -ljq -lpthread -lm
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:lib/%.c=build/lib/%.o)
+LIB_ASAN := $(LIB_SRC:lib/%.c=build/asan/lib/%.o)
+TOOLS := $(patsubst tools/%.c,bin/%,$(wildcard tools/bi-*.c))
+UNIT := $(patsubst tests/unit/%.c,build/asan/%,$(wildcard tests/unit/test-*.c))
+FUZZ := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
+SCRIPTS := $(wildcard scripts/blissful-infra scripts/bi-*.sh)
+MAN1 := $(wildcard man/man1/*.1)
+MAN7 := $(wildcard man/man7/*.7)
+
+all: lib/libbi.a $(TOOLS)
+
+build/lib/%.o: lib/%.c lib/bi.h
+	@mkdir -p $(@D)
+	$(CC) $(BI_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+lib/libbi.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+bin/%: tools/%.c lib/libbi.a lib/bi.h
+	@mkdir -p $(@D)
+	$(CC) $(BI_CFLAGS) $(CFLAGS) -o $@ $< lib/libbi.a $(LDLIBS) $(EXTRA_LIBS_$*)
+
+# Unit tests: every lib module under AddressSanitizer and UBSan.
+build/asan/lib/%.o: lib/%.c lib/bi.h
+	@mkdir -p $(@D)
+	$(CC) $(BI_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+
+build/asan/libbi.a: $(LIB_ASAN)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_ASAN)
+
+build/asan/test-%: tests/unit/test-%.c tests/unit/tap.h build/asan/libbi.a
+	@mkdir -p $(@D)
+	$(CC) $(BI_CFLAGS) -Itests/unit -O1 -g $(SAN) -o $@ $< build/asan/libbi.a $(LDLIBS)
+
+unit: $(UNIT)
+
+# Fuzz harnesses (libFuzzer, clang). `make fuzz` builds them and runs each for
+# FUZZ_SECONDS over its seed corpus.
+FUZZ_SECONDS ?= 20
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) lib/bi.h
+	@mkdir -p $(@D)
+	clang $(BI_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: $(FUZZ)
+	@for f in $(FUZZ); do \
+		n=$${f##*/fuzz-}; mkdir -p build/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/corpus/$$n tests/fuzz/corpus/$$n \
+			>build/fuzz/$$n.log 2>&1 || { tail -40 build/fuzz/$$n.log; exit 1; }; \
+		grep -E '^#[0-9]+.*DONE' build/fuzz/$$n.log | tail -1; \
+	done
+
+deps:
+	@./scripts/deps.sh
+
+# The whole suite, in one prove run: unit tests, CLI tests, integration tests.
+check: deps
+	$(MAKE) all unit
+	LC_ALL=C TZ=UTC prove -f --exec tests/run-one $(UNIT) \
+		$(wildcard tests/cli/*.t) $(wildcard tests/integration/*.t)
+
+bench: all
+	./tests/bench/run
+
+demo: all
+	./scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 755 scripts/blissful-infra $(DESTDIR)$(BINDIR)
+	install -m 755 $(wildcard scripts/cmd/*) $(DESTDIR)$(LIBEXECDIR)
+	cp -R templates/. $(DESTDIR)$(DATADIR)/templates
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	rm -f $(TOOLS:bin/%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/blissful-infra
+	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
+	rm -f $(MAN1:man/man1/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN7:man/man7/%=$(DESTDIR)$(MANDIR)/man7/%)
+
+lint-man:
+	mandoc -Tlint -Wwarning $(MAN1) $(MAN7)
+
+clean:
+	rm -rf build bin lib/libbi.a
+
+.PHONY: all unit fuzz deps check bench demo install uninstall lint-man clean
+.DELETE_ON_ERROR:

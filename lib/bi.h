@@ -1,0 +1,348 @@
+/*
+ * bi.h: the shared library of blissful-infra.
+ *
+ * One header, one section per module (lib/MODULE.c). Public names start with
+ * bi_. Unless a comment says otherwise, functions that take a jv consume it
+ * (as libjq's own do) and functions returning char * return memory the caller
+ * frees.
+ */
+#ifndef BI_H
+#define BI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdarg.h>
+#include <jv.h>
+
+/* ---------------------------------------------------------------- util.c */
+
+/* Exit codes, as DESIGN.md: every tool uses these and only these. */
+enum {
+	BI_EXIT_OK = 0,		/* success */
+	BI_EXIT_FAIL = 1,	/* the job ran and found failure */
+	BI_EXIT_USAGE = 2,	/* usage or input error */
+	BI_EXIT_UNREACHABLE = 3	/* Docker, Ollama, Prometheus ... unreachable */
+};
+
+extern const char *bi_progname;
+
+/* Name the tool (for message prefixes) and make SIGPIPE end it quietly. */
+void bi_init(const char *argv0);
+
+/* Print "prog: msg" to stderr; when fmt ends in ':' append ": strerror(errno)".
+ * bi_die then exits with code. */
+void bi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void bi_die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Allocation that cannot fail: on exhaustion the tool dies (exit 1). */
+void *bi_malloc(size_t n);
+void *bi_calloc(size_t n, size_t size);
+void *bi_realloc(void *p, size_t n);
+char *bi_strdup(const char *s);
+char *bi_strndup(const char *s, size_t n);
+char *bi_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Shared --help/--version: print usage (to stdout, exit 0) or the version.
+ * bi_usage_error prints usage to stderr and exits 2. */
+_Noreturn void bi_help(const char *usage);
+_Noreturn void bi_version(void);
+_Noreturn void bi_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Flush f and check that every write to it succeeded; die (exit 1) if not.
+ * A closed pipe (EPIPE) ends the tool quietly with status 0 instead. */
+void bi_fshut(FILE *f, const char *name);
+
+/* True when the environment asks for no colour or fd is not a terminal. */
+int bi_color_ok(int fd);
+
+/* A growable byte buffer; always NUL-terminated after the data. */
+typedef struct {
+	char *p;
+	size_t len, cap;
+} bi_buf;
+void bi_buf_add(bi_buf *b, const void *data, size_t n);
+void bi_buf_adds(bi_buf *b, const char *s);
+void bi_buf_printf(bi_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void bi_buf_free(bi_buf *b);
+
+/* Read a whole file (or "-" for stdin) into memory. NULL with errno on failure. */
+char *bi_read_file(const char *path, size_t *len);
+
+/* Make a directory and its parents (mode 0755). 0 on success, -1 with errno. */
+int bi_mkdirs(const char *path);
+
+/* ---------------------------------------------------------------- jsonl.c */
+
+/* Reader of a record stream: one JSON object per line. A malformed line (bad
+ * JSON, not an object, invalid UTF-8) is reported on stderr with its line
+ * number and skipped; with BI_STRICT it is fatal (exit 2). Lines may be of
+ * any length; '\r\n' endings and blank lines are accepted. */
+enum { BI_STRICT = 1 };
+typedef struct bi_reader bi_reader;
+
+/* Read from fd with read(2), so that a live stream is never held back in a
+ * stdio buffer; name appears in messages ("-" or NULL reads as "stdin"). */
+bi_reader *bi_reader_new(int fd, const char *name, int flags);
+void bi_reader_free(bi_reader *r);	/* does not close fd */
+
+/* Next record into *rec (owned by the caller). 1 on a record, 0 at the end. */
+int bi_read(bi_reader *r, jv *rec);
+
+/* Next raw line, unparsed and without its line ending (NUL-terminated);
+ * valid until the next read. 1 on a line, 0 at the end. For fast paths that
+ * test the bytes first; bi_reader_parse then parses the current line
+ * (reporting it if malformed: returns 0 and leaves *rec untouched). */
+int bi_read_line(bi_reader *r, const char **line, size_t *len);
+int bi_reader_parse(bi_reader *r, jv *rec);
+
+/* True when the next bi_read_line would not block: a whole line is buffered,
+ * or the descriptor has data or end-of-file waiting. */
+int bi_reader_ready(bi_reader *r);
+
+size_t bi_reader_lineno(const bi_reader *r);	/* lines read so far */
+size_t bi_reader_errors(const bi_reader *r);	/* malformed lines skipped */
+
+/* Check that s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+int bi_utf8_valid(const char *s, size_t n);
+
+/* Writer: one compact line per record on stdout. Records are flushed one by
+ * one when stdout is a pipe or terminal, and buffered when it is a file. */
+void bi_write(jv rec);				/* consumes rec */
+void bi_write_raw(const char *line, size_t n);	/* a line without '\n' */
+void bi_write_flush(void);
+
+/* The usual start of a new record: {"kind":kind,"ts":now}. */
+jv bi_record(const char *kind);
+
+/* Borrowed views of a record's fields; NULL or def when absent or of another kind. */
+const char *bi_get_str(jv rec, const char *key);
+double bi_get_num(jv rec, const char *key, double def);
+
+/* ----------------------------------------------------------------- time.c */
+
+/* Time is carried as int64 nanoseconds since the Unix epoch (UTC). */
+#define BI_NS_PER_MS INT64_C(1000000)
+#define BI_NS_PER_S INT64_C(1000000000)
+
+int64_t bi_now_ns(void);			/* wall clock */
+int64_t bi_mono_ns(void);			/* monotonic clock, for intervals */
+
+/* Format as RFC 3339 UTC with milliseconds: 2026-11-24T01:46:45.758Z.
+ * buf must hold BI_TS_LEN bytes. Returns buf. */
+#define BI_TS_LEN 48
+char *bi_ts_fmt(int64_t ns, char *buf);
+char *bi_ts_now(char *buf);
+
+/* Parse a point in time: RFC 3339 with 'T' or ' ', fractions up to 9 digits,
+ * 'Z' or an offset (+01:00, +0100); Docker's nanosecond stamps; epoch seconds
+ * (up to 10 digits, optional fraction) or milliseconds (13 digits).
+ * 0 on success, -1 if s is not a time. */
+int bi_ts_parse(const char *s, int64_t *ns);
+
+/* Parse a duration: a sequence of NUMBER UNIT with units ns us ms s m h d
+ * ("250ms", "90s", "1h30m", "1.5s"); a bare number is seconds.
+ * 0 on success, -1 on error (also on overflow or a negative duration). */
+int bi_dur_parse(const char *s, int64_t *ns);
+
+/* Format a duration for people: "250ms", "1.5s", "2m30s", "1h30m". */
+char *bi_dur_fmt(int64_t ns, char *buf, size_t n);
+
+/* A --since/--until argument: a time (as bi_ts_parse) or a duration before now
+ * ("15m" = now - 15 min). 0 on success, -1 on error. */
+int bi_when_parse(const char *s, int64_t now, int64_t *ns);
+
+/* --------------------------------------------------------------- config.c */
+
+/* Load YAML into jv. Plain scalars follow the YAML 1.2 core schema (null,
+ * true/false, integers, floats, else strings); quoted ones are strings.
+ * Anchors and aliases work, but a document whose aliases would expand to more
+ * than BI_YAML_MAX_NODES nodes is rejected (a "billion laughs" bomb).
+ * On error returns jv_invalid_with_msg("FILE:LINE:COLUMN: what"). */
+#define BI_YAML_MAX_NODES 1000000
+jv bi_yaml_parse(const char *text, size_t len, const char *name);
+jv bi_yaml_load(const char *path);
+
+/* The project: the nearest directory at or above the working directory that
+ * holds blissful-infra.yaml (or $BI_PROJECT_DIR when set). NULL when none. */
+char *bi_project_dir(void);
+
+/* The project's configuration: blissful-infra.yaml of bi_project_dir(), or
+ * an empty object when there is no project. A malformed file is fatal (2). */
+jv bi_config(void);
+
+/* Look up a dotted path ("perf.thresholds.p95") in cfg (borrowed); returns a
+ * new reference or jv_invalid() when absent. */
+jv bi_cfg_get(jv cfg, const char *path);
+const char *bi_cfg_str(jv cfg, const char *path, const char *def); /* borrowed */
+double bi_cfg_num(jv cfg, const char *path, double def);
+int64_t bi_cfg_dur(jv cfg, const char *path, int64_t def);	/* "30s" or seconds */
+
+/* ---------------------------------------------------------------- store.c */
+
+#include <sqlite3.h>
+
+/* Open (creating) a sqlite database in WAL mode with a busy timeout and bring
+ * its schema up to date: migration i (0-based) runs when PRAGMA user_version
+ * is <= i, each in its own transaction. NULL with a message in err on failure. */
+sqlite3 *bi_store_open_with(const char *path, const char *const *migrations,
+			    int n, char *err, size_t errlen);
+
+/* The project database ($BI_DB, else PROJECT/.blissful-infra/bi.db, else
+ * ./.blissful-infra/bi.db) with blissful-infra's own schema. Dies (exit 1)
+ * when it cannot be opened. */
+char *bi_store_path(void);
+sqlite3 *bi_store_open(const char *path);
+int bi_store_version(void);	/* the latest schema version */
+
+/* Run SQL with no result; die with the statement's error on failure. */
+void bi_store_exec(sqlite3 *db, const char *sql);
+
+/* ----------------------------------------------------------------- http.c */
+
+/* An HTTP request through libcurl. url may be "unix:///path/to.sock" plus a
+ * path after the socket ("unix:///var/run/docker.sock/v1.41/info" is not
+ * used: give the socket in unix_socket and an http://localhost/... url). */
+typedef struct bi_http_req {
+	const char *method;		/* NULL: GET, or POST when body is set */
+	const char *url;
+	const char *unix_socket;	/* connect here instead of the url's host */
+	const char *body;
+	size_t body_len;		/* 0: strlen(body) */
+	const char *content_type;	/* default application/json with a body */
+	const char *const *headers;	/* NULL-terminated "Name: value" lines */
+	long timeout_ms;		/* whole request; 0: none (streaming) */
+	long connect_timeout_ms;	/* 0: 5 s */
+	/* Streaming: called with each complete line (without '\n', '\r' kept)
+	 * as it arrives, and with a last unterminated one at the end. Return
+	 * nonzero to stop the transfer. The body is not kept when set. */
+	int (*on_line)(void *ctx, const char *line, size_t len);
+	/* Raw streaming: called with every chunk of the body. */
+	int (*on_data)(void *ctx, const char *buf, size_t len);
+	void *ctx;
+} bi_http_req;
+
+typedef struct bi_http_resp {
+	long status;		/* 0 when no response came */
+	bi_buf body;		/* empty when streamed */
+	char error[256];	/* transport error, when bi_http returns -1 */
+	int stopped;		/* a callback stopped the transfer */
+} bi_http_resp;
+
+/* Perform req on this thread's connection cache. 0 when a response came
+ * (whatever its status) or a callback stopped it; -1 on a transport error
+ * (refused, timeout, DNS), described in resp->error. resp is reset first;
+ * free it with bi_http_resp_free. */
+int bi_http(const bi_http_req *req, bi_http_resp *resp);
+void bi_http_resp_free(bi_http_resp *resp);
+
+/* GET url (or POST body when given) and parse a JSON reply. Returns the
+ * parsed value for 2xx, else jv_invalid_with_msg naming the address and the
+ * status or transport error. *status gets the HTTP status when not NULL. */
+jv bi_http_json(const char *method, const char *url, const char *unix_socket,
+		const char *body, long timeout_ms, long *status);
+
+/* --------------------------------------------------------------- docker.c */
+
+/* A client of the Docker Engine API at DOCKER_HOST (unix:///var/run/docker.sock
+ * by default; tcp://HOST:PORT also works). */
+typedef struct bi_docker bi_docker;
+
+/* Connect: ping the daemon and agree on an API version (the server's, capped
+ * at 1.41). NULL when the daemon does not answer, with the reason in err. */
+bi_docker *bi_docker_open(char *err, size_t errlen);
+void bi_docker_close(bi_docker *d);
+const char *bi_docker_host(const bi_docker *d);
+const char *bi_docker_api(const bi_docker *d);	/* "1.41" */
+
+/* Call the API: path is relative to the version ("/containers/json").
+ * Returns the status; *out (when not NULL) gets the parsed JSON body, or null
+ * for an empty one. -1 on a transport error (message in d's last error). */
+long bi_docker_call(bi_docker *d, const char *method, const char *path,
+		    const char *body, jv *out);
+const char *bi_docker_error(const bi_docker *d);
+
+/* Containers of a compose project (and service, when not NULL), found by the
+ * labels com.docker.compose.project/.service; all = include stopped ones.
+ * Returns an array of the API's container summaries, or jv_invalid on error. */
+jv bi_docker_containers(bi_docker *d, const char *project, const char *service,
+			int all);
+/* Containers by one label filter ("key=value"), or by any filters object
+ * (consumed) as the API takes it; same result. */
+jv bi_docker_containers_label(bi_docker *d, const char *label, int all);
+jv bi_docker_containers_filter(bi_docker *d, jv filters, int all);
+jv bi_docker_inspect(bi_docker *d, const char *id);
+
+/* Container actions: "start", "stop", "restart", "kill", "pause", "unpause".
+ * query is appended as is ("t=5", "signal=KILL") or NULL. Already in the asked
+ * state (304; 409 for kill of a stopped container) counts as success.
+ * 0 on success, -1 with the error in bi_docker_error. */
+int bi_docker_action(bi_docker *d, const char *id, const char *action,
+		     const char *query);
+
+/* Run argv in the container; *code gets its exit code; output (stdout and
+ * stderr, demultiplexed) goes to on_line when not NULL. 0 on success. */
+int bi_docker_exec(bi_docker *d, const char *id, const char *const *argv,
+		   int *code, void (*on_line)(void *ctx, int stream,
+					      const char *line, size_t len),
+		   void *ctx);
+
+/* Logs. since/until in ns (0: unbounded), tail < 0: all. Each line is passed
+ * once, with its stream (1 stdout, 2 stderr) and Docker's timestamp, without
+ * its '\n'. The callback returns nonzero to stop. Returns 0, or -1 on error. */
+typedef struct bi_docker_logs_opts {
+	int64_t since, until;
+	long tail;
+	int follow;
+	int tty;	/* 1: the container has a TTY (the body is not framed);
+			   0: framed; -1: tell from the first bytes */
+} bi_docker_logs_opts;
+typedef int (*bi_log_fn)(void *ctx, int stream, int64_t ts, const char *line,
+			 size_t len);
+int bi_docker_logs(bi_docker *d, const char *id, const bi_docker_logs_opts *o,
+		   bi_log_fn fn, void *ctx);
+
+/* The demultiplexer behind bi_docker_logs, fed with the body in chunks of any
+ * size: it reassembles frames (8-byte header: stream, 3 zero bytes, big-endian
+ * length) and lines split across frames (Docker splits lines over 16 KiB),
+ * and parses the timestamp at the start of each line. */
+typedef struct bi_demux {
+	int tty;		/* -1: find out from the first bytes */
+	int ts;			/* entries begin with a timestamp (default 1) */
+	bi_buf frame;		/* the current frame's payload */
+	unsigned char hdr[8];
+	size_t hdrlen;
+	size_t left;		/* payload bytes left in the current frame */
+	int stream;
+	bi_buf line[3];		/* partial line per stream (1, 2) */
+	int64_t line_ts[3];
+	bi_log_fn fn;
+	void *ctx;
+	int stopped;
+} bi_demux;
+void bi_demux_init(bi_demux *m, int tty, bi_log_fn fn, void *ctx);
+int bi_demux_feed(bi_demux *m, const char *buf, size_t n);  /* nonzero: stop */
+void bi_demux_end(bi_demux *m);		/* pass any unterminated lines */
+void bi_demux_free(bi_demux *m);
+
+/* Stats of one container. With one_shot the daemon answers at once and
+ * precpu is empty (cpu_pct is then null); otherwise it waits ~1 s to measure.
+ * Returns the derived figures as bi_docker_stats_compute does, or jv_invalid. */
+jv bi_docker_stats(bi_docker *d, const char *id, int one_shot);
+
+/* Derive the docker CLI's figures from one raw stats object (consumed):
+ * {cpu_pct, mem_used, mem_limit, mem_pct, net_rx, net_tx, blk_read,
+ *  blk_write, pids}. CPU % = delta container usage / delta system usage
+ * x online cpus x 100; memory used = usage - inactive file cache. */
+jv bi_docker_stats_compute(jv raw);
+
+/* Stream events matching filters (a JSON object as the API takes, or NULL)
+ * between since and until (ns, 0: now / forever). fn gets each event (owned
+ * by fn) and returns nonzero to stop. 0 at the end, -1 on error. */
+int bi_docker_events(bi_docker *d, const char *filters, int64_t since,
+		     int64_t until, int (*fn)(void *ctx, jv event), void *ctx);
+
+#endif

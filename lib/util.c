@@ -1,0 +1,267 @@
+/*
+ * util.c: messages, exit, allocation that cannot fail, buffers, and the
+ * shared --help/--version handling.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bi.h"
+
+#ifndef BI_VERSION
+#define BI_VERSION "0.0.0"
+#endif
+
+const char *bi_progname = "bi";
+
+void
+bi_init(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 && *argv0) {
+		slash = strrchr(argv0, '/');
+		bi_progname = slash ? slash + 1 : argv0;
+	}
+	/* The parent may have ignored SIGPIPE; a closed reader must end us
+	 * quietly, as it ends cat. Sockets use MSG_NOSIGNAL instead. */
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t n = strlen(fmt);
+
+	fprintf(stderr, "%s: ", bi_progname);
+	vfprintf(stderr, fmt, ap);
+	if (n > 0 && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+void
+bi_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+bi_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+static void *
+nomem(void *p)
+{
+	if (!p)
+		bi_die(BI_EXIT_FAIL, "out of memory");
+	return p;
+}
+
+void *bi_malloc(size_t n) { return nomem(malloc(n ? n : 1)); }
+void *bi_calloc(size_t n, size_t size) { return nomem(calloc(n ? n : 1, size ? size : 1)); }
+void *bi_realloc(void *p, size_t n) { return nomem(realloc(p, n ? n : 1)); }
+char *bi_strdup(const char *s) { return nomem(strdup(s)); }
+char *bi_strndup(const char *s, size_t n) { return nomem(strndup(s, n)); }
+
+char *
+bi_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		bi_die(BI_EXIT_FAIL, "out of memory");
+	return s;
+}
+
+void
+bi_help(const char *usage)
+{
+	fputs(usage, stdout);
+	bi_fshut(stdout, "stdout");
+	exit(BI_EXIT_OK);
+}
+
+void
+bi_version(void)
+{
+	printf("%s %s\n", bi_progname, BI_VERSION);
+	bi_fshut(stdout, "stdout");
+	exit(BI_EXIT_OK);
+}
+
+void
+bi_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vwarn(fmt, ap);
+		va_end(ap);
+	}
+	fputs(usage, stderr);
+	exit(BI_EXIT_USAGE);
+}
+
+void
+bi_fshut(FILE *f, const char *name)
+{
+	int bad = fflush(f) != 0 || ferror(f);
+
+	if (!bad)
+		return;
+	if (errno == EPIPE)
+		exit(BI_EXIT_OK);
+	bi_die(BI_EXIT_FAIL, "write error on %s:", name);
+}
+
+int
+bi_color_ok(int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	if (nc && *nc)
+		return 0;
+	if (term && strcmp(term, "dumb") == 0)
+		return 0;
+	return isatty(fd);
+}
+
+void
+bi_buf_add(bi_buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->p = bi_realloc(b->p, cap);
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+bi_buf_adds(bi_buf *b, const char *s)
+{
+	bi_buf_add(b, s, strlen(s));
+}
+
+void
+bi_buf_printf(bi_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char small[256];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		bi_buf_add(b, small, n);
+		return;
+	}
+	bi_buf_add(b, NULL, 0);
+	if (b->len + n + 1 > b->cap) {
+		b->cap = b->len + n + 1;
+		b->p = bi_realloc(b->p, b->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, n + 1, fmt, ap);
+	va_end(ap);
+	b->len += n;
+}
+
+void
+bi_buf_free(bi_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+char *
+bi_read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	bi_buf b = {0};
+	char chunk[65536];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		bi_buf_add(&b, chunk, n);
+	bi_buf_add(&b, NULL, 0);
+	if (ferror(f)) {
+		int e = errno;
+		if (f != stdin)
+			fclose(f);
+		free(b.p);
+		errno = e;
+		return NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (len)
+		*len = b.len;
+	return b.p;
+}
+
+int
+bi_mkdirs(const char *path)
+{
+	char *p = bi_strdup(path), *s;
+	int r = 0;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			r = -1;
+			break;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	if (r == 0) {
+		struct stat st;
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			r = -1;
+		}
+	}
+	int e = errno;
+	free(p);
+	errno = e;
+	return r;
+}

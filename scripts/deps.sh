@@ -1,0 +1,76 @@
+#!/bin/sh
+# deps.sh: install what blissful-infra needs to build and test, and start dockerd.
+#
+# Idempotent: installs only the Debian 12 packages that are missing, starts a
+# Docker daemon only when none answers. One line per action; silent when there
+# is nothing to do. Exit 0 when all is in place, 1 when something could not be.
+set -u
+
+say() { printf 'deps: %s\n' "$*" >&2; }
+
+# Build: compiler, pkg-config and the libraries of DESIGN.md.
+build_pkgs="gcc make pkg-config libcurl4-openssl-dev libjq-dev libonig-dev
+  libyaml-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libedit-dev"
+# Tests and the runtime: Docker, compose, base image building, TAP, man lint,
+# fuzzing, load-test peers, Prometheus and the template toolchains.
+test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
+  docker.io docker-compose debootstrap clang wrk nginx-light hyperfine
+  prometheus prometheus-node-exporter redis-server busybox-static
+  golang-go golang-github-go-chi-chi-dev python3 python3-fastapi
+  python3-uvicorn python3-httpx python3-yaml"
+
+missing=""
+for p in $build_pkgs $test_pkgs; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
+	case $s in *" installed") ;; *) missing="$missing $p" ;; esac
+done
+# Node.js may come from another source than Debian's; add Debian's only if absent.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+# kubectl renders the templates' kustomize overlays; Debian's is kubernetes-client.
+command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client"
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		SUDO=
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO=sudo
+	else
+		say "fatal: need root or sudo to install:$missing"
+		exit 1
+	fi
+	say "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! $SUDO apt-get install -y -q --no-install-recommends $missing >/tmp/bi-deps-apt.log 2>&1; then
+		say "apt-get install failed; updating package lists and trying again"
+		$SUDO apt-get update -q >>/tmp/bi-deps-apt.log 2>&1
+		$SUDO apt-get install -y -q --no-install-recommends $missing >>/tmp/bi-deps-apt.log 2>&1 || {
+			say "fatal: apt-get install failed; see /tmp/bi-deps-apt.log"
+			exit 1
+		}
+	fi
+fi
+
+# A Docker daemon: start one in the background when none answers and we can.
+if ! docker info >/dev/null 2>&1; then
+	if [ "$(id -u)" -ne 0 ]; then
+		say "warning: no Docker daemon answers and we are not root to start one"
+		exit 0
+	fi
+	if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+		say "starting docker with systemctl"
+		systemctl start docker
+	else
+		say "starting dockerd in the background (log: /var/log/bi-dockerd.log)"
+		nohup dockerd >/var/log/bi-dockerd.log 2>&1 &
+	fi
+	i=0
+	until docker info >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 60 ]; then
+			say "fatal: dockerd did not answer within 30 s; see /var/log/bi-dockerd.log"
+			exit 1
+		fi
+		sleep 0.5
+	done
+fi
+exit 0

@@ -1,0 +1,54 @@
+/*
+ * tap.h: a few macros that print TAP, for the unit test programs.
+ * plan(n) first; ok(cond, name...); is_str/is_num compare and show both
+ * values on failure; done() returns the exit status for main.
+ */
+#ifndef TAP_H
+#define TAP_H
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_fail;
+
+#define plan(n) (setvbuf(stdout, NULL, _IOLBF, 0), printf("1..%d\n", (n)))
+
+#define ok(cond, ...) do { \
+	int ok_ = (cond) ? 1 : 0; \
+	printf("%sok %d - ", ok_ ? "" : "not ", ++tap_n); \
+	printf(__VA_ARGS__); \
+	printf("\n"); \
+	if (!ok_) { \
+		tap_fail++; \
+		printf("#   failed at %s:%d\n", __FILE__, __LINE__); \
+	} \
+} while (0)
+
+#define is_str(got, want, ...) do { \
+	const char *g_ = (got), *w_ = (want); \
+	int same_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_; \
+	ok(same_, __VA_ARGS__); \
+	if (!same_) \
+		printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+} while (0)
+
+#define is_num(got, want, ...) do { \
+	double g_ = (got), w_ = (want); \
+	int same_ = g_ == w_ || (isnan(g_) && isnan(w_)); \
+	ok(same_, __VA_ARGS__); \
+	if (!same_) \
+		printf("#   got:  %.17g\n#   want: %.17g\n", g_, w_); \
+} while (0)
+
+#define near(got, want, tol, ...) do { \
+	double g_ = (got), w_ = (want); \
+	int same_ = fabs(g_ - w_) <= (tol); \
+	ok(same_, __VA_ARGS__); \
+	if (!same_) \
+		printf("#   got:  %.17g\n#   want: %.17g (+-%g)\n", g_, w_, (double)(tol)); \
+} while (0)
+
+#define done() (fflush(stdout), tap_fail ? 1 : 0)
+
+#endif

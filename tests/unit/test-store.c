@@ -1,0 +1,91 @@
+/* test-store: WAL, busy timeout, migrations by user_version. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bi.h"
+#include "tap.h"
+
+static int
+one_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const char *
+one_text(sqlite3 *db, const char *sql)
+{
+	static char buf[256];
+	sqlite3_stmt *st;
+	snprintf(buf, sizeof buf, "(none)");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, sizeof buf, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+int
+main(void)
+{
+	char err[512];
+	char tmpl[] = "/tmp/bi-test-store-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	char *path = bi_asprintf("%s/sub/dir/t.db", dir);
+
+	plan(12);
+	bi_init("test-store");
+
+	const char *v1[] = {"CREATE TABLE a (x INTEGER);", "INSERT INTO a VALUES (1);"};
+	const char *v2[] = {"CREATE TABLE a (x INTEGER);", "INSERT INTO a VALUES (1);",
+			    "ALTER TABLE a ADD COLUMN y TEXT; UPDATE a SET y = 'two';"};
+	const char *bad[] = {"CREATE TABLE a (x INTEGER);", "INSERT INTO a VALUES (1);",
+			     "ALTER TABLE a ADD COLUMN y TEXT; UPDATE a SET y = 'two';",
+			     "CREATE TABLE b (z); THIS IS NOT SQL;"};
+
+	sqlite3 *db = bi_store_open_with(path, v1, 2, err, sizeof err);
+	ok(db == NULL, "a missing directory is an error for open_with");
+	char *sub = bi_asprintf("%s/sub/dir", dir);
+	bi_mkdirs(sub);
+	db = bi_store_open_with(path, v1, 2, err, sizeof err);
+	ok(db != NULL, "opened: %s", db ? "" : err);
+	is_str(one_text(db, "PRAGMA journal_mode"), "wal", "WAL mode");
+	is_num(one_int(db, "PRAGMA user_version"), 2, "two migrations applied");
+	is_num(one_int(db, "SELECT count(*) FROM a"), 1, "each ran once");
+	sqlite3_close(db);
+
+	db = bi_store_open_with(path, v1, 2, err, sizeof err);
+	is_num(one_int(db, "SELECT count(*) FROM a"), 1, "reopening runs nothing again");
+	sqlite3_close(db);
+
+	db = bi_store_open_with(path, v2, 3, err, sizeof err);
+	is_str(one_text(db, "SELECT y FROM a"), "two", "a new migration runs on an old database");
+	sqlite3_close(db);
+
+	db = bi_store_open_with(path, bad, 4, err, sizeof err);
+	ok(db == NULL && strstr(err, "migration 4") != NULL, "a failing migration names itself: %s", err);
+	db = bi_store_open_with(path, v2, 3, err, sizeof err);
+	ok(one_int(db, "SELECT count(*) FROM sqlite_master WHERE name='b'") == 0,
+	   "and is rolled back whole");
+	is_num(one_int(db, "PRAGMA user_version"), 3, "version unchanged after the failure");
+	sqlite3_close(db);
+
+	db = bi_store_open_with(path, v1, 2, err, sizeof err);
+	ok(db == NULL && strstr(err, "newer") != NULL, "a newer schema is refused: %s", err);
+
+	setenv("BI_DB", path, 1);
+	char *p = bi_store_path();
+	is_str(p, path, "BI_DB names the database");
+	free(p);
+
+	char *rm = bi_asprintf("rm -rf %s", dir);
+	if (system(rm) != 0)
+		return 1;
+	free(rm); free(sub); free(path);
+	return done();
+}
