@@ -61,7 +61,7 @@ build/asan/test-%: tests/unit/test-%.c tests/unit/tap.h build/asan/libbi.a
 unit: $(UNIT)
 
 # Fuzz harnesses (libFuzzer, clang). `make fuzz` builds them and runs each for
-# FUZZ_SECONDS over its seed corpus.
+# FUZZ_SECONDS over its seed corpus, with the environment in tests/fuzz/NAME.env.
 FUZZ_SECONDS ?= 20
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRC) lib/bi.h
 	@mkdir -p $(@D)
@@ -71,9 +71,10 @@ fuzz: $(FUZZ)
 	@for f in $(FUZZ); do \
 		n=$${f##*/fuzz-}; mkdir -p build/corpus/$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/corpus/$$n tests/fuzz/corpus/$$n \
+		env $$(cat tests/fuzz/fuzz-$$n.env 2>/dev/null) $$f -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -artifact_prefix=build/fuzz/ build/corpus/$$n tests/fuzz/corpus/$$n \
 			>build/fuzz/$$n.log 2>&1 || { tail -40 build/fuzz/$$n.log; exit 1; }; \
-		grep -E '^#[0-9]+.*DONE' build/fuzz/$$n.log | tail -1; \
+		grep -E '^#[0-9]+.*DONE' build/fuzz/$$n.log | tail -1 | cut -c1-80; \
 	done
 
 deps:
@@ -92,12 +93,14 @@ demo: all
 	./scripts/demo.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR) \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/templates \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
 	install -m 755 scripts/blissful-infra $(DESTDIR)$(BINDIR)
 	install -m 755 $(wildcard scripts/cmd/*) $(DESTDIR)$(LIBEXECDIR)
 	cp -R templates/. $(DESTDIR)$(DATADIR)/templates
+	install -d $(DESTDIR)$(DATADIR)/scripts
+	cp -R scripts/images.sh scripts/images $(DESTDIR)$(DATADIR)/scripts/
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 

@@ -1,0 +1,820 @@
+/*
+ * bi-fmt: render records for people.
+ *
+ * Reads any record stream on stdin. Known kinds become aligned tables (rows
+ * of one kind are gathered while more input is ready, so a live stream still
+ * prints at once) or short reports; any other kind prints as
+ * "kind key=value ...". Colour only on a terminal, and never with NO_COLOR.
+ * Writes text, not records: it is the end of a pipeline.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bi.h"
+
+static const char usage[] =
+	"usage: bi-fmt [--strict] [--color WHEN] [FILE...]\n"
+	"Render blissful-infra records (JSON lines) as tables and reports.\n"
+	"\n"
+	"  --strict       a malformed input line is fatal (exit 2)\n"
+	"  --color WHEN   auto (default: on a terminal, unless NO_COLOR), always, never\n"
+	"  -h, --help     show this help\n"
+	"  --version      show the version\n";
+
+static int color;
+
+#define RED "31"
+#define GREEN "32"
+#define YELLOW "33"
+#define DIM "2"
+#define BOLD "1"
+
+static void
+paint(bi_buf *b, const char *sgr, const char *text)
+{
+	if (color && sgr && *sgr)
+		bi_buf_printf(b, "\033[%sm%s\033[0m", sgr, text);
+	else
+		bi_buf_adds(b, text);
+}
+
+/* ---- field formatting ---- */
+
+static jv
+field(jv rec, const char *path)
+{
+	return bi_cfg_get(rec, path);
+}
+
+static void
+put_str(bi_buf *b, jv v)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_STRING:
+		bi_buf_adds(b, jv_string_value(v));
+		break;
+	case JV_KIND_INVALID:
+	case JV_KIND_NULL:
+		bi_buf_adds(b, "-");
+		break;
+	case JV_KIND_NUMBER: {
+		double d = jv_number_value(v);
+		if (d == floor(d) && fabs(d) < 1e15)
+			bi_buf_printf(b, "%.0f", d);
+		else
+			bi_buf_printf(b, "%.4g", d);
+		break;
+	}
+	case JV_KIND_TRUE:
+		bi_buf_adds(b, "yes");
+		break;
+	case JV_KIND_FALSE:
+		bi_buf_adds(b, "no");
+		break;
+	case JV_KIND_ARRAY: {
+		int first = 1;
+		jv_array_foreach(v, i, e) {
+			if (!first)
+				bi_buf_adds(b, ",");
+			first = 0;
+			put_str(b, e);
+			jv_free(e);
+		}
+		if (first)
+			bi_buf_adds(b, "-");
+		break;
+	}
+	default: {
+		jv s = jv_dump_string(jv_copy(v), 0);
+		bi_buf_adds(b, jv_string_value(s));
+		jv_free(s);
+	}
+	}
+}
+
+/* "2026-11-24T01:02:03.000Z" -> "2026-11-24 01:02:03.000" */
+static void
+put_time(bi_buf *b, jv v)
+{
+	if (jv_get_kind(v) != JV_KIND_STRING) {
+		bi_buf_adds(b, "-");
+		return;
+	}
+	const char *s = jv_string_value(v);
+	int64_t ns;
+	char t[BI_TS_LEN];
+	if (bi_ts_parse(s, &ns) == 0)
+		s = bi_ts_fmt(ns, t);
+	bi_buf_printf(b, "%.10s %.12s", s, strlen(s) > 11 ? s + 11 : "");
+}
+
+static void
+put_bytes(bi_buf *b, double d)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+
+	while (fabs(d) >= 1024 && u < 4) {
+		d /= 1024;
+		u++;
+	}
+	if (u == 0)
+		bi_buf_printf(b, "%.0f%s", d, unit[u]);
+	else
+		bi_buf_printf(b, "%.1f%s", d, unit[u]);
+}
+
+static void
+put_ms(bi_buf *b, double ms)
+{
+	if (ms >= 10000)
+		bi_buf_printf(b, "%.1fs", ms / 1000);
+	else if (ms >= 100)
+		bi_buf_printf(b, "%.0fms", ms);
+	else if (ms >= 1)
+		bi_buf_printf(b, "%.1fms", ms);
+	else
+		bi_buf_printf(b, "%.0fus", ms * 1000);
+}
+
+enum fmt { F_STR, F_UPPER, F_TIME, F_NUM, F_PCT, F_BYTES, F_MS, F_SHORT, F_FIRSTLINE, F_RATE };
+
+struct col {
+	const char *head;
+	const char *key;	/* dotted path; "a|b" shows a, or b when a is absent */
+	enum fmt fmt;
+	int right;		/* right-aligned */
+};
+
+static void
+format(bi_buf *b, jv rec, const struct col *c)
+{
+	char key[64];
+	const char *alt = strchr(c->key, '|');
+	jv v;
+
+	if (alt) {
+		snprintf(key, sizeof key, "%.*s", (int)(alt - c->key), c->key);
+		v = field(rec, key);
+		if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
+			jv_free(v);
+			v = field(rec, alt + 1);
+		}
+	} else {
+		v = field(rec, c->key);
+	}
+	int num = jv_get_kind(v) == JV_KIND_NUMBER;
+	double d = num ? jv_number_value(v) : 0;
+	switch (c->fmt) {
+	case F_TIME:
+		put_time(b, v);
+		break;
+	case F_NUM:
+		if (num)
+			bi_buf_printf(b, fabs(d) >= 100 || d == floor(d) ? "%.0f" : "%.2f", d);
+		else
+			put_str(b, v);
+		break;
+	case F_RATE:
+		if (num)
+			bi_buf_printf(b, "%.1f", d);
+		else
+			put_str(b, v);
+		break;
+	case F_PCT:
+		if (num)
+			bi_buf_printf(b, "%.1f%%", d);
+		else
+			put_str(b, v);
+		break;
+	case F_BYTES:
+		if (num)
+			put_bytes(b, d);
+		else
+			put_str(b, v);
+		break;
+	case F_MS:
+		if (num)
+			put_ms(b, d);
+		else
+			put_str(b, v);
+		break;
+	case F_UPPER:
+		if (jv_get_kind(v) == JV_KIND_STRING) {
+			for (const char *p = jv_string_value(v); *p; p++)
+				bi_buf_printf(b, "%c", *p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+		} else {
+			put_str(b, v);
+		}
+		break;
+	case F_SHORT:
+		if (jv_get_kind(v) == JV_KIND_STRING)
+			bi_buf_printf(b, "%.12s", jv_string_value(v));
+		else
+			put_str(b, v);
+		break;
+	case F_FIRSTLINE:
+		if (jv_get_kind(v) == JV_KIND_STRING) {
+			const char *s = jv_string_value(v);
+			bi_buf_printf(b, "%.*s", (int)strcspn(s, "\n"), s);
+		} else {
+			put_str(b, v);
+		}
+		break;
+	default:
+		put_str(b, v);
+	}
+	jv_free(v);
+}
+
+/* ---- tables ---- */
+
+struct view {
+	const char *kind;
+	const struct col *cols;
+	int header;
+	const char *(*tint)(jv rec, int col);	/* colour of a cell, or NULL */
+};
+
+static const char *
+level_tint(const char *lvl)
+{
+	if (!lvl)
+		return NULL;
+	if (!strcasecmp(lvl, "error") || !strcasecmp(lvl, "fatal") || !strcasecmp(lvl, "critical"))
+		return RED;
+	if (!strncasecmp(lvl, "warn", 4))
+		return YELLOW;
+	if (!strcasecmp(lvl, "debug") || !strcasecmp(lvl, "trace"))
+		return DIM;
+	return NULL;
+}
+
+static const char *
+log_tint(jv rec, int col)
+{
+	return col == 1 ? level_tint(bi_get_str(rec, "level")) : col == 0 ? DIM : NULL;
+}
+
+static const char *
+state_tint(jv rec, int col)
+{
+	const char *s = bi_get_str(rec, "status");
+	const char *st = bi_get_str(rec, "state");
+	const char *a = bi_get_str(rec, "action");
+	(void)col;
+	if ((s && (!strcmp(s, "failed") || !strcmp(s, "fail"))) ||
+	    (st && !strcmp(st, "firing")) ||
+	    (a && (!strcmp(a, "die") || !strcmp(a, "oom") || !strcmp(a, "kill"))))
+		return RED;
+	if ((s && (!strcmp(s, "passed") || !strcmp(s, "pass"))) || (st && !strcmp(st, "resolved")))
+		return GREEN;
+	if (s && !strcmp(s, "skipped"))
+		return YELLOW;
+	return NULL;
+}
+
+static const struct col log_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"LEVEL", "level", F_UPPER, 0},
+	{"SERVICE", "service|source", F_STR, 0}, {"MESSAGE", "msg", F_STR, 0}, {0}};
+static const struct col stats_cols[] = {
+	{"SERVICE", "service", F_STR, 0}, {"CONTAINER", "container", F_SHORT, 0},
+	{"CPU", "cpu_pct", F_PCT, 1}, {"MEM", "mem_used", F_BYTES, 1},
+	{"LIMIT", "mem_limit", F_BYTES, 1}, {"MEM%", "mem_pct", F_PCT, 1},
+	{"NET RX", "net_rx", F_BYTES, 1}, {"NET TX", "net_tx", F_BYTES, 1},
+	{"BLK R", "blk_read", F_BYTES, 1}, {"BLK W", "blk_write", F_BYTES, 1},
+	{"PIDS", "pids", F_NUM, 1}, {0}};
+static const struct col container_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"SERVICE", "service", F_STR, 0},
+	{"CONTAINER", "container", F_SHORT, 0}, {"EVENT", "action", F_STR, 0},
+	{"EXIT", "exit_code", F_NUM, 1}, {"STATE", "state", F_STR, 0},
+	{"HEALTH", "health", F_STR, 0}, {"PORTS", "ports", F_STR, 0},
+	{"UPTIME", "uptime", F_STR, 0}, {"RESTARTS", "restarts", F_NUM, 1}, {0}};
+static const struct col commit_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"COMMIT", "sha", F_SHORT, 0},
+	{"AUTHOR", "author", F_STR, 0}, {"FILES", "files_changed", F_NUM, 1},
+	{"+", "insertions", F_NUM, 1}, {"-", "deletions", F_NUM, 1},
+	{"MESSAGE", "msg", F_FIRSTLINE, 0}, {0}};
+static const struct col k8s_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"TYPE", "type", F_STR, 0}, {"REASON", "reason", F_STR, 0},
+	{"OBJECT", "object", F_STR, 0}, {"MESSAGE", "msg", F_FIRSTLINE, 0}, {0}};
+static const struct col metric_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"SERVICE", "service|target", F_STR, 0},
+	{"NAME", "name", F_STR, 0}, {"LABELS", "labels", F_STR, 0},
+	{"VALUE", "value", F_NUM, 1}, {"UNIT", "unit", F_STR, 0}, {0}};
+static const struct col alert_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"ID", "id", F_STR, 0}, {"STATE", "state", F_STR, 0},
+	{"SEVERITY", "severity", F_STR, 0}, {"ALERT", "name", F_STR, 0},
+	{"SERVICE", "service", F_STR, 0}, {"VALUE", "value", F_NUM, 1},
+	{"THRESHOLD", "threshold", F_NUM, 1}, {"ACK", "acked", F_STR, 0}, {0}};
+static const struct col point_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"VUS", "vus", F_NUM, 1}, {"RPS", "rps", F_RATE, 1},
+	{"REQUESTS", "requests", F_NUM, 1}, {"ERRORS", "errors", F_NUM, 1},
+	{"P50", "p50_ms", F_MS, 1}, {"P95", "p95_ms", F_MS, 1}, {"P99", "p99_ms", F_MS, 1}, {0}};
+static const struct col comparison_cols[] = {
+	{"METRIC", "metric", F_STR, 0}, {"OLD", "old", F_NUM, 1}, {"NEW", "new", F_NUM, 1},
+	{"CHANGE", "change_pct", F_PCT, 1}, {"WINNER", "winner", F_STR, 0},
+	{"CONFIDENCE", "confidence", F_PCT, 1}, {0}};
+static const struct col chaos_cols[] = {
+	{"SCENARIO", "scenario", F_STR, 0}, {"STATUS", "status", F_STR, 0},
+	{"RECOVERY", "recovery_ms", F_MS, 1}, {"ERRORS", "during.error_rate", F_PCT, 1},
+	{"P95", "during.p95_ms", F_MS, 1}, {"REASON", "reason", F_STR, 0}, {0}};
+static const struct col incident_cols[] = {
+	{"ID", "id", F_STR, 0}, {"TIME", "ts", F_TIME, 0}, {"STATUS", "status", F_STR, 0},
+	{"PATTERN", "pattern", F_STR, 0}, {"OUTCOME", "outcome", F_STR, 0},
+	{"FIX", "fix", F_STR, 0}, {"TITLE", "title", F_FIRSTLINE, 0}, {0}};
+static const struct col file_cols[] = {
+	{"ACTION", "action", F_STR, 0}, {"BYTES", "bytes", F_NUM, 1},
+	{"PATH", "path", F_STR, 0}, {0}};
+
+static const struct view views[] = {
+	{"log", log_cols, 0, log_tint},
+	{"stats", stats_cols, 1, NULL},
+	{"container", container_cols, 1, state_tint},
+	{"commit", commit_cols, 1, NULL},
+	{"k8s_event", k8s_cols, 1, NULL},
+	{"metric", metric_cols, 1, NULL},
+	{"alert", alert_cols, 1, state_tint},
+	{"perf_point", point_cols, 1, NULL},
+	{"comparison", comparison_cols, 1, state_tint},
+	{"chaos", chaos_cols, 1, state_tint},
+	{"incident", incident_cols, 1, NULL},
+	{"file", file_cols, 1, NULL},
+	{NULL, NULL, 0, NULL}};
+
+/* Rows of one table, waiting to be aligned. */
+static const struct view *pending_view;
+static const struct view *last_view;
+static char **cells;		/* nrows x ncols strings */
+static char **tints;
+static int nrows, ncols;
+static int used[16];		/* columns with anything but "-" */
+
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void
+flush_table(void)
+{
+	const struct view *v = pending_view;
+	size_t w[16] = {0};
+	bi_buf line = {0};
+
+	if (!v)
+		return;
+	int last = -1;
+	for (int c = 0; c < ncols; c++) {
+		if (!used[c])
+			continue;
+		last = c;
+		w[c] = v->header ? width(v->cols[c].head) : 0;
+		for (int r = 0; r < nrows; r++) {
+			size_t k = width(cells[r * ncols + c]);
+			if (k > w[c])
+				w[c] = k;
+		}
+	}
+	for (int r = v->header && v != last_view ? -1 : 0; r < nrows; r++) {
+		line.len = 0;
+		for (int c = 0; c < ncols; c++) {
+			if (!used[c])
+				continue;
+			const char *text = r < 0 ? v->cols[c].head : cells[r * ncols + c];
+			size_t pad = w[c] - width(text);
+			if (v->cols[c].right)
+				bi_buf_printf(&line, "%*s", (int)pad, "");
+			paint(&line, r < 0 ? BOLD : tints[r * ncols + c], text);
+			if (c != last) {
+				if (!v->cols[c].right)
+					bi_buf_printf(&line, "%*s", (int)pad, "");
+				bi_buf_adds(&line, "  ");
+			}
+		}
+		puts(line.p);
+	}
+	for (int i = 0; i < nrows * ncols; i++)
+		free(cells[i]);
+	bi_buf_free(&line);
+	free(cells);
+	free(tints);
+	cells = NULL;
+	tints = NULL;
+	nrows = 0;
+	last_view = v;
+	pending_view = NULL;
+}
+
+static void
+add_row(const struct view *v, jv rec)
+{
+	if (pending_view != v) {
+		flush_table();
+		pending_view = v;
+		memset(used, 0, sizeof used);
+		for (ncols = 0; v->cols[ncols].head; ncols++)
+			;
+	}
+	cells = bi_realloc(cells, (size_t)(nrows + 1) * ncols * sizeof *cells);
+	tints = bi_realloc(tints, (size_t)(nrows + 1) * ncols * sizeof *tints);
+	for (int c = 0; c < ncols; c++) {
+		bi_buf b = {0};
+		format(&b, rec, &v->cols[c]);
+		bi_buf_add(&b, NULL, 0);
+		if (strcmp(b.p, "-") != 0 || (!v->header && c < ncols - 1))
+			used[c] = 1;
+		cells[nrows * ncols + c] = b.p;
+		tints[nrows * ncols + c] = v->tint ? (char *)v->tint(rec, c) : NULL;
+	}
+	nrows++;
+	/* A log's stack trace follows it, indented, in its own rows. */
+	if (!strcmp(v->kind, "log")) {
+		const char *st = bi_get_str(rec, "stack");
+		if (st) {
+			bi_buf all = {0};
+			flush_table();
+			for (const char *p = st; *p;) {
+				size_t n = strcspn(p, "\n");
+				bi_buf_printf(&all, "    %.*s\n", (int)n, p);
+				p += n + (p[n] == '\n');
+			}
+			fputs(all.p, stdout);
+			bi_buf_free(&all);
+		}
+	}
+	if (nrows >= 500)
+		flush_table();
+}
+
+/* ---- reports ---- */
+
+static void
+kv_line(jv rec)
+{
+	bi_buf b = {0};
+	const char *kind = bi_get_str(rec, "kind");
+
+	bi_buf_adds(&b, kind ? kind : "?");
+	jv_object_foreach(rec, k, v) {
+		const char *key = jv_string_value(k);
+		if (strcmp(key, "kind") != 0) {
+			bi_buf_printf(&b, " %s=", key);
+			if (jv_get_kind(v) == JV_KIND_STRING) {
+				const char *s = jv_string_value(v);
+				if (*s && !strpbrk(s, " \t\n\"=")) {
+					bi_buf_adds(&b, s);
+				} else {
+					jv q = jv_dump_string(jv_copy(v), 0);
+					bi_buf_adds(&b, jv_string_value(q));
+					jv_free(q);
+				}
+			} else {
+				jv q = jv_dump_string(jv_copy(v), 0);
+				bi_buf_adds(&b, jv_string_value(q));
+				jv_free(q);
+			}
+		}
+		jv_free(k);
+		jv_free(v);
+	}
+	puts(b.p);
+	bi_buf_free(&b);
+}
+
+static void
+health_line(jv rec)
+{
+	bi_buf b = {0}, t = {0};
+	jv okv = jv_object_get(jv_copy(rec), jv_string("ok"));
+	int good = jv_get_kind(okv) == JV_KIND_TRUE;
+	const char *name = bi_get_str(rec, "service");
+	const char *target = bi_get_str(rec, "target");
+	const char *msg = bi_get_str(rec, "msg");
+	double lat = bi_get_num(rec, "latency_ms", -1);
+
+	jv_free(okv);
+	paint(&b, good ? GREEN : RED, good ? "\u2713" : "\u2717");
+	bi_buf_printf(&b, " %s %s", name ? name : target ? target : "?",
+		      good ? "ready" : "not ready");
+	if (target && name)
+		bi_buf_printf(&t, "%s", target);
+	jv status = jv_object_get(jv_copy(rec), jv_string("status"));
+	if (jv_is_valid(status) && jv_get_kind(status) != JV_KIND_NULL) {
+		bi_buf_adds(&t, t.len ? " " : "");
+		put_str(&t, status);
+	}
+	jv_free(status);
+	if (lat >= 0) {
+		bi_buf_adds(&t, t.len ? ", " : "");
+		put_ms(&t, lat);
+	}
+	if (t.len)
+		bi_buf_printf(&b, " (%s)", t.p);
+	if (msg && *msg)
+		bi_buf_printf(&b, ": %s", msg);
+	puts(b.p);
+	bi_buf_free(&b);
+	bi_buf_free(&t);
+}
+
+static void
+list_lines(const char *title, jv list, const char *textkey)
+{
+	if (jv_get_kind(list) != JV_KIND_ARRAY || jv_array_length(jv_copy(list)) == 0) {
+		jv_free(list);
+		return;
+	}
+	printf("  %s:\n", title);
+	jv_array_foreach(list, i, e) {
+		bi_buf b = {0};
+		if (jv_get_kind(e) == JV_KIND_OBJECT) {
+			const char *sev = bi_get_str(e, "severity");
+			const char *text = bi_get_str(e, textkey);
+			if (!text)
+				text = bi_get_str(e, "title");
+			if (sev)
+				bi_buf_printf(&b, "[%s] ", sev);
+			bi_buf_adds(&b, text ? text : "");
+			const char *detail = bi_get_str(e, "detail");
+			if (detail)
+				bi_buf_printf(&b, " \u2014 %s", detail);
+		} else {
+			put_str(&b, e);
+		}
+		printf("    - %s\n", b.p ? b.p : "");
+		bi_buf_free(&b);
+		jv_free(e);
+	}
+	jv_free(list);
+}
+
+static void
+perf_summary(jv rec)
+{
+	bi_buf b = {0};
+	const char *target = bi_get_str(rec, "target");
+	jv passed = jv_object_get(jv_copy(rec), jv_string("passed"));
+
+	printf("Load test%s%s\n", target ? " of " : "", target ? target : "");
+	printf("  requests   %.0f in %.1fs (%.1f/s)\n", bi_get_num(rec, "requests", 0),
+	       bi_get_num(rec, "duration_s", 0), bi_get_num(rec, "rps", 0));
+	static const char *const q[] = {"min", "avg", "p50", "p90", "p95", "p99", "p999", "max"};
+	bi_buf_adds(&b, "  latency   ");
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "latency.%s", q[i]);
+		jv v = field(rec, key);
+		if (jv_get_kind(v) == JV_KIND_NUMBER) {
+			bi_buf_printf(&b, " %s ", strcmp(q[i], "p999") ? q[i] : "p99.9");
+			put_ms(&b, jv_number_value(v));
+		}
+		jv_free(v);
+	}
+	puts(b.p);
+	b.len = 0;
+	printf("  errors     %.2f%%\n", bi_get_num(rec, "error_rate", 0) * 100);
+	jv st = jv_object_get(jv_copy(rec), jv_string("status"));
+	if (jv_get_kind(st) == JV_KIND_OBJECT) {
+		bi_buf_adds(&b, "  status    ");
+		jv_object_foreach(st, k, v) {
+			bi_buf_printf(&b, " %s:", jv_string_value(k));
+			put_str(&b, v);
+			jv_free(k);
+			jv_free(v);
+		}
+		puts(b.p);
+	}
+	jv_free(st);
+	jv th = jv_object_get(jv_copy(rec), jv_string("thresholds"));
+	if (jv_get_kind(th) == JV_KIND_ARRAY && jv_array_length(jv_copy(th)) > 0) {
+		printf("  thresholds\n");
+		jv_array_foreach(th, i, t) {
+			jv okv = jv_object_get(jv_copy(t), jv_string("ok"));
+			int good = jv_get_kind(okv) == JV_KIND_TRUE;
+			jv_free(okv);
+			b.len = 0;
+			bi_buf_adds(&b, "    ");
+			paint(&b, good ? GREEN : RED, good ? "\u2713" : "\u2717");
+			const char *metric = bi_get_str(t, "metric");
+			const char *expr = bi_get_str(t, "expr");
+			bi_buf_printf(&b, " %s%s%s", metric ? metric : "", metric ? ": " : "",
+				      expr ? expr : "");
+			jv val = jv_object_get(jv_copy(t), jv_string("value"));
+			if (jv_get_kind(val) == JV_KIND_NUMBER)
+				bi_buf_printf(&b, " (%.4g)", jv_number_value(val));
+			jv_free(val);
+			puts(b.p);
+			jv_free(t);
+		}
+	}
+	jv_free(th);
+	if (jv_get_kind(passed) == JV_KIND_TRUE || jv_get_kind(passed) == JV_KIND_FALSE) {
+		b.len = 0;
+		bi_buf_adds(&b, "  result     ");
+		paint(&b, jv_get_kind(passed) == JV_KIND_TRUE ? GREEN : RED,
+		      jv_get_kind(passed) == JV_KIND_TRUE ? "PASSED" : "FAILED");
+		puts(b.p);
+	}
+	jv_free(passed);
+	bi_buf_free(&b);
+}
+
+static void
+score_report(jv rec)
+{
+	bi_buf b = {0};
+	double s = bi_get_num(rec, "score", 0), max = bi_get_num(rec, "max", 100);
+	const char *trend = bi_get_str(rec, "trend");
+
+	bi_buf_printf(&b, "Resilience score: ");
+	char num[32];
+	snprintf(num, sizeof num, "%.0f/%.0f", s, max);
+	paint(&b, s >= 75 ? GREEN : s >= 50 ? YELLOW : RED, num);
+	if (trend)
+		bi_buf_printf(&b, " (%s)", trend);
+	puts(b.p);
+	bi_buf_free(&b);
+	list_lines("scenarios", jv_object_get(jv_copy(rec), jv_string("scenarios")), "summary");
+	list_lines("strengths", jv_object_get(jv_copy(rec), jv_string("strengths")), "title");
+	list_lines("gaps", jv_object_get(jv_copy(rec), jv_string("gaps")), "title");
+	list_lines("recommendations", jv_object_get(jv_copy(rec), jv_string("recommendations")), "title");
+	list_lines("history", jv_object_get(jv_copy(rec), jv_string("history")), "summary");
+}
+
+static void
+finding_report(jv rec)
+{
+	bi_buf b = {0};
+	const char *title = bi_get_str(rec, "title");
+	const char *sev = bi_get_str(rec, "severity");
+	double conf = bi_get_num(rec, "confidence", -1);
+
+	bi_buf_adds(&b, "Finding: ");
+	paint(&b, sev && (!strcmp(sev, "critical") || !strcmp(sev, "high")) ? RED : YELLOW,
+	      title ? title : "?");
+	if (conf >= 0)
+		bi_buf_printf(&b, " (confidence %.0f%%)", conf);
+	puts(b.p);
+	b.len = 0;
+	static const char *const keys[] = {"pattern", "service", "count", "first_seen",
+					   "last_seen", "root_cause", "template", NULL};
+	for (const char *const *k = keys; *k; k++) {
+		jv v = jv_object_get(jv_copy(rec), jv_string(*k));
+		if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
+			b.len = 0;
+			put_str(&b, v);
+			printf("  %-11s %s\n", *k, b.p);
+		}
+		jv_free(v);
+	}
+	jv comp = jv_object_get(jv_copy(rec), jv_string("components"));
+	if (jv_get_kind(comp) == JV_KIND_OBJECT) {
+		b.len = 0;
+		jv_object_foreach(comp, k, v) {
+			bi_buf_printf(&b, "%s%s ", b.len ? ", " : "", jv_string_value(k));
+			put_str(&b, v);
+			jv_free(k);
+			jv_free(v);
+		}
+		printf("  %-11s %s\n", "confidence", b.p);
+	}
+	jv_free(comp);
+	list_lines("timeline", jv_object_get(jv_copy(rec), jv_string("timeline")), "text");
+	list_lines("evidence", jv_object_get(jv_copy(rec), jv_string("evidence")), "text");
+	list_lines("similar incidents", jv_object_get(jv_copy(rec), jv_string("similar")), "title");
+	list_lines("suggested fixes", jv_object_get(jv_copy(rec), jv_string("fixes")), "title");
+	bi_buf_free(&b);
+}
+
+static void
+answer_report(jv rec)
+{
+	const char *a = bi_get_str(rec, "answer");
+	const char *model = bi_get_str(rec, "model");
+
+	if (model)
+		printf("[%s]\n", model);
+	puts(a ? a : "");
+}
+
+struct report {
+	const char *kind;
+	void (*fn)(jv rec);
+};
+
+static const struct report reports[] = {
+	{"health", health_line},
+	{"perf_summary", perf_summary},
+	{"score", score_report},
+	{"finding", finding_report},
+	{"answer", answer_report},
+	{NULL, NULL}};
+
+static void
+render(jv rec)
+{
+	const char *kind = bi_get_str(rec, "kind");
+
+	if (kind) {
+		for (const struct view *v = views; v->kind; v++) {
+			if (strcmp(v->kind, kind) == 0) {
+				add_row(v, rec);
+				return;
+			}
+		}
+		for (const struct report *r = reports; r->kind; r++) {
+			if (strcmp(r->kind, kind) == 0) {
+				flush_table();
+				r->fn(rec);
+				last_view = NULL;
+				return;
+			}
+		}
+	}
+	flush_table();
+	kv_line(rec);
+	last_view = NULL;
+}
+
+static int
+run(int fd, const char *name, int flags)
+{
+	bi_reader *r = bi_reader_new(fd, name, flags);
+	jv rec;
+	size_t errors;
+
+	while (bi_read(r, &rec)) {
+		render(rec);
+		jv_free(rec);
+		/* Show what we have before we wait for more. */
+		if (!bi_reader_ready(r)) {
+			flush_table();
+			bi_fshut(stdout, "stdout");
+		}
+	}
+	errors = bi_reader_errors(r);
+	bi_reader_free(r);
+	return errors > 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"strict", no_argument, NULL, 's'},
+		{"color", required_argument, NULL, 'c'},
+		{"colour", required_argument, NULL, 'c'},
+		{"no-color", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	const char *when = "auto";
+	int flags = 0, c;
+
+	bi_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': flags |= BI_STRICT; break;
+		case 'c': when = optarg; break;
+		case 'n': when = "never"; break;
+		case 'h': bi_help(usage);
+		case 'V': bi_version();
+		default: bi_usage_error(usage, NULL);
+		}
+	}
+	if (!strcmp(when, "always"))
+		color = 1;
+	else if (!strcmp(when, "never"))
+		color = 0;
+	else if (!strcmp(when, "auto"))
+		color = bi_color_ok(STDOUT_FILENO);
+	else
+		bi_usage_error(usage, "--color: expected auto, always or never, not '%s'", when);
+
+	if (optind == argc) {
+		run(STDIN_FILENO, "stdin", flags);
+	} else {
+		for (int i = optind; i < argc; i++) {
+			int fd = strcmp(argv[i], "-") == 0 ? STDIN_FILENO : open(argv[i], O_RDONLY);
+			if (fd < 0)
+				bi_die(BI_EXIT_USAGE, "cannot open %s:", argv[i]);
+			run(fd, argv[i], flags);
+			if (fd != STDIN_FILENO)
+				close(fd);
+		}
+	}
+	flush_table();
+	bi_fshut(stdout, "stdout");
+	return BI_EXIT_OK;
+}
