@@ -19,9 +19,8 @@ log=${TMPDIR:-/tmp}/bi-images.log
 
 build_busybox() {
 	have bi-busybox:latest && return 0
-	bb=$(command -v busybox || true)
-	[ -n "$bb" ] && file -L "$bb" 2>/dev/null | grep -q static ||
-		bb=/bin/busybox
+	bb=/bin/busybox	# Debian's busybox-static: runs with no libc in the image
+	[ -x "$bb" ] || { say "fatal: $bb is missing (scripts/deps.sh installs busybox-static)"; exit 1; }
 	ctx=$(mktemp -d)
 	cp "$bb" "$ctx/busybox"
 	printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n' >"$ctx/Dockerfile"
