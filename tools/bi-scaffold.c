@@ -608,6 +608,7 @@ main(int argc, char **argv)
 		jv rec = bi_record("file");
 		rec = set(rec, "project", jv_string(name));
 		rec = set(rec, "template", jv_string(tmpl));
+		rec = set(rec, "dir", jv_string(target));
 		rec = set(rec, "path", jv_string_fmt("%s/%s", target, outs[i].path));
 		rec = set(rec, "bytes", jv_number(outs[i].len));
 		rec = set(rec, "mode", jv_string(mode));

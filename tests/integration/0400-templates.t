@@ -1,0 +1,34 @@
+#!/bin/sh
+# Every template, with every database and Kafka choice, renders to a project
+# with no variable left, YAML that parses, a compose file docker-compose
+# accepts, kustomize overlays of the expected kinds, and the canary steps of
+# blissful-infra.yaml in the Argo Rollout.
+. "$(dirname "$0")/../lib.sh"
+templates=$(cd "$ROOT/templates" && for d in */; do
+	d=${d%/}; case $d in _*) ;; *) [ -f "$d/template.yaml" ] && echo "$d" ;; esac; done)
+n=0
+for t in $templates; do n=$((n + 16)); done
+plan $n
+if docker compose version >/dev/null 2>&1; then compose="docker compose"; else compose=docker-compose; fi
+for t in $templates; do
+	for db in none postgres redis both; do
+		for kafka in --no-kafka --kafka; do
+			d=$TMP/$t-$db$kafka
+			name=p-$db
+			bi-scaffold --template "$t" --database "$db" $kafka --dir "$d" "$name" >/dev/null 2>"$TMP/err" &&
+				/usr/bin/python3 "$ROOT/tests/tools/check-project.py" "$d" >"$TMP/out" 2>&1
+			st=$?
+			sed 's/^/# /' "$TMP/err" "$TMP/out" | head -20
+			ok $st "$t $db $kafka: rendered, no {{ left, YAML parses, overlays and canary as configured"
+			if [ -f "$d/docker-compose.yaml" ]; then
+				(cd "$d" && $compose -p "bi-static-$name" config -q) >"$TMP/out" 2>&1
+				st=$?
+				sed 's/^/# /' "$TMP/out" | head -10
+			else
+				diag "no docker-compose.yaml"; st=1
+			fi
+			ok $st "$t $db $kafka: $compose config accepts the compose file"
+			rm -rf "$d"
+		done
+	done
+done
