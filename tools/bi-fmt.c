@@ -498,26 +498,35 @@ health_line(jv rec)
 	bi_buf b = {0}, t = {0};
 	jv okv = jv_object_get(jv_copy(rec), jv_string("ok"));
 	int good = jv_get_kind(okv) == JV_KIND_TRUE;
-	const char *name = bi_get_str(rec, "service");
+	const char *label = bi_get_str(rec, "label");
+	const char *service = bi_get_str(rec, "service");
 	const char *target = bi_get_str(rec, "target");
+	const char *check = bi_get_str(rec, "check");
 	const char *msg = bi_get_str(rec, "msg");
+	const char *name = label ? label : service ? service : target ? target : "?";
 	double lat = bi_get_num(rec, "latency_ms", -1);
+	double waited = bi_get_num(rec, "waited_ms", -1);
 
 	jv_free(okv);
 	paint(&b, good ? GREEN : RED, good ? "\u2713" : "\u2717");
-	bi_buf_printf(&b, " %s %s", name ? name : target ? target : "?",
-		      good ? "ready" : "not ready");
-	if (target && name)
-		bi_buf_printf(&t, "%s", target);
-	jv status = jv_object_get(jv_copy(rec), jv_string("status"));
-	if (jv_is_valid(status) && jv_get_kind(status) != JV_KIND_NULL) {
-		bi_buf_adds(&t, t.len ? " " : "");
-		put_str(&t, status);
-	}
-	jv_free(status);
-	if (lat >= 0) {
-		bi_buf_adds(&t, t.len ? ", " : "");
-		put_ms(&t, lat);
+	bi_buf_printf(&b, " %s %s", name, good ? "ready" : "not ready");
+	/* A container's wait says how long it took; an address, how it answered. */
+	if (check && !strcmp(check, "container")) {
+		if (good && waited >= 0)
+			put_ms(&t, waited);
+	} else {
+		if (target && name != target)
+			bi_buf_adds(&t, target);
+		jv status = jv_object_get(jv_copy(rec), jv_string("status"));
+		if (jv_is_valid(status) && jv_get_kind(status) != JV_KIND_NULL) {
+			bi_buf_adds(&t, t.len ? " " : "");
+			put_str(&t, status);
+		}
+		jv_free(status);
+		if (lat >= 0) {
+			bi_buf_adds(&t, t.len ? ", " : "");
+			put_ms(&t, lat);
+		}
 	}
 	if (t.len)
 		bi_buf_printf(&b, " (%s)", t.p);
