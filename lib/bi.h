@@ -72,6 +72,12 @@ void bi_buf_free(bi_buf *b);
 /* Read a whole file (or "-" for stdin) into memory. NULL with errno on failure. */
 char *bi_read_file(const char *path, size_t *len);
 
+/* A size: "512", "64KB", "10MB", "1.5GiB" (KB = 1000, KiB = 1024). 0 or -1. */
+int bi_size_parse(const char *s, int64_t *bytes);
+
+/* 64-bit FNV-1a of n bytes. */
+uint64_t bi_hash64(const void *data, size_t n);
+
 /* Make a directory and its parents (mode 0755). 0 on success, -1 with errno. */
 int bi_mkdirs(const char *path);
 
@@ -412,5 +418,24 @@ void bi_logjoin_feed(bi_logjoin *j, jv rec);	/* consumes rec */
 void bi_logjoin_flush(bi_logjoin *j);		/* emit the record held back */
 int64_t bi_logjoin_held_since(const bi_logjoin *j);	/* mono ns, 0 if none */
 void bi_logjoin_free(bi_logjoin *j);		/* flushes first */
+
+/* ---------------------------------------------------------------- merge.c */
+
+/* Merges records from many threads into time order: producers put records
+ * with their time; the consumer takes them out oldest first, once they are
+ * older than the window (live streams) or once every producer is done. At
+ * most cap records wait; past that the oldest leaves at once, so memory stays
+ * bounded and order holds within the window. */
+typedef struct bi_merge bi_merge;
+bi_merge *bi_merge_new(size_t cap, int64_t window_ns);
+void bi_merge_free(bi_merge *m);
+void bi_merge_put(bi_merge *m, int64_t ts, jv rec);	/* consumes rec; any thread */
+void bi_merge_producer(bi_merge *m, int delta);		/* +1 starting, -1 done */
+/* The next record, blocking up to wait_ns for one to be due. 1: *rec set;
+ * 0: nothing due yet; -1: every producer is done and nothing is left. */
+int bi_merge_take(bi_merge *m, jv *rec, int64_t wait_ns);
+
+/* The time of a record's "ts", in ns; 0 when it has none. */
+int64_t bi_record_ts(jv rec);
 
 #endif

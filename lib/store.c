@@ -14,6 +14,20 @@ static const char *const schema[] = {
 	/* 1: what wrote this database */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"INSERT INTO meta VALUES ('created_by', 'blissful-infra');",
+
+	/* 2: bi-store's records; log text searchable by keyword. hash makes a
+	 * record stored twice (logs collected again) count once. */
+	"CREATE TABLE records ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  ts INTEGER NOT NULL,"		/* ns since the epoch */
+	"  service TEXT,"
+	"  level INTEGER,"			/* logs: 0 trace .. 5 fatal */
+	"  hash INTEGER NOT NULL UNIQUE,"
+	"  body TEXT NOT NULL);"
+	"CREATE INDEX records_kind_ts ON records (kind, ts);"
+	"CREATE INDEX records_ts ON records (ts);"
+	"CREATE VIRTUAL TABLE logs_fts USING fts5 (msg, stack);",
 };
 
 int

@@ -265,3 +265,43 @@ bi_mkdirs(const char *path)
 	errno = e;
 	return r;
 }
+
+int
+bi_size_parse(const char *s, int64_t *bytes)
+{
+	static const struct { const char *unit; double mult; } units[] = {
+		{"", 1}, {"B", 1}, {"K", 1e3}, {"KB", 1e3}, {"KiB", 1024}, {"M", 1e6},
+		{"MB", 1e6}, {"MiB", 1048576.0}, {"G", 1e9}, {"GB", 1e9},
+		{"GiB", 1073741824.0}, {"T", 1e12}, {"TB", 1e12}, {"TiB", 1099511627776.0},
+	};
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0 || v != v)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			double b = v * units[i].mult;
+			if (b > 9e18)
+				return -1;
+			*bytes = (int64_t)b;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+uint64_t
+bi_hash64(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t h = UINT64_C(14695981039346656037);
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h;
+}

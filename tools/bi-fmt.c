@@ -88,11 +88,21 @@ put_str(bi_buf *b, jv v)
 			bi_buf_adds(b, "-");
 		break;
 	}
-	default: {
-		jv s = jv_dump_string(jv_copy(v), 0);
-		bi_buf_adds(b, jv_string_value(s));
-		jv_free(s);
+	case JV_KIND_OBJECT: {
+		int first = 1;
+		jv_object_foreach(v, k, e) {
+			bi_buf_printf(b, "%s%s=", first ? "" : ",", jv_string_value(k));
+			put_str(b, e);
+			first = 0;
+			jv_free(k);
+			jv_free(e);
+		}
+		if (first)
+			bi_buf_adds(b, "-");
+		break;
 	}
+	default:
+		break;
 	}
 }
 
@@ -131,7 +141,7 @@ put_bytes(bi_buf *b, double d)
 static void
 put_ms(bi_buf *b, double ms)
 {
-	if (ms >= 10000)
+	if (ms >= 1000)
 		bi_buf_printf(b, "%.1fs", ms / 1000);
 	else if (ms >= 100)
 		bi_buf_printf(b, "%.0fms", ms);
@@ -278,6 +288,17 @@ state_tint(jv rec, int col)
 	return NULL;
 }
 
+static const char *
+status_tint(jv rec, int col)
+{
+	const char *st = bi_get_str(rec, "state"), *h = bi_get_str(rec, "health");
+	if (col == 1 && st)
+		return !strcmp(st, "running") ? GREEN : RED;
+	if (col == 2 && h)
+		return !strcmp(h, "healthy") ? GREEN : !strcmp(h, "-") ? NULL : RED;
+	return NULL;
+}
+
 static const struct col log_cols[] = {
 	{"TIME", "ts", F_TIME, 0}, {"LEVEL", "level", F_UPPER, 0},
 	{"SERVICE", "service|source", F_STR, 0}, {"MESSAGE", "msg", F_STR, 0}, {0}};
@@ -291,9 +312,13 @@ static const struct col stats_cols[] = {
 static const struct col container_cols[] = {
 	{"TIME", "ts", F_TIME, 0}, {"SERVICE", "service", F_STR, 0},
 	{"CONTAINER", "container", F_SHORT, 0}, {"EVENT", "action", F_STR, 0},
-	{"EXIT", "exit_code", F_NUM, 1}, {"STATE", "state", F_STR, 0},
+	{"EXIT", "exit_code", F_NUM, 1}, {"SIGNAL", "signal", F_STR, 0},
+	{"HEALTH", "health", F_STR, 0}, {0}};
+static const struct col status_cols[] = {
+	{"SERVICE", "service", F_STR, 0}, {"STATE", "state", F_STR, 0},
 	{"HEALTH", "health", F_STR, 0}, {"PORTS", "ports", F_STR, 0},
-	{"UPTIME", "uptime", F_STR, 0}, {"RESTARTS", "restarts", F_NUM, 1}, {0}};
+	{"UPTIME", "uptime", F_STR, 0}, {"RESTARTS", "restarts", F_NUM, 1},
+	{"EXIT", "exit_code", F_NUM, 1}, {"CONTAINER", "container", F_SHORT, 0}, {0}};
 static const struct col commit_cols[] = {
 	{"TIME", "ts", F_TIME, 0}, {"COMMIT", "sha", F_SHORT, 0},
 	{"AUTHOR", "author", F_STR, 0}, {"FILES", "files_changed", F_NUM, 1},
@@ -335,6 +360,7 @@ static const struct view views[] = {
 	{"log", log_cols, 0, log_tint},
 	{"stats", stats_cols, 1, NULL},
 	{"container", container_cols, 1, state_tint},
+	{"container status", status_cols, 1, status_tint},
 	{"commit", commit_cols, 1, NULL},
 	{"k8s_event", k8s_cols, 1, NULL},
 	{"metric", metric_cols, 1, NULL},
@@ -736,8 +762,12 @@ render(jv rec)
 	const char *kind = bi_get_str(rec, "kind");
 
 	if (kind) {
+		/* A container's status is a table of its own. */
+		const char *action = bi_get_str(rec, "action");
+		const char *name = !strcmp(kind, "container") && action && !strcmp(action, "status") ?
+			"container status" : kind;
 		for (const struct view *v = views; v->kind; v++) {
-			if (strcmp(v->kind, kind) == 0) {
+			if (strcmp(v->kind, name) == 0) {
 				add_row(v, rec);
 				return;
 			}

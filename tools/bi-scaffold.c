@@ -365,6 +365,8 @@ make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka
 	v = set(v, "TEST_CMD", jv_string(bi_cfg_str(meta, "test_cmd", "make test")));
 	v = set(v, "INTEGRATION_CMD", jv_string(bi_cfg_str(meta, "integration_cmd", "true")));
 	v = set(v, "LANGUAGE", jv_string(bi_cfg_str(meta, "language", "")));
+	v = set(v, "MEMORY", jv_string(bi_cfg_str(meta, "memory", "256m")));
+	v = set(v, "START_PERIOD", jv_string(bi_cfg_str(meta, "start_period", "10s")));
 	v = set(v, "REQUESTS_METRIC", jv_string(bi_cfg_str(meta, "requests_metric",
 		"http_requests_total")));
 	v = set(v, "DURATION_METRIC", jv_string(bi_cfg_str(meta, "duration_metric",

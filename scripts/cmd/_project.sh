@@ -1,0 +1,47 @@
+# _project.sh: what the subcommands share, sourced by them (not a command).
+# Finds the project, its name, and the compose program.
+
+die() { printf 'blissful-infra: %s\n' "$*" >&2; exit 2; }
+
+# The project root: the nearest directory holding blissful-infra.yaml.
+project_root() {
+	d=${BI_PROJECT_DIR:-$(pwd)}
+	while :; do
+		[ -f "$d/blissful-infra.yaml" ] && { printf '%s\n' "$d"; return 0; }
+		[ "$d" = / ] && break
+		d=$(dirname "$d")
+	done
+	die "not in a blissful-infra project (no blissful-infra.yaml here or above); blissful-infra create makes one"
+}
+
+# The top-level name: of blissful-infra.yaml (else the directory's name).
+project_name() {
+	n=$(sed -n 's/^name:[[:space:]]*"\{0,1\}\([a-z][a-z0-9-]*\)"\{0,1\}[[:space:]]*$/\1/p' "$1/blissful-infra.yaml" | head -n 1)
+	[ -n "$n" ] || n=$(basename "$1")
+	printf '%s\n' "$n"
+}
+
+# compose ARGS: docker compose v2, or docker-compose v1, on the project.
+compose() {
+	if [ -z "${BI_COMPOSE:-}" ]; then
+		if docker compose version >/dev/null 2>&1; then
+			BI_COMPOSE="docker compose"
+		elif command -v docker-compose >/dev/null 2>&1; then
+			BI_COMPOSE=docker-compose
+		else
+			echo "blissful-infra: neither 'docker compose' nor docker-compose is installed" >&2
+			exit 3
+		fi
+	fi
+	$BI_COMPOSE -p "$NAME" -f "$ROOT/docker-compose.yaml" "$@"
+}
+
+need_docker() {
+	docker info >/dev/null 2>&1 && return 0
+	echo "blissful-infra: Docker does not answer at ${DOCKER_HOST:-unix:///var/run/docker.sock} (is dockerd running? scripts/deps.sh starts it)" >&2
+	exit 3
+}
+
+ROOT=$(project_root)
+NAME=$(project_name "$ROOT")
+export BI_PROJECT_DIR="$ROOT"

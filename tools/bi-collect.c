@@ -1,0 +1,905 @@
+/*
+ * bi-collect: gather the context of a project as records.
+ *
+ * Sources, each in its own thread: Docker (the logs, stats and lifecycle
+ * events of the project's containers, found by their compose labels), git
+ * history (libgit2), Kubernetes events and pod states (kubectl), and the
+ * chaos and load-test results saved under .blissful-infra/. Records come out
+ * in time order within a bounded window (lib/merge.c); with --follow the
+ * sources keep streaming. Reads nothing on stdin.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <git2.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bi.h"
+
+static const char usage[] =
+	"usage: bi-collect [sources] [options]\n"
+	"Gather a project's context as records, in time order.\n"
+	"\n"
+	"Sources (default --docker):\n"
+	"  -d, --docker         the project's containers: logs, stats and lifecycle events\n"
+	"      --logs, --stats, --events, --status\n"
+	"                       only these parts of --docker (--status: one record per\n"
+	"                       container with its state, health, ports, uptime, restarts)\n"
+	"  -g, --git            commits: author, message, files, insertions, deletions\n"
+	"  -k, --k8s            Kubernetes events and pod states (kubectl's context)\n"
+	"  -r, --results        saved chaos, perf and compare results (.blissful-infra/)\n"
+	"\n"
+	"  -p, --project NAME   compose project (default: blissful-infra.yaml's name)\n"
+	"  -s, --service S      only this service (repeatable)\n"
+	"      --since WHEN     from a time or a duration ago (default 1h; 'all': everything)\n"
+	"      --until WHEN     up to a time or a duration ago (default: now)\n"
+	"  -n, --tail N         at most the last N log lines per container\n"
+	"  -f, --follow         keep streaming new records\n"
+	"      --level LEVEL    only logs at LEVEL or above (trace debug info warn error fatal)\n"
+	"      --grep TEXT      only logs whose message holds TEXT\n"
+	"      --range A..B     git: the commits in A..B instead of a time window\n"
+	"      --repo DIR       git: the repository (default: the one holding the project)\n"
+	"  -h, --help           show this help\n"
+	"      --version        show the version\n"
+	"Exit: 0, 2 usage (or not a git repository), 3 Docker unreachable.\n";
+
+enum { P_LOGS = 1, P_STATS = 2, P_EVENTS = 4, P_STATUS = 8 };
+
+static struct {
+	int docker_parts, git, k8s, results, follow;
+	const char *project, *range, *repo, *grep;
+	char **services;
+	int nservices;
+	int64_t since, until;
+	long tail;
+	int min_level;
+	char *project_dir;
+} opt = {.tail = -1, .min_level = -1};
+
+static bi_merge *merge;
+
+/* ---- helpers ---- */
+
+static int
+want_service(const char *s)
+{
+	if (opt.nservices == 0)
+		return 1;
+	for (int i = 0; s && i < opt.nservices; i++)
+		if (!strcmp(opt.services[i], s))
+			return 1;
+	return 0;
+}
+
+static int
+log_wanted(jv rec)
+{
+	if (opt.min_level >= 0 && bi_level_rank(bi_get_str(rec, "level")) < opt.min_level)
+		return 0;
+	if (opt.grep) {
+		const char *m = bi_get_str(rec, "msg"), *s = bi_get_str(rec, "stack");
+		if (!(m && strcasestr(m, opt.grep)) && !(s && strcasestr(s, opt.grep)))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+put(jv rec)
+{
+	int64_t ts = bi_record_ts(rec);
+	bi_merge_put(merge, ts, rec);
+}
+
+static jv
+set(jv r, const char *k, jv v)
+{
+	return jv_object_set(r, jv_string(k), v);
+}
+
+static jv
+label(jv container, const char *key)
+{
+	jv labels = jv_object_get(jv_copy(container), jv_string("Labels"));
+
+	if (jv_get_kind(labels) != JV_KIND_OBJECT) {
+		jv_free(labels);
+		return jv_invalid();
+	}
+	return jv_object_get(labels, jv_string(key));
+}
+
+/* ---- Docker: logs ---- */
+
+struct follower {
+	char *id, *service;
+	pthread_mutex_t mu;		/* guards the joiners */
+	bi_logjoin *join[3];
+	int running;
+	int64_t since;
+	struct follower *next;
+};
+
+static struct follower *followers;
+static pthread_mutex_t followers_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+emit_log(void *ctx, jv rec)
+{
+	(void)ctx;
+	if (log_wanted(rec))
+		put(rec);
+	else
+		jv_free(rec);
+}
+
+static int
+on_log(void *ctx, int stream, int64_t ts, const char *line, size_t n)
+{
+	struct follower *f = ctx;
+	jv rec = bi_log_parse(line, n, ts, stream);
+
+	rec = set(rec, "project", jv_string(opt.project));
+	rec = set(rec, "service", jv_string(f->service));
+	rec = set(rec, "container", jv_string_fmt("%.12s", f->id));
+	rec = set(rec, "source", jv_string("docker"));
+	pthread_mutex_lock(&f->mu);
+	bi_logjoin_feed(f->join[stream == 2 ? 2 : 1], rec);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+static void *
+logs_thread(void *arg)
+{
+	struct follower *f = arg;
+	char err[512];
+	bi_docker *d = bi_docker_open(err, sizeof err);
+
+	if (d) {
+		bi_docker_logs_opts o = {.since = f->since, .until = opt.follow ? 0 : opt.until,
+					 .tail = opt.tail, .follow = opt.follow, .tty = -1};
+		if (bi_docker_logs(d, f->id, &o, on_log, f) != 0)
+			bi_warn("logs of %s: %s", f->service, bi_docker_error(d));
+		bi_docker_close(d);
+	} else {
+		bi_warn("%s", err);
+	}
+	pthread_mutex_lock(&f->mu);
+	bi_logjoin_flush(f->join[1]);
+	bi_logjoin_flush(f->join[2]);
+	f->running = 0;
+	pthread_mutex_unlock(&f->mu);
+	bi_merge_producer(merge, -1);
+	return NULL;
+}
+
+/* Follow a container's logs from since, unless it is being followed. */
+static void
+follow_logs(const char *id, const char *service, int64_t since)
+{
+	struct follower *f;
+	pthread_t t;
+
+	pthread_mutex_lock(&followers_mu);
+	for (f = followers; f && strcmp(f->id, id); f = f->next)
+		;
+	if (!f) {
+		f = bi_calloc(1, sizeof *f);
+		f->id = bi_strdup(id);
+		f->service = bi_strdup(service);
+		pthread_mutex_init(&f->mu, NULL);
+		f->join[1] = bi_logjoin_new(emit_log, NULL);
+		f->join[2] = bi_logjoin_new(emit_log, NULL);
+		f->next = followers;
+		followers = f;
+	}
+	pthread_mutex_lock(&f->mu);
+	int start = !f->running;
+	if (start) {
+		f->running = 1;
+		f->since = since;
+	}
+	pthread_mutex_unlock(&f->mu);
+	pthread_mutex_unlock(&followers_mu);
+	if (start) {
+		bi_merge_producer(merge, 1);
+		if (pthread_create(&t, NULL, logs_thread, f) != 0)
+			bi_die(BI_EXIT_FAIL, "cannot start a thread:");
+		pthread_detach(t);
+	}
+}
+
+/* A stack trace waits for its next line; on a live stream, give up waiting
+ * after half a second of quiet. */
+static void
+flush_quiet_joiners(void)
+{
+	int64_t old = bi_mono_ns() - 500 * BI_NS_PER_MS;
+
+	pthread_mutex_lock(&followers_mu);
+	for (struct follower *f = followers; f; f = f->next) {
+		pthread_mutex_lock(&f->mu);
+		for (int s = 1; s <= 2; s++) {
+			int64_t h = bi_logjoin_held_since(f->join[s]);
+			if (h && h < old)
+				bi_logjoin_flush(f->join[s]);
+		}
+		pthread_mutex_unlock(&f->mu);
+	}
+	pthread_mutex_unlock(&followers_mu);
+}
+
+/* ---- Docker: events ---- */
+
+static const char *const lifecycle[] = {"create", "start", "restart", "stop", "kill", "die",
+					"oom", "pause", "unpause", "destroy", NULL};
+
+static int
+on_event(void *ctx, jv ev)
+{
+	(void)ctx;
+	const char *type = bi_get_str(ev, "Type");
+	const char *action = bi_get_str(ev, "Action");
+	jv attrs = bi_cfg_get(ev, "Actor.Attributes");
+	const char *service = bi_get_str(attrs, "com.docker.compose.service");
+	const char *id = bi_get_str(ev, "id");
+	char act[64];
+
+	if (!type || strcmp(type, "container") || !action || !id || !want_service(service))
+		goto skip;
+	/* "health_status: healthy" is an action with its value. */
+	const char *health = NULL;
+	if (!strncmp(action, "health_status: ", 15)) {
+		health = action + 15;
+		snprintf(act, sizeof act, "health_status");
+	} else {
+		const char *const *a;
+		for (a = lifecycle; *a && strcmp(*a, action); a++)
+			;
+		if (!*a)
+			goto skip;	/* exec_*, attach, resize: health checks' noise */
+		snprintf(act, sizeof act, "%s", action);
+	}
+	jv rec = bi_record("container");
+	double tn = bi_get_num(ev, "timeNano", 0);
+	if (tn > 0) {
+		char ts[BI_TS_LEN];
+		rec = set(rec, "ts", jv_string(bi_ts_fmt((int64_t)tn, ts)));
+	}
+	rec = set(rec, "project", jv_string(opt.project));
+	rec = set(rec, "service", jv_string(service ? service : "?"));
+	rec = set(rec, "container", jv_string_fmt("%.12s", id));
+	rec = set(rec, "action", jv_string(act));
+	const char *code = bi_get_str(attrs, "exitCode");
+	if (code)
+		rec = set(rec, "exit_code", jv_number(atof(code)));
+	const char *sig = bi_get_str(attrs, "signal");
+	if (sig)
+		rec = set(rec, "signal", jv_string(sig));
+	if (health)
+		rec = set(rec, "health", jv_string(health));
+	const char *image = bi_get_str(attrs, "image");
+	if (image)
+		rec = set(rec, "image", jv_string(image));
+	const char *name = bi_get_str(attrs, "name");
+	if (name)
+		rec = set(rec, "name", jv_string(name));
+	if (opt.docker_parts & P_EVENTS)
+		put(rec);
+	else
+		jv_free(rec);
+	/* A container (re)started while following: follow its logs too. */
+	if (opt.follow && (opt.docker_parts & P_LOGS) && !strcmp(act, "start"))
+		follow_logs(id, service ? service : "?", (int64_t)tn);
+skip:
+	jv_free(attrs);
+	jv_free(ev);
+	return 0;
+}
+
+static void *
+events_thread(void *arg)
+{
+	(void)arg;
+	char err[512];
+	bi_docker *d = bi_docker_open(err, sizeof err);
+
+	if (d) {
+		char *filters = bi_asprintf("{\"type\":[\"container\"],\"label\":"
+					    "[\"com.docker.compose.project=%s\"]}", opt.project);
+		int64_t until = opt.follow ? 0 : opt.until ? opt.until : bi_now_ns();
+		if (bi_docker_events(d, filters, opt.since, until, on_event, NULL) != 0)
+			bi_warn("events: %s", bi_docker_error(d));
+		free(filters);
+		bi_docker_close(d);
+	}
+	bi_merge_producer(merge, -1);
+	return NULL;
+}
+
+/* ---- Docker: stats and status ---- */
+
+struct one {
+	char *id, *service;
+	jv info;	/* the container summary from the list */
+};
+
+static void *
+stats_thread(void *arg)
+{
+	struct one *c = arg;
+	char err[512];
+	bi_docker *d = bi_docker_open(err, sizeof err);
+
+	while (d) {
+		jv s = bi_docker_stats(d, c->id, 0);
+		if (jv_is_valid(s)) {
+			jv rec = bi_record("stats");
+			rec = set(rec, "project", jv_string(opt.project));
+			rec = set(rec, "service", jv_string(c->service));
+			rec = set(rec, "container", jv_string_fmt("%.12s", c->id));
+			jv_object_foreach(s, k, v)
+				rec = jv_object_set(rec, k, v);
+			jv_free(s);
+			put(rec);
+		} else {
+			jv_free(s);
+		}
+		if (!opt.follow)
+			break;
+		sleep(10);
+	}
+	bi_docker_close(d);
+	bi_merge_producer(merge, -1);
+	return NULL;
+}
+
+static jv
+status_record(bi_docker *d, struct one *c)
+{
+	jv in = bi_docker_inspect(d, c->id);
+	jv rec = bi_record("container");
+	char buf[64];
+
+	rec = set(rec, "project", jv_string(opt.project));
+	rec = set(rec, "service", jv_string(c->service));
+	rec = set(rec, "container", jv_string_fmt("%.12s", c->id));
+	rec = set(rec, "action", jv_string("status"));
+	if (!jv_is_valid(in))
+		return set(rec, "state", jv_string("gone"));
+	const char *state = bi_cfg_str(in, "State.Status", "?");
+	rec = set(rec, "state", jv_string(state));
+	rec = set(rec, "health", jv_string(bi_cfg_str(in, "State.Health.Status", "-")));
+	rec = set(rec, "restarts", jv_number(bi_cfg_num(in, "RestartCount", 0)));
+	const char *image = bi_cfg_str(in, "Config.Image", NULL);
+	if (image)
+		rec = set(rec, "image", jv_string(image));
+	int64_t started;
+	const char *st = bi_cfg_str(in, "State.StartedAt", "");
+	if (!strcmp(state, "running") && bi_ts_parse(st, &started) == 0)
+		rec = set(rec, "uptime", jv_string(bi_dur_fmt((bi_now_ns() - started) / BI_NS_PER_S *
+							      BI_NS_PER_S, buf, sizeof buf)));
+	if (strcmp(state, "running")) {
+		jv code = bi_cfg_get(in, "State.ExitCode");
+		rec = set(rec, "exit_code", code);
+	}
+	/* Ports as "127.0.0.1:8080->8080/tcp", from the summary. */
+	jv ports = jv_object_get(jv_copy(c->info), jv_string("Ports"));
+	bi_buf p = {0};
+	if (jv_get_kind(ports) == JV_KIND_ARRAY) {
+		jv_array_foreach(ports, i, e) {
+			double pub = bi_get_num(e, "PublicPort", 0);
+			const char *ip = bi_get_str(e, "IP");
+			if (pub > 0)
+				bi_buf_printf(&p, "%s%s:%.0f->%.0f/%s", p.len ? "," : "", ip ? ip : "",
+					      pub, bi_get_num(e, "PrivatePort", 0),
+					      bi_get_str(e, "Type") ? bi_get_str(e, "Type") : "tcp");
+			jv_free(e);
+		}
+	}
+	jv_free(ports);
+	rec = set(rec, "ports", jv_string(p.len ? p.p : "-"));
+	bi_buf_free(&p);
+	jv_free(in);
+	return rec;
+}
+
+static int
+collect_docker(void)
+{
+	char err[512];
+	bi_docker *d = bi_docker_open(err, sizeof err);
+
+	if (!d)
+		bi_die(BI_EXIT_UNREACHABLE, "%s", err);
+	jv list = bi_docker_containers(d, opt.project, NULL, 1);
+	if (!jv_is_valid(list))
+		bi_die(BI_EXIT_UNREACHABLE, "%s", bi_docker_error(d));
+	int n = 0;
+	jv_array_foreach(list, i, c) {
+		jv sv = label(c, "com.docker.compose.service");
+		const char *service = jv_get_kind(sv) == JV_KIND_STRING ? jv_string_value(sv) : "?";
+		const char *id = bi_get_str(c, "Id");
+		const char *state = bi_get_str(c, "State");
+		if (id && want_service(service)) {
+			n++;
+			struct one *o = bi_calloc(1, sizeof *o);
+			o->id = bi_strdup(id);
+			o->service = bi_strdup(service);
+			o->info = jv_copy(c);
+			if (opt.docker_parts & P_LOGS)
+				follow_logs(id, service, opt.since);
+			if ((opt.docker_parts & P_STATS) && state && !strcmp(state, "running")) {
+				pthread_t t;
+				bi_merge_producer(merge, 1);
+				pthread_create(&t, NULL, stats_thread, o);
+				pthread_detach(t);
+			}
+			if (opt.docker_parts & P_STATUS)
+				put(status_record(d, o));
+		}
+		jv_free(sv);
+		jv_free(c);
+	}
+	jv_free(list);
+	bi_docker_close(d);
+	if (n == 0)
+		bi_warn("no containers of compose project %s%s", opt.project,
+			opt.nservices ? " with those services" : "");
+	if (opt.docker_parts & (P_EVENTS | P_LOGS)) {
+		if (opt.follow || (opt.docker_parts & P_EVENTS)) {
+			pthread_t t;
+			bi_merge_producer(merge, 1);
+			pthread_create(&t, NULL, events_thread, NULL);
+			pthread_detach(t);
+		}
+	}
+	return n;
+}
+
+/* ---- git ---- */
+
+static void
+git_fail(const char *what)
+{
+	const git_error *e = git_error_last();
+	bi_die(BI_EXIT_FAIL, "git: %s: %s", what, e && e->message ? e->message : "error");
+}
+
+static jv
+commit_record(git_repository *repo, git_commit *c, const char *workdir)
+{
+	char sha[GIT_OID_HEXSZ + 1], ts[BI_TS_LEN];
+	const git_signature *a = git_commit_author(c);
+	git_tree *tree = NULL, *ptree = NULL;
+	git_commit *parent = NULL;
+	git_diff *diff = NULL;
+	git_diff_stats *stats = NULL;
+
+	git_oid_tostr(sha, sizeof sha, git_commit_id(c));
+	jv rec = bi_record("commit");
+	rec = set(rec, "ts", jv_string(bi_ts_fmt((int64_t)git_commit_time(c) * BI_NS_PER_S, ts)));
+	rec = set(rec, "sha", jv_string(sha));
+	rec = set(rec, "author", jv_string(a && a->name ? a->name : ""));
+	rec = set(rec, "email", jv_string(a && a->email ? a->email : ""));
+	const char *summary = git_commit_summary(c);
+	rec = set(rec, "msg", jv_string(summary ? summary : ""));
+	const char *body = git_commit_body(c);
+	if (body && *body)
+		rec = set(rec, "body", jv_string(body));
+	rec = set(rec, "repo", jv_string(workdir));
+	if (opt.project)
+		rec = set(rec, "project", jv_string(opt.project));
+
+	if (git_commit_tree(&tree, c) != 0)
+		git_fail("tree");
+	if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) == 0)
+		git_commit_tree(&ptree, parent);
+	if (git_diff_tree_to_tree(&diff, repo, ptree, tree, NULL) != 0)
+		git_fail("diff");
+	jv files = jv_array();
+	size_t nd = git_diff_num_deltas(diff);
+	for (size_t i = 0; i < nd; i++) {
+		const git_diff_delta *dd = git_diff_get_delta(diff, i);
+		const char *path = dd->status == GIT_DELTA_DELETED ? dd->old_file.path : dd->new_file.path;
+		files = jv_array_append(files, jv_string(path ? path : "?"));
+	}
+	if (git_diff_get_stats(&stats, diff) == 0) {
+		rec = set(rec, "files_changed", jv_number(git_diff_stats_files_changed(stats)));
+		rec = set(rec, "insertions", jv_number(git_diff_stats_insertions(stats)));
+		rec = set(rec, "deletions", jv_number(git_diff_stats_deletions(stats)));
+		git_diff_stats_free(stats);
+	}
+	rec = set(rec, "files", files);
+	git_diff_free(diff);
+	git_tree_free(ptree);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return rec;
+}
+
+static void
+collect_git(void)
+{
+	git_repository *repo;
+	git_revwalk *walk;
+	git_oid oid;
+	const char *start = opt.repo ? opt.repo : opt.project_dir ? opt.project_dir : ".";
+
+	git_libgit2_init();
+	int r = git_repository_open_ext(&repo, start, 0, NULL);
+	if (r == GIT_ENOTFOUND)
+		bi_die(BI_EXIT_USAGE, "not a git repository: %s", start);
+	if (r != 0)
+		git_fail(start);
+	const char *workdir = git_repository_workdir(repo);
+	char *wd = bi_strdup(workdir ? workdir : git_repository_path(repo));
+	size_t wl = strlen(wd);
+	if (wl > 1 && wd[wl - 1] == '/')
+		wd[wl - 1] = '\0';
+	if (git_revwalk_new(&walk, repo) != 0)
+		git_fail("revwalk");
+	git_revwalk_sorting(walk, GIT_SORT_TIME);
+	if (opt.range) {
+		if (git_revwalk_push_range(walk, opt.range) != 0)
+			bi_die(BI_EXIT_USAGE, "git: not a range of this repository: %s", opt.range);
+	} else if (git_revwalk_push_head(walk) != 0) {
+		/* An empty repository: no commits, nothing to say. */
+		goto out;
+	}
+	while (git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c;
+		if (git_commit_lookup(&c, repo, &oid) != 0)
+			git_fail("commit");
+		int64_t t = (int64_t)git_commit_time(c) * BI_NS_PER_S;
+		if (!opt.range && opt.since && t < opt.since) {
+			git_commit_free(c);
+			break;	/* sorted by time: the rest is older */
+		}
+		if (opt.range || !opt.until || t <= opt.until)
+			put(commit_record(repo, c, wd));
+		git_commit_free(c);
+	}
+out:
+	git_revwalk_free(walk);
+	git_repository_free(repo);
+	free(wd);
+	git_libgit2_shutdown();
+}
+
+/* ---- Kubernetes ---- */
+
+/* Run kubectl ARGS; its stdout, or NULL with the first line of its error. */
+static char *
+kubectl(const char *args, char *err, size_t n)
+{
+	char *cmd = bi_asprintf("kubectl %s --request-timeout=5s -o json 2>&1", args);
+	FILE *p = popen(cmd, "r");
+	bi_buf b = {0};
+	char chunk[8192];
+	size_t k;
+
+	free(cmd);
+	if (!p) {
+		snprintf(err, n, "cannot run kubectl: %s", strerror(errno));
+		return NULL;
+	}
+	while ((k = fread(chunk, 1, sizeof chunk, p)) > 0)
+		bi_buf_add(&b, chunk, k);
+	bi_buf_add(&b, NULL, 0);
+	int st = pclose(p);
+	if (st != 0) {
+		snprintf(err, n, "%.*s", (int)strcspn(b.p, "\n"), b.p);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+			snprintf(err, n, "kubectl is not installed");
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static void
+k8s_put(const char *ts, const char *ns, const char *object, const char *reason,
+	const char *type, const char *msg, double count)
+{
+	int64_t t = 0;
+	if (ts)
+		bi_ts_parse(ts, &t);
+	if (t && ((opt.since && t < opt.since) || (opt.until && t > opt.until)))
+		return;
+	jv rec = bi_record("k8s_event");
+	char buf[BI_TS_LEN];
+	if (t)
+		rec = set(rec, "ts", jv_string(bi_ts_fmt(t, buf)));
+	rec = set(rec, "namespace", jv_string(ns ? ns : ""));
+	rec = set(rec, "object", jv_string(object));
+	rec = set(rec, "reason", jv_string(reason ? reason : ""));
+	rec = set(rec, "type", jv_string(type ? type : "Normal"));
+	rec = set(rec, "msg", jv_string(msg ? msg : ""));
+	if (count > 0)
+		rec = set(rec, "count", jv_number(count));
+	put(rec);
+}
+
+static void
+collect_k8s(void)
+{
+	char err[512];
+	char *out = kubectl("get events --all-namespaces", err, sizeof err);
+
+	if (!out) {
+		bi_warn("no Kubernetes cluster to read (kubectl: %s)", err);
+		return;
+	}
+	jv ev = jv_parse(out);
+	free(out);
+	jv items = bi_cfg_get(ev, "items");
+	if (jv_get_kind(items) == JV_KIND_ARRAY) {
+		jv_array_foreach(items, i, e) {
+			const char *ts = bi_cfg_str(e, "lastTimestamp", NULL);
+			if (!ts)
+				ts = bi_cfg_str(e, "eventTime", NULL);
+			char *obj = bi_asprintf("%s/%s", bi_cfg_str(e, "involvedObject.kind", "?"),
+						bi_cfg_str(e, "involvedObject.name", "?"));
+			k8s_put(ts, bi_cfg_str(e, "involvedObject.namespace", NULL), obj,
+				bi_cfg_str(e, "reason", NULL), bi_cfg_str(e, "type", NULL),
+				bi_cfg_str(e, "message", NULL), bi_cfg_num(e, "count", 0));
+			free(obj);
+			jv_free(e);
+		}
+	}
+	jv_free(items);
+	jv_free(ev);
+
+	/* Pod states that events may have aged out of: waiting reasons
+	 * (CrashLoopBackOff, ImagePullBackOff) and last terminations (OOMKilled). */
+	out = kubectl("get pods --all-namespaces", err, sizeof err);
+	if (!out)
+		return;
+	jv pods = jv_parse(out);
+	free(out);
+	items = bi_cfg_get(pods, "items");
+	if (jv_get_kind(items) == JV_KIND_ARRAY) {
+		jv_array_foreach(items, i, p) {
+			char *obj = bi_asprintf("Pod/%s", bi_cfg_str(p, "metadata.name", "?"));
+			const char *ns = bi_cfg_str(p, "metadata.namespace", NULL);
+			jv cs = bi_cfg_get(p, "status.containerStatuses");
+			if (jv_get_kind(cs) == JV_KIND_ARRAY) {
+				jv_array_foreach(cs, k, c) {
+					const char *wr = bi_cfg_str(c, "state.waiting.reason", NULL);
+					const char *tr = bi_cfg_str(c, "lastState.terminated.reason", NULL);
+					double restarts = bi_cfg_num(c, "restartCount", 0);
+					if (wr)
+						k8s_put(NULL, ns, obj, wr, "Warning",
+							bi_cfg_str(c, "state.waiting.message", wr), restarts);
+					if (tr && strcmp(tr, "Completed"))
+						k8s_put(bi_cfg_str(c, "lastState.terminated.finishedAt", NULL),
+							ns, obj, tr, "Warning",
+							bi_cfg_str(c, "lastState.terminated.message", tr), restarts);
+					jv_free(c);
+				}
+			}
+			jv_free(cs);
+			free(obj);
+			jv_free(p);
+		}
+	}
+	jv_free(items);
+	jv_free(pods);
+}
+
+/* ---- saved results ---- */
+
+static void
+collect_results(void)
+{
+	static const char *const dirs[] = {"chaos", "perf", "compare", "score", NULL};
+	const char *root = opt.project_dir ? opt.project_dir : ".";
+
+	for (const char *const *d = dirs; *d; d++) {
+		char *dir = bi_asprintf("%s/.blissful-infra/%s", root, *d);
+		DIR *dp = opendir(dir);
+		struct dirent *e;
+		while (dp && (e = readdir(dp))) {
+			size_t n = strlen(e->d_name);
+			if (n < 7 || strcmp(e->d_name + n - 6, ".jsonl"))
+				continue;
+			char *path = bi_asprintf("%s/%s", dir, e->d_name);
+			FILE *f = fopen(path, "r");
+			if (f) {
+				bi_reader *r = bi_reader_new(fileno(f), path, 0);
+				jv rec;
+				while (bi_read(r, &rec)) {
+					int64_t t = bi_record_ts(rec);
+					if ((opt.since && t < opt.since) || (opt.until && t > opt.until))
+						jv_free(rec);
+					else
+						bi_merge_put(merge, t, rec);
+				}
+				bi_reader_free(r);
+				fclose(f);
+			}
+			free(path);
+		}
+		if (dp)
+			closedir(dp);
+		free(dir);
+	}
+}
+
+/* ---- main ---- */
+
+struct job {
+	void (*fn)(void);
+};
+
+static void *
+run_job(void *arg)
+{
+	struct job *j = arg;
+	j->fn();
+	bi_merge_producer(merge, -1);
+	return NULL;
+}
+
+static void
+start(struct job *j)
+{
+	pthread_t t;
+
+	bi_merge_producer(merge, 1);
+	if (pthread_create(&t, NULL, run_job, j) != 0)
+		bi_die(BI_EXIT_FAIL, "cannot start a thread:");
+	pthread_detach(t);
+}
+
+static char *
+default_project(void)
+{
+	jv cfg = bi_config();
+	const char *name = bi_cfg_str(cfg, "name", NULL);
+	char *r = NULL;
+
+	if (name)
+		r = bi_strdup(name);
+	else if (opt.project_dir) {
+		const char *b = strrchr(opt.project_dir, '/');
+		r = bi_strdup(b ? b + 1 : opt.project_dir);
+	} else {
+		char *cwd = getcwd(NULL, 0);
+		const char *b = cwd ? strrchr(cwd, '/') : NULL;
+		r = bi_strdup(b && b[1] ? b + 1 : "default");
+		free(cwd);
+	}
+	jv_free(cfg);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"docker", no_argument, NULL, 'd'},
+		{"logs", no_argument, NULL, 'L'},
+		{"stats", no_argument, NULL, 'S'},
+		{"events", no_argument, NULL, 'E'},
+		{"status", no_argument, NULL, 'T'},
+		{"git", no_argument, NULL, 'g'},
+		{"k8s", no_argument, NULL, 'k'},
+		{"results", no_argument, NULL, 'r'},
+		{"project", required_argument, NULL, 'p'},
+		{"service", required_argument, NULL, 's'},
+		{"since", required_argument, NULL, 'a'},
+		{"until", required_argument, NULL, 'b'},
+		{"tail", required_argument, NULL, 'n'},
+		{"follow", no_argument, NULL, 'f'},
+		{"level", required_argument, NULL, 'l'},
+		{"grep", required_argument, NULL, 'G'},
+		{"range", required_argument, NULL, 'R'},
+		{"repo", required_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	const char *since = "1h", *until = NULL;
+	int docker = 0, c;
+
+	bi_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "dgkrp:s:n:fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': docker = 1; break;
+		case 'L': opt.docker_parts |= P_LOGS; break;
+		case 'S': opt.docker_parts |= P_STATS; break;
+		case 'E': opt.docker_parts |= P_EVENTS; break;
+		case 'T': opt.docker_parts |= P_STATUS; break;
+		case 'g': opt.git = 1; break;
+		case 'k': opt.k8s = 1; break;
+		case 'r': opt.results = 1; break;
+		case 'p': opt.project = optarg; break;
+		case 's':
+			opt.services = bi_realloc(opt.services, (opt.nservices + 1) * sizeof *opt.services);
+			opt.services[opt.nservices++] = optarg;
+			break;
+		case 'a': since = optarg; break;
+		case 'b': until = optarg; break;
+		case 'n': {
+			char *end;
+			opt.tail = strtol(optarg, &end, 10);
+			if (*end || opt.tail < 0)
+				bi_usage_error(usage, "--tail: not a count: %s", optarg);
+			break;
+		}
+		case 'f': opt.follow = 1; break;
+		case 'l':
+			opt.min_level = bi_level_rank(bi_level_norm(optarg));
+			if (opt.min_level < 0)
+				bi_usage_error(usage, "--level: not a level: %s", optarg);
+			break;
+		case 'G': opt.grep = optarg; break;
+		case 'R': opt.range = optarg; break;
+		case 'P': opt.repo = optarg; break;
+		case 'h': bi_help(usage);
+		case 'V': bi_version();
+		default: bi_usage_error(usage, NULL);
+		}
+	}
+	if (optind < argc)
+		bi_usage_error(usage, "unexpected argument: %s", argv[optind]);
+	int64_t now = bi_now_ns();
+	if (strcmp(since, "all") && strcmp(since, "0") && bi_when_parse(since, now, &opt.since))
+		bi_usage_error(usage, "--since: not a time or duration: %s", since);
+	if (until && bi_when_parse(until, now, &opt.until))
+		bi_usage_error(usage, "--until: not a time or duration: %s", until);
+	if (opt.docker_parts)
+		docker = 1;
+	if (!docker && !opt.git && !opt.k8s && !opt.results)
+		docker = 1;
+	if (docker && !opt.docker_parts)
+		opt.docker_parts = P_LOGS | P_STATS | P_EVENTS;
+	if (opt.follow && opt.until)
+		bi_usage_error(usage, "--follow and --until do not go together");
+	opt.project_dir = bi_project_dir();
+	if (!opt.project)
+		opt.project = default_project();
+
+	/* A record is held for a second on a live stream, so that sources
+	 * that lag a little still come out in order. */
+	merge = bi_merge_new(100000, opt.follow ? BI_NS_PER_S : -1);
+	bi_merge_producer(merge, 1);	/* main, until every source has started */
+	static struct job git = {collect_git}, k8s = {collect_k8s}, results = {collect_results};
+	if (opt.git) {
+		/* Outside a repository is a usage error: say so before any output. */
+		git_libgit2_init();
+		git_repository *probe;
+		const char *at = opt.repo ? opt.repo : opt.project_dir ? opt.project_dir : ".";
+		if (git_repository_open_ext(&probe, at, 0, NULL) == GIT_ENOTFOUND)
+			bi_die(BI_EXIT_USAGE, "not a git repository: %s", at);
+		git_repository_free(probe);
+		start(&git);
+	}
+	if (docker)
+		collect_docker();
+	if (opt.k8s)
+		start(&k8s);
+	if (opt.results)
+		start(&results);
+	bi_merge_producer(merge, -1);
+
+	for (;;) {
+		jv rec;
+		int r = bi_merge_take(merge, &rec, 100 * BI_NS_PER_MS);
+		if (r < 0)
+			break;
+		if (r > 0)
+			bi_write(rec);
+		if (opt.follow)
+			flush_quiet_joiners();
+	}
+	bi_write_flush();
+	return BI_EXIT_OK;
+}
