@@ -16,7 +16,8 @@ build_pkgs="gcc make pkg-config libcurl4-openssl-dev libjq-dev libonig-dev
 test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   docker.io docker-compose debootstrap clang wrk nginx-light hyperfine
   prometheus prometheus-node-exporter redis-server busybox-static
-  golang-go golang-github-go-chi-chi-dev python3 python3-fastapi
+  golang-go golang-github-go-chi-chi-dev golang-github-prometheus-client-golang-dev
+  golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
   python3-redis python3-psycopg2 python3-pytest python3-kafka"
 

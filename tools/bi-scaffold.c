@@ -292,7 +292,11 @@ render_template(const char *name, const char *dst, jv vars, int depth)
 				bi_die(BI_EXIT_USAGE, "template %s: include needs a template and a "
 				       "plain dir name", name);
 			char *sub = bi_asprintf("%s%s%s", dst, *dst ? "/" : "", d);
-			render_template(t, sub, vars, depth + 1);
+			/* An included template may leave out what only a project of
+			 * its own needs ({{#if !included}}). */
+			jv inner = jv_object_set(jv_copy(vars), jv_string("included"), jv_true());
+			render_template(t, sub, inner, depth + 1);
+			jv_free(inner);
 			free(sub);
 			jv_free(item);
 		}
@@ -366,6 +370,8 @@ make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka
 	v = set(v, "INTEGRATION_CMD", jv_string(bi_cfg_str(meta, "integration_cmd", "true")));
 	v = set(v, "LANGUAGE", jv_string(bi_cfg_str(meta, "language", "")));
 	v = set(v, "MEMORY", jv_string(bi_cfg_str(meta, "memory", "256m")));
+	v = set(v, "BUILD_DIR", jv_string(bi_cfg_str(meta, "build_dir", ".")));
+	v = set(v, "included", jv_false());
 	v = set(v, "START_PERIOD", jv_string(bi_cfg_str(meta, "start_period", "10s")));
 	v = set(v, "REQUESTS_METRIC", jv_string(bi_cfg_str(meta, "requests_metric",
 		"http_requests_total")));

@@ -33,7 +33,13 @@ compose() {
 			exit 3
 		fi
 	fi
-	$BI_COMPOSE -p "$NAME" -f "$ROOT/docker-compose.yaml" "$@"
+	# As compose itself would in the project's directory: the file, and its
+	# override when there is one (fullstack has).
+	if [ -f "$ROOT/docker-compose.override.yaml" ]; then
+		$BI_COMPOSE -p "$NAME" -f "$ROOT/docker-compose.yaml" -f "$ROOT/docker-compose.override.yaml" "$@"
+	else
+		$BI_COMPOSE -p "$NAME" -f "$ROOT/docker-compose.yaml" "$@"
+	fi
 }
 
 need_docker() {

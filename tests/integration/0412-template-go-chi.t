@@ -25,7 +25,7 @@ for need in "$(command -v go)" "$gocode/go-chi/chi" "$gocode/prometheus/client_g
 	skip "no Go toolchain or Debian Go packages (scripts/deps.sh installs them)"
 	exit 0
 done
-plan 40
+plan 41
 
 GO111MODULE=off GOPATH=$TMP/gopath:/usr/share/gocode GOCACHE=$ROOT/build/cache/go
 GOFLAGS= GOPROXY=off
@@ -64,6 +64,15 @@ for db in none redis postgres both; do
 	grep -v '^ok' "$TMP/test-$db" | head -20 | sed 's/^/# /'
 	ok $st "--database $db: go vet and the project's unit tests pass"
 done
+
+# Kafka is off above; its check must compile and pass its tests too.
+d=$TMP/gopath/src/svc-kafka
+bi-scaffold --template go-chi --database both --kafka --dir "$d" svc-kafka >/dev/null 2>"$TMP/err" &&
+	[ -f "$d/internal/ready/kafka.go" ] && [ -z "$(cd "$d" && gofmt -l .)" ] &&
+	(cd "$d" && go vet ./... && go test -count=1 ./...) >"$TMP/test-kafka" 2>&1
+st=$?
+cat "$TMP/err" "$TMP/test-kafka" 2>/dev/null | grep -v '^ok' | head -20 | sed 's/^/# /'
+ok $st "--database both --kafka: gofmt-clean, go vet and the unit tests pass"
 
 for db in none both; do
 	(cd "$TMP/gopath/src/svc-$db" && go build -o "$TMP/svc-$db" .) >"$TMP/build" 2>&1

@@ -25,9 +25,9 @@ export function StatusCard({ title, tone, summary, detail, children }: Props) {
 }
 
 /** The card's footnote: what the last poll got, and when. */
-export function pollDetail(state: PollState<Reply<unknown>>): string | undefined {
-  const { data, error, updatedAt } = state;
-  if (!updatedAt) return undefined;
-  const at = updatedAt.toLocaleTimeString();
-  return error ? `${error.message} · ${at}` : `HTTP ${data?.status} in ${data?.ms} ms · ${at}`;
+export function pollDetail({ data, error, updatedAt }: PollState<Reply<unknown>>): string | undefined {
+  const at = updatedAt?.toLocaleTimeString();
+  if (error) return `${error.message} · ${at}`;
+  if (data) return `HTTP ${data.status} in ${data.ms} ms · ${at}`;
+  return undefined;
 }

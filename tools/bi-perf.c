@@ -1,0 +1,704 @@
+/*
+ * bi-perf: an HTTP/1.1 load generator with k6's features at wrk's speed.
+ *
+ * Drives a target with virtual users (closed model, ramped by --stage) or at a
+ * constant arrival rate (-R, open model, latency timed from the scheduled
+ * moment so that stalls are not hidden), over weighted endpoints from the
+ * command line or a scenario file. The engine is lib/load.c. Writes a
+ * `perf_point` record per second and a `perf_summary` at the end, with each
+ * threshold (k6 syntax) and whether it held; exit 1 when one did not.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bi.h"
+
+static const char usage[] =
+	"usage: bi-perf [options] URL\n"
+	"       bi-perf [options] --scenario FILE [URL]\n"
+	"Load-test an HTTP service; a perf_point record per second, a perf_summary at the end.\n"
+	"\n"
+	"  -u, --vus N          virtual users, each sending as soon as answered (default 10)\n"
+	"      --stage DUR:N    ramp to N VUs over DUR (repeatable; replaces --vus and -d)\n"
+	"  -R, --rate N         open model: N requests per second, whatever the latency\n"
+	"  -c, --connections N  connections for --rate (default 50)\n"
+	"  -d, --duration DUR   how long (default 10s)\n"
+	"  -t, --threads N      event loops (default 2)\n"
+	"      --think DUR      a VU's pause between requests (default 0)\n"
+	"      --timeout DUR    per request (default 10s)\n"
+	"  -m, --method M       request method (default GET)\n"
+	"  -H, --header 'K: V'  a request header (repeatable)\n"
+	"  -b, --body TEXT      a request body\n"
+	"  -s, --scenario FILE  YAML or JSON: base_url, endpoints (method, path, headers,\n"
+	"                       body, weight), stages, vus, rate, duration, thresholds\n"
+	"      --threshold EXPR k6 syntax: 'http_req_duration: p(95)<500',\n"
+	"                       'http_req_failed: rate<0.01' (repeatable)\n"
+	"      --no-thresholds  none, not even the defaults\n"
+	"  -q, --quiet          no perf_point records, no progress line\n"
+	"  -h, --help           show this help\n"
+	"      --version        show the version\n"
+	"Default thresholds: blissful-infra.yaml's perf.thresholds, else p95 < 500 ms,\n"
+	"p99 < 1000 ms, error rate < 1%, avg < 200 ms.\n"
+	"Exit: 0 all thresholds held, 1 one failed, 2 usage, 3 nothing answered at all.\n";
+
+/* ---- the target and its requests ---- */
+
+struct url {
+	char host[256], port[8], hostport[300], path[2048];
+};
+
+static int
+parse_url(const char *s, struct url *u, char *err, size_t n)
+{
+	if (!strncmp(s, "https://", 8)) {
+		snprintf(err, n, "https is not supported: %s (run against the service's plain HTTP port)", s);
+		return -1;
+	}
+	if (strncmp(s, "http://", 7)) {
+		snprintf(err, n, "not an http:// URL: %s", s);
+		return -1;
+	}
+	const char *h = s + 7, *slash = strchr(h, '/');
+	size_t hl = slash ? (size_t)(slash - h) : strlen(h);
+	if (hl == 0 || hl >= sizeof u->hostport) {
+		snprintf(err, n, "no host in %s", s);
+		return -1;
+	}
+	snprintf(u->hostport, sizeof u->hostport, "%.*s", (int)hl, h);
+	const char *colon = h[0] == '[' ? memchr(h, ']', hl) : memchr(h, ':', hl);
+	if (h[0] == '[') {
+		if (!colon) {
+			snprintf(err, n, "bad IPv6 address in %s", s);
+			return -1;
+		}
+		snprintf(u->host, sizeof u->host, "%.*s", (int)(colon - h - 1), h + 1);
+		colon = colon + 1 < h + hl && colon[1] == ':' ? colon + 1 : NULL;
+	} else {
+		snprintf(u->host, sizeof u->host, "%.*s", (int)(colon ? colon - h : (long)hl), h);
+	}
+	if (colon) {
+		snprintf(u->port, sizeof u->port, "%.*s", (int)(h + hl - colon - 1), colon + 1);
+		if (!*u->port || strspn(u->port, "0123456789") != strlen(u->port)) {
+			snprintf(err, n, "bad port in %s", s);
+			return -1;
+		}
+	} else {
+		strcpy(u->port, "80");
+	}
+	snprintf(u->path, sizeof u->path, "%s", slash ? slash : "/");
+	return 0;
+}
+
+struct endpoint {
+	char *name, *method, *path, *body;
+	char **headers;
+	int nheaders;
+	double weight;
+};
+
+static char *
+build_request(const struct endpoint *e, const struct url *base)
+{
+	bi_buf b = {0};
+	int has_ct = 0;
+
+	bi_buf_printf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: bi-perf/0.1\r\n", e->method,
+		      e->path, base->hostport);
+	for (int i = 0; i < e->nheaders; i++) {
+		bi_buf_printf(&b, "%s\r\n", e->headers[i]);
+		has_ct |= !strncasecmp(e->headers[i], "content-type:", 13);
+	}
+	if (e->body) {
+		if (!has_ct)
+			bi_buf_adds(&b, "Content-Type: application/json\r\n");
+		bi_buf_printf(&b, "Content-Length: %zu\r\n\r\n%s", strlen(e->body), e->body);
+	} else {
+		bi_buf_adds(&b, "\r\n");
+	}
+	return b.p;
+}
+
+/* ---- thresholds ---- */
+
+struct threshold {
+	char *metric, *expr;
+	char agg[16];
+	double p;		/* for p(N) */
+	char op[3];
+	double limit;
+	double value;
+	int ok;
+};
+
+static struct threshold *ths;
+static int nths;
+
+static void
+add_threshold(const char *metric, const char *expr)
+{
+	struct threshold t = {0};
+	const char *e = expr;
+
+	while (*e == ' ')
+		e++;
+	if (!strncmp(e, "p(", 2)) {
+		char *end;
+		t.p = strtod(e + 2, &end);
+		if (*end != ')' || t.p <= 0 || t.p > 100)
+			bi_die(BI_EXIT_USAGE, "threshold %s: bad percentile", expr);
+		strcpy(t.agg, "p");
+		e = end + 1;
+	} else {
+		size_t k = strspn(e, "abcdefghijklmnopqrstuvwxyz");
+		if (k == 0 || k >= sizeof t.agg)
+			bi_die(BI_EXIT_USAGE, "threshold %s: expected avg, min, max, med, p(N), rate or count", expr);
+		memcpy(t.agg, e, k);
+		e += k;
+	}
+	while (*e == ' ')
+		e++;
+	size_t ol = strspn(e, "<>=!");
+	if (ol < 1 || ol > 2)
+		bi_die(BI_EXIT_USAGE, "threshold %s: expected <, <=, >, >=, == or !=", expr);
+	memcpy(t.op, e, ol);
+	char *end;
+	t.limit = strtod(e + ol, &end);
+	while (*end == ' ')
+		end++;
+	if (end == e + ol || *end)
+		bi_die(BI_EXIT_USAGE, "threshold %s: expected a number", expr);
+	static const char *const dur[] = {"avg", "min", "max", "med", "p", NULL};
+	int fits = 0;
+	if (!strcmp(metric, "http_req_duration"))
+		for (const char *const *d = dur; *d; d++)
+			fits |= !strcmp(t.agg, *d);
+	else if (!strcmp(metric, "http_req_failed"))
+		fits = !strcmp(t.agg, "rate");
+	else if (!strcmp(metric, "http_reqs"))
+		fits = !strcmp(t.agg, "rate") || !strcmp(t.agg, "count");
+	else
+		bi_die(BI_EXIT_USAGE, "threshold on %s: bi-perf knows http_req_duration, "
+		       "http_req_failed and http_reqs", metric);
+	if (!fits)
+		bi_die(BI_EXIT_USAGE, "threshold %s: %s has no %s", expr, metric, t.agg);
+	t.metric = bi_strdup(metric);
+	t.expr = bi_strdup(expr);
+	while (*t.expr == ' ')
+		memmove(t.expr, t.expr + 1, strlen(t.expr));
+	ths = bi_realloc(ths, (nths + 1) * sizeof *ths);
+	ths[nths++] = t;
+}
+
+/* "http_req_duration: p(95)<500", or a bare "p(95)<500" about durations. */
+static void
+add_threshold_arg(const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (colon && colon > arg && !strchr("<>=!", colon[-1])) {
+		char metric[64];
+		snprintf(metric, sizeof metric, "%.*s", (int)(colon - arg), arg);
+		char *m = metric + strlen(metric);
+		while (m > metric && m[-1] == ' ')
+			*--m = '\0';
+		add_threshold(metric, colon + 1);
+	} else {
+		add_threshold(!strncmp(arg, "rate", 4) ? "http_req_failed" : "http_req_duration", arg);
+	}
+}
+
+static void
+default_thresholds(void)
+{
+	jv cfg = bi_config();
+	char e[64];
+
+	snprintf(e, sizeof e, "p(95)<%g", bi_cfg_num(cfg, "perf.thresholds.p95_ms", 500));
+	add_threshold("http_req_duration", e);
+	snprintf(e, sizeof e, "p(99)<%g", bi_cfg_num(cfg, "perf.thresholds.p99_ms", 1000));
+	add_threshold("http_req_duration", e);
+	snprintf(e, sizeof e, "rate<%g", bi_cfg_num(cfg, "perf.thresholds.error_rate", 0.01));
+	add_threshold("http_req_failed", e);
+	snprintf(e, sizeof e, "avg<%g", bi_cfg_num(cfg, "perf.thresholds.avg_ms", 200));
+	add_threshold("http_req_duration", e);
+	jv_free(cfg);
+}
+
+static void
+judge(const bi_load_stats *s, double secs)
+{
+	for (int i = 0; i < nths; i++) {
+		struct threshold *t = &ths[i];
+		const bi_hist *h = &s->latency;
+		double v;
+		if (!strcmp(t->metric, "http_req_failed"))
+			v = s->requests ? (double)s->failed / (double)s->requests : 0;
+		else if (!strcmp(t->metric, "http_reqs"))
+			v = !strcmp(t->agg, "count") ? (double)s->requests : s->requests / secs;
+		else if (!strcmp(t->agg, "avg"))
+			v = bi_hist_mean(h) / 1e6;
+		else if (!strcmp(t->agg, "min"))
+			v = h->n ? (double)h->min / 1e6 : 0;
+		else if (!strcmp(t->agg, "max"))
+			v = (double)h->max / 1e6;
+		else if (!strcmp(t->agg, "med"))
+			v = bi_hist_quantile(h, 0.5) / 1e6;
+		else
+			v = bi_hist_quantile(h, t->p / 100) / 1e6;
+		/* No answered request: a duration threshold cannot hold. */
+		if (!strcmp(t->metric, "http_req_duration") && h->n == 0)
+			v = NAN;
+		t->value = v;
+		const char *o = t->op;
+		t->ok = !isnan(v) && ((!strcmp(o, "<") && v < t->limit) || (!strcmp(o, "<=") && v <= t->limit) ||
+			(!strcmp(o, ">") && v > t->limit) || (!strcmp(o, ">=") && v >= t->limit) ||
+			((!strcmp(o, "==") || !strcmp(o, "=")) && v == t->limit) ||
+			(!strcmp(o, "!=") && v != t->limit));
+	}
+}
+
+/* ---- output ---- */
+
+struct run {
+	const char *target;
+	int quiet, tty;
+	double *rps;		/* per second */
+	int nsec;
+	int64_t t0;
+};
+
+static jv
+set(jv r, const char *k, jv v)
+{
+	return jv_object_set(r, jv_string(k), v);
+}
+
+static double
+ms(double ns)
+{
+	return round(ns / 1e3) / 1e3;	/* to the microsecond */
+}
+
+static void
+on_tick(void *ctx, int second, int vus, const bi_load_stats *s)
+{
+	struct run *r = ctx;
+
+	r->rps = bi_realloc(r->rps, (r->nsec + 1) * sizeof *r->rps);
+	r->rps[r->nsec++] = (double)s->requests;
+	if (r->quiet)
+		return;
+	jv p = bi_record("perf_point");
+	p = set(p, "target", jv_string(r->target));
+	p = set(p, "second", jv_number(second));
+	p = set(p, "vus", jv_number(vus));
+	p = set(p, "requests", jv_number((double)s->requests));
+	p = set(p, "rps", jv_number((double)s->requests));
+	p = set(p, "errors", jv_number((double)s->failed));
+	p = set(p, "p50_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.50))));
+	p = set(p, "p95_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.95))));
+	p = set(p, "p99_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.99))));
+	bi_write(p);
+	if (r->tty)
+		fprintf(stderr, "\r%5ds  vus %-5d %8.0f req/s  p95 %8.2f ms  errors %5.1f%%   ", second,
+			vus, (double)s->requests, bi_hist_quantile(&s->latency, 0.95) / 1e6,
+			s->requests ? 100.0 * s->failed / s->requests : 0.0);
+}
+
+static jv
+summary(const struct run *r, const bi_load_stats *s, const bi_load_conf *c,
+	const struct endpoint *eps, int neps, double secs)
+{
+	const bi_hist *h = &s->latency;
+	jv p = bi_record("perf_summary");
+
+	p = set(p, "target", jv_string(r->target));
+	p = set(p, "model", jv_string(c->rate > 0 ? "open" : "closed"));
+	if (c->rate > 0)
+		p = set(p, "rate", jv_number(c->rate));
+	p = set(p, "threads", jv_number(c->threads));
+	p = set(p, "connections", jv_number(c->rate > 0 ? c->connections : 0));
+	p = set(p, "duration_s", jv_number(round(secs * 1000) / 1000));
+	p = set(p, "requests", jv_number((double)s->requests));
+	p = set(p, "rps", jv_number(round(s->requests / secs * 10) / 10));
+	double mean = 0, var = 0;
+	for (int i = 0; i < r->nsec; i++)
+		mean += r->rps[i];
+	mean = r->nsec ? mean / r->nsec : 0;
+	for (int i = 0; i < r->nsec; i++)
+		var += (r->rps[i] - mean) * (r->rps[i] - mean);
+	p = set(p, "rps_stddev", jv_number(r->nsec > 1 ? round(sqrt(var / (r->nsec - 1)) * 10) / 10 : 0));
+	jv per = jv_array();
+	for (int i = 0; i < r->nsec; i++)
+		per = jv_array_append(per, jv_number(r->rps[i]));
+	p = set(p, "rps_per_second", per);
+	jv lat = jv_object();
+	lat = set(lat, "min", jv_number(ms(h->n ? (double)h->min : 0)));
+	lat = set(lat, "avg", jv_number(ms(bi_hist_mean(h))));
+	lat = set(lat, "p50", jv_number(ms(bi_hist_quantile(h, 0.50))));
+	lat = set(lat, "p90", jv_number(ms(bi_hist_quantile(h, 0.90))));
+	lat = set(lat, "p95", jv_number(ms(bi_hist_quantile(h, 0.95))));
+	lat = set(lat, "p99", jv_number(ms(bi_hist_quantile(h, 0.99))));
+	lat = set(lat, "p999", jv_number(ms(bi_hist_quantile(h, 0.999))));
+	lat = set(lat, "max", jv_number(ms((double)h->max)));
+	p = set(p, "latency", lat);
+	p = set(p, "error_rate", jv_number(s->requests ? (double)s->failed / s->requests : 0));
+	jv errs = jv_object();
+	errs = set(errs, "connect", jv_number((double)s->err_connect));
+	errs = set(errs, "read", jv_number((double)s->err_read));
+	errs = set(errs, "write", jv_number((double)s->err_write));
+	errs = set(errs, "timeout", jv_number((double)s->err_timeout));
+	errs = set(errs, "status", jv_number((double)(s->status[4] + s->status[5])));
+	p = set(p, "errors", errs);
+	jv st = jv_object();
+	static const char *const cls[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+	for (int i = 0; i < 6; i++)
+		if (s->status[i])
+			st = set(st, cls[i], jv_number((double)s->status[i]));
+	p = set(p, "status", st);
+	p = set(p, "bytes_in", jv_number((double)s->bytes_in));
+	p = set(p, "bytes_out", jv_number((double)s->bytes_out));
+	jv by = jv_object();
+	for (int i = 0; i < neps; i++)
+		by = set(by, eps[i].name, jv_number((double)s->by_endpoint[i]));
+	p = set(p, "endpoints", by);
+	jv tl = jv_array();
+	int passed = 1;
+	for (int i = 0; i < nths; i++) {
+		jv t = jv_object();
+		t = set(t, "metric", jv_string(ths[i].metric));
+		t = set(t, "expr", jv_string(ths[i].expr));
+		t = set(t, "value", isnan(ths[i].value) ? jv_null() : jv_number(ths[i].value));
+		t = set(t, "ok", jv_bool(ths[i].ok));
+		tl = jv_array_append(tl, t);
+		passed &= ths[i].ok;
+	}
+	p = set(p, "thresholds", tl);
+	p = set(p, "passed", jv_bool(passed));
+	return p;
+}
+
+/* ---- the scenario file ---- */
+
+static struct endpoint *eps;
+static int neps;
+static bi_load_stage *stages;
+static int nstages;
+
+static void
+add_stage(const char *spec)
+{
+	const char *colon = strrchr(spec, ':');
+	char dur[64];
+	char *end;
+	int64_t d;
+
+	if (!colon || (size_t)(colon - spec) >= sizeof dur)
+		bi_die(BI_EXIT_USAGE, "--stage %s: expected DURATION:VUS", spec);
+	snprintf(dur, sizeof dur, "%.*s", (int)(colon - spec), spec);
+	long n = strtol(colon + 1, &end, 10);
+	if (bi_dur_parse(dur, &d) || *end || n < 0 || n > 100000)
+		bi_die(BI_EXIT_USAGE, "--stage %s: expected DURATION:VUS", spec);
+	stages = bi_realloc(stages, (nstages + 1) * sizeof *stages);
+	stages[nstages++] = (bi_load_stage){d, (int)n};
+}
+
+static char *
+scalar_text(jv v)
+{
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		return bi_strdup(jv_string_value(v));
+	jv s = jv_dump_string(jv_copy(v), 0);
+	char *r = bi_strdup(jv_string_value(s));
+	jv_free(s);
+	return r;
+}
+
+static void
+load_scenario(const char *path, const char **base, jv *keep, int64_t *duration, int *vus,
+	      double *rate)
+{
+	jv sc = bi_yaml_load(path);	/* JSON is YAML too */
+
+	if (!jv_is_valid(sc)) {
+		jv m = jv_invalid_get_msg(sc);
+		bi_die(BI_EXIT_USAGE, "%s", jv_string_value(m));
+	}
+	if (jv_get_kind(sc) != JV_KIND_OBJECT)
+		bi_die(BI_EXIT_USAGE, "%s: a scenario is a mapping", path);
+	*keep = sc;
+	const char *b = bi_cfg_str(sc, "base_url", NULL);
+	if (b && !*base)
+		*base = b;
+	int64_t d = bi_cfg_dur(sc, "duration", -1);
+	if (d > 0)
+		*duration = d;
+	if (bi_cfg_num(sc, "vus", 0) > 0)
+		*vus = (int)bi_cfg_num(sc, "vus", 0);
+	if (bi_cfg_num(sc, "rate", 0) > 0)
+		*rate = bi_cfg_num(sc, "rate", 0);
+	jv st = jv_object_get(jv_copy(sc), jv_string("stages"));
+	if (jv_get_kind(st) == JV_KIND_ARRAY && nstages == 0) {
+		jv_array_foreach(st, i, s) {
+			int64_t dd = bi_cfg_dur(s, "duration", -1);
+			double t = bi_cfg_num(s, "target", -1);
+			if (dd < 0 || t < 0)
+				bi_die(BI_EXIT_USAGE, "%s: stage %d needs a duration and a target", path, i + 1);
+			stages = bi_realloc(stages, (nstages + 1) * sizeof *stages);
+			stages[nstages++] = (bi_load_stage){dd, (int)t};
+			jv_free(s);
+		}
+	}
+	jv_free(st);
+	jv es = jv_object_get(jv_copy(sc), jv_string("endpoints"));
+	if (jv_get_kind(es) == JV_KIND_ARRAY) {
+		jv_array_foreach(es, i, e) {
+			struct endpoint ep = {0};
+			const char *pth = bi_cfg_str(e, "path", NULL);
+			if (!pth || pth[0] != '/')
+				bi_die(BI_EXIT_USAGE, "%s: endpoint %d needs a path starting with /", path, i + 1);
+			ep.path = bi_strdup(pth);
+			ep.method = bi_strdup(bi_cfg_str(e, "method", "GET"));
+			ep.name = bi_strdup(bi_cfg_str(e, "name", pth));
+			ep.weight = bi_cfg_num(e, "weight", 1);
+			if (ep.weight < 0)
+				bi_die(BI_EXIT_USAGE, "%s: endpoint %s: negative weight", path, ep.name);
+			jv body = jv_object_get(jv_copy(e), jv_string("body"));
+			if (jv_is_valid(body) && jv_get_kind(body) != JV_KIND_NULL)
+				ep.body = scalar_text(body);
+			jv_free(body);
+			jv hs = jv_object_get(jv_copy(e), jv_string("headers"));
+			if (jv_get_kind(hs) == JV_KIND_OBJECT) {
+				jv_object_foreach(hs, k, v) {
+					char *val = scalar_text(v);
+					ep.headers = bi_realloc(ep.headers, (ep.nheaders + 1) * sizeof *ep.headers);
+					ep.headers[ep.nheaders++] = bi_asprintf("%s: %s", jv_string_value(k), val);
+					free(val);
+					jv_free(k);
+					jv_free(v);
+				}
+			}
+			jv_free(hs);
+			eps = bi_realloc(eps, (neps + 1) * sizeof *eps);
+			eps[neps++] = ep;
+			jv_free(e);
+		}
+	}
+	jv_free(es);
+	jv th = jv_object_get(jv_copy(sc), jv_string("thresholds"));
+	if (jv_get_kind(th) == JV_KIND_OBJECT && nths == 0) {
+		jv_object_foreach(th, k, v) {
+			if (jv_get_kind(v) == JV_KIND_STRING)
+				v = jv_array_append(jv_array(), v);
+			if (jv_get_kind(v) == JV_KIND_ARRAY) {
+				jv_array_foreach(v, i, x) {
+					if (jv_get_kind(x) == JV_KIND_STRING)
+						add_threshold(jv_string_value(k), jv_string_value(x));
+					jv_free(x);
+				}
+			}
+			jv_free(k);
+			jv_free(v);
+		}
+	}
+	jv_free(th);
+}
+
+static volatile int interrupted;
+static void on_signal(int sig) { (void)sig; interrupted = 1; }
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"vus", required_argument, NULL, 'u'},
+		{"stage", required_argument, NULL, 'S'},
+		{"rate", required_argument, NULL, 'R'},
+		{"connections", required_argument, NULL, 'c'},
+		{"duration", required_argument, NULL, 'd'},
+		{"threads", required_argument, NULL, 't'},
+		{"think", required_argument, NULL, 'k'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"method", required_argument, NULL, 'm'},
+		{"header", required_argument, NULL, 'H'},
+		{"body", required_argument, NULL, 'b'},
+		{"scenario", required_argument, NULL, 's'},
+		{"threshold", required_argument, NULL, 'x'},
+		{"no-thresholds", no_argument, NULL, 'X'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	int vus = -1, conns = 50, threads = 2, quiet = 0, no_th = 0, c;
+	double rate = 0;
+	int64_t duration = 10 * BI_NS_PER_S, think = 0, timeout = 10 * BI_NS_PER_S;
+	const char *method = "GET", *body = NULL, *scenario = NULL, *base = NULL;
+	char **headers = NULL;
+	int nheaders = 0;
+	char *end;
+
+	bi_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "u:R:c:d:t:m:H:b:s:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			vus = (int)strtol(optarg, &end, 10);
+			if (*end || vus < 1 || vus > 100000)
+				bi_usage_error(usage, "--vus: not a count: %s", optarg);
+			break;
+		case 'S': add_stage(optarg); break;
+		case 'R':
+			rate = strtod(optarg, &end);
+			if (*end || !(rate > 0))
+				bi_usage_error(usage, "--rate: not a rate: %s", optarg);
+			break;
+		case 'c':
+			conns = (int)strtol(optarg, &end, 10);
+			if (*end || conns < 1 || conns > 100000)
+				bi_usage_error(usage, "--connections: not a count: %s", optarg);
+			break;
+		case 'd':
+			if (bi_dur_parse(optarg, &duration) || duration <= 0)
+				bi_usage_error(usage, "--duration: not a duration: %s", optarg);
+			break;
+		case 't':
+			threads = (int)strtol(optarg, &end, 10);
+			if (*end || threads < 1 || threads > 256)
+				bi_usage_error(usage, "--threads: not a count: %s", optarg);
+			break;
+		case 'k':
+			if (bi_dur_parse(optarg, &think))
+				bi_usage_error(usage, "--think: not a duration: %s", optarg);
+			break;
+		case 'T':
+			if (bi_dur_parse(optarg, &timeout) || timeout <= 0)
+				bi_usage_error(usage, "--timeout: not a duration: %s", optarg);
+			break;
+		case 'm': method = optarg; break;
+		case 'H':
+			if (!strchr(optarg, ':'))
+				bi_usage_error(usage, "--header: expected 'Name: value', not %s", optarg);
+			headers = bi_realloc(headers, (nheaders + 1) * sizeof *headers);
+			headers[nheaders++] = optarg;
+			break;
+		case 'b': body = optarg; break;
+		case 's': scenario = optarg; break;
+		case 'x': add_threshold_arg(optarg); break;
+		case 'X': no_th = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': bi_help(usage);
+		case 'V': bi_version();
+		default: bi_usage_error(usage, NULL);
+		}
+	}
+	if (argc - optind > 1)
+		bi_usage_error(usage, "one URL, please");
+	if (optind < argc)
+		base = argv[optind];
+	jv keep = jv_null();
+	if (scenario)
+		load_scenario(scenario, &base, &keep, &duration, &vus, &rate);
+	if (!base)
+		bi_usage_error(usage, "a URL (or a scenario with base_url) is needed");
+	if (rate > 0 && nstages)
+		bi_usage_error(usage, "--rate and --stage do not go together (open or closed model?)");
+	if (rate > 0 && rate < threads)
+		bi_usage_error(usage, "--rate %g is lower than --threads %d", rate, threads);
+
+	struct url u;
+	char err[512];
+	if (parse_url(base, &u, err, sizeof err))
+		bi_die(BI_EXIT_USAGE, "%s", err);
+	if (neps == 0) {
+		/* The URL itself is the one endpoint. */
+		struct endpoint ep = {.name = bi_strdup(u.path), .method = bi_strdup(method),
+				      .path = bi_strdup(u.path), .weight = 1,
+				      .body = body ? bi_strdup(body) : NULL,
+				      .headers = headers, .nheaders = nheaders};
+		eps = bi_realloc(eps, sizeof *eps);
+		eps[neps++] = ep;
+		u.path[0] = '\0';
+	} else {
+		/* Paths are under the base URL's path. */
+		size_t bl = strlen(u.path);
+		while (bl > 0 && u.path[bl - 1] == '/')
+			u.path[--bl] = '\0';
+		for (int i = 0; i < neps; i++) {
+			char *full = bi_asprintf("%s%s", u.path, eps[i].path);
+			free(eps[i].path);
+			eps[i].path = full;
+			for (int h = 0; h < nheaders; h++) {
+				eps[i].headers = bi_realloc(eps[i].headers, (eps[i].nheaders + 1) * sizeof(char *));
+				eps[i].headers[eps[i].nheaders++] = bi_strdup(headers[h]);
+			}
+		}
+	}
+	if (neps > BI_LOAD_MAX_ENDPOINTS)
+		bi_die(BI_EXIT_USAGE, "at most %d endpoints", BI_LOAD_MAX_ENDPOINTS);
+	if (!no_th && nths == 0)
+		default_thresholds();
+	if (no_th)
+		nths = 0;
+
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+	int gai = getaddrinfo(u.host, u.port, &hints, &ai);
+	if (gai)
+		bi_die(BI_EXIT_USAGE, "%s: %s", u.host, gai_strerror(gai));
+
+	bi_load_endpoint *le = bi_calloc((size_t)neps, sizeof *le);
+	double wsum = 0;
+	for (int i = 0; i < neps; i++) {
+		char *req = build_request(&eps[i], &u);
+		le[i] = (bi_load_endpoint){eps[i].name, req, strlen(req), eps[i].weight,
+					   !strcasecmp(eps[i].method, "HEAD")};
+		wsum += eps[i].weight;
+	}
+	if (!(wsum > 0))
+		bi_die(BI_EXIT_USAGE, "the endpoints' weights add up to nothing");
+
+	bi_load_conf conf = {.endpoints = le, .nendpoints = neps, .threads = threads,
+			     .connections = rate > 0 ? conns : vus > 0 ? vus : 10, .rate = rate,
+			     .stages = stages, .nstages = nstages, .duration = duration,
+			     .timeout = timeout, .think = think, .stop = &interrupted};
+	memcpy(&conf.addr, ai->ai_addr, ai->ai_addrlen);
+	conf.addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct run run = {.target = base, .quiet = quiet,
+			  .tty = !quiet && isatty(STDERR_FILENO)};
+	static bi_load_stats total;
+	int64_t t0 = bi_mono_ns();
+	if (bi_load_run(&conf, on_tick, &run, &total, err, sizeof err) != 0)
+		bi_die(BI_EXIT_FAIL, "%s", err);
+	double secs = (bi_mono_ns() - t0) / 1e9;
+	if (run.tty)
+		fputs("\r\033[K", stderr);
+	judge(&total, secs);
+	jv sum = summary(&run, &total, &conf, eps, neps, secs);
+	int passed = jv_get_kind(jv_object_get(jv_copy(sum), jv_string("passed"))) == JV_KIND_TRUE;
+	bi_write(sum);
+	bi_write_flush();
+
+	if (rate > 0 && total.requests < 0.9 * rate * secs)
+		bi_warn("%.0f requests/s of the %g asked: the service (or %d connections) could not keep up",
+			total.requests / secs, rate, conns);
+	if (total.requests > 0 && total.err_connect == total.requests) {
+		bi_warn("nothing answered at %s: %" PRIu64 " connections failed", u.hostport,
+			total.err_connect);
+		return BI_EXIT_UNREACHABLE;
+	}
+	for (int i = 0; i < nths; i++)
+		if (!ths[i].ok)
+			bi_warn("threshold failed: %s: %s (%.4g)", ths[i].metric, ths[i].expr, ths[i].value);
+	jv_free(keep);
+	return passed ? BI_EXIT_OK : BI_EXIT_FAIL;
+}
