@@ -41,6 +41,7 @@ lib/libbi.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
+EXTRA_LIBS_bi-ask = -ledit
 bin/%: tools/%.c lib/libbi.a lib/bi.h
 	@mkdir -p $(@D)
 	$(CC) $(BI_CFLAGS) $(CFLAGS) -o $@ $< lib/libbi.a $(LDLIBS) $(EXTRA_LIBS_$*)

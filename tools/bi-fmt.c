@@ -769,6 +769,13 @@ render(jv rec)
 		for (const struct view *v = views; v->kind; v++) {
 			if (strcmp(v->kind, name) == 0) {
 				add_row(v, rec);
+				/* A comparison ends with its verdict in words. */
+				const char *advice = bi_get_str(rec, "recommendation");
+				if (advice) {
+					flush_table();
+					printf("\n%s\n", advice);
+					last_view = NULL;
+				}
 				return;
 			}
 		}

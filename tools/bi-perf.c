@@ -265,12 +265,16 @@ judge(const bi_load_stats *s, double secs)
 
 /* ---- output ---- */
 
+/* Figures of each second, for the summary's spread (bi-compare tells noise
+ * from a difference with them). */
+enum { S_RPS, S_AVG, S_P95, S_P99, S_ERR, S_N };
+static const char *const per_second_names[S_N] = {"rps", "avg_ms", "p95_ms", "p99_ms", "error_rate"};
+
 struct run {
 	const char *target;
 	int quiet, tty;
-	double *rps;		/* per second */
+	double *sec[S_N];
 	int nsec;
-	int64_t t0;
 };
 
 static jv
@@ -290,8 +294,14 @@ on_tick(void *ctx, int second, int vus, const bi_load_stats *s)
 {
 	struct run *r = ctx;
 
-	r->rps = bi_realloc(r->rps, (r->nsec + 1) * sizeof *r->rps);
-	r->rps[r->nsec++] = (double)s->requests;
+	double v[S_N] = {(double)s->requests, ms(bi_hist_mean(&s->latency)),
+			 ms(bi_hist_quantile(&s->latency, 0.95)), ms(bi_hist_quantile(&s->latency, 0.99)),
+			 s->requests ? (double)s->failed / s->requests : 0};
+	for (int i = 0; i < S_N; i++) {
+		r->sec[i] = bi_realloc(r->sec[i], (r->nsec + 1) * sizeof(double));
+		r->sec[i][r->nsec] = v[i];
+	}
+	r->nsec++;
 	if (r->quiet)
 		return;
 	jv p = bi_record("perf_point");
@@ -328,16 +338,21 @@ summary(const struct run *r, const bi_load_stats *s, const bi_load_conf *c,
 	p = set(p, "requests", jv_number((double)s->requests));
 	p = set(p, "rps", jv_number(round(s->requests / secs * 10) / 10));
 	double mean = 0, var = 0;
+	const double *rps = r->sec[S_RPS];
 	for (int i = 0; i < r->nsec; i++)
-		mean += r->rps[i];
+		mean += rps[i];
 	mean = r->nsec ? mean / r->nsec : 0;
 	for (int i = 0; i < r->nsec; i++)
-		var += (r->rps[i] - mean) * (r->rps[i] - mean);
+		var += (rps[i] - mean) * (rps[i] - mean);
 	p = set(p, "rps_stddev", jv_number(r->nsec > 1 ? round(sqrt(var / (r->nsec - 1)) * 10) / 10 : 0));
-	jv per = jv_array();
-	for (int i = 0; i < r->nsec; i++)
-		per = jv_array_append(per, jv_number(r->rps[i]));
-	p = set(p, "rps_per_second", per);
+	jv per = jv_object();
+	for (int k = 0; k < S_N; k++) {
+		jv a = jv_array();
+		for (int i = 0; i < r->nsec; i++)
+			a = jv_array_append(a, jv_number(r->sec[k][i]));
+		per = set(per, per_second_names[k], a);
+	}
+	p = set(p, "per_second", per);
 	jv lat = jv_object();
 	lat = set(lat, "min", jv_number(ms(h->n ? (double)h->min : 0)));
 	lat = set(lat, "avg", jv_number(ms(bi_hist_mean(h))));
@@ -420,6 +435,8 @@ scalar_text(jv v)
 	return r;
 }
 
+static int cli_shape;	/* the load's shape was given on the command line */
+
 static void
 load_scenario(const char *path, const char **base, jv *keep, int64_t *duration, int *vus,
 	      double *rate)
@@ -437,14 +454,15 @@ load_scenario(const char *path, const char **base, jv *keep, int64_t *duration, 
 	if (b && !*base)
 		*base = b;
 	int64_t d = bi_cfg_dur(sc, "duration", -1);
-	if (d > 0)
+	if (d > 0 && !cli_shape)
 		*duration = d;
-	if (bi_cfg_num(sc, "vus", 0) > 0)
+	if (bi_cfg_num(sc, "vus", 0) > 0 && !cli_shape)
 		*vus = (int)bi_cfg_num(sc, "vus", 0);
-	if (bi_cfg_num(sc, "rate", 0) > 0)
+	if (bi_cfg_num(sc, "rate", 0) > 0 && !cli_shape)
 		*rate = bi_cfg_num(sc, "rate", 0);
 	jv st = jv_object_get(jv_copy(sc), jv_string("stages"));
-	if (jv_get_kind(st) == JV_KIND_ARRAY && nstages == 0) {
+	/* --vus, --duration or --stage on the command line replace the ramp. */
+	if (jv_get_kind(st) == JV_KIND_ARRAY && nstages == 0 && !cli_shape) {
 		jv_array_foreach(st, i, s) {
 			int64_t dd = bi_cfg_dur(s, "duration", -1);
 			double t = bi_cfg_num(s, "target", -1);
@@ -547,12 +565,14 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "u:R:c:d:t:m:H:b:s:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
+			cli_shape = 1;
 			vus = (int)strtol(optarg, &end, 10);
 			if (*end || vus < 1 || vus > 100000)
 				bi_usage_error(usage, "--vus: not a count: %s", optarg);
 			break;
-		case 'S': add_stage(optarg); break;
+		case 'S': cli_shape = 1; add_stage(optarg); break;
 		case 'R':
+			cli_shape = 1;
 			rate = strtod(optarg, &end);
 			if (*end || !(rate > 0))
 				bi_usage_error(usage, "--rate: not a rate: %s", optarg);
@@ -563,6 +583,7 @@ main(int argc, char **argv)
 				bi_usage_error(usage, "--connections: not a count: %s", optarg);
 			break;
 		case 'd':
+			cli_shape = 1;
 			if (bi_dur_parse(optarg, &duration) || duration <= 0)
 				bi_usage_error(usage, "--duration: not a duration: %s", optarg);
 			break;

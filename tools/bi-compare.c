@@ -1,0 +1,279 @@
+/*
+ * bi-compare: which of two load-test results is better, and how sure.
+ *
+ * Reads two `perf_summary` records: the last one of each of two files, or the
+ * first two on stdin (old, then new). For p95, p99, throughput, error rate and
+ * average latency it writes a `comparison` record with both values, the
+ * change and the winner; then an `overall` one with a winner and a confidence
+ * from the weighted metrics (p95 3, error rate 3, throughput 2, average 1,
+ * p99 1). A change under 5% (p99: 10%; error rate: under 0.001) is a tie,
+ * and so is one that the runs' own second-to-second spread could explain
+ * (Welch's t-test at 95%): noise is not a win. Nor is winning only the light
+ * metrics: the overall winner needs a weighted lead of 3.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bi.h"
+
+static const char usage[] =
+	"usage: bi-compare [options] [OLD.jsonl NEW.jsonl]\n"
+	"Compare two perf_summary records (the last of each file, or the first two on\n"
+	"stdin: old, then new); a comparison record per metric and an overall one.\n"
+	"\n"
+	"      --old-label L   what to call the old one (default: its target)\n"
+	"      --new-label L   what to call the new one\n"
+	"      --tie PCT       changes under PCT%% are ties (default 5)\n"
+	"      --fail-if-worse exit 1 when the old one wins\n"
+	"  -h, --help          show this help\n"
+	"      --version       show the version\n"
+	"Exit: 0, 1 (--fail-if-worse) the new one is worse, 2 usage or input.\n";
+
+struct metric {
+	const char *name;	/* in the comparison record */
+	const char *path;	/* in perf_summary */
+	const char *series;	/* per_second array, for the spread */
+	int higher_better;
+	double weight;
+};
+
+static const struct metric metrics[] = {
+	{"p95", "latency.p95", "p95_ms", 0, 3},
+	{"error_rate", "error_rate", "error_rate", 0, 3},
+	{"throughput", "rps", "rps", 1, 2},
+	{"avg", "latency.avg", "avg_ms", 0, 1},
+	{"p99", "latency.p99", "p99_ms", 0, 1},
+};
+
+/* Two-sided 5% critical values of Student's t by degrees of freedom. */
+static double
+t_critical(double df)
+{
+	static const struct { double df, t; } tab[] = {
+		{1, 12.706}, {2, 4.303}, {3, 3.182}, {4, 2.776}, {5, 2.571}, {6, 2.447},
+		{7, 2.365}, {8, 2.306}, {9, 2.262}, {10, 2.228}, {12, 2.179}, {15, 2.131},
+		{20, 2.086}, {25, 2.060}, {30, 2.042}, {40, 2.021}, {60, 2.000}, {120, 1.980},
+	};
+	if (!(df >= 1))
+		return INFINITY;
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (df <= tab[i].df)
+			return tab[i].t;
+	return 1.960;
+}
+
+static int
+series(jv summary, const char *name, double *mean, double *var, int *n)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "per_second.%s", name);
+	jv a = bi_cfg_get(summary, path);
+	*n = 0;
+	*mean = *var = 0;
+	if (jv_get_kind(a) != JV_KIND_ARRAY) {
+		jv_free(a);
+		return 0;
+	}
+	int k = jv_array_length(jv_copy(a));
+	double sum = 0, sq = 0;
+	jv_array_foreach(a, i, x) {
+		double d = jv_get_kind(x) == JV_KIND_NUMBER ? jv_number_value(x) : 0;
+		sum += d;
+		sq += d * d;
+		jv_free(x);
+	}
+	jv_free(a);
+	*n = k;
+	if (k > 0)
+		*mean = sum / k;
+	if (k > 1)
+		*var = (sq - sum * sum / k) / (k - 1);
+	if (*var < 0)
+		*var = 0;
+	return k > 1;
+}
+
+/* Could the second-to-second spread alone explain the difference? */
+static int
+significant(jv a, jv b, const char *name, double *t_out)
+{
+	double ma, va, mb, vb;
+	int na, nb;
+
+	*t_out = NAN;
+	if (!series(a, name, &ma, &va, &na) || !series(b, name, &mb, &vb, &nb))
+		return 1;	/* no spread known: judge by the change alone */
+	double se2 = va / na + vb / nb;
+	if (se2 <= 0)
+		return ma != mb;
+	double t = fabs(ma - mb) / sqrt(se2);
+	double df = se2 * se2 / ((va / na) * (va / na) / (na - 1) + (vb / nb) * (vb / nb) / (nb - 1));
+	*t_out = t;
+	return t > t_critical(df);
+}
+
+static jv
+last_summary(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	jv found = jv_invalid(), rec;
+
+	if (!f)
+		bi_die(BI_EXIT_USAGE, "cannot open %s:", path);
+	bi_reader *r = bi_reader_new(fileno(f), path, 0);
+	while (bi_read(r, &rec)) {
+		const char *k = bi_get_str(rec, "kind");
+		if (k && !strcmp(k, "perf_summary")) {
+			jv_free(found);
+			found = rec;
+		} else {
+			jv_free(rec);
+		}
+	}
+	bi_reader_free(r);
+	if (f != stdin)
+		fclose(f);
+	if (!jv_is_valid(found))
+		bi_die(BI_EXIT_USAGE, "%s: no perf_summary record", path);
+	return found;
+}
+
+static jv
+set(jv r, const char *k, jv v)
+{
+	return jv_object_set(r, jv_string(k), v);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"old-label", required_argument, NULL, 'o'},
+		{"new-label", required_argument, NULL, 'n'},
+		{"tie", required_argument, NULL, 't'},
+		{"fail-if-worse", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	const char *old_label = NULL, *new_label = NULL;
+	double tie = 5;
+	int fail_if_worse = 0, c;
+	jv old, new;
+
+	bi_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': old_label = optarg; break;
+		case 'n': new_label = optarg; break;
+		case 't': {
+			char *end;
+			tie = strtod(optarg, &end);
+			if (*end || tie < 0)
+				bi_usage_error(usage, "--tie: not a percentage: %s", optarg);
+			break;
+		}
+		case 'f': fail_if_worse = 1; break;
+		case 'h': bi_help(usage);
+		case 'V': bi_version();
+		default: bi_usage_error(usage, NULL);
+		}
+	}
+	if (argc - optind == 2) {
+		old = last_summary(argv[optind]);
+		new = last_summary(argv[optind + 1]);
+	} else if (argc == optind) {
+		bi_reader *r = bi_reader_new(STDIN_FILENO, "stdin", 0);
+		jv rec, got[2];
+		int n = 0;
+		while (n < 2 && bi_read(r, &rec)) {
+			const char *k = bi_get_str(rec, "kind");
+			if (k && !strcmp(k, "perf_summary"))
+				got[n++] = rec;
+			else
+				jv_free(rec);
+		}
+		bi_reader_free(r);
+		if (n < 2)
+			bi_die(BI_EXIT_USAGE, "need two perf_summary records on stdin, found %d", n);
+		old = got[0];
+		new = got[1];
+	} else {
+		bi_usage_error(usage, "two files, or two records on stdin");
+	}
+	if (!old_label)
+		old_label = bi_get_str(old, "target") ? bi_get_str(old, "target") : "old";
+	if (!new_label)
+		new_label = bi_get_str(new, "target") ? bi_get_str(new, "target") : "new";
+
+	double score = 0;
+	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
+		const struct metric *m = &metrics[i];
+		jv ov = bi_cfg_get(old, m->path), nv = bi_cfg_get(new, m->path);
+		if (jv_get_kind(ov) != JV_KIND_NUMBER || jv_get_kind(nv) != JV_KIND_NUMBER)
+			bi_die(BI_EXIT_USAGE, "a perf_summary without %s", m->path);
+		double o = jv_number_value(ov), n = jv_number_value(nv);
+		jv_free(ov);
+		jv_free(nv);
+		double change = o != 0 ? (n - o) / fabs(o) * 100 : n != 0 ? 100 : 0;
+		double t;
+		int sig = significant(old, new, m->series, &t);
+		/* The tail is the noisiest figure: p99 ties under twice the margin. */
+		double margin = !strcmp(m->name, "p99") ? 2 * tie : tie;
+		int small = !strcmp(m->name, "error_rate") ? fabs(n - o) < 0.001 : fabs(change) < margin;
+		const char *winner, *why = NULL;
+		if (small) {
+			winner = "tie";
+			why = "within the tie margin";
+		} else if (!sig) {
+			winner = "tie";
+			why = "within the runs' second-to-second spread";
+		} else {
+			int better = m->higher_better ? n > o : n < o;
+			winner = better ? "new" : "old";
+		}
+		score += !strcmp(winner, "new") ? m->weight : !strcmp(winner, "old") ? -m->weight : 0;
+		jv rec = bi_record("comparison");
+		rec = set(rec, "metric", jv_string(m->name));
+		rec = set(rec, "old", jv_number(o));
+		rec = set(rec, "new", jv_number(n));
+		rec = set(rec, "change_pct", jv_number(round(change * 10) / 10));
+		rec = set(rec, "winner", jv_string(winner));
+		rec = set(rec, "weight", jv_number(m->weight));
+		if (!isnan(t))
+			rec = set(rec, "t", jv_number(round(t * 100) / 100));
+		if (why)
+			rec = set(rec, "reason", jv_string(why));
+		rec = set(rec, "old_label", jv_string(old_label));
+		rec = set(rec, "new_label", jv_string(new_label));
+		bi_write(rec);
+	}
+	/* A win on the light metrics alone (avg or p99, weight 1) is not one. */
+	const char *overall = score >= 3 ? "new" : score <= -3 ? "old" : "tie";
+	double conf = fabs(score) / 10 * 100;
+	if (conf > 95)
+		conf = 95;
+	jv rec = bi_record("comparison");
+	rec = set(rec, "metric", jv_string("overall"));
+	rec = set(rec, "winner", jv_string(overall));
+	rec = set(rec, "weighted", jv_number(score));
+	rec = set(rec, "confidence", jv_number(conf));
+	rec = set(rec, "old_label", jv_string(old_label));
+	rec = set(rec, "new_label", jv_string(new_label));
+	char *advice = !strcmp(overall, "new") ?
+		bi_asprintf("%s is faster: promote it (confidence %.0f%%)", new_label, conf) :
+		!strcmp(overall, "old") ?
+		bi_asprintf("%s is slower than %s: keep %s and look into the change (confidence %.0f%%)",
+			    new_label, old_label, old_label, conf) :
+		bi_asprintf("no difference beyond noise between %s and %s", old_label, new_label);
+	rec = set(rec, "recommendation", jv_string(advice));
+	free(advice);
+	bi_write(rec);
+	bi_write_flush();
+	jv_free(old);
+	jv_free(new);
+	return fail_if_worse && !strcmp(overall, "old") ? BI_EXIT_FAIL : BI_EXIT_OK;
+}
