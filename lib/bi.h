@@ -538,4 +538,168 @@ typedef void (*bi_load_tick)(void *ctx, int second, int vus, const bi_load_stats
 int bi_load_run(const bi_load_conf *c, bi_load_tick tick, void *ctx,
 		bi_load_stats *total, char *err, size_t errlen);
 
+/* ---------------------------------------------------------------- drain.c */
+
+/* Log templates by the Drain method: a message is masked (words holding a
+ * digit, and file paths, become <*>) and joins the most similar cluster of
+ * messages with as many tokens and the same first tokens, or starts one.
+ * Settings are fixed: the same for every input. Memory grows with the number
+ * of clusters, not of messages. */
+typedef struct bi_drain bi_drain;
+
+/* A cluster, owned by its bi_drain and valid until bi_drain_free; read only. */
+typedef struct bi_drain_cluster {
+	size_t index;		/* 0, 1, 2 ... in order of creation */
+	size_t count;		/* messages it holds */
+	char id[12];		/* "t" and 8 hex digits, from its first message:
+				   the same message gets the same id in any run */
+	size_t ntok;		/* its template, as tokens; "<*>" where variable */
+	char **tok;
+} bi_drain_cluster;
+
+bi_drain *bi_drain_new(void);
+void bi_drain_free(bi_drain *d);
+
+/* Add a message (n bytes, any content): returns its cluster, which may have
+ * just been made or had its template widened. Cannot fail. */
+const bi_drain_cluster *bi_drain_add(bi_drain *d, const char *msg, size_t n);
+
+/* The cluster a message would join, without changing anything; NULL if none. */
+const bi_drain_cluster *bi_drain_match(bi_drain *d, const char *msg, size_t n);
+
+/* A cluster's template as one string, tokens joined by a space; borrowed,
+ * valid until the next call on d. */
+const char *bi_drain_text(bi_drain *d, const bi_drain_cluster *c);
+
+/* The clusters: how many, and each by its index (NULL past the end). */
+size_t bi_drain_count(const bi_drain *d);
+const bi_drain_cluster *bi_drain_get(const bi_drain *d, size_t index);
+
+/* Append msg masked, its tokens joined by single spaces, to out. */
+void bi_drain_mask(const char *msg, size_t n, bi_buf *out);
+
+/* ------------------------------------------------------------------- kb.c */
+
+/* The knowledge base: patterns of known problems (eight built in, more from
+ * YAML), and incidents with the outcomes of their fixes, in the project
+ * database. */
+
+/* A metric condition, "FIELD OP NUMBER" (op one of >= <= == != > <). */
+typedef struct bi_kb_cond {
+	char *field;
+	int op;
+	double value;
+} bi_kb_cond;
+
+/* A pattern. Lists are NULL-terminated; logs and chaos are lower case and
+ * match as substrings, case-insensitively; containers and k8s are whole
+ * words (a container signal: "oom", "crash", "dependency-stopped"; a
+ * Kubernetes reason: "OOMKilled"). */
+typedef struct bi_kb_pattern {
+	char *id, *name, *severity, *root_cause;
+	char **logs, **containers, **k8s, **chaos, **fixes;
+	bi_kb_cond *conds;
+	size_t nconds;
+	double success_rate;	/* the initial success rate of its fixes */
+	int builtin;
+} bi_kb_pattern;
+
+/* The built-in patterns, then the user's: cfg's kb.patterns (a list, or a
+ * YAML file's path relative to the project) and each of files (a YAML list,
+ * or an object with a patterns list). A user pattern with a built-in's id
+ * replaces it. NULL with the reason in err when one is malformed. */
+bi_kb_pattern *bi_kb_patterns(jv cfg, char *const *files, size_t nfiles, size_t *n,
+			      char *err, size_t errlen);
+void bi_kb_patterns_free(bi_kb_pattern *p, size_t n);
+const bi_kb_pattern *bi_kb_pattern_find(const bi_kb_pattern *p, size_t n, const char *id);
+
+/* The pattern whose log terms text holds, the longest term winning: its
+ * index, or -1; *termlen (when not NULL) gets the term's length. Only the
+ * first 4 KiB of text are read. */
+int bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
+		     size_t *termlen);
+int bi_kb_in(char *const *list, const char *word);	/* case-insensitive */
+int bi_kb_cond_holds(const bi_kb_cond *c, double value);
+
+/* Jaccard similarity of the sets of words (lower case, longer than 3
+ * characters) of a and b, from 0 to 1. */
+double bi_kb_jaccard(const char *a, const char *b);
+
+/* What a finding is matched by: "PATTERN SERVICE TEMPLATE-or-TITLE". */
+char *bi_kb_signature(jv finding);		/* finding borrowed */
+
+/* The database at path (bi_store_open's schema); with create 0, NULL when
+ * the file does not exist. Dies (exit 1) when it cannot be opened. */
+sqlite3 *bi_kb_open(const char *path, int create);
+
+/* Record a finding (borrowed): the same occurrence recorded again updates
+ * its incident, a new occurrence of an open incident counts one more, and
+ * anything else (or a recurrence after resolution) is a new open incident.
+ * Returns the `incident` record. */
+jv bi_kb_record(sqlite3 *db, jv finding);
+
+/* Record how a fix went ("resolved" closes the incident; "partial" and
+ * "failed" leave it open). Returns the incident, or jv_invalid() when there
+ * is no incident id. */
+int bi_kb_outcome_ok(const char *outcome);
+jv bi_kb_resolve(sqlite3 *db, const char *id, const char *outcome, const char *fix,
+		 int64_t when);
+
+/* An incident with its outcomes and the finding it was recorded from, or
+ * jv_invalid(); incidents by status and pattern (NULL: any), oldest first,
+ * the newest limit of them (limit <= 0: all). */
+jv bi_kb_get(sqlite3 *db, const char *id);
+jv bi_kb_list(sqlite3 *db, const char *status, const char *pattern, long limit);
+
+/* Store an incident record (consumed) as exported, replacing one with its
+ * id. 0, or -1 with the reason in err. */
+int bi_kb_import(sqlite3 *db, jv incident, char *err, size_t errlen);
+
+/* The success rate of a fix (NULL: of every fix) for a pattern (NULL: any
+ * pattern): prior counts for two outcomes, then resolved 1, partial 0.5,
+ * failed 0. *n (when not NULL) gets the outcomes counted. db may be NULL. */
+double bi_kb_rate(sqlite3 *db, const char *pattern, double prior, const char *fix, int *n);
+
+/* Add to a finding (consumed, returned) the past incidents like it
+ * ("similar", the top 5 above 0.1, the most similar first) and the fixes to
+ * try ("fixes": those that worked for them and its pattern's, each with its
+ * success rate, the best first), and its pattern's "success_rate". *best
+ * gets the highest similarity, 0 when none. db may be NULL. */
+jv bi_kb_advise(sqlite3 *db, const bi_kb_pattern *pats, size_t npats, jv finding,
+		double *best);
+
+/* ----------------------------------------------------------------- prom.c */
+
+/* One sample of the Prometheus text exposition format (0.0.4; OpenMetrics
+ * tolerated: "# EOF", exemplars and the _created samples of typed families
+ * are skipped). Borrowed for the duration of the callback. */
+typedef struct bi_prom_sample {
+	const char *name;
+	jv labels;		/* object: label name -> value */
+	double value;		/* NaN and +-Inf as given */
+	int64_t ts_ms;		/* -1 when the line has none */
+	const char *type;	/* its family's TYPE: counter, gauge, histogram,
+				   summary, or untyped */
+} bi_prom_sample;
+
+/* Parse text; fn gets each sample (return nonzero to stop). A malformed line
+ * goes to bad (when not NULL) with its number and reason, and is skipped.
+ * om: OpenMetrics (timestamps in seconds). Returns the samples given to fn. */
+long bi_prom_parse(const char *text, size_t len, int om,
+		   int (*fn)(void *ctx, const bi_prom_sample *s),
+		   void (*bad)(void *ctx, size_t line, const char *why), void *ctx);
+
+/* PromQL's rate() (is_rate) or increase() of one series' samples (times in
+ * ms, ascending) in the range [start, end] ms: counter resets added back,
+ * extrapolated to the range's edges as Prometheus does. NaN with fewer than
+ * two samples. */
+double bi_prom_rate(const int64_t *t, const double *v, int n, int64_t start, int64_t end,
+		    int is_rate);
+
+/* PromQL's histogram_quantile over buckets (upper bounds le, cumulative
+ * counts, any order; le may be +Inf): linear inside the bucket where the rank
+ * falls, from 0 in the lowest, the highest finite bound when it falls in the
+ * +Inf one; NaN with fewer than two buckets, no +Inf bucket, or no counts. */
+double bi_prom_quantile(double q, const double *le, const double *count, int n);
+
 #endif

@@ -28,6 +28,36 @@ static const char *const schema[] = {
 	"CREATE INDEX records_kind_ts ON records (kind, ts);"
 	"CREATE INDEX records_ts ON records (ts);"
 	"CREATE VIRTUAL TABLE logs_fts USING fts5 (msg, stack);",
+
+	/* 3: the knowledge base (bi-kb, bi-rca): incidents recorded from
+	 * findings, and each outcome of a fix tried on one. Times in ns. */
+	"CREATE TABLE kb_incidents ("
+	"  id TEXT PRIMARY KEY,"
+	"  signature TEXT NOT NULL,"		/* pattern, service, template */
+	"  pattern TEXT,"
+	"  title TEXT NOT NULL,"
+	"  service TEXT,"
+	"  severity TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),"
+	"  fix TEXT,"				/* the last fix tried */
+	"  outcome TEXT,"			/* and how it went */
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  recorded INTEGER NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  occurrences INTEGER NOT NULL DEFAULT 1,"
+	"  count INTEGER NOT NULL DEFAULT 0,"	/* records that showed it */
+	"  confidence REAL,"
+	"  finding TEXT);"			/* the finding, as recorded */
+	"CREATE INDEX kb_incidents_signature ON kb_incidents (signature, last_seen);"
+	"CREATE INDEX kb_incidents_pattern ON kb_incidents (pattern);"
+	"CREATE TABLE kb_outcomes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident TEXT NOT NULL REFERENCES kb_incidents (id) ON DELETE CASCADE,"
+	"  ts INTEGER NOT NULL,"
+	"  fix TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'partial', 'failed')));"
+	"CREATE INDEX kb_outcomes_incident ON kb_outcomes (incident);",
 };
 
 int
