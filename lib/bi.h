@@ -684,8 +684,11 @@ typedef struct bi_prom_sample {
 
 /* Parse text; fn gets each sample (return nonzero to stop). A malformed line
  * goes to bad (when not NULL) with its number and reason, and is skipped.
- * om: OpenMetrics (timestamps in seconds). Returns the samples given to fn. */
-long bi_prom_parse(const char *text, size_t len, int om,
+ * Flags: BI_PROM_OM, the text is OpenMetrics (timestamps in seconds);
+ * BI_PROM_NO_LABELS, labels are checked but not built (labels is null), for
+ * a caller that only counts or checks. Returns the samples given to fn. */
+enum { BI_PROM_OM = 1, BI_PROM_NO_LABELS = 2 };
+long bi_prom_parse(const char *text, size_t len, int flags,
 		   int (*fn)(void *ctx, const bi_prom_sample *s),
 		   void (*bad)(void *ctx, size_t line, const char *why), void *ctx);
 

@@ -19,7 +19,7 @@ struct family {
 struct parser {
 	const char *p, *end;
 	size_t line;
-	int om;
+	int om, no_labels;
 	struct family *fams;
 	size_t nfams, cap;
 	char why[160];
@@ -123,21 +123,28 @@ label_value(struct parser *ps, const char **s, const char *e, bi_buf *out)
 	out->len = 0;
 	bi_buf_add(out, NULL, 0);
 	while (*s < e) {
+		/* Copy the plain run up to the next quote or backslash at once. */
+		const char *r = *s;
+		while (r < e && *r != '"' && *r != '\\')
+			r++;
+		if (r > *s)
+			bi_buf_add(out, *s, r - *s);
+		*s = r;
+		if (*s >= e)
+			break;
 		char c = *(*s)++;
 		if (c == '"')
 			return 0;
-		if (c == '\\') {
-			if (*s >= e)
-				break;
-			char x = *(*s)++;
-			if (x == 'n')
-				c = '\n';
-			else if (x == '\\' || x == '"')
-				c = x;
-			else {
-				snprintf(ps->why, sizeof ps->why, "bad escape \\%c in a label value", x);
-				return -1;
-			}
+		if (*s >= e)
+			break;
+		char x = *(*s)++;
+		if (x == 'n')
+			c = '\n';
+		else if (x == '\\' || x == '"')
+			c = x;
+		else {
+			snprintf(ps->why, sizeof ps->why, "bad escape \\%c in a label value", x);
+			return -1;
 		}
 		bi_buf_add(out, &c, 1);
 	}
@@ -174,9 +181,13 @@ sample(struct parser *ps, const char *s, const char *e, bi_prom_sample *out, bi_
 		s++;
 	name->len = 0;
 	bi_buf_add(name, n, s - n);
-	*labels = jv_object();
+	*labels = ps->no_labels ? jv_null() : jv_object();
 	skip_ws(&s, e);
 	if (s < e && *s == '{') {
+		/* Names seen so far, for duplicates, without building anything. */
+		const char *seen[64];
+		size_t seen_len[64];
+		int nseen = 0;
 		bi_buf val = {0};
 		s++;
 		for (;;) {
@@ -193,28 +204,35 @@ sample(struct parser *ps, const char *s, const char *e, bi_prom_sample *out, bi_
 			}
 			while (s < e && (isalnum((unsigned char)*s) || *s == '_'))
 				s++;
-			jv key = jv_string_sized(ln, (int)(s - ln));
+			size_t lnl = s - ln;
+			for (int i = 0; i < nseen; i++) {
+				if (seen_len[i] == lnl && !memcmp(seen[i], ln, lnl)) {
+					snprintf(ps->why, sizeof ps->why, "label %.*s given twice", (int)lnl, ln);
+					bi_buf_free(&val);
+					return -1;
+				}
+			}
+			if (nseen < 64) {
+				seen[nseen] = ln;
+				seen_len[nseen++] = lnl;
+			}
 			skip_ws(&s, e);
 			if (s >= e || *s != '=') {
-				snprintf(ps->why, sizeof ps->why, "expected '=' after label %.*s", (int)(s - ln), ln);
-				jv_free(key);
+				snprintf(ps->why, sizeof ps->why, "expected '=' after label %.*s", (int)lnl, ln);
 				bi_buf_free(&val);
 				return -1;
 			}
 			s++;
 			skip_ws(&s, e);
 			if (label_value(ps, &s, e, &val) != 0) {
-				jv_free(key);
 				bi_buf_free(&val);
 				return -1;
 			}
-			if (jv_object_has(jv_copy(*labels), jv_copy(key))) {
-				snprintf(ps->why, sizeof ps->why, "label %s given twice", jv_string_value(key));
-				jv_free(key);
-				bi_buf_free(&val);
-				return -1;
-			}
-			*labels = jv_object_set(*labels, key, jv_string_sized(val.p, (int)val.len));
+			/* An empty value is the same as no label (Prometheus' data
+			 * model): keep none, as Prometheus keeps none. */
+			if (val.len && !ps->no_labels)
+				*labels = jv_object_set(*labels, jv_string_sized(ln, (int)lnl),
+							jv_string_sized(val.p, (int)val.len));
 			skip_ws(&s, e);
 			if (s < e && *s == ',') {
 				s++;	/* a trailing comma is allowed */
@@ -272,10 +290,11 @@ sample(struct parser *ps, const char *s, const char *e, bi_prom_sample *out, bi_
 }
 
 long
-bi_prom_parse(const char *text, size_t len, int om, int (*fn)(void *ctx, const bi_prom_sample *s),
+bi_prom_parse(const char *text, size_t len, int flags, int (*fn)(void *ctx, const bi_prom_sample *s),
 	      void (*bad)(void *ctx, size_t line, const char *why), void *ctx)
 {
-	struct parser ps = {.p = text, .end = text + len, .om = om};
+	struct parser ps = {.p = text, .end = text + len, .om = flags & BI_PROM_OM,
+			    .no_labels = (flags & BI_PROM_NO_LABELS) != 0};
 	bi_buf name = {0};
 	long given = 0;
 

@@ -58,6 +58,34 @@ static const char *const schema[] = {
 	"  fix TEXT NOT NULL,"
 	"  outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'partial', 'failed')));"
 	"CREATE INDEX kb_outcomes_incident ON kb_outcomes (incident);",
+
+	/* 4: bi-metrics' history: series (a name and labels, per service),
+	 * their samples (times in ms), and alerts with their acknowledgement. */
+	"CREATE TABLE metric_series ("
+	"  id INTEGER PRIMARY KEY,"
+	"  service TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  labels TEXT NOT NULL,"		/* JSON, keys sorted */
+	"  type TEXT,"
+	"  UNIQUE (service, name, labels));"
+	"CREATE TABLE metric_samples ("
+	"  series INTEGER NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  value REAL,"			/* NULL for NaN */
+	"  PRIMARY KEY (series, ts)) WITHOUT ROWID;"
+	"CREATE INDEX metric_samples_ts ON metric_samples (ts);"
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  service TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('firing', 'resolved')),"
+	"  value REAL,"
+	"  threshold REAL,"
+	"  fired_at INTEGER NOT NULL,"		/* ms */
+	"  resolved_at INTEGER,"
+	"  acked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX alerts_state ON alerts (state, name, service);",
 };
 
 int

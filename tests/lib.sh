@@ -14,7 +14,7 @@ _n=0
 _fail=0
 _cleanups=""
 at_exit() { _cleanups="$*; $_cleanups"; }
-trap 'eval "$_cleanups"; rm -rf "$TMP"' EXIT
+trap 'eval "$_cleanups"; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 plan() { echo "1..$1"; }

@@ -26,9 +26,9 @@ take(void *ctx, const bi_prom_sample *s)
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {
-	for (int om = 0; om <= 1; om++) {
+	for (int flags = 0; flags <= 3; flags++) {
 		struct acc a = {.n = 0};
-		bi_prom_parse((const char *)data, n, om, take, NULL, &a);
+		bi_prom_parse((const char *)data, n, flags, take, NULL, &a);
 		bi_prom_quantile(0.95, a.le, a.count, a.n);
 		int64_t t[32];
 		for (int i = 0; i < a.n; i++)

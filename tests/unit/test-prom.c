@@ -31,7 +31,7 @@ P(const char *text, int om)
 	got.len = errs.len = 0;
 	bi_buf_add(&got, NULL, 0);
 	bi_buf_add(&errs, NULL, 0);
-	bi_prom_parse(text, strlen(text), om, keep, bad, NULL);
+	bi_prom_parse(text, strlen(text), om ? BI_PROM_OM : 0, keep, bad, NULL);
 	return got.p;
 }
 
