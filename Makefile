@@ -42,6 +42,7 @@ lib/libbi.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 EXTRA_LIBS_bi-ask = -ledit
+EXTRA_LIBS_bi-proxy = -lmicrohttpd
 bin/%: tools/%.c lib/libbi.a lib/bi.h
 	@mkdir -p $(@D)
 	$(CC) $(BI_CFLAGS) $(CFLAGS) -o $@ $< lib/libbi.a $(LDLIBS) $(EXTRA_LIBS_$*)

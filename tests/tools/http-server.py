@@ -5,6 +5,7 @@ Binds a free port and writes it to PORTFILE. Paths:
   /delay/MS     answers 200 after MS milliseconds
   /status/CODE  answers with that status
   /close        promises 100 bytes, sends 10, and closes (a broken response)
+  /bytes/N      a body of N bytes
   /chunked      a chunked body
   anything else 200 "ok"
 Keep-alive, a thread per connection.
@@ -37,6 +38,8 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200)
         elif p.startswith("/status/"):
             self.reply(int(p[8:]), b"status")
+        elif p.startswith("/bytes/"):
+            self.reply(200, b"x" * int(p[7:]))
         elif p == "/close":
             self.send_response(200)
             self.send_header("Content-Length", "100")

@@ -1,0 +1,105 @@
+#!/bin/sh
+# bi-proxy: toxiproxy's API answered as toxiproxy answers, and each toxic doing
+# to real connections what it says; records of connections; a clean drain.
+. "$(dirname "$0")/../lib.sh"
+plan 27
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+/usr/bin/python3 "$ROOT/tests/tools/http-server.py" "$TMP/port" &
+at_exit "kill $! 2>/dev/null"
+i=0; while [ ! -s "$TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+P=$(cat "$TMP/port") A=$(free_port) L=$(free_port)
+bi-proxy --api "127.0.0.1:$A" --proxy "web,127.0.0.1:$L,127.0.0.1:$P" >"$TMP/records" 2>"$TMP/err" &
+proxy=$!
+at_exit "kill $proxy 2>/dev/null"
+i=0; until curl -fs "127.0.0.1:$A/version" >/dev/null; do i=$((i + 1)); [ $i -lt 50 ] || break; sleep 0.1; done
+api() { curl -s -o "$TMP/body" -w '%{http_code}' -X "$1" ${3:+-d "$3"} "127.0.0.1:$A$2"; }
+ms() { curl -s -o /dev/null -w '%{time_total}' "$@" | awk '{ printf "%d", $1 * 1000 }'; }
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+is "$(curl -s "127.0.0.1:$L/hello")" "ok" "data passes through"
+is "$(api GET /proxies):$(jq -c ".web | {name, listen, upstream, enabled, toxics}" "$TMP/body")" \
+	"200:{\"name\":\"web\",\"listen\":\"127.0.0.1:$L\",\"upstream\":\"127.0.0.1:$P\",\"enabled\":true,\"toxics\":[]}" \
+	"GET /proxies: an object keyed by name"
+is "$(api POST /proxies "{\"name\":\"two\",\"listen\":\"127.0.0.1:0\",\"upstream\":\"127.0.0.1:$P\"}")" 201 \
+	"POST /proxies: 201"
+two=$(jq -r .listen "$TMP/body")
+is "$(curl -s "$two/hello")" ok "a proxy on a port it chose (${two##*:})"
+is "$(api POST /proxies "{\"name\":\"two\",\"upstream\":\"127.0.0.1:$P\"}")" 409 "the same name again: 409"
+is "$(api GET /proxies/nope)" 404 "an unknown proxy: 404"
+is "$(api DELETE /proxies/two)" 204 "DELETE: 204"
+curl -s -m 1 "$two/hello" >/dev/null
+ok $((! $?)) "and it no longer listens"
+
+# latency: each answer waits, within reason of the asked 200 ms.
+is "$(api POST /proxies/web/toxics '{"type":"latency","attributes":{"latency":200}}'):$(jq -c . "$TMP/body")" \
+	'200:{"name":"latency_downstream","type":"latency","stream":"downstream","toxicity":1,"attributes":{"latency":200}}' \
+	"POST a toxic: 200, with toxiproxy's defaults"
+t=$(ms "127.0.0.1:$L/hello")
+between "$t" 180 400
+ok $? "latency 200 ms: the answer took $t ms"
+is "$(api POST /proxies/web/toxics/latency_downstream '{"attributes":{"latency":500}}')" 200 "update a toxic"
+t=$(ms "127.0.0.1:$L/hello")
+between "$t" 480 750
+ok $? "latency 500 ms now: $t ms"
+is "$(api GET /proxies/web/toxics):$(jq -r 'length' "$TMP/body")" "200:1" "GET the toxics"
+is "$(api DELETE /proxies/web/toxics/latency_downstream)" 204 "DELETE a toxic: 204"
+t=$(ms "127.0.0.1:$L/hello")
+[ "$t" -lt 150 ]
+ok $? "and the latency is gone ($t ms)"
+
+# bandwidth: 200 kB at 100 KB/s takes about two seconds.
+api POST /proxies/web/toxics '{"type":"bandwidth","attributes":{"rate":100}}' >/dev/null
+t=$(ms "127.0.0.1:$L/bytes/200000")
+between "$t" 1700 2600
+ok $? "bandwidth 100 KB/s: 200 kB in $t ms"
+api POST /reset >/dev/null
+
+# timeout: held, then closed after its time; with 0, held until removed.
+api POST /proxies/web/toxics '{"type":"timeout","attributes":{"timeout":500}}' >/dev/null
+t=$(ms -m 3 "127.0.0.1:$L/hello")
+out=$(curl -s -m 3 "127.0.0.1:$L/hello")
+[ -z "$out" ] && between "$t" 450 1500
+ok $? "timeout 500: nothing arrives, the connection closes after $t ms"
+api POST /proxies/web/toxics/timeout_downstream '{"attributes":{"timeout":0}}' >/dev/null
+curl -s -m 4 "127.0.0.1:$L/hello" >"$TMP/held" &
+sleep 1
+api DELETE /proxies/web/toxics/timeout_downstream >/dev/null
+wait $!
+is "$(cat "$TMP/held")" ok "timeout 0: held until the toxic is removed, then delivered"
+
+api POST /proxies/web/toxics '{"type":"latency","attributes":{"latency":1000}}' >/dev/null
+api POST /proxies/web/toxics '{"type":"reset_peer","attributes":{"timeout":200}}' >/dev/null
+curl -s -m 3 "127.0.0.1:$L/hello" >/dev/null 2>&1
+st=$?
+[ $st -eq 56 ]
+ok $? "reset_peer 200 ms before a slow answer: the connection is reset (curl exit $st)"
+api POST /reset >/dev/null
+api POST /proxies/web/toxics '{"type":"limit_data","attributes":{"bytes":100}}' >/dev/null
+n=$(curl -s -m 2 "127.0.0.1:$L/bytes/5000" | wc -c)
+[ "$n" -lt 100 ]
+ok $? "limit_data 100: the answer is cut ($n body bytes)"
+api POST /reset >/dev/null
+api POST /proxies/web/toxics '{"type":"slicer","attributes":{"average_size":10,"size_variation":5,"delay":100}}' >/dev/null
+is "$(curl -s -m 5 "127.0.0.1:$L/bytes/3000" | wc -c | tr -d ' ')" 3000 "slicer: many small pieces, all of them"
+api POST /reset >/dev/null
+api POST /proxies/web/toxics '{"type":"latency","toxicity":0,"attributes":{"latency":1000}}' >/dev/null
+t=$(ms "127.0.0.1:$L/hello")
+[ "$t" -lt 300 ]
+ok $? "toxicity 0: the toxic touches no connection ($t ms)"
+is "$(api POST /reset):$(api GET /proxies/web/toxics):$(cat "$TMP/body")" "204:200:[]" "POST /reset: 204, no toxics left"
+is "$(curl -s -o /dev/null -w '%{http_code}' -A 'Mozilla/5.0 (X11)' "127.0.0.1:$A/proxies")" 403 \
+	"a browser is refused: 403"
+
+grep '"event":"close"' "$TMP/records" | head -1 | jq -e '.bytes_up > 0 and .bytes_down > 0 and .proxy == "web"' >/dev/null
+ok $? "a record per connection, with its bytes"
+
+# SIGTERM: no new connections, but the one under way finishes.
+api POST /proxies/web/toxics '{"type":"latency","attributes":{"latency":800}}' >/dev/null
+curl -s -m 5 "127.0.0.1:$L/hello" >"$TMP/inflight" &
+c=$!
+sleep 0.3
+kill -TERM $proxy
+wait $c
+is "$(cat "$TMP/inflight")" ok "SIGTERM: the request under way still gets its answer"
+wait $proxy
+ok $? "and bi-proxy exits 0 after draining"
