@@ -31,7 +31,7 @@ SCRIPTS := $(wildcard scripts/blissful-infra scripts/bi-*.sh)
 MAN1 := $(wildcard man/man1/*.1)
 MAN7 := $(wildcard man/man7/*.7)
 
-all: lib/libbi.a $(TOOLS)
+all: lib/libbi.a $(TOOLS) bin/bi-hog
 
 build/lib/%.o: lib/%.c lib/bi.h
 	@mkdir -p $(@D)
@@ -46,6 +46,11 @@ EXTRA_LIBS_bi-proxy = -lmicrohttpd
 bin/%: tools/%.c lib/libbi.a lib/bi.h
 	@mkdir -p $(@D)
 	$(CC) $(BI_CFLAGS) $(CFLAGS) -o $@ $< lib/libbi.a $(LDLIBS) $(EXTRA_LIBS_$*)
+
+# bi-chaos' helper, copied into containers: static, no library of ours.
+bin/bi-hog: tools/hog/bi-hog.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o $@ $< -lpthread
 
 # Unit tests: every lib module under AddressSanitizer and UBSan.
 build/asan/lib/%.o: lib/%.c lib/bi.h
@@ -97,7 +102,7 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/templates \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
-	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 755 $(TOOLS) bin/bi-hog $(DESTDIR)$(BINDIR)
 	install -m 755 scripts/blissful-infra $(DESTDIR)$(BINDIR)
 	install -m 755 $(wildcard scripts/cmd/*) $(DESTDIR)$(LIBEXECDIR)
 	cp -R templates/. $(DESTDIR)$(DATADIR)/templates
@@ -107,7 +112,7 @@ install: all
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 
 uninstall:
-	rm -f $(TOOLS:bin/%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/blissful-infra
+	rm -f $(TOOLS:bin/%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(BINDIR)/bi-hog $(DESTDIR)$(BINDIR)/blissful-infra
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
 	rm -f $(MAN1:man/man1/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN7:man/man7/%=$(DESTDIR)$(MANDIR)/man7/%)
 

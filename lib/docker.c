@@ -706,3 +706,64 @@ bi_docker_events(bi_docker *d, const char *filters, int64_t since, int64_t until
 	bi_http_resp_free(&resp);
 	return r;
 }
+
+/* A one-file tar archive (ustar) in memory. */
+static void
+tar_one(bi_buf *b, const char *name, const void *data, size_t n, int mode)
+{
+	char h[512] = {0};
+	unsigned sum = 0;
+
+	snprintf(h, 100, "%s", name);
+	snprintf(h + 100, 8, "%07o", mode & 07777);
+	snprintf(h + 108, 8, "%07o", 0);
+	snprintf(h + 116, 8, "%07o", 0);
+	snprintf(h + 124, 12, "%011llo", (unsigned long long)n);
+	snprintf(h + 136, 12, "%011llo", (unsigned long long)(bi_now_ns() / BI_NS_PER_S));
+	memset(h + 148, ' ', 8);	/* the checksum counts itself as spaces */
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	for (int i = 0; i < 512; i++)
+		sum += (unsigned char)h[i];
+	snprintf(h + 148, 8, "%06o", sum);
+	bi_buf_add(b, h, 512);
+	bi_buf_add(b, data, n);
+	static const char zero[1024];
+	if (n % 512)
+		bi_buf_add(b, zero, 512 - n % 512);
+	bi_buf_add(b, zero, 1024);
+}
+
+int
+bi_docker_put_file(bi_docker *d, const char *id, const char *dir, const char *name,
+		   const void *data, size_t n, int mode)
+{
+	bi_buf tar = {0}, path = {0};
+	bi_http_resp resp;
+
+	if (!valid_id(d, id) || strchr(name, '/')) {
+		snprintf(d->err, sizeof d->err, "bad container or file name");
+		return -1;
+	}
+	tar_one(&tar, name, data, n, mode);
+	bi_buf_printf(&path, "/containers/%s/archive?path=", id);
+	urlenc(&path, dir);
+	char *url = url_for(d, path.p);
+	bi_http_req req = {.method = "PUT", .url = url, .unix_socket = d->socket,
+			   .body = tar.p, .body_len = tar.len, .content_type = "application/x-tar",
+			   .timeout_ms = 60000};
+	int r = bi_http(&req, &resp);
+	if (r != 0)
+		snprintf(d->err, sizeof d->err, "cannot reach Docker at %s: %s", d->host, resp.error);
+	else if (resp.status != 200) {
+		snprintf(d->err, sizeof d->err, "copy into %.12s: HTTP %ld: %.200s", id, resp.status,
+			 resp.body.p);
+		r = -1;
+	}
+	bi_http_resp_free(&resp);
+	free(url);
+	bi_buf_free(&tar);
+	bi_buf_free(&path);
+	return r;
+}

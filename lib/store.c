@@ -86,6 +86,15 @@ static const char *const schema[] = {
 	"  resolved_at INTEGER,"
 	"  acked INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX alerts_state ON alerts (state, name, service);",
+
+	/* 5: bi-score's history: every resilience score, with its record. */
+	"CREATE TABLE scores ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"		/* ns */
+	"  project TEXT,"
+	"  score REAL NOT NULL,"
+	"  record TEXT NOT NULL);"
+	"CREATE INDEX scores_ts ON scores (project, ts);",
 };
 
 int

@@ -8,6 +8,9 @@
 #   redis       redis:7             Debian's redis-server on that base
 #   postgres    postgres:15         Debian's postgresql-15 with an entrypoint that
 #                                   honours POSTGRES_USER/_PASSWORD/_DB
+#   bi-proxy    blissful-infra/bi-proxy:latest  the bi-proxy found in PATH, for
+#                                   the chaos-proxy of generated projects (rebuilt
+#                                   when that binary changes)
 # An image that exists is left alone (delete it to rebuild). With no argument,
 # all are built. Progress goes to stderr, one line per image built.
 set -eu
@@ -59,6 +62,24 @@ build_from() {	# TAG DIR
 		{ say "fatal: building $1 failed; see $log"; exit 1; }
 }
 
+build_proxy() {
+	bin=$(command -v bi-proxy || true)
+	[ -n "$bin" ] || { say "fatal: bi-proxy is not in PATH"; exit 1; }
+	sum=$(sha256sum "$bin" | cut -c1-16)
+	have=$(docker image inspect -f '{{index .Config.Labels "org.blissful-infra.binary"}}' \
+		blissful-infra/bi-proxy:latest 2>/dev/null || true)
+	[ "$have" = "$sum" ] && return 0
+	build_debian
+	ctx=$(mktemp -d)
+	cp "$bin" "$ctx/bi-proxy"
+	cp "$here/images/bi-proxy/Dockerfile" "$ctx/"
+	say "building blissful-infra/bi-proxy:latest"
+	docker build -t blissful-infra/bi-proxy:latest --label org.blissful-infra.image=bi-proxy \
+		--label org.blissful-infra.binary="$sum" "$ctx" >>"$log" 2>&1 ||
+		{ rm -rf "$ctx"; say "fatal: building bi-proxy failed; see $log"; exit 1; }
+	rm -rf "$ctx"
+}
+
 [ $# -gt 0 ] || set -- busybox debian redis postgres
 for img; do
 	case $img in
@@ -66,6 +87,7 @@ for img; do
 	debian) build_debian ;;
 	redis) build_from redis:7 redis ;;
 	postgres) build_from postgres:15 postgres ;;
-	*) say "unknown image: $img (busybox, debian, redis, postgres)"; exit 2 ;;
+	bi-proxy) build_proxy ;;
+	*) say "unknown image: $img (busybox, debian, redis, postgres, bi-proxy)"; exit 2 ;;
 	esac
 done

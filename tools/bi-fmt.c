@@ -347,7 +347,8 @@ static const struct col comparison_cols[] = {
 static const struct col chaos_cols[] = {
 	{"SCENARIO", "scenario", F_STR, 0}, {"STATUS", "status", F_STR, 0},
 	{"RECOVERY", "recovery_ms", F_MS, 1}, {"ERRORS", "during.error_rate", F_PCT, 1},
-	{"P95", "during.p95_ms", F_MS, 1}, {"REASON", "reason", F_STR, 0}, {0}};
+	{"P95", "during.p95_ms", F_MS, 1}, {"REASON", "reason", F_STR, 0},
+	{"PLAN", "plan", F_STR, 0}, {0}};
 static const struct col incident_cols[] = {
 	{"ID", "id", F_STR, 0}, {"TIME", "ts", F_TIME, 0}, {"STATUS", "status", F_STR, 0},
 	{"PATTERN", "pattern", F_STR, 0}, {"OUTCOME", "outcome", F_STR, 0},
