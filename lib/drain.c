@@ -16,6 +16,7 @@
  * with the number of messages.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,10 +26,12 @@
 #define DEPTH 4		/* the length level, then DEPTH - 2 prefix tokens */
 #define SIM 0.7		/* least similarity to join a cluster */
 #define MAXKIDS 100	/* children of a prefix node before new ones go wild */
+#define LEAF_SEARCH 1000	/* clusters of a leaf compared with a message */
 #define MAXTOKENS 512	/* a longer message keeps its first tokens, and
 			   the rest as one last token */
 
 static const char WILD[] = "<*>";
+static uint32_t wild_hash;	/* of WILD, set by bi_drain_new */
 
 struct node {
 	char *key;
@@ -40,6 +43,12 @@ struct node {
 	size_t ncl, capcl;
 };
 
+/* A cluster, with the hashes of its template's tokens to compare first. */
+struct cl {
+	bi_drain_cluster pub;	/* first: a pointer to one is one to the other */
+	uint32_t *th;
+};
+
 struct bi_drain {
 	struct node **bylen;		/* the first level: by token count */
 	size_t nbylen;
@@ -49,6 +58,7 @@ struct bi_drain {
 	size_t capids;
 	bi_buf masked;			/* the current message, masked */
 	size_t *tokoff;			/* its tokens, as offsets into masked */
+	uint32_t *tokhash;		/* and their hashes */
 	size_t ntok, captok;
 	bi_buf text;			/* a template, joined */
 };
@@ -56,6 +66,7 @@ struct bi_drain {
 bi_drain *
 bi_drain_new(void)
 {
+	wild_hash = (uint32_t)bi_hash64(WILD, sizeof WILD - 1);
 	return bi_calloc(1, sizeof(bi_drain));
 }
 
@@ -85,11 +96,13 @@ bi_drain_free(bi_drain *d)
 		for (size_t t = 0; t < d->all[i]->ntok; t++)
 			free(d->all[i]->tok[t]);
 		free(d->all[i]->tok);
+		free(((struct cl *)d->all[i])->th);
 		free(d->all[i]);
 	}
 	free(d->all);
 	free(d->ids);
 	free(d->tokoff);
+	free(d->tokhash);
 	bi_buf_free(&d->masked);
 	bi_buf_free(&d->text);
 	free(d);
@@ -198,6 +211,7 @@ tokenize(bi_drain *d, const char *msg, size_t n)
 		if (d->ntok == d->captok) {
 			d->captok = d->captok ? d->captok * 2 : 32;
 			d->tokoff = bi_realloc(d->tokoff, d->captok * sizeof *d->tokoff);
+			d->tokhash = bi_realloc(d->tokhash, d->captok * sizeof *d->tokhash);
 		}
 		size_t at = d->masked.len, from, to;
 		if (find_path(msg + i, j - i, &from, &to)) {
@@ -215,6 +229,7 @@ tokenize(bi_drain *d, const char *msg, size_t n)
 			i = j;
 			continue;
 		}
+		d->tokhash[d->ntok] = (uint32_t)bi_hash64(d->masked.p + at, d->masked.len - at);
 		d->tokoff[d->ntok++] = at;
 		bi_buf_add(&d->masked, "", 1);	/* each token NUL-terminated */
 		i = j;
@@ -235,6 +250,7 @@ bi_drain_mask(const char *msg, size_t n, bi_buf *out)
 	if (!out->p)
 		bi_buf_add(out, "", 0);
 	free(d.tokoff);
+	free(d.tokhash);
 	bi_buf_free(&d.masked);
 }
 
@@ -301,37 +317,53 @@ leaf(bi_drain *d, int make)
 }
 
 /* Similarity of cluster c to the current message: the share of positions
- * where they hold the same token; *wild gets the template's <*> count. */
+ * where they hold the same token; *wild gets the template's <*> count. -1 as
+ * soon as it cannot reach SIM: such a cluster is never chosen. */
 static double
-similarity(const bi_drain *d, const bi_drain_cluster *c, size_t *wild)
+similarity(const bi_drain *d, const struct cl *c, size_t *wild)
 {
-	size_t same = 0;
+	size_t n = c->pub.ntok, same = 0, differ = 0;
+	size_t may_differ = n - (size_t)ceil(SIM * (double)n - 1e-9);
 
 	*wild = 0;
-	for (size_t i = 0; i < c->ntok; i++) {
-		*wild += !strcmp(c->tok[i], WILD);
-		same += !strcmp(c->tok[i], tok(d, i));
+	for (size_t i = 0; i < n; i++) {
+		*wild += c->th[i] == wild_hash && !strcmp(c->pub.tok[i], WILD);
+		if (c->th[i] == d->tokhash[i] && !strcmp(c->pub.tok[i], tok(d, i)))
+			same++;
+		else if (++differ > may_differ)
+			return -1;
 	}
-	return c->ntok ? (double)same / c->ntok : 1.0;
+	return n ? (double)same / n : 1.0;
 }
 
+/* The most similar cluster of leaf n, at least SIM similar; NULL if none.
+ * A leaf's clusters are kept the most recently used first, and only the
+ * first LEAF_SEARCH are compared: messages that nothing masks and nothing
+ * groups cannot make each new message cost more than that. When learn is
+ * set the one found moves to the front. */
 static bi_drain_cluster *
-best(const bi_drain *d, const struct node *n)
+best(const bi_drain *d, struct node *n, int learn)
 {
-	bi_drain_cluster *b = NULL;
+	size_t b = 0, bwild = 0;
 	double bsim = -1;
-	size_t bwild = 0;
 
-	for (size_t i = 0; n && i < n->ncl; i++) {
+	for (size_t i = 0; n && i < n->ncl && i < LEAF_SEARCH; i++) {
 		size_t wild;
-		double s = similarity(d, n->cl[i], &wild);
+		double s = similarity(d, (const struct cl *)n->cl[i], &wild);
 		if (s > bsim || (s == bsim && wild > bwild)) {
-			b = n->cl[i];
+			b = i;
 			bsim = s;
 			bwild = wild;
 		}
 	}
-	return b && (bsim >= SIM || b->ntok == 0) ? b : NULL;
+	if (bsim < 0 || (bsim < SIM && n->cl[b]->ntok != 0))
+		return NULL;
+	bi_drain_cluster *c = n->cl[b];
+	if (learn && b > 0) {
+		memmove(n->cl + 1, n->cl, b * sizeof *n->cl);
+		n->cl[0] = c;
+	}
+	return c;
 }
 
 /* Put id into the set; 0 if it was there already. */
@@ -366,13 +398,17 @@ id_add(bi_drain *d, uint64_t id)
 static bi_drain_cluster *
 create(bi_drain *d, struct node *n)
 {
-	bi_drain_cluster *c = bi_calloc(1, sizeof *c);
+	struct cl *cl = bi_calloc(1, sizeof *cl);
+	bi_drain_cluster *c = &cl->pub;
 
 	c->index = d->nall;
 	c->ntok = d->ntok;
 	c->tok = bi_calloc(d->ntok, sizeof *c->tok);
-	for (size_t i = 0; i < d->ntok; i++)
+	cl->th = bi_calloc(d->ntok, sizeof *cl->th);
+	for (size_t i = 0; i < d->ntok; i++) {
 		c->tok[i] = bi_strdup(tok(d, i));
+		cl->th[i] = d->tokhash[i];
+	}
 	/* The id: a hash of the first template, so that the same message
 	 * gets the same id in another run; a clash moves it on. */
 	uint64_t h = bi_hash64(d->masked.p, d->masked.len);
@@ -387,7 +423,9 @@ create(bi_drain *d, struct node *n)
 		n->capcl = n->capcl ? n->capcl * 2 : 2;
 		n->cl = bi_realloc(n->cl, n->capcl * sizeof *n->cl);
 	}
-	n->cl[n->ncl++] = c;
+	memmove(n->cl + 1, n->cl, n->ncl * sizeof *n->cl);	/* the newest first */
+	n->cl[0] = c;
+	n->ncl++;
 	if (d->nall == d->capall) {
 		d->capall = d->capall ? d->capall * 2 : 16;
 		d->all = bi_realloc(d->all, d->capall * sizeof *d->all);
@@ -401,7 +439,7 @@ bi_drain_add(bi_drain *d, const char *msg, size_t n)
 {
 	tokenize(d, msg, n);
 	struct node *l = leaf(d, 1);
-	bi_drain_cluster *c = best(d, l);
+	bi_drain_cluster *c = best(d, l, 1);
 
 	if (!c)
 		c = create(d, l);
@@ -410,6 +448,7 @@ bi_drain_add(bi_drain *d, const char *msg, size_t n)
 			if (strcmp(c->tok[i], WILD) && strcmp(c->tok[i], tok(d, i))) {
 				free(c->tok[i]);
 				c->tok[i] = bi_strdup(WILD);
+				((struct cl *)c)->th[i] = wild_hash;
 			}
 	c->count++;
 	return c;
@@ -419,7 +458,7 @@ const bi_drain_cluster *
 bi_drain_match(bi_drain *d, const char *msg, size_t n)
 {
 	tokenize(d, msg, n);
-	return best(d, leaf(d, 0));
+	return best(d, leaf(d, 0), 0);
 }
 
 const char *

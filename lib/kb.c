@@ -133,7 +133,7 @@ static const char builtin[] =
 "  severity: critical\n"
 "  success_rate: 0.95\n"
 "  logs: [certificate has expired, certificate expired, certificate is not yet valid,\n"
-"         x509: certificate, ssl certificate problem, certificate_verify_failed,\n"
+"         \"x509: certificate\", ssl certificate problem, certificate_verify_failed,\n"
 "         certificate verify failed, pkix path validation failed, certpathvalidatorexception,\n"
 "         unable to get local issuer certificate, self signed certificate, self-signed certificate,\n"
 "         sslhandshakeexception, tls handshake error, expired certificate]\n"
@@ -145,7 +145,7 @@ static const char builtin[] =
 "  fixes:\n"
 "    - Renew the certificate and reload the services that use it\n"
 "    - Automate renewal (cert-manager, certbot) and alert 30 days before expiry\n"
-"    - Check the chain: the intermediate certificates and the client's trust store\n"
+"    - \"Check the chain: the intermediate certificates and the client's trust store\"\n"
 "- id: disk-pressure\n"
 "  name: Disk pressure\n"
 "  severity: high\n"
@@ -161,11 +161,19 @@ static const char builtin[] =
 "    A disk is full or nearly so: logs, temporary files or data grew without\n"
 "    bound, and writes fail or pods are evicted.\n"
 "  fixes:\n"
-"    - Free space now: rotate and delete old logs, prune images and temporary files\n"
+"    - \"Free space now: rotate and delete old logs, prune images and temporary files\"\n"
 "    - Set retention on logs and data, and limits on ephemeral storage\n"
 "    - Alert on disk use above 80%, and grow the volume if the data legitimately needs it\n";
 
 /* ---- patterns ---- */
+
+static void
+strings_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
 
 static char **
 strings(jv list, int lower, const char *where, char *err, size_t errlen)
@@ -186,6 +194,15 @@ strings(jv list, int lower, const char *where, char *err, size_t errlen)
 	}
 	out = bi_calloc(jv_array_length(jv_copy(list)) + 1, sizeof *out);
 	jv_array_foreach(list, i, e) {
+		if (jv_get_kind(e) != JV_KIND_STRING && jv_get_kind(e) != JV_KIND_NUMBER) {
+			snprintf(err, errlen, "%s: item %d is not text (quote it if it holds \": \")",
+				 where, i + 1);
+			jv_free(e);
+			jv_free(list);
+			out[n] = NULL;
+			strings_free(out);
+			return NULL;
+		}
 		jv s = jv_get_kind(e) == JV_KIND_STRING ? e : jv_dump_string(e, 0);
 		out[n] = bi_strdup(jv_string_value(s));
 		if (lower)
@@ -196,14 +213,6 @@ strings(jv list, int lower, const char *where, char *err, size_t errlen)
 	}
 	jv_free(list);
 	return out;
-}
-
-static void
-strings_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
 }
 
 static int
@@ -552,6 +561,9 @@ bi_kb_jaccard(const char *a, const char *b)
 char *
 bi_kb_signature(jv finding)
 {
+	const char *given = bi_get_str(finding, "signature");
+	if (given)
+		return bi_strdup(given);
 	const char *pattern = bi_get_str(finding, "pattern");
 	const char *service = bi_get_str(finding, "service");
 	const char *text = bi_get_str(finding, "template");
@@ -963,10 +975,10 @@ fix_entry(const char *title, double rate, int n, const char *source)
 	f = jv_object_set(f, jv_string("source"), jv_string(source));
 	if (n)
 		f = jv_object_set(f, jv_string("detail"), jv_string_fmt("success rate %.0f%% "
-			"(%d outcome%s recorded)", rate * 100, n, n == 1 ? "" : "s"));
+			"(%d outcome%s recorded)", round(rate * 100), n, n == 1 ? "" : "s"));
 	else
 		f = jv_object_set(f, jv_string("detail"), jv_string_fmt("success rate %.0f%% "
-			"(initial)", rate * 100));
+			"(initial)", round(rate * 100)));
 	return f;
 }
 
@@ -1057,7 +1069,7 @@ bi_kb_advise(sqlite3 *db, const bi_kb_pattern *pats, size_t npats, jv finding, d
 				int n;
 				double prior = ip ? ip->success_rate : NEW_FIX_RATE;
 				double rate = bi_kb_rate(db, ipat, prior, fix, &n);
-				bi_buf_printf(&d, "; fix \"%s\": %s (success rate %.0f%%)", fix, out, rate * 100);
+				bi_buf_printf(&d, "; fix \"%s\": %s (success rate %.0f%%)", fix, out, round(rate * 100));
 				if (strcmp(out, "failed") && !has_fix(fixes, fix)) {
 					char *src = bi_asprintf("incident %s", bi_get_str(r, "id"));
 					fixes = jv_array_append(fixes, fix_entry(fix, rate, n, src));

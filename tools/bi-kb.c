@@ -3,15 +3,16 @@
  *
  *   bi-kb record [--tee]              findings on stdin become incidents
  *   bi-kb resolve ID --outcome O --fix TEXT
- *   bi-kb list | show ID | stats | patterns | export | import
+ *   bi-kb list | show ID | stats | patterns | suggest | export | import
  *
  * Incidents live in the project database (.blissful-infra/bi.db, $BI_DB or
  * --db): what was found, how often, which fixes were tried and how each went
  * (resolved, partial, failed). From those outcomes come the success rates
- * that bi-rca shows with its next findings. Patterns are the eight built in
+ * that bi-rca shows with its next findings, and the suggestions of what to
+ * do about the problems that keep coming back. Patterns are the eight built in
  * (lib/kb.c) and the user's, from blissful-infra.yaml's kb.patterns or
  * --patterns files. Everything is written as records: `incident`,
- * `pattern`, and `metric` for the statistics.
+ * `pattern`, `suggestion`, and `metric` for the statistics.
  */
 #include <getopt.h>
 #include <math.h>
@@ -24,7 +25,7 @@ static const char usage[] =
 	"usage: bi-kb record [--tee] [FILE...]\n"
 	"       bi-kb resolve ID --outcome resolved|partial|failed --fix TEXT\n"
 	"       bi-kb list [--status open|resolved] [--pattern P] [--limit N]\n"
-	"       bi-kb show ID | stats | patterns | export | import [FILE...]\n"
+	"       bi-kb show ID | stats | patterns | suggest | export | import [FILE...]\n"
 	"The knowledge base: incidents recorded from findings, the outcomes of their\n"
 	"fixes, and the patterns of known problems.\n"
 	"\n"
@@ -314,6 +315,66 @@ patterns(void)
 	return BI_EXIT_OK;
 }
 
+/* What to do about each pattern seen: its best fix, high while one of its
+ * incidents is open, medium when it came back, low when it was seen once. */
+static int
+suggest(void)
+{
+	char ts[BI_TS_LEN];
+	int64_t last;
+
+	for (size_t i = 0; db && i < npats; i++) {
+		const bi_kb_pattern *p = &pats[i];
+		double n = occurrences(p->id, &last);
+		if (n <= 0)
+			continue;
+		jv open = bi_kb_list(db, "open", p->id, 0);
+		int nopen = jv_array_length(open);
+		const char *best = NULL;
+		double rate = -1;
+		int outcomes = 0;
+		for (char **f = p->fixes; *f; f++) {
+			int k;
+			double r = bi_kb_rate(db, p->id, p->success_rate, *f, &k);
+			if (r > rate)
+				best = *f, rate = r, outcomes = k;
+		}
+		/* A fix of the user's that worked better than the pattern's own. */
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db, "SELECT DISTINCT o.fix FROM kb_outcomes o JOIN kb_incidents i "
+				       "ON i.id = o.incident WHERE i.pattern = ? AND o.outcome != 'failed'",
+				       -1, &st, NULL) != SQLITE_OK)
+			bi_die(BI_EXIT_FAIL, "database: %s", sqlite3_errmsg(db));
+		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_TRANSIENT);
+		char *mine = NULL;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *f = (const char *)sqlite3_column_text(st, 0);
+			int k;
+			double r = bi_kb_rate(db, p->id, p->success_rate, f, &k);
+			if (r > rate) {
+				free(mine);
+				best = mine = bi_strdup(f);
+				rate = r;
+				outcomes = k;
+			}
+		}
+		sqlite3_finalize(st);
+		jv r = bi_record("suggestion");
+		r = jv_object_set(r, jv_string("priority"), jv_string(nopen ? "high" : n >= 2 ? "medium" : "low"));
+		r = jv_object_set(r, jv_string("pattern"), jv_string(p->id));
+		r = jv_object_set(r, jv_string("title"), jv_string_fmt("%s: %s", p->name, best ? best : "-"));
+		r = jv_object_set(r, jv_string("detail"), jv_string_fmt("seen %.0f time%s, last %s; %d open; "
+			"this fix works %.0f%% of the time (%d outcome%s recorded)", n, n == 1 ? "" : "s",
+			bi_ts_fmt(last, ts), nopen, round(rate * 100), outcomes, outcomes == 1 ? "" : "s"));
+		r = jv_object_set(r, jv_string("success_rate"), jv_number(round(rate * 100) / 100));
+		r = jv_object_set(r, jv_string("source"), jv_string("knowledge base"));
+		bi_write(r);
+		jv_free(open);
+		free(mine);
+	}
+	return BI_EXIT_OK;
+}
+
 /* ---- export, import ---- */
 
 static int
@@ -375,7 +436,7 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
 	static const char *const cmds[] = {"record", "resolve", "list", "show", "stats",
-					   "patterns", "export", "import", NULL};
+					   "patterns", "suggest", "export", "import", NULL};
 	char *path = NULL, *end, err[512];
 	int c;
 
@@ -452,6 +513,8 @@ main(int argc, char **argv)
 		r = BI_EXIT_OK;		/* nothing recorded yet */
 	else if (!strcmp(cmd, "list"))
 		r = list();
+	else if (!strcmp(cmd, "suggest"))
+		r = suggest();
 	else
 		r = export();
 	bi_write_flush();

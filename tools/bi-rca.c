@@ -95,7 +95,7 @@ static struct svc *services;
 static struct svc *
 svc_get(const char *name, size_t n)
 {
-	if (!name) {
+	if (!name || !n) {
 		name = "-";
 		n = 1;
 	}
@@ -138,20 +138,33 @@ struct sym {
 	char *stack;
 	char *logger;
 	const bi_drain_cluster *cluster;
-	struct sym *next;
+	struct sym *next;		/* in the list of all */
+	struct sym *chain;		/* in its hash bucket */
 };
 
 static struct sym *syms;
+static struct sym **buckets;		/* syms by the hash of their key */
+static size_t nbuckets, nsyms;
 
 static struct sym *
 sym_get(const char *key, const char *service, int *made)
 {
 	uint64_t h = bi_hash64(key, strlen(key));
-	for (struct sym *s = syms; s; s = s->next)
+
+	for (struct sym *s = nbuckets ? buckets[h & (nbuckets - 1)] : NULL; s; s = s->chain)
 		if (s->hash == h && !strcmp(s->key, key)) {
 			*made = 0;
 			return s;
 		}
+	if (nsyms >= nbuckets) {	/* grow, and put every one back */
+		nbuckets = nbuckets ? nbuckets * 2 : 256;
+		free(buckets);
+		buckets = bi_calloc(nbuckets, sizeof *buckets);
+		for (struct sym *o = syms; o; o = o->next) {
+			o->chain = buckets[o->hash & (nbuckets - 1)];
+			buckets[o->hash & (nbuckets - 1)] = o;
+		}
+	}
 	struct sym *s = bi_calloc(1, sizeof *s);
 	s->key = bi_strdup(key);
 	s->hash = h;
@@ -160,6 +173,9 @@ sym_get(const char *key, const char *service, int *made)
 	s->level = -1;
 	s->next = syms;
 	syms = s;
+	s->chain = buckets[h & (nbuckets - 1)];
+	buckets[h & (nbuckets - 1)] = s;
+	nsyms++;
 	*made = 1;
 	return s;
 }
@@ -199,11 +215,19 @@ match_text(struct sym *s, const char *text)
 	}
 }
 
-/* The number at a dotted path of rec (borrowed); logs also look in attrs. */
+/* The number at a dotted path of rec (borrowed); logs also look in attrs,
+ * and for an HTTP status where pino, Express and OpenTelemetry put it. */
 static int
 num_at(jv rec, const char *path, double *v)
 {
+	static const char *const status[] = {"attrs.res.statusCode", "attrs.statusCode",
+					     "attrs.status_code", "attrs.http.status_code", NULL};
 	jv x = bi_cfg_get(rec, path);
+	for (const char *const *k = status; !strcmp(path, "status") && *k &&
+	     jv_get_kind(x) != JV_KIND_NUMBER; k++) {
+		jv_free(x);
+		x = bi_cfg_get(rec, *k);
+	}
 	if (jv_get_kind(x) != JV_KIND_NUMBER) {
 		jv_free(x);
 		jv attrs = jv_object_get(jv_copy(rec), jv_string("attrs"));
@@ -243,6 +267,28 @@ match_conds(struct sym *s, jv rec, const char *name, double value)
 
 /* ---- records ---- */
 
+/* The error a log line carries beside its message, under the names loggers
+ * use (zap's "error", pino's "err", "exception"): a string, or an object's
+ * message. NULL when none. */
+static char *
+error_of(jv rec)
+{
+	static const char *const keys[] = {"attrs.error", "attrs.err", "attrs.exception",
+					   "attrs.error.message", "attrs.err.message",
+					   "attrs.exception.message", "attrs.reason", NULL};
+
+	for (const char *const *k = keys; *k; k++) {
+		jv v = bi_cfg_get(rec, *k);
+		if (jv_get_kind(v) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(v)) > 0) {
+			char *s = bi_strdup(jv_string_value(v));
+			jv_free(v);
+			return s;
+		}
+		jv_free(v);
+	}
+	return NULL;
+}
+
 static void
 on_log(jv rec, int64_t ts)
 {
@@ -269,13 +315,22 @@ on_log(jv rec, int64_t ts)
 	free(key);
 	if (made) {
 		const char *stack = bi_get_str(rec, "stack"), *logger = bi_get_str(rec, "logger");
+		char *error = error_of(rec);
 		s->cluster = c;
-		s->sample = clip(msg, MAX_SAMPLE);
+		s->sample = error && !strstr(msg, error) ? bi_asprintf("%s (%s)", msg, error) :
+			clip(msg, MAX_SAMPLE);
+		if (strlen(s->sample) > MAX_SAMPLE) {
+			char *t = clip(s->sample, MAX_SAMPLE);
+			free(s->sample);
+			s->sample = t;
+		}
 		s->stack = stack ? clip(stack, MAX_STACK) : NULL;
 		s->logger = logger ? bi_strdup(logger) : NULL;
-		char *text = bi_asprintf("%s\n%s\n%s", msg, logger ? logger : "", stack ? stack : "");
+		char *text = bi_asprintf("%s\n%s\n%s\n%s", msg, error ? error : "",
+					 logger ? logger : "", stack ? stack : "");
 		match_text(s, text);
 		free(text);
+		free(error);
 	}
 	if (level > s->level)
 		s->level = level;
@@ -328,6 +383,26 @@ note(int64_t ts, const char *service, char *text)	/* takes text */
 	*n = (struct note){ts, text, bi_strdup(service ? service : "-")};
 }
 
+/* A service whose container stopped, for the connection problems of the
+ * others: support, not a problem of its own. */
+static void
+dependency_stopped(struct svc *sv, int64_t ts)
+{
+	char key[256];
+	int made;
+
+	snprintf(key, sizeof key, "container %s dependency-stopped", sv->name);
+	struct sym *s = sym_get(key, sv->name, &made);
+	for (size_t i = 0; made && i < npats; i++)
+		if (bi_kb_in(pats[i].containers, "dependency-stopped") && s->pattern < 0)
+			s->pattern = (int)i;
+	s->strength[C_SUPPORT] = s->pattern >= 0 ? weight[C_SUPPORT] : 0;
+	sym_seen(s, ts);
+	free(s->what);
+	s->what = bi_asprintf("container %s stopped, %zu time%s", sv->name, s->count,
+			      s->count == 1 ? "" : "s");
+}
+
 static void
 on_container(jv rec, int64_t ts)
 {
@@ -354,38 +429,34 @@ on_container(jv rec, int64_t ts)
 		signal = "oom";
 	else if (!strcmp(action, "die") && code != 0 && !requested && !after_oom)
 		signal = "crash";
-	else if (!strcmp(action, "stop") || !strcmp(action, "kill") ||
-		 (!strcmp(action, "die") && requested))
-		signal = "dependency-stopped";
 	snprintf(sv->last_action, sizeof sv->last_action, "%s", action);
 	sv->last_action_ts = ts;
 	struct event *e = &sv->ev[sv->nev++ % MAX_EVENTS];
 	*e = (struct event){ts, "", code};
 	snprintf(e->action, sizeof e->action, "%s", action);
+	if (!strcmp(action, "die"))	/* for the services that need it */
+		dependency_stopped(sv, ts);
 	if (!signal)
 		return;
 	snprintf(key, sizeof key, "container %s %s", sv->name, signal);
 	struct sym *s = sym_get(key, sv->name, &made);
 	if (made) {
-		s->problem = strcmp(signal, "dependency-stopped") != 0;
+		s->problem = 1;
 		for (size_t i = 0; i < npats; i++)
 			if (bi_kb_in(pats[i].containers, signal) && s->pattern < 0)
 				s->pattern = (int)i;
 	}
 	sym_seen(s, ts);
-	if (s->pattern >= 0) {
-		/* One crash may be chance; a loop of them is not. */
-		double w = !strcmp(signal, "crash") ? (s->count >= 2 ? 0.9 : 0.6) :
-			   !strcmp(signal, "dependency-stopped") ? weight[C_SUPPORT] : weight[C_CONTAINER];
-		s->strength[s->problem ? C_CONTAINER : C_SUPPORT] = w;
-	}
+	/* One crash may be chance; a loop of them is not. */
+	if (s->pattern >= 0)
+		s->strength[C_CONTAINER] = !strcmp(signal, "crash") ?
+			(s->count >= 2 ? 0.9 : 0.6) : weight[C_CONTAINER];
 	free(s->what);
 	s->what = !strcmp(signal, "crash") ?
 		bi_asprintf("container %s exited with code %d, %zu time%s", sv->name, code,
 			    s->count, s->count == 1 ? "" : "s") :
-		bi_asprintf("container %s %s, %zu time%s", sv->name,
-			    !strcmp(signal, "oom") ? "was killed for running out of memory" :
-			    "was stopped", s->count, s->count == 1 ? "" : "s");
+		bi_asprintf("container %s was killed for running out of memory, %zu time%s",
+			    sv->name, s->count, s->count == 1 ? "" : "s");
 }
 
 static void
@@ -574,8 +645,11 @@ struct finding {
 	double strength;
 	size_t count;
 	int64_t first, last;
-	double confidence;
-	jv out;
+	/* From score(): */
+	struct sym *main;
+	char *title, *signature, *file;
+	jv commit;
+	double correlation, similarity, confidence;
 };
 
 static void
@@ -727,6 +801,10 @@ action_text(const struct event *e, char *buf, size_t n)
 		snprintf(buf, n, "restarted");
 	else if (!strcmp(e->action, "unhealthy"))
 		snprintf(buf, n, "became unhealthy");
+	else if (!strcmp(e->action, "kill"))
+		snprintf(buf, n, "was sent a signal to stop");
+	else if (!strcmp(e->action, "stop"))
+		snprintf(buf, n, "stopped");
 	else
 		snprintf(buf, n, "%s", e->action);
 	return buf;
@@ -845,37 +923,65 @@ by_count(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
+/* What a finding is called, what it is matched by, what it followed and how
+ * sure it is: all that ranks it, without the record. */
 static void
+score(struct finding *f, sqlite3 *db)
+{
+	const bi_kb_pattern *p = f->pattern >= 0 ? &pats[f->pattern] : NULL;
+	struct sym *m = f->main = main_sym(f);
+	const char *template = m->cluster ? bi_drain_text(drain, m->cluster) : NULL;
+	const char *svc = f->service && strcmp(f->service, "-") ? f->service : NULL;
+	char *base;
+
+	f->commit = correlate(f, &f->correlation, &f->file);
+	if (p) {
+		base = bi_asprintf("%s%s%s", p->name, svc ? " in " : "", svc ? svc : "");
+		const char *sha = bi_get_str(f->commit, "sha");
+		f->title = f->correlation >= 0.5 ?
+			bi_asprintf("%s after commit %.7s", base, sha ? sha : "?") : bi_strdup(base);
+	} else if (m->cluster) {
+		char *t = clip(template, 70);
+		base = bi_asprintf("%s in %s: %s", m->level >= 5 ? "Fatal error" : "Error",
+				   svc ? svc : "the logs", t);
+		f->title = bi_strdup(base);
+		free(t);
+	} else {
+		base = clip(m->what ? m->what : m->key, 90);
+		base[0] = (char)toupper((unsigned char)base[0]);
+		f->title = bi_strdup(base);
+	}
+	/* The signature leaves the commit out: the same problem after another
+	 * commit is the same problem. */
+	f->signature = bi_asprintf("%s %s %s", p ? p->id : "unknown", svc ? svc : "-",
+				   template ? template : base);
+	free(base);
+	f->similarity = 0;
+	if (db) {
+		char ts[BI_TS_LEN];
+		jv probe = jv_object_set(jv_object(), jv_string("signature"), jv_string(f->signature));
+		probe = jv_object_set(probe, jv_string("first_seen"), jv_string(bi_ts_fmt(f->first, ts)));
+		jv_free(bi_kb_advise(db, pats, npats, probe, &f->similarity));
+	}
+	f->confidence = round(fmin(95, 30 * f->strength + fmin(25, 25 * f->correlation) +
+				   20 * f->similarity + 25));
+}
+
+/* The finding record. */
+static jv
 build(struct finding *f, sqlite3 *db)
 {
 	const bi_kb_pattern *p = f->pattern >= 0 ? &pats[f->pattern] : NULL;
-	struct sym *m = main_sym(f);
+	struct sym *m = f->main;
 	char ts[BI_TS_LEN], h[16];
-	double corr, sim;
-	char *file;
-	jv commit = correlate(f, &corr, &file);
+	double corr = f->correlation, sim;
+	char *file = f->file;
+	jv commit = f->commit;
 	jv out = bi_record("finding");
 
 	const char *template = m->cluster ? bi_drain_text(drain, m->cluster) : NULL;
 	const char *svc = f->service && strcmp(f->service, "-") ? f->service : NULL;
-	if (p) {
-		char sha[16] = "";
-		if (jv_is_valid(commit) && corr >= 0.5)
-			snprintf(sha, sizeof sha, "%.7s", bi_get_str(commit, "sha") ?
-				 bi_get_str(commit, "sha") : "?");
-		out = jv_object_set(out, jv_string("title"), jv_string_fmt("%s%s%s%s%s", p->name,
-			svc ? " in " : "", svc ? svc : "", *sha ? " after commit " : "", sha));
-	} else if (m->cluster) {
-		char *t = clip(template, 70);
-		out = jv_object_set(out, jv_string("title"), jv_string_fmt("%s in %s: %s",
-			m->level >= 5 ? "Fatal error" : "Error", svc ? svc : "the logs", t));
-		free(t);
-	} else {
-		char *t = clip(m->what ? m->what : m->key, 90);
-		t[0] = (char)toupper((unsigned char)t[0]);
-		out = jv_object_set(out, jv_string("title"), jv_string(t));
-		free(t);
-	}
+	out = jv_object_set(out, jv_string("title"), jv_string(f->title));
 	out = jv_object_set(out, jv_string("pattern"), p ? jv_string(p->id) : jv_null());
 	out = jv_object_set(out, jv_string("severity"), jv_string(p ? p->severity :
 			    m->level >= 5 ? "high" : "medium"));
@@ -895,6 +1001,15 @@ build(struct finding *f, sqlite3 *db)
 		bi_buf_printf(&rc, "%s; first at %s.", m->what ? m->what : m->key, h);
 		rc.p[0] = (char)toupper((unsigned char)rc.p[0]);
 	}
+	/* How many of the service's requests failed, when the pattern is
+	 * about failing requests. */
+	int about_status = 0;
+	for (size_t i = 0; p && i < p->nconds; i++)
+		about_status |= !strcmp(p->conds[i].field, "status");
+	struct svc *sv = about_status && svc ? svc_get(svc, strlen(svc)) : NULL;
+	if (sv && sv->requests && sv->errors5xx)
+		bi_buf_printf(&rc, " It answered %zu of %zu requests (%.1f%%) with a server error.",
+			      sv->errors5xx, sv->requests, 100.0 * sv->errors5xx / sv->requests);
 	bi_buf_printf(&rc, " %s", p ? p->root_cause : "No known pattern matches: a new problem.");
 	char *frame = NULL;
 	for (size_t i = 0; i < f->nsyms && !frame; i++)
@@ -939,22 +1054,18 @@ build(struct finding *f, sqlite3 *db)
 	}
 	out = jv_object_set(out, jv_string("evidence"), ev);
 
+	out = jv_object_set(out, jv_string("signature"), jv_string(f->signature));
 	out = bi_kb_advise(db, pats, npats, out, &sim);
 	double cp = 30 * f->strength, cc = fmin(25, 25 * corr), cs = 20 * sim, cb = 25;
-	f->confidence = round(fmin(95, cp + cc + cs + cb));
 	jv comp = jv_object_set(jv_object(), jv_string("pattern"), jv_number(round(cp * 10) / 10));
 	comp = jv_object_set(comp, jv_string("correlation"), jv_number(round(cc * 10) / 10));
 	comp = jv_object_set(comp, jv_string("similarity"), jv_number(round(cs * 10) / 10));
 	comp = jv_object_set(comp, jv_string("base"), jv_number(cb));
 	out = jv_object_set(out, jv_string("confidence"), jv_number(f->confidence));
 	out = jv_object_set(out, jv_string("components"), comp);
-	char *sig = bi_kb_signature(out);
 	out = jv_object_set(out, jv_string("id"), jv_string_fmt("f-%08x",
-			    (unsigned)(bi_hash64(sig, strlen(sig)) >> 32)));
-	free(sig);
-	free(file);
-	jv_free(commit);
-	f->out = out;
+			    (unsigned)(bi_hash64(f->signature, strlen(f->signature)) >> 32)));
+	return out;
 }
 
 static int
@@ -966,6 +1077,29 @@ by_confidence(const void *a, const void *b)
 	if (x->strength != y->strength)
 		return x->strength < y->strength ? 1 : -1;
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+/* A sign that a service keeps restarting, which does not say why: its
+ * container exiting, Kubernetes backing off. */
+static int
+restart_loop(const struct sym *s)
+{
+	size_t n = strlen(s->key);
+
+	return (!strncmp(s->key, "container ", 10) && strstr(s->key, " crash")) ||
+	       (!strncmp(s->key, "k8s ", 4) && ((n > 8 && !strcmp(s->key + n - 8, " BackOff")) ||
+		(n > 17 && !strcmp(s->key + n - 17, " CrashLoopBackOff"))));
+}
+
+/* A finding of nothing but restarts, and errors no pattern knows. */
+static int
+explainable(const struct finding *f)
+{
+	for (size_t i = 0; i < f->nsyms; i++)
+		if (f->syms[i]->problem && !restart_loop(f->syms[i]) &&
+		    !(f->syms[i]->cluster && f->syms[i]->pattern < 0))
+			return 0;
+	return 1;
 }
 
 /* Group the symptoms into findings, one per problem: by pattern and
@@ -993,42 +1127,44 @@ report(sqlite3 *db)
 	}
 	/* An error a service logs just before it crashes or runs out of memory
 	 * is part of that story, not a problem of its own. */
-	for (size_t i = 0; i < n; i++) {
+	size_t *died = bi_calloc(n, sizeof *died), ndied = 0;
+	for (size_t k = 0; k < n; k++)
+		for (size_t j = 0; f[k].pattern >= 0 && j < f[k].nsyms; j++)
+			if (!strncmp(f[k].syms[j]->key, "container ", 10)) {
+				died[ndied++] = k;
+				break;
+			}
+	for (size_t i = 0; ndied && i < n; i++) {
 		if (f[i].pattern >= 0 || f[i].nsyms != 1 || !f[i].syms[0]->cluster)
 			continue;
-		for (size_t k = 0; k < n; k++) {
-			int died = 0;
-			for (size_t j = 0; k != i && j < f[k].nsyms; j++)
-				died |= !strncmp(f[k].syms[j]->key, "container ", 10);
-			if (died && f[k].pattern >= 0 && !strcmp(f[k].service, f[i].service) &&
-			    f[i].first >= f[k].first - 60 * BI_NS_PER_S &&
-			    f[i].last <= f[k].last + 5 * BI_NS_PER_S) {
-				add_sym(&f[k], f[i].syms[0]);
+		for (size_t j = 0; j < ndied; j++) {
+			struct finding *k = &f[died[j]];
+			if (!strcmp(k->service, f[i].service) &&
+			    f[i].first >= k->first - 60 * BI_NS_PER_S &&
+			    f[i].last <= k->last + 5 * BI_NS_PER_S) {
+				add_sym(k, f[i].syms[0]);
 				f[i].nsyms = 0;
 				break;
 			}
 		}
 	}
-	/* A service that crashes right after it logged a known problem (a lost
-	 * dependency, a full disk) crashes of that problem. */
+	free(died);
+	/* A service that keeps restarting, and around that time showed a
+	 * known problem (a lost dependency, no memory, a full disk), restarts
+	 * of that problem. */
 	for (size_t k = 0; k < n; k++) {
-		int crash = 0, told = 0;
-		for (size_t j = 0; j < f[k].nsyms; j++) {
-			crash |= strstr(f[k].syms[j]->key, " crash") != NULL;
-			told |= f[k].syms[j]->strength[C_LOG] > 0 || f[k].syms[j]->strength[C_K8S] > 0;
-		}
-		for (size_t i = 0; crash && !told && i < n; i++) {
-			int logs = 0;
-			for (size_t j = 0; i != k && j < f[i].nsyms; j++)
-				logs |= f[i].syms[j]->strength[C_LOG] > 0;
-			if (logs && f[i].pattern >= 0 && !strcmp(f[i].service, f[k].service) &&
-			    f[i].first <= f[k].last + 5 * BI_NS_PER_S &&
-			    f[i].last >= f[k].first - 60 * BI_NS_PER_S) {
-				for (size_t j = 0; j < f[k].nsyms; j++)
-					add_sym(&f[i], f[k].syms[j]);
-				f[k].nsyms = 0;
-				break;
-			}
+		if (!f[k].nsyms || f[k].pattern < 0 || !explainable(&f[k]))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (i == k || !f[i].nsyms || f[i].pattern < 0 || explainable(&f[i]) ||
+			    strcmp(f[i].service, f[k].service) ||
+			    f[i].first > f[k].last + 5 * 60 * BI_NS_PER_S ||
+			    f[i].last < f[k].first - 5 * 60 * BI_NS_PER_S)
+				continue;
+			for (size_t j = 0; j < f[k].nsyms; j++)
+				add_sym(&f[i], f[k].syms[j]);
+			f[k].nsyms = 0;
+			break;
 		}
 	}
 	/* A dependency that stopped supports the connection problems of
@@ -1055,15 +1191,18 @@ report(sqlite3 *db)
 			miss *= 1 - w;
 		}
 		f[i].strength = f[i].pattern >= 0 ? 1 - miss : 0;
-		build(&f[i], db);
+		score(&f[i], db);
 		f[kept++] = f[i];
 	}
+	/* Ranked first, then each record made and written: one at a time. */
 	qsort(f, kept, sizeof *f, by_confidence);
 	for (size_t i = 0; i < kept; i++) {
 		if (opt.top <= 0 || (int)i < opt.top)
-			bi_write(f[i].out);
-		else
-			jv_free(f[i].out);
+			bi_write(build(&f[i], db));
+		jv_free(f[i].commit);
+		free(f[i].title);
+		free(f[i].signature);
+		free(f[i].file);
 		free(f[i].syms);
 	}
 	free(f);
@@ -1072,9 +1211,18 @@ report(sqlite3 *db)
 
 /* ---- reading ---- */
 
+/* A value inside a line: a string's bytes between its quotes (esc set when
+ * they hold an escape), or another value's first byte with n 0. */
 struct span {
 	const char *p;
 	size_t n;
+	int esc;
+};
+
+/* What the fast path needs of a line's top-level keys. */
+struct top {
+	struct span kind, level, service, msg;
+	int template;		/* a template or template_id key is there */
 };
 
 static const char *
@@ -1085,14 +1233,22 @@ skip_ws(const char *p, const char *e)
 	return p;
 }
 
-/* p just after an opening quote: the closing one, or NULL; *esc is set when
- * the string holds an escape. */
+/* p just after an opening quote: the closing one, or NULL when the string
+ * is not valid JSON; *esc is set when it holds an escape. */
 static const char *
 str_end(const char *p, const char *e, int *esc)
 {
 	while (p < e) {
 		if (*p == '\\') {
 			*esc = 1;
+			if (p + 1 >= e || !p[1] || !strchr("\"\\/bfnrtu", p[1]))
+				return NULL;
+			if (p[1] == 'u') {
+				for (int i = 2; i < 6; i++)
+					if (p + i >= e || !isxdigit((unsigned char)p[i]))
+						return NULL;
+				p += 4;
+			}
 			p += 2;
 		} else if (*p == '"') {
 			return p;
@@ -1149,26 +1305,42 @@ value_end(const char *p, const char *e, int depth)
 		if ((size_t)(e - p) >= k && !memcmp(p, lit[i], k))
 			return p + k;
 	}
-	const char *q = p;
-	if (q < e && *q == '-')
-		q++;
+	/* A number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+	const char *q = p + (*p == '-');
 	if (q >= e || !isdigit((unsigned char)*q))
 		return NULL;
-	while (q < e && (isdigit((unsigned char)*q) || *q == '.' || *q == 'e' || *q == 'E' ||
-			 *q == '+' || *q == '-'))
+	if (*q == '0')
 		q++;
+	else
+		while (q < e && isdigit((unsigned char)*q))
+			q++;
+	if (q < e && *q == '.') {
+		if (++q >= e || !isdigit((unsigned char)*q))
+			return NULL;
+		while (q < e && isdigit((unsigned char)*q))
+			q++;
+	}
+	if (q < e && (*q == 'e' || *q == 'E')) {
+		q += q + 1 < e && (q[1] == '+' || q[1] == '-');
+		if (++q >= e || !isdigit((unsigned char)*q))
+			return NULL;
+		while (q < e && isdigit((unsigned char)*q))
+			q++;
+	}
 	return q;
 }
 
-/* The top-level kind, level and service of an object line, found without
- * building it. 1 when the line scans as a whole object and no top-level key
- * is escaped (so none can hide as another), else 0: parse it in full then. */
+/* The top-level keys of an object line the fast paths need, found without
+ * building it. 1 when the line scans as one valid object (bar its UTF-8,
+ * checked apart) and no top-level key is escaped, so that none can hide as
+ * another; else 0: parse it in full then. The last of a repeated key wins,
+ * as in libjq. */
 static int
-scan(const char *s, size_t len, struct span *kind, struct span *level, struct span *service)
+scan(const char *s, size_t len, struct top *t)
 {
 	const char *p = skip_ws(s, s + len), *e = s + len;
 
-	*kind = *level = *service = (struct span){NULL, 0};
+	memset(t, 0, sizeof *t);
 	if (p >= e || *p != '{')
 		return 0;
 	p = skip_ws(p + 1, e);
@@ -1188,12 +1360,19 @@ scan(const char *s, size_t len, struct span *kind, struct span *level, struct sp
 		const char *v = p;
 		if (!(p = value_end(p, e, 0)))
 			return 0;
-		struct span *dst = ke - k == 4 && !memcmp(k, "kind", 4) ? kind :
-			ke - k == 5 && !memcmp(k, "level", 5) ? level :
-			ke - k == 7 && !memcmp(k, "service", 7) ? service : NULL;
-		if (dst)
-			*dst = *v == '"' ? (struct span){v + 1, (size_t)(p - v - 2)} :
-					   (struct span){v, 0};
+		size_t kn = ke - k;
+#define KEY(name) (kn == sizeof name - 1 && !memcmp(k, name, kn))
+		struct span *dst = KEY("kind") ? &t->kind : KEY("level") ? &t->level :
+			KEY("service") ? &t->service : KEY("msg") ? &t->msg : NULL;
+		t->template |= KEY("template") || KEY("template_id");
+#undef KEY
+		if (dst) {
+			*dst = (struct span){v, 0, 0};
+			if (*v == '"') {
+				*dst = (struct span){v + 1, (size_t)(p - v - 2), 0};
+				dst->esc = memchr(dst->p, '\\', dst->n) != NULL;
+			}
+		}
 		p = skip_ws(p, e);
 		if (p < e && *p == ',')
 			p = skip_ws(p + 1, e);
@@ -1204,10 +1383,11 @@ scan(const char *s, size_t len, struct span *kind, struct span *level, struct sp
 	}
 }
 
+/* s is a string without escapes equal to word. */
 static int
 is(struct span s, const char *word)
 {
-	return s.p && s.n == strlen(word) && !memcmp(s.p, word, s.n);
+	return s.p && !s.esc && s.n == strlen(word) && !memcmp(s.p, word, s.n);
 }
 
 /* The number after key ("\"status\":") in the line, or -1. */
@@ -1229,17 +1409,17 @@ raw_num(const char *line, size_t len, const char *key)
 static int
 boring(const char *line, size_t len)
 {
-	struct span kind, level, service;
+	struct top t;
 
-	if (!scan(line, len, &kind, &level, &service) || !is(kind, "log") ||
-	    !(is(level, "info") || is(level, "debug") || is(level, "trace")) ||
+	if (!scan(line, len, &t) || !is(t.kind, "log") ||
+	    !(is(t.level, "info") || is(t.level, "debug") || is(t.level, "trace")) ||
 	    !bi_utf8_valid(line, len))
 		return 0;
 	if (slow_ms > 0 && raw_num(line, len, "\"duration_ms\":") >= slow_ms)
 		return 0;
 	double status = raw_num(line, len, "\"status\":");
 	if (status >= 100 && status < 600) {
-		struct svc *sv = svc_get(service.p, service.n);
+		struct svc *sv = svc_get(t.service.esc ? NULL : t.service.p, t.service.n);
 		sv->requests++;
 		sv->errors5xx += status >= 500;
 	}
@@ -1262,50 +1442,147 @@ analyze(int fd, const char *name)
 	bi_reader_free(r);
 }
 
-/* --templates: every record through, logs with their template. */
+/* ---- --templates ---- */
+
+static bi_buf out;	/* lines waiting to be written together */
+
+static void
+out_line(const char *s, size_t n)
+{
+	bi_buf_add(&out, s, n);
+	bi_buf_add(&out, "\n", 1);
+}
+
+static void
+out_flush(void)
+{
+	if (out.len)
+		bi_write_raw(out.p, out.len - 1);	/* it adds the last '\n' */
+	out.len = 0;
+}
+
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v = v << 4 | (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0' :
+					 (tolower((unsigned char)p[i]) - 'a' + 10));
+	return v;
+}
+
+/* A JSON string's bytes (valid, as scan checked, and without surrogates)
+ * decoded into b. */
+static void
+unescape(struct span s, bi_buf *b)
+{
+	b->len = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		char c = s.p[i];
+		if (c != '\\') {
+			bi_buf_add(b, &c, 1);
+			continue;
+		}
+		c = s.p[++i];
+		if (c != 'u') {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			bi_buf_add(b, &to[strchr(from, c) - from], 1);
+			continue;
+		}
+		unsigned u = hex4(s.p + i + 1);
+		i += 4;
+		char enc[4];
+		size_t k = u < 0x80 ? 1 : u < 0x800 ? 2 : u < 0x10000 ? 3 : 4;
+		if (k == 1) {
+			enc[0] = (char)u;
+		} else {
+			for (size_t j = k - 1; j > 0; j--, u >>= 6)
+				enc[j] = (char)(0x80 | (u & 0x3F));
+			enc[0] = (char)((0xF00 >> k) | u);
+		}
+		bi_buf_add(b, enc, k);
+	}
+	bi_buf_add(b, "", 0);
+}
+
+/* s as a JSON string, quotes included, into b. */
+static void
+quote(const char *s, bi_buf *b)
+{
+	bi_buf_add(b, "\"", 1);
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			bi_buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			bi_buf_printf(b, "\\u%04x", c);
+		else
+			bi_buf_add(b, p, 1);
+	}
+	bi_buf_add(b, "\"", 1);
+}
+
+/* A record the fast path could not take, by libjq: the same result. */
+static void
+filter_slow(bi_reader *r)
+{
+	jv rec;
+
+	if (!bi_reader_parse(r, &rec))
+		return;
+	const char *kind = bi_get_str(rec, "kind"), *msg = bi_get_str(rec, "msg");
+	if (kind && !strcmp(kind, "log") && msg) {
+		const bi_drain_cluster *c = bi_drain_add(drain, msg, strlen(msg));
+		rec = jv_object_set(rec, jv_string("template"), jv_string(bi_drain_text(drain, c)));
+		rec = jv_object_set(rec, jv_string("template_id"), jv_string(c->id));
+	}
+	jv text = jv_dump_string(rec, 0);
+	out_line(jv_string_value(text), strlen(jv_string_value(text)));
+	jv_free(text);
+}
+
+/* --templates: every record through, logs with their template added before
+ * their closing brace, the rest of the line as it came. */
 static void
 filter(int fd, const char *name)
 {
 	bi_reader *r = bi_reader_new(fd, name, opt.flags);
+	bi_buf msg = {0}, add = {0};
 	const char *line;
 	size_t len;
-	jv rec;
+	struct top t;
 
 	while (bi_read_line(r, &line, &len)) {
-		if (!bi_reader_parse(r, &rec))
-			continue;
-		const char *kind = bi_get_str(rec, "kind"), *msg = bi_get_str(rec, "msg");
-		if (!kind || strcmp(kind, "log") || !msg) {
-			bi_write_raw(line, len);
-			jv_free(rec);
-			continue;
-		}
-		const bi_drain_cluster *c = bi_drain_add(drain, msg, strlen(msg));
-		jv text = jv_string(bi_drain_text(drain, c));
-		jv had = jv_object_get(jv_copy(rec), jv_string("template"));
-		jv had_id = jv_object_get(jv_copy(rec), jv_string("template_id"));
-		if (jv_is_valid(had) || jv_is_valid(had_id)) {
-			rec = jv_object_set(rec, jv_string("template"), text);
-			bi_write(jv_object_set(rec, jv_string("template_id"), jv_string(c->id)));
+		if (!scan(line, len, &t) || t.template || t.kind.esc || !bi_utf8_valid(line, len) ||
+		    (t.msg.esc && (memmem(t.msg.p, t.msg.n, "\\ud", 3) ||
+				   memmem(t.msg.p, t.msg.n, "\\uD", 3)))) {
+			/* Surrogates, and anything odd, as libjq reads them. */
+			filter_slow(r);
+		} else if (!is(t.kind, "log") || !t.msg.p || !t.msg.n || t.msg.p[-1] != '"') {
+			if (t.msg.p && !t.msg.n && t.msg.p[-1] == '"')
+				filter_slow(r);		/* "msg":"" */
+			else
+				out_line(line, len);
 		} else {
-			/* The line as it came, two fields added before its '}'. */
-			jv q = jv_dump_string(text, 0);
+			unescape(t.msg, &msg);
+			const bi_drain_cluster *c = bi_drain_add(drain, msg.p, msg.len);
 			const char *close = line + len;
-			while (close > line && close[-1] != '}')
+			while (close[-1] != '}')
 				close--;
-			const char *open = skip_ws(line, close - 1) + 1;
-			char *out = bi_asprintf("%.*s%s\"template\":%s,\"template_id\":\"%s\"}",
-						(int)(close - 1 - line), line,
-						skip_ws(open, close - 1) == close - 1 ? "" : ",",
-						jv_string_value(q), c->id);
-			bi_write_raw(out, strlen(out));
-			free(out);
-			jv_free(q);
-			jv_free(rec);
+			add.len = 0;
+			bi_buf_add(&add, line, close - 1 - line);
+			bi_buf_adds(&add, ",\"template\":");
+			quote(bi_drain_text(drain, c), &add);
+			bi_buf_printf(&add, ",\"template_id\":\"%s\"}", c->id);
+			out_line(add.p, add.len);
 		}
-		jv_free(had);
-		jv_free(had_id);
+		if (out.len > (1 << 16) || !bi_reader_ready(r))
+			out_flush();
 	}
+	out_flush();
+	bi_buf_free(&msg);
+	bi_buf_free(&add);
 	bi_reader_free(r);
 }
 

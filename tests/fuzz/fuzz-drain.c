@@ -1,0 +1,33 @@
+/* fuzz-drain: any bytes, cut into messages at newlines, through the masker
+ * and the template tree; every template read back. */
+#include <string.h>
+
+#include "bi.h"
+
+int
+LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
+{
+	bi_drain *d = bi_drain_new();
+	const char *p = (const char *)data, *end = p + n;
+	bi_buf b = {0};
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const bi_drain_cluster *c = bi_drain_add(d, p, len);
+		if (!c || c->count == 0 || strlen(c->id) != 9)
+			__builtin_trap();
+		bi_drain_match(d, p, len);
+		b.len = 0;
+		bi_drain_mask(p, len, &b);
+		p += len + 1;
+	}
+	for (size_t i = 0; i < bi_drain_count(d); i++) {
+		const bi_drain_cluster *c = bi_drain_get(d, i);
+		if (c->index != i || strlen(bi_drain_text(d, c)) > n * 3 + 16)
+			__builtin_trap();
+	}
+	bi_buf_free(&b);
+	bi_drain_free(d);
+	return 0;
+}
