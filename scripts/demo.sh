@@ -1,8 +1,10 @@
 #!/bin/sh
 # demo.sh: blissful-infra's main job on this machine, from nothing: create a
-# c-service project with Redis, bring it up, call it, look at it, gather its
-# context, and bring it down. Each step is timed; the project lives in a
-# temporary directory and is removed at the end (BI_DEMO_KEEP=1 keeps it).
+# c-service project with Redis, bring it up, call it, look at it, load-test it,
+# break it on purpose and score how it survives, make it fail and find out
+# why, gather its context, and bring it down. Each step is timed; the project
+# lives in a temporary directory and is removed at the end (BI_DEMO_KEEP=1
+# keeps it).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -18,7 +20,7 @@ fail() { echo "demo: $*" >&2; exit 1; }
 
 "$root/scripts/deps.sh" || fail "could not install what the demo needs"
 step "Base images (built once, then cached)"
-"$root/scripts/images.sh" debian redis || fail "base images"
+"$root/scripts/images.sh" debian redis bi-proxy || fail "base images"
 done_step
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/bi-demo.XXXXXX")
@@ -59,6 +61,26 @@ blissful-infra status
 
 step "blissful-infra logs --tail 8"
 blissful-infra logs --tail 8
+
+step "blissful-infra perf --duration 10s --vus 10"
+blissful-infra perf --duration 10s --vus 10
+done_step
+
+step "blissful-infra metrics"
+blissful-infra metrics
+done_step
+
+step "blissful-infra chaos --scorecard (pod-kill, network-latency, dependency-down, memory-pressure)"
+blissful-infra chaos --scorecard -s pod-kill -s network-latency -s dependency-down -s memory-pressure \
+	--duration 5s
+done_step
+
+step "A bad release: 30% of requests fail (the service's error knob); blissful-infra analyze"
+curl -s -X POST -d '{"error_rate":0.3}' "http://127.0.0.1:$port/admin/faults" >/dev/null
+bi-perf -u 4 -d 5s -q --no-thresholds "http://127.0.0.1:$port/hello/world" >/dev/null
+curl -s -X POST -d '{"error_rate":0}' "http://127.0.0.1:$port/admin/faults" >/dev/null
+blissful-infra analyze --since 2m
+done_step
 
 step "bi-collect --docker --git --since 10m | bi-fmt   (the context analysis reads)"
 bi-collect --docker --git --since 10m | bi-fmt | tail -n 12

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -804,10 +805,15 @@ run(int fd, const char *name, int flags)
 	while (bi_read(r, &rec)) {
 		render(rec);
 		jv_free(rec);
-		/* Show what we have before we wait for more. */
+		/* Show what we have before we wait for more; but a writer that
+		 * sends a table record by record gets 50 ms to send the next, so
+		 * its rows line up as one table. */
 		if (!bi_reader_ready(r)) {
-			flush_table();
-			bi_fshut(stdout, "stdout");
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			if (poll(&p, 1, 50) <= 0 || !bi_reader_ready(r)) {
+				flush_table();
+				bi_fshut(stdout, "stdout");
+			}
 		}
 	}
 	errors = bi_reader_errors(r);

@@ -2,9 +2,9 @@
 # Grouping accuracy of bi-rca --templates on Loghub's 2k samples (Zhu et al.,
 # ICSE 2019; github.com/logpai/loghub), scored by the dataset's ga.py, with
 # the same settings for every system: at least Drain's published figure on
-# each. Reads ../shared/datasets/loghub-2k relative to the repository root.
+# each. The samples are in tests/fixtures/loghub-2k (see its README: cite Loghub).
 . "$(dirname "$0")/../lib.sh"
-data=$ROOT/../shared/datasets/loghub-2k
+data=$ROOT/tests/fixtures/loghub-2k
 need() {	# WHAT: skip without it, but fail under CI=true
 	if [ "${CI:-}" = true ]; then
 		plan 1
