@@ -354,6 +354,18 @@ static const struct col incident_cols[] = {
 	{"ID", "id", F_STR, 0}, {"TIME", "ts", F_TIME, 0}, {"STATUS", "status", F_STR, 0},
 	{"PATTERN", "pattern", F_STR, 0}, {"OUTCOME", "outcome", F_STR, 0},
 	{"FIX", "fix", F_STR, 0}, {"TITLE", "title", F_FIRSTLINE, 0}, {0}};
+static const struct col pattern_cols[] = {
+	{"PATTERN", "id", F_STR, 0}, {"NAME", "name", F_STR, 0}, {"SEVERITY", "severity", F_STR, 0},
+	{"SEEN", "occurrences", F_NUM, 1}, {"LAST SEEN", "last_seen", F_TIME, 0},
+	{"FIX WORKS", "success_rate", F_NUM, 1}, {0}};
+static const struct col suggestion_cols[] = {
+	{"PRIORITY", "priority", F_STR, 0}, {"SUGGESTION", "title", F_STR, 0},
+	{"WHY", "detail", F_STR, 0}, {0}};
+static const struct col proxy_cols[] = {
+	{"TIME", "ts", F_TIME, 0}, {"PROXY", "proxy", F_STR, 0}, {"EVENT", "event", F_STR, 0},
+	{"CLIENT", "client", F_STR, 0}, {"UPSTREAM", "upstream", F_STR, 0},
+	{"UP", "bytes_up", F_BYTES, 1}, {"DOWN", "bytes_down", F_BYTES, 1},
+	{"REASON", "reason", F_STR, 0}, {0}};
 static const struct col file_cols[] = {
 	{"ACTION", "action", F_STR, 0}, {"BYTES", "bytes", F_NUM, 1},
 	{"PATH", "path", F_STR, 0}, {0}};
@@ -372,6 +384,9 @@ static const struct view views[] = {
 	{"chaos", chaos_cols, 1, state_tint},
 	{"incident", incident_cols, 1, NULL},
 	{"file", file_cols, 1, NULL},
+	{"pattern", pattern_cols, 1, NULL},
+	{"suggestion", suggestion_cols, 1, NULL},
+	{"proxy", proxy_cols, 1, NULL},
 	{NULL, NULL, 0, NULL}};
 
 /* Rows of one table, waiting to be aligned. */
@@ -704,7 +719,7 @@ finding_report(jv rec)
 		bi_buf_printf(&b, " (confidence %.0f%%)", conf);
 	puts(b.p);
 	b.len = 0;
-	static const char *const keys[] = {"pattern", "service", "count", "first_seen",
+	static const char *const keys[] = {"incident", "pattern", "service", "count", "first_seen",
 					   "last_seen", "root_cause", "template", NULL};
 	for (const char *const *k = keys; *k; k++) {
 		jv v = jv_object_get(jv_copy(rec), jv_string(*k));
