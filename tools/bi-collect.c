@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <git2.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -465,112 +464,24 @@ collect_docker(void)
 
 /* ---- git ---- */
 
-static void
-git_fail(const char *what)
+static int
+put_commit(void *ctx, jv rec)
 {
-	const git_error *e = git_error_last();
-	bi_die(BI_EXIT_FAIL, "git: %s: %s", what, e && e->message ? e->message : "error");
-}
-
-static jv
-commit_record(git_repository *repo, git_commit *c, const char *workdir)
-{
-	char sha[GIT_OID_HEXSZ + 1], ts[BI_TS_LEN];
-	const git_signature *a = git_commit_author(c);
-	git_tree *tree = NULL, *ptree = NULL;
-	git_commit *parent = NULL;
-	git_diff *diff = NULL;
-	git_diff_stats *stats = NULL;
-
-	git_oid_tostr(sha, sizeof sha, git_commit_id(c));
-	jv rec = bi_record("commit");
-	rec = set(rec, "ts", jv_string(bi_ts_fmt((int64_t)git_commit_time(c) * BI_NS_PER_S, ts)));
-	rec = set(rec, "sha", jv_string(sha));
-	rec = set(rec, "author", jv_string(a && a->name ? a->name : ""));
-	rec = set(rec, "email", jv_string(a && a->email ? a->email : ""));
-	const char *summary = git_commit_summary(c);
-	rec = set(rec, "msg", jv_string(summary ? summary : ""));
-	const char *body = git_commit_body(c);
-	if (body && *body)
-		rec = set(rec, "body", jv_string(body));
-	rec = set(rec, "repo", jv_string(workdir));
+	(void)ctx;
 	if (opt.project)
 		rec = set(rec, "project", jv_string(opt.project));
-
-	if (git_commit_tree(&tree, c) != 0)
-		git_fail("tree");
-	if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) == 0)
-		git_commit_tree(&ptree, parent);
-	if (git_diff_tree_to_tree(&diff, repo, ptree, tree, NULL) != 0)
-		git_fail("diff");
-	jv files = jv_array();
-	size_t nd = git_diff_num_deltas(diff);
-	for (size_t i = 0; i < nd; i++) {
-		const git_diff_delta *dd = git_diff_get_delta(diff, i);
-		const char *path = dd->status == GIT_DELTA_DELETED ? dd->old_file.path : dd->new_file.path;
-		files = jv_array_append(files, jv_string(path ? path : "?"));
-	}
-	if (git_diff_get_stats(&stats, diff) == 0) {
-		rec = set(rec, "files_changed", jv_number(git_diff_stats_files_changed(stats)));
-		rec = set(rec, "insertions", jv_number(git_diff_stats_insertions(stats)));
-		rec = set(rec, "deletions", jv_number(git_diff_stats_deletions(stats)));
-		git_diff_stats_free(stats);
-	}
-	rec = set(rec, "files", files);
-	git_diff_free(diff);
-	git_tree_free(ptree);
-	git_tree_free(tree);
-	git_commit_free(parent);
-	return rec;
+	put(rec);
+	return 0;
 }
 
 static void
 collect_git(void)
 {
-	git_repository *repo;
-	git_revwalk *walk;
-	git_oid oid;
+	char err[512];
 	const char *start = opt.repo ? opt.repo : opt.project_dir ? opt.project_dir : ".";
 
-	git_libgit2_init();
-	int r = git_repository_open_ext(&repo, start, 0, NULL);
-	if (r == GIT_ENOTFOUND)
-		bi_die(BI_EXIT_USAGE, "not a git repository: %s", start);
-	if (r != 0)
-		git_fail(start);
-	const char *workdir = git_repository_workdir(repo);
-	char *wd = bi_strdup(workdir ? workdir : git_repository_path(repo));
-	size_t wl = strlen(wd);
-	if (wl > 1 && wd[wl - 1] == '/')
-		wd[wl - 1] = '\0';
-	if (git_revwalk_new(&walk, repo) != 0)
-		git_fail("revwalk");
-	git_revwalk_sorting(walk, GIT_SORT_TIME);
-	if (opt.range) {
-		if (git_revwalk_push_range(walk, opt.range) != 0)
-			bi_die(BI_EXIT_USAGE, "git: not a range of this repository: %s", opt.range);
-	} else if (git_revwalk_push_head(walk) != 0) {
-		/* An empty repository: no commits, nothing to say. */
-		goto out;
-	}
-	while (git_revwalk_next(&oid, walk) == 0) {
-		git_commit *c;
-		if (git_commit_lookup(&c, repo, &oid) != 0)
-			git_fail("commit");
-		int64_t t = (int64_t)git_commit_time(c) * BI_NS_PER_S;
-		if (!opt.range && opt.since && t < opt.since) {
-			git_commit_free(c);
-			break;	/* sorted by time: the rest is older */
-		}
-		if (opt.range || !opt.until || t <= opt.until)
-			put(commit_record(repo, c, wd));
-		git_commit_free(c);
-	}
-out:
-	git_revwalk_free(walk);
-	git_repository_free(repo);
-	free(wd);
-	git_libgit2_shutdown();
+	if (bi_git_commits(start, opt.range, opt.since, opt.until, put_commit, NULL, err, sizeof err) != 0)
+		bi_warn("%s", err);
 }
 
 /* ---- Kubernetes ---- */
@@ -874,12 +785,11 @@ main(int argc, char **argv)
 	static struct job git = {collect_git}, k8s = {collect_k8s}, results = {collect_results};
 	if (opt.git) {
 		/* Outside a repository is a usage error: say so before any output. */
-		git_libgit2_init();
-		git_repository *probe;
 		const char *at = opt.repo ? opt.repo : opt.project_dir ? opt.project_dir : ".";
-		if (git_repository_open_ext(&probe, at, 0, NULL) == GIT_ENOTFOUND)
-			bi_die(BI_EXIT_USAGE, "not a git repository: %s", at);
-		git_repository_free(probe);
+		if (!bi_git_is_repo(at)) {
+			char *abs = realpath(at, NULL);
+			bi_die(BI_EXIT_USAGE, "not a git repository: %s", abs ? abs : at);
+		}
 		start(&git);
 	}
 	if (docker)
