@@ -506,7 +506,13 @@ kubectl(const char *args, char *err, size_t n)
 	bi_buf_add(&b, NULL, 0);
 	int st = pclose(p);
 	if (st != 0) {
-		snprintf(err, n, "%.*s", (int)strcspn(b.p, "\n"), b.p);
+		/* kubectl's last line is the one meant for people. */
+		size_t len = b.len;
+		while (len > 0 && b.p[len - 1] == '\n')
+			len--;
+		b.p[len] = '\0';
+		const char *last = strrchr(b.p, '\n');
+		snprintf(err, n, "%s", last ? last + 1 : b.p);
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
 			snprintf(err, n, "kubectl is not installed");
 		free(b.p);
