@@ -46,8 +46,8 @@ static const char usage[] =
 	"      --rollback       undo whatever an interrupted run left (its journal)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
-	"Exit: 0 every scenario passed, 1 one failed or was skipped, 2 usage,\n"
-	"3 Docker or the app unreachable.\n";
+	"Exit: 0 every scenario passed, 1 one failed or was skipped (the app not healthy\n"
+	"before is a skip), 2 usage, 3 Docker unreachable, 130 interrupted (all undone).\n";
 
 static struct {
 	const char *project, *service, *base, *intensity, *target;
@@ -90,6 +90,8 @@ nap(int64_t ns)
 static char *
 container_of(const char *service, int running_only)
 {
+	if (!cx.d)
+		return NULL;	/* a dry run without Docker: the plan alone */
 	jv list = bi_docker_containers(cx.d, cx.project, service, !running_only);
 	char *id = NULL;
 
@@ -105,7 +107,7 @@ container_of(const char *service, int running_only)
 static jv
 services_running(void)
 {
-	jv list = bi_docker_containers(cx.d, cx.project, NULL, 0), out = jv_array();
+	jv list = cx.d ? bi_docker_containers(cx.d, cx.project, NULL, 0) : jv_array(), out = jv_array();
 
 	if (jv_get_kind(list) == JV_KIND_ARRAY) {
 		jv_array_foreach(list, i, c) {
@@ -315,15 +317,13 @@ plan(struct result *r, const char *step)
 static void
 pod_kill(struct result *r)
 {
+	plan(r, "kill the app container's main process (a crash), as the kernel would");
+	plan(r, "time its restart by the restart policy until /health and /ready answer");
+	if (cx.dry_run)
+		return;
 	char *id = container_of(cx.service, 1);
 	if (!id) {
 		fail(r, "skipped", "no running %s container in project %s", cx.service, cx.project);
-		return;
-	}
-	plan(r, "kill the app container's main process (a crash), as the kernel would");
-	plan(r, "time its restart by the restart policy until /health and /ready answer");
-	if (cx.dry_run) {
-		free(id);
 		return;
 	}
 	jv info = bi_docker_inspect(cx.d, id);
@@ -489,13 +489,13 @@ dependency_down(struct result *r)
 {
 	char *dep = dependency(), *id = dep ? container_of(dep, 1) : NULL;
 
-	if (!id) {
+	if (!id && !cx.dry_run) {
 		fail(r, "skipped", dep ? "dependency %s is not running" : "the project has no dependency%s",
 		     dep ? dep : "");
 		free(dep);
 		return;
 	}
-	r->injected = set(jv_object(), "dependency", jv_string(dep));
+	r->injected = set(jv_object(), "dependency", jv_string(dep ? dep : "?"));
 	plan(r, "stop the dependency's container");
 	plan(r, "check: liveness stays up, readiness says not ready, requests that do not need it work");
 	plan(r, "start it again and time until the app is ready");
@@ -648,7 +648,7 @@ pressure(struct result *r, int memory)
 		       : "copy bi-hog into the app container and spin its CPUs");
 	plan(r, "watch health, OOM kills and restarts under load");
 	if (cx.dry_run || !id) {
-		if (!id)
+		if (!id && !cx.dry_run)
 			fail(r, "skipped", "no running %s container", cx.service);
 		free(id);
 		return;
@@ -719,7 +719,7 @@ pause_app(struct result *r)
 	plan(r, "freeze the app container (docker pause), then thaw it");
 	plan(r, "time until /health and /ready answer again");
 	if (cx.dry_run || !id) {
-		if (!id)
+		if (!id && !cx.dry_run)
 			fail(r, "skipped", "no running %s container", cx.service);
 		free(id);
 		return;
@@ -878,7 +878,8 @@ main(int argc, char **argv)
 		bi_usage_error(usage, "unexpected argument: %s", argv[optind]);
 	cx.cfg = bi_config();
 	char *root = bi_project_dir();
-	cx.journal = bi_asprintf("%s/.blissful-infra/chaos/journal.jsonl", root ? root : ".");
+	/* Not under chaos/: that holds results, which other tools read. */
+	cx.journal = bi_asprintf("%s/.blissful-infra/chaos.journal", root ? root : ".");
 	cx.bindir = my_dir();
 	if (!cx.project)
 		cx.project = bi_cfg_str(cx.cfg, "name", NULL);

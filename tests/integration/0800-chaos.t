@@ -59,9 +59,9 @@ ok $? "memory-pressure produces an OOM kill, reported ($oom)"
 # SIGINT in the middle: nothing stays broken.
 bi-chaos -s network-latency --duration 30s >/dev/null 2>&1 &
 pid=$!
-i=0; until grep -q '"action":"toxic"' .blissful-infra/chaos/journal.jsonl 2>/dev/null; do
+i=0; until grep -q '"action":"toxic"' .blissful-infra/chaos.journal 2>/dev/null; do
 	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.1; done
-api=$(grep '"action":"toxic"' .blissful-infra/chaos/journal.jsonl | tail -1 | jq -r .api)
+api=$(grep '"action":"toxic"' .blissful-infra/chaos.journal | tail -1 | jq -r .api)
 kill -INT $pid
 wait $pid
 st=$?
@@ -81,9 +81,9 @@ is "$(docker inspect -f '{{.State.Running}}' "$redis")" true "SIGINT during depe
 # kill -9: the journal remembers; --rollback puts things back.
 bi-chaos -s network-latency --duration 30s >/dev/null 2>&1 &
 pid=$!
-i=0; until [ "$(grep -c '"action":"toxic"' .blissful-infra/chaos/journal.jsonl)" -ge 2 ]; do
+i=0; until [ "$(grep -c '"action":"toxic"' .blissful-infra/chaos.journal)" -ge 2 ]; do
 	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.1; done
-api=$(grep '"action":"toxic"' .blissful-infra/chaos/journal.jsonl | tail -1 | jq -r .api)
+api=$(grep '"action":"toxic"' .blissful-infra/chaos.journal | tail -1 | jq -r .api)
 kill -9 $pid
 wait $pid 2>/dev/null
 toxics=$(curl -s -m 1 "$api/proxies/app/toxics" | jq length)
