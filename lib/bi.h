@@ -128,6 +128,48 @@ jv bi_record(const char *kind);
 const char *bi_get_str(jv rec, const char *key);
 double bi_get_num(jv rec, const char *key, double def);
 
+/* The scanner, for hot loops that test a few fields of a line before (or
+ * instead of) parsing it: jv_parse_sized costs ~1.8 us a log line, the scan
+ * a fraction of that. A value it finds, borrowed from the line: a string's
+ * bytes between its quotes (str 1; esc 1 when they hold a backslash escape,
+ * for bi_json_unescape), or another value's whole text (str 0: a number,
+ * true, false, null, an object or an array). p is NULL when the key is not
+ * there. */
+typedef struct bi_json_span {
+	const char *p;
+	size_t n;
+	int str, esc;
+} bi_json_span;
+
+/* Scan line (len bytes, any content; no NUL needed) as one JSON object and
+ * set vals[i] to the value of keys[i] (a NULL-terminated list) at its top
+ * level, the last of a repeated key winning, as in libjq. Returns 1 when the
+ * line is one valid object (bar its UTF-8: bi_utf8_valid checks that) and
+ * none of its top-level keys holds an escape, so that none can hide as
+ * another; else 0, and vals mean nothing: parse the line (bi_reader_parse).
+ * Values nested more than 33 deep inside the object are refused. */
+int bi_json_scan(const char *line, size_t len, const char *const *keys, bi_json_span *vals);
+
+/* s is a string without escapes whose bytes are word's. */
+int bi_json_is(bi_json_span s, const char *word);
+
+/* The number after the first "KEY": in line, spaces allowed before it, at
+ * any depth (a nested key of that name counts as well: a quick guess, for
+ * lines bi_json_scan took); -1 when there is none, or the value is negative
+ * or not a number. */
+double bi_json_raw_num(const char *line, size_t len, const char *key);
+
+/* Set b to a string span's bytes decoded (NUL-terminated; b->len without
+ * the NUL): escapes as JSON means them, a \uD8xx\uDCxx pair as one
+ * character, half a pair as U+FFFD (libjq 1.6 refuses a lone high one: a
+ * caller that must agree with it parses such lines), other bytes as they
+ * are. */
+void bi_json_unescape(bi_json_span s, bi_buf *b);
+
+/* Append s as a JSON string, quotes included: '"' and '\' escaped, control
+ * characters as \u00XX, every other byte as it is. */
+void bi_json_quote(bi_buf *b, const char *s);
+
 /* ----------------------------------------------------------------- time.c */
 
 /* Time is carried as int64 nanoseconds since the Unix epoch (UTC). */
@@ -943,6 +985,42 @@ pid_t bi_spawn(const char *const *argv, const char *out, const char *err);
 /* The last record of a kind in a file, or jv_invalid. */
 jv bi_last_record(const char *path, const char *kind);
 
+/* ------------------------------------------------------------------ rca.c */
+
+/* Root-cause analysis: records in; out, one `finding` per distinct problem,
+ * the most likely first (blissful-infra(7) lists its fields). Memory grows
+ * with the problems and log templates seen, not with the records. */
+typedef struct bi_rca bi_rca;
+
+/* A new analysis by the patterns pats (borrowed: they must outlive it). */
+bi_rca *bi_rca_new(const bi_kb_pattern *pats, size_t npats);
+void bi_rca_free(bi_rca *a);
+
+/* Take a record (consumed): logs, container events and stats, commits,
+ * health checks, alerts, Kubernetes events, metrics, load-test and chaos
+ * results; a record of another kind is only counted. A record given after
+ * bi_rca_rank is dropped. */
+void bi_rca_add(bi_rca *a, jv rec);
+
+/* The fast path, for a line as bi_read_line gives it: 1 when it is a log
+ * record of no interest (info and below, not slow), taken as bi_rca_add
+ * would take it (a request of its service counted) without being parsed;
+ * 0 when it is anything else: parse it and give it to bi_rca_add. */
+int bi_rca_skip(bi_rca *a, const char *line, size_t len);
+
+/* The records taken so far, and how many of them were logs. */
+void bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs);
+
+/* Group what was taken into findings, score and rank them; returns how
+ * many. db is the knowledge base (bi_kb_open) whose past incidents raise
+ * a finding's confidence, or NULL. Once: a second call returns the same. */
+size_t bi_rca_rank(bi_rca *a, sqlite3 *db);
+
+/* The i-th most likely finding (0 the first) as a record, with the past
+ * incidents like it and the fixes to try from db (as given to bi_rca_rank,
+ * or NULL); jv_invalid() past the last. */
+jv bi_rca_finding(bi_rca *a, size_t i, sqlite3 *db);
+
 /* --------------------------------------------------------------- gitctx.c */
 
 /* Is start (a path) inside a git repository? */
@@ -956,5 +1034,89 @@ int bi_git_is_repo(const char *start);
  * another error; err says which. */
 int bi_git_commits(const char *start, const char *range, int64_t since, int64_t until,
 		   int (*fn)(void *ctx, jv commit), void *ctx, char *err, size_t n);
+
+/* -------------------------------------------------------------- metrics.c */
+
+/* Metric history in a database with bi_store_open's schema: samples kept by
+ * series (a service, a name and its labels), figures derived from a window
+ * of them as PromQL would, and alerts on those figures. Times are in ms
+ * since the epoch. A database error is fatal (exit 1), as in bi_store_exec. */
+typedef struct bi_metrics bi_metrics;
+
+/* The history in db (borrowed: it must outlive it; closing it is the
+ * caller's). bi_metrics_close does not close db. */
+bi_metrics *bi_metrics_open(sqlite3 *db);
+void bi_metrics_close(bi_metrics *m);
+
+/* Keep a sample of the series (service, name, labels): labels (borrowed)
+ * an object, told apart by its dump with sorted keys; type (counter, gauge
+ * ...) recorded when the series is new. NaN is kept as no value; a second
+ * sample of a series at the same time replaces the first. */
+void bi_metrics_keep(bi_metrics *m, const char *service, const char *name, jv labels,
+		     const char *type, int64_t ts, double value);
+
+/* Retention by cfg's metrics.retention (borrowed): samples older than
+ * max_age (default 7d) before now go; then, while the database holds more
+ * than max_size (default 10MB), the oldest tenth of the time kept goes;
+ * then the series left without samples, bar derived ones. 0, or -1 with
+ * the reason in err when max_size is not a size (nothing is deleted). */
+int bi_metrics_retain(bi_metrics *m, jv cfg, int64_t now, char *err, size_t errlen);
+
+/* Every series of service named one of names (NULL-terminated), in the
+ * order of names, that has samples in [start, end]: fn gets its labels
+ * (borrowed) and those samples, oldest first (NaN where none was kept). */
+typedef void bi_metrics_series_fn(void *ctx, jv labels, const int64_t *t, const double *v, int n);
+void bi_metrics_each_series(bi_metrics *m, const char *service, const char *const *names,
+			    int64_t start, int64_t end, bi_metrics_series_fn *fn, void *ctx);
+
+/* Every sample at or after since, of service (NULL: of any), oldest first:
+ * fn gets its series (labels as their JSON text), time and value (NaN
+ * where none was kept); the strings are valid during the call only. */
+typedef void bi_metrics_sample_fn(void *ctx, const char *service, const char *name,
+				  const char *labels, int64_t ts, double value);
+void bi_metrics_each_sample(bi_metrics *m, const char *service, int64_t since,
+			    bi_metrics_sample_fn *fn, void *ctx);
+
+/* The services with a series, sorted; only the one named only, when not NULL. */
+jv bi_metrics_services(bi_metrics *m, const char *only);
+
+/* A derived figure: name (request_rate, error_rate, latency_p50_ms,
+ * latency_p95_ms, latency_p99_ms, cpu_pct, mem_bytes, mem_pct) and unit are
+ * static strings. */
+typedef struct bi_metrics_figure {
+	const char *name, *unit;
+	double value;
+} bi_metrics_figure;
+#define BI_METRICS_FIGURES 8	/* the most bi_metrics_derive gives */
+
+/* The figures of service over the window of that many ms ending at end,
+ * into f: request rate (the rate() of its request counters, summed) and
+ * error rate (the share of 5xx) when it counts requests, latency quantiles
+ * from its duration histogram (histogram_quantile of the bucket rates, in
+ * ms) when it has one, and the latest container stats kept at any time.
+ * Request and duration series go by the common names
+ * (http_requests_total, http_request_duration_seconds_bucket) or
+ * Micrometer's (http_server_requests_seconds_count, _bucket). Returns how
+ * many. */
+int bi_metrics_derive(bi_metrics *m, const char *service, int64_t end, int64_t window,
+		      bi_metrics_figure *f);
+
+/* Compare the figures of service at now with their thresholds: cfg's
+ * (borrowed) alerts.KEY.warning and .critical, KEY one of cpu_pct, mem_pct
+ * (defaults 80 and 95), error_rate (0.01, 0.05), p95_ms (500) and p99_ms
+ * (1000). An alert fires when a figure reaches a threshold, changes
+ * severity in place while it stays above, and resolves when the figure is
+ * back under the warning; a figure not given leaves its alert as it is. One
+ * that resolved does not fire again within alerts.cooldown (default 60s).
+ * Returns the `alert` records of what changed, in that order; *fired gets
+ * how many fired anew. */
+jv bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metrics_figure *f,
+		       int nf, int64_t now, int *fired);
+
+/* The alerts firing, as `alert` records, the oldest first. */
+jv bi_metrics_alerts(bi_metrics *m);
+
+/* Acknowledge an alert: 0, or -1 when there is no alert id. */
+int bi_metrics_ack(bi_metrics *m, int64_t id);
 
 #endif

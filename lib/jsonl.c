@@ -7,7 +7,14 @@
  * to one jv_parser: after an error that parser drops the rest of its buffer.
  * The reader uses read(2), so a live stream is never held in a stdio buffer,
  * and it can tell whether more input is ready (bi-fmt flushes tables then).
+ *
+ * For hot loops, a scanner reads a few top-level fields of a line from its
+ * bytes without building the record: it checks the whole line as JSON as it
+ * goes, so that a line it takes is one libjq takes too (but for half a
+ * surrogate pair, \uD83D alone, which libjq 1.6 refuses), and leaves any
+ * line it cannot vouch for to the full parse.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -332,4 +339,334 @@ bi_get_num(jv rec, const char *key, double def)
 		d = jv_number_value(v);
 	jv_free(v);
 	return d;
+}
+
+/* The scanner. */
+
+static const char *
+skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* p just after an opening quote: the closing one, or NULL when the string
+ * is not valid JSON; *esc is set when it holds an escape. */
+static const char *
+str_end(const char *p, const char *e, int *esc)
+{
+	while (p < e) {
+		if (*p == '\\') {
+			*esc = 1;
+			if (p + 1 >= e || !p[1] || !strchr("\"\\/bfnrtu", p[1]))
+				return NULL;
+			if (p[1] == 'u') {
+				for (int i = 2; i < 6; i++)
+					if (p + i >= e || !isxdigit((unsigned char)p[i]))
+						return NULL;
+				p += 4;
+			}
+			p += 2;
+		} else if (*p == '"') {
+			return p;
+		} else if ((unsigned char)*p < 0x20) {
+			return NULL;
+		} else {
+			p++;
+		}
+	}
+	return NULL;
+}
+
+/* p at a number: its end, or NULL when it is not one by JSON's grammar,
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static inline __attribute__((always_inline)) const char *
+num_end(const char *p, const char *e)
+{
+	const char *q = p + (p < e && *p == '-');
+
+	if (q >= e || !isdigit((unsigned char)*q))
+		return NULL;
+	if (*q == '0')
+		q++;
+	else
+		while (q < e && isdigit((unsigned char)*q))
+			q++;
+	if (q < e && *q == '.') {
+		if (++q >= e || !isdigit((unsigned char)*q))
+			return NULL;
+		while (q < e && isdigit((unsigned char)*q))
+			q++;
+	}
+	if (q < e && (*q == 'e' || *q == 'E')) {
+		q += q + 1 < e && (q[1] == '+' || q[1] == '-');
+		if (++q >= e || !isdigit((unsigned char)*q))
+			return NULL;
+		while (q < e && isdigit((unsigned char)*q))
+			q++;
+	}
+	return q;
+}
+
+/* The value of the number p..q (num_end's). Most are a few digits with a
+ * few decimals, m / 10^f with m and 10^f exact doubles: their quotient is
+ * then rounded once, to the double nearest the number, as strtod rounds
+ * it, at a tenth of strtod's cost. The rest go to strtod, on a copy that
+ * ends in a NUL. */
+static double
+num_value(const char *p, const char *q)
+{
+	static const double tens[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+				       1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	const char *d = p + (*p == '-');
+	uint64_t m = 0;
+	int digits = 0, f = -1;
+
+	for (; d < q && digits <= 15; d++) {
+		if (*d == '.') {
+			f = 0;
+			continue;
+		}
+		if (!isdigit((unsigned char)*d))
+			break;		/* an exponent */
+		m = m * 10 + (uint64_t)(*d - '0');
+		digits++;
+		f += f >= 0;
+	}
+	if (d == q && digits <= 15) {
+		double v = (double)m / tens[f > 0 ? f : 0];
+		return *p == '-' ? -v : v;
+	}
+	char num[64], *copy = (size_t)(q - p) < sizeof num ? num : bi_malloc((size_t)(q - p) + 1);
+	memcpy(copy, p, (size_t)(q - p));
+	copy[q - p] = '\0';
+	double v = strtod(copy, NULL);
+	if (copy != num)
+		free(copy);
+	return v;
+}
+
+/* p at a value: just past its end, or NULL when it is not valid JSON. */
+static const char *
+value_end(const char *p, const char *e, int depth)
+{
+	int esc = 0;
+
+	if (p >= e)
+		return NULL;
+	if (*p == '"') {
+		p = str_end(p + 1, e, &esc);
+		return p ? p + 1 : NULL;
+	}
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		if (depth > 32)
+			return NULL;
+		p = skip_ws(p + 1, e);
+		if (p < e && *p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (p >= e || *p != '"' || !(p = str_end(p + 1, e, &esc)))
+					return NULL;
+				p = skip_ws(p + 1, e);
+				if (p >= e || *p != ':')
+					return NULL;
+				p = skip_ws(p + 1, e);
+			}
+			if (!(p = value_end(p, e, depth + 1)))
+				return NULL;
+			p = skip_ws(p, e);
+			if (p < e && *p == ',')
+				p = skip_ws(p + 1, e);
+			else if (p < e && *p == close)
+				return p + 1;
+			else
+				return NULL;
+		}
+	}
+	static const char *const lit[] = {"true", "false", "null"};
+	for (int i = 0; i < 3; i++) {
+		size_t k = strlen(lit[i]);
+		if ((size_t)(e - p) >= k && !memcmp(p, lit[i], k))
+			return p + k;
+	}
+	return num_end(p, e);
+}
+
+int
+bi_json_scan(const char *line, size_t len, const char *const *keys, bi_json_span *vals)
+{
+	const char *p = skip_ws(line, line + len), *e = line + len;
+	size_t nkeys, lens[16];	/* the first keys' lengths, to tell most apart */
+	uint64_t sizes = 0;	/* bit n % 64: a key n bytes long is wanted */
+
+	for (nkeys = 0; keys[nkeys]; nkeys++) {
+		size_t n = strlen(keys[nkeys]);
+		if (nkeys < 16)
+			lens[nkeys] = n;
+		sizes |= UINT64_C(1) << (n % 64);
+	}
+	memset(vals, 0, nkeys * sizeof *vals);
+	if (p >= e || *p != '{')
+		return 0;
+	p = skip_ws(p + 1, e);
+	if (p < e && *p == '}')
+		return skip_ws(p + 1, e) == e;
+	for (;;) {
+		int esc = 0;
+		if (p >= e || *p != '"')
+			return 0;
+		const char *k = p + 1, *ke = str_end(k, e, &esc);
+		if (!ke || esc)
+			return 0;
+		p = skip_ws(ke + 1, e);
+		if (p >= e || *p != ':')
+			return 0;
+		p = skip_ws(p + 1, e);
+		const char *v = p;
+		if (!(p = value_end(p, e, 0)))
+			return 0;
+		size_t kn = (size_t)(ke - k);
+		for (size_t i = 0; sizes >> (kn % 64) & 1 && i < nkeys; i++) {
+			if ((i < 16 ? lens[i] : strlen(keys[i])) != kn || memcmp(keys[i], k, kn))
+				continue;
+			if (*v == '"')
+				vals[i] = (bi_json_span){v + 1, (size_t)(p - v - 2), 1, 0};
+			else
+				vals[i] = (bi_json_span){v, (size_t)(p - v), 0, 0};
+			vals[i].esc = vals[i].str && memchr(vals[i].p, '\\', vals[i].n) != NULL;
+		}
+		p = skip_ws(p, e);
+		if (p < e && *p == ',')
+			p = skip_ws(p + 1, e);
+		else if (p < e && *p == '}')
+			return skip_ws(p + 1, e) == e;
+		else
+			return 0;
+	}
+}
+
+int
+bi_json_is(bi_json_span s, const char *word)
+{
+	return s.p && s.str && !s.esc && s.n == strlen(word) && !memcmp(s.p, word, s.n);
+}
+
+double
+bi_json_raw_num(const char *line, size_t len, const char *key)
+{
+	size_t kn = strlen(key);
+	const char *e = line + len;
+	char small[64], *needle = kn + 3 <= sizeof small ? small : bi_malloc(kn + 3);
+
+	needle[0] = '"';	/* "key": whole, for memmem: longer is faster */
+	memcpy(needle + 1, key, kn);
+	needle[kn + 1] = '"';
+	needle[kn + 2] = ':';
+	const char *k = memmem(line, len, needle, kn + 3);
+	if (needle != small)
+		free(needle);
+	if (!k)
+		return -1;
+	k += kn + 3;
+	while (k < e && *k == ' ')
+		k++;
+	const char *q = k < e && isdigit((unsigned char)*k) ? num_end(k, e) : NULL;
+	return q ? num_value(k, q) : -1;
+}
+
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v = v << 4 | (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0' :
+					 (tolower((unsigned char)p[i]) - 'a' + 10));
+	return v;
+}
+
+static int
+is_hex4(const char *p, const char *e)
+{
+	if (e - p < 4)
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+void
+bi_json_unescape(bi_json_span s, bi_buf *b)
+{
+	const char *p = s.p, *e = s.p + s.n;
+
+	b->len = 0;
+	while (p < e) {
+		const char *bs = memchr(p, '\\', (size_t)(e - p));
+		if (!bs)
+			bs = e;
+		bi_buf_add(b, p, (size_t)(bs - p));
+		if (bs + 1 >= e) {	/* the end, or a backslash ending it */
+			bi_buf_add(b, bs, (size_t)(e - bs));
+			break;
+		}
+		p = bs + 2;
+		if (bs[1] != 'u') {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *c = bs[1] ? strchr(from, bs[1]) : NULL;
+			if (c)
+				bi_buf_add(b, &to[c - from], 1);
+			else
+				bi_buf_add(b, bs, 2);
+			continue;
+		}
+		if (!is_hex4(p, e)) {
+			bi_buf_add(b, bs, 2);
+			continue;
+		}
+		unsigned u = hex4(p);
+		p += 4;
+		if (u >= 0xD800 && u <= 0xDBFF && e - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+		    is_hex4(p + 2, e) && hex4(p + 2) >= 0xDC00 && hex4(p + 2) <= 0xDFFF) {
+			u = 0x10000 + ((u - 0xD800) << 10 | (hex4(p + 2) - 0xDC00));
+			p += 6;
+		} else if (u >= 0xD800 && u <= 0xDFFF) {
+			u = 0xFFFD;	/* half a pair */
+		}
+		char enc[4];
+		size_t k = u < 0x80 ? 1 : u < 0x800 ? 2 : u < 0x10000 ? 3 : 4;
+		if (k == 1) {
+			enc[0] = (char)u;
+		} else {
+			for (size_t j = k - 1; j > 0; j--, u >>= 6)
+				enc[j] = (char)(0x80 | (u & 0x3F));
+			enc[0] = (char)((0xF00 >> k) | u);
+		}
+		bi_buf_add(b, enc, k);
+	}
+	bi_buf_add(b, "", 0);
+}
+
+void
+bi_json_quote(bi_buf *b, const char *s)
+{
+	bi_buf_add(b, "\"", 1);
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d"
+				   "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
+		bi_buf_add(b, p, n);
+		p += n;
+		if (!*p)
+			break;
+		unsigned char c = (unsigned char)*p++;
+		if (c == '"' || c == '\\')
+			bi_buf_printf(b, "\\%c", c);
+		else
+			bi_buf_printf(b, "\\u%04x", c);
+	}
+	bi_buf_add(b, "\"", 1);
 }

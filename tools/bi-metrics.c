@@ -9,11 +9,11 @@
  *
  * Targets are Prometheus endpoints (URLs, or NAME=URL) or, by default, the
  * services of blissful-infra.yaml with a metrics path; container stats come
- * from Docker. Samples go to the project database (lib/store.c, migration 4)
- * and are kept by metrics.retention (age and size). Derived figures follow
- * PromQL (lib/prom.c): request rate, error rate (5xx share), latency p50, p95
- * and p99 from histogram buckets, over a window; both Micrometer's names and
- * the common ones are understood. Alerts fire and resolve as `alert` records.
+ * from Docker. Samples go to the project database and are kept by
+ * metrics.retention (age and size); figures are derived from them over a
+ * window as PromQL would, and alerts raised on them (lib/metrics.c keeps the
+ * history and judges the alerts; this tool scrapes and writes). Alerts fire
+ * and resolve as `alert` records.
  */
 #include <getopt.h>
 #include <math.h>
@@ -49,6 +49,7 @@ static const char usage[] =
 	"Exit: 0, 1 an alert fired (scrape), 2 usage or bad input, 3 no target answered.\n";
 
 static sqlite3 *db;
+static bi_metrics *hist;
 static jv cfg;
 static int64_t window_ms = 60000;
 static const char *only_service;
@@ -59,292 +60,14 @@ set(jv r, const char *k, jv v)
 	return jv_object_set(r, jv_string(k), v);
 }
 
-static void
-check(int rc, const char *what)
-{
-	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		bi_die(BI_EXIT_FAIL, "database: %s: %s", what, sqlite3_errmsg(db));
-}
-
-static sqlite3_stmt *
-prepare(const char *sql)
-{
-	sqlite3_stmt *st;
-
-	check(sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
-	return st;
-}
-
 static int64_t
 now_ms(void)
 {
 	return bi_now_ns() / BI_NS_PER_MS;
 }
 
-/* ---- keeping samples ---- */
-
-static sqlite3_stmt *st_series_ins, *st_series_get, *st_sample;
-
-/* The id of a series, made when new. A small cache spares the lookups. */
-#define CACHE 4096
-static struct {
-	uint64_t hash;
-	int64_t id;
-} cache[CACHE];
-
-static int64_t
-series_id(const char *service, const char *name, const char *labels, const char *type)
-{
-	bi_buf k = {0};
-	bi_buf_printf(&k, "%s%c%s%c%s", service, 0, name, 0, labels);
-	uint64_t h = bi_hash64(k.p, k.len);
-	bi_buf_free(&k);
-	size_t slot = h % CACHE;
-	if (cache[slot].hash == h && cache[slot].id)
-		return cache[slot].id;
-	sqlite3_reset(st_series_ins);
-	sqlite3_bind_text(st_series_ins, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_series_ins, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_series_ins, 3, labels, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_series_ins, 4, type, -1, SQLITE_STATIC);
-	check(sqlite3_step(st_series_ins), "series");
-	sqlite3_reset(st_series_get);
-	sqlite3_bind_text(st_series_get, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_series_get, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st_series_get, 3, labels, -1, SQLITE_STATIC);
-	int64_t id = sqlite3_step(st_series_get) == SQLITE_ROW ? sqlite3_column_int64(st_series_get, 0) : 0;
-	cache[slot].hash = h;
-	cache[slot].id = id;
-	return id;
-}
-
-static void
-keep(const char *service, const char *name, jv labels, const char *type, int64_t ts, double v)
-{
-	jv l = jv_dump_string(jv_copy(labels), JV_PRINT_SORTED);
-	int64_t id = series_id(service, name, jv_string_value(l), type);
-	jv_free(l);
-	sqlite3_reset(st_sample);
-	sqlite3_bind_int64(st_sample, 1, id);
-	sqlite3_bind_int64(st_sample, 2, ts);
-	if (isnan(v))
-		sqlite3_bind_null(st_sample, 3);
-	else
-		sqlite3_bind_double(st_sample, 3, v);
-	check(sqlite3_step(st_sample), "sample");
-}
-
-static void
-open_db(const char *path)
-{
-	char *p = path ? bi_strdup(path) : bi_store_path();
-	db = bi_store_open(p);
-	free(p);
-	st_series_ins = prepare("INSERT OR IGNORE INTO metric_series (service, name, labels, type) "
-				"VALUES (?, ?, ?, ?)");
-	st_series_get = prepare("SELECT id FROM metric_series WHERE service = ? AND name = ? AND labels = ?");
-	st_sample = prepare("INSERT OR REPLACE INTO metric_samples (series, ts, value) VALUES (?, ?, ?)");
-}
-
-static int64_t
-one(const char *sql)
-{
-	sqlite3_stmt *st = prepare(sql);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* metrics.retention: samples older than max_age go; past max_size, the
- * oldest go until it fits. Freed pages are reused: the file stops growing. */
-static void
-retain(void)
-{
-	int64_t age = bi_cfg_dur(cfg, "metrics.retention.max_age", 7 * 86400 * BI_NS_PER_S) / BI_NS_PER_MS;
-	int64_t cap = 10 * 1000 * 1000;
-	const char *size = bi_cfg_str(cfg, "metrics.retention.max_size", NULL);
-	if (size && bi_size_parse(size, &cap))
-		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: metrics.retention.max_size: not a size: %s", size);
-	sqlite3_stmt *st = prepare("DELETE FROM metric_samples WHERE ts < ?");
-	sqlite3_bind_int64(st, 1, now_ms() - age);
-	check(sqlite3_step(st), "retention");
-	sqlite3_finalize(st);
-	for (int i = 0; i < 50; i++) {
-		int64_t used = (one("PRAGMA page_count") - one("PRAGMA freelist_count")) * one("PRAGMA page_size");
-		if (used <= cap)
-			break;
-		int64_t oldest = one("SELECT min(ts) FROM metric_samples");
-		int64_t newest = one("SELECT max(ts) FROM metric_samples");
-		if (oldest >= newest)
-			break;
-		/* Drop the oldest tenth of the time kept. */
-		st = prepare("DELETE FROM metric_samples WHERE ts < ?");
-		sqlite3_bind_int64(st, 1, oldest + (newest - oldest) / 10 + 1);
-		check(sqlite3_step(st), "retention");
-		sqlite3_finalize(st);
-	}
-	bi_store_exec(db, "DELETE FROM metric_series WHERE id NOT IN (SELECT DISTINCT series FROM metric_samples)"
-			  " AND name NOT LIKE 'derived:%'");
-	memset(cache, 0, sizeof cache);
-}
-
-/* ---- deriving figures from history ---- */
-
-/* Every series of one of names for service, with its samples in the window:
- * calls fn with the labels and the samples' times and values. */
-static void
-each_series(const char *service, const char *const *names, int64_t start, int64_t end,
-	    void (*fn)(void *ctx, jv labels, const int64_t *t, const double *v, int n), void *ctx)
-{
-	sqlite3_stmt *st = prepare("SELECT s.id, s.labels, m.ts, m.value FROM metric_series s "
-				   "JOIN metric_samples m ON m.series = s.id "
-				   "WHERE s.service = ? AND s.name = ? AND m.ts >= ? AND m.ts <= ? "
-				   "ORDER BY s.id, m.ts");
-	for (const char *const *n = names; *n; n++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, *n, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, start);
-		sqlite3_bind_int64(st, 4, end);
-		int64_t cur = -1, *t = NULL;
-		double *v = NULL;
-		int k = 0, cap = 0;
-		jv labels = jv_null();
-		for (;;) {
-			int rc = sqlite3_step(st);
-			int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-			if (id != cur && cur != -1) {
-				fn(ctx, labels, t, v, k);
-				k = 0;
-			}
-			if (rc != SQLITE_ROW)
-				break;
-			if (id != cur) {
-				jv_free(labels);
-				labels = jv_parse((const char *)sqlite3_column_text(st, 1));
-				cur = id;
-			}
-			if (k == cap) {
-				cap = cap ? cap * 2 : 64;
-				t = bi_realloc(t, cap * sizeof *t);
-				v = bi_realloc(v, cap * sizeof *v);
-			}
-			t[k] = sqlite3_column_int64(st, 2);
-			v[k++] = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
-		}
-		jv_free(labels);
-		free(t);
-		free(v);
-	}
-	sqlite3_finalize(st);
-}
-
-struct rates {
-	int64_t start, end;
-	double all, errors;
-	int seen;
-	/* histogram buckets: rate by le */
-	double le[64], count[64];
-	int nle;
-};
-
-static const char *const request_counters[] = {"http_requests_total",
-	"http_server_requests_seconds_count", NULL};
-static const char *const duration_buckets[] = {"http_request_duration_seconds_bucket",
-	"http_server_requests_seconds_bucket", NULL};
-
-static void
-add_requests(void *ctx, jv labels, const int64_t *t, const double *v, int n)
-{
-	struct rates *r = ctx;
-	double rate = bi_prom_rate(t, v, n, r->start, r->end, 1);
-
-	if (isnan(rate))
-		return;
-	r->seen = 1;
-	r->all += rate;
-	const char *status = bi_get_str(labels, "status");
-	if (!status)
-		status = bi_get_str(labels, "code");
-	if (status && status[0] == '5')
-		r->errors += rate;
-}
-
-static void
-add_bucket(void *ctx, jv labels, const int64_t *t, const double *v, int n)
-{
-	struct rates *r = ctx;
-	const char *le = bi_get_str(labels, "le");
-	double rate = bi_prom_rate(t, v, n, r->start, r->end, 1);
-
-	if (!le || isnan(rate))
-		return;
-	double b = !strcmp(le, "+Inf") ? INFINITY : atof(le);
-	for (int i = 0; i < r->nle; i++) {
-		if (r->le[i] == b) {
-			r->count[i] += rate;	/* sum by (le) */
-			return;
-		}
-	}
-	if (r->nle < 64) {
-		r->le[r->nle] = b;
-		r->count[r->nle++] = rate;
-	}
-}
-
-static double
-latest(const char *service, const char *name)
-{
-	sqlite3_stmt *st = prepare("SELECT m.value FROM metric_series s JOIN metric_samples m ON m.series = s.id "
-				   "WHERE s.service = ? AND s.name = ? ORDER BY m.ts DESC LIMIT 1");
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	double v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ?
-		sqlite3_column_double(st, 0) : NAN;
-	sqlite3_finalize(st);
-	return v;
-}
-
-struct figure {
-	const char *name, *unit;
-	double value;
-};
-
-/* The derived figures of a service over the window ending at end. */
-static int
-derive(const char *service, int64_t end, struct figure *f)
-{
-	struct rates r = {.start = end - window_ms, .end = end};
-	int n = 0;
-
-	each_series(service, request_counters, r.start, end, add_requests, &r);
-	each_series(service, duration_buckets, r.start, end, add_bucket, &r);
-	if (r.seen) {
-		f[n++] = (struct figure){"request_rate", "req/s", r.all};
-		f[n++] = (struct figure){"error_rate", "ratio", r.all > 0 ? r.errors / r.all : 0};
-	}
-	if (r.nle >= 2) {
-		static const struct { const char *name; double q; } qs[] = {
-			{"latency_p50_ms", 0.50}, {"latency_p95_ms", 0.95}, {"latency_p99_ms", 0.99}};
-		for (int i = 0; i < 3; i++) {
-			double q = bi_prom_quantile(qs[i].q, r.le, r.count, r.nle);
-			if (!isnan(q))
-				f[n++] = (struct figure){qs[i].name, "ms", q * 1000};
-		}
-	}
-	static const struct { const char *series, *name, *unit; } stats[] = {
-		{"container_cpu_pct", "cpu_pct", "%"}, {"container_mem_bytes", "mem_bytes", "bytes"},
-		{"container_mem_pct", "mem_pct", "%"}};
-	for (int i = 0; i < 3; i++) {
-		double v = latest(service, stats[i].series);
-		if (!isnan(v))
-			f[n++] = (struct figure){stats[i].name, stats[i].unit, v};
-	}
-	return n;
-}
-
 static jv
-figure_record(const char *service, const struct figure *f, int64_t end)
+figure_record(const char *service, const bi_metrics_figure *f, int64_t end)
 {
 	char ts[BI_TS_LEN], w[32];
 	jv r = bi_record("metric");
@@ -359,147 +82,23 @@ figure_record(const char *service, const struct figure *f, int64_t end)
 	return r;
 }
 
+/* A sample as a `metric` record, of service (NULL: none named), at ts (ms);
+ * values JSON has no number for as strings. */
 static jv
-services(void)
+sample_record(const char *service, const bi_prom_sample *s, int64_t ts)
 {
-	jv out = jv_array();
-	sqlite3_stmt *st = prepare("SELECT DISTINCT service FROM metric_series ORDER BY service");
+	char t[BI_TS_LEN];
+	jv r = bi_record("metric");
 
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-		if (!only_service || !strcmp(s, only_service))
-			out = jv_array_append(out, jv_string(s));
-	}
-	sqlite3_finalize(st);
-	return out;
-}
-
-/* ---- alerts ---- */
-
-struct rule {
-	const char *figure, *key;	/* derived figure; blissful-infra.yaml's alerts.KEY */
-	double warning, critical;	/* defaults; NAN: none */
-};
-
-static const struct rule rules[] = {
-	{"cpu_pct", "cpu_pct", 80, 95},
-	{"mem_pct", "mem_pct", 80, 95},
-	{"error_rate", "error_rate", 0.01, 0.05},
-	{"latency_p95_ms", "p95_ms", 500, NAN},
-	{"latency_p99_ms", "p99_ms", 1000, NAN},
-};
-
-static jv
-alert_record(int64_t id, const char *name, const char *service, const char *severity,
-	     const char *state, double value, double threshold, int acked, int64_t at)
-{
-	char ts[BI_TS_LEN];
-	jv r = bi_record("alert");
-
-	if (at)
-		r = set(r, "ts", jv_string(bi_ts_fmt(at * BI_NS_PER_MS, ts)));
-	r = set(r, "id", jv_number((double)id));
-	r = set(r, "name", jv_string(name));
-	r = set(r, "service", jv_string(service));
-	r = set(r, "severity", jv_string(severity));
-	r = set(r, "state", jv_string(state));
-	r = set(r, "value", jv_number(value));
-	r = set(r, "threshold", jv_number(threshold));
-	r = set(r, "acked", jv_bool(acked));
-	r = set(r, "msg", jv_string_fmt("%s of %s is %g (%s at %g)", name, service, value, severity, threshold));
+	r = set(r, "ts", jv_string(bi_ts_fmt(ts * BI_NS_PER_MS, t)));
+	if (service)
+		r = set(r, "service", jv_string(service));
+	r = set(r, "name", jv_string(s->name));
+	r = set(r, "labels", jv_copy(s->labels));
+	r = set(r, "value", isfinite(s->value) ? jv_number(s->value) :
+		jv_string(isnan(s->value) ? "NaN" : s->value > 0 ? "+Inf" : "-Inf"));
+	r = set(r, "type", jv_string(s->type));
 	return r;
-}
-
-/* Compare each figure with its thresholds. An alert fires when a figure
- * reaches its warning (or critical) level, changes severity in place while it
- * stays above, and resolves when the figure is back under the warning. One
- * that resolved does not fire again within the cooldown (flapping). Returns
- * how many fired. */
-static int
-evaluate(const char *service, const struct figure *f, int nf, int64_t now)
-{
-	int64_t cooldown = bi_cfg_dur(cfg, "alerts.cooldown", 60 * BI_NS_PER_S) / BI_NS_PER_MS;
-	int fired = 0;
-
-	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-		const struct rule *ru = &rules[i];
-		double value = NAN;
-		for (int k = 0; k < nf; k++)
-			if (!strcmp(f[k].name, ru->figure))
-				value = f[k].value;
-		if (isnan(value))
-			continue;	/* not measured this time: leave it as it is */
-		char path[64];
-		snprintf(path, sizeof path, "alerts.%s.warning", ru->key);
-		double warn = bi_cfg_num(cfg, path, ru->warning);
-		snprintf(path, sizeof path, "alerts.%s.critical", ru->key);
-		double crit = bi_cfg_num(cfg, path, ru->critical);
-		const char *level = NULL;
-		double threshold = NAN;
-		if (!isnan(crit) && value >= crit)
-			level = "critical", threshold = crit;
-		else if (!isnan(warn) && value >= warn)
-			level = "warning", threshold = warn;
-
-		sqlite3_stmt *st = prepare("SELECT id, severity, acked FROM alerts "
-					   "WHERE state = 'firing' AND name = ? AND service = ?");
-		sqlite3_bind_text(st, 1, ru->figure, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-		int64_t id = 0;
-		char severity[16] = "";
-		int acked = 0;
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			id = sqlite3_column_int64(st, 0);
-			snprintf(severity, sizeof severity, "%s", sqlite3_column_text(st, 1));
-			acked = sqlite3_column_int(st, 2);
-		}
-		sqlite3_finalize(st);
-
-		if (id && !level) {
-			st = prepare("UPDATE alerts SET state = 'resolved', resolved_at = ?, value = ? WHERE id = ?");
-			sqlite3_bind_int64(st, 1, now);
-			sqlite3_bind_double(st, 2, value);
-			sqlite3_bind_int64(st, 3, id);
-			check(sqlite3_step(st), "resolve");
-			sqlite3_finalize(st);
-			bi_write(alert_record(id, ru->figure, service, severity, "resolved", value,
-					      !strcmp(severity, "critical") ? crit : warn, acked, now));
-		} else if (id && strcmp(level, severity)) {
-			st = prepare("UPDATE alerts SET severity = ?, threshold = ?, value = ? WHERE id = ?");
-			sqlite3_bind_text(st, 1, level, -1, SQLITE_STATIC);
-			sqlite3_bind_double(st, 2, threshold);
-			sqlite3_bind_double(st, 3, value);
-			sqlite3_bind_int64(st, 4, id);
-			check(sqlite3_step(st), "severity");
-			sqlite3_finalize(st);
-			bi_write(alert_record(id, ru->figure, service, level, "firing", value, threshold,
-					      acked, now));
-		} else if (level && !id) {
-			st = prepare("SELECT count(*) FROM alerts WHERE name = ? AND service = ? "
-				     "AND state = 'resolved' AND resolved_at > ?");
-			sqlite3_bind_text(st, 1, ru->figure, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, now - cooldown);
-			int recent = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-			sqlite3_finalize(st);
-			if (recent)
-				continue;	/* flapping: hold it back for the cooldown */
-			st = prepare("INSERT INTO alerts (name, service, severity, state, value, threshold, fired_at) "
-				     "VALUES (?, ?, ?, 'firing', ?, ?, ?)");
-			sqlite3_bind_text(st, 1, ru->figure, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, level, -1, SQLITE_STATIC);
-			sqlite3_bind_double(st, 4, value);
-			sqlite3_bind_double(st, 5, threshold);
-			sqlite3_bind_int64(st, 6, now);
-			check(sqlite3_step(st), "fire");
-			sqlite3_finalize(st);
-			bi_write(alert_record(sqlite3_last_insert_rowid(db), ru->figure, service, level,
-					      "firing", value, threshold, 0, now));
-			fired++;
-		}
-	}
-	return fired;
 }
 
 /* ---- scraping ---- */
@@ -571,20 +170,10 @@ on_sample(void *ctx, const bi_prom_sample *s)
 	struct scrape_ctx *c = ctx;
 	int64_t ts = s->ts_ms >= 0 ? s->ts_ms : c->ts;
 
-	keep(c->service, s->name, s->labels, s->type, ts, s->value);
+	bi_metrics_keep(hist, c->service, s->name, s->labels, s->type, ts, s->value);
 	c->n++;
-	if (c->raw) {
-		char t[BI_TS_LEN];
-		jv r = bi_record("metric");
-		r = set(r, "ts", jv_string(bi_ts_fmt(ts * BI_NS_PER_MS, t)));
-		r = set(r, "service", jv_string(c->service));
-		r = set(r, "name", jv_string(s->name));
-		r = set(r, "labels", jv_copy(s->labels));
-		r = set(r, "value", isfinite(s->value) ? jv_number(s->value) :
-			jv_string(isnan(s->value) ? "NaN" : s->value > 0 ? "+Inf" : "-Inf"));
-		r = set(r, "type", jv_string(s->type));
-		bi_write(r);
-	}
+	if (c->raw)
+		bi_write(sample_record(c->service, s, ts));
 	return 0;
 }
 
@@ -643,7 +232,7 @@ scrape(struct target *t, int64_t ts, int raw)
 	bi_prom_parse(resp.body.p, resp.body.len, 0, on_sample, on_bad, &c);
 	if (c.bad > 5)
 		bi_warn("%s: %d malformed lines in all", t->url, c.bad);
-	keep(t->service, "up", jv_object(), "gauge", ts, 1);
+	bi_metrics_keep(hist, t->service, "up", jv_object(), "gauge", ts, 1);
 	bi_http_resp_free(&resp);
 	return 1;
 }
@@ -676,9 +265,9 @@ scrape_docker(int64_t ts)
 				rec = set(rec, "container", jv_string_fmt("%.12s", id));
 				jv empty = jv_object();
 				double cpu = bi_get_num(s, "cpu_pct", NAN);
-				keep(service, "container_cpu_pct", empty, "gauge", ts, cpu);
-				keep(service, "container_mem_bytes", empty, "gauge", ts, bi_get_num(s, "mem_used", NAN));
-				keep(service, "container_mem_pct", empty, "gauge", ts, bi_get_num(s, "mem_pct", NAN));
+				bi_metrics_keep(hist, service, "container_cpu_pct", empty, "gauge", ts, cpu);
+				bi_metrics_keep(hist, service, "container_mem_bytes", empty, "gauge", ts, bi_get_num(s, "mem_used", NAN));
+				bi_metrics_keep(hist, service, "container_mem_pct", empty, "gauge", ts, bi_get_num(s, "mem_pct", NAN));
 				jv_free(empty);
 				jv_object_foreach(s, k, v)
 					rec = jv_object_set(rec, k, v);
@@ -719,25 +308,32 @@ cmd_scrape(int64_t interval, long count, int raw, int docker)
 		if (docker)
 			scrape_docker(ts);
 		/* Derived figures, kept as series of their own, and alerts. */
-		jv svcs = services();
+		jv svcs = bi_metrics_services(hist, only_service);
 		jv_array_foreach(svcs, i, s) {
-			struct figure f[16];
-			int nf = derive(jv_string_value(s), ts, f);
+			bi_metrics_figure f[BI_METRICS_FIGURES];
+			int nf = bi_metrics_derive(hist, jv_string_value(s), ts, window_ms, f);
 			for (int k = 0; k < nf; k++) {
 				char name[64];
 				snprintf(name, sizeof name, "derived:%s", f[k].name);
 				jv w = set(jv_object(), "window", jv_number((double)window_ms / 1000));
-				keep(jv_string_value(s), name, w, "gauge", ts, f[k].value);
+				bi_metrics_keep(hist, jv_string_value(s), name, w, "gauge", ts, f[k].value);
 				jv_free(w);
 				if (!raw)
 					bi_write(figure_record(jv_string_value(s), &f[k], ts));
 			}
-			fired += evaluate(jv_string_value(s), f, nf, ts);
+			int n;
+			jv alerts = bi_metrics_evaluate(hist, cfg, jv_string_value(s), f, nf, ts, &n);
+			jv_array_foreach(alerts, k, a)
+				bi_write(a);
+			jv_free(alerts);
+			fired += n;
 			jv_free(s);
 		}
 		jv_free(svcs);
 		bi_store_exec(db, "COMMIT");
-		retain();
+		char err[1024];
+		if (bi_metrics_retain(hist, cfg, now_ms(), err, sizeof err))
+			bi_die(BI_EXIT_USAGE, "%s", err);
 		bi_write_flush();
 		if (count >= 0 && round + 1 >= count)
 			break;
@@ -756,11 +352,11 @@ static int
 cmd_query(void)
 {
 	int64_t end = now_ms();
-	jv svcs = services();
+	jv svcs = bi_metrics_services(hist, only_service);
 
 	jv_array_foreach(svcs, i, s) {
-		struct figure f[16];
-		int nf = derive(jv_string_value(s), end, f);
+		bi_metrics_figure f[BI_METRICS_FIGURES];
+		int nf = bi_metrics_derive(hist, jv_string_value(s), end, window_ms, f);
 		for (int k = 0; k < nf; k++)
 			bi_write(figure_record(jv_string_value(s), &f[k], end));
 		jv_free(s);
@@ -786,50 +382,49 @@ csv_field(const char *s)
 	putchar('"');
 }
 
+static void
+export_csv(void *ctx, const char *svc, const char *name, const char *labels, int64_t t, double v)
+{
+	char ts[BI_TS_LEN];
+
+	(void)ctx;
+	printf("%s,", bi_ts_fmt(t * BI_NS_PER_MS, ts));
+	csv_field(svc);
+	putchar(',');
+	csv_field(name);
+	putchar(',');
+	csv_field(labels);
+	if (isnan(v))
+		puts(",NaN");
+	else
+		printf(",%.17g\n", v);
+}
+
+static void
+export_json(void *ctx, const char *svc, const char *name, const char *labels, int64_t t, double v)
+{
+	char ts[BI_TS_LEN];
+	jv r = bi_record("metric");
+
+	(void)ctx;
+	r = set(r, "ts", jv_string(bi_ts_fmt(t * BI_NS_PER_MS, ts)));
+	r = set(r, "service", jv_string(svc));
+	r = set(r, "name", jv_string(name));
+	r = set(r, "labels", jv_parse(labels));
+	r = set(r, "value", isnan(v) ? jv_string("NaN") : jv_number(v));
+	bi_write(r);
+}
+
 static int
 cmd_export(const char *format)
 {
 	int csv = !strcmp(format, "csv");
 	if (!csv && strcmp(format, "json"))
 		bi_die(BI_EXIT_USAGE, "--format: csv or json, not %s", format);
-	sqlite3_stmt *st = prepare("SELECT s.service, s.name, s.labels, m.ts, m.value FROM metric_samples m "
-				   "JOIN metric_series s ON s.id = m.series WHERE m.ts >= ? "
-				   "AND (?2 IS NULL OR s.service = ?2) ORDER BY m.ts, s.id");
-	sqlite3_bind_int64(st, 1, now_ms() - window_ms);
-	if (only_service)
-		sqlite3_bind_text(st, 2, only_service, -1, SQLITE_STATIC);
 	if (csv)
 		puts("ts,service,name,labels,value");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char ts[BI_TS_LEN];
-		const char *svc = (const char *)sqlite3_column_text(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		const char *labels = (const char *)sqlite3_column_text(st, 2);
-		bi_ts_fmt(sqlite3_column_int64(st, 3) * BI_NS_PER_MS, ts);
-		int null = sqlite3_column_type(st, 4) == SQLITE_NULL;
-		double v = sqlite3_column_double(st, 4);
-		if (csv) {
-			printf("%s,", ts);
-			csv_field(svc);
-			putchar(',');
-			csv_field(name);
-			putchar(',');
-			csv_field(labels);
-			if (null)
-				puts(",NaN");
-			else
-				printf(",%.17g\n", v);
-		} else {
-			jv r = bi_record("metric");
-			r = set(r, "ts", jv_string(ts));
-			r = set(r, "service", jv_string(svc));
-			r = set(r, "name", jv_string(name));
-			r = set(r, "labels", jv_parse(labels));
-			r = set(r, "value", null ? jv_string("NaN") : jv_number(v));
-			bi_write(r);
-		}
-	}
-	sqlite3_finalize(st);
+	bi_metrics_each_sample(hist, only_service, now_ms() - window_ms, csv ? export_csv : export_json,
+			       NULL);
 	bi_write_flush();
 	return BI_EXIT_OK;
 }
@@ -837,16 +432,11 @@ cmd_export(const char *format)
 static int
 cmd_alerts(void)
 {
-	sqlite3_stmt *st = prepare("SELECT id, name, service, severity, value, threshold, acked, fired_at "
-				   "FROM alerts WHERE state = 'firing' ORDER BY fired_at");
+	jv alerts = bi_metrics_alerts(hist);
 
-	while (sqlite3_step(st) == SQLITE_ROW)
-		bi_write(alert_record(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-				      (const char *)sqlite3_column_text(st, 2),
-				      (const char *)sqlite3_column_text(st, 3), "firing",
-				      sqlite3_column_double(st, 4), sqlite3_column_double(st, 5),
-				      sqlite3_column_int(st, 6), sqlite3_column_int64(st, 7)));
-	sqlite3_finalize(st);
+	jv_array_foreach(alerts, i, a)
+		bi_write(a);
+	jv_free(alerts);
 	bi_write_flush();
 	return BI_EXIT_OK;
 }
@@ -859,11 +449,7 @@ cmd_ack(const char *arg)
 
 	if (*end || id <= 0)
 		bi_die(BI_EXIT_USAGE, "not an alert id: %s", arg);
-	sqlite3_stmt *st = prepare("UPDATE alerts SET acked = 1 WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	check(sqlite3_step(st), "ack");
-	sqlite3_finalize(st);
-	if (sqlite3_changes(db) == 0)
+	if (bi_metrics_ack(hist, id))
 		bi_die(BI_EXIT_USAGE, "no alert %lld", id);
 	return BI_EXIT_OK;
 }
@@ -887,16 +473,8 @@ static int
 print_sample(void *ctx, const bi_prom_sample *s)
 {
 	struct parse_out *o = ctx;
-	char t[BI_TS_LEN];
-	jv r = bi_record("metric");
 
-	r = set(r, "ts", jv_string(bi_ts_fmt((s->ts_ms >= 0 ? s->ts_ms : o->ts) * BI_NS_PER_MS, t)));
-	r = set(r, "name", jv_string(s->name));
-	r = set(r, "labels", jv_copy(s->labels));
-	r = set(r, "value", isfinite(s->value) ? jv_number(s->value) :
-		jv_string(isnan(s->value) ? "NaN" : s->value > 0 ? "+Inf" : "-Inf"));
-	r = set(r, "type", jv_string(s->type));
-	bi_write(r);
+	bi_write(sample_record(NULL, s, s->ts_ms >= 0 ? s->ts_ms : o->ts));
 	return 0;
 }
 
@@ -993,7 +571,10 @@ main(int argc, char **argv)
 	if (!strcmp(cmd, "parse"))
 		return cmd_parse(optind < argc ? argv[optind] : NULL, om, check);
 	cfg = bi_config();
-	open_db(dbpath);
+	char *path = dbpath ? bi_strdup(dbpath) : bi_store_path();
+	db = bi_store_open(path);
+	free(path);
+	hist = bi_metrics_open(db);
 	int r;
 	if (!strcmp(cmd, "scrape")) {
 		for (; optind < argc; optind++)
@@ -1010,6 +591,7 @@ main(int argc, char **argv)
 	} else {
 		bi_usage_error(usage, "unknown command: %s", cmd);
 	}
+	bi_metrics_close(hist);
 	sqlite3_close(db);
 	jv_free(cfg);
 	return r;

@@ -1,4 +1,4 @@
-/* test-jsonl: the record reader and writer. */
+/* test-jsonl: the record reader and writer, and the scanner. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -52,13 +52,228 @@ count(const char *data, size_t n, int flags, char *err, size_t errlen, size_t *e
 	return k;
 }
 
+
+static const char *const keys[] = {"kind", "level", "service", "msg", NULL};
+
+/* Scan line for keys; the span of key i as text ("-" when absent). */
+static int
+scan(const char *line, bi_json_span *v)
+{
+	return bi_json_scan(line, strlen(line), keys, v);
+}
+
+static char *
+text(bi_json_span s, char *buf)
+{
+	if (!s.p)
+		return strcpy(buf, "-");
+	memcpy(buf, s.p, s.n);
+	buf[s.n] = '\0';
+	return buf;
+}
+
+/* The scanner against libjq, line by line: what it takes libjq parses too,
+ * and a string it finds is libjq's string, byte for byte. Returns the
+ * lines scanned; *bad counts disagreements. */
+static int
+agree(const char *line, size_t len, int *bad)
+{
+	static const char *const k[] = {"kind", "msg", "a", NULL};
+	bi_json_span v[3];
+	bi_buf b = {0};
+
+	if (!bi_json_scan(line, len, k, v) || !bi_utf8_valid(line, len))
+		return 0;
+	/* Half a surrogate pair is valid JSON, but libjq 1.6 refuses it. */
+	if (memmem(line, len, "\\ud", 3) || memmem(line, len, "\\uD", 3))
+		return 0;
+	jv rec = jv_parse_sized(line, (int)len);
+	if (jv_get_kind(rec) != JV_KIND_OBJECT) {
+		(*bad)++;
+		printf("# libjq refuses what the scanner took: %.*s\n", (int)len, line);
+		jv_free(rec);
+		return 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		jv x = jv_object_get(jv_copy(rec), jv_string(k[i]));
+		int same;
+		if (!v[i].p) {
+			same = !jv_is_valid(x);
+		} else if (v[i].str) {
+			bi_json_unescape(v[i], &b);
+			same = jv_get_kind(x) == JV_KIND_STRING &&
+				b.len == (size_t)jv_string_length_bytes(jv_copy(x)) &&
+				!memcmp(b.p, jv_string_value(x), b.len);
+		} else {
+			jv y = jv_parse_sized(v[i].p, (int)v[i].n);
+			same = jv_is_valid(x) && jv_get_kind(x) != JV_KIND_STRING && jv_equal(y, jv_copy(x));
+		}
+		jv_free(x);
+		if (!same) {
+			(*bad)++;
+			printf("# %s differs in: %.*s\n", k[i], (int)len, line);
+		}
+	}
+	jv_free(rec);
+	bi_buf_free(&b);
+	return 1;
+}
+
+static void
+test_scanner(void)
+{
+	bi_json_span v[4];
+	char buf[256];
+	bi_buf b = {0};
+
+	const char *line = "{\"kind\":\"log\", \"ts\":\"2026-11-24T01:02:03.000Z\",\"level\" : \"info\","
+		"\"msg\":\"GET /a 200\",\"attrs\":{\"status\":200,\"kind\":\"nested\"}}";
+	ok(scan(line, v) == 1, "scan: a log line");
+	is_str(text(v[0], buf), "log", "scan: kind");
+	is_str(text(v[1], buf), "info", "scan: level, spaces around its colon");
+	is_str(text(v[2], buf), "-", "scan: an absent key");
+	ok(v[0].str && !v[0].esc && !v[2].p, "scan: strings are strings; absent is NULL");
+	ok(bi_json_is(v[0], "log") && !bi_json_is(v[0], "lo") && !bi_json_is(v[2], "log"),
+	   "bi_json_is: the whole word, and never an absent value");
+
+	ok(scan("{\"kind\":17,\"level\":{\"a\":[1,2]},\"service\":null,\"msg\":-1.5e3}", v) == 1 &&
+	   !v[0].str && !v[1].str && !v[3].str, "scan: values of other kinds");
+	is_str(text(v[0], buf), "17", "scan: a number's text");
+	is_str(text(v[1], buf), "{\"a\":[1,2]}", "scan: an object's text");
+	is_str(text(v[3], buf), "-1.5e3", "scan: an exponent's text");
+	ok(!bi_json_is(v[2], "null"), "bi_json_is: null is not the string \"null\"");
+
+	ok(scan("{\"msg\":\"one\",\"msg\":\"two\"}", v) && bi_json_is(v[3], "two"),
+	   "scan: the last of a repeated key wins, as in libjq");
+	ok(scan("  { }  ", v) == 1 && !v[0].p, "scan: an empty object, with blanks around");
+	ok(scan("{\"msg\":\"a\\\"b\\u00e9\"}", v) == 1 && v[3].esc, "scan: an escaped string is marked");
+	bi_json_unescape(v[3], &b);
+	is_str(b.p, "a\"b\xc3\xa9", "unescape: \\\" and \\u00e9");
+
+	static const char *const refused[] = {
+		"", "[1]", "{", "{\"kind\":\"log\"", "{\"kind\":\"log\"} x", "{\"kind\":\"log\",}",
+		"{\"k\\u0069nd\":\"log\"}", "{\"kind\":\"a\\qb\"}", "{\"kind\":\"a\tb\"}",
+		"{\"kind\":01}", "{\"kind\":1.}", "{\"kind\":+1}", "{\"kind\":tru}", "{kind:1}",
+		"{\"kind\":\"\\u12\"}", "{\"kind\" \"log\"}", "{\"a\":[1,]}", NULL};
+	int all = 1;
+	for (const char *const *r = refused; *r; r++)
+		if (scan(*r, v)) {
+			all = 0;
+			printf("# taken: %s\n", *r);
+		}
+	ok(all, "scan: refuses what is not one valid object, and escaped keys");
+
+	char deep[200];
+	int k = sprintf(deep, "{\"a\":");
+	for (int i = 0; i < 33; i++)
+		deep[k++] = '[';
+	for (int i = 0; i < 33; i++)
+		deep[k++] = ']';
+	strcpy(deep + k, "}");
+	ok(scan(deep, v) == 1, "scan: 33 levels deep is taken");
+	memmove(deep + 6, deep + 5, strlen(deep + 5) + 1);
+	deep[5] = '[';
+	k = (int)strlen(deep);
+	memmove(deep + k, deep + k - 1, 2);
+	deep[k - 1] = ']';
+	ok(scan(deep, v) == 0, "scan: 34 is refused");
+
+	/* No NUL needed: only len bytes are read. */
+	const char *more = "{\"msg\":\"x\"}{\"msg\":\"y\"}";
+	ok(bi_json_scan(more, 11, keys, v) == 1 && bi_json_is(v[3], "x"), "scan: only len bytes");
+	ok(bi_json_scan(more, 9, keys, v) == 0, "scan: a line cut short is refused");
+
+	/* Raw numbers, at any depth. */
+	const char *nums = "{\"msg\":\"\\\"status\\\": 7\",\"attrs\":{\"status\": 503,\"duration_ms\":12.5e1}}";
+	is_num(bi_json_raw_num(nums, strlen(nums), "status"), 503, "raw_num: nested, after a space");
+	is_num(bi_json_raw_num(nums, strlen(nums), "duration_ms"), 125, "raw_num: an exponent");
+	is_num(bi_json_raw_num(nums, strlen(nums), "nope"), -1, "raw_num: absent");
+	const char *neg = "{\"status\":-5,\"code\":\"500\",\"n\":12345}";
+	is_num(bi_json_raw_num(neg, strlen(neg), "status"), -1, "raw_num: negative");
+	is_num(bi_json_raw_num(neg, strlen(neg), "code"), -1, "raw_num: a string");
+	is_num(bi_json_raw_num(neg, strlen(neg) - 3, "n"), 123, "raw_num: only len bytes");
+
+	/* Numbers as strtod reads them, to the last bit. */
+	srand(11);
+	int same = 1;
+	for (int i = 0; i < 100000 && same; i++) {
+		char num[64], line[96];
+		int len = rand() % 3 ? sprintf(num, "%d", rand() % 100000) : sprintf(num, "%u", (unsigned)rand());
+		if (rand() % 2)
+			len += sprintf(num + len, ".%0*d", 1 + rand() % 9, rand() % 1000000000);
+		if (i % 7 == 0)
+			len += sprintf(num + len, "%llu", (unsigned long long)rand() * (unsigned)rand());
+		if (i % 11 == 0)
+			sprintf(num + len, "e%d", rand() % 40 - 20);
+		int n = sprintf(line, "{\"v\":%s}", num);
+		double want = strtod(num, NULL), got = bi_json_raw_num(line, (size_t)n, "v");
+		if (memcmp(&want, &got, sizeof want)) {
+			same = 0;
+			printf("# %s: %.17g, not %.17g\n", num, got, want);
+		}
+	}
+	ok(same, "raw_num: 100000 numbers exactly as strtod reads them");
+
+	/* Unescaping: every escape; surrogate pairs; halves. */
+	ok(scan("{\"msg\":\"\\b\\f\\n\\r\\t\\/\\\\ \\u0041\\u00e9\\u20ac\\ud83d\\ude00\"}", v), "scan: escapes");
+	bi_json_unescape(v[3], &b);
+	is_str(b.p, "\b\f\n\r\t/\\ A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "unescape: every escape, a pair as one");
+	ok(scan("{\"msg\":\"a\\ud83db\\udc00c\"}", v), "scan: halves of pairs");
+	bi_json_unescape(v[3], &b);
+	is_str(b.p, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c", "unescape: a half is U+FFFD");
+	ok(scan("{\"msg\":\"\"}", v) && v[3].str && v[3].n == 0, "scan: an empty string");
+	bi_json_unescape(v[3], &b);
+	ok(b.p && b.len == 0 && !b.p[0], "unescape: empty, NUL-terminated");
+
+	/* Quoting: what libjq reads back is what went in. */
+	b.len = 0;
+	bi_json_quote(&b, "a\"b\\c\n\x01\x1f\x7f caf\xc3\xa9");
+	is_str(b.p, "\"a\\\"b\\\\c\\u000a\\u0001\\u001f\x7f caf\xc3\xa9\"", "quote: escapes");
+	jv back = jv_parse(b.p);
+	is_str(jv_get_kind(back) == JV_KIND_STRING ? jv_string_value(back) : "",
+	       "a\"b\\c\n\x01\x1f\x7f caf\xc3\xa9", "quote: libjq reads it back");
+	jv_free(back);
+	bi_buf_free(&b);
+
+	/* Against libjq on many mutated lines. */
+	static const char *const seeds[] = {
+		"{\"kind\":\"log\",\"msg\":\"caf\\u00e9 \\\"x\\\" \\n 12\",\"a\":[1,{\"b\":null}]}",
+		"{\"a\":-0.5e-3,\"kind\":true,\"msg\":\"\\ud83d\\ude00\"}",
+		"{\"a\":[\"\\u00e9\\u20ac\",\"x\"],\"kind\":\"\\u0041\\u00ff ok\",\"msg\":\"\\\\\\/\"}",
+		"{ \"msg\" : \"x\" , \"a\" : { } , \"kind\" : [ ] }"};
+	srand(7);
+	int lines = 0, bad = 0;
+	char m[256];
+	for (int i = 0; i < 20000; i++) {
+		const char *seed = seeds[i % 4];
+		size_t n = strlen(seed);
+		memcpy(m, seed, n);
+		for (int j = rand() % 3; j >= 0; j--) {
+			static const char pool[] = "\"\\{}[]:,0123456789.eE+-u tnfalsr\x01\xc3\xa9";
+			size_t at = (size_t)rand() % n;
+			switch (rand() % 3) {
+			case 0: m[at] = pool[rand() % (sizeof pool - 1)]; break;
+			case 1: memmove(m + at, m + at + 1, n - at - 1); n--; break;
+			default:
+				if (n + 1 < sizeof m) {
+					memmove(m + at + 1, m + at, n - at);
+					m[at] = pool[rand() % (sizeof pool - 1)];
+					n++;
+				}
+			}
+		}
+		lines += agree(m, n, &bad);
+	}
+	ok(lines > 1000 && bad == 0, "scan agrees with libjq on %d mutated lines it took", lines);
+}
+
 int
 main(void)
 {
 	char err[4096];
 	size_t errors;
 
-	plan(27);
+	plan(27 + 36);
 	bi_init("test-jsonl");
 
 	const char *mixed = "not json\n"
@@ -171,5 +386,7 @@ main(void)
 	bi_reader_free(r);
 	close(p[0]);
 	close(p[1]);
+
+	test_scanner();
 	return done();
 }

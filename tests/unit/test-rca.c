@@ -1,0 +1,252 @@
+/* test-rca: root-cause analysis, from records to ranked findings. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bi.h"
+#include "tap.h"
+
+static bi_kb_pattern *pats;
+static size_t npats;
+
+/* Lines of records into a, as bi-rca gives them: the fast path first. */
+static void
+feed(bi_rca *a, const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (!bi_rca_skip(a, p, n)) {
+			jv rec = jv_parse_sized(p, (int)n);
+			if (jv_get_kind(rec) == JV_KIND_OBJECT)
+				bi_rca_add(a, rec);
+			else
+				jv_free(rec);
+		}
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* The findings of text, as an array, the most likely first. */
+static jv
+analyze(const char *text, sqlite3 *db)
+{
+	bi_rca *a = bi_rca_new(pats, npats);
+	feed(a, text);
+	size_t n = bi_rca_rank(a, db);
+	jv out = jv_array();
+	for (size_t i = 0; i < n; i++)
+		out = jv_array_append(out, bi_rca_finding(a, i, db));
+	bi_rca_free(a);
+	return out;
+}
+
+/* A field of the i-th finding as compact JSON, for comparing; "" if none. */
+static char *
+field(jv findings, int i, const char *path)
+{
+	static char buf[4096];
+	jv f = jv_array_get(jv_copy(findings), i);
+	jv v = jv_is_valid(f) ? bi_cfg_get(f, path) : jv_invalid();
+	buf[0] = '\0';
+	if (jv_is_valid(v)) {
+		jv s = jv_get_kind(v) == JV_KIND_STRING ? jv_copy(v) : jv_dump_string(jv_copy(v), 0);
+		snprintf(buf, sizeof buf, "%s", jv_string_value(s));
+		jv_free(s);
+	}
+	jv_free(v);
+	jv_free(f);
+	return buf;
+}
+
+/* The timeline of a finding, its texts one a line. */
+static char *
+timeline(jv findings, int i)
+{
+	static char buf[4096];
+	jv f = jv_array_get(jv_copy(findings), i);
+	jv t = bi_cfg_get(f, "timeline");
+	size_t n = 0;
+	buf[0] = '\0';
+	jv_array_foreach(t, k, e) {
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", k ? "\n" : "", bi_get_str(e, "text"));
+		jv_free(e);
+	}
+	jv_free(t);
+	jv_free(f);
+	return buf;
+}
+
+static const char oom[] =
+	"{\"kind\":\"commit\",\"ts\":\"2026-11-24T01:25:00.000Z\",\"sha\":\"abc1234def5678abc1234def5678abc1234def56\",\"author\":\"Ann\",\"msg\":\"Cache greetings\\nand more\",\"files\":[\"src/main/kotlin/com/example/GreetingService.kt\"]}\n"
+	"{\"kind\":\"log\",\"ts\":\"2026-11-24T01:30:01.000Z\",\"service\":\"app\",\"level\":\"error\",\"msg\":\"java.lang.OutOfMemoryError: Java heap space\",\"logger\":\"com.example.GreetingService\",\"stack\":\"java.lang.OutOfMemoryError: Java heap space\\n\\tat com.example.GreetingService.greet(GreetingService.kt:47)\"}\n"
+	"{\"kind\":\"container\",\"ts\":\"2026-11-24T01:30:02.000Z\",\"service\":\"app\",\"action\":\"oom\"}\n"
+	"{\"kind\":\"container\",\"ts\":\"2026-11-24T01:30:02.100Z\",\"service\":\"app\",\"action\":\"die\",\"exit_code\":137}\n"
+	"{\"kind\":\"log\",\"ts\":\"2026-11-24T01:40:00.000Z\",\"service\":\"app\",\"level\":\"error\",\"msg\":\"could not reach the audit log\",\"logger\":\"com.example.Audit\"}\n";
+
+int
+main(void)
+{
+	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
+	size_t records, logs;
+
+	plan(39);
+	bi_init("test-rca");
+	jv cfg = jv_object();
+	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
+	jv_free(cfg);
+	ok(pats && npats == 8, "the built-in patterns");
+
+	/* Nothing: no finding, nothing counted. */
+	bi_rca *a = bi_rca_new(pats, npats);
+	ok(bi_rca_rank(a, NULL) == 0 && !jv_is_valid(bi_rca_finding(a, 0, NULL)), "no records, no finding");
+	bi_rca_counts(a, &records, &logs);
+	ok(records == 0 && logs == 0, "... and nothing counted");
+	bi_rca_free(a);
+
+	/* The fast path: what it takes, and what it leaves to the parser. */
+	a = bi_rca_new(pats, npats);
+	static const struct { const char *line; int skip; } fast[] = {
+		{"{\"kind\":\"log\",\"level\":\"info\",\"msg\":\"GET / 200\",\"attrs\":{\"status\":200}}", 1},
+		{"{\"kind\":\"log\",\"level\":\"debug\",\"msg\":\"x\"}", 1},
+		{"{\"kind\":\"log\",\"level\":\"error\",\"msg\":\"x\"}", 0},
+		{"{\"kind\":\"log\",\"msg\":\"no level\"}", 0},
+		{"{\"kind\":\"log\",\"level\":\"info\",\"msg\":\"slow\",\"duration_ms\":900}", 0},
+		{"{\"kind\":\"log\",\"level\":\"info\",\"msg\":\"fast\",\"duration_ms\":90}", 1},
+		{"{\"kind\":\"log\",\"level\":\"info\",\"msg\":\"cut\"", 0},
+		{"{\"kind\":\"stats\",\"level\":\"info\"}", 0},
+		{"{\"kind\":\"log\",\"level\":\"info\",\"msg\":\"\xff\"}", 0},
+		{"{\"kind\":\"l\\u006fg\",\"level\":\"info\",\"msg\":\"escaped\"}", 0}};
+	int right = 1;
+	for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++)
+		if (bi_rca_skip(a, fast[i].line, strlen(fast[i].line)) != fast[i].skip) {
+			right = 0;
+			printf("# wrong: %s\n", fast[i].line);
+		}
+	ok(right, "skips quiet logs only: not errors, slow requests, other kinds or odd lines");
+	bi_rca_counts(a, &records, &logs);
+	ok(records == 3 && logs == 3, "the lines skipped are counted as logs (%zu, %zu)", records, logs);
+	bi_rca_add(a, jv_parse("{\"kind\":\"health\",\"ok\":true}"));
+	bi_rca_add(a, jv_parse("{\"ts\":\"2026-11-24T01:00:00.000Z\"}"));
+	bi_rca_counts(a, &records, &logs);
+	ok(records == 5 && logs == 3, "records of any kind are counted");
+	bi_rca_free(a);
+
+	/* An OOM kill after a commit that changed the file in the stack trace,
+	 * then a stray error: both found, the OOM first, with every part. */
+	jv f = analyze(oom, NULL);
+	is_num(jv_array_length(jv_copy(f)), 2, "two findings");
+	is_str(field(f, 0, "pattern"), "out-of-memory", "the first: out of memory");
+	is_str(field(f, 0, "title"), "Out of memory in app after commit abc1234", "... its title");
+	is_str(field(f, 0, "confidence"), "80", "... its confidence");
+	is_str(field(f, 0, "components"), "{\"pattern\":30,\"correlation\":25,\"similarity\":0,\"base\":25}",
+	       "... made of its parts");
+	is_str(field(f, 0, "severity"), "critical", "... the pattern's severity");
+	is_str(field(f, 0, "count"), "2", "... the error and the OOM kill (the exit is part of it)");
+	is_str(field(f, 0, "first_seen"), "2026-11-24T01:30:01.000Z", "... since the error");
+	is_str(field(f, 0, "commit.named_file"), "GreetingService.kt", "... the commit named the file");
+	is_str(field(f, 0, "commit.correlation"), "1", "... and correlates fully");
+	ok(strstr(field(f, 0, "root_cause"), "It is thrown at com.example.GreetingService.greet(GreetingService.kt:47).") != NULL,
+	   "the root cause names the frame");
+	ok(strstr(field(f, 0, "root_cause"), "It began 5m1s after commit abc1234 (\"Cache greetings\")") != NULL,
+	   "... and the commit, by its first line");
+	is_str(timeline(f, 0), "01:25:00 commit abc1234 by Ann: Cache greetings\n"
+	       "01:30:01 app error: java.lang.OutOfMemoryError: Java heap space\n"
+	       "01:30:02 app ran out of memory (OOM kill)\n"
+	       "01:30:02 app exited with code 137", "a timeline across commits, logs and containers");
+	ok(!strncmp(field(f, 0, "id"), "f-", 2) && strlen(field(f, 0, "id")) == 10, "an id from the signature");
+	is_str(field(f, 0, "fixes.0.detail"), "success rate 85% (initial)", "fixes, with the pattern's rate");
+	is_str(field(f, 1, "pattern"), "null", "the second: no pattern");
+	is_str(field(f, 1, "title"), "Error in app: could not reach the audit log", "... named by its template");
+	jv_free(f);
+
+	/* A new error, many times, with varying numbers: one finding. */
+	bi_buf in = {0};
+	for (int i = 0; i < 500; i++)
+		bi_buf_printf(&in, "{\"kind\":\"log\",\"ts\":\"2026-11-24T01:%02d:%02d.000Z\",\"service\":\"billing\","
+			      "\"level\":\"error\",\"msg\":\"invoice %d for acct_%x rejected after %dms\"}\n"
+			      "{\"kind\":\"log\",\"service\":\"billing\",\"level\":\"info\",\"msg\":\"GET / 200\"}\n",
+			      i / 60, i % 60, i * 37, i * 7919, i % 900);
+	f = analyze(in.p, NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "500 lines of a new error: one finding");
+	is_str(field(f, 0, "count"), "500", "... counting them");
+	is_str(field(f, 0, "template"), "invoice <*> for <*> rejected after <*>", "... with its template");
+	is_str(timeline(f, 0), "01:00:00 billing error: invoice 0 for acct_0 rejected after 0ms (the first)\n"
+	       "01:08:19 billing: the last of 500 such lines", "... the first and the last in its timeline");
+	jv_free(f);
+
+	/* Server errors counted on the fast path explain a high error rate. */
+	in.len = 0;
+	for (int i = 0; i < 40; i++)
+		bi_buf_printf(&in, "{\"kind\":\"log\",\"service\":\"shop\",\"level\":\"info\",\"msg\":\"GET /\","
+			      "\"attrs\":{\"status\":%d}}\n", i % 4 ? 200 : 503);
+	bi_buf_adds(&in, "{\"kind\":\"log\",\"ts\":\"2026-11-24T02:00:00.000Z\",\"service\":\"shop\","
+		    "\"level\":\"error\",\"msg\":\"Internal Server Error on /checkout\"}\n");
+	f = analyze(in.p, NULL);
+	is_str(field(f, 0, "pattern"), "high-error-rate", "a 5xx share: high error rate");
+	ok(strstr(field(f, 0, "root_cause"), "It answered 10 of 40 requests (25.0%) with a server error.") != NULL,
+	   "... with the share the fast path counted");
+	jv_free(f);
+
+	/* A dependency that stopped supports the connection errors of another;
+	 * a Kubernetes Normal event is part of the story. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.000Z\",\"service\":\"db\",\"action\":\"die\",\"exit_code\":0}\n"
+		    "{\"kind\":\"k8s_event\",\"ts\":\"2026-11-24T03:00:01.000Z\",\"type\":\"Normal\",\"reason\":\"Pulled\","
+		    "\"object\":\"Pod/api-7d9c6b5f4-x2x9k\",\"msg\":\"image pulled\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T03:00:02.000Z\",\"service\":\"api\",\"level\":\"error\","
+		    "\"msg\":\"dial tcp 10.0.0.7:5432: connect: connection refused\"}\n", NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "a stopped dependency is no finding of its own");
+	is_str(field(f, 0, "pattern"), "connection-refused", "... but supports connection refused");
+	ok(strstr(field(f, 0, "evidence"), "container db stopped, 1 time") != NULL, "... as evidence");
+	is_str(timeline(f, 0), "03:00:00 db exited with code 0\n"
+	       "03:00:01 Pulled Pod/api-7d9c6b5f4-x2x9k: image pulled\n"
+	       "03:00:02 api error: dial tcp 10.0.0.7:5432: connect: connection refused",
+	       "the dependency's exit, and a Kubernetes event of the service by its pod's name");
+	jv_free(f);
+
+	/* A crash loop, with Kubernetes backing off: deployment failure. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:10.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+		    "{\"kind\":\"k8s_event\",\"ts\":\"2026-11-24T04:00:11.000Z\",\"type\":\"Warning\",\"reason\":\"BackOff\","
+		    "\"object\":\"Pod/web-5f4d8c7b9-abcde\",\"msg\":\"Back-off restarting failed container\"}\n", NULL);
+	is_str(field(f, 0, "pattern"), "deployment-failure", "crashes and back-off: deployment failure");
+	is_str(field(f, 0, "count"), "3", "... two crashes and a back-off");
+	jv_free(f);
+
+	/* Once ranked, the analysis is fixed. */
+	a = bi_rca_new(pats, npats);
+	feed(a, oom);
+	size_t n = bi_rca_rank(a, NULL);
+	bi_rca_add(a, jv_parse("{\"kind\":\"log\",\"level\":\"fatal\",\"msg\":\"late\"}"));
+	ok(n == 2 && bi_rca_rank(a, NULL) == 2, "records after ranking are dropped");
+	bi_rca_free(a);
+
+	/* A past incident like it, in the knowledge base: more confidence. */
+	mkdtemp(path);
+	char *db_path = bi_asprintf("%s/kb.db", path);
+	sqlite3 *db = bi_kb_open(db_path, 1);
+	f = analyze(oom, db);
+	jv first = jv_array_get(jv_copy(f), 0);
+	jv inc = bi_kb_record(db, first);
+	jv_free(first);
+	jv_free(bi_kb_resolve(db, bi_get_str(inc, "id"), "resolved", "Bounded the greeting cache",
+			      bi_now_ns()));
+	jv_free(inc);
+	jv_free(f);
+	f = analyze(oom, db);
+	is_str(field(f, 0, "components.similarity"), "20", "a past incident alike: similarity counts");
+	is_str(field(f, 0, "confidence"), "95", "... up to the cap");
+	is_str(field(f, 0, "fixes.0.title"), "Bounded the greeting cache", "... and its fix comes first");
+	jv_free(f);
+	sqlite3_close(db);
+	unlink(db_path);
+	char *wal = bi_asprintf("%s-wal", db_path), *shm = bi_asprintf("%s-shm", db_path);
+	unlink(wal);
+	unlink(shm);
+	rmdir(path);
+	free(wal);
+	free(shm);
+	free(db_path);
+	bi_buf_free(&in);
+	bi_kb_patterns_free(pats, npats);
+	return done();
+}
