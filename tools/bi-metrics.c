@@ -17,6 +17,7 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,24 @@ scrape(struct target *t, int64_t ts, int raw)
 }
 
 /* Container stats of the project, kept as series and written as records. */
+struct fetch {
+	const char *id;
+	jv stats;
+};
+
+/* Docker measures a container's CPU over a second: ask for all at once. */
+static void *
+fetch_stats(void *arg)
+{
+	struct fetch *f = arg;
+	char err[256];
+	bi_docker *d = bi_docker_open(err, sizeof err);	/* a client per thread */
+
+	f->stats = d ? bi_docker_stats(d, f->id, 0) : jv_invalid();
+	bi_docker_close(d);
+	return NULL;
+}
+
 static void
 scrape_docker(int64_t ts)
 {
@@ -247,39 +266,50 @@ scrape_docker(int64_t ts)
 	if (!d)
 		return;	/* no Docker: the endpoints still count */
 	const char *project = bi_cfg_str(cfg, "name", NULL);
-	if (!project) {
-		bi_docker_close(d);
+	jv list = project ? bi_docker_containers(d, project, NULL, 0) : jv_array();
+	bi_docker_close(d);
+	if (jv_get_kind(list) != JV_KIND_ARRAY) {
+		jv_free(list);
 		return;
 	}
-	jv list = bi_docker_containers(d, project, NULL, 0);
-	if (jv_get_kind(list) == JV_KIND_ARRAY) {
-		jv_array_foreach(list, i, c) {
-			jv labels = jv_object_get(jv_copy(c), jv_string("Labels"));
-			const char *service = bi_get_str(labels, "com.docker.compose.service");
-			const char *id = bi_get_str(c, "Id");
-			jv s = id ? bi_docker_stats(d, id, 0) : jv_invalid();
-			if (jv_is_valid(s) && service) {
-				jv rec = bi_record("stats");
-				rec = set(rec, "project", jv_string(project));
-				rec = set(rec, "service", jv_string(service));
-				rec = set(rec, "container", jv_string_fmt("%.12s", id));
-				jv empty = jv_object();
-				double cpu = bi_get_num(s, "cpu_pct", NAN);
-				bi_metrics_keep(hist, service, "container_cpu_pct", empty, "gauge", ts, cpu);
-				bi_metrics_keep(hist, service, "container_mem_bytes", empty, "gauge", ts, bi_get_num(s, "mem_used", NAN));
-				bi_metrics_keep(hist, service, "container_mem_pct", empty, "gauge", ts, bi_get_num(s, "mem_pct", NAN));
-				jv_free(empty);
-				jv_object_foreach(s, k, v)
-					rec = jv_object_set(rec, k, v);
-				bi_write(rec);
-			}
-			jv_free(s);
-			jv_free(labels);
-			jv_free(c);
-		}
+	int n = jv_array_length(jv_copy(list));
+	struct fetch *f = bi_calloc((size_t)n, sizeof *f);
+	pthread_t *t = bi_calloc((size_t)n, sizeof *t);
+	for (int i = 0; i < n; i++) {
+		jv c = jv_array_get(jv_copy(list), i);
+		f[i].id = bi_get_str(c, "Id");	/* list keeps it alive */
+		f[i].stats = jv_invalid();
+		jv_free(c);
+		if (f[i].id && pthread_create(&t[i], NULL, fetch_stats, &f[i]) != 0)
+			f[i].id = NULL;
 	}
+	for (int i = 0; i < n; i++) {
+		if (f[i].id)
+			pthread_join(t[i], NULL);
+		jv c = jv_array_get(jv_copy(list), i);
+		jv labels = jv_object_get(c, jv_string("Labels"));
+		const char *service = bi_get_str(labels, "com.docker.compose.service");
+		jv s = f[i].stats;
+		if (jv_is_valid(s) && service) {
+			jv rec = bi_record("stats");
+			rec = set(rec, "project", jv_string(project));
+			rec = set(rec, "service", jv_string(service));
+			rec = set(rec, "container", jv_string_fmt("%.12s", f[i].id));
+			jv empty = jv_object();
+			bi_metrics_keep(hist, service, "container_cpu_pct", empty, "gauge", ts, bi_get_num(s, "cpu_pct", NAN));
+			bi_metrics_keep(hist, service, "container_mem_bytes", empty, "gauge", ts, bi_get_num(s, "mem_used", NAN));
+			bi_metrics_keep(hist, service, "container_mem_pct", empty, "gauge", ts, bi_get_num(s, "mem_pct", NAN));
+			jv_free(empty);
+			jv_object_foreach(s, k, v)
+				rec = jv_object_set(rec, k, v);
+			bi_write(rec);
+		}
+		jv_free(s);
+		jv_free(labels);
+	}
+	free(f);
+	free(t);
 	jv_free(list);
-	bi_docker_close(d);
 }
 
 static volatile sig_atomic_t stop;
