@@ -37,13 +37,8 @@ static int color;
 static void
 paint(bi_buf *b, const char *sgr, const char *text)
 {
-	if (color && sgr && *sgr)
-		bi_buf_printf(b, "\033[%sm%s\033[0m", sgr, text);
-	else
-		bi_buf_adds(b, text);
+	bi_fmt_paint(b, color, sgr, text);
 }
-
-/* ---- field formatting ---- */
 
 static jv
 field(jv rec, const char *path)
@@ -51,202 +46,11 @@ field(jv rec, const char *path)
 	return bi_cfg_get(rec, path);
 }
 
-static void
-put_str(bi_buf *b, jv v)
-{
-	switch (jv_get_kind(v)) {
-	case JV_KIND_STRING:
-		bi_buf_adds(b, jv_string_value(v));
-		break;
-	case JV_KIND_INVALID:
-	case JV_KIND_NULL:
-		bi_buf_adds(b, "-");
-		break;
-	case JV_KIND_NUMBER: {
-		double d = jv_number_value(v);
-		if (d == floor(d) && fabs(d) < 1e15)
-			bi_buf_printf(b, "%.0f", d);
-		else
-			bi_buf_printf(b, "%.4g", d);
-		break;
-	}
-	case JV_KIND_TRUE:
-		bi_buf_adds(b, "yes");
-		break;
-	case JV_KIND_FALSE:
-		bi_buf_adds(b, "no");
-		break;
-	case JV_KIND_ARRAY: {
-		int first = 1;
-		jv_array_foreach(v, i, e) {
-			if (!first)
-				bi_buf_adds(b, ",");
-			first = 0;
-			put_str(b, e);
-			jv_free(e);
-		}
-		if (first)
-			bi_buf_adds(b, "-");
-		break;
-	}
-	case JV_KIND_OBJECT: {
-		int first = 1;
-		jv_object_foreach(v, k, e) {
-			bi_buf_printf(b, "%s%s=", first ? "" : ",", jv_string_value(k));
-			put_str(b, e);
-			first = 0;
-			jv_free(k);
-			jv_free(e);
-		}
-		if (first)
-			bi_buf_adds(b, "-");
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-/* "2026-11-24T01:02:03.000Z" -> "2026-11-24 01:02:03.000" */
-static void
-put_time(bi_buf *b, jv v)
-{
-	if (jv_get_kind(v) != JV_KIND_STRING) {
-		bi_buf_adds(b, "-");
-		return;
-	}
-	const char *s = jv_string_value(v);
-	int64_t ns;
-	char t[BI_TS_LEN];
-	if (bi_ts_parse(s, &ns) == 0)
-		s = bi_ts_fmt(ns, t);
-	bi_buf_printf(b, "%.10s %.12s", s, strlen(s) > 11 ? s + 11 : "");
-}
-
-static void
-put_bytes(bi_buf *b, double d)
-{
-	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-
-	while (fabs(d) >= 1024 && u < 4) {
-		d /= 1024;
-		u++;
-	}
-	if (u == 0)
-		bi_buf_printf(b, "%.0f%s", d, unit[u]);
-	else
-		bi_buf_printf(b, "%.1f%s", d, unit[u]);
-}
-
-static void
-put_ms(bi_buf *b, double ms)
-{
-	if (ms >= 1000)
-		bi_buf_printf(b, "%.1fs", ms / 1000);
-	else if (ms >= 100)
-		bi_buf_printf(b, "%.0fms", ms);
-	else if (ms >= 1)
-		bi_buf_printf(b, "%.1fms", ms);
-	else
-		bi_buf_printf(b, "%.0fus", ms * 1000);
-}
-
-enum fmt { F_STR, F_UPPER, F_TIME, F_NUM, F_PCT, F_BYTES, F_MS, F_SHORT, F_FIRSTLINE, F_RATE };
-
-struct col {
-	const char *head;
-	const char *key;	/* dotted path; "a|b" shows a, or b when a is absent */
-	enum fmt fmt;
-	int right;		/* right-aligned */
-};
-
-static void
-format(bi_buf *b, jv rec, const struct col *c)
-{
-	char key[64];
-	const char *alt = strchr(c->key, '|');
-	jv v;
-
-	if (alt) {
-		snprintf(key, sizeof key, "%.*s", (int)(alt - c->key), c->key);
-		v = field(rec, key);
-		if (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL) {
-			jv_free(v);
-			v = field(rec, alt + 1);
-		}
-	} else {
-		v = field(rec, c->key);
-	}
-	int num = jv_get_kind(v) == JV_KIND_NUMBER;
-	double d = num ? jv_number_value(v) : 0;
-	switch (c->fmt) {
-	case F_TIME:
-		put_time(b, v);
-		break;
-	case F_NUM:
-		if (num)
-			bi_buf_printf(b, fabs(d) >= 100 || d == floor(d) ? "%.0f" : "%.2f", d);
-		else
-			put_str(b, v);
-		break;
-	case F_RATE:
-		if (num)
-			bi_buf_printf(b, "%.1f", d);
-		else
-			put_str(b, v);
-		break;
-	case F_PCT:
-		if (num)
-			bi_buf_printf(b, "%.1f%%", d);
-		else
-			put_str(b, v);
-		break;
-	case F_BYTES:
-		if (num)
-			put_bytes(b, d);
-		else
-			put_str(b, v);
-		break;
-	case F_MS:
-		if (num)
-			put_ms(b, d);
-		else
-			put_str(b, v);
-		break;
-	case F_UPPER:
-		if (jv_get_kind(v) == JV_KIND_STRING) {
-			for (const char *p = jv_string_value(v); *p; p++)
-				bi_buf_printf(b, "%c", *p >= 'a' && *p <= 'z' ? *p - 32 : *p);
-		} else {
-			put_str(b, v);
-		}
-		break;
-	case F_SHORT:
-		if (jv_get_kind(v) == JV_KIND_STRING)
-			bi_buf_printf(b, "%.12s", jv_string_value(v));
-		else
-			put_str(b, v);
-		break;
-	case F_FIRSTLINE:
-		if (jv_get_kind(v) == JV_KIND_STRING) {
-			const char *s = jv_string_value(v);
-			bi_buf_printf(b, "%.*s", (int)strcspn(s, "\n"), s);
-		} else {
-			put_str(b, v);
-		}
-		break;
-	default:
-		put_str(b, v);
-	}
-	jv_free(v);
-}
-
 /* ---- tables ---- */
 
 struct view {
 	const char *kind;
-	const struct col *cols;
+	const bi_col *cols;
 	int header;
 	const char *(*tint)(jv rec, int col);	/* colour of a cell, or NULL */
 };
@@ -300,75 +104,75 @@ status_tint(jv rec, int col)
 	return NULL;
 }
 
-static const struct col log_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"LEVEL", "level", F_UPPER, 0},
-	{"SERVICE", "service|source", F_STR, 0}, {"MESSAGE", "msg", F_STR, 0}, {0}};
-static const struct col stats_cols[] = {
-	{"SERVICE", "service", F_STR, 0}, {"CONTAINER", "container", F_SHORT, 0},
-	{"CPU", "cpu_pct", F_PCT, 1}, {"MEM", "mem_used", F_BYTES, 1},
-	{"LIMIT", "mem_limit", F_BYTES, 1}, {"MEM%", "mem_pct", F_PCT, 1},
-	{"NET RX", "net_rx", F_BYTES, 1}, {"NET TX", "net_tx", F_BYTES, 1},
-	{"BLK R", "blk_read", F_BYTES, 1}, {"BLK W", "blk_write", F_BYTES, 1},
-	{"PIDS", "pids", F_NUM, 1}, {0}};
-static const struct col container_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"SERVICE", "service", F_STR, 0},
-	{"CONTAINER", "container", F_SHORT, 0}, {"EVENT", "action", F_STR, 0},
-	{"EXIT", "exit_code", F_NUM, 1}, {"SIGNAL", "signal", F_STR, 0},
-	{"HEALTH", "health", F_STR, 0}, {0}};
-static const struct col status_cols[] = {
-	{"SERVICE", "service", F_STR, 0}, {"STATE", "state", F_STR, 0},
-	{"HEALTH", "health", F_STR, 0}, {"PORTS", "ports", F_STR, 0},
-	{"UPTIME", "uptime", F_STR, 0}, {"RESTARTS", "restarts", F_NUM, 1},
-	{"EXIT", "exit_code", F_NUM, 1}, {"CONTAINER", "container", F_SHORT, 0}, {0}};
-static const struct col commit_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"COMMIT", "sha", F_SHORT, 0},
-	{"AUTHOR", "author", F_STR, 0}, {"FILES", "files_changed", F_NUM, 1},
-	{"+", "insertions", F_NUM, 1}, {"-", "deletions", F_NUM, 1},
-	{"MESSAGE", "msg", F_FIRSTLINE, 0}, {0}};
-static const struct col k8s_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"TYPE", "type", F_STR, 0}, {"REASON", "reason", F_STR, 0},
-	{"OBJECT", "object", F_STR, 0}, {"MESSAGE", "msg", F_FIRSTLINE, 0}, {0}};
-static const struct col metric_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"SERVICE", "service|target", F_STR, 0},
-	{"NAME", "name", F_STR, 0}, {"LABELS", "labels", F_STR, 0},
-	{"VALUE", "value", F_NUM, 1}, {"UNIT", "unit", F_STR, 0}, {0}};
-static const struct col alert_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"ID", "id", F_STR, 0}, {"STATE", "state", F_STR, 0},
-	{"SEVERITY", "severity", F_STR, 0}, {"ALERT", "name", F_STR, 0},
-	{"SERVICE", "service", F_STR, 0}, {"VALUE", "value", F_NUM, 1},
-	{"THRESHOLD", "threshold", F_NUM, 1}, {"ACK", "acked", F_STR, 0}, {0}};
-static const struct col point_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"VUS", "vus", F_NUM, 1}, {"RPS", "rps", F_RATE, 1},
-	{"REQUESTS", "requests", F_NUM, 1}, {"ERRORS", "errors", F_NUM, 1},
-	{"P50", "p50_ms", F_MS, 1}, {"P95", "p95_ms", F_MS, 1}, {"P99", "p99_ms", F_MS, 1}, {0}};
-static const struct col comparison_cols[] = {
-	{"METRIC", "metric", F_STR, 0}, {"OLD", "old", F_NUM, 1}, {"NEW", "new", F_NUM, 1},
-	{"CHANGE", "change_pct", F_PCT, 1}, {"WINNER", "winner", F_STR, 0},
-	{"CONFIDENCE", "confidence", F_PCT, 1}, {0}};
-static const struct col chaos_cols[] = {
-	{"SCENARIO", "scenario", F_STR, 0}, {"STATUS", "status", F_STR, 0},
-	{"RECOVERY", "recovery_ms", F_MS, 1}, {"ERRORS", "during.error_rate", F_PCT, 1},
-	{"P95", "during.p95_ms", F_MS, 1}, {"REASON", "reason", F_STR, 0},
-	{"PLAN", "plan", F_STR, 0}, {0}};
-static const struct col incident_cols[] = {
-	{"ID", "id", F_STR, 0}, {"TIME", "ts", F_TIME, 0}, {"STATUS", "status", F_STR, 0},
-	{"PATTERN", "pattern", F_STR, 0}, {"OUTCOME", "outcome", F_STR, 0},
-	{"FIX", "fix", F_STR, 0}, {"TITLE", "title", F_FIRSTLINE, 0}, {0}};
-static const struct col pattern_cols[] = {
-	{"PATTERN", "id", F_STR, 0}, {"NAME", "name", F_STR, 0}, {"SEVERITY", "severity", F_STR, 0},
-	{"SEEN", "occurrences", F_NUM, 1}, {"LAST SEEN", "last_seen", F_TIME, 0},
-	{"FIX WORKS", "success_rate", F_NUM, 1}, {0}};
-static const struct col suggestion_cols[] = {
-	{"PRIORITY", "priority", F_STR, 0}, {"SUGGESTION", "title", F_STR, 0},
-	{"WHY", "detail", F_STR, 0}, {0}};
-static const struct col proxy_cols[] = {
-	{"TIME", "ts", F_TIME, 0}, {"PROXY", "proxy", F_STR, 0}, {"EVENT", "event", F_STR, 0},
-	{"CLIENT", "client", F_STR, 0}, {"UPSTREAM", "upstream", F_STR, 0},
-	{"UP", "bytes_up", F_BYTES, 1}, {"DOWN", "bytes_down", F_BYTES, 1},
-	{"REASON", "reason", F_STR, 0}, {0}};
-static const struct col file_cols[] = {
-	{"ACTION", "action", F_STR, 0}, {"BYTES", "bytes", F_NUM, 1},
-	{"PATH", "path", F_STR, 0}, {0}};
+static const bi_col log_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"LEVEL", "level", BI_F_UPPER, 0},
+	{"SERVICE", "service|source", BI_F_STR, 0}, {"MESSAGE", "msg", BI_F_STR, 0}, {0}};
+static const bi_col stats_cols[] = {
+	{"SERVICE", "service", BI_F_STR, 0}, {"CONTAINER", "container", BI_F_SHORT, 0},
+	{"CPU", "cpu_pct", BI_F_PCT, 1}, {"MEM", "mem_used", BI_F_BYTES, 1},
+	{"LIMIT", "mem_limit", BI_F_BYTES, 1}, {"MEM%", "mem_pct", BI_F_PCT, 1},
+	{"NET RX", "net_rx", BI_F_BYTES, 1}, {"NET TX", "net_tx", BI_F_BYTES, 1},
+	{"BLK R", "blk_read", BI_F_BYTES, 1}, {"BLK W", "blk_write", BI_F_BYTES, 1},
+	{"PIDS", "pids", BI_F_NUM, 1}, {0}};
+static const bi_col container_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"SERVICE", "service", BI_F_STR, 0},
+	{"CONTAINER", "container", BI_F_SHORT, 0}, {"EVENT", "action", BI_F_STR, 0},
+	{"EXIT", "exit_code", BI_F_NUM, 1}, {"SIGNAL", "signal", BI_F_STR, 0},
+	{"HEALTH", "health", BI_F_STR, 0}, {0}};
+static const bi_col status_cols[] = {
+	{"SERVICE", "service", BI_F_STR, 0}, {"STATE", "state", BI_F_STR, 0},
+	{"HEALTH", "health", BI_F_STR, 0}, {"PORTS", "ports", BI_F_STR, 0},
+	{"UPTIME", "uptime", BI_F_STR, 0}, {"RESTARTS", "restarts", BI_F_NUM, 1},
+	{"EXIT", "exit_code", BI_F_NUM, 1}, {"CONTAINER", "container", BI_F_SHORT, 0}, {0}};
+static const bi_col commit_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"COMMIT", "sha", BI_F_SHORT, 0},
+	{"AUTHOR", "author", BI_F_STR, 0}, {"FILES", "files_changed", BI_F_NUM, 1},
+	{"+", "insertions", BI_F_NUM, 1}, {"-", "deletions", BI_F_NUM, 1},
+	{"MESSAGE", "msg", BI_F_FIRSTLINE, 0}, {0}};
+static const bi_col k8s_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"TYPE", "type", BI_F_STR, 0}, {"REASON", "reason", BI_F_STR, 0},
+	{"OBJECT", "object", BI_F_STR, 0}, {"MESSAGE", "msg", BI_F_FIRSTLINE, 0}, {0}};
+static const bi_col metric_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"SERVICE", "service|target", BI_F_STR, 0},
+	{"NAME", "name", BI_F_STR, 0}, {"LABELS", "labels", BI_F_STR, 0},
+	{"VALUE", "value", BI_F_NUM, 1}, {"UNIT", "unit", BI_F_STR, 0}, {0}};
+static const bi_col alert_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"ID", "id", BI_F_STR, 0}, {"STATE", "state", BI_F_STR, 0},
+	{"SEVERITY", "severity", BI_F_STR, 0}, {"ALERT", "name", BI_F_STR, 0},
+	{"SERVICE", "service", BI_F_STR, 0}, {"VALUE", "value", BI_F_NUM, 1},
+	{"THRESHOLD", "threshold", BI_F_NUM, 1}, {"ACK", "acked", BI_F_STR, 0}, {0}};
+static const bi_col point_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"VUS", "vus", BI_F_NUM, 1}, {"RPS", "rps", BI_F_RATE, 1},
+	{"REQUESTS", "requests", BI_F_NUM, 1}, {"ERRORS", "errors", BI_F_NUM, 1},
+	{"P50", "p50_ms", BI_F_MS, 1}, {"P95", "p95_ms", BI_F_MS, 1}, {"P99", "p99_ms", BI_F_MS, 1}, {0}};
+static const bi_col comparison_cols[] = {
+	{"METRIC", "metric", BI_F_STR, 0}, {"OLD", "old", BI_F_NUM, 1}, {"NEW", "new", BI_F_NUM, 1},
+	{"CHANGE", "change_pct", BI_F_PCT, 1}, {"WINNER", "winner", BI_F_STR, 0},
+	{"CONFIDENCE", "confidence", BI_F_PCT, 1}, {0}};
+static const bi_col chaos_cols[] = {
+	{"SCENARIO", "scenario", BI_F_STR, 0}, {"STATUS", "status", BI_F_STR, 0},
+	{"RECOVERY", "recovery_ms", BI_F_MS, 1}, {"ERRORS", "during.error_rate", BI_F_PCT, 1},
+	{"P95", "during.p95_ms", BI_F_MS, 1}, {"REASON", "reason", BI_F_STR, 0},
+	{"PLAN", "plan", BI_F_STR, 0}, {0}};
+static const bi_col incident_cols[] = {
+	{"ID", "id", BI_F_STR, 0}, {"TIME", "ts", BI_F_TIME, 0}, {"STATUS", "status", BI_F_STR, 0},
+	{"PATTERN", "pattern", BI_F_STR, 0}, {"OUTCOME", "outcome", BI_F_STR, 0},
+	{"FIX", "fix", BI_F_STR, 0}, {"TITLE", "title", BI_F_FIRSTLINE, 0}, {0}};
+static const bi_col pattern_cols[] = {
+	{"PATTERN", "id", BI_F_STR, 0}, {"NAME", "name", BI_F_STR, 0}, {"SEVERITY", "severity", BI_F_STR, 0},
+	{"SEEN", "occurrences", BI_F_NUM, 1}, {"LAST SEEN", "last_seen", BI_F_TIME, 0},
+	{"FIX WORKS", "success_rate", BI_F_NUM, 1}, {0}};
+static const bi_col suggestion_cols[] = {
+	{"PRIORITY", "priority", BI_F_STR, 0}, {"SUGGESTION", "title", BI_F_STR, 0},
+	{"WHY", "detail", BI_F_STR, 0}, {0}};
+static const bi_col proxy_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"PROXY", "proxy", BI_F_STR, 0}, {"EVENT", "event", BI_F_STR, 0},
+	{"CLIENT", "client", BI_F_STR, 0}, {"UPSTREAM", "upstream", BI_F_STR, 0},
+	{"UP", "bytes_up", BI_F_BYTES, 1}, {"DOWN", "bytes_down", BI_F_BYTES, 1},
+	{"REASON", "reason", BI_F_STR, 0}, {0}};
+static const bi_col file_cols[] = {
+	{"ACTION", "action", BI_F_STR, 0}, {"BYTES", "bytes", BI_F_NUM, 1},
+	{"PATH", "path", BI_F_STR, 0}, {0}};
 
 static const struct view views[] = {
 	{"log", log_cols, 0, log_tint},
@@ -392,70 +196,17 @@ static const struct view views[] = {
 /* Rows of one table, waiting to be aligned. */
 static const struct view *pending_view;
 static const struct view *last_view;
-static char **cells;		/* nrows x ncols strings */
-static char **tints;
-static int nrows, ncols;
-static int used[16];		/* columns with anything but "-" */
-
-static size_t
-width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			w++;
-	return w;
-}
+static bi_table *table;
 
 static void
 flush_table(void)
 {
-	const struct view *v = pending_view;
-	size_t w[16] = {0};
-	bi_buf line = {0};
-
-	if (!v)
+	if (!pending_view)
 		return;
-	int last = -1;
-	for (int c = 0; c < ncols; c++) {
-		if (!used[c])
-			continue;
-		last = c;
-		w[c] = v->header ? width(v->cols[c].head) : 0;
-		for (int r = 0; r < nrows; r++) {
-			size_t k = width(cells[r * ncols + c]);
-			if (k > w[c])
-				w[c] = k;
-		}
-	}
-	for (int r = v->header && v != last_view ? -1 : 0; r < nrows; r++) {
-		line.len = 0;
-		for (int c = 0; c < ncols; c++) {
-			if (!used[c])
-				continue;
-			const char *text = r < 0 ? v->cols[c].head : cells[r * ncols + c];
-			size_t pad = w[c] - width(text);
-			if (v->cols[c].right)
-				bi_buf_printf(&line, "%*s", (int)pad, "");
-			paint(&line, r < 0 ? BOLD : tints[r * ncols + c], text);
-			if (c != last) {
-				if (!v->cols[c].right)
-					bi_buf_printf(&line, "%*s", (int)pad, "");
-				bi_buf_adds(&line, "  ");
-			}
-		}
-		puts(line.p);
-	}
-	for (int i = 0; i < nrows * ncols; i++)
-		free(cells[i]);
-	bi_buf_free(&line);
-	free(cells);
-	free(tints);
-	cells = NULL;
-	tints = NULL;
-	nrows = 0;
-	last_view = v;
+	bi_table_print(table, stdout, pending_view != last_view);
+	bi_table_free(table);
+	table = NULL;
+	last_view = pending_view;
 	pending_view = NULL;
 }
 
@@ -465,22 +216,9 @@ add_row(const struct view *v, jv rec)
 	if (pending_view != v) {
 		flush_table();
 		pending_view = v;
-		memset(used, 0, sizeof used);
-		for (ncols = 0; v->cols[ncols].head; ncols++)
-			;
+		table = bi_table_new(v->cols, v->header, color);
 	}
-	cells = bi_realloc(cells, (size_t)(nrows + 1) * ncols * sizeof *cells);
-	tints = bi_realloc(tints, (size_t)(nrows + 1) * ncols * sizeof *tints);
-	for (int c = 0; c < ncols; c++) {
-		bi_buf b = {0};
-		format(&b, rec, &v->cols[c]);
-		bi_buf_add(&b, NULL, 0);
-		if (strcmp(b.p, "-") != 0 || (!v->header && c < ncols - 1))
-			used[c] = 1;
-		cells[nrows * ncols + c] = b.p;
-		tints[nrows * ncols + c] = v->tint ? (char *)v->tint(rec, c) : NULL;
-	}
-	nrows++;
+	bi_table_add(table, rec, v->tint);
 	/* A log's stack trace follows it, indented, in its own rows. */
 	if (!strcmp(v->kind, "log")) {
 		const char *st = bi_get_str(rec, "stack");
@@ -494,9 +232,10 @@ add_row(const struct view *v, jv rec)
 			}
 			fputs(all.p, stdout);
 			bi_buf_free(&all);
+			return;
 		}
 	}
-	if (nrows >= 500)
+	if (bi_table_rows(table) >= 500)
 		flush_table();
 }
 
@@ -556,19 +295,19 @@ health_line(jv rec)
 	/* A container's wait says how long it took; an address, how it answered. */
 	if (check && !strcmp(check, "container")) {
 		if (good && waited >= 0)
-			put_ms(&t, waited);
+			bi_fmt_ms(&t, waited);
 	} else {
 		if (target && name != target)
 			bi_buf_adds(&t, target);
 		jv status = jv_object_get(jv_copy(rec), jv_string("status"));
 		if (jv_is_valid(status) && jv_get_kind(status) != JV_KIND_NULL) {
 			bi_buf_adds(&t, t.len ? " " : "");
-			put_str(&t, status);
+			bi_fmt_str(&t, status);
 		}
 		jv_free(status);
 		if (lat >= 0) {
 			bi_buf_adds(&t, t.len ? ", " : "");
-			put_ms(&t, lat);
+			bi_fmt_ms(&t, lat);
 		}
 	}
 	if (t.len)
@@ -602,7 +341,7 @@ list_lines(const char *title, jv list, const char *textkey)
 			if (detail)
 				bi_buf_printf(&b, " \u2014 %s", detail);
 		} else {
-			put_str(&b, e);
+			bi_fmt_str(&b, e);
 		}
 		printf("    - %s\n", b.p ? b.p : "");
 		bi_buf_free(&b);
@@ -629,7 +368,7 @@ perf_summary(jv rec)
 		jv v = field(rec, key);
 		if (jv_get_kind(v) == JV_KIND_NUMBER) {
 			bi_buf_printf(&b, " %s ", strcmp(q[i], "p999") ? q[i] : "p99.9");
-			put_ms(&b, jv_number_value(v));
+			bi_fmt_ms(&b, jv_number_value(v));
 		}
 		jv_free(v);
 	}
@@ -641,7 +380,7 @@ perf_summary(jv rec)
 		bi_buf_adds(&b, "  status    ");
 		jv_object_foreach(st, k, v) {
 			bi_buf_printf(&b, " %s:", jv_string_value(k));
-			put_str(&b, v);
+			bi_fmt_str(&b, v);
 			jv_free(k);
 			jv_free(v);
 		}
@@ -725,7 +464,7 @@ finding_report(jv rec)
 		jv v = jv_object_get(jv_copy(rec), jv_string(*k));
 		if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
 			b.len = 0;
-			put_str(&b, v);
+			bi_fmt_str(&b, v);
 			printf("  %-11s %s\n", *k, b.p);
 		}
 		jv_free(v);
@@ -735,7 +474,7 @@ finding_report(jv rec)
 		b.len = 0;
 		jv_object_foreach(comp, k, v) {
 			bi_buf_printf(&b, "%s%s ", b.len ? ", " : "", jv_string_value(k));
-			put_str(&b, v);
+			bi_fmt_str(&b, v);
 			jv_free(k);
 			jv_free(v);
 		}
