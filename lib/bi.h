@@ -123,6 +123,9 @@ void bi_write_flush(void);
 
 /* The usual start of a new record: {"kind":kind,"ts":now}. */
 jv bi_record(const char *kind);
+/* obj[key] = v, consuming both; an invalid v (an absent value, as
+ * jv_object_get returns) is stored as null: a record must always print. */
+jv bi_set(jv obj, const char *key, jv v);
 
 /* Borrowed views of a record's fields; NULL or def when absent or of another kind. */
 const char *bi_get_str(jv rec, const char *key);

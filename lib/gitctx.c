@@ -29,12 +29,6 @@ bi_git_is_repo(const char *start)
 	return r == 0;
 }
 
-static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
 /* One commit as a record, with the files and line counts of its diff
  * against its first parent (or the empty tree). */
 static jv
@@ -49,16 +43,16 @@ commit_record(git_repository *repo, git_commit *c, const char *workdir, char *er
 
 	git_oid_tostr(sha, sizeof sha, git_commit_id(c));
 	jv rec = bi_record("commit");
-	rec = set(rec, "ts", jv_string(bi_ts_fmt((int64_t)git_commit_time(c) * BI_NS_PER_S, ts)));
-	rec = set(rec, "sha", jv_string(sha));
-	rec = set(rec, "author", jv_string(a && a->name ? a->name : ""));
-	rec = set(rec, "email", jv_string(a && a->email ? a->email : ""));
+	rec = bi_set(rec, "ts", jv_string(bi_ts_fmt((int64_t)git_commit_time(c) * BI_NS_PER_S, ts)));
+	rec = bi_set(rec, "sha", jv_string(sha));
+	rec = bi_set(rec, "author", jv_string(a && a->name ? a->name : ""));
+	rec = bi_set(rec, "email", jv_string(a && a->email ? a->email : ""));
 	const char *summary = git_commit_summary(c);
-	rec = set(rec, "msg", jv_string(summary ? summary : ""));
+	rec = bi_set(rec, "msg", jv_string(summary ? summary : ""));
 	const char *body = git_commit_body(c);
 	if (body && *body)
-		rec = set(rec, "body", jv_string(body));
-	rec = set(rec, "repo", jv_string(workdir));
+		rec = bi_set(rec, "body", jv_string(body));
+	rec = bi_set(rec, "repo", jv_string(workdir));
 
 	if (git_commit_tree(&tree, c) != 0) {
 		git_err(err, n, "tree");
@@ -81,12 +75,12 @@ commit_record(git_repository *repo, git_commit *c, const char *workdir, char *er
 		files = jv_array_append(files, jv_string(path ? path : "?"));
 	}
 	if (git_diff_get_stats(&stats, diff) == 0) {
-		rec = set(rec, "files_changed", jv_number(git_diff_stats_files_changed(stats)));
-		rec = set(rec, "insertions", jv_number(git_diff_stats_insertions(stats)));
-		rec = set(rec, "deletions", jv_number(git_diff_stats_deletions(stats)));
+		rec = bi_set(rec, "files_changed", jv_number(git_diff_stats_files_changed(stats)));
+		rec = bi_set(rec, "insertions", jv_number(git_diff_stats_insertions(stats)));
+		rec = bi_set(rec, "deletions", jv_number(git_diff_stats_deletions(stats)));
 		git_diff_stats_free(stats);
 	}
-	rec = set(rec, "files", files);
+	rec = bi_set(rec, "files", files);
 out:
 	git_diff_free(diff);
 	git_tree_free(ptree);

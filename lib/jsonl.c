@@ -315,6 +315,16 @@ bi_record(const char *kind)
 	return jv_object_set(r, jv_string("ts"), jv_string(bi_ts_now(ts)));
 }
 
+jv
+bi_set(jv obj, const char *key, jv v)
+{
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		v = jv_null();
+	}
+	return jv_object_set(obj, jv_string(key), v);
+}
+
 const char *
 bi_get_str(jv rec, const char *key)
 {

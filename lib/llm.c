@@ -23,12 +23,6 @@
 
 #include "bi.h"
 
-static jv
-set(jv o, const char *key, jv v)
-{
-	return jv_object_set(o, jv_string(key), v);
-}
-
 static const char *
 str(jv rec, const char *key, const char *def)
 {
@@ -980,11 +974,11 @@ bi_llm_chat(const bi_llm *c, const char *model, jv messages, bi_llm_stream *s)
 	const char *hdrs[] = {c->auth, NULL};
 	int ollama = c->api == BI_LLM_OLLAMA;
 	char *url = bi_asprintf("%s%s", c->base, ollama ? "/api/chat" : "/v1/chat/completions");
-	jv body = set(set(set(jv_object(), "model", jv_string(model)), "messages", messages),
+	jv body = bi_set(bi_set(bi_set(jv_object(), "model", jv_string(model)), "messages", messages),
 		      "stream", jv_true());
 	/* Ollama cuts a prompt to its context window, 2048 tokens by default. */
 	if (ollama)
-		body = set(body, "options", set(jv_object(), "num_ctx",
+		body = bi_set(body, "options", bi_set(jv_object(), "num_ctx",
 						jv_number((double)((c->budget * 2 + 2048 + 1023) / 1024 * 1024))));
 	jv text = jv_dump_string(body, 0);
 	bi_http_req req = {.url = url, .body = jv_string_value(text), .headers = hdrs,
@@ -1032,7 +1026,7 @@ bi_llm_chat(const bi_llm *c, const char *model, jv messages, bi_llm_stream *s)
 jv
 bi_llm_msg(const char *role, jv content)
 {
-	return set(set(jv_object(), "role", jv_string(role)), "content", content);
+	return bi_set(bi_set(jv_object(), "role", jv_string(role)), "content", content);
 }
 
 char *

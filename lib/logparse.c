@@ -124,12 +124,6 @@ pino_level(double d)
 }
 
 static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
-static jv
 from_json(jv obj, int64_t ts, const char *line, size_t n)
 {
 	jv r = jv_object_set(jv_object(), jv_string("kind"), jv_string("log"));
@@ -149,7 +143,7 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 		ts = (int64_t)(d > 1e11 ? d * 1e6 : d * 1e9);
 	}
 	char buf[BI_TS_LEN];
-	r = set(r, "ts", jv_string(bi_ts_fmt(ts ? ts : bi_now_ns(), buf)));
+	r = bi_set(r, "ts", jv_string(bi_ts_fmt(ts ? ts : bi_now_ns(), buf)));
 
 	const char *lv = NULL;
 	if (jv_get_kind(l) == JV_KIND_STRING)
@@ -158,29 +152,29 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 		lv = pino_level(jv_number_value(l));
 	if (!lv && jv_get_kind(m) == JV_KIND_STRING)
 		lv = bi_level_detect(jv_string_value(m), strlen(jv_string_value(m)));
-	r = set(r, "level", jv_string(lv ? lv : "info"));
+	r = bi_set(r, "level", jv_string(lv ? lv : "info"));
 	if (jv_get_kind(m) == JV_KIND_STRING)
-		r = set(r, "msg", m);
+		r = bi_set(r, "msg", m);
 	else if (jv_is_valid(m))
-		r = set(r, "msg", jv_dump_string(m, 0));
+		r = bi_set(r, "msg", jv_dump_string(m, 0));
 	else {
 		jv_free(m);
-		r = set(r, "msg", jv_string_sized(line, (int)n));
+		r = bi_set(r, "msg", jv_string_sized(line, (int)n));
 	}
 	if (jv_get_kind(g) == JV_KIND_STRING)
-		r = set(r, "logger", g);
+		r = bi_set(r, "logger", g);
 	else
 		jv_free(g);
 	if (jv_get_kind(s) == JV_KIND_STRING)
-		r = set(r, "stack", s);
+		r = bi_set(r, "stack", s);
 	else if (jv_is_valid(s) && jv_get_kind(s) != JV_KIND_FALSE)
-		r = set(r, "stack", jv_dump_string(s, 0));
+		r = bi_set(r, "stack", jv_dump_string(s, 0));
 	else
 		jv_free(s);
 	jv_free(t);
 	jv_free(l);
 	if (jv_object_length(jv_copy(obj)) > 0)
-		r = set(r, "attrs", obj);
+		r = bi_set(r, "attrs", obj);
 	else
 		jv_free(obj);
 	return r;
@@ -202,13 +196,13 @@ bi_log_parse(const char *line, size_t n, int64_t ts, int stream)
 	}
 	const char *lv = bi_level_detect(line, n);
 	r = jv_object_set(jv_object(), jv_string("kind"), jv_string("log"));
-	r = set(r, "ts", jv_string(bi_ts_fmt(ts ? ts : bi_now_ns(), buf)));
-	r = set(r, "level", jv_string(lv ? lv : "info"));
+	r = bi_set(r, "ts", jv_string(bi_ts_fmt(ts ? ts : bi_now_ns(), buf)));
+	r = bi_set(r, "level", jv_string(lv ? lv : "info"));
 	/* jv_string_sized replaces invalid UTF-8, so a record is always valid. */
-	r = set(r, "msg", jv_string_sized(line, (int)n));
+	r = bi_set(r, "msg", jv_string_sized(line, (int)n));
 out:
 	if (stream)
-		r = set(r, "stream", jv_string(stream == 2 ? "stderr" : "stdout"));
+		r = bi_set(r, "stream", jv_string(stream == 2 ? "stderr" : "stdout"));
 	return r;
 }
 

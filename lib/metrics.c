@@ -359,12 +359,6 @@ static const struct rule rules[] = {
 };
 
 static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
-static jv
 alert_record(int64_t id, const char *name, const char *service, const char *severity,
 	     const char *state, double value, double threshold, int acked, int64_t at)
 {
@@ -372,16 +366,16 @@ alert_record(int64_t id, const char *name, const char *service, const char *seve
 	jv r = bi_record("alert");
 
 	if (at)
-		r = set(r, "ts", jv_string(bi_ts_fmt(at * BI_NS_PER_MS, ts)));
-	r = set(r, "id", jv_number((double)id));
-	r = set(r, "name", jv_string(name));
-	r = set(r, "service", jv_string(service));
-	r = set(r, "severity", jv_string(severity));
-	r = set(r, "state", jv_string(state));
-	r = set(r, "value", jv_number(value));
-	r = set(r, "threshold", jv_number(threshold));
-	r = set(r, "acked", jv_bool(acked));
-	r = set(r, "msg", jv_string_fmt("%s of %s is %g (%s at %g)", name, service, value, severity, threshold));
+		r = bi_set(r, "ts", jv_string(bi_ts_fmt(at * BI_NS_PER_MS, ts)));
+	r = bi_set(r, "id", jv_number((double)id));
+	r = bi_set(r, "name", jv_string(name));
+	r = bi_set(r, "service", jv_string(service));
+	r = bi_set(r, "severity", jv_string(severity));
+	r = bi_set(r, "state", jv_string(state));
+	r = bi_set(r, "value", jv_number(value));
+	r = bi_set(r, "threshold", jv_number(threshold));
+	r = bi_set(r, "acked", jv_bool(acked));
+	r = bi_set(r, "msg", jv_string_fmt("%s of %s is %g (%s at %g)", name, service, value, severity, threshold));
 	return r;
 }
 

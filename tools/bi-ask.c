@@ -71,12 +71,6 @@ static struct {
 
 static bi_llm_records in;	/* the records read */
 
-static jv
-set(jv o, const char *key, jv v)
-{
-	return jv_object_set(o, jv_string(key), v);
-}
-
 static const char *
 str(jv rec, const char *key, const char *def)
 {
@@ -357,18 +351,18 @@ write_answer(const char *q, const char *model, const char *text, long tokens,
 {
 	jv r = bi_record("answer");
 
-	r = set(r, "question", jv_string(q));
-	r = set(r, "model", model ? jv_string(model) : jv_null());
-	r = set(r, "answer", jv_string(text));
-	r = set(r, "tokens", jv_number((double)tokens));
-	r = set(r, "duration_ms", jv_number((double)((bi_mono_ns() - t0) / BI_NS_PER_MS)));
-	r = set(r, "offline", jv_bool(!model));
+	r = bi_set(r, "question", jv_string(q));
+	r = bi_set(r, "model", model ? jv_string(model) : jv_null());
+	r = bi_set(r, "answer", jv_string(text));
+	r = bi_set(r, "tokens", jv_number((double)tokens));
+	r = bi_set(r, "duration_ms", jv_number((double)((bi_mono_ns() - t0) / BI_NS_PER_MS)));
+	r = bi_set(r, "offline", jv_bool(!model));
 	if (jv_is_valid(evidence))
-		r = set(r, "evidence", evidence);
+		r = bi_set(r, "evidence", evidence);
 	else
 		jv_free(evidence);
 	if (err)
-		r = set(r, "error", jv_string(err));
+		r = bi_set(r, "error", jv_string(err));
 	bi_write(r);
 	bi_write_flush();
 }

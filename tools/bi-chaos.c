@@ -64,12 +64,6 @@ static pid_t load_pid;
 
 static void on_signal(int sig) { (void)sig; interrupted = 1; }
 
-static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
 /* Sleep ns, waking early on a signal; 0 when interrupted. */
 static int
 nap(int64_t ns)
@@ -235,17 +229,20 @@ watch_for(int64_t ns, struct watch *w)
 
 static char load_out[256];
 
+/* Load on target: a URL, or a path of the app's. */
 static void
 load_start(const char *target, int64_t ns)
 {
 	char dur[32], *perf = bi_asprintf("%s/bi-perf", cx.bindir);
+	char *u = *target == '/' ? url(target) : bi_strdup(target);
 	const char *argv[] = {perf, "-R", "20", "-c", "50", "-d", dur, "--timeout", "5s", "-q",
-			      "--no-thresholds", target, NULL};
+			      "--no-thresholds", u, NULL};
 
 	snprintf(dur, sizeof dur, "%lldms", (long long)(ns / BI_NS_PER_MS));
 	snprintf(load_out, sizeof load_out, "/tmp/bi-chaos-load.%d.jsonl", (int)getpid());
 	load_pid = bi_spawn(argv, load_out, "/dev/null");
 	free(perf);
+	free(u);
 }
 
 /* The load's summary: {requests, error_rate, p95_ms}. */
@@ -263,10 +260,10 @@ load_end(void)
 	}
 	jv s = bi_last_record(load_out, "perf_summary");
 	if (jv_is_valid(s)) {
-		out = set(out, "requests", jv_number(bi_get_num(s, "requests", 0)));
-		out = set(out, "error_rate", jv_number(bi_get_num(s, "error_rate", 0)));
+		out = bi_set(out, "requests", jv_number(bi_get_num(s, "requests", 0)));
+		out = bi_set(out, "error_rate", jv_number(bi_get_num(s, "error_rate", 0)));
 		jv p = bi_cfg_get(s, "latency.p95");
-		out = set(out, "p95_ms", jv_get_kind(p) == JV_KIND_NUMBER ? p : jv_null());
+		out = bi_set(out, "p95_ms", jv_get_kind(p) == JV_KIND_NUMBER ? p : jv_null());
 	}
 	jv_free(s);
 	unlink(load_out);
@@ -329,15 +326,15 @@ pod_kill(struct result *r)
 	jv info = bi_docker_inspect(cx.d, id);
 	long pid = (long)bi_cfg_num(info, "State.Pid", 0);
 	jv_free(info);
-	int jid = journal(set(set(set(jv_object(), "action", jv_string("docker")),
+	int jid = journal(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
 			      "container", jv_string(id)), "undo", jv_string("start")));
-	load_start(url("/hello"), cx.recovery);
+	load_start("/hello", cx.recovery);
 	int64_t t0 = bi_mono_ns();
 	/* A crash, not `docker kill`: Docker restarts a container whose process
 	 * died, but not one it was told to kill. */
 	if (pid <= 1 || kill((pid_t)pid, SIGKILL) != 0) {
 		bi_docker_action(cx.d, id, "kill", NULL);
-		r->extra = set(r->extra, "note", jv_string("killed through Docker: no restart policy applies"));
+		r->extra = bi_set(r->extra, "note", jv_string("killed through Docker: no restart policy applies"));
 	}
 	nap(200 * BI_NS_PER_MS);
 	r->recovery_ms = wait_healthy(t0);
@@ -393,10 +390,10 @@ network_latency(struct result *r)
 	double ms = level(100, 300, 1000);
 	const char *hostport = strstr(cx.base, "://");
 
-	r->injected = set(jv_object(), "latency_ms", jv_number(ms));
-	r->extra = set(r->extra, "method", jv_string("proxy"));
+	r->injected = bi_set(jv_object(), "latency_ms", jv_number(ms));
+	r->extra = bi_set(r->extra, "method", jv_string("proxy"));
 	if (!netem_available())
-		r->extra = set(r->extra, "note", jv_string("this kernel has no tc netem: the latency "
+		r->extra = bi_set(r->extra, "note", jv_string("this kernel has no tc netem: the latency "
 			"is added by bi-proxy in front of the app"));
 	plan(r, "start bi-proxy in front of the app, on loopback");
 	plan(r, "measure p95 through it, then again with a latency toxic");
@@ -419,14 +416,14 @@ network_latency(struct result *r)
 		fail(r, "skipped", "cannot start bi-proxy");
 		return;
 	}
-	int pj = journal(set(set(set(jv_object(), "action", jv_string("process")), "pid", jv_number(pp)),
+	int pj = journal(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("process")), "pid", jv_number(pp)),
 			     "command", jv_string(command)));
 	for (int i = 0; i < 50 && bi_http_status(apiurl, 200) == 0; i++)
 		nap(100 * BI_NS_PER_MS);
 	jv before = probe(front, 3 * BI_NS_PER_S);
 	char *toxics = bi_asprintf("%s/proxies/app/toxics", apiurl), body[128];
 	snprintf(body, sizeof body, "{\"name\":\"chaos-latency\",\"type\":\"latency\",\"attributes\":{\"latency\":%g}}", ms);
-	int tj = journal(set(set(set(set(jv_object(), "action", jv_string("toxic")), "api", jv_string(apiurl)),
+	int tj = journal(bi_set(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("toxic")), "api", jv_string(apiurl)),
 				 "proxy", jv_string("app")), "toxic", jv_string("chaos-latency")));
 	if (post(toxics, body) != 200) {
 		fail(r, "skipped", "bi-proxy refused the latency toxic");
@@ -443,11 +440,11 @@ network_latency(struct result *r)
 	jv bp = jv_object_get(jv_copy(before), jv_string("p95_ms"));
 	jv dp = jv_object_get(jv_copy(r->during), jv_string("p95_ms"));
 	if (jv_get_kind(bp) == JV_KIND_NUMBER && jv_get_kind(dp) == JV_KIND_NUMBER)
-		r->extra = set(r->extra, "added_p95_ms",
+		r->extra = bi_set(r->extra, "added_p95_ms",
 			       jv_number(round((jv_number_value(dp) - jv_number_value(bp)) * 1000) / 1000));
 	jv_free(bp);
 	jv_free(dp);
-	r->extra = set(r->extra, "before", before);
+	r->extra = bi_set(r->extra, "before", before);
 	if (!strcmp(r->status, "passed")) {
 		double er = bi_get_num(r->during, "error_rate", 0);
 		if (er > cx.max_errors)
@@ -495,15 +492,15 @@ dependency_down(struct result *r)
 		free(dep);
 		return;
 	}
-	r->injected = set(jv_object(), "dependency", jv_string(dep ? dep : "?"));
+	r->injected = bi_set(jv_object(), "dependency", jv_string(dep ? dep : "?"));
 	plan(r, "stop the dependency's container");
 	plan(r, "check: liveness stays up, readiness says not ready, requests that do not need it work");
 	plan(r, "start it again and time until the app is ready");
 	if (cx.dry_run)
 		goto out;
-	int jid = journal(set(set(set(jv_object(), "action", jv_string("docker")),
+	int jid = journal(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
 			      "container", jv_string(id)), "undo", jv_string("start")));
-	load_start(url("/hello"), cx.duration);
+	load_start("/hello", cx.duration);
 	if (bi_docker_action(cx.d, id, "stop", "t=2") != 0) {
 		fail(r, "skipped", "cannot stop %s: %s", dep, bi_docker_error(cx.d));
 		bi_journal_done(cx.journal, jid);
@@ -516,9 +513,9 @@ dependency_down(struct result *r)
 	int64_t t0 = bi_mono_ns();
 	undo(jid);
 	r->recovery_ms = wait_healthy(t0);
-	r->during = set(r->during, "live_failures", jv_number(w.live_fail));
-	r->during = set(r->during, "not_ready", jv_number(w.ready_down));
-	r->during = set(r->during, "samples", jv_number(w.samples));
+	r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
+	r->during = bi_set(r->during, "not_ready", jv_number(w.ready_down));
+	r->during = bi_set(r->during, "samples", jv_number(w.samples));
 	double er = bi_get_num(r->during, "error_rate", 0);
 	if (w.live_fail > 0)
 		fail(r, "failed", "the app's liveness failed %d of %d times while %s was down: it did not "
@@ -568,7 +565,7 @@ db_latency(struct result *r)
 	char *api = cx.dry_run ? NULL : chaos_proxy_api();
 	char *dep = dependency();
 
-	r->injected = set(set(jv_object(), "latency_ms", jv_number(ms)), "dependency",
+	r->injected = bi_set(bi_set(jv_object(), "latency_ms", jv_number(ms)), "dependency",
 			  jv_string(dep ? dep : "?"));
 	plan(r, "add latency to the database's traffic in the project's chaos-proxy");
 	plan(r, "measure /ready (which asks the database) under load");
@@ -579,26 +576,26 @@ db_latency(struct result *r)
 		     "(templates add one when a database is chosen)");
 		goto out;
 	}
-	jv before = probe(url("/ready"), 3 * BI_NS_PER_S);
+	jv before = probe("/ready", 3 * BI_NS_PER_S);
 	char *toxics = bi_asprintf("%s/proxies/%s/toxics", api, dep), body[160];
 	snprintf(body, sizeof body, "{\"name\":\"chaos-db-latency\",\"type\":\"latency\","
 		 "\"attributes\":{\"latency\":%g}}", ms);
-	int tj = journal(set(set(set(set(jv_object(), "action", jv_string("toxic")), "api", jv_string(api)),
+	int tj = journal(bi_set(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("toxic")), "api", jv_string(api)),
 				 "proxy", jv_string(dep)), "toxic", jv_string("chaos-db-latency")));
 	if (post(toxics, body) != 200) {
 		fail(r, "skipped", "the chaos-proxy has no proxy named %s", dep);
 	} else {
-		load_start(url("/ready"), cx.duration);
+		load_start("/ready", cx.duration);
 		struct watch w = {0};
 		watch_for(cx.duration, &w);
 		r->during = load_end();
-		r->during = set(r->during, "live_failures", jv_number(w.live_fail));
+		r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
 	}
 	free(toxics);
 	int64_t t0 = bi_mono_ns();
 	undo(tj);
 	r->recovery_ms = wait_healthy(t0);
-	r->extra = set(r->extra, "before", before);
+	r->extra = bi_set(r->extra, "before", before);
 	if (!strcmp(r->status, "passed") && bi_get_num(r->during, "error_rate", 0) > cx.max_errors)
 		fail(r, "failed", "%.1f%% of requests failed with the database %g ms slower: no timeouts "
 		     "or circuit breaker", bi_get_num(r->during, "error_rate", 0) * 100, ms);
@@ -643,7 +640,7 @@ pressure(struct result *r, int memory)
 	double amount = memory ? level(64, 128, 256) : level(1, 2, 4);
 	char *id = container_of(cx.service, 1);
 
-	r->injected = set(jv_object(), memory ? "memory_mib" : "cpu_workers", jv_number(amount));
+	r->injected = bi_set(jv_object(), memory ? "memory_mib" : "cpu_workers", jv_number(amount));
 	plan(r, memory ? "copy bi-hog into the app container and allocate memory in its cgroup"
 		       : "copy bi-hog into the app container and spin its CPUs");
 	plan(r, "watch health, OOM kills and restarts under load");
@@ -675,7 +672,7 @@ pressure(struct result *r, int memory)
 	struct hog h = {id, argv, -1};
 	pthread_t t;
 	int64_t since = bi_now_ns();
-	load_start(url("/hello"), cx.duration);
+	load_start("/hello", cx.duration);
 	pthread_create(&t, NULL, run_hog, &h);
 	struct watch w = {0};
 	watch_for(cx.duration, &w);
@@ -692,10 +689,10 @@ pressure(struct result *r, int memory)
 	double restarts = bi_cfg_num(info, "RestartCount", 0) - restarts0;
 	jv_free(info);
 	free(now_id);
-	r->during = set(r->during, "live_failures", jv_number(w.live_fail));
-	r->during = set(r->during, "oom_kills", jv_number(ooms));
-	r->during = set(r->during, "restarts", jv_number(restarts));
-	r->during = set(r->during, "hog_exit", jv_number(h.code));
+	r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
+	r->during = bi_set(r->during, "oom_kills", jv_number(ooms));
+	r->during = bi_set(r->during, "restarts", jv_number(restarts));
+	r->during = bi_set(r->during, "hog_exit", jv_number(h.code));
 	if (r->recovery_ms < 0)
 		fail(r, "failed", "the app was not healthy again within %llds",
 		     (long long)(cx.recovery / BI_NS_PER_S));
@@ -724,9 +721,9 @@ pause_app(struct result *r)
 		free(id);
 		return;
 	}
-	int jid = journal(set(set(set(jv_object(), "action", jv_string("docker")),
+	int jid = journal(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
 			      "container", jv_string(id)), "undo", jv_string("unpause")));
-	load_start(url("/hello"), cx.duration + 5 * BI_NS_PER_S);
+	load_start("/hello", cx.duration + 5 * BI_NS_PER_S);
 	bi_docker_action(cx.d, id, "pause", NULL);
 	nap(cx.duration);
 	int64_t t0 = bi_mono_ns();
@@ -765,14 +762,18 @@ run(const struct scenario *s)
 	if (!cx.dry_run) {
 		/* Steady state first: an experiment on a sick service says nothing. */
 		int h = healthy();
-		steady = set(jv_object(), "healthy", jv_bool(h));
+		steady = bi_set(jv_object(), "healthy", jv_bool(h));
 		if (h) {
-			jv p = probe(url("/hello"), 2 * BI_NS_PER_S);
-			double er = bi_get_num(p, "error_rate", 1);
-			steady = set(steady, "error_rate", jv_number(er));
-			steady = set(steady, "p95_ms", jv_object_get(jv_copy(p), jv_string("p95_ms")));
+			jv p = probe("/hello", 2 * BI_NS_PER_S);
+			double er = bi_get_num(p, "error_rate", -1);
+			steady = bi_set(steady, "error_rate", jv_object_get(jv_copy(p), jv_string("error_rate")));
+			steady = bi_set(steady, "p95_ms", jv_object_get(jv_copy(p), jv_string("p95_ms")));
 			jv_free(p);
-			if (er > cx.max_errors)
+			if (interrupted)
+				fail(&r, "skipped", "interrupted");
+			else if (er < 0)
+				fail(&r, "skipped", "not in a steady state before: the load probe (bi-perf) gave no summary");
+			else if (er > cx.max_errors)
 				fail(&r, "skipped", "not in a steady state before: %.1f%% errors", er * 100);
 		} else {
 			fail(&r, "skipped", "not in a steady state before: %s is not healthy", cx.base);
@@ -783,25 +784,25 @@ run(const struct scenario *s)
 	if (interrupted && strcmp(r.status, "skipped"))
 		fail(&r, "skipped", "interrupted");
 	jv rec = bi_record("chaos");
-	rec = set(rec, "project", jv_string(cx.project));
-	rec = set(rec, "scenario", jv_string(s->name));
-	rec = set(rec, "target", jv_string(cx.service));
-	rec = set(rec, "intensity", jv_string(cx.intensity));
-	rec = set(rec, "status", jv_string(r.status));
+	rec = bi_set(rec, "project", jv_string(cx.project));
+	rec = bi_set(rec, "scenario", jv_string(s->name));
+	rec = bi_set(rec, "target", jv_string(cx.service));
+	rec = bi_set(rec, "intensity", jv_string(cx.intensity));
+	rec = bi_set(rec, "status", jv_string(r.status));
 	if (*r.reason)
-		rec = set(rec, "reason", jv_string(r.reason));
-	rec = set(rec, "recovery_ms", r.recovery_ms >= 0 ? jv_number(r.recovery_ms) : jv_null());
-	rec = set(rec, "injected", r.injected);
-	rec = set(rec, "steady", steady);
-	rec = set(rec, "during", r.during);
+		rec = bi_set(rec, "reason", jv_string(r.reason));
+	rec = bi_set(rec, "recovery_ms", r.recovery_ms >= 0 ? jv_number(r.recovery_ms) : jv_null());
+	rec = bi_set(rec, "injected", r.injected);
+	rec = bi_set(rec, "steady", steady);
+	rec = bi_set(rec, "during", r.during);
 	if (cx.dry_run)
-		rec = set(rec, "plan", r.plan);
+		rec = bi_set(rec, "plan", r.plan);
 	else
 		jv_free(r.plan);
 	jv_object_foreach(r.extra, k, v)
 		rec = jv_object_set(rec, k, v);
 	jv_free(r.extra);
-	rec = set(rec, "duration_ms", jv_number((double)((bi_mono_ns() - t0) / BI_NS_PER_MS)));
+	rec = bi_set(rec, "duration_ms", jv_number((double)((bi_mono_ns() - t0) / BI_NS_PER_MS)));
 	bi_write(rec);
 	bi_write_flush();
 	return !strcmp(r.status, "passed") || !strcmp(r.status, "planned");
@@ -903,9 +904,9 @@ main(int argc, char **argv)
 		jv undone = jv_array();
 		int r = undo_all(&undone);
 		jv rec = bi_record("chaos");
-		rec = set(rec, "scenario", jv_string("rollback"));
-		rec = set(rec, "status", jv_string(r == 0 ? "passed" : "failed"));
-		rec = set(rec, "undone", undone);
+		rec = bi_set(rec, "scenario", jv_string("rollback"));
+		rec = bi_set(rec, "status", jv_string(r == 0 ? "passed" : "failed"));
+		rec = bi_set(rec, "undone", undone);
 		bi_write(rec);
 		bi_write_flush();
 		return r == 0 ? BI_EXIT_OK : BI_EXIT_FAIL;

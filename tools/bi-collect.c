@@ -96,12 +96,6 @@ put(jv rec)
 }
 
 static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
-static jv
 label(jv container, const char *key)
 {
 	jv labels = jv_object_get(jv_copy(container), jv_string("Labels"));
@@ -143,10 +137,10 @@ on_log(void *ctx, int stream, int64_t ts, const char *line, size_t n)
 	struct follower *f = ctx;
 	jv rec = bi_log_parse(line, n, ts, stream);
 
-	rec = set(rec, "project", jv_string(opt.project));
-	rec = set(rec, "service", jv_string(f->service));
-	rec = set(rec, "container", jv_string_fmt("%.12s", f->id));
-	rec = set(rec, "source", jv_string("docker"));
+	rec = bi_set(rec, "project", jv_string(opt.project));
+	rec = bi_set(rec, "service", jv_string(f->service));
+	rec = bi_set(rec, "container", jv_string_fmt("%.12s", f->id));
+	rec = bi_set(rec, "source", jv_string("docker"));
 	pthread_mutex_lock(&f->mu);
 	bi_logjoin_feed(f->join[stream == 2 ? 2 : 1], rec);
 	pthread_mutex_unlock(&f->mu);
@@ -269,26 +263,26 @@ on_event(void *ctx, jv ev)
 	double tn = bi_get_num(ev, "timeNano", 0);
 	if (tn > 0) {
 		char ts[BI_TS_LEN];
-		rec = set(rec, "ts", jv_string(bi_ts_fmt((int64_t)tn, ts)));
+		rec = bi_set(rec, "ts", jv_string(bi_ts_fmt((int64_t)tn, ts)));
 	}
-	rec = set(rec, "project", jv_string(opt.project));
-	rec = set(rec, "service", jv_string(service ? service : "?"));
-	rec = set(rec, "container", jv_string_fmt("%.12s", id));
-	rec = set(rec, "action", jv_string(act));
+	rec = bi_set(rec, "project", jv_string(opt.project));
+	rec = bi_set(rec, "service", jv_string(service ? service : "?"));
+	rec = bi_set(rec, "container", jv_string_fmt("%.12s", id));
+	rec = bi_set(rec, "action", jv_string(act));
 	const char *code = bi_get_str(attrs, "exitCode");
 	if (code)
-		rec = set(rec, "exit_code", jv_number(atof(code)));
+		rec = bi_set(rec, "exit_code", jv_number(atof(code)));
 	const char *sig = bi_get_str(attrs, "signal");
 	if (sig)
-		rec = set(rec, "signal", jv_string(sig));
+		rec = bi_set(rec, "signal", jv_string(sig));
 	if (health)
-		rec = set(rec, "health", jv_string(health));
+		rec = bi_set(rec, "health", jv_string(health));
 	const char *image = bi_get_str(attrs, "image");
 	if (image)
-		rec = set(rec, "image", jv_string(image));
+		rec = bi_set(rec, "image", jv_string(image));
 	const char *name = bi_get_str(attrs, "name");
 	if (name)
-		rec = set(rec, "name", jv_string(name));
+		rec = bi_set(rec, "name", jv_string(name));
 	if (opt.docker_parts & P_EVENTS)
 		put(rec);
 	else
@@ -340,9 +334,9 @@ stats_thread(void *arg)
 		jv s = bi_docker_stats(d, c->id, 0);
 		if (jv_is_valid(s)) {
 			jv rec = bi_record("stats");
-			rec = set(rec, "project", jv_string(opt.project));
-			rec = set(rec, "service", jv_string(c->service));
-			rec = set(rec, "container", jv_string_fmt("%.12s", c->id));
+			rec = bi_set(rec, "project", jv_string(opt.project));
+			rec = bi_set(rec, "service", jv_string(c->service));
+			rec = bi_set(rec, "container", jv_string_fmt("%.12s", c->id));
 			jv_object_foreach(s, k, v)
 				rec = jv_object_set(rec, k, v);
 			jv_free(s);
@@ -366,27 +360,27 @@ status_record(bi_docker *d, struct one *c)
 	jv rec = bi_record("container");
 	char buf[64];
 
-	rec = set(rec, "project", jv_string(opt.project));
-	rec = set(rec, "service", jv_string(c->service));
-	rec = set(rec, "container", jv_string_fmt("%.12s", c->id));
-	rec = set(rec, "action", jv_string("status"));
+	rec = bi_set(rec, "project", jv_string(opt.project));
+	rec = bi_set(rec, "service", jv_string(c->service));
+	rec = bi_set(rec, "container", jv_string_fmt("%.12s", c->id));
+	rec = bi_set(rec, "action", jv_string("status"));
 	if (!jv_is_valid(in))
-		return set(rec, "state", jv_string("gone"));
+		return bi_set(rec, "state", jv_string("gone"));
 	const char *state = bi_cfg_str(in, "State.Status", "?");
-	rec = set(rec, "state", jv_string(state));
-	rec = set(rec, "health", jv_string(bi_cfg_str(in, "State.Health.Status", "-")));
-	rec = set(rec, "restarts", jv_number(bi_cfg_num(in, "RestartCount", 0)));
+	rec = bi_set(rec, "state", jv_string(state));
+	rec = bi_set(rec, "health", jv_string(bi_cfg_str(in, "State.Health.Status", "-")));
+	rec = bi_set(rec, "restarts", jv_number(bi_cfg_num(in, "RestartCount", 0)));
 	const char *image = bi_cfg_str(in, "Config.Image", NULL);
 	if (image)
-		rec = set(rec, "image", jv_string(image));
+		rec = bi_set(rec, "image", jv_string(image));
 	int64_t started;
 	const char *st = bi_cfg_str(in, "State.StartedAt", "");
 	if (!strcmp(state, "running") && bi_ts_parse(st, &started) == 0)
-		rec = set(rec, "uptime", jv_string(bi_dur_fmt((bi_now_ns() - started) / BI_NS_PER_S *
+		rec = bi_set(rec, "uptime", jv_string(bi_dur_fmt((bi_now_ns() - started) / BI_NS_PER_S *
 							      BI_NS_PER_S, buf, sizeof buf)));
 	if (strcmp(state, "running")) {
 		jv code = bi_cfg_get(in, "State.ExitCode");
-		rec = set(rec, "exit_code", code);
+		rec = bi_set(rec, "exit_code", code);
 	}
 	/* Ports as "127.0.0.1:8080->8080/tcp", from the summary. */
 	jv ports = jv_object_get(jv_copy(c->info), jv_string("Ports"));
@@ -403,7 +397,7 @@ status_record(bi_docker *d, struct one *c)
 		}
 	}
 	jv_free(ports);
-	rec = set(rec, "ports", jv_string(p.len ? p.p : "-"));
+	rec = bi_set(rec, "ports", jv_string(p.len ? p.p : "-"));
 	bi_buf_free(&p);
 	jv_free(in);
 	return rec;
@@ -469,7 +463,7 @@ put_commit(void *ctx, jv rec)
 {
 	(void)ctx;
 	if (opt.project)
-		rec = set(rec, "project", jv_string(opt.project));
+		rec = bi_set(rec, "project", jv_string(opt.project));
 	put(rec);
 	return 0;
 }
@@ -533,14 +527,14 @@ k8s_put(const char *ts, const char *ns, const char *object, const char *reason,
 	jv rec = bi_record("k8s_event");
 	char buf[BI_TS_LEN];
 	if (t)
-		rec = set(rec, "ts", jv_string(bi_ts_fmt(t, buf)));
-	rec = set(rec, "namespace", jv_string(ns ? ns : ""));
-	rec = set(rec, "object", jv_string(object));
-	rec = set(rec, "reason", jv_string(reason ? reason : ""));
-	rec = set(rec, "type", jv_string(type ? type : "Normal"));
-	rec = set(rec, "msg", jv_string(msg ? msg : ""));
+		rec = bi_set(rec, "ts", jv_string(bi_ts_fmt(t, buf)));
+	rec = bi_set(rec, "namespace", jv_string(ns ? ns : ""));
+	rec = bi_set(rec, "object", jv_string(object));
+	rec = bi_set(rec, "reason", jv_string(reason ? reason : ""));
+	rec = bi_set(rec, "type", jv_string(type ? type : "Normal"));
+	rec = bi_set(rec, "msg", jv_string(msg ? msg : ""));
 	if (count > 0)
-		rec = set(rec, "count", jv_number(count));
+		rec = bi_set(rec, "count", jv_number(count));
 	put(rec);
 }
 

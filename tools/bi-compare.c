@@ -142,12 +142,6 @@ last_summary(const char *path)
 	return found;
 }
 
-static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -237,18 +231,18 @@ main(int argc, char **argv)
 		}
 		score += !strcmp(winner, "new") ? m->weight : !strcmp(winner, "old") ? -m->weight : 0;
 		jv rec = bi_record("comparison");
-		rec = set(rec, "metric", jv_string(m->name));
-		rec = set(rec, "old", jv_number(o));
-		rec = set(rec, "new", jv_number(n));
-		rec = set(rec, "change_pct", jv_number(round(change * 10) / 10));
-		rec = set(rec, "winner", jv_string(winner));
-		rec = set(rec, "weight", jv_number(m->weight));
+		rec = bi_set(rec, "metric", jv_string(m->name));
+		rec = bi_set(rec, "old", jv_number(o));
+		rec = bi_set(rec, "new", jv_number(n));
+		rec = bi_set(rec, "change_pct", jv_number(round(change * 10) / 10));
+		rec = bi_set(rec, "winner", jv_string(winner));
+		rec = bi_set(rec, "weight", jv_number(m->weight));
 		if (!isnan(t))
-			rec = set(rec, "t", jv_number(round(t * 100) / 100));
+			rec = bi_set(rec, "t", jv_number(round(t * 100) / 100));
 		if (why)
-			rec = set(rec, "reason", jv_string(why));
-		rec = set(rec, "old_label", jv_string(old_label));
-		rec = set(rec, "new_label", jv_string(new_label));
+			rec = bi_set(rec, "reason", jv_string(why));
+		rec = bi_set(rec, "old_label", jv_string(old_label));
+		rec = bi_set(rec, "new_label", jv_string(new_label));
 		bi_write(rec);
 	}
 	/* A win on the light metrics alone (avg or p99, weight 1) is not one. */
@@ -257,19 +251,19 @@ main(int argc, char **argv)
 	if (conf > 95)
 		conf = 95;
 	jv rec = bi_record("comparison");
-	rec = set(rec, "metric", jv_string("overall"));
-	rec = set(rec, "winner", jv_string(overall));
-	rec = set(rec, "weighted", jv_number(score));
-	rec = set(rec, "confidence", jv_number(conf));
-	rec = set(rec, "old_label", jv_string(old_label));
-	rec = set(rec, "new_label", jv_string(new_label));
+	rec = bi_set(rec, "metric", jv_string("overall"));
+	rec = bi_set(rec, "winner", jv_string(overall));
+	rec = bi_set(rec, "weighted", jv_number(score));
+	rec = bi_set(rec, "confidence", jv_number(conf));
+	rec = bi_set(rec, "old_label", jv_string(old_label));
+	rec = bi_set(rec, "new_label", jv_string(new_label));
 	char *advice = !strcmp(overall, "new") ?
 		bi_asprintf("%s is faster: promote it (confidence %.0f%%)", new_label, conf) :
 		!strcmp(overall, "old") ?
 		bi_asprintf("%s is slower than %s: keep %s and look into the change (confidence %.0f%%)",
 			    new_label, old_label, old_label, conf) :
 		bi_asprintf("no difference beyond noise between %s and %s", old_label, new_label);
-	rec = set(rec, "recommendation", jv_string(advice));
+	rec = bi_set(rec, "recommendation", jv_string(advice));
 	free(advice);
 	bi_write(rec);
 	bi_write_flush();

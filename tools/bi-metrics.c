@@ -55,12 +55,6 @@ static jv cfg;
 static int64_t window_ms = 60000;
 static const char *only_service;
 
-static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
 static int64_t
 now_ms(void)
 {
@@ -73,13 +67,13 @@ figure_record(const char *service, const bi_metrics_figure *f, int64_t end)
 	char ts[BI_TS_LEN], w[32];
 	jv r = bi_record("metric");
 
-	r = set(r, "ts", jv_string(bi_ts_fmt(end * BI_NS_PER_MS, ts)));
-	r = set(r, "service", jv_string(service));
-	r = set(r, "name", jv_string(f->name));
-	r = set(r, "labels", set(jv_object(), "window", jv_string(bi_dur_fmt(window_ms * BI_NS_PER_MS, w, sizeof w))));
-	r = set(r, "value", jv_number(isfinite(f->value) ? round(f->value * 1e6) / 1e6 : 0));
-	r = set(r, "unit", jv_string(f->unit));
-	r = set(r, "type", jv_string("gauge"));
+	r = bi_set(r, "ts", jv_string(bi_ts_fmt(end * BI_NS_PER_MS, ts)));
+	r = bi_set(r, "service", jv_string(service));
+	r = bi_set(r, "name", jv_string(f->name));
+	r = bi_set(r, "labels", bi_set(jv_object(), "window", jv_string(bi_dur_fmt(window_ms * BI_NS_PER_MS, w, sizeof w))));
+	r = bi_set(r, "value", jv_number(isfinite(f->value) ? round(f->value * 1e6) / 1e6 : 0));
+	r = bi_set(r, "unit", jv_string(f->unit));
+	r = bi_set(r, "type", jv_string("gauge"));
 	return r;
 }
 
@@ -91,14 +85,14 @@ sample_record(const char *service, const bi_prom_sample *s, int64_t ts)
 	char t[BI_TS_LEN];
 	jv r = bi_record("metric");
 
-	r = set(r, "ts", jv_string(bi_ts_fmt(ts * BI_NS_PER_MS, t)));
+	r = bi_set(r, "ts", jv_string(bi_ts_fmt(ts * BI_NS_PER_MS, t)));
 	if (service)
-		r = set(r, "service", jv_string(service));
-	r = set(r, "name", jv_string(s->name));
-	r = set(r, "labels", jv_copy(s->labels));
-	r = set(r, "value", isfinite(s->value) ? jv_number(s->value) :
+		r = bi_set(r, "service", jv_string(service));
+	r = bi_set(r, "name", jv_string(s->name));
+	r = bi_set(r, "labels", jv_copy(s->labels));
+	r = bi_set(r, "value", isfinite(s->value) ? jv_number(s->value) :
 		jv_string(isnan(s->value) ? "NaN" : s->value > 0 ? "+Inf" : "-Inf"));
-	r = set(r, "type", jv_string(s->type));
+	r = bi_set(r, "type", jv_string(s->type));
 	return r;
 }
 
@@ -191,14 +185,14 @@ health(const struct target *t, int ok, long status, double ms, const char *msg)
 {
 	jv r = bi_record("health");
 
-	r = set(r, "service", jv_string(t->service));
-	r = set(r, "target", jv_string(t->url));
-	r = set(r, "check", jv_string("http"));
-	r = set(r, "ok", jv_bool(ok));
-	r = set(r, "status", status ? jv_number(status) : jv_null());
-	r = set(r, "latency_ms", jv_number(round(ms * 1000) / 1000));
+	r = bi_set(r, "service", jv_string(t->service));
+	r = bi_set(r, "target", jv_string(t->url));
+	r = bi_set(r, "check", jv_string("http"));
+	r = bi_set(r, "ok", jv_bool(ok));
+	r = bi_set(r, "status", status ? jv_number(status) : jv_null());
+	r = bi_set(r, "latency_ms", jv_number(round(ms * 1000) / 1000));
 	if (msg)
-		r = set(r, "msg", jv_string(msg));
+		r = bi_set(r, "msg", jv_string(msg));
 	return r;
 }
 
@@ -292,9 +286,9 @@ scrape_docker(int64_t ts)
 		jv s = f[i].stats;
 		if (jv_is_valid(s) && service) {
 			jv rec = bi_record("stats");
-			rec = set(rec, "project", jv_string(project));
-			rec = set(rec, "service", jv_string(service));
-			rec = set(rec, "container", jv_string_fmt("%.12s", f[i].id));
+			rec = bi_set(rec, "project", jv_string(project));
+			rec = bi_set(rec, "service", jv_string(service));
+			rec = bi_set(rec, "container", jv_string_fmt("%.12s", f[i].id));
 			jv empty = jv_object();
 			bi_metrics_keep(hist, service, "container_cpu_pct", empty, "gauge", ts, bi_get_num(s, "cpu_pct", NAN));
 			bi_metrics_keep(hist, service, "container_mem_bytes", empty, "gauge", ts, bi_get_num(s, "mem_used", NAN));
@@ -345,7 +339,7 @@ cmd_scrape(int64_t interval, long count, int raw, int docker)
 			for (int k = 0; k < nf; k++) {
 				char name[64];
 				snprintf(name, sizeof name, "derived:%s", f[k].name);
-				jv w = set(jv_object(), "window", jv_number((double)window_ms / 1000));
+				jv w = bi_set(jv_object(), "window", jv_number((double)window_ms / 1000));
 				bi_metrics_keep(hist, jv_string_value(s), name, w, "gauge", ts, f[k].value);
 				jv_free(w);
 				if (!raw)
@@ -437,11 +431,11 @@ export_json(void *ctx, const char *svc, const char *name, const char *labels, in
 	jv r = bi_record("metric");
 
 	(void)ctx;
-	r = set(r, "ts", jv_string(bi_ts_fmt(t * BI_NS_PER_MS, ts)));
-	r = set(r, "service", jv_string(svc));
-	r = set(r, "name", jv_string(name));
-	r = set(r, "labels", jv_parse(labels));
-	r = set(r, "value", isnan(v) ? jv_string("NaN") : jv_number(v));
+	r = bi_set(r, "ts", jv_string(bi_ts_fmt(t * BI_NS_PER_MS, ts)));
+	r = bi_set(r, "service", jv_string(svc));
+	r = bi_set(r, "name", jv_string(name));
+	r = bi_set(r, "labels", jv_parse(labels));
+	r = bi_set(r, "value", isnan(v) ? jv_string("NaN") : jv_number(v));
 	bi_write(r);
 }
 
@@ -530,10 +524,10 @@ cmd_parse(const char *path, int om, int check)
 	free(text);
 	if (check) {
 		jv r = bi_record("metric");
-		r = set(r, "name", jv_string("exposition_samples"));
-		r = set(r, "labels", set(jv_object(), "file", jv_string(path ? path : "stdin")));
-		r = set(r, "value", jv_number((double)o.n));
-		r = set(r, "bad_lines", jv_number(o.bad));
+		r = bi_set(r, "name", jv_string("exposition_samples"));
+		r = bi_set(r, "labels", bi_set(jv_object(), "file", jv_string(path ? path : "stdin")));
+		r = bi_set(r, "value", jv_number((double)o.n));
+		r = bi_set(r, "bad_lines", jv_number(o.bad));
 		bi_write(r);
 	}
 	bi_write_flush();

@@ -277,12 +277,6 @@ struct run {
 	int nsec;
 };
 
-static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
 static double
 ms(double ns)
 {
@@ -305,15 +299,15 @@ on_tick(void *ctx, int second, int vus, const bi_load_stats *s)
 	if (r->quiet)
 		return;
 	jv p = bi_record("perf_point");
-	p = set(p, "target", jv_string(r->target));
-	p = set(p, "second", jv_number(second));
-	p = set(p, "vus", jv_number(vus));
-	p = set(p, "requests", jv_number((double)s->requests));
-	p = set(p, "rps", jv_number((double)s->requests));
-	p = set(p, "errors", jv_number((double)s->failed));
-	p = set(p, "p50_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.50))));
-	p = set(p, "p95_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.95))));
-	p = set(p, "p99_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.99))));
+	p = bi_set(p, "target", jv_string(r->target));
+	p = bi_set(p, "second", jv_number(second));
+	p = bi_set(p, "vus", jv_number(vus));
+	p = bi_set(p, "requests", jv_number((double)s->requests));
+	p = bi_set(p, "rps", jv_number((double)s->requests));
+	p = bi_set(p, "errors", jv_number((double)s->failed));
+	p = bi_set(p, "p50_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.50))));
+	p = bi_set(p, "p95_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.95))));
+	p = bi_set(p, "p99_ms", jv_number(ms(bi_hist_quantile(&s->latency, 0.99))));
 	bi_write(p);
 	if (r->tty)
 		fprintf(stderr, "\r%5ds  vus %-5d %8.0f req/s  p95 %8.2f ms  errors %5.1f%%   ", second,
@@ -328,15 +322,15 @@ summary(const struct run *r, const bi_load_stats *s, const bi_load_conf *c,
 	const bi_hist *h = &s->latency;
 	jv p = bi_record("perf_summary");
 
-	p = set(p, "target", jv_string(r->target));
-	p = set(p, "model", jv_string(c->rate > 0 ? "open" : "closed"));
+	p = bi_set(p, "target", jv_string(r->target));
+	p = bi_set(p, "model", jv_string(c->rate > 0 ? "open" : "closed"));
 	if (c->rate > 0)
-		p = set(p, "rate", jv_number(c->rate));
-	p = set(p, "threads", jv_number(c->threads));
-	p = set(p, "connections", jv_number(c->rate > 0 ? c->connections : 0));
-	p = set(p, "duration_s", jv_number(round(secs * 1000) / 1000));
-	p = set(p, "requests", jv_number((double)s->requests));
-	p = set(p, "rps", jv_number(round(s->requests / secs * 10) / 10));
+		p = bi_set(p, "rate", jv_number(c->rate));
+	p = bi_set(p, "threads", jv_number(c->threads));
+	p = bi_set(p, "connections", jv_number(c->rate > 0 ? c->connections : 0));
+	p = bi_set(p, "duration_s", jv_number(round(secs * 1000) / 1000));
+	p = bi_set(p, "requests", jv_number((double)s->requests));
+	p = bi_set(p, "rps", jv_number(round(s->requests / secs * 10) / 10));
 	double mean = 0, var = 0;
 	const double *rps = r->sec[S_RPS];
 	for (int i = 0; i < r->nsec; i++)
@@ -344,58 +338,58 @@ summary(const struct run *r, const bi_load_stats *s, const bi_load_conf *c,
 	mean = r->nsec ? mean / r->nsec : 0;
 	for (int i = 0; i < r->nsec; i++)
 		var += (rps[i] - mean) * (rps[i] - mean);
-	p = set(p, "rps_stddev", jv_number(r->nsec > 1 ? round(sqrt(var / (r->nsec - 1)) * 10) / 10 : 0));
+	p = bi_set(p, "rps_stddev", jv_number(r->nsec > 1 ? round(sqrt(var / (r->nsec - 1)) * 10) / 10 : 0));
 	jv per = jv_object();
 	for (int k = 0; k < S_N; k++) {
 		jv a = jv_array();
 		for (int i = 0; i < r->nsec; i++)
 			a = jv_array_append(a, jv_number(r->sec[k][i]));
-		per = set(per, per_second_names[k], a);
+		per = bi_set(per, per_second_names[k], a);
 	}
-	p = set(p, "per_second", per);
+	p = bi_set(p, "per_second", per);
 	jv lat = jv_object();
-	lat = set(lat, "min", jv_number(ms(h->n ? (double)h->min : 0)));
-	lat = set(lat, "avg", jv_number(ms(bi_hist_mean(h))));
-	lat = set(lat, "p50", jv_number(ms(bi_hist_quantile(h, 0.50))));
-	lat = set(lat, "p90", jv_number(ms(bi_hist_quantile(h, 0.90))));
-	lat = set(lat, "p95", jv_number(ms(bi_hist_quantile(h, 0.95))));
-	lat = set(lat, "p99", jv_number(ms(bi_hist_quantile(h, 0.99))));
-	lat = set(lat, "p999", jv_number(ms(bi_hist_quantile(h, 0.999))));
-	lat = set(lat, "max", jv_number(ms((double)h->max)));
-	p = set(p, "latency", lat);
-	p = set(p, "error_rate", jv_number(s->requests ? (double)s->failed / s->requests : 0));
+	lat = bi_set(lat, "min", jv_number(ms(h->n ? (double)h->min : 0)));
+	lat = bi_set(lat, "avg", jv_number(ms(bi_hist_mean(h))));
+	lat = bi_set(lat, "p50", jv_number(ms(bi_hist_quantile(h, 0.50))));
+	lat = bi_set(lat, "p90", jv_number(ms(bi_hist_quantile(h, 0.90))));
+	lat = bi_set(lat, "p95", jv_number(ms(bi_hist_quantile(h, 0.95))));
+	lat = bi_set(lat, "p99", jv_number(ms(bi_hist_quantile(h, 0.99))));
+	lat = bi_set(lat, "p999", jv_number(ms(bi_hist_quantile(h, 0.999))));
+	lat = bi_set(lat, "max", jv_number(ms((double)h->max)));
+	p = bi_set(p, "latency", lat);
+	p = bi_set(p, "error_rate", jv_number(s->requests ? (double)s->failed / s->requests : 0));
 	jv errs = jv_object();
-	errs = set(errs, "connect", jv_number((double)s->err_connect));
-	errs = set(errs, "read", jv_number((double)s->err_read));
-	errs = set(errs, "write", jv_number((double)s->err_write));
-	errs = set(errs, "timeout", jv_number((double)s->err_timeout));
-	errs = set(errs, "status", jv_number((double)(s->status[4] + s->status[5])));
-	p = set(p, "errors", errs);
+	errs = bi_set(errs, "connect", jv_number((double)s->err_connect));
+	errs = bi_set(errs, "read", jv_number((double)s->err_read));
+	errs = bi_set(errs, "write", jv_number((double)s->err_write));
+	errs = bi_set(errs, "timeout", jv_number((double)s->err_timeout));
+	errs = bi_set(errs, "status", jv_number((double)(s->status[4] + s->status[5])));
+	p = bi_set(p, "errors", errs);
 	jv st = jv_object();
 	static const char *const cls[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
 	for (int i = 0; i < 6; i++)
 		if (s->status[i])
-			st = set(st, cls[i], jv_number((double)s->status[i]));
-	p = set(p, "status", st);
-	p = set(p, "bytes_in", jv_number((double)s->bytes_in));
-	p = set(p, "bytes_out", jv_number((double)s->bytes_out));
+			st = bi_set(st, cls[i], jv_number((double)s->status[i]));
+	p = bi_set(p, "status", st);
+	p = bi_set(p, "bytes_in", jv_number((double)s->bytes_in));
+	p = bi_set(p, "bytes_out", jv_number((double)s->bytes_out));
 	jv by = jv_object();
 	for (int i = 0; i < neps; i++)
-		by = set(by, eps[i].name, jv_number((double)s->by_endpoint[i]));
-	p = set(p, "endpoints", by);
+		by = bi_set(by, eps[i].name, jv_number((double)s->by_endpoint[i]));
+	p = bi_set(p, "endpoints", by);
 	jv tl = jv_array();
 	int passed = 1;
 	for (int i = 0; i < nths; i++) {
 		jv t = jv_object();
-		t = set(t, "metric", jv_string(ths[i].metric));
-		t = set(t, "expr", jv_string(ths[i].expr));
-		t = set(t, "value", isnan(ths[i].value) ? jv_null() : jv_number(ths[i].value));
-		t = set(t, "ok", jv_bool(ths[i].ok));
+		t = bi_set(t, "metric", jv_string(ths[i].metric));
+		t = bi_set(t, "expr", jv_string(ths[i].expr));
+		t = bi_set(t, "value", isnan(ths[i].value) ? jv_null() : jv_number(ths[i].value));
+		t = bi_set(t, "ok", jv_bool(ths[i].ok));
 		tl = jv_array_append(tl, t);
 		passed &= ths[i].ok;
 	}
-	p = set(p, "thresholds", tl);
-	p = set(p, "passed", jv_bool(passed));
+	p = bi_set(p, "thresholds", tl);
+	p = bi_set(p, "passed", jv_bool(passed));
 	return p;
 }
 

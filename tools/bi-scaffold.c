@@ -316,12 +316,6 @@ render_template(const char *name, const char *dst, jv vars, int depth)
 /* ---- variables ---- */
 
 static jv
-set(jv v, const char *k, jv val)
-{
-	return jv_object_set(v, jv_string(k), val);
-}
-
-static jv
 make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka,
 	  const char *deploy, long port)
 {
@@ -352,37 +346,37 @@ make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka
 	int pg = !strcmp(db, "postgres") || !strcmp(db, "both");
 	int rd = !strcmp(db, "redis") || !strcmp(db, "both");
 	jv v = jv_object();
-	v = set(v, "PROJECT_NAME", jv_string(name));
-	v = set(v, "PROJECT_IDENT", jv_string(ident));
-	v = set(v, "PROJECT_CLASS", jv_string(klass));
-	v = set(v, "PACKAGE", jv_string(pkg));
-	v = set(v, "PACKAGE_PATH", jv_string(ppath));
-	v = set(v, "PORT", jv_number(port));
-	v = set(v, "TEMPLATE", jv_string(tmpl));
-	v = set(v, "TEMPLATE_VERSION", jv_number(bi_cfg_num(meta, "version", 1)));
-	v = set(v, "DATABASE", jv_string(db));
-	v = set(v, "DEPLOY", jv_string(deploy));
-	v = set(v, "METRICS_PATH", jv_string(bi_cfg_str(meta, "metrics_path", "/metrics")));
-	v = set(v, "HEALTHCHECK", jv_string(bi_cfg_str(meta, "healthcheck",
+	v = bi_set(v, "PROJECT_NAME", jv_string(name));
+	v = bi_set(v, "PROJECT_IDENT", jv_string(ident));
+	v = bi_set(v, "PROJECT_CLASS", jv_string(klass));
+	v = bi_set(v, "PACKAGE", jv_string(pkg));
+	v = bi_set(v, "PACKAGE_PATH", jv_string(ppath));
+	v = bi_set(v, "PORT", jv_number(port));
+	v = bi_set(v, "TEMPLATE", jv_string(tmpl));
+	v = bi_set(v, "TEMPLATE_VERSION", jv_number(bi_cfg_num(meta, "version", 1)));
+	v = bi_set(v, "DATABASE", jv_string(db));
+	v = bi_set(v, "DEPLOY", jv_string(deploy));
+	v = bi_set(v, "METRICS_PATH", jv_string(bi_cfg_str(meta, "metrics_path", "/metrics")));
+	v = bi_set(v, "HEALTHCHECK", jv_string(bi_cfg_str(meta, "healthcheck",
 		"[\"CMD-SHELL\", \"exit 0\"]")));
-	v = set(v, "BUILD_CMD", jv_string(bi_cfg_str(meta, "build_cmd", "make")));
-	v = set(v, "TEST_CMD", jv_string(bi_cfg_str(meta, "test_cmd", "make test")));
-	v = set(v, "INTEGRATION_CMD", jv_string(bi_cfg_str(meta, "integration_cmd", "true")));
-	v = set(v, "LANGUAGE", jv_string(bi_cfg_str(meta, "language", "")));
-	v = set(v, "MEMORY", jv_string(bi_cfg_str(meta, "memory", "256m")));
-	v = set(v, "BUILD_DIR", jv_string(bi_cfg_str(meta, "build_dir", ".")));
-	v = set(v, "included", jv_false());
-	v = set(v, "START_PERIOD", jv_string(bi_cfg_str(meta, "start_period", "10s")));
-	v = set(v, "REQUESTS_METRIC", jv_string(bi_cfg_str(meta, "requests_metric",
+	v = bi_set(v, "BUILD_CMD", jv_string(bi_cfg_str(meta, "build_cmd", "make")));
+	v = bi_set(v, "TEST_CMD", jv_string(bi_cfg_str(meta, "test_cmd", "make test")));
+	v = bi_set(v, "INTEGRATION_CMD", jv_string(bi_cfg_str(meta, "integration_cmd", "true")));
+	v = bi_set(v, "LANGUAGE", jv_string(bi_cfg_str(meta, "language", "")));
+	v = bi_set(v, "MEMORY", jv_string(bi_cfg_str(meta, "memory", "256m")));
+	v = bi_set(v, "BUILD_DIR", jv_string(bi_cfg_str(meta, "build_dir", ".")));
+	v = bi_set(v, "included", jv_false());
+	v = bi_set(v, "START_PERIOD", jv_string(bi_cfg_str(meta, "start_period", "10s")));
+	v = bi_set(v, "REQUESTS_METRIC", jv_string(bi_cfg_str(meta, "requests_metric",
 		"http_requests_total")));
-	v = set(v, "DURATION_METRIC", jv_string(bi_cfg_str(meta, "duration_metric",
+	v = bi_set(v, "DURATION_METRIC", jv_string(bi_cfg_str(meta, "duration_metric",
 		"http_request_duration_seconds")));
-	v = set(v, "postgres", jv_bool(pg));
-	v = set(v, "redis", jv_bool(rd));
-	v = set(v, "database", jv_bool(pg || rd));
-	v = set(v, "kafka", jv_bool(kafka));
-	v = set(v, "kubernetes", jv_bool(!strcmp(deploy, "kubernetes")));
-	v = set(v, "compose", jv_bool(!strcmp(deploy, "compose")));
+	v = bi_set(v, "postgres", jv_bool(pg));
+	v = bi_set(v, "redis", jv_bool(rd));
+	v = bi_set(v, "database", jv_bool(pg || rd));
+	v = bi_set(v, "kafka", jv_bool(kafka));
+	v = bi_set(v, "kubernetes", jv_bool(!strcmp(deploy, "kubernetes")));
+	v = bi_set(v, "compose", jv_bool(!strcmp(deploy, "compose")));
 
 	/* template.yaml's values may use the variables too ({{PORT}}). */
 	static const char *const derived[] = {"HEALTHCHECK", "BUILD_CMD", "TEST_CMD",
@@ -394,7 +388,7 @@ make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka
 		char *r = bi_tmpl_render(s, strlen(s), v, BI_ESC_NONE, NULL, err, sizeof err);
 		if (!r)
 			bi_die(BI_EXIT_USAGE, "template %s: template.yaml %s: %s", tmpl, *k, err);
-		v = set(v, *k, jv_string(r));
+		v = bi_set(v, *k, jv_string(r));
 		free(r);
 		jv_free(raw);
 	}
@@ -614,14 +608,14 @@ main(int argc, char **argv)
 		char mode[8];
 		snprintf(mode, sizeof mode, "%04o", outs[i].mode);
 		jv rec = bi_record("file");
-		rec = set(rec, "project", jv_string(name));
-		rec = set(rec, "template", jv_string(tmpl));
-		rec = set(rec, "dir", jv_string(target));
-		rec = set(rec, "path", jv_string_fmt("%s/%s", target, outs[i].path));
-		rec = set(rec, "bytes", jv_number(outs[i].len));
-		rec = set(rec, "mode", jv_string(mode));
-		rec = set(rec, "action", jv_string(had[i] ? "overwrite" : "create"));
-		rec = set(rec, "dry_run", jv_bool(dry));
+		rec = bi_set(rec, "project", jv_string(name));
+		rec = bi_set(rec, "template", jv_string(tmpl));
+		rec = bi_set(rec, "dir", jv_string(target));
+		rec = bi_set(rec, "path", jv_string_fmt("%s/%s", target, outs[i].path));
+		rec = bi_set(rec, "bytes", jv_number(outs[i].len));
+		rec = bi_set(rec, "mode", jv_string(mode));
+		rec = bi_set(rec, "action", jv_string(had[i] ? "overwrite" : "create"));
+		rec = bi_set(rec, "dry_run", jv_bool(dry));
 		bi_write(rec);
 	}
 	free(had);

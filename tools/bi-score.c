@@ -66,19 +66,13 @@ lesson(const char *scenario)
 }
 
 static jv
-set(jv r, const char *k, jv v)
-{
-	return jv_object_set(r, jv_string(k), v);
-}
-
-static jv
 gap(const char *severity, const char *title, const char *detail, const char *scenario)
 {
-	jv g = set(jv_object(), "severity", jv_string(severity));
-	g = set(g, "title", jv_string(title));
-	g = set(g, "detail", jv_string(detail));
+	jv g = bi_set(jv_object(), "severity", jv_string(severity));
+	g = bi_set(g, "title", jv_string(title));
+	g = bi_set(g, "detail", jv_string(detail));
 	if (scenario)
-		g = set(g, "scenario", jv_string(scenario));
+		g = bi_set(g, "scenario", jv_string(scenario));
 	return g;
 }
 
@@ -142,9 +136,9 @@ history(sqlite3 *db, const char *project, jv current, double score)
 	jv h = jv_array();
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char ts[BI_TS_LEN];
-		jv e = set(jv_object(), "ts", jv_string(bi_ts_fmt(sqlite3_column_int64(st, 0), ts)));
-		e = set(e, "score", jv_number(sqlite3_column_double(st, 1)));
-		e = set(e, "summary", jv_string_fmt("%s  %.0f", ts, sqlite3_column_double(st, 1)));
+		jv e = bi_set(jv_object(), "ts", jv_string(bi_ts_fmt(sqlite3_column_int64(st, 0), ts)));
+		e = bi_set(e, "score", jv_number(sqlite3_column_double(st, 1)));
+		e = bi_set(e, "summary", jv_string_fmt("%s  %.0f", ts, sqlite3_column_double(st, 1)));
 		h = jv_array_append(h, e);
 	}
 	sqlite3_finalize(st);
@@ -199,9 +193,9 @@ main(int argc, char **argv)
 		jv h = history(db, project, jv_invalid(), 0);
 		jv_array_foreach(h, i, e) {
 			jv r = bi_record("score");
-			r = set(r, "ts", jv_object_get(jv_copy(e), jv_string("ts")));
-			r = set(r, "score", jv_object_get(jv_copy(e), jv_string("score")));
-			r = set(r, "max", jv_number(100));
+			r = bi_set(r, "ts", jv_object_get(jv_copy(e), jv_string("ts")));
+			r = bi_set(r, "score", jv_object_get(jv_copy(e), jv_string("score")));
+			r = bi_set(r, "max", jv_number(100));
 			bi_write(r);
 			jv_free(e);
 		}
@@ -255,7 +249,7 @@ main(int argc, char **argv)
 			gaps = jv_array_append(gaps, gap(l ? l->severity : "high", l ? l->gap : name, d, name));
 			free(d);
 			if (l)
-				recs = jv_array_append(recs, set(set(jv_object(), "title", jv_string(l->advice)),
+				recs = jv_array_append(recs, bi_set(bi_set(jv_object(), "title", jv_string(l->advice)),
 								 "scenario", jv_string(name)));
 		} else {
 			char *d = bi_asprintf("%s: %s", name, reason ? reason : "could not run");
@@ -268,10 +262,10 @@ main(int argc, char **argv)
 			free(d);
 		}
 		points += p;
-		jv e = set(set(jv_object(), "scenario", jv_string(name)), "status", jv_string(st));
-		e = set(e, "points", jv_number(p));
-		e = set(e, "recovery_ms", isnan(ms) ? jv_null() : jv_number(ms));
-		e = set(e, "summary", jv_string_fmt("%-16s %-7s %2.0f points", name, st, p));
+		jv e = bi_set(bi_set(jv_object(), "scenario", jv_string(name)), "status", jv_string(st));
+		e = bi_set(e, "points", jv_number(p));
+		e = bi_set(e, "recovery_ms", isnan(ms) ? jv_null() : jv_number(ms));
+		e = bi_set(e, "summary", jv_string_fmt("%-16s %-7s %2.0f points", name, st, p));
 		scen = jv_array_append(scen, e);
 		jv_free(k);
 		jv_free(rec);
@@ -280,10 +274,10 @@ main(int argc, char **argv)
 		char *d = bi_asprintf("%s: configured but never run", jv_string_value(s));
 		gaps = jv_array_append(gaps, gap("low", "coverage gap", d, jv_string_value(s)));
 		free(d);
-		jv e = set(jv_object(), "summary", jv_string_fmt("%-16s %-7s %2d points", jv_string_value(s),
+		jv e = bi_set(jv_object(), "summary", jv_string_fmt("%-16s %-7s %2d points", jv_string_value(s),
 								  "not run", 0));
-		e = set(set(e, "scenario", s), "status", jv_string("not run"));
-		e = set(e, "points", jv_number(0));
+		e = bi_set(bi_set(e, "scenario", s), "status", jv_string("not run"));
+		e = bi_set(e, "points", jv_number(0));
 		scen = jv_array_append(scen, e);
 	}
 	jv_free(missing);
@@ -291,18 +285,18 @@ main(int argc, char **argv)
 
 	jv out = bi_record("score");
 	if (project)
-		out = set(out, "project", jv_string(project));
-	out = set(out, "score", jv_number(score));
-	out = set(out, "max", jv_number(100));
-	out = set(out, "points", jv_number(points));
-	out = set(out, "possible", jv_number(25.0 * n));
-	out = set(out, "scenarios", scen);
-	out = set(out, "strengths", strengths);
-	out = set(out, "gaps", gaps);
-	out = set(out, "recommendations", recs);
+		out = bi_set(out, "project", jv_string(project));
+	out = bi_set(out, "score", jv_number(score));
+	out = bi_set(out, "max", jv_number(100));
+	out = bi_set(out, "points", jv_number(points));
+	out = bi_set(out, "possible", jv_number(25.0 * n));
+	out = bi_set(out, "scenarios", scen);
+	out = bi_set(out, "strengths", strengths);
+	out = bi_set(out, "gaps", gaps);
+	out = bi_set(out, "recommendations", recs);
 	jv h = history(db, project, save ? out : jv_invalid(), score);
-	out = set(out, "trend", jv_string(trend(h)));
-	out = set(out, "history", h);
+	out = bi_set(out, "trend", jv_string(trend(h)));
+	out = bi_set(out, "history", h);
 	bi_write(out);
 	bi_write_flush();
 	sqlite3_close(db);

@@ -5,7 +5,7 @@
 # kill -9 leave nothing broken once rolled back.
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 18
+plan 19
 "$ROOT/scripts/images.sh" debian redis busybox >/dev/null || { ok 1 "base images"; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 name=bi-chaos-$$
@@ -56,10 +56,25 @@ oom=$(field mem .during.oom_kills)
 [ "${oom:-0}" -ge 1 ]
 ok $? "memory-pressure produces an OOM kill, reported ($oom)"
 
-# SIGINT in the middle: nothing stays broken.
+# SIGINT before the fault, while the steady state is measured: the record
+# still prints, and says why the experiment did not run.
+bi-chaos -s network-latency --duration 30s >"$TMP/early" 2>"$TMP/early.err" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+st=$?
+[ $st -eq 130 ] && [ "$(jq -r '.status + ": " + .reason' "$TMP/early")" = "skipped: interrupted" ]
+ok $? "SIGINT during the steady-state probe: exit 130 ($st), a skipped record" ||
+	sed 's/^/# /' "$TMP/early" "$TMP/early.err"
+
+# SIGINT in the middle: nothing stays broken. (The journal keeps the
+# earlier runs' entries: wait for one more toxic than it held.)
+ntoxics() { grep -c '"action":"toxic"' .blissful-infra/chaos.journal 2>/dev/null; }
+had=$(ntoxics)
 bi-chaos -s network-latency --duration 30s >/dev/null 2>&1 &
 pid=$!
-i=0; until grep -q '"action":"toxic"' .blissful-infra/chaos.journal 2>/dev/null; do
+i=0; until [ "$(ntoxics)" -gt "${had:-0}" ]; do
 	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.1; done
 api=$(grep '"action":"toxic"' .blissful-infra/chaos.journal | tail -1 | jq -r .api)
 kill -INT $pid
@@ -79,9 +94,10 @@ wait $pid
 is "$(docker inspect -f '{{.State.Running}}' "$redis")" true "SIGINT during dependency-down: Redis is running again"
 
 # kill -9: the journal remembers; --rollback puts things back.
+had=$(ntoxics)
 bi-chaos -s network-latency --duration 30s >/dev/null 2>&1 &
 pid=$!
-i=0; until [ "$(grep -c '"action":"toxic"' .blissful-infra/chaos.journal)" -ge 2 ]; do
+i=0; until [ "$(ntoxics)" -gt "${had:-0}" ]; do
 	i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.1; done
 api=$(grep '"action":"toxic"' .blissful-infra/chaos.journal | tail -1 | jq -r .api)
 kill -9 $pid

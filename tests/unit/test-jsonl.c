@@ -273,7 +273,7 @@ main(void)
 	char err[4096];
 	size_t errors;
 
-	plan(27 + 36);
+	plan(27 + 38);
 	bi_init("test-jsonl");
 
 	const char *mixed = "not json\n"
@@ -364,7 +364,13 @@ main(void)
 	int64_t tns;
 	ok(ts && strlen(ts) == 24 && bi_ts_parse(ts, &tns) == 0, "bi_record sets ts: %s", ts ? ts : "");
 	is_num(bi_get_num(r2, "missing", -7), -7, "bi_get_num default");
-	jv_free(r2);
+	/* An absent value set into a record is null, and the record prints. */
+	r2 = bi_set(r2, "p95_ms", jv_object_get(jv_object(), jv_string("p95_ms")));
+	r2 = bi_set(r2, "n", jv_number(2));
+	ok(jv_get_kind(jv_object_get(jv_copy(r2), jv_string("p95_ms"))) == JV_KIND_NULL,
+	   "bi_set: an invalid value is stored as null");
+	is_num(bi_get_num(r2, "n", 0), 2, "bi_set: a valid value as given");
+	jv_free(jv_dump_string(r2, 0));
 
 	/* bi_reader_ready: a pipe with a whole line waiting is ready; an empty
 	 * one is not; a line read back leaves it not ready. */
