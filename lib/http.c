@@ -5,9 +5,13 @@
  * on as they arrive, by line or by chunk, for streams (Docker events, logs,
  * LLM tokens).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <curl/curl.h>
 
 #include "bi.h"
@@ -176,4 +180,22 @@ bi_http_json(const char *method, const char *url, const char *unix_socket,
 	}
 	bi_http_resp_free(&resp);
 	return v;
+}
+
+int
+bi_free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof a;
+	int port = 0;
+
+	if (fd < 0)
+		return 0;
+	/* Port 0: the kernel picks one that is free. */
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &l) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
 }

@@ -216,7 +216,14 @@ main(void)
 	   jv_string_value(m));
 	jv_free(m);
 
-	ok(1, "done");
+	/* A free port can be bound at once, and nothing answers on it. */
+	int fp = bi_free_port(), bfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in fa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((uint16_t)fp)};
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", fp);
+	ok(fp > 0 && bi_http_status(url, 500) == 0 &&
+	   bind(bfd, (struct sockaddr *)&fa, sizeof fa) == 0, "bi_free_port: %d, unanswered, bindable", fp);
+	close(bfd);
 	unlink(spath);
 	rmdir(dir);
 	free(spath);
