@@ -9,13 +9,11 @@
  * sources keep streaming. Reads nothing on stdin.
  */
 #include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bi.h"
@@ -480,129 +478,42 @@ collect_git(void)
 
 /* ---- Kubernetes ---- */
 
-/* Run kubectl ARGS; its stdout, or NULL with the first line of its error. */
-static char *
-kubectl(const char *args, char *err, size_t n)
-{
-	char *cmd = bi_asprintf("kubectl %s --request-timeout=5s -o json 2>&1", args);
-	FILE *p = popen(cmd, "r");
-	bi_buf b = {0};
-	char chunk[8192];
-	size_t k;
-
-	free(cmd);
-	if (!p) {
-		snprintf(err, n, "cannot run kubectl: %s", strerror(errno));
-		return NULL;
-	}
-	while ((k = fread(chunk, 1, sizeof chunk, p)) > 0)
-		bi_buf_add(&b, chunk, k);
-	bi_buf_add(&b, NULL, 0);
-	int st = pclose(p);
-	if (st != 0) {
-		/* kubectl's last line is the one meant for people. */
-		size_t len = b.len;
-		while (len > 0 && b.p[len - 1] == '\n')
-			len--;
-		b.p[len] = '\0';
-		const char *last = strrchr(b.p, '\n');
-		snprintf(err, n, "%s", last ? last + 1 : b.p);
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-			snprintf(err, n, "kubectl is not installed");
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
-}
-
-static void
-k8s_put(const char *ts, const char *ns, const char *object, const char *reason,
-	const char *type, const char *msg, double count)
-{
-	int64_t t = 0;
-	if (ts)
-		bi_ts_parse(ts, &t);
-	if (t && ((opt.since && t < opt.since) || (opt.until && t > opt.until)))
-		return;
-	jv rec = bi_record("k8s_event");
-	char buf[BI_TS_LEN];
-	if (t)
-		rec = bi_set(rec, "ts", jv_string(bi_ts_fmt(t, buf)));
-	rec = bi_set(rec, "namespace", jv_string(ns ? ns : ""));
-	rec = bi_set(rec, "object", jv_string(object));
-	rec = bi_set(rec, "reason", jv_string(reason ? reason : ""));
-	rec = bi_set(rec, "type", jv_string(type ? type : "Normal"));
-	rec = bi_set(rec, "msg", jv_string(msg ? msg : ""));
-	if (count > 0)
-		rec = bi_set(rec, "count", jv_number(count));
-	put(rec);
-}
-
+/* Events, then the pod states they may have aged out of; one warning when
+ * there is no cluster to ask. */
 static void
 collect_k8s(void)
 {
+	static const char *const events[] = {"get", "events", "--all-namespaces", NULL};
+	static const char *const pods[] = {"get", "pods", "--all-namespaces", NULL};
+	const char *const *ask[] = {events, pods};
+	jv (*parse[])(jv) = {bi_k8s_events, bi_k8s_pods};
 	char err[512];
-	char *out = kubectl("get events --all-namespaces", err, sizeof err);
 
-	if (!out) {
-		bi_warn("no Kubernetes cluster to read (kubectl: %s)", err);
-		return;
-	}
-	jv ev = jv_parse(out);
-	free(out);
-	jv items = bi_cfg_get(ev, "items");
-	if (jv_get_kind(items) == JV_KIND_ARRAY) {
-		jv_array_foreach(items, i, e) {
-			const char *ts = bi_cfg_str(e, "lastTimestamp", NULL);
-			if (!ts)
-				ts = bi_cfg_str(e, "eventTime", NULL);
-			char *obj = bi_asprintf("%s/%s", bi_cfg_str(e, "involvedObject.kind", "?"),
-						bi_cfg_str(e, "involvedObject.name", "?"));
-			k8s_put(ts, bi_cfg_str(e, "involvedObject.namespace", NULL), obj,
-				bi_cfg_str(e, "reason", NULL), bi_cfg_str(e, "type", NULL),
-				bi_cfg_str(e, "message", NULL), bi_cfg_num(e, "count", 0));
-			free(obj);
-			jv_free(e);
+	for (int i = 0; i < 2; i++) {
+		char *out = bi_kubectl(ask[i], err, sizeof err);
+		if (!out) {
+			if (i == 0)
+				bi_warn("no Kubernetes cluster to read (kubectl: %s)", err);
+			return;
 		}
-	}
-	jv_free(items);
-	jv_free(ev);
-
-	/* Pod states that events may have aged out of: waiting reasons
-	 * (CrashLoopBackOff, ImagePullBackOff) and last terminations (OOMKilled). */
-	out = kubectl("get pods --all-namespaces", err, sizeof err);
-	if (!out)
-		return;
-	jv pods = jv_parse(out);
-	free(out);
-	items = bi_cfg_get(pods, "items");
-	if (jv_get_kind(items) == JV_KIND_ARRAY) {
-		jv_array_foreach(items, i, p) {
-			char *obj = bi_asprintf("Pod/%s", bi_cfg_str(p, "metadata.name", "?"));
-			const char *ns = bi_cfg_str(p, "metadata.namespace", NULL);
-			jv cs = bi_cfg_get(p, "status.containerStatuses");
-			if (jv_get_kind(cs) == JV_KIND_ARRAY) {
-				jv_array_foreach(cs, k, c) {
-					const char *wr = bi_cfg_str(c, "state.waiting.reason", NULL);
-					const char *tr = bi_cfg_str(c, "lastState.terminated.reason", NULL);
-					double restarts = bi_cfg_num(c, "restartCount", 0);
-					if (wr)
-						k8s_put(NULL, ns, obj, wr, "Warning",
-							bi_cfg_str(c, "state.waiting.message", wr), restarts);
-					if (tr && strcmp(tr, "Completed"))
-						k8s_put(bi_cfg_str(c, "lastState.terminated.finishedAt", NULL),
-							ns, obj, tr, "Warning",
-							bi_cfg_str(c, "lastState.terminated.message", tr), restarts);
-					jv_free(c);
-				}
-			}
-			jv_free(cs);
-			free(obj);
-			jv_free(p);
+		jv recs = parse[i](jv_parse(out));
+		free(out);
+		if (!jv_is_valid(recs)) {
+			jv m = jv_invalid_get_msg(recs);
+			bi_warn("kubectl %s %s: %s", ask[i][0], ask[i][1],
+				jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "not JSON");
+			jv_free(m);
+			continue;
 		}
+		jv_array_foreach(recs, k, rec) {
+			int64_t t = bi_record_ts(rec);
+			if ((opt.since && t < opt.since) || (opt.until && t > opt.until))
+				jv_free(rec);
+			else
+				put(rec);
+		}
+		jv_free(recs);
 	}
-	jv_free(items);
-	jv_free(pods);
 }
 
 /* ---- saved results ---- */
