@@ -398,6 +398,19 @@ jv bi_docker_stats(bi_docker *d, const char *id, int one_shot);
  * x online cpus x 100; memory used = usage - inactive file cache. */
 jv bi_docker_stats_compute(jv raw);
 
+/* The `container` record of a Docker event (borrowed) in a container's
+ * lifecycle (create start restart stop kill die oom pause unpause destroy)
+ * or health (action health_status, with health): ts, project, service,
+ * container, action, and exit_code, signal, image, name when known;
+ * jv_invalid for other events (exec_*, attach: health checks' noise). */
+jv bi_docker_event_record(jv ev, const char *project);
+
+/* The `container` record with action status of a container, from its
+ * inspect document (jv_invalid: state gone) and its summary in a container
+ * list (both borrowed): state, health, restarts, image, uptime when running,
+ * exit_code when not, and ports as "127.0.0.1:8080->8080/tcp,...". */
+jv bi_docker_status_record(jv inspect, jv summary, const char *project);
+
 /* Stream events matching filters (a JSON object as the API takes, or NULL)
  * between since and until (ns, 0: now / forever). fn gets each event (owned
  * by fn) and returns nonzero to stop. 0 at the end, -1 on error. */

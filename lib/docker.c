@@ -767,3 +767,110 @@ bi_docker_put_file(bi_docker *d, const char *id, const char *dir, const char *na
 	bi_buf_free(&path);
 	return r;
 }
+
+/* ---- records ---- */
+
+static const char *const lifecycle[] = {"create", "start", "restart", "stop", "kill", "die",
+					"oom", "pause", "unpause", "destroy", NULL};
+
+jv
+bi_docker_event_record(jv ev, const char *project)
+{
+	const char *type = bi_get_str(ev, "Type"), *action = bi_get_str(ev, "Action");
+	const char *id = bi_get_str(ev, "id"), *health = NULL;
+	char act[64];
+
+	if (!type || strcmp(type, "container") || !action || !id)
+		return jv_invalid();
+	/* "health_status: healthy" is an action with its value. */
+	if (!strncmp(action, "health_status: ", 15)) {
+		health = action + 15;
+		snprintf(act, sizeof act, "health_status");
+	} else {
+		const char *const *a = lifecycle;
+		while (*a && strcmp(*a, action))
+			a++;
+		if (!*a)
+			return jv_invalid();	/* exec_*, attach, resize: health checks' noise */
+		snprintf(act, sizeof act, "%s", action);
+	}
+	jv attrs = bi_cfg_get(ev, "Actor.Attributes"), rec = bi_record("container");
+	const char *service = bi_get_str(attrs, "com.docker.compose.service");
+	double tn = bi_get_num(ev, "timeNano", 0);
+	char ts[BI_TS_LEN];
+
+	if (tn > 0)
+		rec = bi_set(rec, "ts", jv_string(bi_ts_fmt((int64_t)tn, ts)));
+	rec = bi_set(rec, "project", jv_string(project));
+	rec = bi_set(rec, "service", jv_string(service ? service : "?"));
+	rec = bi_set(rec, "container", jv_string_fmt("%.12s", id));
+	rec = bi_set(rec, "action", jv_string(act));
+	const char *code = bi_get_str(attrs, "exitCode");
+	if (code)
+		rec = bi_set(rec, "exit_code", jv_number(atof(code)));
+	static const char *const copied[] = {"signal", "health", "image", "name", NULL};
+	for (const char *const *k = copied; *k; k++) {
+		const char *v = !strcmp(*k, "health") ? health : bi_get_str(attrs, *k);
+		if (v)
+			rec = bi_set(rec, *k, jv_string(v));
+	}
+	jv_free(attrs);
+	return rec;
+}
+
+/* "127.0.0.1:8080->8080/tcp,..." from a summary's Ports; "-" for none. */
+static jv
+ports_text(jv summary)
+{
+	jv ports = bi_cfg_get(summary, "Ports");
+	bi_buf p = {0};
+
+	if (jv_get_kind(ports) == JV_KIND_ARRAY) {
+		jv_array_foreach(ports, i, e) {
+			double pub = bi_get_num(e, "PublicPort", 0);
+			const char *ip = bi_get_str(e, "IP"), *type = bi_get_str(e, "Type");
+			if (pub > 0)
+				bi_buf_printf(&p, "%s%s:%.0f->%.0f/%s", p.len ? "," : "", ip ? ip : "",
+					      pub, bi_get_num(e, "PrivatePort", 0), type ? type : "tcp");
+			jv_free(e);
+		}
+	}
+	jv_free(ports);
+	jv text = jv_string(p.len ? p.p : "-");
+	bi_buf_free(&p);
+	return text;
+}
+
+jv
+bi_docker_status_record(jv inspect, jv summary, const char *project)
+{
+	const char *id = bi_get_str(summary, "Id");
+	jv labels = bi_cfg_get(summary, "Labels");	/* keys with dots: not a path */
+	const char *service = bi_get_str(labels, "com.docker.compose.service");
+	jv rec = bi_record("container");
+	char buf[64];
+
+	rec = bi_set(rec, "project", jv_string(project));
+	rec = bi_set(rec, "service", jv_string(service ? service : "?"));
+	jv_free(labels);
+	rec = bi_set(rec, "container", jv_string_fmt("%.12s", id ? id : "?"));
+	rec = bi_set(rec, "action", jv_string("status"));
+	if (!jv_is_valid(inspect))
+		return bi_set(rec, "state", jv_string("gone"));
+	const char *state = bi_cfg_str(inspect, "State.Status", "?");
+	rec = bi_set(rec, "state", jv_string(state));
+	rec = bi_set(rec, "health", jv_string(bi_cfg_str(inspect, "State.Health.Status", "-")));
+	rec = bi_set(rec, "restarts", jv_number(bi_cfg_num(inspect, "RestartCount", 0)));
+	const char *image = bi_cfg_str(inspect, "Config.Image", NULL);
+	if (image)
+		rec = bi_set(rec, "image", jv_string(image));
+	int64_t started;
+	if (!strcmp(state, "running")) {
+		if (bi_ts_parse(bi_cfg_str(inspect, "State.StartedAt", ""), &started) == 0)
+			rec = bi_set(rec, "uptime", jv_string(bi_dur_fmt((bi_now_ns() - started) /
+				BI_NS_PER_S * BI_NS_PER_S, buf, sizeof buf)));
+	} else {
+		rec = bi_set(rec, "exit_code", bi_cfg_get(inspect, "State.ExitCode"));
+	}
+	return bi_set(rec, "ports", ports_text(summary));
+}

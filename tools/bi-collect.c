@@ -228,68 +228,22 @@ flush_quiet_joiners(void)
 
 /* ---- Docker: events ---- */
 
-static const char *const lifecycle[] = {"create", "start", "restart", "stop", "kill", "die",
-					"oom", "pause", "unpause", "destroy", NULL};
-
 static int
 on_event(void *ctx, jv ev)
 {
 	(void)ctx;
-	const char *type = bi_get_str(ev, "Type");
-	const char *action = bi_get_str(ev, "Action");
-	jv attrs = bi_cfg_get(ev, "Actor.Attributes");
-	const char *service = bi_get_str(attrs, "com.docker.compose.service");
-	const char *id = bi_get_str(ev, "id");
-	char act[64];
+	jv rec = bi_docker_event_record(ev, opt.project);
+	const char *id = bi_get_str(ev, "id"), *service = bi_get_str(rec, "service");
 
-	if (!type || strcmp(type, "container") || !action || !id || !want_service(service))
-		goto skip;
-	/* "health_status: healthy" is an action with its value. */
-	const char *health = NULL;
-	if (!strncmp(action, "health_status: ", 15)) {
-		health = action + 15;
-		snprintf(act, sizeof act, "health_status");
-	} else {
-		const char *const *a;
-		for (a = lifecycle; *a && strcmp(*a, action); a++)
-			;
-		if (!*a)
-			goto skip;	/* exec_*, attach, resize: health checks' noise */
-		snprintf(act, sizeof act, "%s", action);
+	if (jv_is_valid(rec) && want_service(service)) {
+		const char *act = bi_get_str(rec, "action");
+		/* A container (re)started while following: follow its logs too. */
+		if (opt.follow && (opt.docker_parts & P_LOGS) && !strcmp(act, "start"))
+			follow_logs(id, service, (int64_t)bi_get_num(ev, "timeNano", 0));
+		if (opt.docker_parts & P_EVENTS)
+			put(jv_copy(rec));
 	}
-	jv rec = bi_record("container");
-	double tn = bi_get_num(ev, "timeNano", 0);
-	if (tn > 0) {
-		char ts[BI_TS_LEN];
-		rec = bi_set(rec, "ts", jv_string(bi_ts_fmt((int64_t)tn, ts)));
-	}
-	rec = bi_set(rec, "project", jv_string(opt.project));
-	rec = bi_set(rec, "service", jv_string(service ? service : "?"));
-	rec = bi_set(rec, "container", jv_string_fmt("%.12s", id));
-	rec = bi_set(rec, "action", jv_string(act));
-	const char *code = bi_get_str(attrs, "exitCode");
-	if (code)
-		rec = bi_set(rec, "exit_code", jv_number(atof(code)));
-	const char *sig = bi_get_str(attrs, "signal");
-	if (sig)
-		rec = bi_set(rec, "signal", jv_string(sig));
-	if (health)
-		rec = bi_set(rec, "health", jv_string(health));
-	const char *image = bi_get_str(attrs, "image");
-	if (image)
-		rec = bi_set(rec, "image", jv_string(image));
-	const char *name = bi_get_str(attrs, "name");
-	if (name)
-		rec = bi_set(rec, "name", jv_string(name));
-	if (opt.docker_parts & P_EVENTS)
-		put(rec);
-	else
-		jv_free(rec);
-	/* A container (re)started while following: follow its logs too. */
-	if (opt.follow && (opt.docker_parts & P_LOGS) && !strcmp(act, "start"))
-		follow_logs(id, service ? service : "?", (int64_t)tn);
-skip:
-	jv_free(attrs);
+	jv_free(rec);
 	jv_free(ev);
 	return 0;
 }
@@ -318,7 +272,6 @@ events_thread(void *arg)
 
 struct one {
 	char *id, *service;
-	jv info;	/* the container summary from the list */
 };
 
 static void *
@@ -351,56 +304,6 @@ stats_thread(void *arg)
 	return NULL;
 }
 
-static jv
-status_record(bi_docker *d, struct one *c)
-{
-	jv in = bi_docker_inspect(d, c->id);
-	jv rec = bi_record("container");
-	char buf[64];
-
-	rec = bi_set(rec, "project", jv_string(opt.project));
-	rec = bi_set(rec, "service", jv_string(c->service));
-	rec = bi_set(rec, "container", jv_string_fmt("%.12s", c->id));
-	rec = bi_set(rec, "action", jv_string("status"));
-	if (!jv_is_valid(in))
-		return bi_set(rec, "state", jv_string("gone"));
-	const char *state = bi_cfg_str(in, "State.Status", "?");
-	rec = bi_set(rec, "state", jv_string(state));
-	rec = bi_set(rec, "health", jv_string(bi_cfg_str(in, "State.Health.Status", "-")));
-	rec = bi_set(rec, "restarts", jv_number(bi_cfg_num(in, "RestartCount", 0)));
-	const char *image = bi_cfg_str(in, "Config.Image", NULL);
-	if (image)
-		rec = bi_set(rec, "image", jv_string(image));
-	int64_t started;
-	const char *st = bi_cfg_str(in, "State.StartedAt", "");
-	if (!strcmp(state, "running") && bi_ts_parse(st, &started) == 0)
-		rec = bi_set(rec, "uptime", jv_string(bi_dur_fmt((bi_now_ns() - started) / BI_NS_PER_S *
-							      BI_NS_PER_S, buf, sizeof buf)));
-	if (strcmp(state, "running")) {
-		jv code = bi_cfg_get(in, "State.ExitCode");
-		rec = bi_set(rec, "exit_code", code);
-	}
-	/* Ports as "127.0.0.1:8080->8080/tcp", from the summary. */
-	jv ports = jv_object_get(jv_copy(c->info), jv_string("Ports"));
-	bi_buf p = {0};
-	if (jv_get_kind(ports) == JV_KIND_ARRAY) {
-		jv_array_foreach(ports, i, e) {
-			double pub = bi_get_num(e, "PublicPort", 0);
-			const char *ip = bi_get_str(e, "IP");
-			if (pub > 0)
-				bi_buf_printf(&p, "%s%s:%.0f->%.0f/%s", p.len ? "," : "", ip ? ip : "",
-					      pub, bi_get_num(e, "PrivatePort", 0),
-					      bi_get_str(e, "Type") ? bi_get_str(e, "Type") : "tcp");
-			jv_free(e);
-		}
-	}
-	jv_free(ports);
-	rec = bi_set(rec, "ports", jv_string(p.len ? p.p : "-"));
-	bi_buf_free(&p);
-	jv_free(in);
-	return rec;
-}
-
 static int
 collect_docker(void)
 {
@@ -423,7 +326,6 @@ collect_docker(void)
 			struct one *o = bi_calloc(1, sizeof *o);
 			o->id = bi_strdup(id);
 			o->service = bi_strdup(service);
-			o->info = jv_copy(c);
 			if (opt.docker_parts & P_LOGS)
 				follow_logs(id, service, opt.since);
 			if ((opt.docker_parts & P_STATS) && state && !strcmp(state, "running")) {
@@ -432,8 +334,11 @@ collect_docker(void)
 				pthread_create(&t, NULL, stats_thread, o);
 				pthread_detach(t);
 			}
-			if (opt.docker_parts & P_STATUS)
-				put(status_record(d, o));
+			if (opt.docker_parts & P_STATUS) {
+				jv in = bi_docker_inspect(d, id);
+				put(bi_docker_status_record(in, c, opt.project));
+				jv_free(in);
+			}
 		}
 		jv_free(sv);
 		jv_free(c);

@@ -7,6 +7,8 @@
 #include "bi.h"
 #include "tap.h"
 
+#define TESTS 35
+
 struct got {
 	bi_buf text;	/* "S|TS|line\n" per line */
 	int n;
@@ -111,10 +113,71 @@ exec_line(void *ctx, int stream, const char *line, size_t n)
 	bi_buf_printf(ctx, "%d:%.*s;", stream, (int)n, line);
 }
 
+/* Records from Docker's own documents, as the Engine API gives them. */
+static void
+test_records(void)
+{
+	static const char die[] = "{\"status\":\"die\",\"id\":\"4f1e2d3c4b5a69788796a5b4c3d2e1f0\","
+		"\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"4f1e\",\"Attributes\":"
+		"{\"com.docker.compose.project\":\"shop\",\"com.docker.compose.service\":\"app\","
+		"\"exitCode\":\"137\",\"image\":\"shop:latest\",\"name\":\"shop-app-1\"}},"
+		"\"scope\":\"local\",\"time\":1764000000,\"timeNano\":1764000000123456789}";
+	jv ev = jv_parse(die), r = bi_docker_event_record(ev, "shop");
+	char *got = bi_asprintf("%s %s %s %s %g %s %s", bi_get_str(r, "ts"), bi_get_str(r, "project"),
+				bi_get_str(r, "service"), bi_get_str(r, "container"),
+				bi_get_num(r, "exit_code", -1), bi_get_str(r, "image"), bi_get_str(r, "name"));
+	is_str(got, "2025-11-24T16:00:00.123Z shop app 4f1e2d3c4b5a 137 shop:latest shop-app-1",
+	       "a die event: when, which, and its exit code");
+	free(got);
+	jv_free(r);
+	jv_free(ev);
+	ev = jv_parse("{\"Type\":\"container\",\"Action\":\"health_status: unhealthy\",\"id\":\"c\","
+		      "\"Actor\":{\"Attributes\":{}},\"timeNano\":1}");
+	r = bi_docker_event_record(ev, "shop");
+	is_str(bi_get_str(r, "health"), "unhealthy", "health_status: the value apart");
+	is_str(bi_get_str(r, "service"), "?", "no compose label: service ?");
+	jv_free(r);
+	jv_free(ev);
+	ev = jv_parse("{\"Type\":\"container\",\"Action\":\"exec_start: /bin/sh -c true\",\"id\":\"c\"}");
+	jv noise = jv_parse("{\"Type\":\"network\",\"Action\":\"connect\",\"id\":\"n\"}");
+	ok(!jv_is_valid(bi_docker_event_record(ev, "shop")) && !jv_is_valid(bi_docker_event_record(noise, "shop")),
+	   "exec and network events are not records");
+	jv_free(ev);
+	jv_free(noise);
+
+	jv sum = jv_parse("{\"Id\":\"9a8b7c6d5e4f3a2b1c0d\",\"Labels\":{\"com.docker.compose.service\":\"redis\"},"
+			  "\"Ports\":[{\"IP\":\"127.0.0.1\",\"PrivatePort\":6379,\"PublicPort\":16379,"
+			  "\"Type\":\"tcp\"},{\"PrivatePort\":9121,\"Type\":\"tcp\"}]}");
+	jv in = jv_parse("{\"State\":{\"Status\":\"running\",\"StartedAt\":\"2020-01-01T00:00:00.5Z\","
+			 "\"Health\":{\"Status\":\"healthy\"},\"ExitCode\":0},\"RestartCount\":2,"
+			 "\"Config\":{\"Image\":\"redis:7\"}}");
+	r = bi_docker_status_record(in, sum, "shop");
+	got = bi_asprintf("%s %s %s %s %s %g %s %s", bi_get_str(r, "service"), bi_get_str(r, "container"),
+			  bi_get_str(r, "action"), bi_get_str(r, "state"), bi_get_str(r, "health"),
+			  bi_get_num(r, "restarts", -1), bi_get_str(r, "image"), bi_get_str(r, "ports"));
+	is_str(got, "redis 9a8b7c6d5e4f status running healthy 2 redis:7 127.0.0.1:16379->6379/tcp",
+	       "status of a running container; only published ports shown");
+	free(got);
+	const char *up = bi_get_str(r, "uptime");
+	ok(up && strchr(up, 'h') && !bi_get_str(r, "exit_code"), "running: an uptime (%s), no exit code", up);
+	jv_free(r);
+	jv_free(in);
+	in = jv_parse("{\"State\":{\"Status\":\"exited\",\"ExitCode\":1}}");
+	r = bi_docker_status_record(in, sum, "shop");
+	ok(bi_get_num(r, "exit_code", -1) == 1 && !bi_get_str(r, "uptime") && !strcmp(bi_get_str(r, "health"), "-"),
+	   "exited: its exit code, no uptime, health -");
+	jv_free(r);
+	jv_free(in);
+	r = bi_docker_status_record(jv_invalid(), sum, "shop");
+	is_str(bi_get_str(r, "state"), "gone", "no inspect document: gone");
+	jv_free(r);
+	jv_free(sum);
+}
+
 int
 main(void)
 {
-	plan(27);
+	plan(TESTS);
 	bi_init("test-docker");
 
 	/* Frames: a line per frame, stderr between, a line Docker split over
@@ -172,6 +235,8 @@ main(void)
 	jv_free(cpu);
 	jv_free(s);
 
+	test_records();
+
 	/* The real daemon. */
 	char err[512];
 	setenv("DOCKER_HOST", "unix:///nonexistent.sock", 1);
@@ -182,7 +247,7 @@ main(void)
 	if (!d) {
 		const char *ci = getenv("CI");
 		int required = ci && strcmp(ci, "true") == 0;
-		for (int i = tap_n; i < 27; i++) {
+		for (int i = tap_n; i < TESTS; i++) {
 			if (required)
 				ok(0, "Docker is required under CI=true: %s", err);
 			else
