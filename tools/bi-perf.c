@@ -126,91 +126,18 @@ build_request(const struct endpoint *e, const struct url *base)
 
 /* ---- thresholds ---- */
 
-struct threshold {
-	char *metric, *expr;
-	char agg[16];
-	double p;		/* for p(N) */
-	char op[3];
-	double limit;
-	double value;
-	int ok;
-};
-
-static struct threshold *ths;
+static bi_threshold *ths;
 static int nths;
 
 static void
 add_threshold(const char *metric, const char *expr)
 {
-	struct threshold t = {0};
-	const char *e = expr;
+	char err[300];
 
-	while (*e == ' ')
-		e++;
-	if (!strncmp(e, "p(", 2)) {
-		char *end;
-		t.p = strtod(e + 2, &end);
-		if (*end != ')' || t.p <= 0 || t.p > 100)
-			bi_die(BI_EXIT_USAGE, "threshold %s: bad percentile", expr);
-		strcpy(t.agg, "p");
-		e = end + 1;
-	} else {
-		size_t k = strspn(e, "abcdefghijklmnopqrstuvwxyz");
-		if (k == 0 || k >= sizeof t.agg)
-			bi_die(BI_EXIT_USAGE, "threshold %s: expected avg, min, max, med, p(N), rate or count", expr);
-		memcpy(t.agg, e, k);
-		e += k;
-	}
-	while (*e == ' ')
-		e++;
-	size_t ol = strspn(e, "<>=!");
-	if (ol < 1 || ol > 2)
-		bi_die(BI_EXIT_USAGE, "threshold %s: expected <, <=, >, >=, == or !=", expr);
-	memcpy(t.op, e, ol);
-	char *end;
-	t.limit = strtod(e + ol, &end);
-	while (*end == ' ')
-		end++;
-	if (end == e + ol || *end)
-		bi_die(BI_EXIT_USAGE, "threshold %s: expected a number", expr);
-	static const char *const dur[] = {"avg", "min", "max", "med", "p", NULL};
-	int fits = 0;
-	if (!strcmp(metric, "http_req_duration"))
-		for (const char *const *d = dur; *d; d++)
-			fits |= !strcmp(t.agg, *d);
-	else if (!strcmp(metric, "http_req_failed"))
-		fits = !strcmp(t.agg, "rate");
-	else if (!strcmp(metric, "http_reqs"))
-		fits = !strcmp(t.agg, "rate") || !strcmp(t.agg, "count");
-	else
-		bi_die(BI_EXIT_USAGE, "threshold on %s: bi-perf knows http_req_duration, "
-		       "http_req_failed and http_reqs", metric);
-	if (!fits)
-		bi_die(BI_EXIT_USAGE, "threshold %s: %s has no %s", expr, metric, t.agg);
-	t.metric = bi_strdup(metric);
-	t.expr = bi_strdup(expr);
-	while (*t.expr == ' ')
-		memmove(t.expr, t.expr + 1, strlen(t.expr));
 	ths = bi_realloc(ths, (nths + 1) * sizeof *ths);
-	ths[nths++] = t;
-}
-
-/* "http_req_duration: p(95)<500", or a bare "p(95)<500" about durations. */
-static void
-add_threshold_arg(const char *arg)
-{
-	const char *colon = strchr(arg, ':');
-
-	if (colon && colon > arg && !strchr("<>=!", colon[-1])) {
-		char metric[64];
-		snprintf(metric, sizeof metric, "%.*s", (int)(colon - arg), arg);
-		char *m = metric + strlen(metric);
-		while (m > metric && m[-1] == ' ')
-			*--m = '\0';
-		add_threshold(metric, colon + 1);
-	} else {
-		add_threshold(!strncmp(arg, "rate", 4) ? "http_req_failed" : "http_req_duration", arg);
-	}
+	if (bi_threshold_parse(&ths[nths], metric, expr, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "%s", err);
+	nths++;
 }
 
 static void
@@ -228,39 +155,6 @@ default_thresholds(void)
 	snprintf(e, sizeof e, "avg<%g", bi_cfg_num(cfg, "perf.thresholds.avg_ms", 200));
 	add_threshold("http_req_duration", e);
 	jv_free(cfg);
-}
-
-static void
-judge(const bi_load_stats *s, double secs)
-{
-	for (int i = 0; i < nths; i++) {
-		struct threshold *t = &ths[i];
-		const bi_hist *h = &s->latency;
-		double v;
-		if (!strcmp(t->metric, "http_req_failed"))
-			v = s->requests ? (double)s->failed / (double)s->requests : 0;
-		else if (!strcmp(t->metric, "http_reqs"))
-			v = !strcmp(t->agg, "count") ? (double)s->requests : s->requests / secs;
-		else if (!strcmp(t->agg, "avg"))
-			v = bi_hist_mean(h) / 1e6;
-		else if (!strcmp(t->agg, "min"))
-			v = h->n ? (double)h->min / 1e6 : 0;
-		else if (!strcmp(t->agg, "max"))
-			v = (double)h->max / 1e6;
-		else if (!strcmp(t->agg, "med"))
-			v = bi_hist_quantile(h, 0.5) / 1e6;
-		else
-			v = bi_hist_quantile(h, t->p / 100) / 1e6;
-		/* No answered request: a duration threshold cannot hold. */
-		if (!strcmp(t->metric, "http_req_duration") && h->n == 0)
-			v = NAN;
-		t->value = v;
-		const char *o = t->op;
-		t->ok = !isnan(v) && ((!strcmp(o, "<") && v < t->limit) || (!strcmp(o, "<=") && v <= t->limit) ||
-			(!strcmp(o, ">") && v > t->limit) || (!strcmp(o, ">=") && v >= t->limit) ||
-			((!strcmp(o, "==") || !strcmp(o, "=")) && v == t->limit) ||
-			(!strcmp(o, "!=") && v != t->limit));
-	}
 }
 
 /* ---- output ---- */
@@ -603,7 +497,7 @@ main(int argc, char **argv)
 			break;
 		case 'b': body = optarg; break;
 		case 's': scenario = optarg; break;
-		case 'x': add_threshold_arg(optarg); break;
+		case 'x': add_threshold(NULL, optarg); break;
 		case 'X': no_th = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': bi_help(usage);
@@ -697,7 +591,8 @@ main(int argc, char **argv)
 	double secs = (bi_mono_ns() - t0) / 1e9;
 	if (run.tty)
 		fputs("\r\033[K", stderr);
-	judge(&total, secs);
+	for (int i = 0; i < nths; i++)
+		bi_threshold_judge(&ths[i], &total, secs);
 	jv sum = summary(&run, &total, &conf, eps, neps, secs);
 	int passed = jv_get_kind(jv_object_get(jv_copy(sum), jv_string("passed"))) == JV_KIND_TRUE;
 	bi_write(sum);
