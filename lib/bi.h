@@ -81,6 +81,11 @@ uint64_t bi_hash64(const void *data, size_t n);
 /* Make a directory and its parents (mode 0755). 0 on success, -1 with errno. */
 int bi_mkdirs(const char *path);
 
+/* The length of s's first line (within n bytes, SIZE_MAX: all of it; ended
+ * by '\r', '\n' or NUL), at most max bytes, not cutting a UTF-8 character:
+ * what a one-line description shows of a message. */
+int bi_line_span(const char *s, size_t n, int max);
+
 /* ---------------------------------------------------------------- jsonl.c */
 
 /* Reader of a record stream: one JSON object per line. A malformed line (bad
@@ -130,6 +135,12 @@ jv bi_set(jv obj, const char *key, jv v);
 /* Borrowed views of a record's fields; NULL or def when absent or of another kind. */
 const char *bi_get_str(jv rec, const char *key);
 double bi_get_num(jv rec, const char *key, double def);
+const char *bi_get_text(jv rec, const char *key, const char *def);	/* non-empty, else def */
+
+/* The last n items of an array, and an object's values in the order of its
+ * keys; both consume their argument. */
+jv bi_jv_last(jv arr, int n);
+jv bi_jv_values(jv obj);
 
 /* The scanner, for hot loops that test a few fields of a line before (or
  * instead of) parsing it: jv_parse_sized costs ~1.8 us a log line, the scan
@@ -969,6 +980,17 @@ char *bi_llm_turn(const bi_llm *c, const char *model, jv *messages, const char *
  * messages after the first hold more than max bytes of content, keeping the
  * last exchange at least. messages consumed and returned. */
 jv bi_llm_trim(jv messages, size_t max);
+
+/* -------------------------------------------------------------- offline.c */
+
+/* 1 when q is a question the records alone answer: recent logs, errors,
+ * status or health, commits or changes, "why did X fail". */
+int bi_offline_answerable(const char *q);
+
+/* The answer to q from the records read into in (its error groups get
+ * sorted), as text saying that no model was used; *evidence gets an array
+ * of the records it shows. NULL when q is not answerable so. */
+char *bi_offline_answer(bi_llm_records *in, const char *q, jv *evidence);
 
 /* ---------------------------------------------------------------- proxy.c */
 

@@ -326,6 +326,34 @@ bi_set(jv obj, const char *key, jv v)
 }
 
 const char *
+bi_get_text(jv rec, const char *key, const char *def)
+{
+	const char *s = bi_get_str(rec, key);
+
+	return s && *s ? s : def;
+}
+
+jv
+bi_jv_last(jv arr, int n)
+{
+	int len = jv_array_length(jv_copy(arr));
+
+	return jv_array_slice(arr, len > n ? len - n : 0, len);
+}
+
+jv
+bi_jv_values(jv obj)
+{
+	jv keys = jv_keys(jv_copy(obj)), out = jv_array();
+
+	jv_array_foreach(keys, i, k)
+		out = jv_array_append(out, jv_object_get(jv_copy(obj), k));
+	jv_free(keys);
+	jv_free(obj);
+	return out;
+}
+
+const char *
 bi_get_str(jv rec, const char *key)
 {
 	if (jv_get_kind(rec) != JV_KIND_OBJECT)

@@ -23,37 +23,6 @@
 
 #include "bi.h"
 
-static const char *
-str(jv rec, const char *key, const char *def)
-{
-	const char *s = bi_get_str(rec, key);
-	return s && *s ? s : def;
-}
-
-/* The length of s's first line (n bytes at most, ended by '\r', '\n' or
- * NUL), at most max bytes, not cutting a UTF-8 character: what a one-line
- * description shows of a message. */
-static int
-span_n(const char *s, size_t n, int max)
-{
-	size_t k = 0;
-
-	while (k < n && s[k] && s[k] != '\r' && s[k] != '\n')
-		k++;
-	if (k > (size_t)max) {
-		k = (size_t)max;
-		while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
-			k--;
-	}
-	return (int)k;
-}
-
-static int
-span(const char *s, int max)
-{
-	return span_n(s, (size_t)-1, max);
-}
-
 /* A count a server sent, as a long: NaN and numbers out of range (which
  * cannot be converted) are clamped. */
 static long
@@ -75,26 +44,6 @@ keep_last(jv arr, jv rec, int n)
 	arr = jv_array_append(arr, rec);
 	int len = jv_array_length(jv_copy(arr));
 	return len > 2 * n ? jv_array_slice(arr, len - n, len) : arr;
-}
-
-static jv
-last_n(jv arr, int n)
-{
-	int len = jv_array_length(jv_copy(arr));
-	return jv_array_slice(arr, len > n ? len - n : 0, len);
-}
-
-/* An object's values, in the order of their keys. */
-static jv
-values(jv obj)
-{
-	jv keys = jv_keys(jv_copy(obj)), out = jv_array();
-
-	jv_array_foreach(keys, i, k)
-		out = jv_array_append(out, jv_object_get(jv_copy(obj), k));
-	jv_free(keys);
-	jv_free(obj);
-	return out;
 }
 
 /* A metric's labels as JSON text, "null" when it has none (libjq 1.6
@@ -205,7 +154,7 @@ mask_word(bi_buf *out, const char *t, size_t n)
 void
 bi_llm_mask(bi_buf *out, const char *msg)
 {
-	int n = span(msg, 400);
+	int n = bi_line_span(msg, SIZE_MAX, 400);
 
 	for (int i = 0; i < n; ) {
 		while (i < n && isspace((unsigned char)msg[i]))
@@ -227,9 +176,9 @@ group_add(bi_llm_groups *gs, jv rec)
 {
 	bi_buf key = {0};
 
-	bi_buf_printf(&key, "%s\x1f", str(rec, "service", str(rec, "source", "-")));
+	bi_buf_printf(&key, "%s\x1f", bi_get_text(rec, "service", bi_get_text(rec, "source", "-")));
 	size_t at = key.len;
-	bi_llm_mask(&key, str(rec, "msg", ""));
+	bi_llm_mask(&key, bi_get_text(rec, "msg", ""));
 	jv k = jv_string_sized(key.p, (int)key.len);
 	jv pos = jv_object_get(jv_copy(gs->index), jv_copy(k));
 	gs->lines++;
@@ -244,7 +193,7 @@ group_add(bi_llm_groups *gs, jv rec)
 		gs->g = bi_realloc(gs->g, (gs->n + 1) * sizeof *gs->g);
 		bi_llm_group *g = &gs->g[gs->n];
 		*g = (bi_llm_group){key.p, key.p + at, 1, gs->n, "", rec};
-		snprintf(g->first, sizeof g->first, "%s", str(rec, "ts", "?"));
+		snprintf(g->first, sizeof g->first, "%s", bi_get_text(rec, "ts", "?"));
 		gs->index = jv_object_set(gs->index, k, jv_number((double)gs->n++));
 	}
 	jv_free(pos);
@@ -303,13 +252,13 @@ bi_llm_records_free(bi_llm_records *r)
 void
 bi_llm_records_add(bi_llm_records *in, jv rec)
 {
-	const char *kind = str(rec, "kind", "?");
-	const char *id = str(rec, "container", str(rec, "service", "?"));
+	const char *kind = bi_get_text(rec, "kind", "?");
+	const char *id = bi_get_text(rec, "container", bi_get_text(rec, "service", "?"));
 
 	if (!strcmp(kind, "finding")) {
 		in->findings = jv_array_append(in->findings, rec);
 	} else if (!strcmp(kind, "log")) {
-		int rank = bi_level_rank(str(rec, "level", "info"));
+		int rank = bi_level_rank(bi_get_text(rec, "level", "info"));
 		in->nlogs++;
 		if (rank >= 4)
 			group_add(&in->errors, jv_copy(rec));
@@ -317,7 +266,7 @@ bi_llm_records_add(bi_llm_records *in, jv rec)
 			group_add(&in->warns, jv_copy(rec));
 		in->logs = keep_last(in->logs, rec, BI_LLM_KEEP_LOGS);
 	} else if (!strcmp(kind, "container")) {
-		if (strcmp(str(rec, "action", ""), "status"))
+		if (strcmp(bi_get_text(rec, "action", ""), "status"))
 			in->events = keep_last(in->events, jv_copy(rec), BI_LLM_KEEP_EVENTS);
 		in->containers = jv_object_set(in->containers, jv_string(id), rec);
 	} else if (!strcmp(kind, "k8s_event") || !strcmp(kind, "alert")) {
@@ -325,12 +274,12 @@ bi_llm_records_add(bi_llm_records *in, jv rec)
 	} else if (!strcmp(kind, "stats")) {
 		in->stats = jv_object_set(in->stats, jv_string(id), rec);
 	} else if (!strcmp(kind, "health")) {
-		in->health = jv_object_set(in->health, jv_string(str(rec, "service",
-					   str(rec, "target", "?"))), rec);
+		in->health = jv_object_set(in->health, jv_string(bi_get_text(rec, "service",
+					   bi_get_text(rec, "target", "?"))), rec);
 	} else if (!strcmp(kind, "metric")) {
 		jv labels = labels_text(rec);
-		jv key = jv_string_fmt("%s %s %s", str(rec, "service", str(rec, "target", "")),
-				       str(rec, "name", "?"), jv_string_value(labels));
+		jv key = jv_string_fmt("%s %s %s", bi_get_text(rec, "service", bi_get_text(rec, "target", "")),
+				       bi_get_text(rec, "name", "?"), jv_string_value(labels));
 		jv_free(labels);
 		in->metrics = jv_object_set(in->metrics, key, rec);
 	} else if (!strcmp(kind, "commit")) {
@@ -361,30 +310,30 @@ bi_llm_records_read(bi_llm_records *r, int fd, const char *name)
 char *
 bi_llm_describe(jv r)
 {
-	const char *kind = str(r, "kind", "?"), *ts = str(r, "ts", "?");
-	const char *svc = str(r, "service", str(r, "source", "-")), *msg = str(r, "msg", "");
+	const char *kind = bi_get_text(r, "kind", "?"), *ts = bi_get_text(r, "ts", "?");
+	const char *svc = bi_get_text(r, "service", bi_get_text(r, "source", "-")), *msg = bi_get_text(r, "msg", "");
 
 	if (!strcmp(kind, "log"))
-		return bi_asprintf("%s %s [%s] %.*s", ts, str(r, "level", "info"), svc,
-				   span(msg, 300), msg);
-	if (!strcmp(kind, "container") && !strcmp(str(r, "action", ""), "status"))
-		return bi_asprintf("%s: %s%s%s, up %s, %.0f restarts", svc, str(r, "state", "?"),
-				   bi_get_str(r, "health") ? ", " : "", str(r, "health", ""),
-				   str(r, "uptime", "?"), bi_get_num(r, "restarts", 0));
+		return bi_asprintf("%s %s [%s] %.*s", ts, bi_get_text(r, "level", "info"), svc,
+				   bi_line_span(msg, SIZE_MAX, 300), msg);
+	if (!strcmp(kind, "container") && !strcmp(bi_get_text(r, "action", ""), "status"))
+		return bi_asprintf("%s: %s%s%s, up %s, %.0f restarts", svc, bi_get_text(r, "state", "?"),
+				   bi_get_str(r, "health") ? ", " : "", bi_get_text(r, "health", ""),
+				   bi_get_text(r, "uptime", "?"), bi_get_num(r, "restarts", 0));
 	if (!strcmp(kind, "container")) {
 		double code = bi_get_num(r, "exit_code", -1);
 		char exit[32] = "";
 		if (code >= 0)
 			snprintf(exit, sizeof exit, " exit %.0f", code);
-		return bi_asprintf("%s %s %s%s%s%s", ts, svc, str(r, "action", "?"), exit,
-				   bi_get_str(r, "signal") ? " signal " : "", str(r, "signal", ""));
+		return bi_asprintf("%s %s %s%s%s%s", ts, svc, bi_get_text(r, "action", "?"), exit,
+				   bi_get_str(r, "signal") ? " signal " : "", bi_get_text(r, "signal", ""));
 	}
 	if (!strcmp(kind, "k8s_event"))
-		return bi_asprintf("%s %s %s %s: %.*s", ts, str(r, "type", "?"), str(r, "reason", "?"),
-				   str(r, "object", "?"), span(msg, 200), msg);
+		return bi_asprintf("%s %s %s %s: %.*s", ts, bi_get_text(r, "type", "?"), bi_get_text(r, "reason", "?"),
+				   bi_get_text(r, "object", "?"), bi_line_span(msg, SIZE_MAX, 200), msg);
 	if (!strcmp(kind, "alert"))
-		return bi_asprintf("%s alert %s %s (%s) %s", ts, str(r, "name", "?"),
-				   str(r, "state", "?"), str(r, "severity", "?"), svc);
+		return bi_asprintf("%s alert %s %s (%s) %s", ts, bi_get_text(r, "name", "?"),
+				   bi_get_text(r, "state", "?"), bi_get_text(r, "severity", "?"), svc);
 	if (!strcmp(kind, "stats"))
 		return bi_asprintf("%s: cpu %.1f%%, memory %.1f MiB of %.1f MiB (%.1f%%), %.0f pids",
 				   svc, bi_get_num(r, "cpu_pct", 0), bi_get_num(r, "mem_used", 0) / 1048576,
@@ -395,20 +344,20 @@ bi_llm_describe(jv r)
 		int good = jv_get_kind(ok) == JV_KIND_TRUE;
 		jv_free(ok);
 		return bi_asprintf("%s: %s (%s)%s%.*s", svc, good ? "ready" : "NOT ready",
-				   str(r, "target", "?"), *msg ? ": " : "", span(msg, 200), msg);
+				   bi_get_text(r, "target", "?"), *msg ? ": " : "", bi_line_span(msg, SIZE_MAX, 200), msg);
 	}
 	if (!strcmp(kind, "metric")) {
 		jv labels = labels_text(r);
-		char *s = bi_asprintf("%s %s%s = %g%s%s", svc, str(r, "name", "?"),
+		char *s = bi_asprintf("%s %s%s = %g%s%s", svc, bi_get_text(r, "name", "?"),
 				      strcmp(jv_string_value(labels), "null") ? jv_string_value(labels) : "",
 				      bi_get_num(r, "value", 0), bi_get_str(r, "unit") ? " " : "",
-				      str(r, "unit", ""));
+				      bi_get_text(r, "unit", ""));
 		jv_free(labels);
 		return s;
 	}
 	if (!strcmp(kind, "commit"))
-		return bi_asprintf("%.12s %s %s: %.*s (+%.0f -%.0f, %.0f files)", str(r, "sha", "?"),
-				   ts, str(r, "author", "?"), span(msg, 200), msg,
+		return bi_asprintf("%.12s %s %s: %.*s (+%.0f -%.0f, %.0f files)", bi_get_text(r, "sha", "?"),
+				   ts, bi_get_text(r, "author", "?"), bi_line_span(msg, SIZE_MAX, 200), msg,
 				   bi_get_num(r, "insertions", 0), bi_get_num(r, "deletions", 0),
 				   bi_get_num(r, "files_changed", 0));
 	return bi_asprintf("%s %s", kind, ts);
@@ -434,7 +383,7 @@ list(bi_buf *b, const char *label, jv arr, int max)
 					bi_buf_printf(b, "\n  %s: ", label);
 				else
 					bi_buf_adds(b, "; ");
-				bi_buf_printf(b, "%.*s", span(s, 200), s);
+				bi_buf_printf(b, "%.*s", bi_line_span(s, SIZE_MAX, 200), s);
 				if (rate >= 0)
 					bi_buf_printf(b, " (worked %.0f%% of the time)", rate * 100);
 			}
@@ -451,17 +400,17 @@ bi_llm_describe_finding(jv f, int full)
 	jv commit = jv_object_get(jv_copy(f), jv_string("commit"));
 
 	bi_buf_printf(&b, "%s (confidence %.0f%%; service %s; pattern %s; %.0f times, %s to %s)",
-		      str(f, "title", "?"), bi_get_num(f, "confidence", 0), str(f, "service", "-"),
-		      str(f, "pattern", "-"), bi_get_num(f, "count", 0), str(f, "first_seen", "?"),
-		      str(f, "last_seen", "?"));
+		      bi_get_text(f, "title", "?"), bi_get_num(f, "confidence", 0), bi_get_text(f, "service", "-"),
+		      bi_get_text(f, "pattern", "-"), bi_get_num(f, "count", 0), bi_get_text(f, "first_seen", "?"),
+		      bi_get_text(f, "last_seen", "?"));
 	if (bi_get_str(f, "root_cause"))
-		bi_buf_printf(&b, "\n  root cause: %s", str(f, "root_cause", ""));
+		bi_buf_printf(&b, "\n  root cause: %s", bi_get_text(f, "root_cause", ""));
 	if (bi_get_str(f, "template"))
-		bi_buf_printf(&b, "\n  log template: %s", str(f, "template", ""));
+		bi_buf_printf(&b, "\n  log template: %s", bi_get_text(f, "template", ""));
 	if (jv_get_kind(commit) == JV_KIND_OBJECT) {
-		const char *m = str(commit, "msg", "");
-		bi_buf_printf(&b, "\n  likely commit: %.12s by %s: %.*s", str(commit, "sha", "?"),
-			      str(commit, "author", "?"), span(m, 120), m);
+		const char *m = bi_get_text(commit, "msg", "");
+		bi_buf_printf(&b, "\n  likely commit: %.12s by %s: %.*s", bi_get_text(commit, "sha", "?"),
+			      bi_get_text(commit, "author", "?"), bi_line_span(m, SIZE_MAX, 120), m);
 	}
 	if (full) {
 		jv c = jv_object_get(jv_copy(f), jv_string("components"));
@@ -543,13 +492,13 @@ group_lines(struct ctx *c, bi_llm_groups *gs, size_t max)
 	bi_llm_groups_sort(gs);
 	for (size_t i = 0; i < gs->n; i++) {
 		bi_llm_group *g = &gs->g[i];
-		const char *msg = str(g->last, "msg", ""), *svc = str(g->last, "service", "-");
-		int n = span(msg, 200), same = (size_t)n == strlen(g->tmpl) && !strncmp(msg, g->tmpl, n);
+		const char *msg = bi_get_text(g->last, "msg", ""), *svc = bi_get_text(g->last, "service", "-");
+		int n = bi_line_span(msg, SIZE_MAX, 200), same = (size_t)n == strlen(g->tmpl) && !strncmp(msg, g->tmpl, n);
 		if (i >= max)
 			c->dropped++;
 		else
 			add_line(c, bi_asprintf("%ld times [%s] %s (first %s, last %s)%s%.*s", g->n, svc,
-					    g->tmpl, g->first, str(g->last, "ts", "?"),
+					    g->tmpl, g->first, bi_get_text(g->last, "ts", "?"),
 					    same ? "" : "; latest: ", same ? 0 : n, msg));
 	}
 }
@@ -588,31 +537,31 @@ bi_llm_context(bi_llm_records *in, size_t limit)
 	heading(&c, h);
 	group_lines(&c, &in->errors, (size_t)-1);
 	heading(&c, "## Container events, oldest first");
-	each_line(&c, last_n(jv_copy(in->events), 20), 0);
+	each_line(&c, bi_jv_last(jv_copy(in->events), 20), 0);
 	heading(&c, "## Health, latest");
-	each_line(&c, values(jv_copy(in->health)), 0);
+	each_line(&c, bi_jv_values(jv_copy(in->health)), 0);
 	heading(&c, "## Containers, latest state");
-	jv cs = values(jv_copy(in->containers));
+	jv cs = bi_jv_values(jv_copy(in->containers));
 	jv_array_foreach(cs, i, r) {
-		if (!strcmp(str(r, "action", ""), "status"))
+		if (!strcmp(bi_get_text(r, "action", ""), "status"))
 			add_line(&c, bi_llm_describe(r));
 		jv_free(r);
 	}
 	jv_free(cs);
 	heading(&c, "## Stats, latest per container");
-	each_line(&c, values(jv_copy(in->stats)), 0);
+	each_line(&c, bi_jv_values(jv_copy(in->stats)), 0);
 	heading(&c, "## Metrics, latest");
-	each_line(&c, last_n(values(jv_copy(in->metrics)), 40), 0);
+	each_line(&c, bi_jv_last(bi_jv_values(jv_copy(in->metrics)), 40), 0);
 	snprintf(h, sizeof h, "## Commits, newest first (%ld in all)", in->ncommits);
 	heading(&c, h);
-	each_line(&c, last_n(jv_copy(in->commits), 10), 1);
+	each_line(&c, bi_jv_last(jv_copy(in->commits), 10), 1);
 	snprintf(h, sizeof h, "## Warnings: %ld lines in %zu group%s, most frequent first",
 		 in->warns.lines, in->warns.n, in->warns.n == 1 ? "" : "s");
 	heading(&c, h);
 	group_lines(&c, &in->warns, 10);
 	snprintf(h, sizeof h, "## The last log lines (%ld in all)", in->nlogs);
 	heading(&c, h);
-	each_line(&c, last_n(jv_copy(in->logs), 20), 0);
+	each_line(&c, bi_jv_last(jv_copy(in->logs), 20), 0);
 	heading(&c, "## Other records, by kind");
 	jv_object_foreach(in->others, k, v) {
 		add_line(&c, bi_asprintf("%s: %.0f", jv_string_value(k), jv_number_value(v)));
@@ -892,7 +841,7 @@ stream_line(bi_llm_stream *s, const char *line, size_t len)
 	case BI_LLM_MALFORMED:
 		if (s->from)
 			bi_warn("skipped a malformed chunk from %s: %.*s", s->from,
-				span_n(c.data, c.len, 120), c.data);
+				bi_line_span(c.data, c.len, 120), c.data);
 		return 0;
 	case BI_LLM_ERROR:
 		free(s->error);
@@ -1053,7 +1002,7 @@ bi_llm_trim(jv messages, size_t max)
 		size_t bytes = 0;
 		for (int i = 1; i < n; i++) {
 			jv m = jv_array_get(jv_copy(messages), i);
-			bytes += strlen(str(m, "content", ""));
+			bytes += strlen(bi_get_text(m, "content", ""));
 			jv_free(m);
 		}
 		if (n <= 3 || bytes <= max)

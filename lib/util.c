@@ -305,3 +305,18 @@ bi_hash64(const void *data, size_t n)
 	}
 	return h;
 }
+
+int
+bi_line_span(const char *s, size_t n, int max)
+{
+	size_t k = 0;
+
+	while (k < n && s[k] && s[k] != '\r' && s[k] != '\n')
+		k++;
+	if (max >= 0 && k > (size_t)max) {
+		k = (size_t)max;
+		while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+			k--;	/* not inside a UTF-8 sequence */
+	}
+	return (int)k;
+}

@@ -16,7 +16,6 @@
  * a remote server is allowed explicitly. The digest of the records, the
  * context and the client of the server are lib/llm.c's.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -48,8 +47,6 @@ static const char usage[] =
 	"Exit: 0, 2 usage or a question that needs a model with --offline,\n"
 	"      3 the server unreachable, the model missing, or the answer cut off.\n";
 
-enum question { Q_NONE, Q_WHY, Q_COMMITS, Q_ERRORS, Q_LOGS, Q_STATUS };
-
 static const char *const default_models[] = {
 	"llama3.1:70b", "llama3.1:8b", "llama3:70b", "llama3:8b", NULL};
 
@@ -70,225 +67,6 @@ static struct {
 } opt;
 
 static bi_llm_records in;	/* the records read */
-
-static const char *
-str(jv rec, const char *key, const char *def)
-{
-	const char *s = bi_get_str(rec, key);
-	return s && *s ? s : def;
-}
-
-/* The length of s's first line, at most max bytes, not cutting a UTF-8
- * character: what a one-line description shows of a message. */
-static int
-span(const char *s, int max)
-{
-	int n = (int)strcspn(s, "\r\n");
-
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	}
-	return n;
-}
-
-static jv
-last_n(jv arr, int n)
-{
-	int len = jv_array_length(jv_copy(arr));
-	return jv_array_slice(arr, len > n ? len - n : 0, len);
-}
-
-/* An object's values, in the order of their keys. */
-static jv
-values(jv obj)
-{
-	jv keys = jv_keys(jv_copy(obj)), out = jv_array();
-
-	jv_array_foreach(keys, i, k)
-		out = jv_array_append(out, jv_object_get(jv_copy(obj), k));
-	jv_free(keys);
-	jv_free(obj);
-	return out;
-}
-
-/* ---- answers without a model ---- */
-
-/* Which of the questions answerable without a model q is; for "why did X
- * fail", X goes into subject (n bytes), or "" when q names nothing. */
-static enum question
-classify(const char *q, char *subject, size_t n)
-{
-	char *s = bi_strdup(q);
-	enum question k = Q_NONE;
-
-	for (char *p = s; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	char *why = strstr(s, "why ");
-	if (why) {
-		/* "why did the checkout fail": the subject is the word after the
-		 * verb and its determiner; a pronoun names nothing. */
-		static const char *const skip[] = {"the ", "my ", "our ", "a ", "an ", "this ", NULL};
-		static const char *const none[] = {"it", "that", "this", "everything", "things",
-						   "we", "they", "i", NULL};
-		char *w = why + 4;
-		w += strspn(w, " ");
-		w += strcspn(w, " ");
-		w += strspn(w, " ");
-		for (const char *const *d = skip; *d; d++)
-			if (!strncmp(w, *d, strlen(*d)))
-				w += strlen(*d);
-		snprintf(subject, n, "%.*s", (int)strcspn(w, " ?!.,"), w);
-		for (const char *const *p = none; *p; p++)
-			if (!strcmp(subject, *p))
-				subject[0] = '\0';
-		k = Q_WHY;
-	} else if (strstr(s, "commit") || strstr(s, "changed") || strstr(s, "changes")) {
-		k = Q_COMMITS;
-	} else if (strstr(s, "error") || strstr(s, "exception") || strstr(s, "fail") ||
-		   strstr(s, "wrong")) {
-		k = Q_ERRORS;
-	} else if (strstr(s, "log")) {
-		k = Q_LOGS;
-	} else if (strstr(s, "status") || strstr(s, "health") || strstr(s, "running") ||
-		   strstr(s, "state")) {
-		k = Q_STATUS;
-	}
-	free(s);
-	return k;
-}
-
-static void
-lines_of(bi_buf *b, jv arr, int newest_first, jv *evidence)
-{
-	int n = jv_array_length(jv_copy(arr));
-
-	for (int i = 0; i < n; i++) {
-		jv r = jv_array_get(jv_copy(arr), newest_first ? n - 1 - i : i);
-		char *s = bi_llm_describe(r);
-		bi_buf_printf(b, "%s\n", s);
-		free(s);
-		*evidence = jv_array_append(*evidence, r);
-	}
-	jv_free(arr);
-}
-
-static void
-errors_text(bi_buf *b, jv *evidence)
-{
-	bi_llm_groups_sort(&in.errors);
-	if (in.errors.n == 0)
-		bi_buf_printf(b, "No model was used, and there were no errors among the %ld log records "
-			      "given.\n", in.nlogs);
-	else
-		bi_buf_printf(b, "No model was used: the %ld error lines given, in %zu group%s by message "
-			      "template, most frequent first.\n", in.errors.lines, in.errors.n,
-			      in.errors.n == 1 ? "" : "s");
-	for (size_t i = 0; i < in.errors.n; i++) {
-		bi_llm_group *g = &in.errors.g[i];
-		const char *msg = str(g->last, "msg", "");
-		bi_buf_printf(b, "%6ld  [%s] %s\n        first %s, last %s: %.*s\n", g->n,
-			      str(g->last, "service", "-"), g->tmpl, g->first, str(g->last, "ts", "?"),
-			      span(msg, 200), msg);
-		*evidence = jv_array_append(*evidence, jv_copy(g->last));
-	}
-}
-
-static int
-answerable(const char *q)
-{
-	char subject[64];
-	return classify(q, subject, sizeof subject) != Q_NONE;
-}
-
-static const char pipe_hint[] =
-	"pipe them in, as in bi-collect --docker --git --since 1h | bi-ask QUESTION";
-
-/* The answer to q from the records alone, as text; *evidence gets the
- * records it shows. NULL when q is not a question answerable so. */
-static char *
-offline_answer(const char *q, jv *evidence)
-{
-	char subject[64] = "";
-	bi_buf b = {0};
-	int n;
-
-	*evidence = jv_array();
-	switch (classify(q, subject, sizeof subject)) {
-	case Q_NONE: return NULL;
-	case Q_LOGS:
-		n = jv_array_length(jv_copy(in.logs));
-		if (n == 0)
-			bi_buf_printf(&b, "No model was used, and no log records were given: %s\n", pipe_hint);
-		else
-			bi_buf_printf(&b, "No model was used: the last %d of the %ld log records given.\n",
-				      n < BI_LLM_KEEP_LOGS ? n : BI_LLM_KEEP_LOGS, in.nlogs);
-		lines_of(&b, last_n(jv_copy(in.logs), BI_LLM_KEEP_LOGS), 0, evidence);
-		break;
-	case Q_ERRORS:
-		errors_text(&b, evidence);
-		break;
-	case Q_STATUS:
-		if (!jv_object_length(jv_copy(in.containers)) && !jv_object_length(jv_copy(in.health)) &&
-		    !jv_object_length(jv_copy(in.stats)))
-			bi_buf_printf(&b, "No model was used, and no container, health or stats records "
-				      "were given: %s\n", pipe_hint);
-		else
-			bi_buf_adds(&b, "No model was used: the latest state of each container, health "
-				    "check and container's stats given.\n");
-		lines_of(&b, values(jv_copy(in.containers)), 0, evidence);
-		lines_of(&b, values(jv_copy(in.health)), 0, evidence);
-		lines_of(&b, values(jv_copy(in.stats)), 0, evidence);
-		break;
-	case Q_COMMITS:
-		n = jv_array_length(jv_copy(in.commits));
-		if (n == 0)
-			bi_buf_printf(&b, "No model was used, and no commits were given: %s\n", pipe_hint);
-		else
-			bi_buf_printf(&b, "No model was used: the last %d of the %ld commits given, newest first.\n",
-				      n < 10 ? n : 10, in.ncommits);
-		lines_of(&b, last_n(jv_copy(in.commits), 10), 1, evidence);
-		break;
-	case Q_WHY: {
-		jv fs = bi_llm_findings(&in), top = jv_invalid();
-		int named = 0;
-		jv_array_foreach(fs, i, f) {
-			char *about = bi_asprintf("%s %s", str(f, "service", ""), str(f, "title", ""));
-			for (char *p = about; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-			if (!named && *subject && strstr(about, subject)) {
-				top = jv_copy(f);
-				named = 1;
-			}
-			free(about);
-			jv_free(f);
-		}
-		if (!jv_is_valid(top) && jv_array_length(jv_copy(fs)) > 0)
-			top = jv_array_get(jv_copy(fs), 0);
-		jv_free(fs);
-		if (!jv_is_valid(top)) {
-			jv_free(top);
-			bi_buf_adds(&b, "No bi-rca finding was among the records given (bi-collect --docker "
-				    "--git | bi-rca | bi-ask finds them). ");
-			errors_text(&b, evidence);
-			break;
-		}
-		char *d = bi_llm_describe_finding(top, 1);
-		if (*subject && !named)
-			bi_buf_printf(&b, "No model was used, and no bi-rca finding names %s: the most "
-				      "confident one is\n%s\n", subject, d);
-		else
-			bi_buf_printf(&b, "No model was used: bi-rca's top finding%s%s.\n%s\n",
-				      named ? " for " : "", named ? subject : "", d);
-		free(d);
-		*evidence = jv_array_append(*evidence, top);
-		break;
-	}
-	}
-	bi_buf_add(&b, NULL, 0);
-	return b.p;
-}
 
 /* ---- the server and its model ---- */
 
@@ -391,7 +169,7 @@ answer_offline(const char *q)
 {
 	int64_t t0 = bi_mono_ns();
 	jv evidence;
-	char *text = offline_answer(q, &evidence);
+	char *text = bi_offline_answer(&in, q, &evidence);
 
 	if (!text) {
 		jv_free(evidence);
@@ -507,7 +285,9 @@ show_prompt(jv messages, const char *question)
 {
 	jv sys = jv_array_get(messages, 0);
 
-	printf("=== system\n%s", str(sys, "content", ""));
+	const char *content = bi_get_str(sys, "content");
+
+	printf("=== system\n%s", content ? content : "");
 	if (question)
 		printf("=== user\n%s\n", question);
 	jv_free(sys);
@@ -527,7 +307,7 @@ ask(jv messages, const char *question, const char *context)
 	jv have = bi_llm_models(&opt.llm, &down);
 	if (!jv_is_valid(have)) {
 		jv why = jv_invalid_get_msg(have);
-		if (!down || (question && !answerable(question)))
+		if (!down || (question && !bi_offline_answerable(question)))
 			bi_die(BI_EXIT_UNREACHABLE, "%s", jv_string_value(why));
 		bi_warn("%s; answering without a model", jv_string_value(why));
 		jv_free(why);

@@ -267,13 +267,25 @@ test_scanner(void)
 	ok(lines > 1000 && bad == 0, "scan agrees with libjq on %d mutated lines it took", lines);
 }
 
+/* v as compact JSON, consumed; valid until the next call. */
+static const char *
+dumped(jv v)
+{
+	static char buf[256];
+	jv s = jv_dump_string(v, 0);
+
+	snprintf(buf, sizeof buf, "%s", jv_string_value(s));
+	jv_free(s);
+	return buf;
+}
+
 int
 main(void)
 {
 	char err[4096];
 	size_t errors;
 
-	plan(27 + 38);
+	plan(27 + 42);
 	bi_init("test-jsonl");
 
 	const char *mixed = "not json\n"
@@ -370,7 +382,13 @@ main(void)
 	ok(jv_get_kind(jv_object_get(jv_copy(r2), jv_string("p95_ms"))) == JV_KIND_NULL,
 	   "bi_set: an invalid value is stored as null");
 	is_num(bi_get_num(r2, "n", 0), 2, "bi_set: a valid value as given");
-	jv_free(jv_dump_string(r2, 0));
+	jv_free(jv_dump_string(jv_copy(r2), 0));
+	r2 = bi_set(r2, "empty", jv_string(""));
+	is_str(bi_get_text(r2, "empty", "-"), "-", "bi_get_text: an empty string is the default");
+	jv_free(r2);
+	is_str(dumped(bi_jv_last(jv_parse("[1,2,3,4]"), 2)), "[3,4]", "bi_jv_last: the last n");
+	is_str(dumped(bi_jv_last(jv_parse("[1]"), 5)), "[1]", "bi_jv_last: all, when fewer");
+	is_str(dumped(bi_jv_values(jv_parse("{\"b\":2,\"a\":1}"))), "[1,2]", "bi_jv_values: by key");
 
 	/* bi_reader_ready: a pipe with a whole line waiting is ready; an empty
 	 * one is not; a line read back leaves it not ready. */

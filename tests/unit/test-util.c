@@ -67,7 +67,7 @@ main(void)
 	char err[1024];
 	int st;
 
-	plan(14);
+	plan(17);
 	bi_init("/usr/bin/test-util");
 	is_str(bi_progname, "test-util", "progname is the base name");
 
@@ -112,5 +112,9 @@ main(void)
 	if (system(rm) != 0)
 		return 1;
 	free(rm); free(under); free(f); free(deep);
+	/* One line of a message, cut on a character boundary: "é" is 2 bytes. */
+	is_num(bi_line_span("first\r\nsecond", SIZE_MAX, 100), 5, "bi_line_span: the first line");
+	is_num(bi_line_span("caf\xc3\xa9 au lait", SIZE_MAX, 4), 3, "bi_line_span: not inside a UTF-8 character");
+	is_num(bi_line_span("abcdef", 3, 100), 3, "bi_line_span: within n bytes");
 	return done();
 }
