@@ -358,8 +358,11 @@ perf_summary(jv rec)
 	jv passed = jv_object_get(jv_copy(rec), jv_string("passed"));
 
 	printf("Load test%s%s\n", target ? " of " : "", target ? target : "");
-	printf("  requests   %.0f in %.1fs (%.1f/s)\n", bi_get_num(rec, "requests", 0),
-	       bi_get_num(rec, "duration_s", 0), bi_get_num(rec, "rps", 0));
+	jv cut = jv_object_get(jv_copy(rec), jv_string("interrupted"));
+	printf("  requests   %.0f in %.1fs (%.1f/s)%s\n", bi_get_num(rec, "requests", 0),
+	       bi_get_num(rec, "duration_s", 0), bi_get_num(rec, "rps", 0),
+	       jv_get_kind(cut) == JV_KIND_TRUE ? ", interrupted" : "");
+	jv_free(cut);
 	static const char *const q[] = {"min", "avg", "p50", "p90", "p95", "p99", "p999", "max"};
 	bi_buf_adds(&b, "  latency   ");
 	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {

@@ -159,6 +159,8 @@ default_thresholds(void)
 
 /* ---- output ---- */
 
+static volatile int interrupted;	/* SIGINT or SIGTERM: end early */
+
 /* Figures of each second, for the summary's spread (bi-compare tells noise
  * from a difference with them). */
 enum { S_RPS, S_AVG, S_P95, S_P99, S_ERR, S_N };
@@ -223,6 +225,7 @@ summary(const struct run *r, const bi_load_stats *s, const bi_load_conf *c,
 	p = bi_set(p, "threads", jv_number(c->threads));
 	p = bi_set(p, "connections", jv_number(c->rate > 0 ? c->connections : 0));
 	p = bi_set(p, "duration_s", jv_number(round(secs * 1000) / 1000));
+	p = bi_set(p, "interrupted", jv_bool(interrupted));
 	p = bi_set(p, "requests", jv_number((double)s->requests));
 	p = bi_set(p, "rps", jv_number(round(s->requests / secs * 10) / 10));
 	double mean = 0, var = 0;
@@ -416,7 +419,6 @@ load_scenario(const char *path, const char **base, jv *keep, int64_t *duration, 
 	jv_free(th);
 }
 
-static volatile int interrupted;
 static void on_signal(int sig) { (void)sig; interrupted = 1; }
 
 int
@@ -610,5 +612,9 @@ main(int argc, char **argv)
 		if (!ths[i].ok)
 			bi_warn("threshold failed: %s: %s (%.4g)", ths[i].metric, ths[i].expr, ths[i].value);
 	jv_free(keep);
+	if (interrupted) {
+		bi_warn("interrupted after %.1fs: the summary covers that much", secs);
+		return 130;
+	}
 	return passed ? BI_EXIT_OK : BI_EXIT_FAIL;
 }

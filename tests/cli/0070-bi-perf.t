@@ -3,7 +3,7 @@
 # open model's corrected figures, thresholds as written, errors reported,
 # endpoint weights honoured, per-second points and ramps.
 . "$(dirname "$0")/../lib.sh"
-plan 22
+plan 23
 
 /usr/bin/python3 "$ROOT/tests/tools/http-server.py" "$TMP/port" &
 server=$!
@@ -56,6 +56,15 @@ is "$?:$(field .error_rate):$(field .errors.status)" "1:1:$(field .requests)" "5
 # Errors are reported, never crashes.
 bi-perf "htp://127.0.0.1/" >/dev/null 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "2:bi-perf: not an http:// URL: htp://127.0.0.1/" "a bad URL: exit 2"
+# A signal ends the test early: the summary says so, and the exit is 130.
+bi-perf -u 2 -d 60s -q --no-thresholds "http://127.0.0.1:$P/" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+st=$?
+is "$st:$(field '[.kind, .interrupted, .duration_s < 30, .requests > 0] | map(tostring) | join(",")')" \
+	"130:perf_summary,true,true,true" "SIGINT: a summary of what ran, interrupted, exit 130"
 bi-perf -d 1s --threshold 'http_req_failed: p(95)<5' "http://127.0.0.1:$P/" >"$TMP/out" 2>"$TMP/err"
 is "$?:$(cat "$TMP/err"):$(wc -c <"$TMP/out")" \
 	"2:bi-perf: threshold p(95)<5: http_req_failed has no such aggregate:0" \
