@@ -81,6 +81,11 @@ uint64_t bi_hash64(const void *data, size_t n);
 /* Make a directory and its parents (mode 0755). 0 on success, -1 with errno. */
 int bi_mkdirs(const char *path);
 
+/* A new empty file of ours in $TMPDIR (else /tmp), named PREFIX.XXXXXX and
+ * made with mkstemp (so no link planted there is followed): its path, or
+ * NULL with errno. */
+char *bi_temp_file(const char *prefix);
+
 /* The length of s's first line (within n bytes, SIZE_MAX: all of it; ended
  * by '\r', '\n' or NUL), at most max bytes, not cutting a UTF-8 character:
  * what a one-line description shows of a message. */

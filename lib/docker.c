@@ -799,7 +799,7 @@ bi_docker_event_record(jv ev, const char *project)
 	double tn = bi_get_num(ev, "timeNano", 0);
 	char ts[BI_TS_LEN];
 
-	if (tn > 0)
+	if (tn > 0 && tn < 9e18)	/* an int64_t of ns: until the year 2255 */
 		rec = bi_set(rec, "ts", jv_string(bi_ts_fmt((int64_t)tn, ts)));
 	rec = bi_set(rec, "project", jv_string(project));
 	rec = bi_set(rec, "service", jv_string(service ? service : "?"));

@@ -82,6 +82,21 @@ journal(bi_chaos *cx, jv entry)
 	return id;
 }
 
+/* Stop a helper we started, and reap it: SIGTERM, and SIGKILL after 5 s.
+ * Until it is reaped its pid cannot be another process's. */
+static void
+stop_child(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		usleep(100 * 1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 static void
 undo(bi_chaos *cx, int id)
 {
@@ -190,9 +205,14 @@ load_start(bi_chaos *cx, const char *target, int64_t ns)
 	const char *argv[] = {perf, "-R", "20", "-c", "50", "-d", dur, "--timeout", "5s", "-q",
 			      "--no-thresholds", u, NULL};
 
+	char *out = bi_temp_file("bi-chaos-load");
+
 	snprintf(dur, sizeof dur, "%lldms", (long long)(ns / BI_NS_PER_MS));
-	snprintf(cx->load_out, sizeof cx->load_out, "/tmp/bi-chaos-load.%d.jsonl", (int)getpid());
-	cx->load_pid = bi_spawn(argv, cx->load_out, "/dev/null");
+	snprintf(cx->load_out, sizeof cx->load_out, "%s", out ? out : "");
+	cx->load_pid = out ? bi_spawn(argv, cx->load_out, "/dev/null") : -1;
+	if (!out)
+		bi_warn("no load beside the experiment: cannot make a temporary file:");
+	free(out);
 	free(perf);
 	free(u);
 }
@@ -217,7 +237,8 @@ load_end(bi_chaos *cx, jv out)
 		out = bi_set(out, "p95_ms", bi_cfg_get(s, "latency.p95"));
 	}
 	jv_free(s);
-	unlink(cx->load_out);
+	if (*cx->load_out)
+		unlink(cx->load_out);
 	return out;
 }
 
@@ -280,6 +301,14 @@ pod_kill(bi_chaos *cx, struct result *r)
 	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
 			      "container", jv_string(id)), "undo", jv_string("start")));
 	load_start(cx, "/hello", cx->recovery);
+	/* The pid is the container's only while it runs the same process: ask
+	 * again right before, so that no other process of the host is hit. */
+	info = bi_docker_inspect(cx->d, id);
+	jv running = bi_cfg_get(info, "State.Running");
+	if ((long)bi_cfg_num(info, "State.Pid", 0) != pid || jv_get_kind(running) != JV_KIND_TRUE)
+		pid = 0;
+	jv_free(running);
+	jv_free(info);
 	int64_t t0 = bi_mono_ns();
 	/* A crash, not `docker kill`: Docker restarts a container whose process
 	 * died, but not one it was told to kill. */
@@ -351,8 +380,12 @@ network_latency(bi_chaos *cx, struct result *r)
 		fail(r, "skipped", "cannot start bi-proxy");
 		return;
 	}
-	int pj = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("process")), "pid", jv_number(pp)),
-			     "command", jv_string(command)));
+	int pj = bi_journal_add(cx->journal, bi_set(bi_set(bi_set(jv_object(), "action",
+				jv_string("process")), "pid", jv_number(pp)), "command", jv_string(command)));
+	if (pj < 0) {
+		stop_child(pp);
+		bi_die(BI_EXIT_FAIL, "cannot write the journal %s: refusing to change anything", cx->journal);
+	}
 	for (int i = 0; i < 50 && bi_http_status(apiurl, 200) == 0; i++)
 		nap(cx, 100 * BI_NS_PER_MS);
 	jv before = probe(cx, front, 3 * BI_NS_PER_S);
@@ -370,7 +403,7 @@ network_latency(bi_chaos *cx, struct result *r)
 	undo(cx, tj);
 	int64_t t0 = bi_mono_ns();
 	undo(cx, pj);
-	waitpid(pp, NULL, 0);
+	stop_child(pp);
 	r->recovery_ms = wait_healthy(cx, t0);
 	jv bp = jv_object_get(jv_copy(before), jv_string("p95_ms"));
 	jv dp = jv_object_get(jv_copy(r->during), jv_string("p95_ms"));
@@ -608,7 +641,14 @@ pressure(bi_chaos *cx, struct result *r, int memory)
 	pthread_t t;
 	int64_t since = bi_now_ns();
 	load_start(cx, "/hello", cx->duration);
-	pthread_create(&t, NULL, run_hog, &h);
+	if (pthread_create(&t, NULL, run_hog, &h) != 0) {
+		fail(r, "skipped", "cannot start a thread to run bi-hog");
+		if (cx->load_pid > 0)
+			kill(cx->load_pid, SIGTERM);
+		r->during = load_end(cx, r->during);
+		free(id);
+		return;
+	}
 	struct watch w = {0};
 	watch_for(cx, cx->duration, &w);
 	pthread_join(t, NULL);

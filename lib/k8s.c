@@ -32,27 +32,12 @@ last_line(const char *path, char *out, size_t n)
 	free(text);
 }
 
-static char *
-temp_file(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char *path = bi_asprintf("%s/bi-kubectl.XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-
-	if (fd < 0) {
-		free(path);
-		return NULL;
-	}
-	close(fd);
-	return path;
-}
-
 char *
 bi_kubectl(const char *const *args, char *err, size_t n)
 {
 	const char *argv[32] = {"kubectl"};
 	int argc = 1;
-	char *out = temp_file(), *errf = temp_file(), *text = NULL;
+	char *out = bi_temp_file("bi-kubectl"), *errf = bi_temp_file("bi-kubectl"), *text = NULL;
 
 	for (; args && *args && argc < 28; args++)
 		argv[argc++] = *args;
@@ -69,10 +54,12 @@ bi_kubectl(const char *const *args, char *err, size_t n)
 		snprintf(err, n, "kubectl is not installed");
 		goto done;
 	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	int st = 0, w;
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+	if (w < 0) {
+		snprintf(err, n, "cannot wait for kubectl: %s", strerror(errno));
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		size_t len;
 		text = bi_read_file(out, &len);
 		if (!text)

@@ -320,3 +320,20 @@ bi_line_span(const char *s, size_t n, int max)
 	}
 	return (int)k;
 }
+
+char *
+bi_temp_file(const char *prefix)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path = bi_asprintf("%s/%s.XXXXXX", dir && *dir ? dir : "/tmp", prefix);
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		int e = errno;
+		free(path);
+		errno = e;
+		return NULL;
+	}
+	close(fd);
+	return path;
+}

@@ -233,9 +233,10 @@ converse(jv messages, char *model, jv have, const char *context)
 					opt.llm.api == BI_LLM_OLLAMA ? "; run: ollama pull " : "",
 					opt.llm.api == BI_LLM_OLLAMA ? want : "");
 			}
-			jv all = jv_dump_string(jv_copy(have), 0);
+			/* Offline, have is invalid: libjq cannot print it. */
+			jv all = jv_is_valid(have) ? jv_dump_string(jv_copy(have), 0) : jv_string("-");
 			printf("model: %s (installed: %s)\n", model ? model : "none, offline",
-			       jv_is_valid(have) ? jv_string_value(all) : "-");
+			       jv_string_value(all));
 			jv_free(all);
 		} else if (q[0] == '/') {
 			printf("commands: /context, /model [NAME], /quit\n");

@@ -198,7 +198,8 @@ main(int argc, char **argv)
 		bi_write(rec);
 		bi_write_flush();
 	}
-	int undone = bi_chaos_rollback(&cx, NULL);
+	/* A dry run changes nothing, not even what an earlier run left. */
+	int undone = cx.dry_run ? 0 : bi_chaos_rollback(&cx, NULL);
 	bi_docker_close(cx.d);
 	free(root);
 	if (interrupted)

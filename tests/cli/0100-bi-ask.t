@@ -3,7 +3,7 @@
 # budget, answers without a model, and each failure of the server, against
 # tests/tools/fake-llm.py (a stand-in server on 127.0.0.1).
 . "$(dirname "$0")/../lib.sh"
-plan 70
+plan 71
 
 FAKE=$ROOT/tests/tools/fake-llm.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -341,6 +341,10 @@ printf 'what errors are there?\n/quit\n' |
 	OLLAMA_HOST=$GONE script -qefc "bi-ask -c $fx" /dev/null >"$TMP/conv" 2>&1
 tr -d '\r' <"$TMP/conv" | grep -q '^     3  \[api\] connection to <ip> refused'
 ok $? "a conversation with no server answers offline"
+printf '/model\n/model llama3:8b\n/quit\n' |
+	OLLAMA_HOST=$GONE script -qefc "bi-ask -c $fx" /dev/null >"$TMP/conv" 2>&1
+is "$?:$(tr -d '\r' <"$TMP/conv" | grep -c '^model: none, offline (installed: -)')" "0:2" \
+	"/model offline: says so, twice, and does not abort"
 
 # ---- usage
 
