@@ -85,6 +85,7 @@ int bi_mkdirs(const char *path);
  * made with mkstemp (so no link planted there is followed): its path, or
  * NULL with errno. */
 char *bi_temp_file(const char *prefix);
+char *bi_temp_dir(const char *prefix);	/* the same, a directory (mode 0700) */
 
 /* The length of s's first line (within n bytes, SIZE_MAX: all of it; ended
  * by '\r', '\n' or NUL), at most max bytes, not cutting a UTF-8 character:

@@ -321,19 +321,33 @@ bi_line_span(const char *s, size_t n, int max)
 	return (int)k;
 }
 
-char *
-bi_temp_file(const char *prefix)
+/* $TMPDIR/PREFIX.XXXXXX, a new file or directory; NULL with errno. */
+static char *
+temp_path(const char *prefix, int dir)
 {
-	const char *dir = getenv("TMPDIR");
-	char *path = bi_asprintf("%s/%s.XXXXXX", dir && *dir ? dir : "/tmp", prefix);
-	int fd = mkstemp(path);
+	const char *tmp = getenv("TMPDIR");
+	char *path = bi_asprintf("%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
+	int fd = -1;
 
-	if (fd < 0) {
+	if (dir ? mkdtemp(path) == NULL : (fd = mkstemp(path)) < 0) {
 		int e = errno;
 		free(path);
 		errno = e;
 		return NULL;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return path;
+}
+
+char *
+bi_temp_file(const char *prefix)
+{
+	return temp_path(prefix, 0);
+}
+
+char *
+bi_temp_dir(const char *prefix)
+{
+	return temp_path(prefix, 1);
 }

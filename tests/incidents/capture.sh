@@ -19,7 +19,7 @@ case=${1:?usage: capture.sh CASE}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/tests/incidents/$case
 PATH=$root/bin:$root/scripts:$PATH
-work=$(mktemp -d /tmp/rca-capture.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/rca-capture.XXXXXX")
 name=rca-$case
 port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 10000 ))
 

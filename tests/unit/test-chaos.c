@@ -196,10 +196,9 @@ test_experiments(const char *dir)
 int
 main(void)
 {
-	char dir[] = "/tmp/test-chaos.XXXXXX";
-
 	bi_init("test-chaos");
-	if (!mkdtemp(dir))
+	char *dir = bi_temp_dir("bi-test-chaos");
+	if (!dir)
 		return 1;
 	plan(30);
 	test_journal(dir);
@@ -210,5 +209,6 @@ main(void)
 	if (system(rm) != 0)
 		ok(0, "clean up %s", dir);
 	free(rm);
+	free(dir);
 	return done();
 }

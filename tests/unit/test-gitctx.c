@@ -26,8 +26,7 @@ first(void *ctx, jv rec)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/bi-test-gitctx-XXXXXX", err[512];
-	char *dir = mkdtemp(tmpl);
+	char err[512], *dir = bi_temp_dir("bi-test-gitctx");
 
 	plan(13);
 	bi_init("test-gitctx");
@@ -86,5 +85,6 @@ main(void)
 	if (system(cmd) != 0)
 		return 1;
 	free(cmd);
+	free(dir);
 	return done();
 }

@@ -128,7 +128,7 @@ main(void)
 	int port = ntohs(a.sin_port);
 	pthread_create(&t1, NULL, serve, &tfd);
 
-	char sock[] = "/tmp/bi-test-http-XXXXXX";
+	char sock[] = "/tmp/bi-test-http-XXXXXX";	/* not $TMPDIR: a socket path is short */
 	char *dir = mkdtemp(sock);
 	char *spath = bi_asprintf("%s/s.sock", dir);
 	int ufd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -197,14 +197,8 @@ main(void)
 	printf("# timed out after %.0f ms\n", (bi_mono_ns() - t0) / 1e6);
 	bi_http_resp_free(&resp);
 
-	/* A port nobody listens on: bind one, close it. */
-	int cfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in c = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t cl = sizeof c;
-	bind(cfd, (struct sockaddr *)&c, sizeof c);
-	getsockname(cfd, (struct sockaddr *)&c, &cl);
-	close(cfd);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(c.sin_port));
+	/* A port nobody listens on. */
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", bi_free_port());
 	v = bi_http_json(NULL, url, NULL, NULL, 2000, &status);
 	m = jv_invalid_get_msg(v);
 	ok(status == 0 && strstr(jv_string_value(m), "127.0.0.1") != NULL, "refused: %s", jv_string_value(m));
@@ -216,7 +210,7 @@ main(void)
 	   jv_string_value(m));
 	jv_free(m);
 
-	/* A free port can be bound at once, and nothing answers on it. */
+	/* bi_free_port: one that can be bound at once, and nothing answers on. */
 	int fp = bi_free_port(), bfd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in fa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 				 .sin_port = htons((uint16_t)fp)};
