@@ -3,13 +3,39 @@
 #
 # Idempotent: installs only the Debian 12 packages that are missing, starts a
 # Docker daemon only when none answers. One line per action; silent when there
-# is nothing to do. Exit 0 when all is in place, 1 when something could not be.
+# is nothing to do. With --build, only what `make all` needs (compiler, libc
+# headers, make, pkg-config, the -dev libraries), and no daemon.
+# Exit 0 when all is in place, 1 when something could not be, 2 on bad usage.
 set -u
 
 say() { printf 'deps: %s\n' "$*" >&2; }
+usage() {
+	cat <<'USAGE'
+usage: deps.sh [--build]
+Install the Debian 12 packages blissful-infra needs that are missing.
+  (none)      the build set, the test set, and a Docker daemon started if none answers
+  --build     only the build set (what make all needs); no daemon
+  -h, --help  this text
+Exit: 0 all in place, 1 something could not be installed or started, 2 bad usage.
+USAGE
+}
 
-# Build: compiler, pkg-config and the libraries of DESIGN.md.
-build_pkgs="gcc make pkg-config libcurl4-openssl-dev libjq-dev libonig-dev
+build_only=
+case $# in
+0) ;;
+1)
+	case $1 in
+	--build) build_only=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac ;;
+*) usage >&2; exit 2 ;;
+esac
+
+# Build: compiler, libc headers, make, pkg-config and the libraries of
+# DESIGN.md. libc6-dev is named because gcc only recommends it, and we install
+# without recommends.
+build_pkgs="gcc libc6-dev make pkg-config libcurl4-openssl-dev libjq-dev libonig-dev
   libyaml-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libedit-dev"
 # Tests and the runtime: Docker, compose, base image building, TAP, man lint,
 # fuzzing, load-test peers, Prometheus and the template toolchains.
@@ -20,16 +46,19 @@ test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
   python3-redis python3-psycopg2 python3-pytest python3-kafka"
+[ -n "$build_only" ] && test_pkgs=
 
 missing=""
 for p in $build_pkgs $test_pkgs; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
 	case $s in *" installed") ;; *) missing="$missing $p" ;; esac
 done
-# Node.js may come from another source than Debian's; add Debian's only if absent.
-command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
-# kubectl renders the templates' kustomize overlays; Debian's is kubernetes-client.
-command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client"
+if [ -z "$build_only" ]; then
+	# Node.js may come from another source than Debian's; add Debian's only if absent.
+	command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+	# kubectl renders the templates' kustomize overlays; Debian's is kubernetes-client.
+	command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client"
+fi
 
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -eq 0 ]; then
@@ -40,17 +69,29 @@ if [ -n "$missing" ]; then
 		say "fatal: need root or sudo to install:$missing"
 		exit 1
 	fi
-	say "installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	if ! $SUDO apt-get install -y -q --no-install-recommends $missing >/tmp/bi-deps-apt.log 2>&1; then
+	log=/tmp/bi-deps-apt.log
+	: >"$log"
+	# A fresh system (a container, a debootstrap) has no package lists at all:
+	# update first rather than fail once.
+	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
+		say "no package lists; updating them"
+		$SUDO apt-get update -q >>"$log" 2>&1 || {
+			say "fatal: apt-get update failed; see $log"
+			exit 1
+		}
+	fi
+	say "installing:$missing"
+	if ! $SUDO apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1; then
 		say "apt-get install failed; updating package lists and trying again"
-		$SUDO apt-get update -q >>/tmp/bi-deps-apt.log 2>&1
-		$SUDO apt-get install -y -q --no-install-recommends $missing >>/tmp/bi-deps-apt.log 2>&1 || {
-			say "fatal: apt-get install failed; see /tmp/bi-deps-apt.log"
+		$SUDO apt-get update -q >>"$log" 2>&1
+		$SUDO apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1 || {
+			say "fatal: apt-get install failed; see $log"
 			exit 1
 		}
 	fi
 fi
+[ -z "$build_only" ] || exit 0
 
 # A Docker daemon: start one in the background when none answers and we can.
 if ! docker info >/dev/null 2>&1; then

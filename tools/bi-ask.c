@@ -14,7 +14,7 @@
  * fail" are answered from the records alone. With no question on a terminal
  * it holds a conversation (libedit). Nothing is sent off this machine unless
  * a remote server is allowed explicitly. The digest of the records, the
- * context and the client of the server are lib/llm.c's.
+ * context and the client of the server are lib/analysis/llm.c's.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -23,8 +23,12 @@
 #include <unistd.h>
 #include <editline/readline.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "analysis/llm.h"
+#include "analysis/offline.h"
 static const char usage[] =
 	"usage: bi-ask [options] [QUESTION...]\n"
 	"Ask a local LLM about the records piped in; some questions need no model.\n"
@@ -59,7 +63,7 @@ static const char preamble[] =
 	"When the records do not show something, say so rather than guess.\n";
 
 static struct {
-	bi_llm llm;		/* the server (lib/llm.c); base and auth are ours */
+	bi_llm llm;		/* the server (lib/analysis/llm.c); base and auth are ours */
 	const char *model;
 	long budget;		/* tokens of ~4 bytes */
 	int allow_remote, offline, show_prompt, tty_out;
@@ -345,24 +349,24 @@ configure(const char *api, const char *base, const char *key_env, int allow_remo
 {
 	jv cfg = bi_config();
 
-	api = api ? api : bi_cfg_str(cfg, "agent.api", "ollama");
+	api = api ? api : bi_jv_path_str(cfg, "agent.api", "ollama");
 	if (!strcmp(api, "ollama"))
 		opt.llm.api = BI_LLM_OLLAMA;
 	else if (!strcmp(api, "openai"))
 		opt.llm.api = BI_LLM_OPENAI;
 	else
 		bi_usage_error(usage, "--api: ollama or openai, not %s", api);
-	opt.llm.base = bi_llm_base_url(opt.llm.api, base ? base : bi_cfg_str(cfg, "agent.base_url", NULL));
-	jv remote = bi_cfg_get(cfg, "agent.allow_remote");
+	opt.llm.base = bi_llm_base_url(opt.llm.api, base ? base : bi_jv_path_str(cfg, "agent.base_url", NULL));
+	jv remote = bi_jv_path(cfg, "agent.allow_remote");
 	opt.allow_remote = allow_remote || jv_get_kind(remote) == JV_KIND_TRUE;
 	jv_free(remote);
-	if (opt.budget == 0 && (opt.budget = (long)bi_cfg_num(cfg, "agent.budget", 6000)) < 100)
+	if (opt.budget == 0 && (opt.budget = (long)bi_jv_path_num(cfg, "agent.budget", 6000)) < 100)
 		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: agent.budget: at least 100 tokens");
 	opt.llm.budget = opt.budget;
-	const char *key = getenv(key_env ? key_env : bi_cfg_str(cfg, "agent.api_key_env", "OPENAI_API_KEY"));
+	const char *key = getenv(key_env ? key_env : bi_jv_path_str(cfg, "agent.api_key_env", "OPENAI_API_KEY"));
 	if (opt.llm.api == BI_LLM_OPENAI && key && *key)
 		opt.llm.auth = bi_asprintf("Authorization: Bearer %s", key);
-	jv prefs = bi_cfg_get(cfg, "agent.models");
+	jv prefs = bi_jv_path(cfg, "agent.models");
 	if (jv_get_kind(prefs) == JV_KIND_STRING)
 		prefs = jv_array_append(jv_array(), prefs);
 	if (jv_get_kind(prefs) != JV_KIND_ARRAY) {

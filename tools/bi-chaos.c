@@ -2,7 +2,7 @@
  * bi-chaos: failure experiments on the project's own containers.
  *
  * Reads the options and blissful-infra.yaml; runs each scenario chosen
- * (lib/experiment.c: steady state, fault under load, recovery) and writes
+ * (lib/engines/experiment.c: steady state, fault under load, recovery) and writes
  * one `chaos` record per scenario: passed, failed (with the reason) or
  * skipped (could not run: never counted as passed).
  *
@@ -15,8 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "sources/docker.h"
+#include "engines/experiment.h"
 static const char usage[] =
 	"usage: bi-chaos [--scenario S]... [options]\n"
 	"       bi-chaos --rollback\n"
@@ -71,7 +75,7 @@ choose(jv cfg, const char **chosen, int n)
 					  "memory-pressure"};
 
 	if (n == 0) {
-		jv list = bi_cfg_get(cfg, "chaos.scenarios");
+		jv list = bi_jv_path(cfg, "chaos.scenarios");
 		if (jv_get_kind(list) == JV_KIND_ARRAY) {
 			jv_array_foreach(list, i, s) {
 				if (jv_get_kind(s) == JV_KIND_STRING && n < MAX_SCENARIOS)
@@ -151,15 +155,15 @@ main(int argc, char **argv)
 	cx.journal = bi_asprintf("%s/.blissful-infra/chaos.journal", root ? root : ".");
 	cx.bindir = my_dir();
 	if (!cx.project)
-		cx.project = bi_cfg_str(cx.cfg, "name", NULL);
+		cx.project = bi_jv_path_str(cx.cfg, "name", NULL);
 	if (!cx.intensity)
-		cx.intensity = bi_cfg_str(cx.cfg, "chaos.intensity", "medium");
+		cx.intensity = bi_jv_path_str(cx.cfg, "chaos.intensity", "medium");
 	if (strcmp(cx.intensity, "low") && strcmp(cx.intensity, "medium") && strcmp(cx.intensity, "high"))
 		bi_usage_error(usage, "--intensity: low, medium or high, not %s", cx.intensity);
-	cx.max_errors = bi_cfg_num(cx.cfg, "perf.thresholds.error_rate", 0.01);
+	cx.max_errors = bi_jv_path_num(cx.cfg, "perf.thresholds.error_rate", 0.01);
 	if (!cx.base) {
 		const char *env = getenv("APP_PORT");
-		double port = bi_cfg_num(cx.cfg, "services.app.port", 8080);
+		double port = bi_jv_path_num(cx.cfg, "services.app.port", 8080);
 		cx.base = env && *env ? bi_asprintf("http://127.0.0.1:%s", env) :
 				      bi_asprintf("http://127.0.0.1:%.0f", port);
 	}

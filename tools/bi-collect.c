@@ -5,7 +5,7 @@
  * events of the project's containers, found by their compose labels), git
  * history (libgit2), Kubernetes events and pod states (kubectl), and the
  * chaos and load-test results saved under .blissful-infra/. Records come out
- * in time order within a bounded window (lib/merge.c); with --follow the
+ * in time order within a bounded window (lib/sources/merge.c); with --follow the
  * sources keep streaming. Reads nothing on stdin.
  */
 #include <dirent.h>
@@ -16,8 +16,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "sources/docker.h"
+#include "sources/k8s.h"
+#include "sources/gitctx.h"
+#include "sources/logparse.h"
+#include "sources/merge.h"
 static const char usage[] =
 	"usage: bi-collect [sources] [options]\n"
 	"Gather a project's context as records, in time order.\n"
@@ -490,7 +497,7 @@ static char *
 default_project(void)
 {
 	jv cfg = bi_config();
-	const char *name = bi_cfg_str(cfg, "name", NULL);
+	const char *name = bi_jv_path_str(cfg, "name", NULL);
 	char *r = NULL;
 
 	if (name)

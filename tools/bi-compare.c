@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/jsonl.h"
 static const char usage[] =
 	"usage: bi-compare [options] [OLD.jsonl NEW.jsonl]\n"
 	"Compare two perf_summary records (the last of each file, or the first two on\n"
@@ -71,7 +71,7 @@ series(jv summary, const char *name, double *mean, double *var, int *n)
 	char path[64];
 
 	snprintf(path, sizeof path, "per_second.%s", name);
-	jv a = bi_cfg_get(summary, path);
+	jv a = bi_jv_path(summary, path);
 	*n = 0;
 	*mean = *var = 0;
 	if (jv_get_kind(a) != JV_KIND_ARRAY) {
@@ -206,7 +206,7 @@ main(int argc, char **argv)
 	double score = 0;
 	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
 		const struct metric *m = &metrics[i];
-		jv ov = bi_cfg_get(old, m->path), nv = bi_cfg_get(new, m->path);
+		jv ov = bi_jv_path(old, m->path), nv = bi_jv_path(new, m->path);
 		if (jv_get_kind(ov) != JV_KIND_NUMBER || jv_get_kind(nv) != JV_KIND_NUMBER)
 			bi_die(BI_EXIT_USAGE, "a perf_summary without %s", m->path);
 		double o = jv_number_value(ov), n = jv_number_value(nv);

@@ -15,8 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/jsonl.h"
+#include "base/fmt.h"
 static const char usage[] =
 	"usage: bi-fmt [--strict] [--color WHEN] [FILE...]\n"
 	"Render blissful-infra records (JSON lines) as tables and reports.\n"
@@ -43,7 +44,7 @@ paint(bi_buf *b, const char *sgr, const char *text)
 static jv
 field(jv rec, const char *path)
 {
-	return bi_cfg_get(rec, path);
+	return bi_jv_path(rec, path);
 }
 
 /* ---- tables ---- */

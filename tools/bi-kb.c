@@ -10,7 +10,7 @@
  * (resolved, partial, failed). From those outcomes come the success rates
  * that bi-rca shows with its next findings, and the suggestions of what to
  * do about the problems that keep coming back. Patterns are the eight built in
- * (lib/kb.c) and the user's, from blissful-infra.yaml's kb.patterns or
+ * (lib/analysis/kb.c) and the user's, from blissful-infra.yaml's kb.patterns or
  * --patterns files. Everything is written as records: `incident`,
  * `pattern`, `suggestion`, and `metric` for the statistics.
  */
@@ -19,8 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "sources/store.h"
+#include "analysis/kb.h"
 static const char usage[] =
 	"usage: bi-kb record [--tee] [FILE...]\n"
 	"       bi-kb resolve ID --outcome resolved|partial|failed --fix TEXT\n"

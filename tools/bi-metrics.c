@@ -11,7 +11,7 @@
  * services of blissful-infra.yaml with a metrics path; container stats come
  * from Docker. Samples go to the project database and are kept by
  * metrics.retention (age and size); figures are derived from them over a
- * window as PromQL would, and alerts raised on them (lib/metrics.c keeps the
+ * window as PromQL would, and alerts raised on them (lib/engines/metrics.c keeps the
  * history and judges the alerts; this tool scrapes and writes). Alerts fire
  * and resolve as `alert` records.
  */
@@ -19,12 +19,21 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "base/http.h"
+#include "sources/docker.h"
+#include "sources/store.h"
+#include "engines/prom.h"
+#include "engines/metrics.h"
 static const char usage[] =
 	"usage: bi-metrics scrape [-i DUR] [-n COUNT] [--raw] [--no-docker] [TARGET...]\n"
 	"       bi-metrics query [--window DUR] [--service S]\n"
@@ -129,12 +138,12 @@ add_target(const char *arg)
 static void
 discover(void)
 {
-	jv svcs = bi_cfg_get(cfg, "services");
+	jv svcs = bi_jv_path(cfg, "services");
 
 	if (jv_get_kind(svcs) == JV_KIND_OBJECT) {
 		jv_object_foreach(svcs, k, s) {
-			double port = bi_cfg_num(s, "port", 0);
-			const char *path = bi_cfg_str(s, "metrics", NULL);
+			double port = bi_jv_path_num(s, "port", 0);
+			const char *path = bi_jv_path_str(s, "metrics", NULL);
 			if (port > 0 && path) {
 				/* APP_PORT moves the app's published port, as in compose. */
 				const char *env = !strcmp(jv_string_value(k), "app") ? getenv("APP_PORT") : NULL;
@@ -259,7 +268,7 @@ scrape_docker(int64_t ts)
 
 	if (!d)
 		return;	/* no Docker: the endpoints still count */
-	const char *project = bi_cfg_str(cfg, "name", NULL);
+	const char *project = bi_jv_path_str(cfg, "name", NULL);
 	jv list = project ? bi_docker_containers(d, project, NULL, 0) : jv_array();
 	bi_docker_close(d);
 	if (jv_get_kind(list) != JV_KIND_ARRAY) {

@@ -4,7 +4,7 @@
  * Drives a target with virtual users (closed model, ramped by --stage) or at a
  * constant arrival rate (-R, open model, latency timed from the scheduled
  * moment so that stalls are not hidden), over weighted endpoints from the
- * command line or a scenario file. The engine is lib/load.c. Writes a
+ * command line or a scenario file. The engine is lib/engines/load.c. Writes a
  * `perf_point` record per second and a `perf_summary` at the end, with each
  * threshold (k6 syntax) and whether it held; exit 1 when one did not.
  */
@@ -17,8 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "engines/hist.h"
+#include "engines/load.h"
+#include "engines/threshold.h"
 static const char usage[] =
 	"usage: bi-perf [options] URL\n"
 	"       bi-perf [options] --scenario FILE [URL]\n"
@@ -146,13 +151,13 @@ default_thresholds(void)
 	jv cfg = bi_config();
 	char e[64];
 
-	snprintf(e, sizeof e, "p(95)<%g", bi_cfg_num(cfg, "perf.thresholds.p95_ms", 500));
+	snprintf(e, sizeof e, "p(95)<%g", bi_jv_path_num(cfg, "perf.thresholds.p95_ms", 500));
 	add_threshold("http_req_duration", e);
-	snprintf(e, sizeof e, "p(99)<%g", bi_cfg_num(cfg, "perf.thresholds.p99_ms", 1000));
+	snprintf(e, sizeof e, "p(99)<%g", bi_jv_path_num(cfg, "perf.thresholds.p99_ms", 1000));
 	add_threshold("http_req_duration", e);
-	snprintf(e, sizeof e, "rate<%g", bi_cfg_num(cfg, "perf.thresholds.error_rate", 0.01));
+	snprintf(e, sizeof e, "rate<%g", bi_jv_path_num(cfg, "perf.thresholds.error_rate", 0.01));
 	add_threshold("http_req_failed", e);
-	snprintf(e, sizeof e, "avg<%g", bi_cfg_num(cfg, "perf.thresholds.avg_ms", 200));
+	snprintf(e, sizeof e, "avg<%g", bi_jv_path_num(cfg, "perf.thresholds.avg_ms", 200));
 	add_threshold("http_req_duration", e);
 	jv_free(cfg);
 }
@@ -341,22 +346,22 @@ load_scenario(const char *path, const char **base, jv *keep, int64_t *duration, 
 	if (jv_get_kind(sc) != JV_KIND_OBJECT)
 		bi_die(BI_EXIT_USAGE, "%s: a scenario is a mapping", path);
 	*keep = sc;
-	const char *b = bi_cfg_str(sc, "base_url", NULL);
+	const char *b = bi_jv_path_str(sc, "base_url", NULL);
 	if (b && !*base)
 		*base = b;
 	int64_t d = bi_cfg_dur(sc, "duration", -1);
 	if (d > 0 && !cli_shape)
 		*duration = d;
-	if (bi_cfg_num(sc, "vus", 0) > 0 && !cli_shape)
-		*vus = (int)bi_cfg_num(sc, "vus", 0);
-	if (bi_cfg_num(sc, "rate", 0) > 0 && !cli_shape)
-		*rate = bi_cfg_num(sc, "rate", 0);
+	if (bi_jv_path_num(sc, "vus", 0) > 0 && !cli_shape)
+		*vus = (int)bi_jv_path_num(sc, "vus", 0);
+	if (bi_jv_path_num(sc, "rate", 0) > 0 && !cli_shape)
+		*rate = bi_jv_path_num(sc, "rate", 0);
 	jv st = jv_object_get(jv_copy(sc), jv_string("stages"));
 	/* --vus, --duration or --stage on the command line replace the ramp. */
 	if (jv_get_kind(st) == JV_KIND_ARRAY && nstages == 0 && !cli_shape) {
 		jv_array_foreach(st, i, s) {
 			int64_t dd = bi_cfg_dur(s, "duration", -1);
-			double t = bi_cfg_num(s, "target", -1);
+			double t = bi_jv_path_num(s, "target", -1);
 			if (dd < 0 || t < 0)
 				bi_die(BI_EXIT_USAGE, "%s: stage %d needs a duration and a target", path, i + 1);
 			stages = bi_realloc(stages, (nstages + 1) * sizeof *stages);
@@ -369,13 +374,13 @@ load_scenario(const char *path, const char **base, jv *keep, int64_t *duration, 
 	if (jv_get_kind(es) == JV_KIND_ARRAY) {
 		jv_array_foreach(es, i, e) {
 			struct endpoint ep = {0};
-			const char *pth = bi_cfg_str(e, "path", NULL);
+			const char *pth = bi_jv_path_str(e, "path", NULL);
 			if (!pth || pth[0] != '/')
 				bi_die(BI_EXIT_USAGE, "%s: endpoint %d needs a path starting with /", path, i + 1);
 			ep.path = bi_strdup(pth);
-			ep.method = bi_strdup(bi_cfg_str(e, "method", "GET"));
-			ep.name = bi_strdup(bi_cfg_str(e, "name", pth));
-			ep.weight = bi_cfg_num(e, "weight", 1);
+			ep.method = bi_strdup(bi_jv_path_str(e, "method", "GET"));
+			ep.name = bi_strdup(bi_jv_path_str(e, "name", pth));
+			ep.weight = bi_jv_path_num(e, "weight", 1);
 			if (ep.weight < 0)
 				bi_die(BI_EXIT_USAGE, "%s: endpoint %s: negative weight", path, ep.name);
 			jv body = jv_object_get(jv_copy(e), jv_string("body"));

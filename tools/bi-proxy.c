@@ -1,7 +1,7 @@
 /*
  * bi-proxy: a fault-injecting TCP proxy with toxiproxy's control API.
  *
- * Runs any number of proxies (lib/proxy.c) in one process, set up from the
+ * Runs any number of proxies (lib/engines/proxy.c) in one process, set up from the
  * command line, a config file, or at run time through an HTTP API on loopback
  * that answers as toxiproxy's does (GET/POST /proxies, /proxies/NAME/toxics,
  * POST /reset ...), so existing toxiproxy clients drive it. Toxics: latency
@@ -19,8 +19,11 @@
 #include <unistd.h>
 #include <microhttpd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "engines/proxy.h"
 static const char usage[] =
 	"usage: bi-proxy [--api ADDR] [--proxy NAME,LISTEN,UPSTREAM]... [--config FILE]\n"
 	"Proxy TCP connections and break them on purpose; toxiproxy's API on --api.\n"

@@ -6,9 +6,9 @@
  * `finding` per distinct problem, the most likely first: what went wrong,
  * since when, the pattern it matches, a timeline across the sources, the
  * commit it followed, past incidents like it and the fixes that worked for
- * them, and a confidence made of those parts (lib/rca.c does the analysis).
+ * them, and a confidence made of those parts (lib/analysis/rca.c does the analysis).
  *
- * Error and warning lines are clustered into templates (lib/drain.c), so a
+ * Error and warning lines are clustered into templates (lib/analysis/drain.c), so a
  * message never seen before is one finding with a count, and memory grows
  * with the number of templates, not of lines. Lines of no interest (info
  * and below, not slow) are told apart on their raw bytes and never parsed.
@@ -19,8 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "sources/store.h"
+#include "analysis/drain.h"
+#include "analysis/kb.h"
+#include "analysis/rca.h"
 static const char usage[] =
 	"usage: bi-rca [options] [FILE...]\n"
 	"       bi-rca --templates [--strict] [FILE...]\n"

@@ -2,7 +2,7 @@
  * bi-scaffold: render a template into a new project.
  *
  * Reads templates/NAME (and templates/_shared) from the installed template
- * directory, renders every file with the project's variables (lib/tmpl.c),
+ * directory, renders every file with the project's variables (lib/base/tmpl.c),
  * and writes the project. Everything is rendered in memory first, so a broken
  * template writes nothing; then each file is written under the target
  * without following links, and a failure midway removes what was written.
@@ -19,8 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "base/tmpl.h"
 static const char usage[] =
 	"usage: bi-scaffold [options] [NAME]\n"
 	"       bi-scaffold --list\n"
@@ -154,7 +156,7 @@ list_templates(void)
 		if (names[i][0] != '_' && valid_name(names[i])) {
 			jv meta = template_meta(names[i]);
 			if (jv_is_valid(meta))
-				printf("%-12s %s\n", names[i], bi_cfg_str(meta, "description", ""));
+				printf("%-12s %s\n", names[i], bi_jv_path_str(meta, "description", ""));
 			jv_free(meta);
 		}
 		free(names[i]);
@@ -168,7 +170,7 @@ list_templates(void)
 static int
 included(jv meta, const char *rel, jv vars, const char *where)
 {
-	jv when = bi_cfg_get(meta, "include_when");
+	jv when = bi_jv_path(meta, "include_when");
 	int keep = 1;
 
 	if (jv_get_kind(when) == JV_KIND_OBJECT) {
@@ -281,7 +283,7 @@ render_template(const char *name, const char *dst, jv vars, int depth)
 		bi_die(BI_EXIT_USAGE, "%s", jv_string_value(m));
 	}
 	render_tree(name, meta, "", dst, vars);
-	jv inc = bi_cfg_get(meta, "include");
+	jv inc = bi_jv_path(meta, "include");
 	if (jv_get_kind(inc) == JV_KIND_ARRAY) {
 		if (depth > 2)
 			bi_die(BI_EXIT_USAGE, "template %s: includes nested too deeply", name);
@@ -302,7 +304,7 @@ render_template(const char *name, const char *dst, jv vars, int depth)
 		}
 	}
 	jv_free(inc);
-	jv shared = bi_cfg_get(meta, "shared");
+	jv shared = bi_jv_path(meta, "shared");
 	int want_shared = jv_get_kind(shared) != JV_KIND_FALSE;
 	jv_free(shared);
 	if (depth == 0 && want_shared) {
@@ -353,23 +355,23 @@ make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka
 	v = bi_set(v, "PACKAGE_PATH", jv_string(ppath));
 	v = bi_set(v, "PORT", jv_number(port));
 	v = bi_set(v, "TEMPLATE", jv_string(tmpl));
-	v = bi_set(v, "TEMPLATE_VERSION", jv_number(bi_cfg_num(meta, "version", 1)));
+	v = bi_set(v, "TEMPLATE_VERSION", jv_number(bi_jv_path_num(meta, "version", 1)));
 	v = bi_set(v, "DATABASE", jv_string(db));
 	v = bi_set(v, "DEPLOY", jv_string(deploy));
-	v = bi_set(v, "METRICS_PATH", jv_string(bi_cfg_str(meta, "metrics_path", "/metrics")));
-	v = bi_set(v, "HEALTHCHECK", jv_string(bi_cfg_str(meta, "healthcheck",
+	v = bi_set(v, "METRICS_PATH", jv_string(bi_jv_path_str(meta, "metrics_path", "/metrics")));
+	v = bi_set(v, "HEALTHCHECK", jv_string(bi_jv_path_str(meta, "healthcheck",
 		"[\"CMD-SHELL\", \"exit 0\"]")));
-	v = bi_set(v, "BUILD_CMD", jv_string(bi_cfg_str(meta, "build_cmd", "make")));
-	v = bi_set(v, "TEST_CMD", jv_string(bi_cfg_str(meta, "test_cmd", "make test")));
-	v = bi_set(v, "INTEGRATION_CMD", jv_string(bi_cfg_str(meta, "integration_cmd", "true")));
-	v = bi_set(v, "LANGUAGE", jv_string(bi_cfg_str(meta, "language", "")));
-	v = bi_set(v, "MEMORY", jv_string(bi_cfg_str(meta, "memory", "256m")));
-	v = bi_set(v, "BUILD_DIR", jv_string(bi_cfg_str(meta, "build_dir", ".")));
+	v = bi_set(v, "BUILD_CMD", jv_string(bi_jv_path_str(meta, "build_cmd", "make")));
+	v = bi_set(v, "TEST_CMD", jv_string(bi_jv_path_str(meta, "test_cmd", "make test")));
+	v = bi_set(v, "INTEGRATION_CMD", jv_string(bi_jv_path_str(meta, "integration_cmd", "true")));
+	v = bi_set(v, "LANGUAGE", jv_string(bi_jv_path_str(meta, "language", "")));
+	v = bi_set(v, "MEMORY", jv_string(bi_jv_path_str(meta, "memory", "256m")));
+	v = bi_set(v, "BUILD_DIR", jv_string(bi_jv_path_str(meta, "build_dir", ".")));
 	v = bi_set(v, "included", jv_false());
-	v = bi_set(v, "START_PERIOD", jv_string(bi_cfg_str(meta, "start_period", "10s")));
-	v = bi_set(v, "REQUESTS_METRIC", jv_string(bi_cfg_str(meta, "requests_metric",
+	v = bi_set(v, "START_PERIOD", jv_string(bi_jv_path_str(meta, "start_period", "10s")));
+	v = bi_set(v, "REQUESTS_METRIC", jv_string(bi_jv_path_str(meta, "requests_metric",
 		"http_requests_total")));
-	v = bi_set(v, "DURATION_METRIC", jv_string(bi_cfg_str(meta, "duration_metric",
+	v = bi_set(v, "DURATION_METRIC", jv_string(bi_jv_path_str(meta, "duration_metric",
 		"http_request_duration_seconds")));
 	v = bi_set(v, "postgres", jv_bool(pg));
 	v = bi_set(v, "redis", jv_bool(rd));
@@ -562,7 +564,7 @@ main(int argc, char **argv)
 		bi_die(BI_EXIT_USAGE, "%s", jv_string_value(m));
 	}
 	if (!port)
-		port = (long)bi_cfg_num(meta, "port", 8080);
+		port = (long)bi_jv_path_num(meta, "port", 8080);
 	jv vars = make_vars(name, tmpl, meta, db, kafka, deploy, port);
 	jv_free(meta);
 

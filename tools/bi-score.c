@@ -16,8 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "sources/store.h"
 static const char usage[] =
 	"usage: bi-score [--no-save] [--db PATH] [FILE...]\n"
 	"       bi-score --history\n"
@@ -185,7 +188,7 @@ main(int argc, char **argv)
 		}
 	}
 	jv cfg = bi_config();
-	const char *project = bi_cfg_str(cfg, "name", NULL);
+	const char *project = bi_jv_path_str(cfg, "name", NULL);
 	if (!dbpath)
 		dbpath = bi_store_path();
 	sqlite3 *db = bi_store_open(dbpath);
@@ -215,7 +218,7 @@ main(int argc, char **argv)
 		fclose(f);
 	}
 	/* Scenarios configured but absent count too: untested is not safe. */
-	jv want = bi_cfg_get(cfg, "chaos.scenarios");
+	jv want = bi_jv_path(cfg, "chaos.scenarios");
 	jv missing = jv_array();
 	if (jv_get_kind(want) == JV_KIND_ARRAY) {
 		jv_array_foreach(want, i, s) {

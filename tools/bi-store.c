@@ -17,8 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "sources/logparse.h"
+#include "sources/store.h"
 static const char usage[] =
 	"usage: bi-store put [--tee] [--strict] [FILE...]\n"
 	"       bi-store get [--kind K] [--service S] [--level L] [--grep WORDS]\n"
@@ -70,10 +74,10 @@ retention(void)
 	jv cfg = bi_config();
 	struct retention r = {
 		bi_cfg_dur(cfg, "logs.retention.max_age", 7 * 86400 * BI_NS_PER_S),
-		(int64_t)bi_cfg_num(cfg, "logs.retention.max_rows", 1000000),
+		(int64_t)bi_jv_path_num(cfg, "logs.retention.max_rows", 1000000),
 		50 * 1000 * 1000,
 	};
-	const char *size = bi_cfg_str(cfg, "logs.retention.max_size", NULL);
+	const char *size = bi_jv_path_str(cfg, "logs.retention.max_size", NULL);
 	if (size && bi_size_parse(size, &r.max_bytes) != 0)
 		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: logs.retention.max_size: not a size: %s", size);
 	jv_free(cfg);

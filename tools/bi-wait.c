@@ -18,8 +18,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "base/http.h"
+#include "sources/docker.h"
 static const char usage[] =
 	"usage: bi-wait [options] TARGET...\n"
 	"       bi-wait [options] --project NAME [--service S]...\n"
@@ -155,8 +159,8 @@ check_container(struct target *t)
 		snprintf(t->last, sizeof t->last, "%s", bi_docker_error(docker));
 		return 0;
 	}
-	jv state = bi_cfg_get(c, "State.Status");
-	jv health = bi_cfg_get(c, "State.Health.Status");
+	jv state = bi_jv_path(c, "State.Status");
+	jv health = bi_jv_path(c, "State.Health.Status");
 	int ok = 0;
 	jv_free(t->status);
 	if (jv_get_kind(health) == JV_KIND_STRING) {
@@ -174,7 +178,7 @@ check_container(struct target *t)
 	/* A container that exited will not get better: say so early. */
 	if (!ok && jv_get_kind(state) == JV_KIND_STRING &&
 	    (!strcmp(jv_string_value(state), "exited") || !strcmp(jv_string_value(state), "dead"))) {
-		jv code = bi_cfg_get(c, "State.ExitCode");
+		jv code = bi_jv_path(c, "State.ExitCode");
 		snprintf(t->last, sizeof t->last, "container exited with code %.0f",
 			 jv_get_kind(code) == JV_KIND_NUMBER ? jv_number_value(code) : -1);
 		jv_free(code);
@@ -218,7 +222,7 @@ label_for(jv cfg, const char *service)
 	char path[160];
 
 	snprintf(path, sizeof path, "services.%s.label", service);
-	const char *l = bi_cfg_str(cfg, path, NULL);
+	const char *l = bi_jv_path_str(cfg, path, NULL);
 	if (l)
 		return bi_strdup(l);
 	if (!strcmp(service, "app"))

@@ -2,8 +2,8 @@
  * and the template tree; every template read back. */
 #include <string.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "analysis/drain.h"
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {

@@ -1,7 +1,6 @@
 /* fuzz-k8s: kubectl's JSON, whatever shape it takes, read as events and as
  * pods; every record that comes out must print. */
-#include "bi.h"
-
+#include "sources/k8s.h"
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
-
+#include "base/util.h"
+#include "analysis/llm.h"
 static void
 feed(bi_llm_stream *s, const char *p, size_t n, size_t step)
 {

@@ -1,8 +1,7 @@
 /* fuzz-logparse: log lines, JSON or not, through the parser and the joiner. */
 #include <string.h>
 
-#include "bi.h"
-
+#include "sources/logparse.h"
 static void
 sink(void *ctx, jv rec)
 {

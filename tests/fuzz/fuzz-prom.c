@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
-
+#include "base/jsonl.h"
+#include "engines/prom.h"
 struct acc {
 	double le[32], count[32];
 	int n;

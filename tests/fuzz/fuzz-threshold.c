@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
-
+#include "engines/hist.h"
+#include "engines/load.h"
+#include "engines/threshold.h"
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {

@@ -2,8 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
-
+#include "base/tmpl.h"
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {

@@ -1,6 +1,6 @@
 /*
- * test-chaos: the journal that makes chaos safe (lib/chaos.c) and the
- * experiments around it (lib/experiment.c), as far as they go without
+ * test-chaos: the journal that makes chaos safe (lib/engines/chaos.c) and the
+ * experiments around it (lib/engines/experiment.c), as far as they go without
  * Docker: entries written, undone, refused; a process we started stopped by
  * a rollback and one we did not left alone; every scenario's dry-run plan;
  * a service that is not healthy skipped, its record printable.
@@ -10,7 +10,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/http.h"
+#include "engines/chaos.h"
+#include "engines/experiment.h"
 #include "tap.h"
 
 static int
@@ -165,7 +170,7 @@ test_experiments(const char *dir)
 	for (int i = 0; i < 3; i++) {
 		cx.intensity = level[i];
 		jv lat = bi_chaos_run(&cx, "network-latency"), mem = bi_chaos_run(&cx, "memory-pressure");
-		jv a = bi_cfg_get(lat, "injected.latency_ms"), b = bi_cfg_get(mem, "injected.memory_mib");
+		jv a = bi_jv_path(lat, "injected.latency_ms"), b = bi_jv_path(mem, "injected.memory_mib");
 		ok(jv_get_kind(a) == JV_KIND_NUMBER && jv_number_value(a) == want[i][0] &&
 		   jv_get_kind(b) == JV_KIND_NUMBER && jv_number_value(b) == want[i][1],
 		   "intensity %s: %g ms of latency, %g MiB of memory", level[i], want[i][0], want[i][1]);
@@ -183,7 +188,7 @@ test_experiments(const char *dir)
 	r = bi_chaos_run(&cx, "pod-kill");
 	is_str(bi_get_str(r, "status"), "skipped", "an unhealthy service: the experiment is skipped");
 	ok(bi_get_str(r, "reason") && strstr(bi_get_str(r, "reason"), "not healthy"), "because it is not healthy");
-	jv s = bi_cfg_get(r, "steady.healthy");
+	jv s = bi_jv_path(r, "steady.healthy");
 	ok(jv_get_kind(s) == JV_KIND_FALSE, "steady.healthy is false");
 	jv_free(s);
 	jv dump = jv_dump_string(r, 0);

@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
 #include "tap.h"
 
 static const char *
@@ -84,10 +87,10 @@ main(void)
 	const char *ctext = "perf:\n  duration: 90s\n  vus: 50\n  thresholds: {p95: 500}\n"
 			    "list: [a, b]\nraw: 2\n";
 	jv cfg = bi_yaml_parse(ctext, strlen(ctext), "c.yaml");
-	is_num(bi_cfg_num(cfg, "perf.vus", 0), 50, "cfg num");
-	is_num(bi_cfg_num(cfg, "perf.thresholds.p95", 0), 500, "cfg nested num");
-	is_num(bi_cfg_num(cfg, "perf.missing", -1), -1, "cfg default");
-	is_str(bi_cfg_str(cfg, "list.1", NULL), "b", "cfg array index");
+	is_num(bi_jv_path_num(cfg, "perf.vus", 0), 50, "cfg num");
+	is_num(bi_jv_path_num(cfg, "perf.thresholds.p95", 0), 500, "cfg nested num");
+	is_num(bi_jv_path_num(cfg, "perf.missing", -1), -1, "cfg default");
+	is_str(bi_jv_path_str(cfg, "list.1", NULL), "b", "cfg array index");
 	is_num(bi_cfg_dur(cfg, "perf.duration", 0), 90 * BI_NS_PER_S, "cfg duration string");
 	is_num(bi_cfg_dur(cfg, "raw", 0), 2 * BI_NS_PER_S, "cfg duration number = seconds");
 	jv_free(cfg);
@@ -119,7 +122,7 @@ main(void)
 	fputs("name: demo\n", f);
 	fclose(f);
 	cfg = bi_config();
-	is_str(bi_cfg_str(cfg, "name", NULL), "demo", "bi_config reads it");
+	is_str(bi_jv_path_str(cfg, "name", NULL), "demo", "bi_config reads it");
 	jv_free(cfg);
 	if (chdir(cwd) != 0)
 		return 1;

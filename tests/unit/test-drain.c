@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "analysis/drain.h"
 #include "tap.h"
 
 static const char *

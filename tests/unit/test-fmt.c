@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/fmt.h"
 #include "tap.h"
 
 static char out[4096];

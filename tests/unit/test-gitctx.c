@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "sources/gitctx.h"
 #include "tap.h"
 
 static jv got;

@@ -1,7 +1,7 @@
 /* test-hist: the log-linear histogram's error bound, quantiles and merge. */
 #include <stdlib.h>
 
-#include "bi.h"
+#include "engines/hist.h"
 #include "tap.h"
 
 int

@@ -8,7 +8,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/http.h"
 #include "tap.h"
 
 static void

@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
 #include "tap.h"
 
 /* A file holding data, open for reading from its start. */
@@ -51,7 +53,6 @@ count(const char *data, size_t n, int flags, char *err, size_t errlen, size_t *e
 	fclose(cap);
 	return k;
 }
-
 
 static const char *const keys[] = {"kind", "level", "service", "msg", NULL};
 

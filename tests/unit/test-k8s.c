@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/jsonl.h"
+#include "sources/k8s.h"
 #include "tap.h"
 
 #define FIX "tests/fixtures/k8s"

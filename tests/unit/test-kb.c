@@ -4,7 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "analysis/kb.h"
 #include "tap.h"
 
 static const char *

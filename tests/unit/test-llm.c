@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/jsonl.h"
+#include "analysis/llm.h"
 #include "tap.h"
 
 /* ---- one line ---- */

@@ -1,7 +1,10 @@
 /* test-logparse: JSON and plain log lines, levels, stack traces joined. */
 #include <stdlib.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "sources/logparse.h"
 #include "tap.h"
 
 static const char *

@@ -7,7 +7,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "sources/merge.h"
 #include "tap.h"
 
 struct producer {

@@ -5,7 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/jsonl.h"
+#include "sources/store.h"
+#include "engines/metrics.h"
 #include "tap.h"
 
 #define T0 INT64_C(1795480000000)	/* ms; a window's end */

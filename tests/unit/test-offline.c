@@ -5,7 +5,9 @@
  */
 #include <stdlib.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "analysis/llm.h"
+#include "analysis/offline.h"
 #include "tap.h"
 
 static char *

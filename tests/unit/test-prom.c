@@ -2,7 +2,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "engines/prom.h"
 #include "tap.h"
 
 static bi_buf got, errs;

@@ -3,7 +3,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "analysis/kb.h"
+#include "analysis/rca.h"
 #include "tap.h"
 
 static bi_kb_pattern *pats;
@@ -46,7 +50,7 @@ field(jv findings, int i, const char *path)
 {
 	static char buf[4096];
 	jv f = jv_array_get(jv_copy(findings), i);
-	jv v = jv_is_valid(f) ? bi_cfg_get(f, path) : jv_invalid();
+	jv v = jv_is_valid(f) ? bi_jv_path(f, path) : jv_invalid();
 	buf[0] = '\0';
 	if (jv_is_valid(v)) {
 		jv s = jv_get_kind(v) == JV_KIND_STRING ? jv_copy(v) : jv_dump_string(jv_copy(v), 0);
@@ -64,7 +68,7 @@ timeline(jv findings, int i)
 {
 	static char buf[4096];
 	jv f = jv_array_get(jv_copy(findings), i);
-	jv t = bi_cfg_get(f, "timeline");
+	jv t = bi_jv_path(f, "timeline");
 	size_t n = 0;
 	buf[0] = '\0';
 	jv_array_foreach(t, k, e) {

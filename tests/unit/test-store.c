@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "sources/store.h"
 #include "tap.h"
 
 static int

@@ -5,7 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "engines/hist.h"
+#include "engines/load.h"
+#include "engines/threshold.h"
 #include "tap.h"
 
 static const char *

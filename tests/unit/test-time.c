@@ -1,5 +1,5 @@
 /* test-time: timestamps and durations. */
-#include "bi.h"
+#include "base/time.h"
 #include "tap.h"
 
 static const char *

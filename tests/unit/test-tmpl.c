@@ -4,7 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/tmpl.h"
 #include "tap.h"
 
 static jv vars;

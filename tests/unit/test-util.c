@@ -6,7 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bi.h"
+#include "base/util.h"
+#include "base/jsonl.h"
 #include "tap.h"
 
 /* Run fn in a child with stderr captured; return its status and stderr. */

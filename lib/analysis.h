@@ -1,0 +1,11 @@
+/* analysis.h: what the records mean: templates, root causes, knowledge, the LLM. */
+#ifndef BI_ANALYSIS_H
+#define BI_ANALYSIS_H
+
+#include "analysis/drain.h"
+#include "analysis/kb.h"
+#include "analysis/rca.h"
+#include "analysis/llm.h"
+#include "analysis/offline.h"
+
+#endif

@@ -1,0 +1,14 @@
+/* engines.h: things that run: load, proxies, chaos, metric history. */
+#ifndef BI_ENGINES_H
+#define BI_ENGINES_H
+
+#include "engines/hist.h"
+#include "engines/load.h"
+#include "engines/threshold.h"
+#include "engines/prom.h"
+#include "engines/metrics.h"
+#include "engines/proxy.h"
+#include "engines/chaos.h"
+#include "engines/experiment.h"
+
+#endif

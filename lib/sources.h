@@ -1,0 +1,12 @@
+/* sources.h: where records come from and where they are kept. */
+#ifndef BI_SOURCES_H
+#define BI_SOURCES_H
+
+#include "sources/docker.h"
+#include "sources/k8s.h"
+#include "sources/gitctx.h"
+#include "sources/logparse.h"
+#include "sources/merge.h"
+#include "sources/store.h"
+
+#endif

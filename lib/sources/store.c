@@ -1,0 +1,223 @@
+/*
+ * store.c: the project's sqlite database. WAL mode so that a reader (the
+ * dashboard) never blocks a writer (a scrape loop), a busy timeout for two
+ * writers, and a schema brought up to date by PRAGMA user_version: migration
+ * i runs once, when user_version <= i. Migrations are only ever appended.
+ *
+ * Layer: sources.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sources/store.h"
+
+#include "base/util.h"
+#include "base/config.h"
+
+static const char *const schema[] = {
+	/* 1: what wrote this database */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"INSERT INTO meta VALUES ('created_by', 'blissful-infra');",
+
+	/* 2: bi-store's records; log text searchable by keyword. hash makes a
+	 * record stored twice (logs collected again) count once. */
+	"CREATE TABLE records ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  ts INTEGER NOT NULL,"		/* ns since the epoch */
+	"  service TEXT,"
+	"  level INTEGER,"			/* logs: 0 trace .. 5 fatal */
+	"  hash INTEGER NOT NULL UNIQUE,"
+	"  body TEXT NOT NULL);"
+	"CREATE INDEX records_kind_ts ON records (kind, ts);"
+	"CREATE INDEX records_ts ON records (ts);"
+	"CREATE VIRTUAL TABLE logs_fts USING fts5 (msg, stack);",
+
+	/* 3: the knowledge base (bi-kb, bi-rca): incidents recorded from
+	 * findings, and each outcome of a fix tried on one. Times in ns. */
+	"CREATE TABLE kb_incidents ("
+	"  id TEXT PRIMARY KEY,"
+	"  signature TEXT NOT NULL,"		/* pattern, service, template */
+	"  pattern TEXT,"
+	"  title TEXT NOT NULL,"
+	"  service TEXT,"
+	"  severity TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),"
+	"  fix TEXT,"				/* the last fix tried */
+	"  outcome TEXT,"			/* and how it went */
+	"  first_seen INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  recorded INTEGER NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  occurrences INTEGER NOT NULL DEFAULT 1,"
+	"  count INTEGER NOT NULL DEFAULT 0,"	/* records that showed it */
+	"  confidence REAL,"
+	"  finding TEXT);"			/* the finding, as recorded */
+	"CREATE INDEX kb_incidents_signature ON kb_incidents (signature, last_seen);"
+	"CREATE INDEX kb_incidents_pattern ON kb_incidents (pattern);"
+	"CREATE TABLE kb_outcomes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident TEXT NOT NULL REFERENCES kb_incidents (id) ON DELETE CASCADE,"
+	"  ts INTEGER NOT NULL,"
+	"  fix TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'partial', 'failed')));"
+	"CREATE INDEX kb_outcomes_incident ON kb_outcomes (incident);",
+
+	/* 4: bi-metrics' history: series (a name and labels, per service),
+	 * their samples (times in ms), and alerts with their acknowledgement. */
+	"CREATE TABLE metric_series ("
+	"  id INTEGER PRIMARY KEY,"
+	"  service TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  labels TEXT NOT NULL,"		/* JSON, keys sorted */
+	"  type TEXT,"
+	"  UNIQUE (service, name, labels));"
+	"CREATE TABLE metric_samples ("
+	"  series INTEGER NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  value REAL,"			/* NULL for NaN */
+	"  PRIMARY KEY (series, ts)) WITHOUT ROWID;"
+	"CREATE INDEX metric_samples_ts ON metric_samples (ts);"
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  service TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('firing', 'resolved')),"
+	"  value REAL,"
+	"  threshold REAL,"
+	"  fired_at INTEGER NOT NULL,"		/* ms */
+	"  resolved_at INTEGER,"
+	"  acked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX alerts_state ON alerts (state, name, service);",
+
+	/* 5: bi-score's history: every resilience score, with its record. */
+	"CREATE TABLE scores ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"		/* ns */
+	"  project TEXT,"
+	"  score REAL NOT NULL,"
+	"  record TEXT NOT NULL);"
+	"CREATE INDEX scores_ts ON scores (project, ts);",
+};
+
+int
+bi_store_version(void)
+{
+	return (int)(sizeof schema / sizeof schema[0]);
+}
+
+static int
+exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+sqlite3 *
+bi_store_open_with(const char *path, const char *const *migrations, int n,
+		   char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	int version = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		 "PRAGMA foreign_keys=ON;", err, errlen))
+		goto fail;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > n) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this "
+			 "program knows (%d); upgrade blissful-infra", path, version, n);
+		goto fail;
+	}
+	for (int i = version; i < n; i++) {
+		char pragma[64];
+		/* IMMEDIATE: two processes opening a new database at once must
+		 * not both run the same migration. */
+		if (exec(db, "BEGIN IMMEDIATE", err, errlen))
+			goto fail;
+		sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+		int now = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		sqlite3_finalize(st);
+		if (now > i) {	/* someone else migrated meanwhile */
+			exec(db, "COMMIT", err, errlen);
+			i = now - 1;
+			continue;
+		}
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", i + 1);
+		if (exec(db, migrations[i], err, errlen) || exec(db, pragma, err, errlen)) {
+			char keep[256];
+			snprintf(keep, sizeof keep, "%s", err);
+			exec(db, "ROLLBACK", err, errlen);
+			snprintf(err, errlen, "%s: migration %d: %s", path, i + 1, keep);
+			goto fail;
+		}
+		if (exec(db, "COMMIT", err, errlen))
+			goto fail;
+	}
+	return db;
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+char *
+bi_store_path(void)
+{
+	const char *env = getenv("BI_DB");
+	char *dir;
+
+	if (env && *env)
+		return bi_strdup(env);
+	dir = bi_project_dir();
+	char *path = bi_asprintf("%s/.blissful-infra/bi.db", dir ? dir : ".");
+	free(dir);
+	return path;
+}
+
+sqlite3 *
+bi_store_open(const char *path)
+{
+	char err[512];
+	char *dir = bi_strdup(path), *slash = strrchr(dir, '/');
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (bi_mkdirs(dir) != 0)
+			bi_die(BI_EXIT_FAIL, "cannot create %s:", dir);
+	}
+	free(dir);
+	sqlite3 *db = bi_store_open_with(path, schema, bi_store_version(), err, sizeof err);
+	if (!db)
+		bi_die(BI_EXIT_FAIL, "database: %s", err);
+	return db;
+}
+
+void
+bi_store_exec(sqlite3 *db, const char *sql)
+{
+	char err[512];
+
+	if (exec(db, sql, err, sizeof err))
+		bi_die(BI_EXIT_FAIL, "database: %s", err);
+}
