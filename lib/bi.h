@@ -5,7 +5,7 @@
  * The library is four layers, each a folder with one header and one .c per
  * module; a module uses only its own layer and those below it (HACKING.md):
  *
- *   base/      util time jsonl config http tmpl fmt: no knowledge of Docker
+ *   base/      util time jsonl config http addr tmpl fmt: no knowledge of Docker
  *              or of what records mean
  *   sources/   docker k8s gitctx logparse merge store: where records come
  *              from and where they are kept

@@ -430,6 +430,19 @@ collect_k8s(void)
 
 /* ---- saved results ---- */
 
+static int
+saved_record(void *ctx, jv rec, bi_reader *r)
+{
+	int64_t t = bi_record_ts(rec);
+
+	(void)ctx, (void)r;
+	if ((opt.since && t < opt.since) || (opt.until && t > opt.until))
+		jv_free(rec);
+	else
+		bi_merge_put(merge, t, rec);
+	return 0;
+}
+
 static void
 collect_results(void)
 {
@@ -445,20 +458,7 @@ collect_results(void)
 			if (n < 7 || strcmp(e->d_name + n - 6, ".jsonl"))
 				continue;
 			char *path = bi_asprintf("%s/%s", dir, e->d_name);
-			FILE *f = fopen(path, "r");
-			if (f) {
-				bi_reader *r = bi_reader_new(fileno(f), path, 0);
-				jv rec;
-				while (bi_read(r, &rec)) {
-					int64_t t = bi_record_ts(rec);
-					if ((opt.since && t < opt.since) || (opt.until && t > opt.until))
-						jv_free(rec);
-					else
-						bi_merge_put(merge, t, rec);
-				}
-				bi_reader_free(r);
-				fclose(f);
-			}
+			bi_each(1, &path, 0, saved_record, NULL);
 			free(path);
 		}
 		if (dp)

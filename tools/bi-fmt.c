@@ -7,10 +7,8 @@
  * "kind key=value ...". Colour only on a terminal, and never with NO_COLOR.
  * Writes text, not records: it is the end of a pipeline.
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -554,29 +552,19 @@ render(jv rec)
 }
 
 static int
-run(int fd, const char *name, int flags)
+show(void *ctx, jv rec, bi_reader *r)
 {
-	bi_reader *r = bi_reader_new(fd, name, flags);
-	jv rec;
-	size_t errors;
-
-	while (bi_read(r, &rec)) {
-		render(rec);
-		jv_free(rec);
-		/* Show what we have before we wait for more; but a writer that
-		 * sends a table record by record gets 50 ms to send the next, so
-		 * its rows line up as one table. */
-		if (!bi_reader_ready(r)) {
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-			if (poll(&p, 1, 50) <= 0 || !bi_reader_ready(r)) {
-				flush_table();
-				bi_fshut(stdout, "stdout");
-			}
-		}
+	(void)ctx;
+	render(rec);
+	jv_free(rec);
+	/* Show what we have before we wait for more; but a writer that sends
+	 * a table record by record gets 50 ms to send the next, so its rows
+	 * line up as one table. */
+	if (!bi_reader_ready(r, 50)) {
+		flush_table();
+		bi_fshut(stdout, "stdout");
 	}
-	errors = bi_reader_errors(r);
-	bi_reader_free(r);
-	return errors > 0;
+	return 0;
 }
 
 int
@@ -613,19 +601,8 @@ main(int argc, char **argv)
 	else
 		bi_usage_error(usage, "--color: expected auto, always or never, not '%s'", when);
 
-	if (optind == argc) {
-		run(STDIN_FILENO, "stdin", flags);
-	} else {
-		for (int i = optind; i < argc; i++) {
-			int fd = strcmp(argv[i], "-") == 0 ? STDIN_FILENO : open(argv[i], O_RDONLY);
-			if (fd < 0)
-				bi_die(BI_EXIT_USAGE, "cannot open %s:", argv[i]);
-			run(fd, argv[i], flags);
-			if (fd != STDIN_FILENO)
-				close(fd);
-		}
-	}
+	size_t unread = bi_each(argc - optind, argv + optind, flags, show, NULL);
 	flush_table();
 	bi_fshut(stdout, "stdout");
-	return BI_EXIT_OK;
+	return unread ? BI_EXIT_USAGE : BI_EXIT_OK;
 }

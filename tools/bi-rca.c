@@ -140,7 +140,7 @@ filter(int fd, const char *name)
 			bi_buf_printf(&add, ",\"template_id\":\"%s\"}", c->id);
 			out_line(add.p, add.len);
 		}
-		if (out.len > (1 << 16) || !bi_reader_ready(r))
+		if (out.len > (1 << 16) || !bi_reader_ready(r, 0))
 			out_flush();
 	}
 	out_flush();

@@ -205,7 +205,7 @@ put(int argc, char **argv, int tee, int flags)
 			since_prune++;
 			/* Commit when the input pauses, so a live stream is kept as
 			 * it comes; in batches while it pours. */
-			if (in_tx >= 5000 || !bi_reader_ready(r)) {
+			if (in_tx >= 5000 || !bi_reader_ready(r, 0)) {
 				bi_store_exec(db, "COMMIT");
 				if (since_prune >= 10000) {
 					prune();

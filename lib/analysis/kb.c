@@ -103,7 +103,7 @@ static const char builtin[] =
 "    The service does not stay up: it exits at start or soon after and is\n"
 "    restarted in a loop, from its code, its image or its configuration.\n"
 "  fixes:\n"
-"    - Roll back to the last version that worked (blissful-infra rollback)\n"
+"    - Roll back to the last version that worked (git revert, then blissful-infra up)\n"
 "    - Read the first error the new container logged, and the diff of the last commit\n"
 "    - Gate deployments on a readiness probe, so a version that cannot start takes no traffic\n"
 "- id: high-error-rate\n"

@@ -18,6 +18,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,24 +135,23 @@ bi_read_line(bi_reader *r, const char **line, size_t *len)
 }
 
 int
-bi_reader_ready(bi_reader *r)
+bi_reader_ready(bi_reader *r, int wait_ms)
 {
 	struct pollfd p = {.fd = r->fd, .events = POLLIN};
 
 	if (r->eof || memchr(r->buf + r->start + r->scan, '\n',
 			     r->end - r->start - r->scan))
 		return 1;
-	return poll(&p, 1, 0) > 0;
+	return poll(&p, 1, wait_ms) > 0;
 }
 
 static void
 bad(bi_reader *r, const char *what)
 {
 	r->errors++;
-	bi_warn("%s:%zu: %s", r->name, r->lineno, what);
 	if (r->flags & BI_STRICT)
-		bi_die(BI_EXIT_USAGE, "%s:%zu: malformed input is fatal with --strict",
-		       r->name, r->lineno);
+		bi_die(BI_EXIT_USAGE, "fatal: %s:%zu: %s", r->name, r->lineno, what);
+	bi_warn("%s:%zu: %s, line skipped", r->name, r->lineno, what);
 }
 
 static int
@@ -172,7 +172,7 @@ bi_reader_parse(bi_reader *r, jv *rec)
 	if (!s || blank(s, n))
 		return 0;
 	if (!bi_utf8_valid(s, n)) {
-		bad(r, "invalid UTF-8, line skipped");
+		bad(r, "invalid UTF-8");
 		return 0;
 	}
 	jv v = jv_parse_sized(s, (int)n);
@@ -185,7 +185,7 @@ bi_reader_parse(bi_reader *r, jv *rec)
 		size_t mlen = strcspn(m, "(");
 		while (mlen > 0 && m[mlen - 1] == ' ')
 			mlen--;
-		snprintf(what, sizeof what, "malformed record (%.*s), line skipped",
+		snprintf(what, sizeof what, "malformed record (%.*s)",
 			 (int)(mlen > 100 ? 100 : mlen), m);
 		jv_free(msg);
 		bad(r, what);
@@ -193,7 +193,7 @@ bi_reader_parse(bi_reader *r, jv *rec)
 	}
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv_free(v);
-		bad(r, "not a JSON object, line skipped");
+		bad(r, "not a JSON object");
 		return 0;
 	}
 	*rec = v;
@@ -714,27 +714,64 @@ bi_json_quote(bi_buf *b, const char *s)
 	bi_buf_add(b, "\"", 1);
 }
 
+size_t
+bi_each(int n, char *const *paths, int flags, bi_each_fn fn, void *ctx)
+{
+	size_t bad = 0;
+	int stop = 0;
+
+	for (int i = 0; !stop && (i < n || (n == 0 && i == 0)); i++) {
+		const char *name = n ? paths[i] : "-";
+		int fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+		if (fd < 0) {
+			if (flags & BI_STRICT)
+				bi_die(BI_EXIT_USAGE, "cannot open %s:", name);
+			bi_warn("cannot open %s:", name);
+			bad++;
+			continue;
+		}
+		bi_reader *r = bi_reader_new(fd, name, flags);
+		jv rec;
+		while (!stop && bi_read(r, &rec))
+			stop = fn(ctx, rec, r);
+		bi_reader_free(r);
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+	return bad;
+}
+
+struct last {
+	const char *kind;
+	jv found;
+};
+
+static int
+keep_last(void *ctx, jv rec, bi_reader *r)
+{
+	struct last *l = ctx;
+	const char *k = bi_get_str(rec, "kind");
+
+	(void)r;
+	if (k && !strcmp(k, l->kind)) {
+		jv_free(l->found);
+		l->found = rec;
+	} else {
+		jv_free(rec);
+	}
+	return 0;
+}
+
 jv
 bi_last_record(const char *path, const char *kind)
 {
-	FILE *f = fopen(path, "r");
-	jv found = jv_invalid(), rec;
+	struct last l = {kind, jv_invalid()};
+	char *const paths[] = {(char *)path};
 
-	if (!f)
-		return found;
-	bi_reader *r = bi_reader_new(fileno(f), path, 0);
-	while (bi_read(r, &rec)) {
-		const char *k = bi_get_str(rec, "kind");
-		if (k && !strcmp(k, kind)) {
-			jv_free(found);
-			found = rec;
-		} else {
-			jv_free(rec);
-		}
-	}
-	bi_reader_free(r);
-	fclose(f);
-	return found;
+	if (strcmp(path, "-") && access(path, R_OK) != 0)
+		return l.found;
+	bi_each(1, paths, 0, keep_last, &l);
+	return l.found;
 }
 
 int64_t

@@ -29,9 +29,10 @@ int bi_read(bi_reader *r, jv *rec);
 int bi_read_line(bi_reader *r, const char **line, size_t *len);
 int bi_reader_parse(bi_reader *r, jv *rec);
 
-/* True when the next bi_read_line would not block: a whole line is buffered,
- * or the descriptor has data or end-of-file waiting. */
-int bi_reader_ready(bi_reader *r);
+/* True when the next bi_read_line would not block, waiting up to wait_ms
+ * for that: a whole line is buffered, or the descriptor has data or
+ * end-of-file waiting. */
+int bi_reader_ready(bi_reader *r, int wait_ms);
 
 size_t bi_reader_lineno(const bi_reader *r);	/* lines read so far */
 size_t bi_reader_errors(const bi_reader *r);	/* malformed lines skipped */
@@ -110,8 +111,18 @@ double bi_jv_path_num(jv v, const char *path, double def);
 /* The time of a record's "ts", in ns; 0 when it has none. */
 int64_t bi_record_ts(jv rec);
 
-/* The last record of a kind in a file of records, or jv_invalid() when it
- * holds none (or cannot be read). */
+/* The one way a tool reads its records, as mblaze's blaze822_loop is for
+ * its tools: each of the n files named in paths ("-" is stdin; n == 0 reads
+ * stdin) in turn, each record given to fn (which owns it) with its reader
+ * (for bi_reader_ready, line numbers). fn returns nonzero to stop. A file
+ * that cannot be opened is reported on stderr and skipped, or with BI_STRICT
+ * is fatal (exit 2). Returns the number of files that could not be opened
+ * (malformed lines are the reader's business: reported, skipped). */
+typedef int (*bi_each_fn)(void *ctx, jv rec, bi_reader *r);
+size_t bi_each(int n, char *const *paths, int flags, bi_each_fn fn, void *ctx);
+
+/* The last record of a kind in a file of records ("-": stdin), or
+ * jv_invalid() when it holds none (or cannot be read). */
 jv bi_last_record(const char *path, const char *kind);
 
 /* Append s as a JSON string, quotes included: '"' and '\' escaped, control

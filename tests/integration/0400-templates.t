@@ -1,8 +1,9 @@
 #!/bin/sh
 # Every template, with every database and Kafka choice, renders to a project
 # with no variable left, YAML that parses, a compose file docker-compose
-# accepts, kustomize overlays of the expected kinds, and the canary steps of
-# blissful-infra.yaml in the Argo Rollout.
+# accepts, kustomize overlays of the expected kinds, and an Argo Rollout whose
+# canary steps rise to 100% between services that are rendered, under its
+# analysis (tests/tools/check-project.py).
 . "$(dirname "$0")/../lib.sh"
 templates=$(cd "$ROOT/templates" && for d in */; do
 	d=${d%/}; case $d in _*) ;; *) [ -f "$d/template.yaml" ] && echo "$d" ;; esac; done)
@@ -19,7 +20,7 @@ for t in $templates; do
 				/usr/bin/python3 "$ROOT/tests/tools/check-project.py" "$d" >"$TMP/out" 2>&1
 			st=$?
 			sed 's/^/# /' "$TMP/err" "$TMP/out" | head -20
-			ok $st "$t $db $kafka: rendered, no {{ left, YAML parses, overlays and canary as configured"
+			ok $st "$t $db $kafka: rendered, no {{ left, YAML parses, overlays and the Rollout as expected"
 			if [ -f "$d/docker-compose.yaml" ]; then
 				(cd "$d" && $compose -p "bi-static-$name" config -q) >"$TMP/out" 2>&1
 				st=$?

@@ -397,17 +397,17 @@ main(void)
 	if (pipe(p) != 0)
 		return 1;
 	r = bi_reader_new(p[0], "pipe", 0);
-	ok(!bi_reader_ready(r), "empty pipe: not ready");
+	ok(!bi_reader_ready(r, 0), "empty pipe: not ready");
 	if (write(p[1], "{\"a\":1}\n{\"b\":2}\n", 16) != 16)
 		return 1;
-	ok(bi_reader_ready(r), "pipe with data: ready");
+	ok(bi_reader_ready(r, 0), "pipe with data: ready");
 	const char *l;
 	size_t ln;
 	bi_read_line(r, &l, &ln);
-	ok(bi_reader_ready(r), "a second line buffered: ready");
+	ok(bi_reader_ready(r, 0), "a second line buffered: ready");
 	bi_read_line(r, &l, &ln);
 	is_str(l, "{\"b\":2}", "raw line without its newline");
-	ok(!bi_reader_ready(r), "drained pipe: not ready");
+	ok(!bi_reader_ready(r, 0), "drained pipe: not ready");
 	bi_reader_free(r);
 	close(p[0]);
 	close(p[1]);
