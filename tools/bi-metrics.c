@@ -335,7 +335,8 @@ cmd_scrape(int64_t interval, long count, int raw, int docker)
 		count = interval > 0 ? -1 : 1;
 	for (long round = 0; (count < 0 || round < count) && !stop; round++) {
 		int64_t t0 = bi_mono_ns(), ts = now_ms();
-		bi_store_exec(db, "BEGIN");
+		if (bi_sql_begin(db))
+			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
 		for (int i = 0; i < ntargets; i++)
 			answered += scrape(&targets[i], ts, raw);
 		if (docker)
@@ -363,10 +364,13 @@ cmd_scrape(int64_t interval, long count, int raw, int docker)
 			jv_free(s);
 		}
 		jv_free(svcs);
-		bi_store_exec(db, "COMMIT");
+		if (bi_metrics_error(hist))
+			bi_die(BI_EXIT_LOCAL, "database: %s", bi_metrics_error(hist));
+		if (bi_sql_commit(db))
+			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
 		char err[1024];
 		if (bi_metrics_retain(hist, cfg, now_ms(), err, sizeof err))
-			bi_die(BI_EXIT_USAGE, "%s", err);
+			bi_die(bi_metrics_error(hist) ? BI_EXIT_LOCAL : BI_EXIT_USAGE, "%s", err);
 		bi_write_flush();
 		if (count >= 0 && round + 1 >= count)
 			break;
@@ -482,8 +486,11 @@ cmd_ack(const char *arg)
 
 	if (*end || id <= 0)
 		bi_die(BI_EXIT_USAGE, "not an alert id: %s", arg);
-	if (bi_metrics_ack(hist, id))
+	if (bi_metrics_ack(hist, id)) {
+		if (bi_metrics_error(hist))
+			bi_die(BI_EXIT_LOCAL, "database: %s", bi_metrics_error(hist));
 		bi_die(BI_EXIT_USAGE, "no alert %lld", id);
+	}
 	return BI_EXIT_OK;
 }
 
@@ -605,7 +612,10 @@ main(int argc, char **argv)
 		return cmd_parse(optind < argc ? argv[optind] : NULL, om, check);
 	cfg = bi_config();
 	char *path = dbpath ? bi_strdup(dbpath) : bi_store_path();
-	db = bi_store_open(path);
+	char err[512];
+	db = bi_store_open(path, err, sizeof err);
+	if (!db)
+		bi_die(BI_EXIT_LOCAL, "database: %s", err);
 	free(path);
 	hist = bi_metrics_open(db);
 	int r;
@@ -624,6 +634,8 @@ main(int argc, char **argv)
 	} else {
 		bi_usage_error(usage, "unknown command: %s", cmd);
 	}
+	if (bi_metrics_error(hist))	/* a read that failed showed nothing */
+		bi_die(BI_EXIT_LOCAL, "database: %s", bi_metrics_error(hist));
 	bi_metrics_close(hist);
 	sqlite3_close(db);
 	jv_free(cfg);

@@ -116,24 +116,26 @@ history(sqlite3 *db, const char *project, jv current, double score)
 
 	if (jv_is_valid(current)) {
 		jv text = jv_dump_string(jv_copy(current), 0);
-		sqlite3_prepare_v2(db, "INSERT INTO scores (ts, project, score, record) VALUES (?, ?, ?, ?)",
-				   -1, &st, NULL);
+		if (bi_sql_begin(db))
+			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
+		st = bi_sql_prepare(db, "INSERT INTO scores (ts, project, score, record) VALUES (?, ?, ?, ?)");
 		sqlite3_bind_int64(st, 1, bi_now_ns());
-		if (project)
-			sqlite3_bind_text(st, 2, project, -1, SQLITE_STATIC);
+		bi_sql_bind_str(st, 2, project);
 		sqlite3_bind_double(st, 3, score);
-		sqlite3_bind_text(st, 4, jv_string_value(text), -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			bi_die(BI_EXIT_FAIL, "database: %s", sqlite3_errmsg(db));
+		bi_sql_bind_str(st, 4, jv_string_value(text));
+		/* Keep the last 50. */
+		if (!st || bi_sql_run(st) ||
+		    bi_sql_exec(db, "DELETE FROM scores WHERE id NOT IN "
+				"(SELECT id FROM scores ORDER BY ts DESC LIMIT 50)") ||
+		    bi_sql_commit(db))
+			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
 		sqlite3_finalize(st);
 		jv_free(text);
-		/* Keep the last 50. */
-		bi_store_exec(db, "DELETE FROM scores WHERE id NOT IN "
-			      "(SELECT id FROM scores ORDER BY ts DESC LIMIT 50)");
 	}
-	sqlite3_prepare_v2(db, "SELECT ts, score FROM (SELECT ts, score FROM scores "
-			   "WHERE ?1 IS NULL OR project = ?1 ORDER BY ts DESC LIMIT 50) ORDER BY ts",
-			   -1, &st, NULL);
+	st = bi_sql_prepare(db, "SELECT ts, score FROM (SELECT ts, score FROM scores "
+			    "WHERE ?1 IS NULL OR project = ?1 ORDER BY ts DESC LIMIT 50) ORDER BY ts");
+	if (!st)
+		bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
 	if (project)
 		sqlite3_bind_text(st, 1, project, -1, SQLITE_STATIC);
 	jv h = jv_array();
@@ -191,7 +193,10 @@ main(int argc, char **argv)
 	const char *project = bi_jv_path_str(cfg, "name", NULL);
 	if (!dbpath)
 		dbpath = bi_store_path();
-	sqlite3 *db = bi_store_open(dbpath);
+	char err[512];
+	sqlite3 *db = bi_store_open(dbpath, err, sizeof err);
+	if (!db)
+		bi_die(BI_EXIT_LOCAL, "database: %s", err);
 	if (only_history) {
 		jv h = history(db, project, jv_invalid(), 0);
 		jv_array_foreach(h, i, e) {

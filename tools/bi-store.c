@@ -42,27 +42,55 @@ static const char usage[] =
 	"  --db PATH       the database (default $BI_DB, or .blissful-infra/bi.db)\n"
 	"  -h, --help      show this help\n"
 	"  --version       show the version\n"
-	"Exit: 0, 1 database error, 2 usage or (strict) bad input.\n";
+	"Exit: 0, 2 usage or (strict) bad input, 4 database or output failure.\n";
 
 static sqlite3 *db;
 
-static void
-check(int rc, const char *what)
+/* A database error ends the tool with exit 4; the records committed so far
+ * stay committed. */
+static _Noreturn void
+db_fail(const char *what)
 {
-	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		bi_die(BI_EXIT_FAIL, "database: %s: %s", what, sqlite3_errmsg(db));
+	bi_die(BI_EXIT_LOCAL, "database: %s: %s", what, bi_sql_error(db));
 }
 
 static sqlite3_stmt *
 prepare(const char *sql)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = bi_sql_prepare(db, sql);
 
-	check(sqlite3_prepare_v2(db, sql, -1, &st, NULL), sql);
+	if (!st)
+		db_fail(sql);
 	return st;
 }
 
+static void
+exec(const char *sql)
+{
+	if (bi_sql_exec(db, sql))
+		db_fail(sql);
+}
+
+static void
+begin(void)
+{
+	if (bi_sql_begin(db))
+		db_fail("begin");
+}
+
+static void
+commit(void)
+{
+	if (bi_sql_commit(db))
+		db_fail("commit");
+}
+
 /* ---- retention ---- */
+
+/* What logs.retention.max_size counts: the records and their index, not
+ * the metrics or the knowledge base, which have limits of their own. */
+static const char *const records_tables[] = {"records", "logs_fts_data", "logs_fts_idx",
+	"logs_fts_content", "logs_fts_docsize", "logs_fts_config", NULL};
 
 struct retention {
 	int64_t max_age, max_rows, max_bytes;
@@ -87,9 +115,10 @@ retention(void)
 static int64_t
 one(const char *sql)
 {
-	sqlite3_stmt *st = prepare(sql);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	int64_t v = bi_sql_int(db, sql, -1);
+
+	if (v < 0)
+		db_fail(sql);
 	return v;
 }
 
@@ -100,25 +129,19 @@ drop(int64_t before, int64_t n)
 {
 	sqlite3_stmt *st;
 
+	exec("CREATE TEMP TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY); DELETE FROM gone");
 	if (n > 0) {
-		st = prepare("CREATE TEMP TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY)");
-		check(sqlite3_step(st), "temp");
-		sqlite3_finalize(st);
-		bi_store_exec(db, "DELETE FROM gone");
 		st = prepare("INSERT INTO gone SELECT id FROM records ORDER BY ts LIMIT ?");
 		sqlite3_bind_int64(st, 1, n);
 	} else {
-		st = prepare("CREATE TEMP TABLE IF NOT EXISTS gone (id INTEGER PRIMARY KEY)");
-		check(sqlite3_step(st), "temp");
-		sqlite3_finalize(st);
-		bi_store_exec(db, "DELETE FROM gone");
 		st = prepare("INSERT INTO gone SELECT id FROM records WHERE ts < ?");
 		sqlite3_bind_int64(st, 1, before);
 	}
-	check(sqlite3_step(st), "retention");
+	if (bi_sql_run(st))
+		db_fail("retention");
 	sqlite3_finalize(st);
-	bi_store_exec(db, "DELETE FROM logs_fts WHERE rowid IN (SELECT id FROM gone);"
-		      "DELETE FROM records WHERE id IN (SELECT id FROM gone);");
+	exec("DELETE FROM logs_fts WHERE rowid IN (SELECT id FROM gone);"
+	     "DELETE FROM records WHERE id IN (SELECT id FROM gone);");
 }
 
 static void
@@ -126,106 +149,127 @@ prune(void)
 {
 	struct retention r = retention();
 
-	bi_store_exec(db, "BEGIN");
+	begin();
 	drop(bi_now_ns() - r.max_age, 0);
 	int64_t rows = one("SELECT count(*) FROM records");
 	if (r.max_rows > 0 && rows > r.max_rows)
 		drop(0, rows - r.max_rows);
 	/* Bytes in use (free pages are reused, so the file stops growing). */
 	for (int i = 0; i < 20; i++) {
-		int64_t used = (one("PRAGMA page_count") - one("PRAGMA freelist_count")) *
-			       one("PRAGMA page_size");
+		int64_t used = bi_store_bytes(db, records_tables);
+		if (used < 0)
+			db_fail("retention");
 		rows = one("SELECT count(*) FROM records");
 		if (used <= r.max_bytes || rows == 0)
 			break;
 		drop(0, rows / 10 + 1);
 	}
-	bi_store_exec(db, "COMMIT");
+	commit();
 }
 
 /* ---- put ---- */
 
+struct put {
+	sqlite3_stmt *ins, *fts;
+	int tee;
+	int64_t max_bytes;
+	size_t in_tx, since_prune;
+	long no_ts, too_big;		/* told once, at the end, with a count */
+	char first_too_big[160];
+};
+
+static int
+put_one(void *ctx, jv rec, bi_reader *r)
+{
+	struct put *p = ctx;
+	const char *kind = bi_get_str(rec, "kind");
+	/* The same record, however its keys are ordered, is one. */
+	jv key = jv_dump_string(jv_copy(rec), JV_PRINT_SORTED);
+	jv text = jv_dump_string(jv_copy(rec), 0);
+	const char *body = jv_string_value(text), *k = jv_string_value(key);
+	size_t blen = strlen(body);
+	int64_t ts = bi_record_ts(rec);
+
+	/* A record the retention would drop at once (bigger than the store
+	 * may be) is not kept, and would have evicted its neighbours. */
+	if ((int64_t)blen > p->max_bytes / 2) {
+		if (!p->too_big++)
+			snprintf(p->first_too_big, sizeof p->first_too_big, "%s:%zu (%zu bytes)",
+				 bi_reader_name(r), bi_reader_lineno(r), blen);
+		goto next;
+	}
+	/* Without a time of its own a record is filed under its arrival, not
+	 * under the epoch, where the retention would take it at once. */
+	if (ts <= 0) {
+		p->no_ts++;
+		ts = bi_now_ns();
+	}
+	sqlite3_bind_text(p->ins, 1, kind ? kind : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(p->ins, 2, ts);
+	bi_sql_bind_str(p->ins, 3, bi_get_str(rec, "service"));
+	int lv = bi_level_rank(bi_get_str(rec, "level"));
+	if (kind && !strcmp(kind, "log") && lv >= 0)
+		sqlite3_bind_int(p->ins, 4, lv);
+	else
+		sqlite3_bind_null(p->ins, 4);
+	sqlite3_bind_int64(p->ins, 5, (int64_t)bi_hash64(k, strlen(k)));
+	sqlite3_bind_text(p->ins, 6, body, (int)blen, SQLITE_TRANSIENT);
+	if (bi_sql_run(p->ins))
+		db_fail("insert");
+	if (sqlite3_changes(db) > 0 && kind && !strcmp(kind, "log")) {
+		const char *m = bi_get_str(rec, "msg"), *st = bi_get_str(rec, "stack");
+		sqlite3_bind_int64(p->fts, 1, sqlite3_last_insert_rowid(db));
+		sqlite3_bind_text(p->fts, 2, m ? m : "", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(p->fts, 3, st ? st : "", -1, SQLITE_TRANSIENT);
+		if (bi_sql_run(p->fts))
+			db_fail("index");
+	}
+next:
+	jv_free(text);
+	jv_free(key);
+	if (p->tee)
+		bi_write(rec);
+	else
+		jv_free(rec);
+	p->in_tx++;
+	p->since_prune++;
+	/* Commit when the input pauses, so a live stream is kept as it comes;
+	 * in batches while it pours, so that other writers get their turn. */
+	if (p->in_tx >= 5000 || !bi_reader_ready(r, 0)) {
+		commit();
+		if (p->since_prune >= 10000) {
+			prune();
+			p->since_prune = 0;
+		}
+		begin();
+		p->in_tx = 0;
+	}
+	return 0;
+}
+
 static int
 put(int argc, char **argv, int tee, int flags)
 {
-	sqlite3_stmt *ins = prepare("INSERT OR IGNORE INTO records (kind, ts, service, level, hash, body) "
-				    "VALUES (?, ?, ?, ?, ?, ?)");
-	sqlite3_stmt *fts = prepare("INSERT INTO logs_fts (rowid, msg, stack) VALUES (?, ?, ?)");
-	size_t in_tx = 0, since_prune = 0;
+	struct put p = {.tee = tee, .max_bytes = retention().max_bytes};
 
-	bi_store_exec(db, "BEGIN");
-	for (int i = 0; i < argc || (argc == 0 && i == 0); i++) {
-		const char *name = argc ? argv[i] : "-";
-		FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
-		if (!f)
-			bi_die(BI_EXIT_USAGE, "cannot open %s:", name);
-		bi_reader *r = bi_reader_new(fileno(f), name, flags);
-		jv rec;
-		while (bi_read(r, &rec)) {
-			const char *kind = bi_get_str(rec, "kind");
-			/* The same record, however its keys are ordered, is one. */
-			jv key = jv_dump_string(jv_copy(rec), JV_PRINT_SORTED);
-			jv text = jv_dump_string(jv_copy(rec), 0);
-			const char *body = jv_string_value(text);
-			size_t blen = strlen(body);
-			const char *k = jv_string_value(key);
-			sqlite3_reset(ins);
-			sqlite3_bind_text(ins, 1, kind ? kind : "", -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(ins, 2, bi_record_ts(rec));
-			const char *svc = bi_get_str(rec, "service");
-			if (svc)
-				sqlite3_bind_text(ins, 3, svc, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(ins, 3);
-			int lv = bi_level_rank(bi_get_str(rec, "level"));
-			if (kind && !strcmp(kind, "log") && lv >= 0)
-				sqlite3_bind_int(ins, 4, lv);
-			else
-				sqlite3_bind_null(ins, 4);
-			sqlite3_bind_int64(ins, 5, (int64_t)bi_hash64(k, strlen(k)));
-			sqlite3_bind_text(ins, 6, body, (int)blen, SQLITE_TRANSIENT);
-			check(sqlite3_step(ins), "insert");
-			if (sqlite3_changes(db) > 0) {
-				if (kind && !strcmp(kind, "log")) {
-					const char *m = bi_get_str(rec, "msg"), *s = bi_get_str(rec, "stack");
-					sqlite3_reset(fts);
-					sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(db));
-					sqlite3_bind_text(fts, 2, m ? m : "", -1, SQLITE_TRANSIENT);
-					sqlite3_bind_text(fts, 3, s ? s : "", -1, SQLITE_TRANSIENT);
-					check(sqlite3_step(fts), "index");
-				}
-			}
-			jv_free(text);
-			jv_free(key);
-			if (tee)
-				bi_write(rec);
-			else
-				jv_free(rec);
-			in_tx++;
-			since_prune++;
-			/* Commit when the input pauses, so a live stream is kept as
-			 * it comes; in batches while it pours. */
-			if (in_tx >= 5000 || !bi_reader_ready(r, 0)) {
-				bi_store_exec(db, "COMMIT");
-				if (since_prune >= 10000) {
-					prune();
-					since_prune = 0;
-				}
-				bi_store_exec(db, "BEGIN");
-				in_tx = 0;
-			}
-		}
-		bi_reader_free(r);
-		if (f != stdin)
-			fclose(f);
-	}
-	bi_store_exec(db, "COMMIT");
-	sqlite3_finalize(ins);
-	sqlite3_finalize(fts);
+	p.ins = prepare("INSERT OR IGNORE INTO records (kind, ts, service, level, hash, body) "
+			"VALUES (?, ?, ?, ?, ?, ?)");
+	p.fts = prepare("INSERT INTO logs_fts (rowid, msg, stack) VALUES (?, ?, ?)");
+	begin();
+	size_t unread = bi_each(argc, argv, flags, put_one, &p);
+	commit();
+	sqlite3_finalize(p.ins);
+	sqlite3_finalize(p.fts);
 	prune();
 	if (tee)
 		bi_write_flush();
-	return BI_EXIT_OK;
+	if (p.no_ts)
+		bi_warn("%ld record%s without a valid ts: kept under the time %s arrived",
+			p.no_ts, p.no_ts == 1 ? "" : "s", p.no_ts == 1 ? "it" : "they");
+	if (p.too_big)
+		bi_warn("%ld record%s larger than half of logs.retention.max_size not stored "
+			"(the first: %s)", p.too_big, p.too_big == 1 ? "" : "s", p.first_too_big);
+	return unread ? BI_EXIT_USAGE : BI_EXIT_OK;
 }
 
 /* ---- get ---- */
@@ -300,7 +344,7 @@ get(const struct filter *f)
 	char **rows = NULL;
 	size_t nrows = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = bi_sql_step(st)) == 1) {
 		const char *body = (const char *)sqlite3_column_text(st, 0);
 		if (f->limit > 0) {	/* the newest N, to be written oldest first */
 			rows = bi_realloc(rows, (nrows + 1) * sizeof *rows);
@@ -309,7 +353,8 @@ get(const struct filter *f)
 			bi_write_raw(body, strlen(body));
 		}
 	}
-	check(rc, "query");
+	if (rc < 0)
+		db_fail("query");
 	for (size_t i = nrows; i-- > 0;) {
 		bi_write_raw(rows[i], strlen(rows[i]));
 		free(rows[i]);
@@ -422,7 +467,10 @@ main(int argc, char **argv)
 		bi_usage_error(usage, "unknown command: %s", cmd);
 	if (strcmp(cmd, "put") && optind < argc)
 		bi_usage_error(usage, "unexpected argument: %s", argv[optind]);
-	db = bi_store_open(path);
+	char err[512];
+	db = bi_store_open(path, err, sizeof err);
+	if (!db)
+		bi_die(BI_EXIT_LOCAL, "database: %s", err);
 	int r;
 	if (!strcmp(cmd, "put"))
 		r = put(argc - optind, argv + optind, tee, flags);

@@ -589,7 +589,18 @@ bi_kb_open(const char *path, int create)
 {
 	if (!create && access(path, F_OK) != 0)
 		return NULL;
-	return bi_store_open(path);
+	char err[512];
+	sqlite3 *db = bi_store_open(path, err, sizeof err);
+	if (!db)
+		bi_die(BI_EXIT_LOCAL, "database: %s", err);
+	return db;
+}
+
+static void
+sql_or_die(sqlite3 *db, const char *sql)
+{
+	if (bi_sql_exec(db, sql))
+		bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
 }
 
 static sqlite3_stmt *
@@ -598,7 +609,7 @@ prep(sqlite3 *db, const char *sql)
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		bi_die(BI_EXIT_FAIL, "database: %s", sqlite3_errmsg(db));
+		bi_die(BI_EXIT_LOCAL, "database: %s", sqlite3_errmsg(db));
 	return st;
 }
 
@@ -608,7 +619,7 @@ step_done(sqlite3 *db, sqlite3_stmt *st)
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		bi_die(BI_EXIT_FAIL, "database: %s", sqlite3_errmsg(db));
+		bi_die(BI_EXIT_LOCAL, "database: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 }
 
@@ -756,7 +767,7 @@ bi_kb_record(sqlite3 *db, jv finding)
 	double count = bi_get_num(finding, "count", 1);
 	char *id = NULL;
 
-	bi_store_exec(db, "BEGIN IMMEDIATE");
+	sql_or_die(db, "BEGIN IMMEDIATE");
 	/* The latest incident of this signature: the same occurrence seen
 	 * again (times overlap), one more occurrence of an open incident, or
 	 * a recurrence after it was resolved (a new incident). */
@@ -811,7 +822,7 @@ bi_kb_record(sqlite3 *db, jv finding)
 		step_done(db, in);
 		jv_free(text);
 	}
-	bi_store_exec(db, "COMMIT");
+	sql_or_die(db, "COMMIT");
 	jv r = bi_kb_get(db, id);
 	free(id);
 	free(sig);
@@ -839,7 +850,7 @@ bi_kb_resolve(sqlite3 *db, const char *id, const char *outcome, const char *fix,
 	if (!jv_is_valid(inc))
 		return inc;
 	jv_free(inc);
-	bi_store_exec(db, "BEGIN IMMEDIATE");
+	sql_or_die(db, "BEGIN IMMEDIATE");
 	sqlite3_stmt *st = prep(db, "INSERT INTO kb_outcomes (incident, ts, fix, outcome) "
 				    "VALUES (?, ?, ?, ?)");
 	bind_str(st, 1, id);
@@ -857,7 +868,7 @@ bi_kb_resolve(sqlite3 *db, const char *id, const char *outcome, const char *fix,
 	bind_str(st, 3, outcome);
 	sqlite3_bind_int64(st, 4, when);
 	step_done(db, st);
-	bi_store_exec(db, "COMMIT");
+	sql_or_die(db, "COMMIT");
 	return jv_object_delete(bi_kb_get(db, id), jv_string("finding"));
 }
 
@@ -892,7 +903,7 @@ bi_kb_import(sqlite3 *db, jv inc, char *err, size_t errlen)
 			}
 		}
 	}
-	bi_store_exec(db, "BEGIN IMMEDIATE");
+	sql_or_die(db, "BEGIN IMMEDIATE");
 	sqlite3_stmt *st = prep(db, "INSERT OR REPLACE INTO kb_incidents (id, signature, pattern, "
 		"title, service, severity, status, fix, outcome, first_seen, last_seen, recorded, "
 		"resolved_at, occurrences, count, confidence, finding) "
@@ -942,7 +953,7 @@ bi_kb_import(sqlite3 *db, jv inc, char *err, size_t errlen)
 			jv_free(o);
 		}
 	}
-	bi_store_exec(db, "COMMIT");
+	sql_or_die(db, "COMMIT");
 	jv_free(outs);
 	jv_free(inc);
 	return 0;

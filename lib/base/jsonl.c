@@ -69,6 +69,7 @@ bi_reader_free(bi_reader *r)
 }
 
 size_t bi_reader_lineno(const bi_reader *r) { return r->lineno; }
+const char *bi_reader_name(const bi_reader *r) { return r->name; }
 size_t bi_reader_errors(const bi_reader *r) { return r->errors; }
 
 /* Make room after end: slide unread bytes to the front, or grow. */

@@ -35,6 +35,7 @@ int bi_reader_parse(bi_reader *r, jv *rec);
 int bi_reader_ready(bi_reader *r, int wait_ms);
 
 size_t bi_reader_lineno(const bi_reader *r);	/* lines read so far */
+const char *bi_reader_name(const bi_reader *r);	/* as given to bi_reader_new */
 size_t bi_reader_errors(const bi_reader *r);	/* malformed lines skipped */
 
 /* Check that s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */

@@ -78,7 +78,7 @@ static void *
 nomem(void *p)
 {
 	if (!p)
-		bi_die(BI_EXIT_FAIL, "out of memory");
+		bi_die(BI_EXIT_LOCAL, "out of memory");
 	return p;
 }
 
@@ -99,7 +99,7 @@ bi_asprintf(const char *fmt, ...)
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		bi_die(BI_EXIT_FAIL, "out of memory");
+		bi_die(BI_EXIT_LOCAL, "out of memory");
 	return s;
 }
 
@@ -142,7 +142,7 @@ bi_fshut(FILE *f, const char *name)
 		return;
 	if (errno == EPIPE)
 		exit(BI_EXIT_OK);
-	bi_die(BI_EXIT_FAIL, "write error on %s:", name);
+	bi_die(BI_EXIT_LOCAL, "write error on %s:", name);
 }
 
 int

@@ -7,12 +7,16 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Exit codes, as DESIGN.md: every tool uses these and only these. */
+/* Exit codes: every tool uses these and only these (blissful-infra(7)).
+ * 1 means the job ran and found a failure, and nothing else: a caller such
+ * as `analyze` tells a finding from a broken database by the code. */
 enum {
 	BI_EXIT_OK = 0,		/* success */
 	BI_EXIT_FAIL = 1,	/* the job ran and found failure */
 	BI_EXIT_USAGE = 2,	/* usage or input error */
-	BI_EXIT_UNREACHABLE = 3	/* Docker, Ollama, Prometheus ... unreachable */
+	BI_EXIT_UNREACHABLE = 3,	/* Docker, Ollama, Prometheus ... unreachable */
+	BI_EXIT_LOCAL = 4	/* this machine failed the tool: the database,
+				   memory, a thread, writing the output */
 };
 
 extern const char *bi_progname;
@@ -26,7 +30,8 @@ void bi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void bi_die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Allocation that cannot fail: on exhaustion the tool dies (exit 1). */
+/* Allocation that cannot fail: on exhaustion the tool dies (exit 4), the
+ * one place the library ends the process. */
 void *bi_malloc(size_t n);
 void *bi_calloc(size_t n, size_t size);
 void *bi_realloc(void *p, size_t n);
@@ -41,7 +46,7 @@ _Noreturn void bi_version(void);
 _Noreturn void bi_usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Flush f and check that every write to it succeeded; die (exit 1) if not.
+/* Flush f and check that every write to it succeeded; die (exit 4) if not.
  * A closed pipe (EPIPE) ends the tool quietly with status 0 instead. */
 void bi_fshut(FILE *f, const char *name);
 

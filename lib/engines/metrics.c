@@ -30,6 +30,7 @@
 
 struct bi_metrics {
 	sqlite3 *db;
+	char err[512];		/* the first database error; "" while none */
 	sqlite3_stmt *series_ins, *series_get, *sample;
 	struct {
 		uint64_t hash;
@@ -37,19 +38,30 @@ struct bi_metrics {
 	} cache[CACHE];
 };
 
-static void
+/* Keep the first error. A statement that failed to prepare is NULL, and
+ * SQLite takes a NULL statement everywhere as a misuse that changes
+ * nothing, so the code after a failure runs harmlessly to its end. */
+static int
 check(bi_metrics *m, int rc, const char *what)
 {
-	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		bi_die(BI_EXIT_FAIL, "database: %s: %s", what, sqlite3_errmsg(m->db));
+	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	if (!m->err[0])
+		snprintf(m->err, sizeof m->err, "%s: %s", what, sqlite3_errmsg(m->db));
+	return -1;
 }
 
 static sqlite3_stmt *
 prepare(bi_metrics *m, const char *sql)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 
-	check(m, sqlite3_prepare_v2(m->db, sql, -1, &st, NULL), sql);
+	if (m->err[0])
+		return NULL;
+	if (check(m, sqlite3_prepare_v2(m->db, sql, -1, &st, NULL), sql)) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -60,6 +72,12 @@ one(bi_metrics *m, const char *sql)
 	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	return v;
+}
+
+const char *
+bi_metrics_error(const bi_metrics *m)
+{
+	return m->err[0] ? m->err : NULL;
 }
 
 bi_metrics *
@@ -105,18 +123,24 @@ series_id(bi_metrics *m, const char *service, const char *name, const char *labe
 	sqlite3_bind_text(m->series_ins, 3, labels, -1, SQLITE_STATIC);
 	sqlite3_bind_text(m->series_ins, 4, type, -1, SQLITE_STATIC);
 	check(m, sqlite3_step(m->series_ins), "series");
+	sqlite3_reset(m->series_ins);
 	sqlite3_reset(m->series_get);
 	sqlite3_bind_text(m->series_get, 1, service, -1, SQLITE_STATIC);
 	sqlite3_bind_text(m->series_get, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(m->series_get, 3, labels, -1, SQLITE_STATIC);
 	int64_t id = sqlite3_step(m->series_get) == SQLITE_ROW ?
 		sqlite3_column_int64(m->series_get, 0) : 0;
+	/* A statement left on a row holds a read transaction open, and a
+	 * connection reading cannot then wait for the write lock. */
+	sqlite3_reset(m->series_get);
+	if (!id)
+		return 0;
 	m->cache[slot].hash = h;
 	m->cache[slot].id = id;
 	return id;
 }
 
-void
+int
 bi_metrics_keep(bi_metrics *m, const char *service, const char *name, jv labels, const char *type,
 		int64_t ts, double value)
 {
@@ -130,7 +154,9 @@ bi_metrics_keep(bi_metrics *m, const char *service, const char *name, jv labels,
 		sqlite3_bind_null(m->sample, 3);
 	else
 		sqlite3_bind_double(m->sample, 3, value);
-	check(m, sqlite3_step(m->sample), "sample");
+	int r = check(m, sqlite3_step(m->sample), "sample");
+	sqlite3_reset(m->sample);
+	return r;
 }
 
 int
@@ -148,8 +174,11 @@ bi_metrics_retain(bi_metrics *m, jv cfg, int64_t now, char *err, size_t errlen)
 	check(m, sqlite3_step(st), "retention");
 	sqlite3_finalize(st);
 	for (int i = 0; i < 50; i++) {
-		int64_t used = (one(m, "PRAGMA page_count") - one(m, "PRAGMA freelist_count")) *
-			one(m, "PRAGMA page_size");
+		/* The metrics' own pages: logs and incidents have limits of their own. */
+		static const char *const mine[] = {"metric_samples", "metric_series", NULL};
+		int64_t used = bi_store_bytes(m->db, mine);
+		if (used < 0)
+			check(m, SQLITE_ERROR, "retention");
 		if (used <= cap)
 			break;
 		int64_t oldest = one(m, "SELECT min(ts) FROM metric_samples");
@@ -162,9 +191,15 @@ bi_metrics_retain(bi_metrics *m, jv cfg, int64_t now, char *err, size_t errlen)
 		check(m, sqlite3_step(st), "retention");
 		sqlite3_finalize(st);
 	}
-	bi_store_exec(m->db, "DELETE FROM metric_series WHERE id NOT IN (SELECT DISTINCT series FROM metric_samples)"
-			     " AND name NOT LIKE 'derived:%'");
+	st = prepare(m, "DELETE FROM metric_series WHERE id NOT IN (SELECT DISTINCT series FROM metric_samples)"
+			" AND name NOT LIKE 'derived:%'");
+	check(m, sqlite3_step(st), "retention");
+	sqlite3_finalize(st);
 	memset(m->cache, 0, sizeof m->cache);	/* ids of series gone may come back */
+	if (m->err[0]) {
+		snprintf(err, errlen, "database: %s", m->err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -501,7 +536,7 @@ bi_metrics_ack(bi_metrics *m, int64_t id)
 	sqlite3_stmt *st = prepare(m, "UPDATE alerts SET acked = 1 WHERE id = ?");
 
 	sqlite3_bind_int64(st, 1, id);
-	check(m, sqlite3_step(st), "ack");
+	int bad = check(m, sqlite3_step(st), "ack");
 	sqlite3_finalize(st);
-	return sqlite3_changes(m->db) ? 0 : -1;
+	return !bad && sqlite3_changes(m->db) ? 0 : -1;
 }

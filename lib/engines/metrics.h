@@ -10,7 +10,10 @@
 /* Metric history in a database with bi_store_open's schema: samples kept by
  * series (a service, a name and its labels), figures derived from a window
  * of them as PromQL would, and alerts on those figures. Times are in ms
- * since the epoch. A database error is fatal (exit 1), as in bi_store_exec. */
+ * since the epoch. A database error does not end the process: the first
+ * one is kept, later calls do nothing (reads give nothing, writes fail),
+ * and bi_metrics_error says what it was. The writer's transactions are the
+ * caller's (bi_sql_begin/commit around a scrape's samples). */
 typedef struct bi_metrics bi_metrics;
 
 /* The history in db (borrowed: it must outlive it; closing it is the
@@ -18,11 +21,15 @@ typedef struct bi_metrics bi_metrics;
 bi_metrics *bi_metrics_open(sqlite3 *db);
 void bi_metrics_close(bi_metrics *m);
 
+/* The first database error ("what: SQLite's message"), or NULL while none. */
+const char *bi_metrics_error(const bi_metrics *m);
+
 /* Keep a sample of the series (service, name, labels): labels (borrowed)
  * an object, told apart by its dump with sorted keys; type (counter, gauge
  * ...) recorded when the series is new. NaN is kept as no value; a second
- * sample of a series at the same time replaces the first. */
-void bi_metrics_keep(bi_metrics *m, const char *service, const char *name, jv labels,
+ * sample of a series at the same time replaces the first. 0, or -1 on a
+ * database error. */
+int bi_metrics_keep(bi_metrics *m, const char *service, const char *name, jv labels,
 		     const char *type, int64_t ts, double value);
 
 /* Retention by cfg's metrics.retention (borrowed): samples older than
@@ -86,7 +93,8 @@ jv bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metr
 /* The alerts firing, as `alert` records, the oldest first. */
 jv bi_metrics_alerts(bi_metrics *m);
 
-/* Acknowledge an alert: 0, or -1 when there is no alert id. */
+/* Acknowledge an alert: 0, or -1 when there is no alert id (or on a
+ * database error: see bi_metrics_error). */
 int bi_metrics_ack(bi_metrics *m, int64_t id);
 
 #endif

@@ -1,18 +1,23 @@
 /*
  * store.c: the project's sqlite database. WAL mode so that a reader (the
- * dashboard) never blocks a writer (a scrape loop), a busy timeout for two
- * writers, and a schema brought up to date by PRAGMA user_version: migration
- * i runs once, when user_version <= i. Migrations are only ever appended.
+ * dashboard) never blocks a writer (a scrape loop); writers that take the
+ * write lock up front (BEGIN IMMEDIATE) and wait for each other; a schema
+ * brought up to date by PRAGMA user_version: migration i runs once, when
+ * user_version <= i. Migrations are only ever appended. Below them, the
+ * thin layer (prepare, step, bind, column) that every reader and writer of
+ * the database uses, so that errors are handled one way: returned.
  *
  * Layer: sources.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sources/store.h"
 
 #include "base/util.h"
+#include "base/time.h"
 #include "base/config.h"
 
 static const char *const schema[] = {
@@ -134,7 +139,7 @@ bi_store_open_with(const char *path, const char *const *migrations, int n,
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 5000);
+	sqlite3_busy_timeout(db, BI_SQL_WAIT_MS);
 	if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		 "PRAGMA foreign_keys=ON;", err, errlen))
 		goto fail;
@@ -196,28 +201,152 @@ bi_store_path(void)
 }
 
 sqlite3 *
-bi_store_open(const char *path)
+bi_store_open(const char *path, char *err, size_t errlen)
 {
-	char err[512];
 	char *dir = bi_strdup(path), *slash = strrchr(dir, '/');
 
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (bi_mkdirs(dir) != 0)
-			bi_die(BI_EXIT_FAIL, "cannot create %s:", dir);
+		if (bi_mkdirs(dir) != 0) {
+			snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			free(dir);
+			return NULL;
+		}
 	}
 	free(dir);
-	sqlite3 *db = bi_store_open_with(path, schema, bi_store_version(), err, sizeof err);
-	if (!db)
-		bi_die(BI_EXIT_FAIL, "database: %s", err);
-	return db;
+	return bi_store_open_with(path, schema, bi_store_version(), err, errlen);
+}
+
+int64_t
+bi_store_bytes(sqlite3 *db, const char *const *tables)
+{
+	sqlite3_stmt *st = bi_sql_prepare(db,
+		"SELECT coalesce(sum((SELECT pgsize FROM dbstat WHERE name = s.name "
+		"AND aggregate = 1)), 0) FROM sqlite_schema s WHERE s.tbl_name = ?1");
+	int64_t total = 0;
+
+	if (!st) {	/* no dbstat in this SQLite */
+		int64_t pages = bi_sql_int(db, "PRAGMA page_count", -1);
+		int64_t free = bi_sql_int(db, "PRAGMA freelist_count", -1);
+		int64_t size = bi_sql_int(db, "PRAGMA page_size", -1);
+		return pages < 0 || free < 0 || size < 0 ? -1 : (pages - free) * size;
+	}
+	for (; *tables && total >= 0; tables++) {
+		sqlite3_bind_text(st, 1, *tables, -1, SQLITE_STATIC);
+		if (bi_sql_step(st) == 1)
+			total += sqlite3_column_int64(st, 0);
+		else
+			total = -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return total;
+}
+
+/* ---- the thin layer ---- */
+
+const char *
+bi_sql_error(sqlite3 *db)
+{
+	return sqlite3_errmsg(db);
+}
+
+sqlite3_stmt *
+bi_sql_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int
+bi_sql_step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	sqlite3_reset(st);
+	return -1;
+}
+
+int
+bi_sql_run(sqlite3_stmt *st)
+{
+	int rc;
+
+	while ((rc = bi_sql_step(st)) == 1)
+		;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+bi_sql_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int64_t
+bi_sql_int(sqlite3 *db, const char *sql, int64_t def)
+{
+	sqlite3_stmt *st = bi_sql_prepare(db, sql);
+	int64_t v = def;
+
+	if (st && bi_sql_step(st) == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 void
-bi_store_exec(sqlite3 *db, const char *sql)
+bi_sql_bind_str(sqlite3_stmt *st, int i, const char *s)
 {
-	char err[512];
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
 
-	if (exec(db, sql, err, sizeof err))
-		bi_die(BI_EXIT_FAIL, "database: %s", err);
+jv
+bi_sql_col_str(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? jv_string(s) : jv_null();
+}
+
+jv
+bi_sql_col_ts(sqlite3_stmt *st, int i)
+{
+	char ts[BI_TS_LEN];
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return jv_null();
+	return jv_string(bi_ts_fmt(sqlite3_column_int64(st, i), ts));
+}
+
+int
+bi_sql_begin(sqlite3 *db)
+{
+	return bi_sql_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+bi_sql_commit(sqlite3 *db)
+{
+	return bi_sql_exec(db, "COMMIT");
+}
+
+void
+bi_sql_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }

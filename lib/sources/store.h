@@ -2,8 +2,10 @@
 #ifndef BI_SOURCES_STORE_H
 #define BI_SOURCES_STORE_H
 
+#include <jv.h>
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Open (creating) a sqlite database in WAL mode with a busy timeout and bring
  * its schema up to date: migration i (0-based) runs when PRAGMA user_version
@@ -11,14 +13,57 @@
 sqlite3 *bi_store_open_with(const char *path, const char *const *migrations,
 			    int n, char *err, size_t errlen);
 
-/* The project database ($BI_DB, else PROJECT/.blissful-infra/bi.db, else
- * ./.blissful-infra/bi.db) with blissful-infra's own schema. Dies (exit 1)
- * when it cannot be opened. */
+/* The project database: $BI_DB, else PROJECT/.blissful-infra/bi.db, else
+ * ./.blissful-infra/bi.db. */
 char *bi_store_path(void);
-sqlite3 *bi_store_open(const char *path);
+
+/* Open the database at path with blissful-infra's own schema, making its
+ * folder when needed: NULL with the reason in err when it cannot be. */
+sqlite3 *bi_store_open(const char *path, char *err, size_t errlen);
 int bi_store_version(void);	/* the latest schema version */
 
-/* Run SQL with no result; die with the statement's error on failure. */
-void bi_store_exec(sqlite3 *db, const char *sql);
+/* Bytes in the pages of tables (a NULL-terminated list) and their indexes:
+ * what one part of the database holds, for a retention by size that must
+ * not count the other parts. Without SQLite's dbstat table, the whole
+ * database's bytes in use. -1 on a database error. */
+int64_t bi_store_bytes(sqlite3 *db, const char *const *tables);
+
+/* The thin layer every reader and writer of the database goes through.
+ * Nothing here exits: a function that fails returns -1 (or NULL) and the
+ * database's own message is then bi_sql_error(db)'s. */
+const char *bi_sql_error(sqlite3 *db);
+
+/* A statement for sql: NULL on error. */
+sqlite3_stmt *bi_sql_prepare(sqlite3 *db, const char *sql);
+
+/* Step st: 1 when a row is ready, 0 when it is done, -1 on an error (st is
+ * then reset). bi_sql_run steps a statement with no rows to the end and
+ * resets it for its next use: 0, or -1. */
+int bi_sql_step(sqlite3_stmt *st);
+int bi_sql_run(sqlite3_stmt *st);
+
+/* Run SQL with no result (several statements allowed): 0, or -1. */
+int bi_sql_exec(sqlite3 *db, const char *sql);
+
+/* The first column of sql's first row as an integer; def when there is no
+ * row or the statement fails. */
+int64_t bi_sql_int(sqlite3 *db, const char *sql, int64_t def);
+
+/* Bind a string, or NULL as SQL NULL; columns as jv: a string (or null),
+ * and a time kept as ns since the epoch as RFC 3339 (or null). */
+void bi_sql_bind_str(sqlite3_stmt *st, int i, const char *s);
+jv bi_sql_col_str(sqlite3_stmt *st, int i);
+jv bi_sql_col_ts(sqlite3_stmt *st, int i);
+
+/* A write transaction. BEGIN IMMEDIATE takes the write lock at once,
+ * waiting (the busy timeout, BI_SQL_WAIT_MS) while another writer holds
+ * it. A transaction begun as deferred and upgraded by its first write
+ * would instead fail at once when another writer holds the lock: SQLite
+ * refuses the upgrade without waiting, to avoid a deadlock. So every
+ * writer begins with bi_sql_begin. 0, or -1 (the lock not had in time). */
+#define BI_SQL_WAIT_MS 10000
+int bi_sql_begin(sqlite3 *db);
+int bi_sql_commit(sqlite3 *db);
+void bi_sql_rollback(sqlite3 *db);	/* cannot fail in a way one can act on */
 
 #endif

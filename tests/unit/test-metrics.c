@@ -96,7 +96,10 @@ main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	char *path = bi_asprintf("%s/bi.db", dir);
-	sqlite3 *db = bi_store_open(path);
+	char dberr[512];
+	sqlite3 *db = bi_store_open(path, dberr, sizeof dberr);
+	if (!db)
+		return printf("Bail out! %s\n", dberr), 1;
 	m = bi_metrics_open(db);
 
 	/* A minute of a service: 10 requests a second answered 200, 1 a
