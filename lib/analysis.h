@@ -4,6 +4,7 @@
 
 #include "analysis/drain.h"
 #include "analysis/kb.h"
+#include "analysis/symptom.h"
 #include "analysis/rca.h"
 #include "analysis/llm.h"
 #include "analysis/offline.h"

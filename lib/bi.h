@@ -11,7 +11,7 @@
  *              from and where they are kept
  *   engines/   hist load threshold prom metrics proxy chaos experiment:
  *              things that run
- *   analysis/  drain kb rca llm offline: what the records mean
+ *   analysis/  drain kb symptom rca llm offline: what the records mean
  *
  * Public names start with bi_. Unless a comment says otherwise, functions
  * that take a jv consume it (as libjq's own do), and functions returning

@@ -1,20 +1,21 @@
 /*
- * rca.c: root-cause analysis. Records go in one at a time; out come
- * findings, one per distinct problem, the most likely first: what went
+ * rca.c: root-cause analysis, from symptoms to findings. Records go in one
+ * at a time and become symptoms (symptom.c); commits are kept aside. Out
+ * come findings, one per distinct problem, the most likely first: what went
  * wrong, since when, the pattern it matches, a timeline across the sources,
  * the commit it followed, past incidents like it and the fixes that worked
  * for them, and a confidence made of those parts (REFERENCE.md's formula:
  * 20 + 30 x pattern match + min(25, 25 x commit correlation) + 20 x
  * similarity + 5, at most 95).
  *
- * Records become symptoms: error and warning lines clustered into templates
- * (lib/analysis/drain.c), so that a message never seen before is one symptom with a
- * count and memory grows with the templates, not the lines; container
- * crashes and OOM kills; failing health checks, firing alerts, Kubernetes
- * warnings, failed load tests and chaos scenarios; metrics past a pattern's
- * condition. Symptoms are grouped into findings by pattern and service, and
- * what belongs to another's story (errors just before a crash, restarts of
- * a known problem, a stopped dependency) joins it.
+ * Symptoms are grouped into findings by pattern and service; a symptom no
+ * pattern knows is a finding of its own. What belongs to another's story
+ * joins it: errors a service logs just before it crashes or runs out of
+ * memory (from 60 s before to 5 s after), restarts around a known problem
+ * of the same service (5 min either side), a dependency that stopped from
+ * 10 min before another service's problem began until it ended.
+ * A finding's pattern match combines its symptoms' signals as independent
+ * evidence: 1 - the product of (1 - the strongest of each signal).
  *
  * Layer: analysis.
  */
@@ -28,87 +29,25 @@
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
-#include "sources/logparse.h"
-#include "analysis/drain.h"
+#include "analysis/symptom.h"
 #include "analysis/kb.h"
 
-#define MAX_SAMPLE 400		/* bytes of a message kept as its sample */
-#define MAX_STACK 2048		/* bytes of a stack trace kept */
-#define MAX_EVENTS 64		/* container events kept per service */
 #define MAX_COMMITS 256		/* the newest commits kept */
-#define MAX_NOTES 64		/* Kubernetes Normal events kept */
 #define MAX_TIMELINE 12
 #define MAX_EVIDENCE 6
 #define HOUR (3600 * BI_NS_PER_S)
-
-/* What a signal weighs towards a pattern match. */
-enum { C_LOG, C_METRIC, C_CONTAINER, C_K8S, C_CHAOS, C_SUPPORT, NCLASS };
-static const double weight[NCLASS] = {0.7, 0.5, 1.0, 1.0, 0.6, 0.5};
-
-/* ---- the state ---- */
-
-/* A container event of a service. */
-struct event {
-	int64_t ts;
-	char action[16];
-	int exit_code;
-};
-
-/* A service as its records tell it: its requests, its container's events
- * and memory. */
-struct svc {
-	char *name;
-	uint64_t hash;
-	size_t requests, errors5xx;
-	struct event ev[MAX_EVENTS];	/* a ring of its container events */
-	size_t nev;
-	char last_action[16];
-	int64_t last_action_ts;
-	double mem_first, mem_max, mem_limit;
-	int64_t mem_max_ts;
-	struct svc *next;
-};
-
-/* A symptom groups the records of one kind of trouble: a log template of a
- * service, or a container signal, a failing health check, an alert, a
- * Kubernetes warning, a failed load test or chaos scenario. */
-struct sym {
-	char *key;
-	uint64_t hash;
-	char *service;
-	int pattern;			/* -1: none known */
-	double strength[NCLASS];	/* per class, towards pattern */
-	int problem;			/* a finding of its own, not only support */
-	size_t count;
-	int64_t first, last;
-	int level;			/* logs: the highest level */
-	char *what;			/* a line for people: "ERROR app: ..." */
-	char *sample;			/* a message, for matching and root causes */
-	char *stack;
-	char *logger;
-	const bi_drain_cluster *cluster;
-	struct sym *next;		/* in the list of all */
-	struct sym *chain;		/* in its hash bucket */
-};
-
-/* A Kubernetes event that is no warning: part of a timeline, no symptom. */
-struct note {
-	int64_t ts;
-	char *text;
-	char *service;
-};
 
 /* The symptoms of one problem, and what bi_rca_rank made of them. */
 struct finding {
 	int pattern;
 	const char *service;
-	struct sym **syms;
+	const bi_symptom **syms;
 	size_t nsyms;
 	double strength;
 	size_t count;
 	int64_t first, last;
 	/* From score(): */
-	struct sym *main;
+	const bi_symptom *main;
 	char *title, *signature, *file;
 	jv commit;
 	double correlation, similarity, confidence;
@@ -117,15 +56,8 @@ struct finding {
 struct bi_rca {
 	const bi_kb_pattern *pats;
 	size_t npats;
-	double slow_ms;		/* the least duration_ms any pattern counts as slow */
-	bi_drain *drain;
+	bi_symptoms *symptoms;
 	size_t nrecords, nlogs;
-	struct svc *services;
-	struct sym *syms;		/* every one, the newest first */
-	struct sym **buckets;		/* syms by the hash of their key */
-	size_t nbuckets, nsyms;
-	struct note notes[MAX_NOTES];	/* a ring of Kubernetes Normal events */
-	size_t nnotes;
 	jv commits[MAX_COMMITS];	/* a ring of the newest */
 	size_t ncommits;
 	struct finding *f;		/* from bi_rca_rank, the most likely first */
@@ -133,477 +65,7 @@ struct bi_rca {
 	int ranked;
 };
 
-/* ---- services ---- */
-
-static struct svc *
-svc_get(bi_rca *a, const char *name, size_t n)
-{
-	if (!name || !n) {
-		name = "-";
-		n = 1;
-	}
-	uint64_t h = bi_hash64(name, n);
-	for (struct svc *s = a->services; s; s = s->next)
-		if (s->hash == h && strlen(s->name) == n && !memcmp(s->name, name, n))
-			return s;
-	struct svc *s = bi_calloc(1, sizeof *s);
-	s->name = bi_strndup(name, n);
-	s->hash = h;
-	s->next = a->services;
-	a->services = s;
-	return s;
-}
-
-static struct event *
-svc_event(struct svc *s, size_t i)	/* i-th oldest kept */
-{
-	size_t kept = s->nev < MAX_EVENTS ? s->nev : MAX_EVENTS;
-	return &s->ev[(s->nev - kept + i) % MAX_EVENTS];
-}
-
-/* ---- symptoms: what points at a problem ---- */
-
-static struct sym *
-sym_get(bi_rca *a, const char *key, const char *service, int *made)
-{
-	uint64_t h = bi_hash64(key, strlen(key));
-
-	for (struct sym *s = a->nbuckets ? a->buckets[h & (a->nbuckets - 1)] : NULL; s; s = s->chain)
-		if (s->hash == h && !strcmp(s->key, key)) {
-			*made = 0;
-			return s;
-		}
-	if (a->nsyms >= a->nbuckets) {	/* grow, and put every one back */
-		a->nbuckets = a->nbuckets ? a->nbuckets * 2 : 256;
-		free(a->buckets);
-		a->buckets = bi_calloc(a->nbuckets, sizeof *a->buckets);
-		for (struct sym *o = a->syms; o; o = o->next) {
-			o->chain = a->buckets[o->hash & (a->nbuckets - 1)];
-			a->buckets[o->hash & (a->nbuckets - 1)] = o;
-		}
-	}
-	struct sym *s = bi_calloc(1, sizeof *s);
-	s->key = bi_strdup(key);
-	s->hash = h;
-	s->service = bi_strdup(service ? service : "-");
-	s->pattern = -1;
-	s->level = -1;
-	s->next = a->syms;
-	a->syms = s;
-	s->chain = a->buckets[h & (a->nbuckets - 1)];
-	a->buckets[h & (a->nbuckets - 1)] = s;
-	a->nsyms++;
-	*made = 1;
-	return s;
-}
-
-static void
-sym_seen(struct sym *s, int64_t ts)
-{
-	s->count++;
-	if (ts && (!s->first || ts < s->first))
-		s->first = ts;
-	if (ts > s->last)
-		s->last = ts;
-}
-
-static char *
-clip(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n <= max)
-		return bi_strdup(s ? s : "");
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;		/* not inside a UTF-8 sequence */
-	return bi_asprintf("%.*s...", (int)max, s);
-}
-
-/* Set the pattern of s from its text, unless it has one. */
-static void
-match_text(bi_rca *a, struct sym *s, const char *text)
-{
-	size_t len;
-	int p = bi_kb_match_text(a->pats, a->npats, text, strlen(text), &len);
-
-	if (p >= 0 && (s->pattern < 0 || s->pattern == p)) {
-		s->pattern = p;
-		s->strength[C_LOG] = weight[C_LOG];
-	}
-}
-
-/* The number at a dotted path of rec (borrowed); logs also look in attrs,
- * and for an HTTP status where pino, Express and OpenTelemetry put it. */
-static int
-num_at(jv rec, const char *path, double *v)
-{
-	static const char *const status[] = {"attrs.res.statusCode", "attrs.statusCode",
-					     "attrs.status_code", "attrs.http.status_code", NULL};
-	jv x = bi_jv_path(rec, path);
-	for (const char *const *k = status; !strcmp(path, "status") && *k &&
-	     jv_get_kind(x) != JV_KIND_NUMBER; k++) {
-		jv_free(x);
-		x = bi_jv_path(rec, *k);
-	}
-	if (jv_get_kind(x) != JV_KIND_NUMBER) {
-		jv_free(x);
-		jv attrs = jv_object_get(jv_copy(rec), jv_string("attrs"));
-		x = jv_get_kind(attrs) == JV_KIND_OBJECT ? bi_jv_path(attrs, path) : jv_invalid();
-		jv_free(attrs);
-	}
-	int ok = jv_get_kind(x) == JV_KIND_NUMBER;
-	if (ok)
-		*v = jv_number_value(x);
-	jv_free(x);
-	return ok;
-}
-
-/* Metric conditions of every pattern on rec: a `metric` or `alert` whose
- * name is the field, or any record with that field. Marks s; 1 if any held. */
-static int
-match_conds(bi_rca *a, struct sym *s, jv rec, const char *name, double value)
-{
-	int any = 0;
-
-	for (size_t i = 0; i < a->npats; i++)
-		for (size_t k = 0; k < a->pats[i].nconds; k++) {
-			const bi_kb_cond *c = &a->pats[i].conds[k];
-			double v;
-			int have = name && !strcmp(name, c->field) ? (v = value, 1) :
-				num_at(rec, c->field, &v);
-			if (!have || !bi_kb_cond_holds(c, v))
-				continue;
-			if (s->pattern < 0 || s->pattern == (int)i) {
-				s->pattern = (int)i;
-				s->strength[C_METRIC] = weight[C_METRIC];
-			}
-			any = 1;
-		}
-	return any;
-}
-
 /* ---- records ---- */
-
-/* The error a log line carries beside its message, under the names loggers
- * use (zap's "error", pino's "err", "exception"): a string, or an object's
- * message. NULL when none. */
-static char *
-error_of(jv rec)
-{
-	static const char *const keys[] = {"attrs.error", "attrs.err", "attrs.exception",
-					   "attrs.error.message", "attrs.err.message",
-					   "attrs.exception.message", "attrs.reason", NULL};
-
-	for (const char *const *k = keys; *k; k++) {
-		jv v = bi_jv_path(rec, *k);
-		if (jv_get_kind(v) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(v)) > 0) {
-			char *s = bi_strdup(jv_string_value(v));
-			jv_free(v);
-			return s;
-		}
-		jv_free(v);
-	}
-	return NULL;
-}
-
-static void
-on_log(bi_rca *a, jv rec, int64_t ts)
-{
-	const char *msg = bi_get_str(rec, "msg"), *service = bi_get_str(rec, "service");
-	int level = bi_level_rank(bi_level_norm(bi_get_str(rec, "level")));
-	double dur = 0, status = 0;
-
-	if (!msg)
-		msg = "";
-	if (level < 0)
-		level = bi_level_rank(bi_level_detect(msg, strlen(msg)));
-	int slow = a->slow_ms > 0 && num_at(rec, "duration_ms", &dur) && dur >= a->slow_ms;
-	struct svc *sv = svc_get(a, service, service ? strlen(service) : 0);
-	if (num_at(rec, "status", &status) && status >= 100 && status < 600) {
-		sv->requests++;
-		sv->errors5xx += status >= 500;
-	}
-	if (level < 3 && !slow)
-		return;
-	const bi_drain_cluster *c = bi_drain_add(a->drain, msg, strlen(msg));
-	char *key = bi_asprintf("log %s %zu", sv->name, c->index);
-	int made;
-	struct sym *s = sym_get(a, key, sv->name, &made);
-	free(key);
-	if (made) {
-		const char *stack = bi_get_str(rec, "stack"), *logger = bi_get_str(rec, "logger");
-		char *error = error_of(rec);
-		s->cluster = c;
-		s->sample = error && !strstr(msg, error) ? bi_asprintf("%s (%s)", msg, error) :
-			clip(msg, MAX_SAMPLE);
-		if (strlen(s->sample) > MAX_SAMPLE) {
-			char *t = clip(s->sample, MAX_SAMPLE);
-			free(s->sample);
-			s->sample = t;
-		}
-		s->stack = stack ? clip(stack, MAX_STACK) : NULL;
-		s->logger = logger ? bi_strdup(logger) : NULL;
-		char *text = bi_asprintf("%s\n%s\n%s\n%s", msg, error ? error : "",
-					 logger ? logger : "", stack ? stack : "");
-		match_text(a, s, text);
-		free(text);
-		free(error);
-	}
-	if (level > s->level)
-		s->level = level;
-	match_conds(a, s, rec, NULL, 0);
-	/* An error, or anything a pattern knows, is a problem; a warning or a
-	 * slow request nothing knows is not. */
-	s->problem = s->level >= 4 || s->pattern >= 0;
-	sym_seen(s, ts);
-}
-
-/* The service a Kubernetes object belongs to: "Pod/api-7d9c6b5f4-x2x9k" is
- * "api" (the pod template and replica set hashes cut). */
-static char *
-k8s_service(const char *object)
-{
-	const char *slash = object ? strrchr(object, '/') : NULL;
-	char *s = bi_strdup(slash ? slash + 1 : object ? object : "-");
-
-	for (int cut = 0; cut < 2; cut++) {
-		char *dash = strrchr(s, '-');
-		if (!dash || dash == s)
-			break;
-		size_t n = strlen(dash + 1), digits = 0;
-		int ok = n >= 5 && n <= 10;
-		for (char *p = dash + 1; ok && *p; p++) {
-			ok = islower((unsigned char)*p) || isdigit((unsigned char)*p);
-			digits += isdigit((unsigned char)*p) != 0;
-		}
-		if (!ok || (n != 5 && !digits))
-			break;
-		*dash = '\0';
-	}
-	return s;
-}
-
-static void
-note(bi_rca *a, int64_t ts, const char *service, char *text)	/* takes text */
-{
-	struct note *n = &a->notes[a->nnotes++ % MAX_NOTES];
-	free(n->text);
-	free(n->service);
-	*n = (struct note){ts, text, bi_strdup(service ? service : "-")};
-}
-
-/* A service whose container stopped, for the connection problems of the
- * others: support, not a problem of its own. */
-static void
-dependency_stopped(bi_rca *a, struct svc *sv, int64_t ts)
-{
-	char key[256];
-	int made;
-
-	snprintf(key, sizeof key, "container %s dependency-stopped", sv->name);
-	struct sym *s = sym_get(a, key, sv->name, &made);
-	for (size_t i = 0; made && i < a->npats; i++)
-		if (bi_kb_in(a->pats[i].containers, "dependency-stopped") && s->pattern < 0)
-			s->pattern = (int)i;
-	s->strength[C_SUPPORT] = s->pattern >= 0 ? weight[C_SUPPORT] : 0;
-	sym_seen(s, ts);
-	free(s->what);
-	s->what = bi_asprintf("container %s stopped, %zu time%s", sv->name, s->count,
-			      s->count == 1 ? "" : "s");
-}
-
-static void
-on_container(bi_rca *a, jv rec, int64_t ts)
-{
-	const char *service = bi_get_str(rec, "service"), *action = bi_get_str(rec, "action");
-	struct svc *sv = svc_get(a, service, service ? strlen(service) : 0);
-	int code = (int)bi_get_num(rec, "exit_code", 0);
-	char key[256];
-	int made;
-
-	if (!action || !strcmp(action, "status"))
-		return;
-	if (!strcmp(action, "health_status")) {	/* only the turn for the worse */
-		const char *health = bi_get_str(rec, "health");
-		if (!health || strcmp(health, "unhealthy"))
-			return;
-		action = "unhealthy";
-	}
-	const char *signal = NULL;
-	int requested = sv->last_action_ts && ts - sv->last_action_ts < 30 * BI_NS_PER_S &&
-		(!strcmp(sv->last_action, "kill") || !strcmp(sv->last_action, "stop"));
-	int after_oom = sv->last_action_ts && ts - sv->last_action_ts < 10 * BI_NS_PER_S &&
-		!strcmp(sv->last_action, "oom");
-	if (!strcmp(action, "oom"))
-		signal = "oom";
-	else if (!strcmp(action, "die") && code != 0 && !requested && !after_oom)
-		signal = "crash";
-	snprintf(sv->last_action, sizeof sv->last_action, "%s", action);
-	sv->last_action_ts = ts;
-	struct event *e = &sv->ev[sv->nev++ % MAX_EVENTS];
-	*e = (struct event){ts, "", code};
-	snprintf(e->action, sizeof e->action, "%s", action);
-	if (!strcmp(action, "die"))	/* for the services that need it */
-		dependency_stopped(a, sv, ts);
-	if (!signal)
-		return;
-	snprintf(key, sizeof key, "container %s %s", sv->name, signal);
-	struct sym *s = sym_get(a, key, sv->name, &made);
-	if (made) {
-		s->problem = 1;
-		for (size_t i = 0; i < a->npats; i++)
-			if (bi_kb_in(a->pats[i].containers, signal) && s->pattern < 0)
-				s->pattern = (int)i;
-	}
-	sym_seen(s, ts);
-	/* One crash may be chance; a loop of them is not. */
-	if (s->pattern >= 0)
-		s->strength[C_CONTAINER] = !strcmp(signal, "crash") ?
-			(s->count >= 2 ? 0.9 : 0.6) : weight[C_CONTAINER];
-	free(s->what);
-	s->what = !strcmp(signal, "crash") ?
-		bi_asprintf("container %s exited with code %d, %zu time%s", sv->name, code,
-			    s->count, s->count == 1 ? "" : "s") :
-		bi_asprintf("container %s was killed for running out of memory, %zu time%s",
-			    sv->name, s->count, s->count == 1 ? "" : "s");
-}
-
-static void
-on_stats(bi_rca *a, jv rec, int64_t ts)
-{
-	const char *service = bi_get_str(rec, "service");
-	struct svc *sv = svc_get(a, service, service ? strlen(service) : 0);
-	double used = bi_get_num(rec, "mem_used", -1);
-	char key[256];
-	int made;
-
-	if (used >= 0) {
-		if (!sv->mem_first)
-			sv->mem_first = used;
-		if (used > sv->mem_max) {
-			sv->mem_max = used;
-			sv->mem_max_ts = ts;
-		}
-		sv->mem_limit = bi_get_num(rec, "mem_limit", sv->mem_limit);
-	}
-	snprintf(key, sizeof key, "stats %s", sv->name);
-	struct sym tmp = {.pattern = -1};
-	if (!match_conds(a, &tmp, rec, NULL, 0))
-		return;
-	struct sym *s = sym_get(a, key, sv->name, &made);
-	s->pattern = tmp.pattern;
-	s->strength[C_METRIC] = tmp.strength[C_METRIC];
-	s->problem = 1;
-	sym_seen(s, ts);
-	free(s->what);
-	s->what = bi_asprintf("memory of %s at %.0f%% of its limit", sv->name,
-			      bi_get_num(rec, "mem_pct", 0));
-}
-
-/* A record that is a problem in itself: a failed health check, a firing
- * alert, a Kubernetes warning, a failed load test or chaos scenario, a
- * metric past a pattern's condition. */
-static void
-on_other(bi_rca *a, jv rec, const char *kind, int64_t ts)
-{
-	const char *service = bi_get_str(rec, "service"), *msg = bi_get_str(rec, "msg");
-	char *key = NULL, *text = NULL, *what = NULL, *svc = NULL;
-	int made, k8s_pattern = -1, chaos_pattern = -1;
-	jv okv = jv_object_get(jv_copy(rec), jv_string("ok"));
-	jv passed = jv_object_get(jv_copy(rec), jv_string("passed"));
-
-	if (!strcmp(kind, "health") && jv_get_kind(okv) == JV_KIND_FALSE) {
-		const char *target = bi_get_str(rec, "target");
-		svc = bi_strdup(service ? service : target ? target : "-");
-		key = bi_asprintf("health %s %s", svc, target ? target : "");
-		text = bi_strdup(msg ? msg : "");
-		what = bi_asprintf("health check of %s failed: %s", svc, msg ? msg : "not ok");
-	} else if (!strcmp(kind, "alert") && (!bi_get_str(rec, "state") ||
-					     !strcmp(bi_get_str(rec, "state"), "firing"))) {
-		const char *name = bi_get_str(rec, "name");
-		svc = bi_strdup(service ? service : "-");
-		key = bi_asprintf("alert %s %s", svc, name ? name : "");
-		text = bi_asprintf("%s %s", name ? name : "", msg ? msg : "");
-		what = bi_asprintf("alert %s firing for %s: %s", name ? name : "?", svc, msg ? msg : "");
-	} else if (!strcmp(kind, "k8s_event")) {
-		const char *type = bi_get_str(rec, "type"), *reason = bi_get_str(rec, "reason");
-		const char *object = bi_get_str(rec, "object");
-		svc = k8s_service(object);
-		if (!type || strcmp(type, "Warning")) {
-			note(a, ts, svc, bi_asprintf("%s %s: %s", reason ? reason : "event",
-						  object ? object : "", msg ? msg : ""));
-			goto done;
-		}
-		for (size_t i = 0; i < a->npats && k8s_pattern < 0; i++)
-			if (bi_kb_in(a->pats[i].k8s, reason))
-				k8s_pattern = (int)i;
-		key = bi_asprintf("k8s %s %s", svc, reason ? reason : "");
-		text = bi_asprintf("%s %s", reason ? reason : "", msg ? msg : "");
-		what = bi_asprintf("Kubernetes %s on %s: %s", reason ? reason : "warning",
-				   object ? object : svc, msg ? msg : "");
-	} else if (!strcmp(kind, "perf_summary") && jv_get_kind(passed) == JV_KIND_FALSE) {
-		const char *target = bi_get_str(rec, "target");
-		svc = bi_strdup(service ? service : "-");
-		key = bi_asprintf("perf %s", target ? target : "");
-		text = bi_strdup("");
-		double p95 = 0;
-		num_at(rec, "latency.p95", &p95);
-		what = bi_asprintf("load test of %s breached its thresholds (p95 %.0fms, errors %.1f%%)",
-				   target ? target : "?", p95, bi_get_num(rec, "error_rate", 0) * 100);
-	} else if (!strcmp(kind, "chaos") && bi_get_str(rec, "status") &&
-		   !strcmp(bi_get_str(rec, "status"), "failed")) {
-		const char *scenario = bi_get_str(rec, "scenario"), *reason = bi_get_str(rec, "reason");
-		const char *target = bi_get_str(rec, "target");
-		svc = bi_strdup(service ? service : target ? target : "-");
-		for (size_t i = 0; scenario && i < a->npats && chaos_pattern < 0; i++)
-			for (char **c = a->pats[i].chaos; *c && chaos_pattern < 0; c++)
-				if (strcasestr(scenario, *c))
-					chaos_pattern = (int)i;
-		key = bi_asprintf("chaos %s %s", svc, scenario ? scenario : "");
-		text = bi_strdup(reason ? reason : "");
-		what = bi_asprintf("chaos scenario %s failed on %s: %s", scenario ? scenario : "?",
-				   svc, reason ? reason : "");
-	} else if (!strcmp(kind, "metric")) {
-		const char *name = bi_get_str(rec, "name");
-		struct sym tmp = {.pattern = -1};
-		if (!name || !match_conds(a, &tmp, rec, name, bi_get_num(rec, "value", 0)))
-			goto done;
-		svc = bi_strdup(service ? service : "-");
-		key = bi_asprintf("metric %s %s", svc, name);
-		text = bi_strdup("");
-		what = bi_asprintf("%s of %s at %.4g", name, svc, bi_get_num(rec, "value", 0));
-	} else {
-		goto done;
-	}
-	struct sym *s = sym_get(a, key, svc, &made);
-	if (made) {
-		s->problem = 1;
-		s->sample = clip(text, MAX_SAMPLE);
-		if (k8s_pattern >= 0) {
-			s->pattern = k8s_pattern;
-			s->strength[C_K8S] = weight[C_K8S];
-		}
-		if (chaos_pattern >= 0) {
-			s->pattern = chaos_pattern;
-			s->strength[C_CHAOS] = weight[C_CHAOS];
-		}
-		match_text(a, s, text);
-	}
-	match_conds(a, s, rec, !strcmp(kind, "alert") ? bi_get_str(rec, "name") :
-		    !strcmp(kind, "metric") ? bi_get_str(rec, "name") : NULL,
-		    bi_get_num(rec, "value", 0));
-	sym_seen(s, ts);
-	free(s->what);
-	s->what = what;
-	what = NULL;
-done:
-	jv_free(okv);
-	jv_free(passed);
-	free(key);
-	free(text);
-	free(what);
-	free(svc);
-}
 
 static void
 on_commit(bi_rca *a, jv rec)
@@ -622,33 +84,67 @@ bi_rca_add(bi_rca *a, jv rec)
 		return;
 	}
 	const char *kind = bi_get_str(rec, "kind");
-	int64_t ts = bi_record_ts(rec);
 
 	a->nrecords++;
-	if (!kind) {
-		jv_free(rec);
-		return;
-	}
-	if (!strcmp(kind, "log")) {
-		a->nlogs++;
-		on_log(a, rec, ts);
-	} else if (!strcmp(kind, "container")) {
-		on_container(a, rec, ts);
-	} else if (!strcmp(kind, "stats")) {
-		on_stats(a, rec, ts);
-	} else if (!strcmp(kind, "commit")) {
+	if (kind && !strcmp(kind, "commit")) {
 		on_commit(a, rec);
 		return;
-	} else {
-		on_other(a, rec, kind, ts);
 	}
+	if (kind && !strcmp(kind, "log"))
+		a->nlogs++;
+	bi_symptoms_add(a->symptoms, rec);
 	jv_free(rec);
+}
+
+int
+bi_rca_skip(bi_rca *a, const char *line, size_t len)
+{
+	if (a->ranked || !bi_symptoms_skip(a->symptoms, line, len))
+		return 0;
+	a->nrecords++;
+	a->nlogs++;
+	return 1;
+}
+
+void
+bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs)
+{
+	*records = a->nrecords;
+	*logs = a->nlogs;
 }
 
 /* ---- findings ---- */
 
+static char *
+clip(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n <= max)
+		return bi_strdup(s ? s : "");
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;		/* not inside a UTF-8 sequence */
+	return bi_asprintf("%.*s...", (int)max, s);
+}
+
+/* A symptom's line for people: its `what`, which every kind but a log
+ * template (told by its sample) has; its kind's name should one not. */
+static const char *
+what_of(const bi_symptom *s)
+{
+	return s->what ? s->what : bi_symptom_kind_name(s->kind);
+}
+
+/* A symptom from a container's events, which a timeline has already. */
+static int
+from_container(const bi_symptom *s)
+{
+	return s->kind == BI_SYMPTOM_CRASH || s->kind == BI_SYMPTOM_OOM ||
+	       s->kind == BI_SYMPTOM_STOPPED;
+}
+
 static void
-add_sym(struct finding *f, struct sym *s)
+add_sym(struct finding *f, const bi_symptom *s)
 {
 	f->syms = bi_realloc(f->syms, (f->nsyms + 1) * sizeof *f->syms);
 	f->syms[f->nsyms++] = s;
@@ -663,13 +159,13 @@ add_sym(struct finding *f, struct sym *s)
 
 /* The symptom to name a finding by: its most frequent log template, else its
  * most frequent problem. */
-static struct sym *
+static const bi_symptom *
 main_sym(const struct finding *f)
 {
-	struct sym *best = NULL;
+	const bi_symptom *best = NULL;
 
 	for (size_t i = 0; i < f->nsyms; i++) {
-		struct sym *s = f->syms[i];
+		const bi_symptom *s = f->syms[i];
 		if (!s->problem)
 			continue;
 		if (!best || (s->cluster && !best->cluster) ||
@@ -734,7 +230,7 @@ correlate(bi_rca *a, const struct finding *f, double *corr, char **file)
 		const char *named = NULL;
 		jv files = jv_object_get(jv_copy(a->commits[i]), jv_string("files"));
 		for (size_t k = 0; k < f->nsyms && !named; k++) {
-			struct sym *s = f->syms[k];
+			const bi_symptom *s = f->syms[k];
 			if (jv_get_kind(files) != JV_KIND_ARRAY)
 				break;
 			char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "",
@@ -785,7 +281,7 @@ by_ts(const void *a, const void *b)
 }
 
 static const char *
-action_text(const struct event *e, char *buf, size_t n)
+action_text(const bi_container_event *e, char *buf, size_t n)
 {
 	if (!strcmp(e->action, "die"))
 		snprintf(buf, n, "exited with code %d", e->exit_code);
@@ -834,15 +330,15 @@ timeline(bi_rca *a, const struct finding *f, jv commit)
 		if (bi_record_ts(commit) < from)
 			from = bi_record_ts(commit);
 	}
-	for (struct svc *sv = a->services; sv; sv = sv->next) {
+	for (const bi_service *sv = bi_symptoms_services(a->symptoms); sv; sv = sv->next) {
 		int mine = !strcmp(sv->name, f->service ? f->service : "-");
 		for (size_t i = 0; !mine && i < f->nsyms; i++)
 			mine = !strcmp(f->syms[i]->service, sv->name);
 		if (!mine)
 			continue;
-		size_t kept = sv->nev < MAX_EVENTS ? sv->nev : MAX_EVENTS;
+		size_t kept = bi_service_nevents(sv);
 		for (size_t i = 0; i < kept; i++) {
-			struct event *e = svc_event(sv, i);
+			const bi_container_event *e = bi_service_event(sv, i);
 			if (e->ts >= from && e->ts <= to && strcmp(e->action, "destroy") &&
 			    strcmp(e->action, "create"))
 				entry_add(&v, &n, e->ts, bi_asprintf("%s %s", sv->name,
@@ -858,20 +354,22 @@ timeline(bi_rca *a, const struct finding *f, jv commit)
 				  sv->name, first, max, limit));
 		}
 	}
-	for (size_t i = 0; i < a->nnotes && i < MAX_NOTES; i++)
-		if (a->notes[i].ts >= from && a->notes[i].ts <= to && f->service &&
-		    !strcmp(a->notes[i].service, f->service))
-			entry_add(&v, &n, a->notes[i].ts, bi_strdup(a->notes[i].text));
+	const bi_note *notes;
+	size_t nnotes = bi_symptoms_notes(a->symptoms, &notes);
+	for (size_t i = 0; i < nnotes; i++)
+		if (notes[i].ts >= from && notes[i].ts <= to && f->service &&
+		    !strcmp(notes[i].service, f->service))
+			entry_add(&v, &n, notes[i].ts, bi_strdup(notes[i].text));
 	for (size_t i = 0; i < f->nsyms; i++) {
-		struct sym *s = f->syms[i];
-		if (!s->problem || !strncmp(s->key, "container ", 10))
+		const bi_symptom *s = f->syms[i];
+		if (!s->problem || from_container(s))
 			continue;	/* container events are there already */
 		if (s->cluster)
 			entry_add(&v, &n, s->first, bi_asprintf("%s %s: %s%s", s->service,
 				  s->level >= 4 ? "error" : s->level == 3 ? "warning" : "slow request",
 				  s->sample, s->count > 1 ? " (the first)" : ""));
 		else
-			entry_add(&v, &n, s->first, bi_strdup(s->what ? s->what : s->key));
+			entry_add(&v, &n, s->first, bi_strdup(what_of(s)));
 		if (s->cluster && s->count > 1 && s->last > s->first)
 			entry_add(&v, &n, s->last, bi_asprintf("%s: the last of %zu such lines",
 				  s->service, s->count));
@@ -916,7 +414,7 @@ first_frame(const char *stack)
 static int
 by_count(const void *a, const void *b)
 {
-	const struct sym *x = *(struct sym *const *)a, *y = *(struct sym *const *)b;
+	const bi_symptom *x = *(const bi_symptom *const *)a, *y = *(const bi_symptom *const *)b;
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
@@ -926,8 +424,8 @@ static void
 score(bi_rca *a, struct finding *f, sqlite3 *db)
 {
 	const bi_kb_pattern *p = f->pattern >= 0 ? &a->pats[f->pattern] : NULL;
-	struct sym *m = f->main = main_sym(f);
-	const char *template = m->cluster ? bi_drain_text(a->drain, m->cluster) : NULL;
+	const bi_symptom *m = f->main = main_sym(f);
+	const char *template = bi_symptoms_template(a->symptoms, m);
 	const char *svc = f->service && strcmp(f->service, "-") ? f->service : NULL;
 	char *base;
 
@@ -944,7 +442,7 @@ score(bi_rca *a, struct finding *f, sqlite3 *db)
 		f->title = bi_strdup(base);
 		free(t);
 	} else {
-		base = clip(m->what ? m->what : m->key, 90);
+		base = clip(what_of(m), 90);
 		base[0] = (char)toupper((unsigned char)base[0]);
 		f->title = bi_strdup(base);
 	}
@@ -969,14 +467,14 @@ static jv
 build(bi_rca *a, struct finding *f, sqlite3 *db)
 {
 	const bi_kb_pattern *p = f->pattern >= 0 ? &a->pats[f->pattern] : NULL;
-	struct sym *m = f->main;
+	const bi_symptom *m = f->main;
 	char ts[BI_TS_LEN], h[16];
 	double corr = f->correlation, sim;
 	char *file = f->file;
 	jv commit = f->commit;
 	jv out = bi_record("finding");
 
-	const char *template = m->cluster ? bi_drain_text(a->drain, m->cluster) : NULL;
+	const char *template = bi_symptoms_template(a->symptoms, m);
 	const char *svc = f->service && strcmp(f->service, "-") ? f->service : NULL;
 	out = jv_object_set(out, jv_string("title"), jv_string(f->title));
 	out = jv_object_set(out, jv_string("pattern"), p ? jv_string(p->id) : jv_null());
@@ -995,7 +493,7 @@ build(bi_rca *a, struct finding *f, sqlite3 *db)
 		bi_buf_printf(&rc, "%s logged \"%s\" %zu time%s since %s.", svc ? svc : "The service",
 			      m->sample, m->count, m->count == 1 ? "" : "s", h);
 	} else {
-		bi_buf_printf(&rc, "%s; first at %s.", m->what ? m->what : m->key, h);
+		bi_buf_printf(&rc, "%s; first at %s.", what_of(m), h);
 		rc.p[0] = (char)toupper((unsigned char)rc.p[0]);
 	}
 	/* How many of the service's requests failed, when the pattern is
@@ -1003,7 +501,7 @@ build(bi_rca *a, struct finding *f, sqlite3 *db)
 	int about_status = 0;
 	for (size_t i = 0; p && i < p->nconds; i++)
 		about_status |= !strcmp(p->conds[i].field, "status");
-	struct svc *sv = about_status && svc ? svc_get(a, svc, strlen(svc)) : NULL;
+	const bi_service *sv = about_status && svc ? bi_symptoms_service(a->symptoms, svc) : NULL;
 	if (sv && sv->requests && sv->errors5xx)
 		bi_buf_printf(&rc, " It answered %zu of %zu requests (%.1f%%) with a server error.",
 			      sv->errors5xx, sv->requests, 100.0 * sv->errors5xx / sv->requests);
@@ -1041,12 +539,12 @@ build(bi_rca *a, struct finding *f, sqlite3 *db)
 	qsort(f->syms, f->nsyms, sizeof *f->syms, by_count);
 	jv ev = jv_array();
 	for (size_t i = 0, k = 0; i < f->nsyms && k < MAX_EVIDENCE; i++, k++) {
-		struct sym *s = f->syms[i];
+		const bi_symptom *s = f->syms[i];
 		jv e = s->cluster ?
 			jv_string_fmt("%s %s x%zu: %s", s->level >= 5 ? "FATAL" : s->level == 4 ?
 				      "ERROR" : s->level == 3 ? "WARN" : "SLOW", s->service, s->count,
 				      s->sample) :
-			jv_string(s->what ? s->what : s->key);
+			jv_string(what_of(s));
 		ev = jv_array_append(ev, jv_object_set(jv_object(), jv_string("text"), e));
 	}
 	out = jv_object_set(out, jv_string("evidence"), ev);
@@ -1079,13 +577,11 @@ by_confidence(const void *a, const void *b)
 /* A sign that a service keeps restarting, which does not say why: its
  * container exiting, Kubernetes backing off. */
 static int
-restart_loop(const struct sym *s)
+restart_loop(const bi_symptom *s)
 {
-	size_t n = strlen(s->key);
-
-	return (!strncmp(s->key, "container ", 10) && strstr(s->key, " crash")) ||
-	       (!strncmp(s->key, "k8s ", 4) && ((n > 8 && !strcmp(s->key + n - 8, " BackOff")) ||
-		(n > 17 && !strcmp(s->key + n - 17, " CrashLoopBackOff"))));
+	return s->kind == BI_SYMPTOM_CRASH ||
+	       (s->kind == BI_SYMPTOM_K8S && (!strcmp(s->subject, "BackOff") ||
+					      !strcmp(s->subject, "CrashLoopBackOff")));
 }
 
 /* A finding of nothing but restarts, and errors no pattern knows. */
@@ -1110,7 +606,7 @@ bi_rca_rank(bi_rca *a, sqlite3 *db)
 
 	if (a->ranked)
 		return a->nf;
-	for (struct sym *s = a->syms; s; s = s->next) {
+	for (const bi_symptom *s = bi_symptoms_list(a->symptoms); s; s = s->next) {
 		if (!s->problem)
 			continue;
 		size_t i = n;
@@ -1129,7 +625,7 @@ bi_rca_rank(bi_rca *a, sqlite3 *db)
 	size_t *died = bi_calloc(n, sizeof *died), ndied = 0;
 	for (size_t k = 0; k < n; k++)
 		for (size_t j = 0; f[k].pattern >= 0 && j < f[k].nsyms; j++)
-			if (!strncmp(f[k].syms[j]->key, "container ", 10)) {
+			if (from_container(f[k].syms[j])) {
 				died[ndied++] = k;
 				break;
 			}
@@ -1168,7 +664,7 @@ bi_rca_rank(bi_rca *a, sqlite3 *db)
 	}
 	/* A dependency that stopped supports the connection problems of
 	 * the others around that time. */
-	for (struct sym *s = a->syms; s; s = s->next) {
+	for (const bi_symptom *s = bi_symptoms_list(a->symptoms); s; s = s->next) {
 		if (s->problem || s->pattern < 0)
 			continue;
 		for (size_t i = 0; i < n; i++)
@@ -1183,7 +679,7 @@ bi_rca_rank(bi_rca *a, sqlite3 *db)
 			continue;
 		}
 		double miss = 1;
-		for (int c = 0; c < NCLASS; c++) {
+		for (int c = 0; c < BI_NSIGNALS; c++) {
 			double w = 0;
 			for (size_t k = 0; k < f[i].nsyms; k++)
 				w = fmax(w, f[i].syms[k]->strength[c]);
@@ -1216,12 +712,7 @@ bi_rca_new(const bi_kb_pattern *pats, size_t npats)
 
 	a->pats = pats;
 	a->npats = npats;
-	a->drain = bi_drain_new();
-	for (size_t i = 0; i < npats; i++)
-		for (size_t k = 0; k < pats[i].nconds; k++)
-			if (!strcmp(pats[i].conds[k].field, "duration_ms") &&
-			    (a->slow_ms <= 0 || pats[i].conds[k].value < a->slow_ms))
-				a->slow_ms = pats[i].conds[k].value;
+	a->symptoms = bi_symptoms_new(pats, npats);
 	return a;
 }
 
@@ -1238,58 +729,8 @@ bi_rca_free(bi_rca *a)
 		free(a->f[i].syms);
 	}
 	free(a->f);
-	for (struct sym *s = a->syms, *next; s; s = next) {
-		next = s->next;
-		free(s->key);
-		free(s->service);
-		free(s->what);
-		free(s->sample);
-		free(s->stack);
-		free(s->logger);
-		free(s);
-	}
-	free(a->buckets);
-	for (struct svc *sv = a->services, *next; sv; sv = next) {
-		next = sv->next;
-		free(sv->name);
-		free(sv);
-	}
-	for (size_t i = 0; i < a->nnotes && i < MAX_NOTES; i++) {
-		free(a->notes[i].text);
-		free(a->notes[i].service);
-	}
 	for (size_t i = 0; i < a->ncommits && i < MAX_COMMITS; i++)
 		jv_free(a->commits[i]);
-	bi_drain_free(a->drain);
+	bi_symptoms_free(a->symptoms);
 	free(a);
-}
-
-int
-bi_rca_skip(bi_rca *a, const char *line, size_t len)
-{
-	static const char *const keys[] = {"kind", "level", "service", NULL};
-	bi_json_span v[3];
-
-	if (a->ranked || !bi_json_scan(line, len, keys, v) || !bi_json_is(v[0], "log") ||
-	    !(bi_json_is(v[1], "info") || bi_json_is(v[1], "debug") || bi_json_is(v[1], "trace")) ||
-	    !bi_utf8_valid(line, len))
-		return 0;
-	if (a->slow_ms > 0 && bi_json_raw_num(line, len, "duration_ms") >= a->slow_ms)
-		return 0;
-	double status = bi_json_raw_num(line, len, "status");
-	if (status >= 100 && status < 600) {
-		struct svc *sv = svc_get(a, v[2].str && !v[2].esc ? v[2].p : NULL, v[2].n);
-		sv->requests++;
-		sv->errors5xx += status >= 500;
-	}
-	a->nrecords++;
-	a->nlogs++;
-	return 1;
-}
-
-void
-bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs)
-{
-	*records = a->nrecords;
-	*logs = a->nlogs;
 }

@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(39);
+	plan(42);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -214,6 +214,19 @@ main(void)
 		    "\"object\":\"Pod/web-5f4d8c7b9-abcde\",\"msg\":\"Back-off restarting failed container\"}\n", NULL);
 	is_str(field(f, 0, "pattern"), "deployment-failure", "crashes and back-off: deployment failure");
 	is_str(field(f, 0, "count"), "3", "... two crashes and a back-off");
+	jv_free(f);
+
+	/* The same crash loop around a problem a pattern knows, in the same
+	 * service: restarts of that problem, not a finding of their own. */
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"level\":\"error\","
+		    "\"msg\":\"dial tcp 10.0.0.9:6379: connect: connection refused\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:10.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+		    "{\"kind\":\"k8s_event\",\"ts\":\"2026-11-24T04:00:11.000Z\",\"type\":\"Warning\",\"reason\":\"BackOff\","
+		    "\"object\":\"Pod/web-5f4d8c7b9-abcde\",\"msg\":\"Back-off restarting failed container\"}\n", NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "a crash loop around a known problem: one finding");
+	is_str(field(f, 0, "pattern"), "connection-refused", "... of the problem, not of the restarts");
+	is_str(field(f, 0, "count"), "4", "... counting the error, the crashes and the back-off");
 	jv_free(f);
 
 	/* Once ranked, the analysis is fixed. */

@@ -1,0 +1,699 @@
+/*
+ * symptom.c: records become symptoms, the evidence root-cause analysis
+ * (rca.c) weighs. Records go in one at a time; each that points at trouble
+ * joins the symptom of its kind, service and subject, which counts them and
+ * keeps when they began and ended, a sample, and the pattern of the
+ * knowledge base it matches with how strongly.
+ *
+ * Error and warning lines are clustered into templates (drain.c), so that
+ * a message never seen before is one symptom with a count and memory grows
+ * with the templates, not the lines; info lines are no symptom unless slow,
+ * and the fast path (bi_symptoms_skip) tells them apart on their raw bytes.
+ * A container's non-zero exit is a crash unless it followed a kill or stop
+ * (within 30 s) or an OOM kill (within 10 s); any exit supports the
+ * connection problems of others. Failing health checks, firing alerts,
+ * Kubernetes warnings, failed load tests and chaos scenarios, and metrics
+ * and stats past a pattern's condition are symptoms too. What the records tell of a service besides
+ * (its requests and server errors, its container's events and memory) and
+ * Kubernetes events that are no warnings are kept for the story around.
+ *
+ * How sure a symptom makes a pattern, by where it comes from: a log line
+ * 0.7, a metric 0.5, a container signal 1.0 (a single crash 0.6, two or
+ * more 0.9), a Kubernetes warning 1.0, a chaos scenario 0.6, a stopped
+ * dependency 0.5.
+ *
+ * Layer: analysis.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/symptom.h"
+
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "sources/logparse.h"
+#include "analysis/drain.h"
+#include "analysis/kb.h"
+
+#define MAX_SAMPLE 400		/* bytes of a message kept as its sample */
+#define MAX_STACK 2048		/* bytes of a stack trace kept */
+#define MAX_NOTES 64		/* Kubernetes Normal events kept */
+
+static const double weight[BI_NSIGNALS] = {0.7, 0.5, 1.0, 1.0, 0.6, 0.5};
+
+static const char *const kind_name[BI_SYMPTOM_NKINDS] = {
+	[BI_SYMPTOM_LOG] = "log",
+	[BI_SYMPTOM_CRASH] = "crash",
+	[BI_SYMPTOM_OOM] = "oom",
+	[BI_SYMPTOM_STOPPED] = "dependency-stopped",
+	[BI_SYMPTOM_STATS] = "stats",
+	[BI_SYMPTOM_HEALTH] = "health",
+	[BI_SYMPTOM_ALERT] = "alert",
+	[BI_SYMPTOM_K8S] = "k8s",
+	[BI_SYMPTOM_PERF] = "perf",
+	[BI_SYMPTOM_CHAOS] = "chaos",
+	[BI_SYMPTOM_METRIC] = "metric",
+};
+
+struct bi_symptoms {
+	const bi_kb_pattern *pats;
+	size_t npats;
+	double slow_ms;		/* the least duration_ms any pattern counts as slow */
+	bi_drain *drain;
+	bi_service *services;
+	bi_symptom *syms;		/* every one, the newest first */
+	bi_symptom **buckets;		/* syms by the hash of their key */
+	size_t nbuckets, nsyms;
+	bi_note notes[MAX_NOTES];	/* a ring of Kubernetes Normal events */
+	size_t nnotes;
+};
+
+const char *
+bi_symptom_kind_name(bi_symptom_kind kind)
+{
+	return (unsigned)kind < BI_SYMPTOM_NKINDS ? kind_name[kind] : NULL;
+}
+
+/* ---- services ---- */
+
+static bi_service *
+svc_get(bi_symptoms *set, const char *name, size_t n)
+{
+	if (!name || !n) {
+		name = "-";
+		n = 1;
+	}
+	uint64_t h = bi_hash64(name, n);
+	for (bi_service *s = set->services; s; s = s->next)
+		if (s->hash == h && strlen(s->name) == n && !memcmp(s->name, name, n))
+			return s;
+	bi_service *s = bi_calloc(1, sizeof *s);
+	s->name = bi_strndup(name, n);
+	s->hash = h;
+	s->next = set->services;
+	set->services = s;
+	return s;
+}
+
+/* ---- the symptoms, by kind, service and subject ---- */
+
+static bi_symptom *
+sym_get(bi_symptoms *set, bi_symptom_kind kind, const char *service, const char *subject,
+	int *made)
+{
+	if (!service)
+		service = "-";
+	/* A load test is one symptom per target, whichever service it names. */
+	char *key = kind == BI_SYMPTOM_PERF ? bi_asprintf("%s %s", kind_name[kind], subject) :
+		bi_asprintf("%s %s %s", kind_name[kind], service, subject);
+	uint64_t h = bi_hash64(key, strlen(key));
+
+	for (bi_symptom *s = set->nbuckets ? set->buckets[h & (set->nbuckets - 1)] : NULL; s;
+	     s = s->chain)
+		if (s->hash == h && !strcmp(s->key, key)) {
+			free(key);
+			*made = 0;
+			return s;
+		}
+	if (set->nsyms >= set->nbuckets) {	/* grow, and put every one back */
+		set->nbuckets = set->nbuckets ? set->nbuckets * 2 : 256;
+		free(set->buckets);
+		set->buckets = bi_calloc(set->nbuckets, sizeof *set->buckets);
+		for (bi_symptom *o = set->syms; o; o = o->next) {
+			o->chain = set->buckets[o->hash & (set->nbuckets - 1)];
+			set->buckets[o->hash & (set->nbuckets - 1)] = o;
+		}
+	}
+	bi_symptom *s = bi_calloc(1, sizeof *s);
+	s->kind = kind;
+	s->key = key;
+	s->hash = h;
+	s->service = bi_strdup(service);
+	s->subject = bi_strdup(subject);
+	s->pattern = -1;
+	s->level = -1;
+	s->next = set->syms;
+	set->syms = s;
+	s->chain = set->buckets[h & (set->nbuckets - 1)];
+	set->buckets[h & (set->nbuckets - 1)] = s;
+	set->nsyms++;
+	*made = 1;
+	return s;
+}
+
+static void
+sym_seen(bi_symptom *s, int64_t ts)
+{
+	s->count++;
+	if (ts && (!s->first || ts < s->first))
+		s->first = ts;
+	if (ts > s->last)
+		s->last = ts;
+}
+
+static char *
+clip(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n <= max)
+		return bi_strdup(s ? s : "");
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;		/* not inside a UTF-8 sequence */
+	return bi_asprintf("%.*s...", (int)max, s);
+}
+
+/* ---- what a symptom matches ---- */
+
+/* Set the pattern of s from its text, unless it has one. */
+static void
+match_text(bi_symptoms *set, bi_symptom *s, const char *text)
+{
+	size_t len;
+	int p = bi_kb_match_text(set->pats, set->npats, text, strlen(text), &len);
+
+	if (p >= 0 && (s->pattern < 0 || s->pattern == p)) {
+		s->pattern = p;
+		s->strength[BI_SIGNAL_LOG] = weight[BI_SIGNAL_LOG];
+	}
+}
+
+/* The number at a dotted path of rec (borrowed); logs also look in attrs,
+ * and for an HTTP status where pino, Express and OpenTelemetry put it. */
+static int
+num_at(jv rec, const char *path, double *v)
+{
+	static const char *const status[] = {"attrs.res.statusCode", "attrs.statusCode",
+					     "attrs.status_code", "attrs.http.status_code", NULL};
+	jv x = bi_jv_path(rec, path);
+	for (const char *const *k = status; !strcmp(path, "status") && *k &&
+	     jv_get_kind(x) != JV_KIND_NUMBER; k++) {
+		jv_free(x);
+		x = bi_jv_path(rec, *k);
+	}
+	if (jv_get_kind(x) != JV_KIND_NUMBER) {
+		jv_free(x);
+		jv attrs = jv_object_get(jv_copy(rec), jv_string("attrs"));
+		x = jv_get_kind(attrs) == JV_KIND_OBJECT ? bi_jv_path(attrs, path) : jv_invalid();
+		jv_free(attrs);
+	}
+	int ok = jv_get_kind(x) == JV_KIND_NUMBER;
+	if (ok)
+		*v = jv_number_value(x);
+	jv_free(x);
+	return ok;
+}
+
+/* Metric conditions of every pattern on rec: a `metric` or `alert` whose
+ * name is the field, or any record with that field. Marks s; 1 if any held. */
+static int
+match_conds(bi_symptoms *set, bi_symptom *s, jv rec, const char *name, double value)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < set->npats; i++)
+		for (size_t k = 0; k < set->pats[i].nconds; k++) {
+			const bi_kb_cond *c = &set->pats[i].conds[k];
+			double v;
+			int have = name && !strcmp(name, c->field) ? (v = value, 1) :
+				num_at(rec, c->field, &v);
+			if (!have || !bi_kb_cond_holds(c, v))
+				continue;
+			if (s->pattern < 0 || s->pattern == (int)i) {
+				s->pattern = (int)i;
+				s->strength[BI_SIGNAL_METRIC] = weight[BI_SIGNAL_METRIC];
+			}
+			any = 1;
+		}
+	return any;
+}
+
+/* The first pattern whose `containers:` list names the kind, unless s has one. */
+static void
+match_container(bi_symptoms *set, bi_symptom *s)
+{
+	for (size_t i = 0; i < set->npats && s->pattern < 0; i++)
+		if (bi_kb_in(set->pats[i].containers, kind_name[s->kind]))
+			s->pattern = (int)i;
+}
+
+/* ---- records ---- */
+
+/* The error a log line carries beside its message, under the names loggers
+ * use (zap's "error", pino's "err", "exception"): a string, or an object's
+ * message. NULL when none. */
+static char *
+error_of(jv rec)
+{
+	static const char *const keys[] = {"attrs.error", "attrs.err", "attrs.exception",
+					   "attrs.error.message", "attrs.err.message",
+					   "attrs.exception.message", "attrs.reason", NULL};
+
+	for (const char *const *k = keys; *k; k++) {
+		jv v = bi_jv_path(rec, *k);
+		if (jv_get_kind(v) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(v)) > 0) {
+			char *s = bi_strdup(jv_string_value(v));
+			jv_free(v);
+			return s;
+		}
+		jv_free(v);
+	}
+	return NULL;
+}
+
+static void
+on_log(bi_symptoms *set, jv rec, int64_t ts)
+{
+	const char *msg = bi_get_str(rec, "msg"), *service = bi_get_str(rec, "service");
+	int level = bi_level_rank(bi_level_norm(bi_get_str(rec, "level")));
+	double dur = 0, status = 0;
+
+	if (!msg)
+		msg = "";
+	if (level < 0)
+		level = bi_level_rank(bi_level_detect(msg, strlen(msg)));
+	int slow = set->slow_ms > 0 && num_at(rec, "duration_ms", &dur) && dur >= set->slow_ms;
+	bi_service *sv = svc_get(set, service, service ? strlen(service) : 0);
+	if (num_at(rec, "status", &status) && status >= 100 && status < 600) {
+		sv->requests++;
+		sv->errors5xx += status >= 500;
+	}
+	if (level < 3 && !slow)
+		return;
+	const bi_drain_cluster *c = bi_drain_add(set->drain, msg, strlen(msg));
+	char index[32];
+	int made;
+	snprintf(index, sizeof index, "%zu", c->index);
+	bi_symptom *s = sym_get(set, BI_SYMPTOM_LOG, sv->name, index, &made);
+	if (made) {
+		const char *stack = bi_get_str(rec, "stack"), *logger = bi_get_str(rec, "logger");
+		char *error = error_of(rec);
+		s->cluster = c;
+		s->sample = error && !strstr(msg, error) ? bi_asprintf("%s (%s)", msg, error) :
+			clip(msg, MAX_SAMPLE);
+		if (strlen(s->sample) > MAX_SAMPLE) {
+			char *t = clip(s->sample, MAX_SAMPLE);
+			free(s->sample);
+			s->sample = t;
+		}
+		s->stack = stack ? clip(stack, MAX_STACK) : NULL;
+		s->logger = logger ? bi_strdup(logger) : NULL;
+		char *text = bi_asprintf("%s\n%s\n%s\n%s", msg, error ? error : "",
+					 logger ? logger : "", stack ? stack : "");
+		match_text(set, s, text);
+		free(text);
+		free(error);
+	}
+	if (level > s->level)
+		s->level = level;
+	match_conds(set, s, rec, NULL, 0);
+	/* An error, or anything a pattern knows, is a problem; a warning or a
+	 * slow request nothing knows is not. */
+	s->problem = s->level >= 4 || s->pattern >= 0;
+	sym_seen(s, ts);
+}
+
+/* The service a Kubernetes object belongs to: "Pod/api-7d9c6b5f4-x2x9k" is
+ * "api" (the pod template and replica set hashes cut). */
+static char *
+k8s_service(const char *object)
+{
+	const char *slash = object ? strrchr(object, '/') : NULL;
+	char *s = bi_strdup(slash ? slash + 1 : object ? object : "-");
+
+	for (int cut = 0; cut < 2; cut++) {
+		char *dash = strrchr(s, '-');
+		if (!dash || dash == s)
+			break;
+		size_t n = strlen(dash + 1), digits = 0;
+		int ok = n >= 5 && n <= 10;
+		for (char *p = dash + 1; ok && *p; p++) {
+			ok = islower((unsigned char)*p) || isdigit((unsigned char)*p);
+			digits += isdigit((unsigned char)*p) != 0;
+		}
+		if (!ok || (n != 5 && !digits))
+			break;
+		*dash = '\0';
+	}
+	return s;
+}
+
+static void
+note(bi_symptoms *set, int64_t ts, const char *service, char *text)	/* takes text */
+{
+	bi_note *n = &set->notes[set->nnotes++ % MAX_NOTES];
+	free(n->text);
+	free(n->service);
+	*n = (bi_note){ts, text, bi_strdup(service ? service : "-")};
+}
+
+/* A service whose container stopped, for the connection problems of the
+ * others: support, not a problem of its own. */
+static void
+dependency_stopped(bi_symptoms *set, bi_service *sv, int64_t ts)
+{
+	int made;
+	bi_symptom *s = sym_get(set, BI_SYMPTOM_STOPPED, sv->name, "", &made);
+
+	if (made)
+		match_container(set, s);
+	s->strength[BI_SIGNAL_SUPPORT] = s->pattern >= 0 ? weight[BI_SIGNAL_SUPPORT] : 0;
+	sym_seen(s, ts);
+	free(s->what);
+	s->what = bi_asprintf("container %s stopped, %zu time%s", sv->name, s->count,
+			      s->count == 1 ? "" : "s");
+}
+
+static void
+on_container(bi_symptoms *set, jv rec, int64_t ts)
+{
+	const char *service = bi_get_str(rec, "service"), *action = bi_get_str(rec, "action");
+	bi_service *sv = svc_get(set, service, service ? strlen(service) : 0);
+	int code = (int)bi_get_num(rec, "exit_code", 0);
+	int made;
+
+	if (!action || !strcmp(action, "status"))
+		return;
+	if (!strcmp(action, "health_status")) {	/* only the turn for the worse */
+		const char *health = bi_get_str(rec, "health");
+		if (!health || strcmp(health, "unhealthy"))
+			return;
+		action = "unhealthy";
+	}
+	int requested = sv->last_action_ts && ts - sv->last_action_ts < 30 * BI_NS_PER_S &&
+		(!strcmp(sv->last_action, "kill") || !strcmp(sv->last_action, "stop"));
+	int after_oom = sv->last_action_ts && ts - sv->last_action_ts < 10 * BI_NS_PER_S &&
+		!strcmp(sv->last_action, "oom");
+	bi_symptom_kind kind = BI_SYMPTOM_NKINDS;	/* none */
+	if (!strcmp(action, "oom"))
+		kind = BI_SYMPTOM_OOM;
+	else if (!strcmp(action, "die") && code != 0 && !requested && !after_oom)
+		kind = BI_SYMPTOM_CRASH;
+	snprintf(sv->last_action, sizeof sv->last_action, "%s", action);
+	sv->last_action_ts = ts;
+	bi_container_event *e = &sv->ev[sv->nev++ % BI_SERVICE_EVENTS];
+	*e = (bi_container_event){ts, "", code};
+	snprintf(e->action, sizeof e->action, "%s", action);
+	if (!strcmp(action, "die"))	/* for the services that need it */
+		dependency_stopped(set, sv, ts);
+	if (kind == BI_SYMPTOM_NKINDS)
+		return;
+	bi_symptom *s = sym_get(set, kind, sv->name, "", &made);
+	if (made) {
+		s->problem = 1;
+		match_container(set, s);
+	}
+	sym_seen(s, ts);
+	/* One crash may be chance; a loop of them is not. */
+	if (s->pattern >= 0)
+		s->strength[BI_SIGNAL_CONTAINER] = kind == BI_SYMPTOM_CRASH ?
+			(s->count >= 2 ? 0.9 : 0.6) : weight[BI_SIGNAL_CONTAINER];
+	free(s->what);
+	s->what = kind == BI_SYMPTOM_CRASH ?
+		bi_asprintf("container %s exited with code %d, %zu time%s", sv->name, code,
+			    s->count, s->count == 1 ? "" : "s") :
+		bi_asprintf("container %s was killed for running out of memory, %zu time%s",
+			    sv->name, s->count, s->count == 1 ? "" : "s");
+}
+
+static void
+on_stats(bi_symptoms *set, jv rec, int64_t ts)
+{
+	const char *service = bi_get_str(rec, "service");
+	bi_service *sv = svc_get(set, service, service ? strlen(service) : 0);
+	double used = bi_get_num(rec, "mem_used", -1);
+	int made;
+
+	if (used >= 0) {
+		if (!sv->mem_first)
+			sv->mem_first = used;
+		if (used > sv->mem_max) {
+			sv->mem_max = used;
+			sv->mem_max_ts = ts;
+		}
+		sv->mem_limit = bi_get_num(rec, "mem_limit", sv->mem_limit);
+	}
+	bi_symptom tmp = {.pattern = -1};
+	if (!match_conds(set, &tmp, rec, NULL, 0))
+		return;
+	bi_symptom *s = sym_get(set, BI_SYMPTOM_STATS, sv->name, "", &made);
+	s->pattern = tmp.pattern;
+	s->strength[BI_SIGNAL_METRIC] = tmp.strength[BI_SIGNAL_METRIC];
+	s->problem = 1;
+	sym_seen(s, ts);
+	free(s->what);
+	s->what = bi_asprintf("memory of %s at %.0f%% of its limit", sv->name,
+			      bi_get_num(rec, "mem_pct", 0));
+}
+
+/* A record that is a problem in itself: a failed health check, a firing
+ * alert, a Kubernetes warning, a failed load test or chaos scenario, a
+ * metric past a pattern's condition. */
+static void
+on_other(bi_symptoms *set, jv rec, const char *kind, int64_t ts)
+{
+	const char *service = bi_get_str(rec, "service"), *msg = bi_get_str(rec, "msg");
+	const char *subject = NULL;
+	char *text = NULL, *what = NULL, *svc = NULL;
+	bi_symptom_kind sk;
+	int made, k8s_pattern = -1, chaos_pattern = -1;
+	jv okv = jv_object_get(jv_copy(rec), jv_string("ok"));
+	jv passed = jv_object_get(jv_copy(rec), jv_string("passed"));
+
+	if (!strcmp(kind, "health") && jv_get_kind(okv) == JV_KIND_FALSE) {
+		const char *target = bi_get_str(rec, "target");
+		sk = BI_SYMPTOM_HEALTH;
+		svc = bi_strdup(service ? service : target ? target : "-");
+		subject = target;
+		text = bi_strdup(msg ? msg : "");
+		what = bi_asprintf("health check of %s failed: %s", svc, msg ? msg : "not ok");
+	} else if (!strcmp(kind, "alert") && (!bi_get_str(rec, "state") ||
+					     !strcmp(bi_get_str(rec, "state"), "firing"))) {
+		const char *name = bi_get_str(rec, "name");
+		sk = BI_SYMPTOM_ALERT;
+		svc = bi_strdup(service ? service : "-");
+		subject = name;
+		text = bi_asprintf("%s %s", name ? name : "", msg ? msg : "");
+		what = bi_asprintf("alert %s firing for %s: %s", name ? name : "?", svc, msg ? msg : "");
+	} else if (!strcmp(kind, "k8s_event")) {
+		const char *type = bi_get_str(rec, "type"), *reason = bi_get_str(rec, "reason");
+		const char *object = bi_get_str(rec, "object");
+		svc = k8s_service(object);
+		if (!type || strcmp(type, "Warning")) {
+			note(set, ts, svc, bi_asprintf("%s %s: %s", reason ? reason : "event",
+						    object ? object : "", msg ? msg : ""));
+			goto done;
+		}
+		for (size_t i = 0; i < set->npats && k8s_pattern < 0; i++)
+			if (bi_kb_in(set->pats[i].k8s, reason))
+				k8s_pattern = (int)i;
+		sk = BI_SYMPTOM_K8S;
+		subject = reason;
+		text = bi_asprintf("%s %s", reason ? reason : "", msg ? msg : "");
+		what = bi_asprintf("Kubernetes %s on %s: %s", reason ? reason : "warning",
+				   object ? object : svc, msg ? msg : "");
+	} else if (!strcmp(kind, "perf_summary") && jv_get_kind(passed) == JV_KIND_FALSE) {
+		const char *target = bi_get_str(rec, "target");
+		sk = BI_SYMPTOM_PERF;
+		svc = bi_strdup(service ? service : "-");
+		subject = target;
+		text = bi_strdup("");
+		double p95 = 0;
+		num_at(rec, "latency.p95", &p95);
+		what = bi_asprintf("load test of %s breached its thresholds (p95 %.0fms, errors %.1f%%)",
+				   target ? target : "?", p95, bi_get_num(rec, "error_rate", 0) * 100);
+	} else if (!strcmp(kind, "chaos") && bi_get_str(rec, "status") &&
+		   !strcmp(bi_get_str(rec, "status"), "failed")) {
+		const char *scenario = bi_get_str(rec, "scenario"), *reason = bi_get_str(rec, "reason");
+		const char *target = bi_get_str(rec, "target");
+		sk = BI_SYMPTOM_CHAOS;
+		svc = bi_strdup(service ? service : target ? target : "-");
+		for (size_t i = 0; scenario && i < set->npats && chaos_pattern < 0; i++)
+			for (char **c = set->pats[i].chaos; *c && chaos_pattern < 0; c++)
+				if (strcasestr(scenario, *c))
+					chaos_pattern = (int)i;
+		subject = scenario;
+		text = bi_strdup(reason ? reason : "");
+		what = bi_asprintf("chaos scenario %s failed on %s: %s", scenario ? scenario : "?",
+				   svc, reason ? reason : "");
+	} else if (!strcmp(kind, "metric")) {
+		const char *name = bi_get_str(rec, "name");
+		bi_symptom tmp = {.pattern = -1};
+		if (!name || !match_conds(set, &tmp, rec, name, bi_get_num(rec, "value", 0)))
+			goto done;
+		sk = BI_SYMPTOM_METRIC;
+		svc = bi_strdup(service ? service : "-");
+		subject = name;
+		text = bi_strdup("");
+		what = bi_asprintf("%s of %s at %.4g", name, svc, bi_get_num(rec, "value", 0));
+	} else {
+		goto done;
+	}
+	bi_symptom *s = sym_get(set, sk, svc, subject ? subject : "", &made);
+	if (made) {
+		s->problem = 1;
+		s->sample = clip(text, MAX_SAMPLE);
+		if (k8s_pattern >= 0) {
+			s->pattern = k8s_pattern;
+			s->strength[BI_SIGNAL_K8S] = weight[BI_SIGNAL_K8S];
+		}
+		if (chaos_pattern >= 0) {
+			s->pattern = chaos_pattern;
+			s->strength[BI_SIGNAL_CHAOS] = weight[BI_SIGNAL_CHAOS];
+		}
+		match_text(set, s, text);
+	}
+	match_conds(set, s, rec, sk == BI_SYMPTOM_ALERT || sk == BI_SYMPTOM_METRIC ?
+		    bi_get_str(rec, "name") : NULL, bi_get_num(rec, "value", 0));
+	sym_seen(s, ts);
+	free(s->what);
+	s->what = what;
+	what = NULL;
+done:
+	jv_free(okv);
+	jv_free(passed);
+	free(text);
+	free(what);
+	free(svc);
+}
+
+void
+bi_symptoms_add(bi_symptoms *set, jv rec)
+{
+	const char *kind = bi_get_str(rec, "kind");
+	int64_t ts = bi_record_ts(rec);
+
+	if (!kind)
+		return;
+	if (!strcmp(kind, "log"))
+		on_log(set, rec, ts);
+	else if (!strcmp(kind, "container"))
+		on_container(set, rec, ts);
+	else if (!strcmp(kind, "stats"))
+		on_stats(set, rec, ts);
+	else
+		on_other(set, rec, kind, ts);
+}
+
+int
+bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len)
+{
+	static const char *const keys[] = {"kind", "level", "service", NULL};
+	bi_json_span v[3];
+
+	if (!bi_json_scan(line, len, keys, v) || !bi_json_is(v[0], "log") ||
+	    !(bi_json_is(v[1], "info") || bi_json_is(v[1], "debug") || bi_json_is(v[1], "trace")) ||
+	    !bi_utf8_valid(line, len))
+		return 0;
+	if (set->slow_ms > 0 && bi_json_raw_num(line, len, "duration_ms") >= set->slow_ms)
+		return 0;
+	double status = bi_json_raw_num(line, len, "status");
+	if (status >= 100 && status < 600) {
+		bi_service *sv = svc_get(set, v[2].str && !v[2].esc ? v[2].p : NULL, v[2].n);
+		sv->requests++;
+		sv->errors5xx += status >= 500;
+	}
+	return 1;
+}
+
+/* ---- what was found ---- */
+
+const bi_symptom *
+bi_symptoms_list(const bi_symptoms *set)
+{
+	return set->syms;
+}
+
+const char *
+bi_symptoms_template(bi_symptoms *set, const bi_symptom *s)
+{
+	return s->cluster ? bi_drain_text(set->drain, s->cluster) : NULL;
+}
+
+const bi_service *
+bi_symptoms_services(const bi_symptoms *set)
+{
+	return set->services;
+}
+
+const bi_service *
+bi_symptoms_service(const bi_symptoms *set, const char *name)
+{
+	if (!name || !*name)
+		name = "-";
+	uint64_t h = bi_hash64(name, strlen(name));
+
+	for (const bi_service *s = set->services; s; s = s->next)
+		if (s->hash == h && !strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+size_t
+bi_service_nevents(const bi_service *sv)
+{
+	return sv->nev < BI_SERVICE_EVENTS ? sv->nev : BI_SERVICE_EVENTS;
+}
+
+const bi_container_event *
+bi_service_event(const bi_service *sv, size_t i)
+{
+	return &sv->ev[(sv->nev - bi_service_nevents(sv) + i) % BI_SERVICE_EVENTS];
+}
+
+size_t
+bi_symptoms_notes(const bi_symptoms *set, const bi_note **notes)
+{
+	*notes = set->notes;
+	return set->nnotes < MAX_NOTES ? set->nnotes : MAX_NOTES;
+}
+
+/* ---- the set ---- */
+
+bi_symptoms *
+bi_symptoms_new(const bi_kb_pattern *pats, size_t npats)
+{
+	bi_symptoms *set = bi_calloc(1, sizeof *set);
+
+	set->pats = pats;
+	set->npats = npats;
+	set->drain = bi_drain_new();
+	for (size_t i = 0; i < npats; i++)
+		for (size_t k = 0; k < pats[i].nconds; k++)
+			if (!strcmp(pats[i].conds[k].field, "duration_ms") &&
+			    (set->slow_ms <= 0 || pats[i].conds[k].value < set->slow_ms))
+				set->slow_ms = pats[i].conds[k].value;
+	return set;
+}
+
+void
+bi_symptoms_free(bi_symptoms *set)
+{
+	if (!set)
+		return;
+	for (bi_symptom *s = set->syms, *next; s; s = next) {
+		next = s->next;
+		free(s->key);
+		free(s->service);
+		free(s->subject);
+		free(s->what);
+		free(s->sample);
+		free(s->stack);
+		free(s->logger);
+		free(s);
+	}
+	free(set->buckets);
+	for (bi_service *sv = set->services, *next; sv; sv = next) {
+		next = sv->next;
+		free(sv->name);
+		free(sv);
+	}
+	for (size_t i = 0; i < set->nnotes && i < MAX_NOTES; i++) {
+		free(set->notes[i].text);
+		free(set->notes[i].service);
+	}
+	bi_drain_free(set->drain);
+	free(set);
+}

@@ -1,0 +1,239 @@
+/* test-symptom: records in, symptoms (their kinds, services, subjects,
+ * patterns and counts) out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "analysis/kb.h"
+#include "analysis/symptom.h"
+#include "tap.h"
+
+static bi_kb_pattern *pats;
+static size_t npats;
+
+/* Records, one a line, into set: the fast path first, as bi-rca does. */
+static void
+feed(bi_symptoms *set, const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (!bi_symptoms_skip(set, p, n)) {
+			jv rec = jv_parse_sized(p, (int)n);
+			if (jv_get_kind(rec) == JV_KIND_OBJECT)
+				bi_symptoms_add(set, rec);
+			jv_free(rec);
+		}
+		p += n + (p[n] == '\n');
+	}
+}
+
+static size_t
+count(const bi_symptoms *set)
+{
+	size_t n = 0;
+	for (const bi_symptom *s = bi_symptoms_list(set); s; s = s->next)
+		n++;
+	return n;
+}
+
+/* The symptom of kind of service, or NULL. */
+static const bi_symptom *
+find(const bi_symptoms *set, bi_symptom_kind kind, const char *service)
+{
+	for (const bi_symptom *s = bi_symptoms_list(set); s; s = s->next)
+		if (s->kind == kind && !strcmp(s->service, service))
+			return s;
+	return NULL;
+}
+
+/* A symptom's pattern by its id; "-" for none. */
+static const char *
+pattern(const bi_symptom *s)
+{
+	return !s ? "(no symptom)" : s->pattern < 0 ? "-" : pats[s->pattern].id;
+}
+
+/* One record alone: its symptom, as "kind service subject pattern problem"
+ * ("none" when it makes none), in buf. */
+static const char *
+alone(const char *line, char *buf, size_t n)
+{
+	bi_symptoms *set = bi_symptoms_new(pats, npats);
+	feed(set, line);
+	const bi_symptom *s = bi_symptoms_list(set);
+	if (!s)
+		snprintf(buf, n, "none");
+	else
+		snprintf(buf, n, "%s %s %s %s %d%s", bi_symptom_kind_name(s->kind), s->service,
+			 s->subject, pattern(s), s->problem, s->next ? " and more" : "");
+	bi_symptoms_free(set);
+	return buf;
+}
+
+int
+main(void)
+{
+	char err[512], buf[512];
+
+	plan(47);
+	bi_init("test-symptom");
+	jv cfg = jv_object();
+	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
+	jv_free(cfg);
+	ok(pats && npats == 8, "the built-in patterns");
+
+	/* The kinds and their names. */
+	int named = 1;
+	for (int k = 0; k < BI_SYMPTOM_NKINDS; k++)
+		for (int j = 0; j < k; j++)
+			named &= bi_symptom_kind_name(k) && *bi_symptom_kind_name(k) &&
+				 strcmp(bi_symptom_kind_name(k), bi_symptom_kind_name(j)) != 0;
+	ok(named, "every kind has a name of its own");
+	is_str(bi_symptom_kind_name(BI_SYMPTOM_STOPPED), "dependency-stopped",
+	       "a container's kinds are named as the patterns' containers: lists name them");
+	ok(bi_symptom_kind_name(BI_SYMPTOM_NKINDS) == NULL &&
+	   bi_symptom_kind_name((bi_symptom_kind)-1) == NULL, "a value that is no kind has no name");
+
+	/* Nothing in, nothing out. */
+	bi_symptoms *set = bi_symptoms_new(pats, npats);
+	const bi_note *notes;
+	ok(!bi_symptoms_list(set) && !bi_symptoms_services(set) && bi_symptoms_notes(set, &notes) == 0,
+	   "a new set: no symptom, no service, no note");
+	bi_symptoms_free(set);
+	bi_symptoms_free(NULL);
+
+	/* Error lines of one template: one symptom, counted, with its first
+	 * sample, its template and the pattern its words name. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T01:00:02.000Z\",\"service\":\"api\",\"level\":\"error\","
+		  "\"msg\":\"dial tcp 10.0.0.7:5432: connect: connection refused\",\"logger\":\"api.db\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T01:00:01.000Z\",\"service\":\"api\",\"level\":\"warn\","
+		  "\"msg\":\"dial tcp 10.0.0.8:5432: connect: connection refused\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T01:00:09.000Z\",\"service\":\"api\",\"level\":\"info\","
+		  "\"msg\":\"GET /\",\"attrs\":{\"status\":503}}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T01:00:10.000Z\",\"service\":\"api\",\"level\":\"info\","
+		  "\"msg\":\"GET /\",\"attrs\":{\"status\":200}}\n");
+	const bi_symptom *s = bi_symptoms_list(set);
+	is_num(count(set), 1, "two error lines of one template, two info lines: one symptom");
+	ok(s && s->kind == BI_SYMPTOM_LOG && !strcmp(s->service, "api") && !strcmp(s->subject, "0"),
+	   "... a log template of api, its first (subject \"%s\")", s ? s->subject : "?");
+	is_num(s->count, 2, "... seen twice");
+	is_str(pattern(s), "connection-refused", "... matching connection refused");
+	ok(s->problem && s->level == 4, "... a problem, at the level of the worse line");
+	ok(s->strength[BI_SIGNAL_LOG] > 0 && s->strength[BI_SIGNAL_CONTAINER] == 0,
+	   "... by the words of a log line only");
+	is_str(s->sample, "dial tcp 10.0.0.7:5432: connect: connection refused", "... the first line its sample");
+	is_str(s->logger, "api.db", "... and its logger");
+	is_str(bi_symptoms_template(set, s), "dial tcp <*>:<*>: connect: connection refused", "... its template");
+	ok(s->first == 1795482001000000000LL && s->last == 1795482002000000000LL,
+	   "first and last by time, not by order");
+	ok(s->what == NULL && s->cluster != NULL, "a log template has no 'what': it has its cluster");
+	const bi_service *sv = bi_symptoms_service(set, "api");
+	ok(sv && sv->requests == 2 && sv->errors5xx == 1,
+	   "the service's requests and server errors, the fast path's among them");
+	bi_symptoms_free(set);
+
+	/* The fast path takes what bi_symptoms_add would, and nothing else. */
+	set = bi_symptoms_new(pats, npats);
+	static const char quiet[] = "{\"kind\":\"log\",\"service\":\"web\",\"level\":\"info\",\"msg\":\"GET /\",\"status\":502}";
+	static const char loud[] = "{\"kind\":\"log\",\"service\":\"web\",\"level\":\"error\",\"msg\":\"boom\"}";
+	static const char slow[] = "{\"kind\":\"log\",\"service\":\"web\",\"level\":\"info\",\"msg\":\"GET /\",\"duration_ms\":800}";
+	ok(bi_symptoms_skip(set, quiet, strlen(quiet)) && !bi_symptoms_skip(set, loud, strlen(loud)) &&
+	   !bi_symptoms_skip(set, slow, strlen(slow)), "skips a quiet line; not an error or a slow one");
+	sv = bi_symptoms_service(set, "web");
+	ok(sv && sv->requests == 1 && sv->errors5xx == 1 && !bi_symptoms_list(set),
+	   "... counting its request, making no symptom");
+	bi_symptoms_free(set);
+
+	/* Each kind of record, alone. */
+	is_str(alone("{\"kind\":\"log\",\"service\":\"web\",\"level\":\"info\",\"msg\":\"GET /\",\"duration_ms\":800}", buf, sizeof buf),
+	       "log web 0 slow-queries 1", "a slow request: a log symptom, slow queries");
+	is_str(alone("{\"kind\":\"log\",\"service\":\"web\",\"level\":\"warn\",\"msg\":\"cache is cold\"}", buf, sizeof buf),
+	       "log web 0 - 0", "a warning no pattern knows: a symptom, but no problem");
+	is_str(alone("{\"kind\":\"container\",\"service\":\"app\",\"action\":\"oom\"}", buf, sizeof buf),
+	       "oom app  out-of-memory 1", "an OOM kill");
+	is_str(alone("{\"kind\":\"container\",\"service\":\"app\",\"action\":\"die\",\"exit_code\":0}", buf, sizeof buf),
+	       "dependency-stopped app  connection-refused 0", "a clean exit: a stopped dependency, no problem");
+	is_str(alone("{\"kind\":\"health\",\"target\":\"http://127.0.0.1:8080/health\",\"ok\":false,\"msg\":\"HTTP 503\"}", buf, sizeof buf),
+	       "health http://127.0.0.1:8080/health http://127.0.0.1:8080/health - 1",
+	       "a failing health check, of its target when no service is named");
+	is_str(alone("{\"kind\":\"health\",\"service\":\"app\",\"ok\":true}", buf, sizeof buf), "none", "a passing one: none");
+	is_str(alone("{\"kind\":\"alert\",\"service\":\"api\",\"name\":\"error_rate\",\"value\":0.2}", buf, sizeof buf),
+	       "alert api error_rate high-error-rate 1", "a firing alert, by its name and value");
+	is_str(alone("{\"kind\":\"alert\",\"name\":\"error_rate\",\"value\":0.2,\"state\":\"resolved\"}", buf, sizeof buf),
+	       "none", "a resolved one: none");
+	is_str(alone("{\"kind\":\"k8s_event\",\"type\":\"Warning\",\"reason\":\"BackOff\",\"object\":\"Pod/web-5f4d8c7b9-abcde\"}", buf, sizeof buf),
+	       "k8s web BackOff deployment-failure 1", "a Kubernetes warning: of the pod's service, by its reason");
+	is_str(alone("{\"kind\":\"perf_summary\",\"target\":\"http://127.0.0.1:8080/\",\"passed\":false,\"latency\":{\"p95\":900}}", buf, sizeof buf),
+	       "perf - http://127.0.0.1:8080/ slow-queries 1", "a failed load test, by its target");
+	is_str(alone("{\"kind\":\"chaos\",\"scenario\":\"memory-hog\",\"status\":\"failed\",\"target\":\"worker\"}", buf, sizeof buf),
+	       "chaos worker memory-hog out-of-memory 1", "a failed chaos scenario, matched by its name");
+	is_str(alone("{\"kind\":\"metric\",\"name\":\"disk_pct\",\"value\":97,\"service\":\"db\"}", buf, sizeof buf),
+	       "metric db disk_pct disk-pressure 1", "a metric past a pattern's condition");
+	is_str(alone("{\"kind\":\"metric\",\"name\":\"disk_pct\",\"value\":40,\"service\":\"db\"}", buf, sizeof buf),
+	       "none", "... and within it: none");
+	is_str(alone("{\"kind\":\"stats\",\"service\":\"w\",\"mem_used\":990,\"mem_limit\":1000,\"mem_pct\":99}", buf, sizeof buf),
+	       "stats w  out-of-memory 1", "container stats past a condition");
+
+	/* A kind nothing knows, or no kind: nothing. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"weird\",\"ts\":\"2026-11-24T01:00:00.000Z\",\"service\":\"x\",\"level\":\"error\",\"msg\":\"out of memory\"}\n"
+		  "{\"ts\":\"2026-11-24T01:00:00.000Z\",\"level\":\"error\",\"msg\":\"no kind\"}\n"
+		  "{\"kind\":\"commit\",\"sha\":\"abc\",\"msg\":\"out of memory fix\"}\n{}\n");
+	ok(!bi_symptoms_list(set) && !bi_symptoms_services(set), "records of an unknown kind, or none: no symptom, no service");
+	bi_symptoms_free(set);
+
+	/* Records with fields missing: read as absent. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"level\":\"error\"}\n"
+		  "{\"kind\":\"container\",\"service\":\"c\"}\n"
+		  "{\"kind\":\"container\",\"action\":\"die\"}\n"
+		  "{\"kind\":\"k8s_event\",\"type\":\"Warning\"}\n"
+		  "{\"kind\":\"alert\"}\n"
+		  "{\"kind\":\"metric\",\"value\":99}\n"
+		  "{\"kind\":\"chaos\",\"status\":\"failed\"}\n");
+	s = find(set, BI_SYMPTOM_LOG, "-");
+	ok(s && s->count == 1 && s->first == 0 && !strcmp(s->sample, "") && s->problem,
+	   "an error with no message, service or time: a symptom of service \"-\", no time, an empty sample");
+	ok(find(set, BI_SYMPTOM_STOPPED, "-") && !find(set, BI_SYMPTOM_CRASH, "-"),
+	   "an exit with no code: stopped, no crash");
+	s = find(set, BI_SYMPTOM_K8S, "-");
+	ok(s && !strcmp(s->subject, "") && s->pattern < 0, "a warning of no object or reason: of \"-\", about nothing");
+	s = find(set, BI_SYMPTOM_ALERT, "-");
+	ok(s && !strcmp(s->subject, "") && !strcmp(s->what, "alert ? firing for -: "), "an alert with no name: \"?\"");
+	ok(!find(set, BI_SYMPTOM_METRIC, "-"), "a metric with no name: none");
+	ok(find(set, BI_SYMPTOM_CHAOS, "-") != NULL, "a failed scenario with no name: one of \"-\"");
+	is_num(count(set), 5, "five symptoms in all");
+	ok(bi_symptoms_service(set, "c") && bi_symptoms_service(set, "") == bi_symptoms_service(set, "-") &&
+	   bi_symptoms_service(set, NULL) == bi_symptoms_service(set, "-") && !bi_symptoms_service(set, "nope"),
+	   "services by name; none, or \"\", is \"-\"");
+	bi_symptoms_free(set);
+
+	/* A container's story: asked to stop, then killed for memory, then
+	 * crashing twice. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:00:00.000Z\",\"service\":\"w\",\"action\":\"kill\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:00:01.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":137}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:01:00.000Z\",\"service\":\"w\",\"action\":\"oom\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:01:01.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":137}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:02:00.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":1}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:03:00.000Z\",\"service\":\"w\",\"action\":\"health_status\",\"health\":\"unhealthy\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:04:00.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":1}\n");
+	s = find(set, BI_SYMPTOM_CRASH, "w");
+	ok(s && s->count == 2 && s->strength[BI_SIGNAL_CONTAINER] == 0.9,
+	   "exits after a kill or an OOM kill are no crash; two crashes weigh more than one");
+	is_str(s->what, "container w exited with code 1, 2 times", "... said for people");
+	s = find(set, BI_SYMPTOM_OOM, "w");
+	ok(s && s->count == 1 && s->problem, "the OOM kill");
+	s = find(set, BI_SYMPTOM_STOPPED, "w");
+	ok(s && s->count == 4 && !s->problem && s->strength[BI_SIGNAL_SUPPORT] > 0,
+	   "every exit supports others' connection problems");
+	sv = bi_symptoms_service(set, "w");
+	ok(sv && bi_service_nevents(sv) == 7 && !strcmp(bi_service_event(sv, 0)->action, "kill") &&
+	   !strcmp(bi_service_event(sv, 5)->action, "unhealthy") && bi_service_event(sv, 6)->exit_code == 1,
+	   "its container events, oldest first");
+	bi_symptoms_free(set);
+
+	bi_kb_patterns_free(pats, npats);
+	return done();
+}
