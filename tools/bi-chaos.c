@@ -2,12 +2,16 @@
  * bi-chaos: failure experiments on the project's own containers.
  *
  * Reads the options and blissful-infra.yaml; runs each scenario chosen
- * (lib/engines/experiment.c: steady state, fault under load, recovery) and writes
- * one `chaos` record per scenario: passed, failed (with the reason) or
- * skipped (could not run: never counted as passed).
+ * (lib/engines/experiment.c: steady state, fault under the project's own
+ * load, recovery) and writes one `chaos` record per scenario: passed, failed
+ * (with the reason) or skipped (could not run, or could not have shown
+ * anything: never counted as passed).
  *
  * Every change is journalled before it is made and undone at the end, on
- * SIGINT/SIGTERM, or by --rollback after a crash. --dry-run prints the plan.
+ * SIGINT/SIGTERM, or by --rollback after a crash. One run per project at a
+ * time: a lock beside the journal, held from before the start-up rollback to
+ * the end, so that a second run cannot undo the first one's fault; it is
+ * refused (exit 2). --dry-run prints the plan, and takes no lock.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +24,7 @@
 #include "base/jsonl.h"
 #include "base/config.h"
 #include "sources/docker.h"
+#include "engines/chaos.h"
 #include "engines/experiment.h"
 static const char usage[] =
 	"usage: bi-chaos [--scenario S]... [options]\n"
@@ -38,12 +43,15 @@ static const char usage[] =
 	"      --service SVC    the app's compose service (default app)\n"
 	"  -u, --url URL        the app (default http://127.0.0.1:PORT from blissful-infra.yaml)\n"
 	"      --recovery DUR   how long recovery may take (default 60s)\n"
+	"      --load FILE      the load: a bi-perf scenario's endpoints (default: chaos.load,\n"
+	"                       else perf/load.yaml, else GET of the health path)\n"
 	"  -n, --dry-run        print the plan, touch nothing\n"
 	"      --rollback       undo whatever an interrupted run left (its journal)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
 	"Exit: 0 every scenario passed, 1 one failed or was skipped (the app not healthy\n"
-	"before is a skip), 2 usage, 3 Docker unreachable, 130 interrupted (all undone).\n";
+	"before is a skip), 2 usage, or another run holds the project, 3 Docker\n"
+	"unreachable, 130 interrupted (all undone).\n";
 
 #define MAX_SCENARIOS 16
 
@@ -64,6 +72,26 @@ my_dir(void)
 	if (slash)
 		*slash = '\0';
 	return bi_strdup(buf);
+}
+
+/* The experiments' load: --load, else chaos.load (relative to the project),
+ * else the project's perf/load.yaml when it has one, else the health path. */
+static void
+set_load(bi_chaos *cx, const char *flag, const char *root)
+{
+	const char *conf = bi_jv_path_str(cx->cfg, "chaos.load", NULL);
+	const char *given = flag ? flag : conf;
+	char err[512], *path = NULL;
+
+	if (given)
+		path = (given[0] == '/' || flag || !root) ? bi_strdup(given) : bi_asprintf("%s/%s", root, given);
+	else if (root && (path = bi_asprintf("%s/perf/load.yaml", root)) && access(path, F_OK) != 0) {
+		free(path);
+		path = NULL;
+	}
+	if (bi_chaos_set_load(cx, path, given ? given : path ? "perf/load.yaml" : NULL, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "%s%s", flag ? "--load: " : conf ? "chaos.load: " : "", err);
+	free(path);
 }
 
 /* The scenarios to run: those given, else chaos.scenarios, else the four
@@ -106,6 +134,7 @@ main(int argc, char **argv)
 		{"service", required_argument, NULL, 'S'},
 		{"url", required_argument, NULL, 'u'},
 		{"recovery", required_argument, NULL, 'r'},
+		{"load", required_argument, NULL, 'L'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"rollback", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
@@ -113,6 +142,7 @@ main(int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	const char *chosen[MAX_SCENARIOS];
 	int nchosen = 0, rollback = 0, c;
+	const char *load = NULL;
 	char err[512];
 	bi_chaos cx = {.stop = &interrupted};
 
@@ -140,6 +170,7 @@ main(int argc, char **argv)
 			if (bi_dur_parse(optarg, &cx.recovery) || cx.recovery <= 0)
 				bi_usage_error(usage, "--recovery: not a duration: %s", optarg);
 			break;
+		case 'L': load = optarg; break;
 		case 'n': cx.dry_run = 1; break;
 		case 'R': rollback = 1; break;
 		case 'h': bi_help(usage);
@@ -153,6 +184,7 @@ main(int argc, char **argv)
 	char *root = bi_project_dir();
 	/* Not under chaos/: that holds results, which other tools read. */
 	cx.journal = bi_asprintf("%s/.blissful-infra/chaos.journal", root ? root : ".");
+	char *lockfile = bi_asprintf("%s/.blissful-infra/chaos.lock", root ? root : ".");
 	cx.bindir = my_dir();
 	if (!cx.project)
 		cx.project = bi_jv_path_str(cx.cfg, "name", NULL);
@@ -168,8 +200,24 @@ main(int argc, char **argv)
 				      bi_asprintf("http://127.0.0.1:%.0f", port);
 	}
 
-	if (!rollback)
+	if (!rollback) {
 		nchosen = choose(cx.cfg, chosen, nchosen);
+		set_load(&cx, load, root);
+	}
+	/* Held to the end, from before anything is undone: whatever the journal
+	 * holds may be another run's fault under measurement. */
+	if (!cx.dry_run) {
+		long holder;
+		if (bi_chaos_lock(lockfile, &holder) < 0) {
+			if (holder < 0)
+				bi_die(BI_EXIT_FAIL, "cannot lock %s:", lockfile);
+			char who[32] = "";
+			if (holder > 0)
+				snprintf(who, sizeof who, " (pid %ld)", holder);
+			bi_die(BI_EXIT_USAGE, "another bi-chaos run%s is under way on this project (it holds "
+			       "%s): one experiment at a time, or each would undo the other's fault", who, lockfile);
+		}
+	}
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
@@ -205,6 +253,8 @@ main(int argc, char **argv)
 	/* A dry run changes nothing, not even what an earlier run left. */
 	int undone = cx.dry_run ? 0 : bi_chaos_rollback(&cx, NULL);
 	bi_docker_close(cx.d);
+	bi_chaos_free(&cx);
+	free(lockfile);
 	free(root);
 	if (interrupted)
 		return 130;

@@ -2,7 +2,15 @@
  * chaos.c: what bi-chaos needs to break things safely. Every change is first
  * written to a journal (one JSON line, flushed to disk) with how to undo it,
  * and marked undone once it is; whatever remains pending is undone at the end,
- * on a signal, or by `bi-chaos --rollback` after a crash.
+ * on a signal, or by `bi-chaos --rollback` after a crash. A lock (flock on a
+ * file beside the journal) keeps a second run from undoing the first one's
+ * faults in the middle of its measurement; the kernel drops it when the
+ * holder dies, so a crash never leaves the project locked.
+ *
+ * bi-hog runs detached in the container (an exec, not a child of ours): it
+ * outlives a kill -9 of bi-chaos, so it is journalled like any other change,
+ * and undone by running `bi-hog stop` beside it, as root, which kills it and
+ * removes the file (copied in as root, so the app's user could not).
  *
  * Layer: engines.
  */
@@ -11,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "engines/chaos.h"
@@ -115,6 +124,44 @@ same_process(long pid, const char *what)
 	return strstr(buf, what) != NULL;
 }
 
+/* A container that is gone or not running holds no process of ours (what it
+ * ran died with it); a file left in a stopped one is inert. */
+static int
+not_running(bi_docker *d, const char *id)
+{
+	jv c = bi_docker_inspect(d, id);
+	jv r = jv_is_valid(c) ? bi_jv_path(c, "State.Running") : jv_false();
+	int down = jv_get_kind(r) != JV_KIND_TRUE;
+
+	jv_free(r);
+	jv_free(c);
+	return down;
+}
+
+static int
+stop_hog(bi_docker *d, const char *id, const char *path, char *err, size_t n)
+{
+	const char *argv[] = {path, "stop", NULL};
+	char eid[128], why[256];
+
+	if (bi_chaos_exec(d, id, argv, "0", eid, sizeof eid, why, sizeof why) != 0) {
+		if (not_running(d, id))
+			return 0;
+		/* The file is gone: the hog removed it when its time was up. */
+		if (strstr(why, "no such file") || strstr(why, "not found"))
+			return 0;
+		snprintf(err, n, "bi-hog stop in %.12s: %s", id, why);
+		return -1;
+	}
+	int code = bi_chaos_exec_wait(d, eid, 5 * BI_NS_PER_S);
+	/* 126, 127: the runtime found nothing to run, so nothing runs it. */
+	if (code == 0 || code == 126 || code == 127 || (code != -1 && not_running(d, id)))
+		return 0;
+	snprintf(err, n, "bi-hog stop in %.12s: %s", id,
+		 code == -1 ? "still running after 5 s" : code == -2 ? bi_docker_error(d) : "it failed");
+	return -1;
+}
+
 int
 bi_journal_undo(jv e, bi_docker *d, char *err, size_t n)
 {
@@ -165,6 +212,14 @@ bi_journal_undo(jv e, bi_docker *d, char *err, size_t n)
 		bi_http_resp_free(&resp);
 		return fine ? 0 : -1;
 	}
+	if (!strcmp(action, "hog")) {
+		const char *id = bi_get_str(e, "container"), *path = bi_get_str(e, "path");
+		if (!d || !id || !path) {
+			snprintf(err, n, "no Docker to stop bi-hog in %.12s", id ? id : "?");
+			return -1;
+		}
+		return stop_hog(d, id, path, err, n);
+	}
 	if (!strcmp(action, "process")) {
 		long pid = (long)bi_get_num(e, "pid", 0);
 		const char *what = bi_get_str(e, "command");
@@ -176,3 +231,98 @@ bi_journal_undo(jv e, bi_docker *d, char *err, size_t n)
 	return -1;
 }
 
+
+int
+bi_chaos_lock(const char *path, long *holder)
+{
+	char *dir = bi_strdup(path), *slash = strrchr(dir, '/');
+
+	if (slash) {
+		*slash = '\0';
+		bi_mkdirs(dir);
+	}
+	free(dir);
+	*holder = -1;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		char buf[32] = {0};
+		*holder = 0;
+		if (e == EWOULDBLOCK && pread(fd, buf, sizeof buf - 1, 0) > 0)
+			*holder = strtol(buf, NULL, 10);
+		close(fd);
+		if (e != EWOULDBLOCK)
+			*holder = -1;
+		errno = e;
+		return -1;
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		bi_warn("cannot write the pid into %s:", path);
+	return fd;
+}
+
+int
+bi_chaos_exec(bi_docker *d, const char *container, const char *const *argv, const char *user,
+	      char *id, size_t n, char *err, size_t errn)
+{
+	jv cmd = jv_array(), out;
+
+	for (; *argv; argv++)
+		cmd = jv_array_append(cmd, jv_string(*argv));
+	jv spec = jv_object_set(jv_object(), jv_string("Cmd"), cmd);
+	spec = jv_object_set(spec, jv_string("AttachStdout"), jv_false());
+	spec = jv_object_set(spec, jv_string("AttachStderr"), jv_false());
+	if (user)
+		spec = jv_object_set(spec, jv_string("User"), jv_string(user));
+	jv body = jv_dump_string(spec, 0);
+	char *path = bi_asprintf("/containers/%s/exec", container);
+	long st = strpbrk(container, "/?#% ") ? 0 : bi_docker_call(d, "POST", path, jv_string_value(body), &out);
+	free(path);
+	jv_free(body);
+	const char *eid = st == 201 ? bi_get_str(out, "Id") : NULL;
+	if (!eid || strpbrk(eid, "/?#% ")) {
+		snprintf(err, errn, "%s", st ? bi_docker_error(d) : "not a container id");
+		if (st)
+			jv_free(out);
+		return -1;
+	}
+	snprintf(id, n, "%s", eid);
+	jv_free(out);
+	path = bi_asprintf("/exec/%s/start", id);
+	st = bi_docker_call(d, "POST", path, "{\"Detach\":true,\"Tty\":false}", NULL);
+	free(path);
+	if (st < 200 || st >= 300) {
+		snprintf(err, errn, "%s", bi_docker_error(d));
+		return -1;
+	}
+	return 0;
+}
+
+int
+bi_chaos_exec_wait(bi_docker *d, const char *id, int64_t ns)
+{
+	int64_t end = bi_mono_ns() + ns;
+	char *path = bi_asprintf("/exec/%s/json", id);
+	int code = -2;
+
+	for (;;) {
+		jv info;
+		long st = bi_docker_call(d, "GET", path, NULL, &info);
+		jv running = st == 200 ? bi_jv_path(info, "Running") : jv_invalid();
+		if (st == 200 && jv_get_kind(running) == JV_KIND_FALSE)
+			code = (int)bi_jv_path_num(info, "ExitCode", -2);
+		else if (st == 200)
+			code = -1;
+		jv_free(running);
+		jv_free(info);
+		if (code != -1 || bi_mono_ns() >= end)
+			break;
+		usleep(50 * 1000);
+	}
+	free(path);
+	return code;
+}

@@ -1,21 +1,41 @@
 /*
  * experiment.c: the chaos experiments bi-chaos runs, and the harness around
- * each: a steady state first (health, readiness, a short probe under the
- * error threshold), a light constant-rate load (bi-perf) while something is
- * broken, the fault put back, and the recovery timed to 100 ms.
+ * each: what it acts on found first (a dry run looks for it too, so both say
+ * skipped for a missing target), a steady state (health, readiness, a short
+ * probe under the error threshold), a light constant-rate load while
+ * something is broken, the fault put back, and the recovery timed to 100 ms.
+ *
+ * The load is the project's own: the weighted endpoints of its bi-perf
+ * scenario (bi_chaos_set_load), run by the load engine (load.c) in a thread
+ * of ours at 20 requests a second, straight to the app. Only one load runs at
+ * a time (the engine is not reentrant): a scenario starts it and ends it.
+ *
+ * What is broken must be what the load uses. The dependency scenarios first
+ * measure which endpoints reach the dependency: a few requests to each, one
+ * at a time, each seen through the project's chaos-proxy: its traffic
+ * counters before and after (its API's proxy stats), or, from a bi-proxy
+ * older than those, the connections it logs (`proxy` records, event accept)
+ * in each endpoint's window of time. When
+ * none does, the experiment is skipped, saying so, with nothing broken: a
+ * pass would be the load not noticing. dependency-down then judges the
+ * endpoints apart: those that need the dependency may fail, fast; the others
+ * must not. The latency scenarios load the endpoints that call through the
+ * proxy, and slow the proxy, that is the app's own outgoing calls.
  *
  * Safety: containers are found by the project's compose labels only; every
  * change is journalled (chaos.c) before it is made and undone by the
  * experiment, at the end of the run, or by bi_chaos_rollback after a crash.
+ * Nothing here outlives bi-chaos but what the journal names: the load is a
+ * thread, and bi-hog, which runs in the container, is journalled.
  *
  * Layer: engines.
  */
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engines/experiment.h"
@@ -23,9 +43,20 @@
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
+#include "base/config.h"
 #include "base/http.h"
+#include "base/addr.h"
 #include "sources/docker.h"
+#include "engines/hist.h"
+#include "engines/load.h"
 #include "engines/chaos.h"
+
+#define LOAD_RATE 20		/* requests a second, over LOAD_CONNS connections */
+#define LOAD_CONNS 50
+#define LOAD_TIMEOUT (5 * BI_NS_PER_S)
+#define REACH_TRIES 4		/* requests per endpoint to see what it reaches */
+#define REACH_MIN 2		/* connections seen to say it does */
+#define HOG "/tmp/bi-hog"
 
 /* Sleep ns, waking early on a signal; 0 when stopped. */
 static int
@@ -48,7 +79,7 @@ static char *
 container_of(bi_chaos *cx, const char *service, int running_only)
 {
 	if (!cx->d)
-		return NULL;	/* a dry run without Docker: the plan alone */
+		return NULL;
 	jv list = bi_docker_containers(cx->d, cx->project, service, !running_only);
 	char *id = NULL;
 
@@ -89,21 +120,6 @@ journal(bi_chaos *cx, jv entry)
 	if (id < 0)
 		bi_die(BI_EXIT_FAIL, "cannot write the journal %s: refusing to change anything", cx->journal);
 	return id;
-}
-
-/* Stop a helper we started, and reap it: SIGTERM, and SIGKILL after 5 s.
- * Until it is reaped its pid cannot be another process's. */
-static void
-stop_child(pid_t pid)
-{
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 50; i++) {
-		if (waitpid(pid, NULL, WNOHANG) != 0)
-			return;
-		usleep(100 * 1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
 }
 
 static void
@@ -148,6 +164,139 @@ undo_all(bi_chaos *cx, jv *report)
 	return bad ? -1 : 0;
 }
 
+/* ---- the load's endpoints ---- */
+
+static void
+free_endpoints(bi_chaos *cx)
+{
+	for (int i = 0; i < cx->neps; i++) {
+		bi_chaos_endpoint *e = &cx->eps[i];
+		free(e->name);
+		free(e->method);
+		free(e->path);
+		free(e->body);
+		for (int h = 0; h < e->nheaders; h++)
+			free(e->headers[h]);
+		free(e->headers);
+	}
+	free(cx->eps);
+	free(cx->load_from);
+	cx->eps = NULL;
+	cx->neps = 0;
+	cx->load_from = NULL;
+}
+
+void
+bi_chaos_free(bi_chaos *cx)
+{
+	free_endpoints(cx);
+}
+
+static char *
+scalar_text(jv v)
+{
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		return bi_strdup(jv_string_value(v));
+	jv s = jv_dump_string(jv_copy(v), 0);
+	char *r = bi_strdup(jv_string_value(s));
+	jv_free(s);
+	return r;
+}
+
+int
+bi_chaos_set_load(bi_chaos *cx, const char *path, const char *name, char *err, size_t n)
+{
+	free_endpoints(cx);
+	if (!path) {
+		const char *h = bi_jv_path_str(cx->cfg, "services.app.health", "/health");
+		cx->eps = bi_calloc(1, sizeof *cx->eps);
+		cx->eps[0] = (bi_chaos_endpoint){.name = bi_strdup(h), .method = bi_strdup("GET"),
+						 .path = bi_strdup(h), .weight = 1};
+		cx->neps = 1;
+		cx->load_from = bi_strdup(h);
+		return 0;
+	}
+	jv sc = bi_yaml_load(path);	/* JSON is YAML too */
+	if (!jv_is_valid(sc)) {
+		jv m = jv_invalid_get_msg(sc);
+		snprintf(err, n, "%s", jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : path);
+		jv_free(m);
+		return -1;
+	}
+	jv es = jv_get_kind(sc) == JV_KIND_OBJECT ? jv_object_get(jv_copy(sc), jv_string("endpoints")) : jv_null();
+	int bad = 0;
+	double wsum = 0;
+	if (jv_get_kind(es) != JV_KIND_ARRAY || jv_array_length(jv_copy(es)) == 0) {
+		snprintf(err, n, "%s: no endpoints to load", path);
+		bad = 1;
+	} else if (jv_array_length(jv_copy(es)) > BI_LOAD_MAX_ENDPOINTS) {
+		snprintf(err, n, "%s: at most %d endpoints", path, BI_LOAD_MAX_ENDPOINTS);
+		bad = 1;
+	}
+	if (!bad) {
+		cx->eps = bi_calloc((size_t)jv_array_length(jv_copy(es)), sizeof *cx->eps);
+		jv_array_foreach(es, i, e) {
+			const char *p = bi_jv_path_str(e, "path", NULL);
+			double w = bi_jv_path_num(e, "weight", 1);
+			if (!bad && (!p || p[0] != '/')) {
+				snprintf(err, n, "%s: endpoint %d needs a path starting with /", path, i + 1);
+				bad = 1;
+			} else if (!bad && !(w >= 0)) {
+				snprintf(err, n, "%s: endpoint %d: a negative weight", path, i + 1);
+				bad = 1;
+			}
+			if (!bad) {
+				bi_chaos_endpoint *ep = &cx->eps[cx->neps++];
+				ep->path = bi_strdup(p);
+				ep->method = bi_strdup(bi_jv_path_str(e, "method", "GET"));
+				ep->name = bi_strdup(bi_jv_path_str(e, "name", p));
+				ep->weight = w;
+				wsum += w;
+				jv body = jv_object_get(jv_copy(e), jv_string("body"));
+				if (jv_is_valid(body) && jv_get_kind(body) != JV_KIND_NULL)
+					ep->body = scalar_text(body);
+				jv_free(body);
+				jv hs = jv_object_get(jv_copy(e), jv_string("headers"));
+				if (jv_get_kind(hs) == JV_KIND_OBJECT) {
+					jv_object_foreach(hs, k, v) {
+						char *val = scalar_text(v);
+						ep->headers = bi_realloc(ep->headers, (ep->nheaders + 1) * sizeof *ep->headers);
+						ep->headers[ep->nheaders++] = bi_asprintf("%s: %s", jv_string_value(k), val);
+						free(val);
+						jv_free(k);
+						jv_free(v);
+					}
+				}
+				jv_free(hs);
+			}
+			jv_free(e);
+		}
+		if (!bad && !(wsum > 0)) {
+			snprintf(err, n, "%s: the endpoints' weights add up to nothing", path);
+			bad = 1;
+		}
+	}
+	jv_free(es);
+	jv_free(sc);
+	if (bad) {
+		free_endpoints(cx);
+		return -1;
+	}
+	cx->load_from = bi_strdup(name ? name : path);
+	return 0;
+}
+
+/* The names of the endpoints flagged in only (all when NULL). */
+static jv
+endpoint_names(bi_chaos *cx, const unsigned char *only)
+{
+	jv a = jv_array();
+	for (int i = 0; i < cx->neps; i++)
+		if (!only || only[i])
+			a = jv_array_append(a, jv_string(cx->eps[i].name));
+	return a;
+}
+
 /* ---- probing the app ---- */
 
 static char *
@@ -181,9 +330,41 @@ wait_healthy(bi_chaos *cx, int64_t since)
 	return -1;
 }
 
-/* Liveness and readiness, sampled while a fault lasts. */
+/* One request of an endpoint, as the load sends it: its status, 0 when
+ * nothing answered within timeout_ms; *ms gets how long it took. */
+static int
+ask(bi_chaos *cx, const bi_chaos_endpoint *e, long timeout_ms, double *ms)
+{
+	const char *hs[32];
+	int nh = 0;
+
+	for (int i = 0; i < e->nheaders && nh < 31; i++)
+		hs[nh++] = e->headers[i];
+	hs[nh] = NULL;
+	char *u = url(cx, e->path);
+	bi_http_req req = {.method = e->method, .url = u, .body = e->body, .headers = hs,
+			   .timeout_ms = timeout_ms, .connect_timeout_ms = timeout_ms};
+	bi_http_resp resp;
+	int64_t t0 = bi_mono_ns();
+	int st = bi_http(&req, &resp) == 0 ? (int)resp.status : 0;
+	if (ms)
+		*ms = (double)(bi_mono_ns() - t0) / 1e6;
+	bi_http_resp_free(&resp);
+	free(u);
+	return st;
+}
+
+/* What each endpoint's requests did while a fault lasted (a sample a round). */
+struct sampled {
+	int n, errors, silent;	/* silent: no answer within the timeout */
+	double *ms;
+};
+
+/* Liveness and readiness, sampled while a fault lasts; with eps, one request
+ * of each endpoint of the load a round too. */
 struct watch {
 	int samples, live_fail, ready_down;
+	struct sampled *eps;	/* NULL: not sampled */
 };
 
 static void
@@ -197,74 +378,457 @@ watch_for(bi_chaos *cx, int64_t ns, struct watch *w)
 		w->samples++;
 		w->live_fail += bi_http_status(h, 1000) != 200;
 		w->ready_down += bi_http_status(r, 2000) == 503;
+		for (int i = 0; w->eps && i < cx->neps && !*cx->stop; i++) {
+			struct sampled *s = &w->eps[i];
+			double ms;
+			int st = ask(cx, &cx->eps[i], 2000, &ms);
+			s->ms = bi_realloc(s->ms, (s->n + 1) * sizeof *s->ms);
+			s->ms[s->n++] = ms;
+			s->errors += st == 0 || st >= 400;
+			s->silent += st == 0;
+		}
 		nap(cx, 250 * BI_NS_PER_MS);
 	}
 	free(h);
 	free(r);
 }
 
-/* ---- load, with bi-perf beside the experiment ---- */
-
-/* Load on target: a URL, or a path of the app's. */
-static void
-load_start(bi_chaos *cx, const char *target, int64_t ns)
+static int
+by_value(const void *a, const void *b)
 {
-	char dur[32], *perf = bi_asprintf("%s/bi-perf", cx->bindir);
-	char *u = *target == '/' ? url(cx, target) : bi_strdup(target);
-	const char *argv[] = {perf, "-R", "20", "-c", "50", "-d", dur, "--timeout", "5s", "-q",
-			      "--no-thresholds", u, NULL};
-
-	char *out = bi_temp_file("bi-chaos-load");
-
-	snprintf(dur, sizeof dur, "%lldms", (long long)(ns / BI_NS_PER_MS));
-	snprintf(cx->load_out, sizeof cx->load_out, "%s", out ? out : "");
-	cx->load_pid = out ? bi_spawn(argv, cx->load_out, "/dev/null") : -1;
-	if (!out)
-		bi_warn("no load beside the experiment: cannot make a temporary file:");
-	free(out);
-	free(perf);
-	free(u);
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
 }
 
-/* Wait for the load (stopping it when told to stop) and add its summary,
- * {requests, error_rate, p95_ms}, to out; none when it gave none. */
-static jv
-load_end(bi_chaos *cx, jv out)
+static double
+p95(struct sampled *s)
 {
-	int status;
+	if (s->n == 0)
+		return 0;
+	qsort(s->ms, (size_t)s->n, sizeof *s->ms, by_value);
+	int k = (int)ceil(0.95 * s->n) - 1;
+	return round(s->ms[k < 0 ? 0 : k] * 1000) / 1000;
+}
 
-	if (cx->load_pid > 0) {
-		if (*cx->stop)
-			kill(cx->load_pid, SIGTERM);
-		waitpid(cx->load_pid, &status, 0);
-		cx->load_pid = 0;
+/* ---- the load, in a thread of ours ---- */
+
+struct bi_chaos_load {
+	bi_load_conf conf;
+	bi_load_endpoint le[BI_LOAD_MAX_ENDPOINTS];
+	char *req[BI_LOAD_MAX_ENDPOINTS];
+	int idx[BI_LOAD_MAX_ENDPOINTS];	/* the cx endpoint of each */
+	int n;
+	bi_load_stats *total;
+	volatile int stop;
+	volatile sig_atomic_t *signalled;
+	pthread_t thread;
+	int rc;
+	char err[256];
+};
+
+static char *
+request_bytes(const bi_chaos_endpoint *e, const char *prefix, const char *hostport)
+{
+	bi_buf b = {0};
+	int has_ct = 0;
+
+	bi_buf_printf(&b, "%s %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: bi-chaos/0.1\r\n", e->method,
+		      prefix, e->path, hostport);
+	for (int i = 0; i < e->nheaders; i++) {
+		bi_buf_printf(&b, "%s\r\n", e->headers[i]);
+		has_ct |= !strncasecmp(e->headers[i], "content-type:", 13);
 	}
-	jv s = bi_last_record(cx->load_out, "perf_summary");
-	if (jv_is_valid(s)) {
-		out = bi_set(out, "requests", jv_number(bi_get_num(s, "requests", 0)));
-		out = bi_set(out, "error_rate", jv_number(bi_get_num(s, "error_rate", 0)));
-		out = bi_set(out, "p95_ms", bi_jv_path(s, "latency.p95"));
+	if (e->body) {
+		if (!has_ct)
+			bi_buf_adds(&b, "Content-Type: application/json\r\n");
+		bi_buf_printf(&b, "Content-Length: %zu\r\n\r\n%s", strlen(e->body), e->body);
+	} else {
+		bi_buf_adds(&b, "\r\n");
 	}
-	jv_free(s);
-	if (*cx->load_out)
-		unlink(cx->load_out);
+	return b.p;
+}
+
+/* Once a second: a signal ends the load too. */
+static void
+on_tick(void *ctx, int second, int vus, const bi_load_stats *s)
+{
+	struct bi_chaos_load *l = ctx;
+	(void)second;
+	(void)vus;
+	(void)s;
+	if (*l->signalled)
+		l->stop = 1;
+}
+
+static void *
+load_main(void *arg)
+{
+	struct bi_chaos_load *l = arg;
+	l->rc = bi_load_run(&l->conf, on_tick, l, l->total, l->err, sizeof l->err);
+	return NULL;
+}
+
+static void
+load_free(struct bi_chaos_load *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->req[i]);
+	free(l->total);
+	free(l);
+}
+
+/* Load the endpoints flagged in only (all when NULL) for ns, in a thread;
+ * NULL, with the reason in err, when it cannot start. */
+static struct bi_chaos_load *
+load_start(bi_chaos *cx, const unsigned char *only, int64_t ns, char *err, size_t n)
+{
+	bi_url u;
+	struct bi_chaos_load *l = bi_calloc(1, sizeof *l);
+
+	if (bi_url_parse(cx->base, &u, err, n) != 0)
+		goto fail;
+	if (strcmp(u.scheme, "http")) {
+		snprintf(err, n, "the app's URL is not http://: %s", cx->base);
+		goto fail;
+	}
+	if (bi_addr_resolve(u.host, u.port ? u.port : 80, 0, &l->conf.addr, &l->conf.addrlen, err, n) != 0)
+		goto fail;
+	size_t pl = strcspn(u.path, "?");
+	while (pl > 0 && u.path[pl - 1] == '/')
+		pl--;
+	u.path[pl] = '\0';
+	for (int i = 0; i < cx->neps; i++) {
+		if ((only && !only[i]) || !(cx->eps[i].weight > 0))
+			continue;
+		l->req[l->n] = request_bytes(&cx->eps[i], u.path, u.hostport);
+		l->le[l->n] = (bi_load_endpoint){cx->eps[i].name, l->req[l->n], strlen(l->req[l->n]),
+						 cx->eps[i].weight, !strcasecmp(cx->eps[i].method, "HEAD")};
+		l->idx[l->n++] = i;
+	}
+	if (l->n == 0) {
+		snprintf(err, n, "no endpoint to load");
+		goto fail;
+	}
+	l->total = bi_calloc(1, sizeof *l->total);
+	l->signalled = cx->stop;
+	l->conf.endpoints = l->le;
+	l->conf.nendpoints = l->n;
+	l->conf.threads = 1;
+	l->conf.connections = LOAD_CONNS;
+	l->conf.rate = LOAD_RATE;
+	l->conf.duration = ns;
+	l->conf.timeout = LOAD_TIMEOUT;
+	l->conf.stop = &l->stop;
+	if (pthread_create(&l->thread, NULL, load_main, l) != 0) {
+		snprintf(err, n, "cannot start a thread for the load");
+		goto fail;
+	}
+	return l;
+fail:
+	load_free(l);
+	return NULL;
+}
+
+static double
+ms_of(double ns)
+{
+	return round(ns / 1e3) / 1e3;	/* to the microsecond */
+}
+
+/* End the load (at once when stopped, or when early; else when its time is
+ * up) and add its summary to out: requests, error_rate, p95_ms, timeouts;
+ * load_error when it could not run. *keep, when not NULL, gets the figures
+ * of each endpoint that was loaded (by the cx endpoint's index). */
+static jv
+load_end(bi_chaos *cx, struct bi_chaos_load *l, int early, jv out, uint64_t *keep)
+{
+	if (!l)
+		return out;
+	if (early || *cx->stop)
+		l->stop = 1;
+	pthread_join(l->thread, NULL);
+	if (l->rc != 0) {
+		out = bi_set(out, "load_error", jv_string(l->err));
+	} else {
+		const bi_load_stats *s = l->total;
+		out = bi_set(out, "requests", jv_number((double)s->requests));
+		out = bi_set(out, "error_rate", jv_number(s->requests ? (double)s->failed / s->requests : 0));
+		out = bi_set(out, "p95_ms", jv_number(ms_of(bi_hist_quantile(&s->latency, 0.95))));
+		out = bi_set(out, "timeouts", jv_number((double)s->err_timeout));
+		if (keep) {
+			for (int i = 0; i < l->n; i++)
+				keep[l->idx[i]] = s->by_endpoint[i];
+			keep[cx->neps] = s->failed;
+		}
+	}
+	load_free(l);
 	return out;
 }
 
 static jv
-probe(bi_chaos *cx, const char *target, int64_t ns)
+probe(bi_chaos *cx, const unsigned char *only, int64_t ns)
 {
-	load_start(cx, target, ns);
-	return load_end(cx, jv_object());
+	char err[256];
+	struct bi_chaos_load *l = load_start(cx, only, ns, err, sizeof err);
+	if (!l)
+		return bi_set(jv_object(), "load_error", jv_string(err));
+	return load_end(cx, l, 0, jv_object(), NULL);
+}
+
+/* ---- the project's chaos-proxy ---- */
+
+/* Its API on the host (8474, published), and its container. */
+static char *
+chaos_proxy_api(bi_chaos *cx, char **cid)
+{
+	char *id = container_of(cx, "chaos-proxy", 1), *api = NULL;
+
+	*cid = NULL;
+	if (!id)
+		return NULL;
+	jv c = bi_docker_inspect(cx->d, id);
+	jv ports = bi_jv_path(c, "NetworkSettings.Ports");
+	jv p = jv_get_kind(ports) == JV_KIND_OBJECT ?
+		jv_object_get(jv_copy(ports), jv_string("8474/tcp")) : jv_invalid();
+	if (jv_get_kind(p) == JV_KIND_ARRAY && jv_array_length(jv_copy(p)) > 0) {
+		jv b = jv_array_get(jv_copy(p), 0);
+		const char *hp = bi_get_str(b, "HostPort");
+		if (hp)
+			api = bi_asprintf("http://127.0.0.1:%s", hp);
+		jv_free(b);
+	}
+	jv_free(p);
+	jv_free(ports);
+	jv_free(c);
+	if (api)
+		*cid = id;
+	else
+		free(id);
+	return api;
+}
+
+/* The names of its proxies, sorted; an empty array when it does not say. */
+static jv
+proxy_names(const char *api)
+{
+	char *u = bi_asprintf("%s/proxies", api);
+	jv all = bi_http_json("GET", u, NULL, NULL, 5000, NULL), names = jv_array();
+
+	free(u);
+	if (jv_get_kind(all) == JV_KIND_OBJECT) {
+		jv keys = jv_keys(jv_copy(all));
+		names = keys;
+	}
+	jv_free(all);
+	return names;
+}
+
+static int
+has_name(jv names, const char *name)
+{
+	int found = 0;
+	jv_array_foreach(names, i, s) {
+		found |= jv_get_kind(s) == JV_KIND_STRING && !strcmp(jv_string_value(s), name);
+		jv_free(s);
+	}
+	return found;
+}
+
+struct windows {
+	int n;
+	int64_t *from, *to;
+	jv *counts;		/* per endpoint: proxy name -> connections */
+};
+
+static int
+count_connection(void *ctx, int stream, int64_t ts, const char *line, size_t len)
+{
+	struct windows *w = ctx;
+	(void)stream;
+	if (len == 0 || line[0] != '{')
+		return 0;
+	jv r = jv_parse_sized(line, (int)len);
+	const char *kind = bi_get_str(r, "kind"), *ev = bi_get_str(r, "event");
+	const char *proxy = bi_get_str(r, "proxy"), *why = bi_get_str(r, "reason");
+	/* A connection is an accept, or a close before any: the dial failed. */
+	int conn = kind && !strcmp(kind, "proxy") && proxy && ev &&
+		   (!strcmp(ev, "accept") || (!strcmp(ev, "close") && why && !strncmp(why, "upstream ", 9)));
+	for (int i = 0; conn && i < w->n; i++) {
+		if (ts >= w->from[i] && ts < w->to[i]) {
+			double c = bi_get_num(w->counts[i], proxy, 0);
+			w->counts[i] = bi_set(w->counts[i], proxy, jv_number(c + 1));
+			break;
+		}
+	}
+	jv_free(r);
+	return 0;
+}
+
+/* The traffic so far of each proxy of the chaos-proxy: {name: connections +
+ * bytes sent upstream}; invalid when its API does not count (an older
+ * bi-proxy) or does not answer. */
+static jv
+traffic(const char *api)
+{
+	char *u = bi_asprintf("%s/proxies", api);
+	jv all = bi_http_json("GET", u, NULL, NULL, 5000, NULL), out = jv_object();
+
+	free(u);
+	if (jv_get_kind(all) != JV_KIND_OBJECT) {
+		jv_free(out);
+		jv_free(all);
+		return jv_invalid();
+	}
+	jv_object_foreach(all, k, p) {
+		jv c = bi_jv_path(p, "stats.connections"), b = bi_jv_path(p, "stats.bytes_upstream");
+		if (jv_get_kind(c) == JV_KIND_NUMBER && jv_get_kind(b) == JV_KIND_NUMBER && jv_is_valid(out))
+			out = jv_object_set(out, jv_copy(k), jv_number(jv_number_value(c) + jv_number_value(b)));
+		else if (jv_is_valid(out)) {
+			jv_free(out);
+			out = jv_invalid();
+		}
+		jv_free(c);
+		jv_free(b);
+		jv_free(k);
+		jv_free(p);
+	}
+	jv_free(all);
+	return out;
+}
+
+/* Reach by the proxy's counters: a request reached a proxy when its traffic
+ * grew while the request was answered (a pooled connection's bytes count,
+ * not only new connections). */
+static jv
+reach_counted(bi_chaos *cx, const char *api)
+{
+	jv out = jv_object();
+
+	for (int i = 0; i < cx->neps && jv_is_valid(out); i++) {
+		jv hits = jv_object(), via = jv_array();
+		for (int k = 0; k < REACH_TRIES && !*cx->stop; k++) {
+			jv t0 = traffic(api);
+			ask(cx, &cx->eps[i], 2000, NULL);
+			jv t1 = traffic(api);
+			if (!jv_is_valid(t0) || !jv_is_valid(t1)) {
+				jv_free(out);
+				out = jv_invalid();
+			} else {
+				jv_object_foreach(t1, name, n) {
+					double before = bi_get_num(t0, jv_string_value(name), 0);
+					if (jv_number_value(n) > before)
+						hits = bi_set(hits, jv_string_value(name),
+							      jv_number(bi_get_num(hits, jv_string_value(name), 0) + 1));
+					jv_free(name);
+					jv_free(n);
+				}
+			}
+			jv_free(t0);
+			jv_free(t1);
+			if (!jv_is_valid(out))
+				break;
+		}
+		jv_object_foreach(hits, name, n) {
+			if (jv_number_value(n) >= REACH_MIN)
+				via = jv_array_append(via, jv_copy(name));
+			jv_free(name);
+			jv_free(n);
+		}
+		jv_free(hits);
+		if (jv_is_valid(out))
+			out = bi_set(out, cx->eps[i].name, via);
+		else
+			jv_free(via);
+	}
+	return out;
+}
+
+/* Which proxies of the chaos-proxy (API api, container cid) each endpoint's
+ * requests go through: {endpoint: [proxy, ...]}, from a few requests to
+ * each, one endpoint at a time: by its counters, or by the connections it
+ * logged meanwhile when it has none (an image from before them); an invalid
+ * value when neither can be read. */
+static jv
+reach(bi_chaos *cx, const char *api, const char *cid)
+{
+	jv counted = traffic(api);
+	if (jv_is_valid(counted)) {
+		jv_free(counted);
+		return reach_counted(cx, api);
+	}
+	jv_free(counted);
+
+	struct windows w = {cx->neps, bi_calloc((size_t)cx->neps, sizeof(int64_t)),
+			    bi_calloc((size_t)cx->neps, sizeof(int64_t)), bi_calloc((size_t)cx->neps, sizeof(jv))};
+	int64_t t0 = bi_now_ns();
+
+	for (int i = 0; i < cx->neps; i++) {
+		w.counts[i] = jv_object();
+		w.from[i] = bi_now_ns();
+		for (int k = 0; k < REACH_TRIES && !*cx->stop; k++)
+			ask(cx, &cx->eps[i], 2000, NULL);
+		/* The log's time is when Docker read the line: a little later. */
+		w.to[i] = bi_now_ns() + 100 * BI_NS_PER_MS;
+		nap(cx, 150 * BI_NS_PER_MS);
+	}
+	nap(cx, 300 * BI_NS_PER_MS);
+	bi_docker_logs_opts o = {.since = t0 - BI_NS_PER_S, .tail = -1, .tty = -1};
+	int rc = bi_docker_logs(cx->d, cid, &o, count_connection, &w);
+	jv out = rc == 0 ? jv_object() : jv_invalid();
+	for (int i = 0; i < cx->neps; i++) {
+		jv via = jv_array();
+		jv_object_foreach(w.counts[i], k, v) {
+			if (jv_number_value(v) >= REACH_MIN)
+				via = jv_array_append(via, jv_copy(k));
+			jv_free(k);
+			jv_free(v);
+		}
+		jv_free(w.counts[i]);
+		if (rc == 0)
+			out = bi_set(out, cx->eps[i].name, via);
+		else
+			jv_free(via);
+	}
+	free(w.from);
+	free(w.to);
+	free(w.counts);
+	return out;
+}
+
+/* Flag the endpoints whose requests went through proxy (any, when NULL);
+ * how many are. */
+static int
+reaching(bi_chaos *cx, jv r, const char *proxy, unsigned char *flags)
+{
+	int n = 0;
+	for (int i = 0; i < cx->neps; i++) {
+		jv via = jv_object_get(jv_copy(r), jv_string(cx->eps[i].name));
+		flags[i] = jv_get_kind(via) == JV_KIND_ARRAY &&
+			   (proxy ? has_name(via, proxy) : jv_array_length(jv_copy(via)) > 0);
+		n += flags[i];
+		jv_free(via);
+	}
+	return n;
+}
+
+static int
+post(const char *u, const char *body)
+{
+	bi_http_req req = {.method = "POST", .url = u, .body = body, .timeout_ms = 5000};
+	bi_http_resp resp;
+	int r = bi_http(&req, &resp);
+	int st = r == 0 ? (int)resp.status : 0;
+	bi_http_resp_free(&resp);
+	return st;
 }
 
 /* ---- scenarios ---- */
 
 struct result {
 	const char *status;	/* passed, failed, skipped, planned */
-	char reason[300];
+	char reason[400];
 	double recovery_ms;	/* -1: none measured */
-	jv injected, during, extra, plan;
+	jv injected, steady, during, extra, plan;
 };
 
 static void
@@ -280,6 +844,12 @@ fail(struct result *r, const char *status, const char *fmt, ...)
 	r->status = status;
 }
 
+static int
+passing(struct result *r)
+{
+	return !strcmp(r->status, "passed");
+}
+
 static double
 level(bi_chaos *cx, double low, double medium, double high)
 {
@@ -292,16 +862,63 @@ plan(struct result *r, const char *step)
 	r->plan = jv_array_append(r->plan, jv_string(step));
 }
 
+/* The running container of service, which a scenario acts on; NULL, the
+ * scenario skipped, when there is none. A dry run asks Docker as a real
+ * run does; without Docker it cannot tell, and plans on ("" then). */
+static char *
+running(bi_chaos *cx, struct result *r, const char *service)
+{
+	if (!cx->d && cx->dry_run)
+		return bi_strdup("");
+	char *id = container_of(cx, service, 1);
+	if (!id)
+		fail(r, "skipped", "no running %s container in project %s", service, cx->project);
+	return id;
+}
+
+/* The steady state, before anything is broken: an experiment on a sick
+ * service says nothing. 1 when the experiment may go on; 0 in a dry run
+ * (planned), or skipped with the reason. */
+static int
+steady(bi_chaos *cx, struct result *r)
+{
+	if (cx->dry_run)
+		return 0;
+	int h = healthy(cx);
+	r->steady = bi_set(jv_object(), "healthy", jv_bool(h));
+	if (!h) {
+		fail(r, "skipped", "not in a steady state before: %s is not healthy", cx->base);
+		return 0;
+	}
+	if (!cx->d) {
+		fail(r, "skipped", "no Docker to act with");
+		return 0;
+	}
+	jv p = probe(cx, NULL, 2 * BI_NS_PER_S);
+	double er = bi_get_num(p, "error_rate", -1);
+	r->steady = bi_set(r->steady, "error_rate", jv_object_get(jv_copy(p), jv_string("error_rate")));
+	r->steady = bi_set(r->steady, "p95_ms", jv_object_get(jv_copy(p), jv_string("p95_ms")));
+	if (*cx->stop)
+		fail(r, "skipped", "interrupted");
+	else if (er < 0)
+		fail(r, "skipped", "not in a steady state before: the load could not run: %s",
+		     bi_get_str(p, "load_error") ? bi_get_str(p, "load_error") : "?");
+	else if (er > cx->max_errors)
+		fail(r, "skipped", "not in a steady state before: %.1f%% errors", er * 100);
+	jv_free(p);
+	return passing(r);
+}
+
 static void
 pod_kill(bi_chaos *cx, struct result *r)
 {
+	char err[256];
+
 	plan(r, "kill the app container's main process (a crash), as the kernel would");
 	plan(r, "time its restart by the restart policy until /health and /ready answer");
-	if (cx->dry_run)
-		return;
-	char *id = container_of(cx, cx->service, 1);
-	if (!id) {
-		fail(r, "skipped", "no running %s container in project %s", cx->service, cx->project);
+	char *id = running(cx, r, cx->service);
+	if (!id || !steady(cx, r)) {
+		free(id);
 		return;
 	}
 	jv info = bi_docker_inspect(cx->d, id);
@@ -309,14 +926,14 @@ pod_kill(bi_chaos *cx, struct result *r)
 	jv_free(info);
 	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
 			      "container", jv_string(id)), "undo", jv_string("start")));
-	load_start(cx, "/hello", cx->recovery);
+	struct bi_chaos_load *l = load_start(cx, NULL, cx->recovery, err, sizeof err);
 	/* The pid is the container's only while it runs the same process: ask
 	 * again right before, so that no other process of the host is hit. */
 	info = bi_docker_inspect(cx->d, id);
-	jv running = bi_jv_path(info, "State.Running");
-	if ((long)bi_jv_path_num(info, "State.Pid", 0) != pid || jv_get_kind(running) != JV_KIND_TRUE)
+	jv run = bi_jv_path(info, "State.Running");
+	if ((long)bi_jv_path_num(info, "State.Pid", 0) != pid || jv_get_kind(run) != JV_KIND_TRUE)
 		pid = 0;
-	jv_free(running);
+	jv_free(run);
 	jv_free(info);
 	int64_t t0 = bi_mono_ns();
 	/* A crash, not `docker kill`: Docker restarts a container whose process
@@ -327,9 +944,7 @@ pod_kill(bi_chaos *cx, struct result *r)
 	}
 	nap(cx, 200 * BI_NS_PER_MS);
 	r->recovery_ms = wait_healthy(cx, t0);
-	if (cx->load_pid > 0)
-		kill(cx->load_pid, SIGINT);
-	r->during = load_end(cx, r->during);
+	r->during = load_end(cx, l, 1, r->during, NULL);
 	if (r->recovery_ms < 0) {
 		undo(cx, jid);
 		fail(r, "failed", "the app did not come back by itself within %llds (no restart policy?)",
@@ -338,96 +953,6 @@ pod_kill(bi_chaos *cx, struct result *r)
 		bi_journal_done(cx->journal, jid);
 	}
 	free(id);
-}
-
-static int
-netem_available(void)
-{
-	return access("/sys/module/sch_netem", F_OK) == 0;
-}
-
-static int
-post(const char *u, const char *body)
-{
-	bi_http_req req = {.method = "POST", .url = u, .body = body, .timeout_ms = 5000};
-	bi_http_resp resp;
-	int r = bi_http(&req, &resp);
-	int st = r == 0 ? (int)resp.status : 0;
-	bi_http_resp_free(&resp);
-	return st;
-}
-
-static void
-network_latency(bi_chaos *cx, struct result *r)
-{
-	double ms = level(cx, 100, 300, 1000);
-	const char *hostport = strstr(cx->base, "://");
-
-	r->injected = bi_set(r->injected, "latency_ms", jv_number(ms));
-	r->extra = bi_set(r->extra, "method", jv_string("proxy"));
-	if (!netem_available())
-		r->extra = bi_set(r->extra, "note", jv_string("this kernel has no tc netem: the latency "
-			"is added by bi-proxy in front of the app"));
-	plan(r, "start bi-proxy in front of the app, on loopback");
-	plan(r, "measure p95 through it, then again with a latency toxic");
-	if (cx->dry_run || !hostport)
-		return;
-	hostport += 3;
-	int api = bi_free_port(), listen = bi_free_port();
-	char apiaddr[64], spec[512], apiurl[80], front[80];
-	snprintf(apiaddr, sizeof apiaddr, "127.0.0.1:%d", api);
-	snprintf(apiurl, sizeof apiurl, "http://%s", apiaddr);
-	snprintf(spec, sizeof spec, "app,127.0.0.1:%d,%.*s", listen, (int)strcspn(hostport, "/"), hostport);
-	snprintf(front, sizeof front, "http://127.0.0.1:%d/hello", listen);
-	char *proxy = bi_asprintf("%s/bi-proxy", cx->bindir);
-	const char *argv[] = {proxy, "--api", apiaddr, "--proxy", spec, "-q", "--drain", "1s", NULL};
-	char command[96];
-	snprintf(command, sizeof command, "--api %s", apiaddr);
-	pid_t pp = bi_spawn(argv, "/dev/null", NULL);
-	free(proxy);
-	if (pp < 0) {
-		fail(r, "skipped", "cannot start bi-proxy");
-		return;
-	}
-	int pj = bi_journal_add(cx->journal, bi_set(bi_set(bi_set(jv_object(), "action",
-				jv_string("process")), "pid", jv_number(pp)), "command", jv_string(command)));
-	if (pj < 0) {
-		stop_child(pp);
-		bi_die(BI_EXIT_FAIL, "cannot write the journal %s: refusing to change anything", cx->journal);
-	}
-	for (int i = 0; i < 50 && bi_http_status(apiurl, 200) == 0; i++)
-		nap(cx, 100 * BI_NS_PER_MS);
-	jv before = probe(cx, front, 3 * BI_NS_PER_S);
-	char *toxics = bi_asprintf("%s/proxies/app/toxics", apiurl), body[128];
-	snprintf(body, sizeof body, "{\"name\":\"chaos-latency\",\"type\":\"latency\",\"attributes\":{\"latency\":%g}}", ms);
-	int tj = journal(cx, bi_set(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("toxic")), "api", jv_string(apiurl)),
-				 "proxy", jv_string("app")), "toxic", jv_string("chaos-latency")));
-	if (post(toxics, body) != 200) {
-		fail(r, "skipped", "bi-proxy refused the latency toxic");
-	} else {
-		load_start(cx, front, cx->duration);
-		r->during = load_end(cx, r->during);
-	}
-	free(toxics);
-	undo(cx, tj);
-	int64_t t0 = bi_mono_ns();
-	undo(cx, pj);
-	stop_child(pp);
-	r->recovery_ms = wait_healthy(cx, t0);
-	jv bp = jv_object_get(jv_copy(before), jv_string("p95_ms"));
-	jv dp = jv_object_get(jv_copy(r->during), jv_string("p95_ms"));
-	if (jv_get_kind(bp) == JV_KIND_NUMBER && jv_get_kind(dp) == JV_KIND_NUMBER)
-		r->extra = bi_set(r->extra, "added_p95_ms",
-			       jv_number(round((jv_number_value(dp) - jv_number_value(bp)) * 1000) / 1000));
-	jv_free(bp);
-	jv_free(dp);
-	r->extra = bi_set(r->extra, "before", before);
-	if (!strcmp(r->status, "passed")) {
-		double er = bi_get_num(r->during, "error_rate", 0);
-		if (er > cx->max_errors)
-			fail(r, "failed", "%.1f%% of requests failed under %g ms of latency: no timeouts or "
-			     "circuit breaker to contain it", er * 100, ms);
-	}
 }
 
 static char *
@@ -458,146 +983,265 @@ dependency(bi_chaos *cx)
 	return pick;
 }
 
+/* The latency scenarios: ms more on the app's calls through the project's
+ * chaos-proxy, to the proxy named only (every proxy when NULL). */
 static void
-dependency_down(bi_chaos *cx, struct result *r)
+latency(bi_chaos *cx, struct result *r, double ms, const char *only, const char *toxic)
 {
-	char *dep = dependency(cx), *id = dep ? container_of(cx, dep, 1) : NULL;
+	char *cid = NULL, *api = cx->d ? chaos_proxy_api(cx, &cid) : NULL;
+	jv names = api ? proxy_names(api) : jv_array();
+	unsigned char *flags = bi_calloc((size_t)cx->neps, 1);
+	int jids[64], nj = 0;
+	char err[256];
 
-	if (!id && !cx->dry_run) {
-		fail(r, "skipped", dep ? "dependency %s is not running" : "the project has no dependency%s",
-		     dep ? dep : "");
-		free(dep);
-		return;
+	if (cx->d && !api) {
+		fail(r, "skipped", "the project has no chaos-proxy in front of its dependencies: the app's "
+		     "outgoing calls cannot be slowed (templates add one when a database is chosen)");
+	} else if (cx->d && jv_array_length(jv_copy(names)) == 0) {
+		fail(r, "skipped", "the project's chaos-proxy has no proxy to slow");
+	} else if (cx->d && only && !has_name(names, only)) {
+		fail(r, "skipped", "the project's chaos-proxy has no proxy named %s", only);
 	}
-	r->injected = bi_set(r->injected, "dependency", jv_string(dep ? dep : "?"));
-	plan(r, "stop the dependency's container");
-	plan(r, "check: liveness stays up, readiness says not ready, requests that do not need it work");
-	plan(r, "start it again and time until the app is ready");
-	if (cx->dry_run)
+	if (only) {
+		jv_free(names);
+		names = jv_array_append(jv_array(), jv_string(only));
+	}
+	r->injected = bi_set(r->injected, "proxies", jv_copy(names));
+	if (!passing(r) || !steady(cx, r))
 		goto out;
-	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
-			      "container", jv_string(id)), "undo", jv_string("start")));
-	load_start(cx, "/hello", cx->duration);
-	if (bi_docker_action(cx->d, id, "stop", "t=2") != 0) {
-		fail(r, "skipped", "cannot stop %s: %s", dep, bi_docker_error(cx->d));
-		bi_journal_done(cx->journal, jid);
-		r->during = load_end(cx, r->during);
+	/* What the load must call to see the latency: the app's requests that
+	 * go out through the proxy. */
+	jv rc = reach(cx, api, cid);
+	if (!jv_is_valid(rc)) {
+		fail(r, "skipped", "cannot tell which requests call through chaos-proxy: it gives no counts, "
+		     "and its log cannot be read: %s", bi_docker_error(cx->d));
 		goto out;
 	}
-	struct watch w = {0};
-	watch_for(cx, cx->duration, &w);
-	r->during = load_end(cx, r->during);
+	r->extra = bi_set(r->extra, "reach", jv_copy(rc));
+	int n = reaching(cx, rc, only, flags);
+	jv_free(rc);
+	if (*cx->stop)
+		goto out;
+	if (n == 0) {
+		fail(r, "skipped", "the load never reaches %s: none of %s's requests went through "
+		     "chaos-proxy to it, so the latency would not show (add an endpoint that calls it)",
+		     only ? only : "the app's outgoing calls", cx->load_from);
+		goto out;
+	}
+	r->extra = bi_set(r->extra, "load_endpoints", endpoint_names(cx, flags));
+	jv before = probe(cx, flags, 3 * BI_NS_PER_S);
+	jv_array_foreach(names, i, p) {
+		const char *proxy = jv_string_value(p);
+		char *u = bi_asprintf("%s/proxies/%s/toxics", api, proxy), body[200];
+		snprintf(body, sizeof body, "{\"name\":\"%s\",\"type\":\"latency\",\"attributes\":{\"latency\":%g}}",
+			 toxic, ms);
+		if (nj < 64 && passing(r) && !*cx->stop) {
+			jids[nj++] = journal(cx, bi_set(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("toxic")),
+					     "api", jv_string(api)), "proxy", jv_string(proxy)), "toxic", jv_string(toxic)));
+			if (post(u, body) != 200)
+				fail(r, "skipped", "chaos-proxy refused the latency toxic on %s", proxy);
+		}
+		free(u);
+		jv_free(p);
+	}
+	if (passing(r) && !*cx->stop) {
+		struct bi_chaos_load *l = load_start(cx, flags, cx->duration, err, sizeof err);
+		struct watch w = {0};
+		watch_for(cx, cx->duration, &w);
+		r->during = l ? load_end(cx, l, 0, r->during, NULL) : bi_set(r->during, "load_error", jv_string(err));
+		r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
+	}
+	for (int i = nj - 1; i >= 0; i--)
+		undo(cx, jids[i]);
 	int64_t t0 = bi_mono_ns();
-	undo(cx, jid);
 	r->recovery_ms = wait_healthy(cx, t0);
-	r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
-	r->during = bi_set(r->during, "not_ready", jv_number(w.ready_down));
-	r->during = bi_set(r->during, "samples", jv_number(w.samples));
-	double er = bi_get_num(r->during, "error_rate", 0);
-	if (w.live_fail > 0)
-		fail(r, "failed", "the app's liveness failed %d of %d times while %s was down: it did not "
-		     "degrade gracefully (no dependency isolation)", w.live_fail, w.samples, dep);
-	else if (w.ready_down == 0)
-		fail(r, "failed", "readiness still said ready while %s was down", dep);
-	else if (er > cx->max_errors)
-		fail(r, "failed", "%.1f%% of requests that do not need %s failed while it was down",
-		     er * 100, dep);
-	else if (r->recovery_ms < 0)
-		fail(r, "failed", "not ready again within %llds of %s coming back", (long long)(cx->recovery / BI_NS_PER_S), dep);
+	jv bp = jv_object_get(jv_copy(before), jv_string("p95_ms"));
+	jv dp = jv_object_get(jv_copy(r->during), jv_string("p95_ms"));
+	if (jv_get_kind(bp) == JV_KIND_NUMBER && jv_get_kind(dp) == JV_KIND_NUMBER)
+		r->extra = bi_set(r->extra, "added_p95_ms",
+			       jv_number(round((jv_number_value(dp) - jv_number_value(bp)) * 1000) / 1000));
+	jv_free(bp);
+	jv_free(dp);
+	r->extra = bi_set(r->extra, "before", before);
+	if (passing(r)) {
+		double er = bi_get_num(r->during, "error_rate", 0);
+		if (bi_get_str(r->during, "load_error"))
+			fail(r, "skipped", "the load could not run: %s", bi_get_str(r->during, "load_error"));
+		else if (er > cx->max_errors)
+			fail(r, "failed", "%.1f%% of the requests that call %s failed under %g ms of latency: no "
+			     "timeouts or circuit breaker to contain it", er * 100,
+			     only ? only : "out through chaos-proxy", ms);
+	}
 out:
-	free(dep);
-	free(id);
+	jv_free(names);
+	free(flags);
+	free(api);
+	free(cid);
 }
 
-/* The chaos proxy of the project's compose file: its API on the host. */
-static char *
-chaos_proxy_api(bi_chaos *cx)
+static void
+network_latency(bi_chaos *cx, struct result *r)
 {
-	char *id = container_of(cx, "chaos-proxy", 1), *api = NULL;
+	double ms = level(cx, 100, 300, 1000);
 
-	if (!id)
-		return NULL;
-	jv c = bi_docker_inspect(cx->d, id);
-	jv ports = bi_jv_path(c, "NetworkSettings.Ports");
-	jv p = jv_get_kind(ports) == JV_KIND_OBJECT ?
-		jv_object_get(jv_copy(ports), jv_string("8474/tcp")) : jv_invalid();
-	if (jv_get_kind(p) == JV_KIND_ARRAY && jv_array_length(jv_copy(p)) > 0) {
-		jv b = jv_array_get(jv_copy(p), 0);
-		const char *hp = bi_get_str(b, "HostPort");
-		if (hp)
-			api = bi_asprintf("http://127.0.0.1:%s", hp);
-		jv_free(b);
-	}
-	jv_free(p);
-	jv_free(ports);
-	jv_free(c);
-	free(id);
-	return api;
+	r->injected = bi_set(r->injected, "latency_ms", jv_number(ms));
+	r->extra = bi_set(r->extra, "method", jv_string("chaos-proxy"));
+	plan(r, "find which of the load's endpoints make the app call out through the project's chaos-proxy");
+	plan(r, "measure their p95, straight to the app, then again with latency on every proxy of "
+	     "chaos-proxy: the app's own calls to its dependencies");
+	latency(cx, r, ms, NULL, "chaos-latency");
 }
 
 static void
 db_latency(bi_chaos *cx, struct result *r)
 {
 	double ms = level(cx, 50, 200, 500);
-	char *api = cx->dry_run ? NULL : chaos_proxy_api(cx);
 	char *dep = dependency(cx);
 
 	r->injected = bi_set(bi_set(r->injected, "latency_ms", jv_number(ms)), "dependency",
 			  jv_string(dep ? dep : "?"));
-	plan(r, "add latency to the database's traffic in the project's chaos-proxy");
-	plan(r, "measure /ready (which asks the database) under load");
-	if (cx->dry_run)
-		goto out;
-	if (!api || !dep) {
-		fail(r, "skipped", "the project has no chaos-proxy between the app and its database "
-		     "(templates add one when a database is chosen)");
-		goto out;
-	}
-	jv before = probe(cx, "/ready", 3 * BI_NS_PER_S);
-	char *toxics = bi_asprintf("%s/proxies/%s/toxics", api, dep), body[160];
-	snprintf(body, sizeof body, "{\"name\":\"chaos-db-latency\",\"type\":\"latency\","
-		 "\"attributes\":{\"latency\":%g}}", ms);
-	int tj = journal(cx, bi_set(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("toxic")), "api", jv_string(api)),
-				 "proxy", jv_string(dep)), "toxic", jv_string("chaos-db-latency")));
-	if (post(toxics, body) != 200) {
-		fail(r, "skipped", "the chaos-proxy has no proxy named %s", dep);
-	} else {
-		load_start(cx, "/ready", cx->duration);
-		struct watch w = {0};
-		watch_for(cx, cx->duration, &w);
-		r->during = load_end(cx, r->during);
-		r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
-	}
-	free(toxics);
-	int64_t t0 = bi_mono_ns();
-	undo(cx, tj);
-	r->recovery_ms = wait_healthy(cx, t0);
-	r->extra = bi_set(r->extra, "before", before);
-	if (!strcmp(r->status, "passed") && bi_get_num(r->during, "error_rate", 0) > cx->max_errors)
-		fail(r, "failed", "%.1f%% of requests failed with the database %g ms slower: no timeouts "
-		     "or circuit breaker", bi_get_num(r->during, "error_rate", 0) * 100, ms);
-out:
-	free(api);
+	plan(r, "find which of the load's endpoints call the database through the project's chaos-proxy");
+	plan(r, "measure their p95, then again with latency on the database's traffic in chaos-proxy");
+	if (!dep && cx->d)
+		fail(r, "skipped", "the project has no dependency");
+	else
+		latency(cx, r, ms, dep ? dep : "?", "chaos-db-latency");
 	free(dep);
 }
 
-struct hog {
-	char *id;
-	const char *const *argv;
-	int code;
-};
-
-static void *
-run_hog(void *arg)
+static void
+dependency_down(bi_chaos *cx, struct result *r)
 {
-	struct hog *h = arg;
-	char err[256];
-	bi_docker *d = bi_docker_open(err, sizeof err);	/* a client per thread */
+	char *dep = dependency(cx), *id = NULL, *cid = NULL, *api = NULL, err[256];
+	unsigned char *needs = bi_calloc((size_t)cx->neps, 1);
+	uint64_t *by = bi_calloc((size_t)cx->neps + 1, sizeof *by);
+	struct watch w = {0};
 
-	if (d)
-		bi_docker_exec(d, h->id, h->argv, &h->code, NULL, NULL);
-	bi_docker_close(d);
-	return NULL;
+	r->injected = bi_set(r->injected, "dependency", jv_string(dep ? dep : "?"));
+	plan(r, "find which of the load's endpoints need the dependency (through the project's chaos-proxy)");
+	plan(r, "stop the dependency's container, under load");
+	plan(r, "check: liveness stays up, readiness says not ready, requests that need it fail fast, "
+	     "the others work");
+	plan(r, "start it again and time until the app is ready");
+	if (cx->d) {
+		id = dep ? container_of(cx, dep, 1) : NULL;
+		if (!id)
+			fail(r, "skipped", dep ? "dependency %s is not running" : "the project has no dependency%s",
+			     dep ? dep : "");
+	}
+	if (!passing(r) || !steady(cx, r))
+		goto out;
+	api = chaos_proxy_api(cx, &cid);
+	jv names = api ? proxy_names(api) : jv_array();
+	int known = api && has_name(names, dep);
+	jv_free(names);
+	if (known) {
+		jv rc = reach(cx, api, cid);
+		known = jv_is_valid(rc);
+		if (known) {
+			r->extra = bi_set(r->extra, "reach", jv_copy(rc));
+			if (reaching(cx, rc, dep, needs) == 0 && !*cx->stop) {
+				fail(r, "skipped", "the load never reaches %s: none of %s's requests went through "
+				     "chaos-proxy to it, so a pass would only say the load did not notice (add an "
+				     "endpoint that uses it)", dep, cx->load_from);
+				jv_free(rc);
+				goto out;
+			}
+		}
+		jv_free(rc);
+	}
+	if (!known) {
+		/* Readiness answering 503 is what is asked of it, not a failure. */
+		const char *ready = bi_jv_path_str(cx->cfg, "services.app.ready", "/ready");
+		for (int i = 0; i < cx->neps; i++)
+			needs[i] = !strcmp(cx->eps[i].path, ready);
+		r->extra = bi_set(r->extra, "note", jv_string_fmt("cannot tell which requests need %s (it is not "
+			"behind chaos-proxy, or its log cannot be read): every request but readiness counts", dep));
+	}
+	if (*cx->stop)
+		goto out;
+	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
+			      "container", jv_string(id)), "undo", jv_string("start")));
+	struct bi_chaos_load *l = load_start(cx, NULL, cx->duration, err, sizeof err);
+	if (bi_docker_action(cx->d, id, "stop", "t=2") != 0) {
+		fail(r, "skipped", "cannot stop %s: %s", dep, bi_docker_error(cx->d));
+		bi_journal_done(cx->journal, jid);
+		r->during = load_end(cx, l, 1, r->during, NULL);
+		goto out;
+	}
+	w.eps = bi_calloc((size_t)cx->neps, sizeof *w.eps);
+	watch_for(cx, cx->duration, &w);
+	r->during = l ? load_end(cx, l, 0, r->during, by) : bi_set(r->during, "load_error", jv_string(err));
+	int64_t t0 = bi_mono_ns();
+	undo(cx, jid);
+	r->recovery_ms = wait_healthy(cx, t0);
+	r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
+	r->during = bi_set(r->during, "not_ready", jv_number(w.ready_down));
+	r->during = bi_set(r->during, "samples", jv_number(w.samples));
+
+	/* Each endpoint, from the samples; the load's failures beyond all the
+	 * requests that need the dependency can only be the others'. */
+	jv eps = jv_object();
+	int other_n = 0, other_err = 0, need_n = 0, need_silent = 0;
+	uint64_t need_req = 0, other_req = 0;
+	bi_buf failing = {0};
+	for (int i = 0; i < cx->neps; i++) {
+		struct sampled *s = &w.eps[i];
+		jv e = bi_set(jv_object(), "needs_target", jv_bool(needs[i]));
+		e = bi_set(e, "samples", jv_number(s->n));
+		e = bi_set(e, "errors", jv_number(s->errors));
+		e = bi_set(e, "no_answer", jv_number(s->silent));
+		e = bi_set(e, "p95_ms", jv_number(p95(s)));
+		e = bi_set(e, "requests", jv_number((double)by[i]));
+		eps = bi_set(eps, cx->eps[i].name, e);
+		if (needs[i]) {
+			need_n += s->n;
+			need_silent += s->silent;
+			need_req += by[i];
+		} else {
+			other_n += s->n;
+			other_err += s->errors;
+			other_req += by[i];
+			if (s->errors)
+				bi_buf_printf(&failing, "%s%s", failing.len ? ", " : "", cx->eps[i].name);
+		}
+		free(s->ms);
+	}
+	r->during = bi_set(r->during, "endpoints", eps);
+	double other_rate = other_n ? (double)other_err / other_n : 0;
+	uint64_t failed = by[cx->neps];
+	double floor_rate = other_req && failed > need_req ? (double)(failed - need_req) / other_req : 0;
+	if (floor_rate > other_rate)
+		other_rate = floor_rate;
+	double silent_rate = need_n ? (double)need_silent / need_n : 0;
+	if (*cx->stop)
+		;
+	else if (w.live_fail > 0)
+		fail(r, "failed", "the app's liveness failed %d of %d times while %s was down: it did not "
+		     "degrade gracefully (no dependency isolation)", w.live_fail, w.samples, dep);
+	else if (w.ready_down == 0)
+		fail(r, "failed", "readiness still said ready while %s was down", dep);
+	else if (bi_get_str(r->during, "load_error"))
+		fail(r, "skipped", "the load could not run: %s", bi_get_str(r->during, "load_error"));
+	else if (other_rate > cx->max_errors)
+		fail(r, "failed", "%.1f%% of the requests that do not need %s failed while it was down (%s): "
+		     "one dependency took down more than what needs it", other_rate * 100, dep,
+		     failing.len ? failing.p : "seen in the load");
+	else if (silent_rate > cx->max_errors)
+		fail(r, "failed", "%.1f%% of the requests that need %s got no answer within 2 s while it was "
+		     "down: calls to it need a timeout, to fail fast", silent_rate * 100, dep);
+	else if (r->recovery_ms < 0)
+		fail(r, "failed", "not ready again within %llds of %s coming back",
+		     (long long)(cx->recovery / BI_NS_PER_S), dep);
+	bi_buf_free(&failing);
+	free(w.eps);
+out:
+	free(needs);
+	free(by);
+	free(dep);
+	free(id);
+	free(api);
+	free(cid);
 }
 
 static int
@@ -615,15 +1259,14 @@ static void
 pressure(bi_chaos *cx, struct result *r, int memory)
 {
 	double amount = memory ? level(cx, 64, 128, 256) : level(cx, 1, 2, 4);
-	char *id = container_of(cx, cx->service, 1);
+	char err[256], eid[128];
 
 	r->injected = bi_set(r->injected, memory ? "memory_mib" : "cpu_workers", jv_number(amount));
 	plan(r, memory ? "copy bi-hog into the app container and allocate memory in its cgroup"
 		       : "copy bi-hog into the app container and spin its CPUs");
-	plan(r, "watch health, OOM kills and restarts under load");
-	if (cx->dry_run || !id) {
-		if (!id && !cx->dry_run)
-			fail(r, "skipped", "no running %s container", cx->service);
+	plan(r, "watch health, OOM kills and restarts under load; then stop bi-hog and remove it");
+	char *id = running(cx, r, cx->service);
+	if (!id || !steady(cx, r)) {
 		free(id);
 		return;
 	}
@@ -631,10 +1274,17 @@ pressure(bi_chaos *cx, struct result *r, int memory)
 	size_t n;
 	char *bin = bi_read_file(path, &n);
 	free(path);
-	if (!bin || bi_docker_put_file(cx->d, id, "/tmp", "bi-hog", bin, n, 0755) != 0) {
-		fail(r, "skipped", "cannot copy bi-hog into the container: %s",
-		     bin ? bi_docker_error(cx->d) : "bi-hog is not installed");
+	if (!bin) {
+		fail(r, "skipped", "cannot copy bi-hog into the container: bi-hog is not installed");
+		free(id);
+		return;
+	}
+	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("hog")),
+			      "container", jv_string(id)), "path", jv_string(HOG)));
+	if (bi_docker_put_file(cx->d, id, "/tmp", "bi-hog", bin, n, 0755) != 0) {
+		fail(r, "skipped", "cannot copy bi-hog into the container: %s", bi_docker_error(cx->d));
 		free(bin);
+		undo(cx, jid);
 		free(id);
 		return;
 	}
@@ -645,23 +1295,24 @@ pressure(bi_chaos *cx, struct result *r, int memory)
 	char a1[32], a2[32];
 	snprintf(a1, sizeof a1, "%g", amount);
 	snprintf(a2, sizeof a2, "%lld", (long long)(cx->duration / BI_NS_PER_S ? cx->duration / BI_NS_PER_S : 1));
-	const char *argv[] = {"/tmp/bi-hog", memory ? "mem" : "cpu", a1, a2, NULL};
-	struct hog h = {id, argv, -1};
-	pthread_t t;
+	const char *argv[] = {HOG, memory ? "mem" : "cpu", a1, a2, NULL};
 	int64_t since = bi_now_ns();
-	load_start(cx, "/hello", cx->duration);
-	if (pthread_create(&t, NULL, run_hog, &h) != 0) {
-		fail(r, "skipped", "cannot start a thread to run bi-hog");
-		if (cx->load_pid > 0)
-			kill(cx->load_pid, SIGTERM);
-		r->during = load_end(cx, r->during);
+	struct bi_chaos_load *l = load_start(cx, NULL, cx->duration, err, sizeof err);
+	if (bi_chaos_exec(cx->d, id, argv, NULL, eid, sizeof eid, err, sizeof err) != 0) {
+		fail(r, "skipped", "cannot run bi-hog in the container: %s", err);
+		r->during = load_end(cx, l, 1, r->during, NULL);
+		undo(cx, jid);
 		free(id);
 		return;
 	}
 	struct watch w = {0};
 	watch_for(cx, cx->duration, &w);
-	pthread_join(t, NULL);
-	r->during = load_end(cx, r->during);
+	/* Its alarm ends it when its time is up; told to stop, it stops now. */
+	int code = *cx->stop ? -1 : bi_chaos_exec_wait(cx->d, eid, 3 * BI_NS_PER_S);
+	undo(cx, jid);
+	if (code == -1)
+		code = bi_chaos_exec_wait(cx->d, eid, BI_NS_PER_S);
+	r->during = l ? load_end(cx, l, 0, r->during, NULL) : bi_set(r->during, "load_error", jv_string(err));
 	int64_t t0 = bi_mono_ns();
 	r->recovery_ms = wait_healthy(cx, t0);
 	int ooms = 0;
@@ -676,8 +1327,10 @@ pressure(bi_chaos *cx, struct result *r, int memory)
 	r->during = bi_set(r->during, "live_failures", jv_number(w.live_fail));
 	r->during = bi_set(r->during, "oom_kills", jv_number(ooms));
 	r->during = bi_set(r->during, "restarts", jv_number(restarts));
-	r->during = bi_set(r->during, "hog_exit", jv_number(h.code));
-	if (r->recovery_ms < 0)
+	r->during = bi_set(r->during, "hog_exit", jv_number(code < 0 ? -1 : code));
+	if (*cx->stop)
+		;
+	else if (r->recovery_ms < 0)
 		fail(r, "failed", "the app was not healthy again within %llds",
 		     (long long)(cx->recovery / BI_NS_PER_S));
 	else if (memory && w.live_fail > w.samples / 2)
@@ -695,28 +1348,25 @@ static void cpu_pressure(bi_chaos *cx, struct result *r) { pressure(cx, r, 0); }
 static void
 pause_app(bi_chaos *cx, struct result *r)
 {
-	char *id = container_of(cx, cx->service, 1);
+	char err[256];
 
 	plan(r, "freeze the app container (docker pause), then thaw it");
 	plan(r, "time until /health and /ready answer again");
-	if (cx->dry_run || !id) {
-		if (!id && !cx->dry_run)
-			fail(r, "skipped", "no running %s container", cx->service);
+	char *id = running(cx, r, cx->service);
+	if (!id || !steady(cx, r)) {
 		free(id);
 		return;
 	}
 	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
 			      "container", jv_string(id)), "undo", jv_string("unpause")));
-	load_start(cx, "/hello", cx->duration + 5 * BI_NS_PER_S);
+	struct bi_chaos_load *l = load_start(cx, NULL, cx->duration + 5 * BI_NS_PER_S, err, sizeof err);
 	bi_docker_action(cx->d, id, "pause", NULL);
 	nap(cx, cx->duration);
 	int64_t t0 = bi_mono_ns();
 	undo(cx, jid);
 	r->recovery_ms = wait_healthy(cx, t0);
-	if (cx->load_pid > 0)
-		kill(cx->load_pid, SIGINT);
-	r->during = load_end(cx, r->during);
-	if (r->recovery_ms < 0)
+	r->during = load_end(cx, l, 1, r->during, NULL);
+	if (r->recovery_ms < 0 && !*cx->stop)
 		fail(r, "failed", "not healthy within %llds of being thawed", (long long)(cx->recovery / BI_NS_PER_S));
 	free(id);
 }
@@ -752,36 +1402,18 @@ bi_chaos_run(bi_chaos *cx, const char *name)
 		s++;
 	if (!s->name)
 		return jv_invalid_with_msg(jv_string_fmt("unknown scenario: %s", name));
+	if (cx->neps == 0) {
+		char err[64];
+		bi_chaos_set_load(cx, NULL, NULL, err, sizeof err);
+	}
 
 	struct result r = {.status = cx->dry_run ? "planned" : "passed", .recovery_ms = -1,
-			   .injected = jv_object(), .during = jv_object(), .extra = jv_object(),
-			   .plan = jv_array()};
+			   .injected = jv_object(), .steady = jv_null(), .during = jv_object(),
+			   .extra = jv_object(), .plan = jv_array()};
 	int64_t t0 = bi_mono_ns();
-	jv steady = jv_null();
 
-	if (!cx->dry_run) {
-		/* Steady state first: an experiment on a sick service says nothing. */
-		int h = healthy(cx);
-		steady = bi_set(jv_object(), "healthy", jv_bool(h));
-		if (h) {
-			jv p = probe(cx, "/hello", 2 * BI_NS_PER_S);
-			double er = bi_get_num(p, "error_rate", -1);
-			steady = bi_set(steady, "error_rate", jv_object_get(jv_copy(p), jv_string("error_rate")));
-			steady = bi_set(steady, "p95_ms", jv_object_get(jv_copy(p), jv_string("p95_ms")));
-			jv_free(p);
-			if (*cx->stop)
-				fail(&r, "skipped", "interrupted");
-			else if (er < 0)
-				fail(&r, "skipped", "not in a steady state before: the load probe (bi-perf) gave no summary");
-			else if (er > cx->max_errors)
-				fail(&r, "skipped", "not in a steady state before: %.1f%% errors", er * 100);
-		} else {
-			fail(&r, "skipped", "not in a steady state before: %s is not healthy", cx->base);
-		}
-	}
-	if (strcmp(r.status, "skipped"))
-		s->run(cx, &r);
-	if (*cx->stop && strcmp(r.status, "skipped"))
+	s->run(cx, &r);
+	if (*cx->stop && !cx->dry_run && strcmp(r.status, "skipped"))
 		fail(&r, "skipped", "interrupted");
 	jv rec = bi_record("chaos");
 	rec = bi_set(rec, "project", jv_string(cx->project));
@@ -792,8 +1424,9 @@ bi_chaos_run(bi_chaos *cx, const char *name)
 	if (*r.reason)
 		rec = bi_set(rec, "reason", jv_string(r.reason));
 	rec = bi_set(rec, "recovery_ms", r.recovery_ms >= 0 ? jv_number(r.recovery_ms) : jv_null());
+	rec = bi_set(rec, "load", jv_string(cx->load_from));
 	rec = bi_set(rec, "injected", r.injected);
-	rec = bi_set(rec, "steady", steady);
+	rec = bi_set(rec, "steady", r.steady);
 	rec = bi_set(rec, "during", r.during);
 	if (cx->dry_run)
 		rec = bi_set(rec, "plan", r.plan);
@@ -803,11 +1436,6 @@ bi_chaos_run(bi_chaos *cx, const char *name)
 		rec = jv_object_set(rec, k, v);
 	jv_free(r.extra);
 	rec = bi_set(rec, "duration_ms", jv_number((double)((bi_mono_ns() - t0) / BI_NS_PER_MS)));
-	if (cx->load_pid > 0) {	/* a scenario cut short left its load running */
-		kill(cx->load_pid, SIGTERM);
-		waitpid(cx->load_pid, NULL, 0);
-		cx->load_pid = 0;
-	}
 	return rec;
 }
 

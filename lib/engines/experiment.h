@@ -5,11 +5,19 @@
 #include <jv.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include "sources/docker.h"
+/* One endpoint of the experiments' load, as a bi-perf scenario gives it. */
+typedef struct bi_chaos_endpoint {
+	char *name, *method, *path, *body;
+	char **headers;		/* "Name: value" */
+	int nheaders;
+	double weight;
+} bi_chaos_endpoint;
+
 /* One run of chaos experiments on a compose project. The caller fills in the
- * options; the rest is the run's own state, zero to begin with. */
+ * options (and the load, with bi_chaos_set_load); the rest is the run's own
+ * state, zero to begin with, freed by bi_chaos_free. */
 typedef struct bi_chaos {
 	const char *project;	/* compose project: its containers only are touched */
 	const char *service;	/* the app's compose service */
@@ -17,17 +25,27 @@ typedef struct bi_chaos {
 	const char *intensity;	/* low, medium or high */
 	const char *target;	/* the dependency to break; NULL: the first found */
 	const char *journal;	/* the journal's path (bi_journal_add) */
-	const char *bindir;	/* where bi-perf, bi-proxy and bi-hog are */
+	const char *bindir;	/* where bi-hog is */
 	int64_t duration;	/* how long each fault lasts, ns */
 	int64_t recovery;	/* how long recovery may take, ns */
 	double max_errors;	/* error rate above which a probe fails */
-	int dry_run;		/* plan only: touch nothing, Docker may be NULL */
+	int dry_run;		/* plan only: touch nothing; Docker may be NULL */
 	bi_docker *d;
 	jv cfg;			/* borrowed: the project's configuration */
 	volatile sig_atomic_t *stop;	/* set (by a signal): wind down, put back */
-	pid_t load_pid;
-	char load_out[256];
+	/* The load: endpoints with weights, and where they came from. */
+	bi_chaos_endpoint *eps;
+	int neps;
+	char *load_from;
 } bi_chaos;
+
+/* The experiments' load: the endpoints of the bi-perf scenario at path (its
+ * base_url, stages and thresholds are not used), named in records as name;
+ * with path NULL, one GET of the health path (services.app.health, else
+ * /health). 0, or -1 with the reason in err (a missing or malformed file, an
+ * endpoint without a path, no weight at all). */
+int bi_chaos_set_load(bi_chaos *cx, const char *path, const char *name, char *err, size_t n);
+void bi_chaos_free(bi_chaos *cx);
 
 /* 1 when name is a scenario: pod-kill, network-latency, dependency-down,
  * db-latency, memory-pressure, cpu-pressure, pause. */
@@ -36,7 +54,9 @@ int bi_chaos_known(const char *name);
 /* Run one scenario from its steady-state check to its recovery; its `chaos`
  * record (status passed, failed, skipped or planned, and why), or jv_invalid
  * for an unknown name. Whatever it changed is put back before it returns,
- * when it can be; what could not be stays in the journal. */
+ * when it can be; what could not be stays in the journal. A dry run looks
+ * for what it would act on as the real run does (when Docker answers), so
+ * that both say skipped for the same missing target. */
 jv bi_chaos_run(bi_chaos *cx, const char *name);
 
 /* Undo whatever the journal holds as pending, appending each entry undone to

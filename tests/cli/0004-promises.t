@@ -91,7 +91,6 @@ blissful-infra service	# "every blissful-infra service" (templates' sources)
 blissful-infra template	# "a blissful-infra template" (templates' sources, scripts/cmd/create)
 blissful-infra tools	# "the blissful-infra tools read ..." (templates' sources)
 bi-busybox	# an image scripts/images.sh builds for the tests
-bi-chaos-load	# a temporary file's prefix (experiment.c in lib/; bi-chaos(1) names the file)
 bi-kubectl	# a temporary file's prefix (k8s.c in lib/)
 EOF
 )

@@ -2,9 +2,11 @@
  * test-chaos: the journal that makes chaos safe (lib/engines/chaos.c) and the
  * experiments around it (lib/engines/experiment.c), as far as they go without
  * Docker: entries written, undone, refused; a process we started stopped by
- * a rollback and one we did not left alone; every scenario's dry-run plan;
- * a service that is not healthy skipped, its record printable.
+ * a rollback and one we did not left alone; the lock that keeps a second run
+ * out; the experiments' load read from a bi-perf scenario; every scenario's
+ * dry-run plan; a service that is not healthy skipped, its record printable.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -106,8 +108,77 @@ test_undo(const char *dir)
 	   "a Docker entry without Docker is refused: %s", err);
 	jv_free(e0);
 	jv_free(p);
+	bi_journal_add(path, entry("{\"action\":\"hog\",\"container\":\"abc\",\"path\":\"/tmp/bi-hog\"}"));
+	p = bi_journal_pending(path);
+	e0 = jv_array_get(jv_copy(p), 0);
+	ok(bi_journal_undo(e0, NULL, err, sizeof err) == -1 && strstr(err, "no Docker to stop bi-hog"),
+	   "a hog in a container without Docker is refused: %s", err);
+	jv_free(e0);
+	jv_free(p);
 	ok(bi_chaos_rollback(&cx, NULL) == -1, "rollback: -1 when something could not be undone");
-	is_num(npending(path), 2, "and both entries stay for the next --rollback");
+	is_num(npending(path), 3, "and the entries stay for the next --rollback");
+	free(path);
+}
+
+static void
+test_lock(const char *dir)
+{
+	char *path = bi_asprintf("%s/lock/chaos.lock", dir);
+	long holder = 7;
+
+	int a = bi_chaos_lock(path, &holder);
+	ok(a >= 0 && (fcntl(a, F_GETFD) & FD_CLOEXEC), "the lock is taken (its folder made), close-on-exec");
+	int b = bi_chaos_lock(path, &holder);
+	ok(b == -1 && holder == (long)getpid(), "a second lock is refused, naming the holder (%ld)", holder);
+	close(a);
+	b = bi_chaos_lock(path, &holder);
+	ok(b >= 0, "once the holder lets go, the lock can be had again");
+	close(b);
+	ok(bi_chaos_lock("/proc/self/no/such/lock", &holder) == -1 && holder == -1,
+	   "a lock file that cannot be made: -1, holder -1");
+	free(path);
+}
+
+static void
+test_load(const char *dir)
+{
+	char err[512];
+	char *path = bi_asprintf("%s/load.yaml", dir);
+	FILE *f = fopen(path, "w");
+	bi_chaos cx = {.cfg = jv_parse("{\"services\":{\"app\":{\"health\":\"/healthz\"}}}")};
+
+	fputs("base_url: http://127.0.0.1:1\nstages: [{duration: 1m, target: 50}]\nendpoints:\n"
+	      "  - {name: hello, path: /hello, weight: 30}\n"
+	      "  - name: echo\n    method: POST\n    path: /echo\n    headers: {X-Test: 1}\n"
+	      "    body: {message: hi}\n    weight: 20\n  - {path: /visits}\n", f);
+	fclose(f);
+	ok(bi_chaos_set_load(&cx, path, "perf/load.yaml", err, sizeof err) == 0 && cx.neps == 3,
+	   "a bi-perf scenario's endpoints are the load (%d)", cx.neps);
+	ok(!strcmp(cx.eps[0].name, "hello") && cx.eps[0].weight == 30 && !strcmp(cx.eps[0].method, "GET") &&
+	   !strcmp(cx.eps[1].method, "POST") && cx.eps[1].nheaders == 1 && !strcmp(cx.eps[1].headers[0], "X-Test: 1") &&
+	   cx.eps[1].body && !strcmp(cx.eps[1].body, "{\"message\":\"hi\"}") &&
+	   !strcmp(cx.eps[2].name, "/visits") && cx.eps[2].weight == 1,
+	   "with their names, methods, headers, bodies and weights (defaults: GET, the path, 1)");
+	is_str(cx.load_from, "perf/load.yaml", "named as the caller says");
+
+	ok(bi_chaos_set_load(&cx, NULL, NULL, err, sizeof err) == 0 && cx.neps == 1 &&
+	   !strcmp(cx.eps[0].path, "/healthz") && !strcmp(cx.load_from, "/healthz"),
+	   "no scenario: a GET of the health path");
+
+	f = fopen(path, "w");
+	fputs("endpoints:\n  - {name: x, weight: 1}\n", f);
+	fclose(f);
+	ok(bi_chaos_set_load(&cx, path, NULL, err, sizeof err) == -1 && strstr(err, "needs a path") && cx.neps == 0,
+	   "an endpoint without a path is refused: %s", err);
+	f = fopen(path, "w");
+	fputs("endpoints:\n  - {path: /a, weight: 0}\n", f);
+	fclose(f);
+	ok(bi_chaos_set_load(&cx, path, NULL, err, sizeof err) == -1 && strstr(err, "add up to nothing"),
+	   "weights that add up to nothing are refused: %s", err);
+	ok(bi_chaos_set_load(&cx, "/nonexistent/load.yaml", NULL, err, sizeof err) == -1,
+	   "a missing scenario is refused: %s", err);
+	bi_chaos_free(&cx);
+	jv_free(cx.cfg);
 	free(path);
 }
 
@@ -154,15 +225,17 @@ test_experiments(const char *dir)
 		r = bi_chaos_run(&cx, names[i]);
 		jv plan = jv_object_get(jv_copy(r), jv_string("plan"));
 		const char *st = bi_get_str(r, "status"), *sc = bi_get_str(r, "scenario");
+		const char *load = bi_get_str(r, "load");
 		int good = st && !strcmp(st, "planned") && sc && !strcmp(sc, names[i]) &&
-			   jv_get_kind(plan) == JV_KIND_ARRAY && jv_array_length(jv_copy(plan)) >= 2;
+			   jv_get_kind(plan) == JV_KIND_ARRAY && jv_array_length(jv_copy(plan)) >= 2 &&
+			   load && !strcmp(load, "/health");
 		if (!good)
 			printf("# %s\n", jv_string_value(jv_dump_string(jv_copy(r), 0)));
 		planned &= good;
 		jv_free(plan);
 		jv_free(r);
 	}
-	ok(planned, "a dry run of each scenario: status planned, with its plan");
+	ok(planned, "a dry run of each scenario: status planned, with its plan and its load");
 	is_num(npending(journal), 0, "and a dry run journals nothing");
 
 	double want[][2] = {{100, 64}, {300, 128}, {1000, 256}};
@@ -185,7 +258,7 @@ test_experiments(const char *dir)
 	snprintf(base, sizeof base, "http://127.0.0.1:%d", bi_free_port());
 	cx.base = base;
 	cx.dry_run = 0;
-	r = bi_chaos_run(&cx, "pod-kill");
+	r = bi_chaos_run(&cx, "dependency-down");
 	is_str(bi_get_str(r, "status"), "skipped", "an unhealthy service: the experiment is skipped");
 	ok(bi_get_str(r, "reason") && strstr(bi_get_str(r, "reason"), "not healthy"), "because it is not healthy");
 	jv s = bi_jv_path(r, "steady.healthy");
@@ -194,6 +267,7 @@ test_experiments(const char *dir)
 	jv dump = jv_dump_string(r, 0);
 	ok(jv_is_valid(dump), "the record prints");
 	jv_free(dump);
+	bi_chaos_free(&cx);
 	jv_free(cx.cfg);
 	free(journal);
 }
@@ -205,9 +279,11 @@ main(void)
 	char *dir = bi_temp_dir("bi-test-chaos");
 	if (!dir)
 		return 1;
-	plan(30);
+	plan(42);
 	test_journal(dir);
 	test_undo(dir);
+	test_lock(dir);
+	test_load(dir);
 	test_last_record(dir);
 	test_experiments(dir);
 	char *rm = bi_asprintf("rm -rf %s", dir);

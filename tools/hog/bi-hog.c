@@ -4,17 +4,27 @@
  *
  *   bi-hog mem MIB SECONDS   allocate MIB mebibytes, touch every page, hold
  *   bi-hog cpu WORKERS SECONDS   spin WORKERS threads
+ *   bi-hog stop              kill every other process running this file (by
+ *                            its path), wait until they are gone, and remove it
  *
- * It ends by itself after SECONDS (an alarm), whatever happens to its parent,
- * so nothing is left behind if bi-chaos dies. Linked statically: it runs in
- * any Linux container, with or without a libc. No library of ours.
+ * A hog ends by itself after SECONDS (an alarm), whatever happens to its
+ * parent, and removes its own file as it goes, so nothing is left behind if
+ * bi-chaos dies. `stop` is how bi-chaos ends it sooner (an interrupt, a
+ * rollback): it runs in the container, where the hog's pid means something.
+ * Linked statically: it runs in any Linux container, with or without a libc.
+ * No library of ours.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+static char self[4096];	/* this file's path, as the kernel knows it */
 
 static void *
 spin(void *arg)
@@ -26,11 +36,119 @@ spin(void *arg)
 	return NULL;
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (*self)
+		unlink(self);
+	_exit(0);
+}
+
+/* The executable of pid, "" when it cannot be read (gone, or not ours). */
+static void
+exe_of(const char *pid, char *buf, size_t n)
+{
+	char link[300];
+
+	snprintf(link, sizeof link, "/proc/%s/exe", pid);
+	ssize_t k = readlink(link, buf, n - 1);
+	buf[k > 0 ? k : 0] = '\0';
+	/* The file removed while it runs: the kernel says so after the name. */
+	char *del = strstr(buf, " (deleted)");
+	if (del && del[10] == '\0')
+		*del = '\0';
+}
+
+/* The first argument of pid's command line, which any user may read (its
+ * executable may not be: a process of another user, without CAP_SYS_PTRACE,
+ * as in a container, even for root). */
+static void
+argv0_of(const char *pid, char *buf, size_t n)
+{
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%s/cmdline", pid);
+	buf[0] = '\0';
+	if (!(f = fopen(path, "r")))
+		return;
+	size_t k = fread(buf, 1, n - 1, f);
+	fclose(f);
+	buf[k] = '\0';	/* the first argument ends at its NUL */
+}
+
+/* Alive and not a zombie: a killed hog whose parent has not reaped it yet
+ * holds no memory and no CPU any more. */
+static int
+alive(long pid)
+{
+	char path[64], buf[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+static int
+stop(void)
+{
+	long pids[256];
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d) {
+		fprintf(stderr, "bi-hog: /proc: %s\n", strerror(errno));
+		return 1;
+	}
+	while ((e = readdir(d)) && n < (int)(sizeof pids / sizeof *pids)) {
+		char exe[4096], *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		exe_of(e->d_name, exe, sizeof exe);
+		if (!*exe)
+			argv0_of(e->d_name, exe, sizeof exe);
+		if (!strcmp(exe, self) && kill((pid_t)pid, SIGKILL) == 0)
+			pids[n++] = pid;
+	}
+	closedir(d);
+	/* Wait (at most 2 s) until they are gone: their memory is then free. */
+	int left = n;
+	for (int i = 0; i < 200 && left > 0; i++) {
+		left = 0;
+		for (int k = 0; k < n; k++)
+			left += alive(pids[k]);
+		if (left)
+			nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	if (unlink(self) != 0 && errno != ENOENT) {
+		fprintf(stderr, "bi-hog: cannot remove %s: %s\n", self, strerror(errno));
+		return 1;
+	}
+	if (left) {
+		fprintf(stderr, "bi-hog: %d of %d still running\n", left, n);
+		return 1;
+	}
+	printf("bi-hog: stopped %d\n", n);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	exe_of("self", self, sizeof self);
+	if (argc == 2 && !strcmp(argv[1], "stop"))
+		return *self ? stop() : 1;
 	if (argc != 4 || (strcmp(argv[1], "mem") && strcmp(argv[1], "cpu"))) {
-		fprintf(stderr, "usage: bi-hog mem MIB SECONDS | bi-hog cpu WORKERS SECONDS\n");
+		fprintf(stderr, "usage: bi-hog mem MIB SECONDS | bi-hog cpu WORKERS SECONDS | bi-hog stop\n");
 		return 2;
 	}
 	long n = atol(argv[2]), secs = atol(argv[3]);
@@ -38,7 +156,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bi-hog: bad numbers\n");
 		return 2;
 	}
-	signal(SIGALRM, SIG_DFL);	/* the alarm ends us */
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
 	alarm((unsigned)secs);
 	if (!strcmp(argv[1], "cpu")) {
 		pthread_t t;
