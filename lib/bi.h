@@ -9,7 +9,7 @@
  *              or of what records mean
  *   sources/   docker k8s gitctx logparse merge store: where records come
  *              from and where they are kept
- *   engines/   hist load threshold prom metrics proxy chaos experiment:
+ *   engines/   hist load threshold prom metrics proxy relay chaos experiment:
  *              things that run
  *   analysis/  drain kb symptom rca llm offline: what the records mean
  *

@@ -8,6 +8,7 @@
 #include "engines/prom.h"
 #include "engines/metrics.h"
 #include "engines/proxy.h"
+#include "engines/relay.h"
 #include "engines/chaos.h"
 #include "engines/experiment.h"
 

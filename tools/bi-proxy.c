@@ -10,16 +10,22 @@
  * connections over weighted upstreams (canary traffic). Writes a `proxy`
  * record for each connection and change; on SIGTERM it stops accepting and
  * lets open connections finish (--drain).
+ *
+ * The API has no authentication, so it answers only requests whose Host is
+ * loopback or its own address (a web page cannot reach it by rebinding a
+ * name), and it makes listeners beyond loopback only with --allow-remote.
  */
-#include <arpa/inet.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
 #include "base/util.h"
+#include "base/addr.h"
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/config.h"
@@ -32,6 +38,8 @@ static const char usage[] =
 	"  -p, --proxy SPEC      a proxy: NAME,LISTEN,UPSTREAM (repeatable)\n"
 	"  -c, --config FILE     proxies from a file: a JSON or YAML list of\n"
 	"                        {name, listen, upstream} (toxiproxy's format)\n"
+	"      --allow-remote    let the API make proxies that listen beyond loopback\n"
+	"      --api-host NAME   also answer requests whose Host is NAME (repeatable)\n"
 	"      --drain DUR       on SIGTERM, let connections finish this long (default 5s)\n"
 	"  -q, --quiet           no records\n"
 	"  -h, --help            show this help\n"
@@ -40,6 +48,9 @@ static const char usage[] =
 
 static bi_proxy_engine *engine;
 static int quiet;
+static char api_host[256];	/* the API's own host, unless a wildcard */
+static char **api_hosts;	/* --api-host */
+static int napi_hosts;
 
 static void
 on_event(void *ctx, jv rec)
@@ -133,7 +144,11 @@ route(struct MHD_Connection *conn, const char *method, const char *url, struct r
 		}
 		jv made = jv_array();
 		jv_array_foreach(body, i, p) {
+			/* A name with a NUL inside is no name: made, it is refused. */
 			const char *name = bi_get_str(p, "name");
+			if (name && (size_t)jv_string_length_bytes(jv_object_get(jv_copy(p), jv_string("name"))) !=
+				    strlen(name))
+				name = NULL;
 			jv old = name ? bi_proxy_get(engine, name, &status) : jv_invalid();
 			jv r = jv_is_valid(old) ? bi_proxy_update(engine, name, jv_copy(p), &status)
 						: bi_proxy_create(engine, jv_copy(p), &status);
@@ -199,6 +214,56 @@ route(struct MHD_Connection *conn, const char *method, const char *url, struct r
 	return reply(conn, 404, jv_invalid_with_msg(jv_string("not found")));
 }
 
+/* Whether a request's Host names this API: loopback, localhost, the
+ * address the API listens on, or an --api-host. */
+static int
+host_allowed(const char *host, char *why, size_t n)
+{
+	char err[300];
+	bi_url u;
+
+	if (!host || !*host) {
+		snprintf(why, n, "no Host header: the API answers only requests that name it");
+		return 0;
+	}
+	if (bi_url_parse(host, &u, err, sizeof err) != 0 || u.scheme[0] || u.path[0]) {
+		snprintf(why, n, "Host %.200s: not HOST[:PORT]", host);
+		return 0;
+	}
+	if (bi_host_is_loopback(u.host) || (*api_host && !strcasecmp(u.host, api_host)))
+		return 1;
+	for (int i = 0; i < napi_hosts; i++)
+		if (!strcasecmp(u.host, api_hosts[i]))
+			return 1;
+	snprintf(why, n, "Host %.200s is not this API's address (loopback, localhost%s%s, or "
+		 "--api-host): refused, as a web page could send it by rebinding a name",
+		 host, *api_host ? ", " : "", api_host);
+	return 0;
+}
+
+/* The path's %XX decoded as MHD would, but for %00, left as it is: a NUL
+ * would cut a name short, and no name holds one. */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+	(void)cls;
+	(void)conn;
+
+	for (const char *r = s; *r;) {
+		unsigned v;
+		if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2]) &&
+		    sscanf(r + 1, "%2x", &v) == 1 && v) {
+			*w++ = (char)v;
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 	   const char *version, const char *upload, size_t *upload_size, void **ctx)
@@ -220,7 +285,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 	/* A browser could be made to call us from a web page: refuse it, as
-	 * toxiproxy does. */
+	 * toxiproxy does; and a name rebound to 127.0.0.1 shows in Host. */
+	char why[700];
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	if (!host_allowed(host, why, sizeof why))
+		return reply(conn, 403, jv_invalid_with_msg(jv_string(why)));
 	const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
 	if (ua && strstr(ua, "Mozilla/"))
 		return reply(conn, 403, jv_invalid_with_msg(jv_string("no browsers, please")));
@@ -244,20 +313,27 @@ on_done(void *cls, struct MHD_Connection *conn, void **ctx, enum MHD_RequestTerm
 static struct MHD_Daemon *
 start_api(const char *addr)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	char host[64];
-	const char *colon = strrchr(addr, ':');
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char err[300];
+	bi_url u;
 
-	if (!colon || (size_t)(colon - addr) >= sizeof host)
+	if (bi_url_parse(addr, &u, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "--api: %s", err);
+	if (u.scheme[0] || !u.port)
 		bi_die(BI_EXIT_USAGE, "--api: expected HOST:PORT, not %s", addr);
-	snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
-	if (inet_pton(AF_INET, *host ? host : "127.0.0.1", &sa.sin_addr) != 1)
-		bi_die(BI_EXIT_USAGE, "--api: an IPv4 address, please: %s", addr);
-	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (bi_addr_resolve(*u.host ? u.host : "127.0.0.1", u.port, 0, &ss, &len, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "--api %s: %s", addr, err);
+	if (strcmp(u.host, "0.0.0.0") && strcmp(u.host, "::"))
+		snprintf(api_host, sizeof api_host, "%s", u.host);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		flags, 0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
 	if (!d)
 		bi_die(BI_EXIT_FAIL, "cannot serve the API on %s:", addr);
@@ -319,12 +395,14 @@ main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"drain", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"allow-remote", no_argument, NULL, 'R'},
+		{"api-host", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
 	const char *api = "127.0.0.1:8474";
 	char **specs = NULL, **configs = NULL;
-	int nspecs = 0, nconfigs = 0, c;
+	int nspecs = 0, nconfigs = 0, c, allow_remote = 0;
 	int64_t drain = 5 * BI_NS_PER_S;
 
 	bi_init(argv[0]);
@@ -344,6 +422,11 @@ main(int argc, char **argv)
 				bi_usage_error(usage, "--drain: not a duration: %s", optarg);
 			break;
 		case 'q': quiet = 1; break;
+		case 'R': allow_remote = 1; break;
+		case 'H':
+			api_hosts = bi_realloc(api_hosts, (napi_hosts + 1) * sizeof *api_hosts);
+			api_hosts[napi_hosts++] = optarg;
+			break;
 		case 'h': bi_help(usage);
 		case 'V': bi_version();
 		default: bi_usage_error(usage, NULL);
@@ -352,10 +435,15 @@ main(int argc, char **argv)
 	if (optind < argc)
 		bi_usage_error(usage, "unexpected argument: %s", argv[optind]);
 	engine = bi_proxy_new(on_event, NULL);
+	if (!engine)
+		bi_die(BI_EXIT_FAIL, "cannot start:");
+	/* The proxies of the command line listen where their author said. */
+	bi_proxy_allow_remote(engine, 1);
 	for (int i = 0; i < nconfigs; i++)
 		add_config(configs[i]);
 	for (int i = 0; i < nspecs; i++)
 		add_spec(specs[i]);
+	bi_proxy_allow_remote(engine, allow_remote);
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
@@ -373,5 +461,6 @@ main(int argc, char **argv)
 	bi_write_flush();
 	free(specs);
 	free(configs);
+	free(api_hosts);
 	return BI_EXIT_OK;
 }

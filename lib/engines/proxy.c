@@ -1,143 +1,100 @@
 /*
- * proxy.c: the engine of bi-proxy, a TCP proxy that breaks things on purpose.
+ * proxy.c: bi-proxy's proxies and toxics as toxiproxy's API shows them, one
+ * concern: what a client may ask for, checked before anything changes.
  *
- * Many proxies, each a listening socket and an upstream, in one epoll loop.
- * A connection's two directions ("upstream": client to server, "downstream":
- * server to client) each carry a queue of chunks with the time each may be
- * written; toxics set those times (latency, jitter, bandwidth, slicer), hold
- * data back (timeout), cut the flow (limit_data, reset_peer) or delay the
- * close (slow_close). A toxic applies to a connection with the probability of
- * its toxicity, decided once per connection, as toxiproxy does.
+ * Each verb of the API (proxy.h) validates its whole body first: names (1
+ * to 63 bytes, no '/', no control character, a NUL included), addresses
+ * (base/addr), and each toxic's attributes against the table of types below
+ * (a number, in range, times at most an hour), so that what is kept is
+ * what was asked and a request either applies whole or not at all (400,
+ * with the reason). What is valid is compiled into numbers for the data
+ * plane (relay.c), which moves the bytes and counts them. A listener beyond
+ * loopback is made only when the engine allows it (bi-proxy: the proxies of
+ * its command line, or --allow-remote): the API has no authentication, and
+ * any local process could otherwise expose a loopback-only service.
  *
- * Threads: the control API (another thread) changes proxies and toxics under
- * the engine's lock; only the loop frees what was removed, after the events
- * of its last wait were handled, so no event points at freed memory.
+ * Threads: the verbs run in the control API's thread under the relay's
+ * lock. A proxy removed is freed here at once; its port, which events may
+ * point at, is freed by the relay's loop.
  *
  * Layer: engines.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
+#include <math.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "engines/proxy.h"
 
-#include "base/util.h"
-#include "base/time.h"
+#include "base/addr.h"
 #include "base/jsonl.h"
+#include "base/time.h"
+#include "base/util.h"
+#include "engines/relay.h"
 
-#define MAX_TOXICS 32
-#define MAX_UPSTREAMS 8
-#define QUEUE_LIMIT (4 << 20)	/* stop reading a side this far ahead */
+#define MAX_TOXICS BI_RELAY_MAX_TOXICS
+#define MAX_UPSTREAMS BI_RELAY_MAX_UPSTREAMS
+#define HOUR_MS 3600000.0
 
-enum { DOWN = 0, UP = 1 };	/* index of a direction; UP reads the client */
+enum { DOWN = BI_RELAY_DOWN, UP = BI_RELAY_UP };
+
+/* The toxics, their attributes, and the most each may be: toxiproxy's
+ * names and units. An attribute left out is 0. */
+static const struct toxic_type {
+	const char *name;
+	int kind;
+	struct rule {
+		const char *name, *unit;
+		double max;
+		int whole;	/* a whole number */
+	} attrs[3];
+} toxic_types[] = {
+	{"latency", BI_TOXIC_LATENCY, {{"latency", "ms", HOUR_MS, 0}, {"jitter", "ms", HOUR_MS, 0}}},
+	{"bandwidth", BI_TOXIC_BANDWIDTH, {{"rate", "KB/s", 1e9, 1}}},
+	{"slow_close", BI_TOXIC_SLOW_CLOSE, {{"delay", "ms", HOUR_MS, 0}}},
+	{"timeout", BI_TOXIC_TIMEOUT, {{"timeout", "ms", HOUR_MS, 0}}},
+	{"reset_peer", BI_TOXIC_RESET_PEER, {{"timeout", "ms", HOUR_MS, 0}}},
+	{"slicer", BI_TOXIC_SLICER, {{"average_size", "bytes", 1 << 30, 1},
+				     {"size_variation", "bytes", 1 << 30, 1},
+				     {"delay", "us", HOUR_MS * 1000, 0}}},
+	{"limit_data", BI_TOXIC_LIMIT_DATA, {{"bytes", "bytes", 1e15, 1}}},
+};
+#define NTYPES (int)(sizeof toxic_types / sizeof toxic_types[0])
 
 struct toxic {
 	int id;
-	char name[64], type[16];
+	char name[64];
+	const struct toxic_type *type;
 	int stream;
 	double toxicity;
-	jv attributes;
+	jv attributes;		/* as given, merged on update */
 	int64_t added;
 };
 
-struct upstream {
-	char addr[256];
-	double weight;
-};
-
-struct chunk {
-	struct chunk *next;
-	size_t len, off;
-	int64_t due;		/* INT64_MAX: held by a timeout toxic */
-	char data[];
-};
-
-struct side {
-	struct chunk *head, *tail;
-	size_t queued;
-	int64_t last_due;	/* chunks leave in order */
-	int64_t bw_next;	/* bandwidth: when the next byte may go */
-	uint64_t bytes;		/* passed through */
-	int eof;		/* the reading end closed */
-	int done;		/* the writing end shut down */
-	int64_t close_at;	/* slow_close: shut the writing end then */
-	int limited;		/* limit_data reached: close after the queue */
-};
-
-struct bi_proxy_conn;
-
 struct proxy {
 	char name[64];
-	char listen[128];	/* as asked */
-	char bound[128];	/* as bound, with the real port */
-	struct upstream up[MAX_UPSTREAMS];
+	char listen[272];	/* as asked */
+	struct sockaddr_storage addr;	/* ... and resolved */
+	socklen_t addrlen;
+	char bound[272];	/* as bound, with the real port */
+	bi_relay_upstream up[MAX_UPSTREAMS];
 	int nup;
 	int enabled;
-	int lfd;
 	struct toxic toxics[MAX_TOXICS];
 	int ntoxics;
-	int deleted;
+	bi_relay_port *port;
 	struct proxy *next;
-	uint64_t connections;
-};
-
-struct conn {
-	struct proxy *p;
-	int fd[2];		/* [0] client, [1] upstream */
-	int connecting;
-	struct side side[2];	/* [UP] client->upstream, [DOWN] upstream->client */
-	int64_t started;
-	int applies[MAX_TOXICS];	/* by toxic id % MAX: 1 yes, -1 no, 0 undecided */
-	int applies_id[MAX_TOXICS];
-	int dead;
-	int reset;		/* close with RST */
-	char client[64], upstream[256];
-	struct conn *next;
-};
-
-/* What an epoll event points at. */
-struct handle {
-	int kind;		/* 0 listener, 1 client fd, 2 upstream fd, 3 wakeup */
-	void *obj;
 };
 
 struct bi_proxy_engine {
-	pthread_mutex_t mu;
-	int ep, wake;
+	bi_relay *relay;
 	struct proxy *proxies;
-	struct conn *conns;
 	int next_toxic;
-	uint64_t rng;
+	int allow_remote;
 	void (*event)(void *ctx, jv rec);
 	void *ctx;
-	int draining;
 };
-
-static uint64_t
-rnd(bi_proxy_engine *e)
-{
-	uint64_t x = e->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return e->rng = x;
-}
-
-static double
-uniform(bi_proxy_engine *e)
-{
-	return (double)(rnd(e) >> 11) / 9007199254740992.0;
-}
 
 static void
 emit(bi_proxy_engine *e, jv rec)
@@ -158,122 +115,219 @@ event(const char *what, const struct proxy *p)
 	return r;
 }
 
-/* ---- addresses ---- */
-
-static int
-resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *len, int passive)
+static int __attribute__((format(printf, 3, 4)))
+bad(char *err, size_t n, const char *fmt, ...)
 {
-	char host[256], port[16];
-	const char *colon = strrchr(addr, ':');
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = passive ? AI_PASSIVE : 0}, *ai;
+	va_list ap;
 
-	if (!colon || (size_t)(colon - addr) >= sizeof host)
-		return -1;
-	snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
-	snprintf(port, sizeof port, "%s", colon + 1);
-	if (host[0] == '[') {
-		memmove(host, host + 1, strlen(host));
-		host[strcspn(host, "]")] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static jv
+refuse(int *status, int code, const char *err)
+{
+	*status = code;
+	return jv_invalid_with_msg(jv_string(err));
+}
+
+/* ---- fields of a body ---- */
+
+/* body[key] as a string without a NUL inside: 1 and *out (borrowed from
+ * body), 0 when absent or null, -1 with the reason. */
+static int
+str_field(jv body, const char *key, const char **out, char *err, size_t n)
+{
+	jv v = jv_object_get(jv_copy(body), jv_string(key));
+	jv_kind k = jv_get_kind(v);
+	int r = 0;
+
+	if (k == JV_KIND_STRING) {
+		if ((size_t)jv_string_length_bytes(jv_copy(v)) != strlen(jv_string_value(v))) {
+			r = bad(err, n, "%s: a NUL inside", key);
+		} else {
+			*out = bi_get_str(body, key);
+			r = 1;
+		}
+	} else if (k != JV_KIND_INVALID && k != JV_KIND_NULL) {
+		r = bad(err, n, "%s: a string, not %s", key, jv_kind_name(k));
 	}
-	if (getaddrinfo(*host ? host : NULL, port, &hints, &ai) != 0)
-		return -1;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
+	jv_free(v);
+	return r;
+}
+
+/* A name (of a proxy or a toxic), copied into out (64 bytes): as
+ * str_field, and 1 to 63 bytes, with no '/' (it goes in a URL) and no
+ * control character. */
+static int
+name_field(jv body, char *out, char *err, size_t n)
+{
+	const char *s;
+	int r = str_field(body, "name", &s, err, n);
+
+	if (r <= 0)
+		return r;
+	size_t len = strlen(s);
+	if (len == 0 || len >= 64)
+		return bad(err, n, "name: from 1 to 63 bytes, not %zu", len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return bad(err, n, "name: a control character (0x%02x) inside", c);
+		if (c == '/')
+			return bad(err, n, "name: a '/' inside");
+	}
+	memcpy(out, s, len + 1);
+	return 1;
+}
+
+/* body[key] as a boolean: 1 and *out, 0 when absent or null, -1. */
+static int
+bool_field(jv body, const char *key, int *out, char *err, size_t n)
+{
+	jv v = jv_object_get(jv_copy(body), jv_string(key));
+	jv_kind k = jv_get_kind(v);
+
+	jv_free(v);
+	if (k == JV_KIND_TRUE || k == JV_KIND_FALSE) {
+		*out = k == JV_KIND_TRUE;
+		return 1;
+	}
+	if (k == JV_KIND_INVALID || k == JV_KIND_NULL)
+		return 0;
+	return bad(err, n, "%s: true or false, not %s", key, jv_kind_name(k));
+}
+
+/* The reason of a bi_url_parse error, without the text it quotes. */
+static const char *
+reason(const char *why, const char *text)
+{
+	size_t l = strlen(text);
+
+	return !strncmp(why, text, l) && why[l] == ':' && why[l + 1] == ' ' ? why + l + 2 : why;
+}
+
+/* A listen address: HOST:PORT, port 0 for any free one, an empty host for
+ * every address; resolved here, once. */
+static int
+parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len, char *err, size_t n)
+{
+	char host[272], why[300];
+	size_t l = strlen(text);
+	int any = l >= 2 && !strcmp(text + l - 2, ":0");
+	bi_url u = {0};
+
+	if (l >= sizeof host)
+		return bad(err, n, "listen: longer than %zu bytes", sizeof host - 1);
+	memcpy(host, text, l - (any ? 2 : 0));
+	host[l - (any ? 2 : 0)] = '\0';
+	if (!(any && !*host) && bi_url_parse(host, &u, why, sizeof why) != 0)
+		return bad(err, n, "listen %s: %s", text, reason(why, host));
+	if (u.scheme[0])
+		return bad(err, n, "listen %s: HOST:PORT, without a scheme", text);
+	if (!any && !u.port)
+		return bad(err, n, "listen %s: HOST:PORT, with a port (0: any free one)", text);
+	if (bi_addr_resolve(u.host, any ? 0 : u.port, 1, ss, len, why, sizeof why) != 0)
+		return bad(err, n, "listen %s: %s", text, why);
 	return 0;
 }
 
-static void
-name_of(const struct sockaddr *sa, char *buf, size_t n)
+static int
+loopback(const struct sockaddr_storage *ss)
 {
-	char h[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const void *)sa;
-		inet_ntop(AF_INET, &s->sin_addr, h, sizeof h);
-		port = ntohs(s->sin_port);
-		snprintf(buf, n, "%s:%d", h, port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const void *)sa;
-		inet_ntop(AF_INET6, &s->sin6_addr, h, sizeof h);
-		port = ntohs(s->sin6_port);
-		snprintf(buf, n, "[%s]:%d", h, port);
-	} else {
-		snprintf(buf, n, "?");
+	if (ss->ss_family == AF_INET)
+		return ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24 == 127;
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
 	}
+	return 0;
+}
+
+static int
+parse_upstream(const char *text, double weight, bi_relay_upstream *up, char *err, size_t n)
+{
+	bi_url u;
+	char why[300];
+
+	if (strlen(text) >= sizeof up->text)
+		return bad(err, n, "upstream: longer than %zu bytes", sizeof up->text - 1);
+	if (bi_url_parse(text, &u, why, sizeof why) != 0)
+		return bad(err, n, "upstream %s: %s", text, reason(why, text));
+	if (u.scheme[0] || !u.port)
+		return bad(err, n, "upstream %s: HOST:PORT, without a scheme", text);
+	snprintf(up->text, sizeof up->text, "%s", text);
+	snprintf(up->host, sizeof up->host, "%s", u.host);
+	up->port = u.port;
+	up->weight = weight;
+	return 0;
+}
+
+/* Upstreams from a proxy body: "upstream", or "upstreams", a list of
+ * {upstream (or address), weight}. 1 and up/nup, 0 when neither is given,
+ * -1 with the reason. */
+static int
+parse_upstreams(jv body, bi_relay_upstream *up, int *nup, char *err, size_t n)
+{
+	jv ups = jv_object_get(jv_copy(body), jv_string("upstreams"));
+	jv_kind k = jv_get_kind(ups);
+	const char *one = NULL;
+	int r;
+
+	if (k == JV_KIND_ARRAY && jv_array_length(jv_copy(ups)) > 0) {
+		int count = jv_array_length(jv_copy(ups));
+		r = 1;
+		if (count > MAX_UPSTREAMS)
+			r = bad(err, n, "upstreams: at most %d, not %d", MAX_UPSTREAMS, count);
+		for (int i = 0; i < count && r > 0; i++) {
+			jv u = jv_array_get(jv_copy(ups), i);
+			const char *a = NULL;
+			char what[32];
+			snprintf(what, sizeof what, "upstreams[%d]", i);
+			if (jv_get_kind(u) != JV_KIND_OBJECT) {
+				r = bad(err, n, "%s: an object, not %s", what, jv_kind_name(jv_get_kind(u)));
+			} else if ((r = str_field(u, "upstream", &a, err, n)) == 0 &&
+				   (r = str_field(u, "address", &a, err, n)) == 0) {
+				r = bad(err, n, "%s: no upstream", what);
+			}
+			jv w = r > 0 ? jv_object_get(jv_copy(u), jv_string("weight")) : jv_invalid();
+			double weight = 1;
+			if (jv_get_kind(w) == JV_KIND_NUMBER)
+				weight = jv_number_value(w);
+			else if (r > 0 && jv_get_kind(w) != JV_KIND_INVALID && jv_get_kind(w) != JV_KIND_NULL)
+				r = bad(err, n, "%s.weight: a number, not %s", what, jv_kind_name(jv_get_kind(w)));
+			if (r > 0 && !(weight >= 0 && weight <= 1e9))
+				r = bad(err, n, "%s.weight: from 0 to 1000000000, not %g", what, weight);
+			if (r > 0 && parse_upstream(a, weight, &up[i], err, n) != 0)
+				r = -1;
+			jv_free(w);
+			jv_free(u);
+		}
+		if (r > 0)
+			*nup = count;
+		jv_free(ups);
+		return r;
+	}
+	jv_free(ups);
+	if (k != JV_KIND_ARRAY && k != JV_KIND_INVALID && k != JV_KIND_NULL)
+		return bad(err, n, "upstreams: a list, not %s", jv_kind_name(k));
+	if ((r = str_field(body, "upstream", &one, err, n)) <= 0)
+		return r;
+	if (parse_upstream(one, 1, &up[0], err, n) != 0)
+		return -1;
+	*nup = 1;
+	return 1;
 }
 
 /* ---- proxies ---- */
-
-/* Handles are kept per fd so that a modify can find them again (one
- * engine per process). */
-static struct handle *handles[65536];
-
-static void
-watch_fd(bi_proxy_engine *e, int fd, uint32_t events, int kind, void *obj)
-{
-	struct epoll_event ev = {.events = events};
-
-	if (fd < 0 || fd >= 65536)
-		return;
-	if (!handles[fd]) {
-		handles[fd] = bi_malloc(sizeof *handles[fd]);
-		*handles[fd] = (struct handle){kind, obj};
-		ev.data.ptr = handles[fd];
-		epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev);
-	} else {
-		*handles[fd] = (struct handle){kind, obj};
-		ev.data.ptr = handles[fd];
-		epoll_ctl(e->ep, EPOLL_CTL_MOD, fd, &ev);
-	}
-}
-
-static void
-unwatch_close(bi_proxy_engine *e, int fd)
-{
-	if (fd < 0)
-		return;
-	epoll_ctl(e->ep, EPOLL_CTL_DEL, fd, NULL);
-	if (fd < 65536) {
-		free(handles[fd]);
-		handles[fd] = NULL;
-	}
-	close(fd);
-}
-
-static int
-open_listener(bi_proxy_engine *e, struct proxy *p, char *err, size_t n)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	if (resolve(p->listen, &ss, &len, 1) != 0) {
-		snprintf(err, n, "listen: not an address: %s", p->listen);
-		return -1;
-	}
-	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 512) != 0) {
-		snprintf(err, n, "listen %s: %s", p->listen, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	len = sizeof ss;
-	getsockname(fd, (struct sockaddr *)&ss, &len);
-	name_of((struct sockaddr *)&ss, p->bound, sizeof p->bound);
-	p->lfd = fd;
-	watch_fd(e, fd, EPOLLIN, 0, p);
-	return 0;
-}
 
 static struct proxy *
 find(bi_proxy_engine *e, const char *name)
 {
 	for (struct proxy *p = e->proxies; p; p = p->next)
-		if (!p->deleted && !strcmp(p->name, name))
+		if (!strcmp(p->name, name))
 			return p;
 	return NULL;
 }
@@ -283,7 +337,7 @@ toxic_json(const struct toxic *t)
 {
 	jv o = jv_object();
 	o = jv_object_set(o, jv_string("name"), jv_string(t->name));
-	o = jv_object_set(o, jv_string("type"), jv_string(t->type));
+	o = jv_object_set(o, jv_string("type"), jv_string(t->type->name));
 	o = jv_object_set(o, jv_string("stream"), jv_string(t->stream == UP ? "upstream" : "downstream"));
 	o = jv_object_set(o, jv_string("toxicity"), jv_number(t->toxicity));
 	o = jv_object_set(o, jv_string("attributes"), jv_copy(t->attributes));
@@ -295,14 +349,16 @@ proxy_json(const struct proxy *p)
 {
 	jv o = jv_object();
 	jv tx = jv_array();
+	bi_relay_stats st = bi_relay_port_stats(p->port);
 
 	o = jv_object_set(o, jv_string("name"), jv_string(p->name));
-	o = jv_object_set(o, jv_string("listen"), jv_string(p->lfd >= 0 ? p->bound : p->listen));
-	o = jv_object_set(o, jv_string("upstream"), jv_string(p->up[0].addr));
+	o = jv_object_set(o, jv_string("listen"),
+			  jv_string(bi_relay_listening(p->port) ? p->bound : p->listen));
+	o = jv_object_set(o, jv_string("upstream"), jv_string(p->up[0].text));
 	if (p->nup > 1) {
 		jv ups = jv_array();
 		for (int i = 0; i < p->nup; i++) {
-			jv u = jv_object_set(jv_object(), jv_string("upstream"), jv_string(p->up[i].addr));
+			jv u = jv_object_set(jv_object(), jv_string("upstream"), jv_string(p->up[i].text));
 			u = jv_object_set(u, jv_string("weight"), jv_number(p->up[i].weight));
 			ups = jv_array_append(ups, u);
 		}
@@ -312,93 +368,87 @@ proxy_json(const struct proxy *p)
 	for (int i = 0; i < p->ntoxics; i++)
 		tx = jv_array_append(tx, toxic_json(&p->toxics[i]));
 	o = jv_object_set(o, jv_string("toxics"), tx);
-	return o;
+	jv s = jv_object();
+	s = jv_object_set(s, jv_string("connections"), jv_number((double)st.connections));
+	s = jv_object_set(s, jv_string("bytes_upstream"), jv_number((double)st.bytes_up));
+	s = jv_object_set(s, jv_string("bytes_downstream"), jv_number((double)st.bytes_down));
+	return jv_object_set(o, jv_string("stats"), s);
 }
 
-static void kill_conn(bi_proxy_engine *e, struct conn *c, const char *why);
-
-static void
-close_all(bi_proxy_engine *e, struct proxy *p)
-{
-	for (struct conn *c = e->conns; c; c = c->next)
-		if (c->p == p && !c->dead)
-			kill_conn(e, c, "proxy disabled");
-	if (p->lfd >= 0) {
-		unwatch_close(e, p->lfd);
-		p->lfd = -1;
-	}
-}
-
-/* Upstreams from a proxy body: "upstream", or "upstreams" with weights. */
 static int
-set_upstreams(struct proxy *p, jv body, char *err, size_t n)
+open_listener(bi_proxy_engine *e, struct proxy *p, char *err, size_t n)
 {
-	jv ups = jv_object_get(jv_copy(body), jv_string("upstreams"));
-	const char *one = bi_get_str(body, "upstream");
+	return bi_relay_listen(e->relay, p->port, (struct sockaddr *)&p->addr, p->addrlen, p->bound,
+			       sizeof p->bound, err, n);
+}
 
-	if (jv_get_kind(ups) == JV_KIND_ARRAY && jv_array_length(jv_copy(ups)) > 0) {
-		int k = 0;
-		jv_array_foreach(ups, i, u) {
-			const char *a = bi_get_str(u, "upstream");
-			if (!a)
-				a = bi_get_str(u, "address");
-			double w = bi_get_num(u, "weight", 1);
-			if (a && k < MAX_UPSTREAMS && w >= 0) {
-				snprintf(p->up[k].addr, sizeof p->up[k].addr, "%s", a);
-				p->up[k++].weight = w;
-			}
-			jv_free(u);
-		}
-		jv_free(ups);
-		if (k == 0) {
-			snprintf(err, n, "upstreams: none usable");
-			return -1;
-		}
-		p->nup = k;
+/* The listen address of body (or def) checked, resolved, and allowed:
+ * 1, 0 when absent and no def or when it is old's (toxiproxy's clients send
+ * the whole proxy to change a field), or a status (400, 403) with the
+ * reason. */
+static int
+take_listen(bi_proxy_engine *e, jv body, const char *def, const struct proxy *old,
+	    const char **text, struct sockaddr_storage *ss, socklen_t *len, char *err, size_t n)
+{
+	int r = str_field(body, "listen", text, err, n);
+
+	if (r < 0)
+		return 400;
+	if (r == 0 || !**text) {
+		if (!def)
+			return 0;
+		*text = def;
+	}
+	if (old && (!strcmp(*text, old->listen) || !strcmp(*text, old->bound)))
 		return 0;
+	if (parse_listen(*text, ss, len, err, n) != 0)
+		return 400;
+	if (!e->allow_remote && !loopback(ss)) {
+		bad(err, n, "listen %s: beyond loopback, which bi-proxy was not started to allow "
+		    "(--allow-remote)", *text);
+		return 403;
 	}
-	jv_free(ups);
-	if (!one || !*one) {
-		snprintf(err, n, "missing upstream");
-		return -1;
-	}
-	snprintf(p->up[0].addr, sizeof p->up[0].addr, "%s", one);
-	p->up[0].weight = 1;
-	p->nup = 1;
-	return 0;
+	return 1;
 }
 
 jv
 bi_proxy_create(bi_proxy_engine *e, jv body, int *status)
 {
-	const char *name = bi_get_str(body, "name");
-	const char *listen = bi_get_str(body, "listen");
-	char err[300];
+	char err[400], name[64];
+	const char *listen = NULL;
+	struct proxy *p = NULL;
+	int en = 1, st;
 	jv r;
 
-	pthread_mutex_lock(&e->mu);
-	if (!name || !*name || strlen(name) >= 64 || strchr(name, '/')) {
-		*status = 400;
-		r = jv_invalid_with_msg(jv_string("missing or bad name"));
+	bi_relay_lock(e->relay);
+	if (jv_get_kind(body) != JV_KIND_OBJECT) {
+		r = refuse(status, 400, "the body is not a JSON object");
+		goto out;
+	}
+	if ((st = name_field(body, name, err, sizeof err)) <= 0) {
+		r = refuse(status, 400, st < 0 ? err : "missing name");
 		goto out;
 	}
 	if (find(e, name)) {
-		*status = 409;
-		r = jv_invalid_with_msg(jv_string("proxy already exists"));
+		r = refuse(status, 409, "proxy already exists");
 		goto out;
 	}
-	struct proxy *p = bi_calloc(1, sizeof *p);
-	p->lfd = -1;
+	p = bi_calloc(1, sizeof *p);
 	snprintf(p->name, sizeof p->name, "%s", name);
-	snprintf(p->listen, sizeof p->listen, "%s", listen && *listen ? listen : "127.0.0.1:0");
-	jv en = jv_object_get(jv_copy(body), jv_string("enabled"));
-	p->enabled = jv_get_kind(en) != JV_KIND_FALSE;
-	jv_free(en);
-	if (set_upstreams(p, body, err, sizeof err) != 0 ||
-	    (p->enabled && open_listener(e, p, err, sizeof err) != 0)) {
-		free(p);
-		*status = 400;
-		r = jv_invalid_with_msg(jv_string(err));
+	if ((st = take_listen(e, body, "127.0.0.1:0", NULL, &listen, &p->addr, &p->addrlen, err,
+			      sizeof err)) != 1 ||
+	    (st = bool_field(body, "enabled", &en, err, sizeof err) < 0 ? 400 : 0) ||
+	    (st = parse_upstreams(body, p->up, &p->nup, err, sizeof err)) <= 0) {
+		r = refuse(status, st > 1 ? st : 400, st == 0 ? "missing upstream" : err);
+		goto out;
+	}
+	snprintf(p->listen, sizeof p->listen, "%s", listen);
+	p->enabled = en;
+	p->port = bi_relay_port_new(e->relay, p->name);
+	bi_relay_set_upstreams(p->port, p->up, p->nup);
+	if (p->enabled && open_listener(e, p, err, sizeof err) != 0) {
+		bi_relay_port_free(e->relay, p->port);
+		r = refuse(status, 400, err);
 		goto out;
 	}
 	p->next = e->proxies;
@@ -406,11 +456,14 @@ bi_proxy_create(bi_proxy_engine *e, jv body, int *status)
 	*status = 201;
 	r = proxy_json(p);
 	jv ev = event("create", p);
-	ev = jv_object_set(ev, jv_string("listen"), jv_string(p->lfd >= 0 ? p->bound : p->listen));
-	ev = jv_object_set(ev, jv_string("upstream"), jv_string(p->up[0].addr));
+	ev = jv_object_set(ev, jv_string("listen"),
+			   jv_string(bi_relay_listening(p->port) ? p->bound : p->listen));
+	ev = jv_object_set(ev, jv_string("upstream"), jv_string(p->up[0].text));
 	emit(e, ev);
+	p = NULL;
 out:
-	pthread_mutex_unlock(&e->mu);
+	free(p);
+	bi_relay_unlock(e->relay);
 	jv_free(body);
 	return r;
 }
@@ -420,11 +473,10 @@ bi_proxy_list(bi_proxy_engine *e)
 {
 	jv o = jv_object();
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	for (struct proxy *p = e->proxies; p; p = p->next)
-		if (!p->deleted)
-			o = jv_object_set(o, jv_string(p->name), proxy_json(p));
-	pthread_mutex_unlock(&e->mu);
+		o = jv_object_set(o, jv_string(p->name), proxy_json(p));
+	bi_relay_unlock(e->relay);
 	return o;
 }
 
@@ -433,79 +485,99 @@ bi_proxy_get(bi_proxy_engine *e, const char *name, int *status)
 {
 	jv r;
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	struct proxy *p = find(e, name);
 	*status = p ? 200 : 404;
 	r = p ? proxy_json(p) : jv_invalid_with_msg(jv_string("proxy not found"));
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 	return r;
 }
 
 jv
 bi_proxy_update(bi_proxy_engine *e, const char *name, jv body, int *status)
 {
-	char err[300];
+	char err[400];
+	const char *listen = NULL;
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	bi_relay_upstream up[MAX_UPSTREAMS];
+	int nup = 0, st, en;
 	jv r;
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	struct proxy *p = find(e, name);
 	if (!p) {
-		*status = 404;
-		r = jv_invalid_with_msg(jv_string("proxy not found"));
+		r = refuse(status, 404, "proxy not found");
 		goto out;
 	}
-	const char *listen = bi_get_str(body, "listen");
-	int relisten = listen && strcmp(listen, p->listen) && strcmp(listen, p->bound);
-	if (bi_get_str(body, "upstream") || jv_object_has(jv_copy(body), jv_string("upstreams")))
-		if (set_upstreams(p, body, err, sizeof err) != 0) {
-			*status = 400;
-			r = jv_invalid_with_msg(jv_string(err));
-			goto out;
-		}
-	jv en = jv_object_get(jv_copy(body), jv_string("enabled"));
-	int enabled = jv_get_kind(en) == JV_KIND_TRUE ? 1 : jv_get_kind(en) == JV_KIND_FALSE ? 0 : p->enabled;
-	jv_free(en);
-	if (relisten || !enabled)
-		close_all(e, p);
-	if (relisten)
+	en = p->enabled;
+	if (jv_get_kind(body) != JV_KIND_OBJECT) {
+		r = refuse(status, 400, "the body is not a JSON object");
+		goto out;
+	}
+	int relisten = take_listen(e, body, NULL, p, &listen, &ss, &len, err, sizeof err);
+	if ((st = relisten) > 1 ||
+	    (st = bool_field(body, "enabled", &en, err, sizeof err) < 0 ? 400 : 0) ||
+	    (st = parse_upstreams(body, up, &nup, err, sizeof err) < 0 ? 400 : 0)) {
+		r = refuse(status, st, err);
+		goto out;
+	}
+	if (nup) {
+		memcpy(p->up, up, sizeof up);
+		p->nup = nup;
+		bi_relay_set_upstreams(p->port, p->up, p->nup);
+	}
+	if (!en)
+		bi_relay_close(e->relay, p->port, "proxy disabled");
+	else if (relisten)
+		bi_relay_close(e->relay, p->port, "proxy moved");
+	if (relisten) {
 		snprintf(p->listen, sizeof p->listen, "%s", listen);
-	p->enabled = enabled;
-	if (p->enabled && p->lfd < 0 && open_listener(e, p, err, sizeof err) != 0) {
+		p->addr = ss;
+		p->addrlen = len;
+	}
+	p->enabled = en;
+	if (p->enabled && !bi_relay_listening(p->port) && open_listener(e, p, err, sizeof err) != 0) {
 		p->enabled = 0;
-		*status = 400;
-		r = jv_invalid_with_msg(jv_string(err));
+		r = refuse(status, 400, err);
 		goto out;
 	}
 	*status = 200;
 	r = proxy_json(p);
-	emit(e, event(enabled ? "update" : "disable", p));
+	emit(e, event(en ? "update" : "disable", p));
 out:
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 	jv_free(body);
 	return r;
+}
+
+static void
+free_proxy(struct proxy *p)
+{
+	for (int i = 0; i < p->ntoxics; i++)
+		jv_free(p->toxics[i].attributes);
+	free(p);
 }
 
 int
 bi_proxy_delete(bi_proxy_engine *e, const char *name)
 {
-	pthread_mutex_lock(&e->mu);
-	struct proxy *p = find(e, name);
+	bi_relay_lock(e->relay);
+	struct proxy **pp = &e->proxies;
+	while (*pp && strcmp((*pp)->name, name))
+		pp = &(*pp)->next;
+	struct proxy *p = *pp;
 	if (p) {
-		close_all(e, p);
-		p->deleted = 1;	/* freed by the loop */
+		*pp = p->next;
+		bi_relay_port_free(e->relay, p->port);
 		emit(e, event("delete", p));
+		free_proxy(p);
 	}
-	pthread_mutex_unlock(&e->mu);
-	uint64_t one = 1;
-	if (write(e->wake, &one, sizeof one) < 0 && errno != EAGAIN)
-		return p ? 204 : 404;
+	bi_relay_unlock(e->relay);
 	return p ? 204 : 404;
 }
 
 /* ---- toxics ---- */
-
-static const char *const toxic_types[] = {"latency", "bandwidth", "slow_close", "timeout",
-	"reset_peer", "slicer", "limit_data", NULL};
 
 static struct toxic *
 find_toxic(struct proxy *p, const char *name)
@@ -516,119 +588,204 @@ find_toxic(struct proxy *p, const char *name)
 	return NULL;
 }
 
-/* Release what a timeout toxic held, now that it is gone. */
-static void
-release_held(bi_proxy_engine *e, struct proxy *p, int64_t now)
+/* attributes[name] in ms (or us), as ns. */
+static int64_t
+ns(jv attributes, const char *name, double unit)
 {
-	for (struct conn *c = e->conns; c; c = c->next) {
-		if (c->p != p || c->dead)
-			continue;
-		for (int d = 0; d < 2; d++)
-			for (struct chunk *k = c->side[d].head; k; k = k->next)
-				if (k->due == INT64_MAX)
-					k->due = now;
-		for (int d = 0; d < 2; d++)
-			if (c->side[d].last_due == INT64_MAX)
-				c->side[d].last_due = now;
-	}
+	return (int64_t)(bi_get_num(attributes, name, 0) * unit);
 }
 
-static int
-valid_toxic(jv body, struct toxic *t, char *err, size_t n, int update)
+/* What the data plane needs of a toxic, in its units; the attributes were
+ * checked against their rules, so none overflows. */
+static bi_relay_toxic
+compile(const struct toxic *t)
 {
-	const char *type = bi_get_str(body, "type");
-	const char *stream = bi_get_str(body, "stream");
+	bi_relay_toxic x = {.id = t->id, .kind = t->type->kind, .stream = t->stream,
+			    .toxicity = t->toxicity, .added = t->added};
+	jv a = t->attributes;
 
-	if (!update || type) {
-		const char *const *k;
-		for (k = toxic_types; *k && (!type || strcmp(*k, type)); k++)
-			;
-		if (!*k) {
-			snprintf(err, n, "invalid toxic type: %s", type ? type : "(none)");
-			return -1;
-		}
-		snprintf(t->type, sizeof t->type, "%s", type);
+	switch (t->type->kind) {
+	case BI_TOXIC_LATENCY:
+		x.latency = ns(a, "latency", BI_NS_PER_MS);
+		x.jitter = ns(a, "jitter", BI_NS_PER_MS);
+		break;
+	case BI_TOXIC_BANDWIDTH:
+		x.rate = bi_get_num(a, "rate", 0) * 1000;
+		break;
+	case BI_TOXIC_SLOW_CLOSE:
+		x.delay = ns(a, "delay", BI_NS_PER_MS);
+		break;
+	case BI_TOXIC_TIMEOUT:
+	case BI_TOXIC_RESET_PEER:
+		x.timeout = ns(a, "timeout", BI_NS_PER_MS);
+		break;
+	case BI_TOXIC_SLICER:
+		x.size = (size_t)bi_get_num(a, "average_size", 0);
+		x.variation = (size_t)bi_get_num(a, "size_variation", 0);
+		x.delay = ns(a, "delay", 1000);
+		break;
+	case BI_TOXIC_LIMIT_DATA:
+		x.bytes = (uint64_t)bi_get_num(a, "bytes", 0);
+		break;
 	}
-	if (stream) {
-		if (strcmp(stream, "upstream") && strcmp(stream, "downstream")) {
-			snprintf(err, n, "stream: upstream or downstream, not %s", stream);
-			return -1;
-		}
-		t->stream = !strcmp(stream, "upstream") ? UP : DOWN;
-	} else if (!update) {
-		t->stream = DOWN;
-	}
-	jv tox = jv_object_get(jv_copy(body), jv_string("toxicity"));
-	if (jv_get_kind(tox) == JV_KIND_NUMBER)
-		t->toxicity = jv_number_value(tox);
-	else if (!update)
-		t->toxicity = 1.0;
-	jv_free(tox);
-	if (t->toxicity < 0 || t->toxicity > 1) {
-		snprintf(err, n, "toxicity: between 0 and 1");
-		return -1;
-	}
-	jv a = jv_object_get(jv_copy(body), jv_string("attributes"));
-	if (jv_get_kind(a) == JV_KIND_OBJECT) {
-		if (jv_is_valid(t->attributes) && update) {
-			jv_object_foreach(a, k, v)
-				t->attributes = jv_object_set(t->attributes, k, v);
-			jv_free(a);
-		} else {
-			jv_free(t->attributes);
-			t->attributes = a;
-		}
-	} else {
-		jv_free(a);
-		if (!jv_is_valid(t->attributes)) {
-			jv_free(t->attributes);
-			t->attributes = jv_object();
-		}
+	return x;
+}
+
+/* Hand the proxy's toxics, as they now are, to the data plane. */
+static void
+push_toxics(bi_proxy_engine *e, struct proxy *p)
+{
+	bi_relay_toxic x[MAX_TOXICS];
+
+	for (int i = 0; i < p->ntoxics; i++)
+		x[i] = compile(&p->toxics[i]);
+	bi_relay_set_toxics(e->relay, p->port, x, p->ntoxics);
+}
+
+/* x as people write it: whole numbers in full, as JSON would carry them. */
+static const char *
+num(double x, char *buf, size_t n)
+{
+	snprintf(buf, n, x == floor(x) && fabs(x) < 1e21 ? "%.0f" : "%.15g", x);
+	return buf;
+}
+
+/* Check attributes (borrowed) against the rules of type. */
+static int
+check_attributes(jv attributes, const struct toxic_type *type, char *err, size_t n)
+{
+	for (int i = 0; i < 3 && type->attrs[i].name; i++) {
+		const struct rule *rl = &type->attrs[i];
+		jv v = jv_object_get(jv_copy(attributes), jv_string(rl->name));
+		jv_kind k = jv_get_kind(v);
+		double x = k == JV_KIND_NUMBER ? jv_number_value(v) : 0;
+		jv_free(v);
+		if (k == JV_KIND_INVALID)
+			continue;
+		if (k != JV_KIND_NUMBER)
+			return bad(err, n, "attributes.%s: a number, not %s", rl->name, jv_kind_name(k));
+		char a[32], b[32];
+		if (!(x >= 0 && x <= rl->max))
+			return bad(err, n, "attributes.%s: from 0 to %s %s, not %s", rl->name,
+				   num(rl->max, a, sizeof a), rl->unit, num(x, b, sizeof b));
+		if (rl->whole && x != floor(x))
+			return bad(err, n, "attributes.%s: a whole number, not %s", rl->name,
+				   num(x, b, sizeof b));
 	}
 	return 0;
+}
+
+/* Make t from a toxic body, over old when it is an update (NULL: toxiproxy's
+ * defaults). 0, or -1 with the reason, t then holding nothing to free. */
+static int
+toxic_from_body(jv body, const struct toxic *old, struct toxic *t, char *err, size_t n)
+{
+	const char *s = NULL;
+	int r;
+
+	if (jv_get_kind(body) != JV_KIND_OBJECT)
+		return bad(err, n, "the body is not a JSON object");
+	if (old) {
+		*t = *old;
+		t->attributes = jv_copy(old->attributes);
+	} else {
+		*t = (struct toxic){.stream = DOWN, .toxicity = 1, .attributes = jv_object()};
+	}
+	if ((r = str_field(body, "type", &s, err, n)) < 0)
+		goto fail;
+	if (r > 0 || !old) {
+		int i = 0;
+		while (i < NTYPES && (!s || strcmp(toxic_types[i].name, s)))
+			i++;
+		if (i == NTYPES) {
+			bad(err, n, "invalid toxic type: %s", s ? s : "(none)");
+			goto fail;
+		}
+		t->type = &toxic_types[i];
+	}
+	if ((r = str_field(body, "stream", &s, err, n)) < 0)
+		goto fail;
+	if (r > 0) {
+		if (strcmp(s, "upstream") && strcmp(s, "downstream")) {
+			bad(err, n, "stream: upstream or downstream, not %s", s);
+			goto fail;
+		}
+		t->stream = !strcmp(s, "upstream") ? UP : DOWN;
+	}
+	jv v = jv_object_get(jv_copy(body), jv_string("toxicity"));
+	jv_kind k = jv_get_kind(v);
+	double x = k == JV_KIND_NUMBER ? jv_number_value(v) : t->toxicity;
+	jv_free(v);
+	if (k != JV_KIND_NUMBER && k != JV_KIND_INVALID && k != JV_KIND_NULL) {
+		bad(err, n, "toxicity: a number, not %s", jv_kind_name(k));
+		goto fail;
+	}
+	if (!(x >= 0 && x <= 1)) {
+		bad(err, n, "toxicity: from 0 to 1, not %g", x);
+		goto fail;
+	}
+	t->toxicity = x;
+	jv a = jv_object_get(jv_copy(body), jv_string("attributes"));
+	k = jv_get_kind(a);
+	if (k == JV_KIND_OBJECT) {
+		jv_object_foreach(a, key, val)
+			t->attributes = jv_object_set(t->attributes, key, val);
+	} else if (k != JV_KIND_INVALID && k != JV_KIND_NULL) {
+		jv_free(a);
+		bad(err, n, "attributes: an object, not %s", jv_kind_name(k));
+		goto fail;
+	}
+	jv_free(a);
+	if (check_attributes(t->attributes, t->type, err, n) == 0)
+		return 0;
+fail:
+	jv_free(t->attributes);
+	t->attributes = jv_invalid();
+	return -1;
 }
 
 jv
 bi_proxy_add_toxic(bi_proxy_engine *e, const char *proxy, jv body, int *status)
 {
-	char err[200];
+	char err[400];
+	struct toxic t;
+	int st;
 	jv r;
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	struct proxy *p = find(e, proxy);
 	if (!p) {
-		*status = 404;
-		r = jv_invalid_with_msg(jv_string("proxy not found"));
+		r = refuse(status, 404, "proxy not found");
 		goto out;
 	}
-	struct toxic t = {.attributes = jv_invalid()};
-	if (valid_toxic(body, &t, err, sizeof err, 0) != 0) {
+	if (toxic_from_body(body, NULL, &t, err, sizeof err) != 0) {
+		r = refuse(status, 400, err);
+		goto out;
+	}
+	if ((st = name_field(body, t.name, err, sizeof err)) < 0) {
 		jv_free(t.attributes);
-		*status = 400;
-		r = jv_invalid_with_msg(jv_string(err));
+		r = refuse(status, 400, err);
 		goto out;
 	}
-	const char *name = bi_get_str(body, "name");
-	if (name && *name)
-		snprintf(t.name, sizeof t.name, "%s", name);
-	else
-		snprintf(t.name, sizeof t.name, "%s_%s", t.type, t.stream == UP ? "upstream" : "downstream");
+	if (st == 0)
+		snprintf(t.name, sizeof t.name, "%s_%s", t.type->name, t.stream == UP ? "upstream" : "downstream");
 	if (find_toxic(p, t.name) || p->ntoxics == MAX_TOXICS) {
 		jv_free(t.attributes);
-		*status = p->ntoxics == MAX_TOXICS ? 400 : 409;
-		r = jv_invalid_with_msg(jv_string(*status == 409 ? "toxic already exists" : "too many toxics"));
+		r = p->ntoxics == MAX_TOXICS ? refuse(status, 400, "too many toxics")
+					     : refuse(status, 409, "toxic already exists");
 		goto out;
 	}
 	t.id = ++e->next_toxic;
 	t.added = bi_mono_ns();
 	p->toxics[p->ntoxics++] = t;
+	push_toxics(e, p);
 	*status = 200;
 	r = toxic_json(&t);
 	jv ev = event("toxic_add", p);
 	ev = jv_object_set(ev, jv_string("toxic"), toxic_json(&t));
 	emit(e, ev);
 out:
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 	jv_free(body);
 	return r;
 }
@@ -638,12 +795,11 @@ bi_proxy_toxics(bi_proxy_engine *e, const char *proxy, const char *toxic, int *s
 {
 	jv r;
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	struct proxy *p = find(e, proxy);
 	struct toxic *t = p && toxic ? find_toxic(p, toxic) : NULL;
 	if (!p || (toxic && !t)) {
-		*status = 404;
-		r = jv_invalid_with_msg(jv_string(p ? "toxic not found" : "proxy not found"));
+		r = refuse(status, 404, p ? "toxic not found" : "proxy not found");
 	} else if (t) {
 		*status = 200;
 		r = toxic_json(t);
@@ -653,7 +809,7 @@ bi_proxy_toxics(bi_proxy_engine *e, const char *proxy, const char *toxic, int *s
 		for (int i = 0; i < p->ntoxics; i++)
 			r = jv_array_append(r, toxic_json(&p->toxics[i]));
 	}
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 	return r;
 }
 
@@ -661,26 +817,28 @@ jv
 bi_proxy_update_toxic(bi_proxy_engine *e, const char *proxy, const char *toxic, jv body,
 		      int *status)
 {
-	char err[200];
+	char err[400];
+	struct toxic nt;
 	jv r;
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	struct proxy *p = find(e, proxy);
 	struct toxic *t = p ? find_toxic(p, toxic) : NULL;
 	if (!t) {
-		*status = 404;
-		r = jv_invalid_with_msg(jv_string(p ? "toxic not found" : "proxy not found"));
-	} else if (valid_toxic(body, t, err, sizeof err, 1) != 0) {
-		*status = 400;
-		r = jv_invalid_with_msg(jv_string(err));
+		r = refuse(status, 404, p ? "toxic not found" : "proxy not found");
+	} else if (toxic_from_body(body, t, &nt, err, sizeof err) != 0) {
+		r = refuse(status, 400, err);
 	} else {
+		jv_free(t->attributes);
+		*t = nt;
+		push_toxics(e, p);
 		*status = 200;
 		r = toxic_json(t);
 		jv ev = event("toxic_update", p);
 		ev = jv_object_set(ev, jv_string("toxic"), toxic_json(t));
 		emit(e, ev);
 	}
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 	jv_free(body);
 	return r;
 }
@@ -688,15 +846,12 @@ bi_proxy_update_toxic(bi_proxy_engine *e, const char *proxy, const char *toxic, 
 static void
 remove_toxic(bi_proxy_engine *e, struct proxy *p, int i)
 {
-	int was_timeout = !strcmp(p->toxics[i].type, "timeout");
 	jv ev = event("toxic_remove", p);
 	ev = jv_object_set(ev, jv_string("toxic"), jv_string(p->toxics[i].name));
 	emit(e, ev);
 	jv_free(p->toxics[i].attributes);
 	memmove(&p->toxics[i], &p->toxics[i + 1], (size_t)(p->ntoxics - i - 1) * sizeof p->toxics[0]);
 	p->ntoxics--;
-	if (was_timeout)
-		release_held(e, p, bi_mono_ns());
 }
 
 int
@@ -704,498 +859,80 @@ bi_proxy_delete_toxic(bi_proxy_engine *e, const char *proxy, const char *toxic)
 {
 	int status = 404;
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	struct proxy *p = find(e, proxy);
 	for (int i = 0; p && i < p->ntoxics; i++) {
 		if (!strcmp(p->toxics[i].name, toxic)) {
 			remove_toxic(e, p, i);
+			push_toxics(e, p);
 			status = 204;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 	return status;
 }
 
 void
 bi_proxy_reset(bi_proxy_engine *e)
 {
-	char err[300];
+	char err[400];
 
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 	for (struct proxy *p = e->proxies; p; p = p->next) {
-		if (p->deleted)
-			continue;
 		while (p->ntoxics > 0)
 			remove_toxic(e, p, p->ntoxics - 1);
+		push_toxics(e, p);
 		if (!p->enabled) {
 			p->enabled = 1;
-			if (p->lfd < 0 && open_listener(e, p, err, sizeof err) != 0)
+			if (!bi_relay_listening(p->port) && open_listener(e, p, err, sizeof err) != 0)
 				p->enabled = 0;
 		}
 	}
 	emit(e, event("reset", NULL));
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 }
 
-/* ---- connections ---- */
-
-static double
-attr(const struct toxic *t, const char *k, double def)
-{
-	return bi_get_num(t->attributes, k, def);
-}
-
-/* Does toxic t touch connection c? Decided once, by toxicity. */
-static int
-applies(bi_proxy_engine *e, struct conn *c, const struct toxic *t)
-{
-	int slot = t->id % MAX_TOXICS;
-
-	if (c->applies_id[slot] != t->id) {
-		c->applies_id[slot] = t->id;
-		c->applies[slot] = t->toxicity >= 1 || uniform(e) < t->toxicity ? 1 : -1;
-	}
-	return c->applies[slot] > 0;
-}
-
-static void
-kill_conn(bi_proxy_engine *e, struct conn *c, const char *why)
-{
-	if (c->dead)
-		return;
-	c->dead = 1;
-	if (c->reset && c->fd[0] >= 0) {
-		struct linger lg = {1, 0};	/* close with RST */
-		setsockopt(c->fd[0], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-		if (c->fd[1] >= 0)
-			setsockopt(c->fd[1], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	}
-	for (int i = 0; i < 2; i++) {
-		unwatch_close(e, c->fd[i]);
-		c->fd[i] = -1;
-	}
-	jv ev = event("close", c->p);
-	ev = jv_object_set(ev, jv_string("client"), jv_string(c->client));
-	ev = jv_object_set(ev, jv_string("upstream"), jv_string(c->upstream));
-	ev = jv_object_set(ev, jv_string("bytes_up"), jv_number((double)c->side[UP].bytes));
-	ev = jv_object_set(ev, jv_string("bytes_down"), jv_number((double)c->side[DOWN].bytes));
-	ev = jv_object_set(ev, jv_string("duration_ms"),
-			   jv_number((double)((bi_mono_ns() - c->started) / BI_NS_PER_MS)));
-	if (why)
-		ev = jv_object_set(ev, jv_string("reason"), jv_string(why));
-	emit(e, ev);
-}
-
-static const char *
-pick_upstream(bi_proxy_engine *e, struct proxy *p)
-{
-	double total = 0, r;
-
-	for (int i = 0; i < p->nup; i++)
-		total += p->up[i].weight;
-	if (p->nup == 1 || total <= 0)
-		return p->up[0].addr;
-	r = uniform(e) * total;
-	for (int i = 0; i < p->nup; i++) {
-		r -= p->up[i].weight;
-		if (r < 0)
-			return p->up[i].addr;
-	}
-	return p->up[p->nup - 1].addr;
-}
-
-static void
-on_accept(bi_proxy_engine *e, struct proxy *p)
-{
-	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		int fd = accept4(p->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		struct conn *c = bi_calloc(1, sizeof *c);
-		c->p = p;
-		c->fd[0] = fd;
-		c->fd[1] = -1;
-		c->started = bi_mono_ns();
-		name_of((struct sockaddr *)&ss, c->client, sizeof c->client);
-		snprintf(c->upstream, sizeof c->upstream, "%s", pick_upstream(e, p));
-		c->next = e->conns;
-		e->conns = c;
-		p->connections++;
-		struct sockaddr_storage us;
-		socklen_t ul;
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		if (resolve(c->upstream, &us, &ul, 0) != 0) {
-			kill_conn(e, c, "upstream does not resolve");
-			continue;
-		}
-		int u = socket(us.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		c->fd[1] = u;
-		if (u < 0 || (connect(u, (struct sockaddr *)&us, ul) != 0 && errno != EINPROGRESS)) {
-			kill_conn(e, c, "upstream refused");
-			continue;
-		}
-		c->connecting = 1;
-		watch_fd(e, u, EPOLLOUT, 2, c);
-		watch_fd(e, fd, 0, 1, c);	/* read the client once upstream is there */
-		jv ev = event("accept", p);
-		ev = jv_object_set(ev, jv_string("client"), jv_string(c->client));
-		ev = jv_object_set(ev, jv_string("upstream"), jv_string(c->upstream));
-		emit(e, ev);
-	}
-}
-
-/* Queue what was read from one side, timed by the toxics of its direction. */
-static void
-enqueue(bi_proxy_engine *e, struct conn *c, int d, const char *data, size_t n, int64_t now)
-{
-	struct side *s = &c->side[d];
-	struct proxy *p = c->p;
-	int64_t due = now, slice_gap = 0;
-	size_t slice = n, slice_var = 0;
-	double rate = 0;
-	int held = 0;
-
-	for (int i = 0; i < p->ntoxics; i++) {
-		struct toxic *t = &p->toxics[i];
-		if (t->stream != d || !applies(e, c, t))
-			continue;
-		if (!strcmp(t->type, "latency")) {
-			double lat = attr(t, "latency", 0), jit = attr(t, "jitter", 0);
-			double ms = lat + (jit > 0 ? (uniform(e) * 2 - 1) * jit : 0);
-			if (ms > 0 && now + (int64_t)(ms * BI_NS_PER_MS) > due)
-				due = now + (int64_t)(ms * BI_NS_PER_MS);
-		} else if (!strcmp(t->type, "bandwidth")) {
-			rate = attr(t, "rate", 0) * 1000;	/* KB/s */
-		} else if (!strcmp(t->type, "timeout")) {
-			held = 1;
-		} else if (!strcmp(t->type, "slicer")) {
-			slice = (size_t)attr(t, "average_size", 0);
-			slice_var = (size_t)attr(t, "size_variation", 0);
-			slice_gap = (int64_t)(attr(t, "delay", 0) * 1000);	/* us */
-		} else if (!strcmp(t->type, "limit_data")) {
-			double lim = attr(t, "bytes", 0);
-			if (lim > 0 && s->bytes + s->queued + n >= (uint64_t)lim) {
-				size_t room = s->bytes + s->queued >= (uint64_t)lim ? 0 :
-					(size_t)((uint64_t)lim - s->bytes - s->queued);
-				n = room;
-				s->limited = 1;
-			}
-		}
-	}
-	if (slice == 0 || slice > n)
-		slice = n ? n : 1;
-	for (size_t off = 0; off < n;) {
-		size_t k = slice;
-		if (slice_var && slice > 1) {
-			long v = (long)(uniform(e) * 2 * slice_var) - (long)slice_var;
-			k = (size_t)((long)slice + v > 0 ? (long)slice + v : 1);
-		}
-		if (k > n - off)
-			k = n - off;
-		struct chunk *ch = bi_malloc(sizeof *ch + k);
-		memcpy(ch->data, data + off, k);
-		ch->len = k;
-		ch->off = 0;
-		ch->next = NULL;
-		int64_t when = due;
-		if (when < s->last_due)
-			when = s->last_due;	/* in order */
-		if (rate > 0) {
-			if (when < s->bw_next)
-				when = s->bw_next;
-			s->bw_next = when + (int64_t)((double)k / rate * BI_NS_PER_S);
-		}
-		ch->due = held ? INT64_MAX : when;
-		if (!held) {
-			s->last_due = when;
-			due = when + slice_gap;
-		}
-		if (s->tail)
-			s->tail->next = ch;
-		else
-			s->head = ch;
-		s->tail = ch;
-		s->queued += k;
-		off += k;
-	}
-}
-
-static void
-update_interest(bi_proxy_engine *e, struct conn *c)
-{
-	for (int fdi = 0; fdi < 2; fdi++) {
-		if (c->fd[fdi] < 0)
-			continue;
-		int d_read = fdi == 0 ? UP : DOWN;	/* what this fd feeds */
-		int d_write = fdi == 0 ? DOWN : UP;	/* what it receives */
-		uint32_t ev = 0;
-		if (!c->side[d_read].eof && c->side[d_read].queued < QUEUE_LIMIT && !c->connecting)
-			ev |= EPOLLIN;
-		struct chunk *h = c->side[d_write].head;
-		if (h && h->off > 0)
-			ev |= EPOLLOUT;	/* a partial write waits for room */
-		if (fdi == 1 && c->connecting)
-			ev = EPOLLOUT;
-		watch_fd(e, c->fd[fdi], ev, fdi + 1, c);
-	}
-}
-
-/* Write what is due on direction d; 0, or -1 when the peer is gone. */
-static int
-flush(bi_proxy_engine *e, struct conn *c, int d, int64_t now)
-{
-	struct side *s = &c->side[d];
-	int out = d == UP ? 1 : 0;
-
-	while (s->head && s->head->due <= now) {
-		struct chunk *h = s->head;
-		ssize_t w = send(c->fd[out], h->data + h->off, h->len - h->off, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -1;
-		}
-		h->off += (size_t)w;
-		s->bytes += (uint64_t)w;
-		s->queued -= (size_t)w;
-		if (h->off < h->len)
-			break;
-		s->head = h->next;
-		if (!s->head)
-			s->tail = NULL;
-		free(h);
-	}
-	if (!s->head && !s->done && (s->eof || s->limited)) {
-		if (s->limited) {
-			kill_conn(e, c, "limit_data reached");
-			return 0;
-		}
-		if (s->close_at == 0) {
-			/* slow_close on this direction: hold the close back. */
-			int64_t delay = 0;
-			for (int i = 0; i < c->p->ntoxics; i++) {
-				struct toxic *t = &c->p->toxics[i];
-				if (t->stream == d && !strcmp(t->type, "slow_close") && applies(e, c, t))
-					delay = (int64_t)(attr(t, "delay", 0) * BI_NS_PER_MS);
-			}
-			s->close_at = now + delay;
-		}
-		if (now >= s->close_at) {
-			shutdown(c->fd[out], SHUT_WR);
-			s->done = 1;
-		}
-	}
-	return 0;
-}
-
-static void
-on_readable(bi_proxy_engine *e, struct conn *c, int fdi, int64_t now)
-{
-	int d = fdi == 0 ? UP : DOWN;
-	char buf[65536];
-
-	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(c->fd[fdi], buf, sizeof buf, 0);
-		if (n > 0) {
-			enqueue(e, c, d, buf, (size_t)n, now);
-			if (c->side[d].limited || c->side[d].queued >= QUEUE_LIMIT)
-				break;
-			continue;
-		}
-		if (n == 0) {
-			c->side[d].eof = 1;
-		} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			kill_conn(e, c, strerror(errno));
-			return;
-		}
-		break;
-	}
-}
-
-/* The next moment the loop must wake for: a chunk due, a close, a toxic. */
-static int64_t
-next_deadline(bi_proxy_engine *e, int64_t now)
-{
-	int64_t next = now + 100 * BI_NS_PER_MS;
-
-	for (struct conn *c = e->conns; c; c = c->next) {
-		if (c->dead)
-			continue;
-		for (int d = 0; d < 2; d++) {
-			if (c->side[d].head && c->side[d].head->due < next && c->side[d].head->off == 0)
-				next = c->side[d].head->due;
-			if (c->side[d].close_at && !c->side[d].done && c->side[d].close_at < next)
-				next = c->side[d].close_at;
-		}
-	}
-	return next;
-}
-
-/* Connection-wide toxics: timeout closes after its time, reset_peer resets. */
-static void
-deadlines(bi_proxy_engine *e, struct conn *c, int64_t now)
-{
-	for (int i = 0; i < c->p->ntoxics && !c->dead; i++) {
-		struct toxic *t = &c->p->toxics[i];
-		int64_t since = t->added > c->started ? t->added : c->started;
-		double ms = attr(t, "timeout", 0);
-		if (!applies(e, c, t))
-			continue;
-		if (!strcmp(t->type, "timeout") && ms > 0 && now - since >= (int64_t)(ms * BI_NS_PER_MS))
-			kill_conn(e, c, "timeout toxic");
-		else if (!strcmp(t->type, "reset_peer") && now - since >= (int64_t)(ms * BI_NS_PER_MS)) {
-			c->reset = 1;
-			kill_conn(e, c, "reset_peer toxic");
-		}
-	}
-}
-
-static void
-reap(bi_proxy_engine *e)
-{
-	for (struct conn **pc = &e->conns; *pc;) {
-		struct conn *c = *pc;
-		int over = c->side[0].done && c->side[1].done;
-		if (over && !c->dead)
-			kill_conn(e, c, NULL);
-		if (c->dead) {
-			for (int d = 0; d < 2; d++)
-				for (struct chunk *k = c->side[d].head, *nx; k; k = nx) {
-					nx = k->next;
-					free(k);
-				}
-			*pc = c->next;
-			free(c);
-		} else {
-			pc = &c->next;
-		}
-	}
-	for (struct proxy **pp = &e->proxies; *pp;) {
-		struct proxy *p = *pp;
-		if (p->deleted) {
-			for (int i = 0; i < p->ntoxics; i++)
-				jv_free(p->toxics[i].attributes);
-			*pp = p->next;
-			free(p);
-		} else {
-			pp = &p->next;
-		}
-	}
-}
+/* ---- the engine ---- */
 
 bi_proxy_engine *
 bi_proxy_new(void (*on_event)(void *ctx, jv rec), void *ctx)
 {
-	bi_proxy_engine *e = bi_calloc(1, sizeof *e);
+	bi_relay *r = bi_relay_new(on_event, ctx);
 
-	pthread_mutex_init(&e->mu, NULL);
-	e->ep = epoll_create1(EPOLL_CLOEXEC);
-	e->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	e->rng = (uint64_t)bi_now_ns() | 1;
+	if (!r)
+		return NULL;
+	bi_proxy_engine *e = bi_calloc(1, sizeof *e);
+	e->relay = r;
 	e->event = on_event;
 	e->ctx = ctx;
-	watch_fd(e, e->wake, EPOLLIN, 3, NULL);
 	return e;
+}
+
+void
+bi_proxy_allow_remote(bi_proxy_engine *e, int allow)
+{
+	bi_relay_lock(e->relay);
+	e->allow_remote = allow;
+	bi_relay_unlock(e->relay);
 }
 
 void
 bi_proxy_lock(bi_proxy_engine *e)
 {
-	pthread_mutex_lock(&e->mu);
+	bi_relay_lock(e->relay);
 }
 
 void
 bi_proxy_unlock(bi_proxy_engine *e)
 {
-	pthread_mutex_unlock(&e->mu);
+	bi_relay_unlock(e->relay);
 }
 
 int
 bi_proxy_run(bi_proxy_engine *e, volatile int *stop, int64_t drain)
 {
-	struct epoll_event evs[256];
-	int64_t drain_until = 0;
-
-	for (;;) {
-		int64_t now = bi_mono_ns();
-		pthread_mutex_lock(&e->mu);
-		if (*stop && !e->draining) {
-			/* Draining: no new connections; those open may finish. */
-			e->draining = 1;
-			drain_until = now + drain;
-			for (struct proxy *p = e->proxies; p; p = p->next)
-				if (p->lfd >= 0) {
-					unwatch_close(e, p->lfd);
-					p->lfd = -1;
-				}
-			emit(e, event("drain", NULL));
-		}
-		int live = 0;
-		for (struct conn *c = e->conns; c; c = c->next)
-			live += !c->dead;
-		if (e->draining && (live == 0 || now >= drain_until)) {
-			for (struct conn *c = e->conns; c; c = c->next)
-				kill_conn(e, c, "shutting down");
-			reap(e);
-			pthread_mutex_unlock(&e->mu);
-			return 0;
-		}
-		int64_t next = next_deadline(e, now);
-		pthread_mutex_unlock(&e->mu);
-		int64_t wait = next - now;
-		int ms = wait <= 0 ? 0 : (int)((wait + BI_NS_PER_MS - 1) / BI_NS_PER_MS);
-		int n = epoll_wait(e->ep, evs, 256, ms);
-		now = bi_mono_ns();
-		pthread_mutex_lock(&e->mu);
-		for (int i = 0; i < n; i++) {
-			struct handle *h = evs[i].data.ptr;
-			if (h->kind == 3) {
-				uint64_t x;
-				while (read(e->wake, &x, sizeof x) > 0)
-					;
-				continue;
-			}
-			if (h->kind == 0) {
-				struct proxy *p = h->obj;
-				if (!p->deleted && p->lfd >= 0)
-					on_accept(e, p);
-				continue;
-			}
-			struct conn *c = h->obj;
-			int fdi = h->kind - 1;
-			if (c->dead)
-				continue;
-			if (fdi == 1 && c->connecting) {
-				int err = 0;
-				socklen_t len = sizeof err;
-				getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len);
-				if (err) {
-					kill_conn(e, c, strerror(err));
-					continue;
-				}
-				c->connecting = 0;
-			}
-			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-				on_readable(e, c, fdi, now);
-		}
-		for (struct conn *c = e->conns; c; c = c->next) {
-			if (c->dead)
-				continue;
-			deadlines(e, c, now);
-			for (int d = 0; d < 2 && !c->dead; d++)
-				if (flush(e, c, d, now) != 0)
-					kill_conn(e, c, "peer gone");
-			if (!c->dead)
-				update_interest(e, c);
-		}
-		reap(e);
-		pthread_mutex_unlock(&e->mu);
-	}
+	return bi_relay_run(e->relay, stop, drain);
 }
 
 void
@@ -1203,13 +940,10 @@ bi_proxy_free(bi_proxy_engine *e)
 {
 	if (!e)
 		return;
-	for (struct proxy *p = e->proxies; p; p = p->next)
-		p->deleted = 1;
-	for (struct conn *c = e->conns; c; c = c->next)
-		kill_conn(e, c, NULL);
-	reap(e);
-	unwatch_close(e, e->wake);
-	close(e->ep);
-	pthread_mutex_destroy(&e->mu);
+	bi_relay_free(e->relay);
+	for (struct proxy *p = e->proxies, *nx; p; p = nx) {
+		nx = p->next;
+		free_proxy(p);
+	}
 	free(e);
 }

@@ -1,8 +1,10 @@
 #!/bin/sh
 # bi-proxy: toxiproxy's API answered as toxiproxy answers, and each toxic doing
-# to real connections what it says; records of connections; a clean drain.
+# to real connections what it says; records of connections; what the API
+# refuses (out of range, a NUL in a name, a listener beyond loopback, a Host
+# that is not its own) and the counters it shows; a clean drain.
 . "$(dirname "$0")/../lib.sh"
-plan 27
+plan 40
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 /usr/bin/python3 "$ROOT/tests/tools/http-server.py" "$TMP/port" &
 at_exit "kill $! 2>/dev/null"
@@ -92,6 +94,49 @@ is "$(curl -s -o /dev/null -w '%{http_code}' -A 'Mozilla/5.0 (X11)' "127.0.0.1:$
 
 grep '"event":"close"' "$TMP/records" | head -1 | jq -e '.bytes_up > 0 and .bytes_down > 0 and .proxy == "web"' >/dev/null
 ok $? "a record per connection, with its bytes"
+
+# Refused with the reason, and nothing made: out of range, not a number.
+refused() {	# BODY WANT-STATUS WANT-REASON NAME
+	got=$(api POST /proxies/web/toxics "$1"):$(jq -r .error "$TMP/body")
+	case $got in "$2:"*"$3"*) ok 0 "$4" ;; *) ok 1 "$4"; diag "got $got" ;; esac
+}
+refused '{"type":"latency","attributes":{"latency":1e13}}' 400 "attributes.latency: from 0 to 3600000 ms" \
+	"latency 1e13 ms: 400, not an overflow into no delay"
+refused '{"type":"latency","attributes":{"latency":100,"jitter":-50}}' 400 "attributes.jitter" \
+	"a negative jitter: 400"
+refused '{"type":"bandwidth","attributes":{"rate":-1}}' 400 "attributes.rate" "a negative rate: 400"
+refused '{"type":"timeout","attributes":{"timeout":"5"}}' 400 "a number, not string" \
+	"a timeout as a string: 400"
+refused '{"type":"limit_data","attributes":{"bytes":2e19}}' 400 "attributes.bytes" \
+	"limit_data 2e19 bytes: 400, not a cut at 0"
+is "$(api GET /proxies/web/toxics):$(cat "$TMP/body")" "200:[]" "and none of them was added"
+is "$(api POST /proxies '{"name":"a\u0000b","upstream":"127.0.0.1:9"}'):$(jq -r .error "$TMP/body"):$(api GET /proxies/a)" \
+	"400:name: a NUL inside:404" "a name with a NUL: 400, and no proxy cut at the NUL"
+api POST /proxies "{\"name\":\"kept\",\"upstream\":\"127.0.0.1:$P\"}" >/dev/null
+is "$(api DELETE /proxies/kept%00x):$(api POST /populate '[{"name":"kept\u0000x","upstream":"127.0.0.1:9"}]'):$(api GET /proxies/kept):$(jq -r .upstream "$TMP/body")" \
+	"404:400:200:127.0.0.1:$P" "nor in a path (%00) or in /populate: the proxy named before the NUL is left alone"
+api DELETE /proxies/kept >/dev/null
+is "$(api POST /proxies "{\"name\":\"wide\",\"listen\":\"0.0.0.0:0\",\"upstream\":\"127.0.0.1:$P\"}"):$(api GET /proxies/wide)" \
+	"403:404" "a listener beyond loopback through the API: 403 without --allow-remote"
+host() { curl -s -o "$TMP/body" -w '%{http_code}' -H "Host: $1" "127.0.0.1:$A/version"; }
+is "$(host "rebound.example:$A"):$(jq -r .error "$TMP/body" | sed 's/ (.*//')" \
+	"403:Host rebound.example:$A is not this API's address" "a Host that is not the API's: 403 (DNS rebinding)"
+is "$(host "localhost:$A"):$(host "[::1]:$A"):$(host "127.0.0.1")" "200:200:200" "localhost, ::1, 127.0.0.1: answered"
+
+# Counters: connections and bytes each way, since the proxy was made.
+api POST /reset >/dev/null
+api POST /proxies "{\"name\":\"counted\",\"upstream\":\"127.0.0.1:$P\"}" >/dev/null
+cl=$(jq -r .listen "$TMP/body")
+is "$(jq -c .stats "$TMP/body")" '{"connections":0,"bytes_upstream":0,"bytes_downstream":0}' "a new proxy counts from 0"
+up=0 down=0
+for n in 1000 2000 3000; do
+	set -- $(curl -s -o /dev/null -w '%{size_request} %{size_header} %{size_download}' "$cl/bytes/$n")
+	up=$((up + $1)) down=$((down + $2 + $3))
+done
+api GET /proxies >/dev/null
+is "$(jq -c .counted.stats "$TMP/body")" "{\"connections\":3,\"bytes_upstream\":$up,\"bytes_downstream\":$down}" \
+	"GET /proxies: 3 connections, and the bytes curl sent and received ($up, $down)"
+api DELETE /proxies/counted >/dev/null
 
 # SIGTERM: no new connections, but the one under way finishes.
 api POST /proxies/web/toxics '{"type":"latency","attributes":{"latency":800}}' >/dev/null
