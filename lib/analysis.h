@@ -3,7 +3,10 @@
 #define BI_ANALYSIS_H
 
 #include "analysis/drain.h"
+#include "analysis/pattern.h"
 #include "analysis/kb.h"
+#include "analysis/advice.h"
+#include "analysis/score.h"
 #include "analysis/symptom.h"
 #include "analysis/rca.h"
 #include "analysis/llm.h"

@@ -8,6 +8,7 @@
 #include "base/config.h"
 #include "base/http.h"
 #include "base/addr.h"
+#include "base/stats.h"
 #include "base/tmpl.h"
 #include "base/fmt.h"
 

@@ -5,13 +5,14 @@
  * The library is four layers, each a folder with one header and one .c per
  * module; a module uses only its own layer and those below it (HACKING.md):
  *
- *   base/      util time jsonl config http addr tmpl fmt: no knowledge of Docker
+ *   base/      util time jsonl config http addr stats tmpl fmt: no knowledge of Docker
  *              or of what records mean
  *   sources/   docker k8s gitctx logparse merge store: where records come
  *              from and where they are kept
  *   engines/   hist load threshold prom metrics proxy relay chaos experiment:
  *              things that run
- *   analysis/  drain kb symptom rca llm offline: what the records mean
+ *   analysis/  drain pattern kb advice score symptom rca llm offline: what the
+ *              records mean
  *
  * Public names start with bi_. Unless a comment says otherwise, functions
  * that take a jv consume it (as libjq's own do), and functions returning

@@ -15,10 +15,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/util.h"
 #include "base/jsonl.h"
+#include "base/stats.h"
 static const char usage[] =
 	"usage: bi-compare [options] [OLD.jsonl NEW.jsonl]\n"
 	"Compare two perf_summary records (the last of each file, or the first two on\n"
@@ -28,9 +28,11 @@ static const char usage[] =
 	"      --new-label L   what to call the new one\n"
 	"      --tie PCT       changes under PCT%% are ties (default 5)\n"
 	"      --fail-if-worse exit 1 when the old one wins\n"
+	"      --strict        a malformed line is fatal (exit 2)\n"
 	"  -h, --help          show this help\n"
 	"      --version       show the version\n"
-	"Exit: 0, 1 (--fail-if-worse) the new one is worse, 2 usage or input.\n";
+	"Exit: 0, 1 (--fail-if-worse) the new one is worse, 2 usage or input,\n"
+	"4 writing the output failed.\n";
 
 struct metric {
 	const char *name;	/* in the comparison record */
@@ -48,98 +50,83 @@ static const struct metric metrics[] = {
 	{"p99", "latency.p99", "p99_ms", 0, 1},
 };
 
-/* Two-sided 5% critical values of Student's t by degrees of freedom. */
-static double
-t_critical(double df)
-{
-	static const struct { double df, t; } tab[] = {
-		{1, 12.706}, {2, 4.303}, {3, 3.182}, {4, 2.776}, {5, 2.571}, {6, 2.447},
-		{7, 2.365}, {8, 2.306}, {9, 2.262}, {10, 2.228}, {12, 2.179}, {15, 2.131},
-		{20, 2.086}, {25, 2.060}, {30, 2.042}, {40, 2.021}, {60, 2.000}, {120, 1.980},
-	};
-	if (!(df >= 1))
-		return INFINITY;
-	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
-		if (df <= tab[i].df)
-			return tab[i].t;
-	return 1.960;
-}
-
-static int
-series(jv summary, const char *name, double *mean, double *var, int *n)
+/* A run's values of one figure, second by second: its per_second array. */
+static bi_summary
+series(jv summary, const char *name)
 {
 	char path[64];
+	bi_summary s = {0, 0, 0};
 
 	snprintf(path, sizeof path, "per_second.%s", name);
 	jv a = bi_jv_path(summary, path);
-	*n = 0;
-	*mean = *var = 0;
-	if (jv_get_kind(a) != JV_KIND_ARRAY) {
-		jv_free(a);
-		return 0;
-	}
-	int k = jv_array_length(jv_copy(a));
-	double sum = 0, sq = 0;
-	jv_array_foreach(a, i, x) {
-		double d = jv_get_kind(x) == JV_KIND_NUMBER ? jv_number_value(x) : 0;
-		sum += d;
-		sq += d * d;
-		jv_free(x);
+	if (jv_get_kind(a) == JV_KIND_ARRAY) {
+		int k = jv_array_length(jv_copy(a));
+		double *x = bi_calloc(k ? k : 1, sizeof *x);
+		jv_array_foreach(a, i, v) {
+			x[i] = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : 0;
+			jv_free(v);
+		}
+		s = bi_summarize(x, k);
+		free(x);
 	}
 	jv_free(a);
-	*n = k;
-	if (k > 0)
-		*mean = sum / k;
-	if (k > 1)
-		*var = (sq - sum * sum / k) / (k - 1);
-	if (*var < 0)
-		*var = 0;
-	return k > 1;
+	return s;
 }
 
-/* Could the second-to-second spread alone explain the difference? */
+/* Could the second-to-second spread alone explain the difference? Welch's
+ * test at 5%; without two seconds of each run, the change alone decides. */
 static int
 significant(jv a, jv b, const char *name, double *t_out)
 {
-	double ma, va, mb, vb;
-	int na, nb;
+	bi_welch w;
 
 	*t_out = NAN;
-	if (!series(a, name, &ma, &va, &na) || !series(b, name, &mb, &vb, &nb))
-		return 1;	/* no spread known: judge by the change alone */
-	double se2 = va / na + vb / nb;
-	if (se2 <= 0)
-		return ma != mb;
-	double t = fabs(ma - mb) / sqrt(se2);
-	double df = se2 * se2 / ((va / na) * (va / na) / (na - 1) + (vb / nb) * (vb / nb) / (nb - 1));
-	*t_out = t;
-	return t > t_critical(df);
+	if (bi_welch_test(series(a, name), series(b, name), &w) != 0)
+		return 1;
+	if (isfinite(w.t) && !isnan(w.df))
+		*t_out = fabs(w.t);
+	return w.p < 0.05;
 }
 
-static jv
-last_summary(const char *path)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	jv found = jv_invalid(), rec;
+struct input {
+	const char *kind;
+	jv got[2];
+	int n, last;	/* last: keep only the last record (a file), else the first two */
+};
 
-	if (!f)
-		bi_die(BI_EXIT_USAGE, "cannot open %s:", path);
-	bi_reader *r = bi_reader_new(fileno(f), path, 0);
-	while (bi_read(r, &rec)) {
-		const char *k = bi_get_str(rec, "kind");
-		if (k && !strcmp(k, "perf_summary")) {
-			jv_free(found);
-			found = rec;
-		} else {
-			jv_free(rec);
-		}
+static int
+take(void *ctx, jv rec, bi_reader *r)
+{
+	struct input *in = ctx;
+	const char *k = bi_get_str(rec, "kind");
+
+	(void)r;
+	if (!k || strcmp(k, in->kind)) {
+		jv_free(rec);
+		return 0;
 	}
-	bi_reader_free(r);
-	if (f != stdin)
-		fclose(f);
-	if (!jv_is_valid(found))
+	if (in->last) {
+		if (in->n)
+			jv_free(in->got[0]);
+		in->got[0] = rec;
+		in->n = 1;
+		return 0;
+	}
+	in->got[in->n++] = rec;
+	return in->n == 2;
+}
+
+/* The last perf_summary of a file. */
+static jv
+last_summary(char *path, int flags)
+{
+	struct input in = {.kind = "perf_summary", .last = 1};
+
+	if (bi_each(1, &path, flags, take, &in))
+		exit(BI_EXIT_USAGE);
+	if (!in.n)
 		bi_die(BI_EXIT_USAGE, "%s: no perf_summary record", path);
-	return found;
+	return in.got[0];
 }
 
 int
@@ -150,12 +137,13 @@ main(int argc, char **argv)
 		{"new-label", required_argument, NULL, 'n'},
 		{"tie", required_argument, NULL, 't'},
 		{"fail-if-worse", no_argument, NULL, 'f'},
+		{"strict", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
 	const char *old_label = NULL, *new_label = NULL;
 	double tie = 5;
-	int fail_if_worse = 0, c;
+	int fail_if_worse = 0, flags = 0, c;
 	jv old, new;
 
 	bi_init(argv[0]);
@@ -171,30 +159,22 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'f': fail_if_worse = 1; break;
+		case 'S': flags |= BI_STRICT; break;
 		case 'h': bi_help(usage);
 		case 'V': bi_version();
 		default: bi_usage_error(usage, NULL);
 		}
 	}
 	if (argc - optind == 2) {
-		old = last_summary(argv[optind]);
-		new = last_summary(argv[optind + 1]);
+		old = last_summary(argv[optind], flags);
+		new = last_summary(argv[optind + 1], flags);
 	} else if (argc == optind) {
-		bi_reader *r = bi_reader_new(STDIN_FILENO, "stdin", 0);
-		jv rec, got[2];
-		int n = 0;
-		while (n < 2 && bi_read(r, &rec)) {
-			const char *k = bi_get_str(rec, "kind");
-			if (k && !strcmp(k, "perf_summary"))
-				got[n++] = rec;
-			else
-				jv_free(rec);
-		}
-		bi_reader_free(r);
-		if (n < 2)
-			bi_die(BI_EXIT_USAGE, "need two perf_summary records on stdin, found %d", n);
-		old = got[0];
-		new = got[1];
+		struct input in = {.kind = "perf_summary"};
+		bi_each(0, NULL, flags, take, &in);
+		if (in.n < 2)
+			bi_die(BI_EXIT_USAGE, "need two perf_summary records on stdin, found %d", in.n);
+		old = in.got[0];
+		new = in.got[1];
 	} else {
 		bi_usage_error(usage, "two files, or two records on stdin");
 	}

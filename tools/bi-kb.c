@@ -3,33 +3,44 @@
  *
  *   bi-kb record [--tee]              findings on stdin become incidents
  *   bi-kb resolve ID --outcome O --fix TEXT
- *   bi-kb list | show ID | stats | patterns | suggest | export | import
+ *   bi-kb list | show ID | stats | patterns | advice | export | import
+ *   bi-kb suggest [FILE...]           what to do, the most pressing first
  *
  * Incidents live in the project database (.blissful-infra/bi.db, $BI_DB or
  * --db): what was found, how often, which fixes were tried and how each went
  * (resolved, partial, failed). From those outcomes come the success rates
  * that bi-rca shows with its next findings, and the suggestions of what to
  * do about the problems that keep coming back. Patterns are the eight built in
- * (lib/analysis/kb.c) and the user's, from blissful-infra.yaml's kb.patterns or
- * --patterns files. Everything is written as records: `incident`,
- * `pattern`, `suggestion`, and `metric` for the statistics.
+ * (lib/analysis/pattern.c) and the user's, from blissful-infra.yaml's
+ * kb.patterns or --patterns files; the advice table (lib/analysis/advice.c)
+ * says what a chaos result or a project's files call for, and suggest puts
+ * it all together: the project's files against good practice, the gaps of
+ * the chaos results read (as bi-score sees them), and the best fix of each
+ * pattern seen. Everything is written as records: `incident`, `pattern`,
+ * `advice`, `suggestion`, and `metric` for the statistics. A database that
+ * fails is exit 4, never 1: 1 is for findings.
  */
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/config.h"
 #include "sources/store.h"
+#include "analysis/advice.h"
+#include "analysis/pattern.h"
 #include "analysis/kb.h"
+#include "analysis/score.h"
 static const char usage[] =
 	"usage: bi-kb record [--tee] [FILE...]\n"
 	"       bi-kb resolve ID --outcome resolved|partial|failed --fix TEXT\n"
 	"       bi-kb list [--status open|resolved] [--pattern P] [--limit N]\n"
-	"       bi-kb show ID | stats | patterns | suggest | export | import [FILE...]\n"
+	"       bi-kb show ID | stats [--seen] | patterns | advice | export\n"
+	"       bi-kb import [FILE...] | suggest [FILE...]\n"
 	"The knowledge base: incidents recorded from findings, the outcomes of their\n"
 	"fixes, and the patterns of known problems.\n"
 	"\n"
@@ -39,15 +50,17 @@ static const char usage[] =
 	"  -s, --status S     list: only open or resolved incidents\n"
 	"      --pattern P    list: only incidents of this pattern\n"
 	"  -n, --limit N      list: the newest N only\n"
-	"  -p, --patterns F   more patterns, in YAML (repeatable)\n"
+	"      --seen         stats: only the patterns seen at least once\n"
+	"  -p, --patterns F   more patterns and advice, in YAML (repeatable)\n"
 	"      --db PATH      the database (default $BI_DB, or .blissful-infra/bi.db)\n"
 	"      --strict       a malformed line is fatal (exit 2)\n"
 	"  -h, --help         show this help\n"
 	"      --version      show the version\n"
-	"Exit: 0, 1 database error, 2 usage, bad input or no such incident.\n";
+	"Exit: 0, 2 usage, bad input or no such incident, 4 database or output\n"
+	"failure.\n";
 
 static struct {
-	int tee, flags;
+	int tee, flags, seen;
 	long limit;
 	const char *outcome, *fix, *status, *pattern;
 	char **patfiles;
@@ -58,23 +71,32 @@ static sqlite3 *db;
 static bi_kb_pattern *pats;
 static size_t npats;
 
-/* Each record of the files named (stdin without any) to fn. */
-static void
-each_record(int argc, char **argv, void (*fn)(jv rec, void *ctx), void *ctx)
+/* A database error from the library: the tool's end (exit 4). */
+static _Noreturn void
+db_fail(jv err)
 {
-	for (int i = 0; i < argc || (argc == 0 && i == 0); i++) {
-		const char *name = argc ? argv[i] : "-";
-		FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
-		if (!f)
-			bi_die(BI_EXIT_USAGE, "cannot open %s:", name);
-		bi_reader *r = bi_reader_new(fileno(f), name, opt.flags);
-		jv rec;
-		while (bi_read(r, &rec))
-			fn(rec, ctx);
-		bi_reader_free(r);
-		if (f != stdin)
-			fclose(f);
-	}
+	jv msg = jv_invalid_get_msg(err);
+	bi_die(BI_EXIT_LOCAL, "database: %s", jv_get_kind(msg) == JV_KIND_STRING ?
+	       jv_string_value(msg) : bi_sql_error(db));
+}
+
+/* v, unless it is a database error. */
+static jv
+checked(jv v)
+{
+	if (!jv_is_valid(v) && jv_invalid_has_msg(jv_copy(v)))
+		db_fail(v);
+	return v;
+}
+
+static double
+rate_of(const char *pattern, double prior, const char *fix, int *n)
+{
+	double r = bi_kb_rate(db, pattern, prior, fix, n);
+
+	if (r < 0)
+		bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
+	return r;
 }
 
 static int
@@ -86,37 +108,38 @@ is_kind(jv rec, const char *kind)
 
 /* ---- record ---- */
 
-static void
-record_one(jv rec, void *ctx)
+static int
+record_one(void *ctx, jv rec, bi_reader *r)
 {
 	jv *incidents = ctx;
 
+	(void)r;
 	if (!is_kind(rec, "finding")) {
 		if (opt.tee)
 			bi_write(rec);
 		else
 			jv_free(rec);
-		return;
+		return 0;
 	}
-	jv inc = bi_kb_record(db, rec);
+	jv inc = checked(bi_kb_record(db, rec));
 	if (opt.tee)
-		bi_write(jv_object_set(rec, jv_string("incident"),
-				       jv_string(bi_get_str(inc, "id"))));
+		bi_write(bi_set(rec, "incident", jv_string(bi_get_str(inc, "id"))));
 	else
 		jv_free(rec);
 	*incidents = jv_array_append(*incidents, inc);
+	return 0;
 }
 
 static int
 record(int argc, char **argv)
 {
 	jv incidents = jv_array();
+	size_t unread = bi_each(argc, argv, opt.flags, record_one, &incidents);
 
-	each_record(argc, argv, record_one, &incidents);
 	jv_array_foreach(incidents, i, inc)
 		bi_write(jv_object_delete(inc, jv_string("outcomes")));
 	jv_free(incidents);
-	return BI_EXIT_OK;
+	return unread ? BI_EXIT_USAGE : BI_EXIT_OK;
 }
 
 /* ---- resolve, list, show ---- */
@@ -129,7 +152,7 @@ resolve(const char *id)
 		       opt.outcome ? opt.outcome : "nothing");
 	if (!opt.fix || !*opt.fix)
 		bi_die(BI_EXIT_USAGE, "--fix: say what was done");
-	jv inc = bi_kb_resolve(db, id, opt.outcome, opt.fix, bi_now_ns());
+	jv inc = checked(bi_kb_resolve(db, id, opt.outcome, opt.fix, bi_now_ns()));
 	if (!jv_is_valid(inc))
 		bi_die(BI_EXIT_USAGE, "no such incident: %s", id);
 	bi_write(inc);
@@ -139,7 +162,7 @@ resolve(const char *id)
 static int
 list(void)
 {
-	jv a = bi_kb_list(db, opt.status, opt.pattern, opt.limit);
+	jv a = checked(bi_kb_list(db, opt.status, opt.pattern, opt.limit));
 
 	jv_array_foreach(a, i, inc)
 		bi_write(inc);
@@ -152,7 +175,7 @@ list(void)
 static int
 show(const char *id)
 {
-	jv inc = bi_kb_get(db, id);
+	jv inc = checked(bi_kb_get(db, id));
 	double sim;
 
 	if (!jv_is_valid(inc))
@@ -164,6 +187,9 @@ show(const char *id)
 		return BI_EXIT_OK;
 	}
 	finding = bi_kb_advise(db, pats, npats, finding, &sim);
+	const char *e = bi_get_str(finding, "kb_error");
+	if (e)
+		bi_die(BI_EXIT_LOCAL, "database: %s", e);
 	jv similar = jv_object_get(jv_copy(finding), jv_string("similar")), others = jv_array();
 	jv_array_foreach(similar, i, s) {
 		const char *sid = bi_get_str(s, "id");
@@ -173,42 +199,34 @@ show(const char *id)
 			others = jv_array_append(others, s);
 	}
 	jv_free(similar);
-	finding = jv_object_set(finding, jv_string("similar"), others);
-	bi_write(jv_object_set(finding, jv_string("incident"), jv_string(id)));
+	finding = bi_set(finding, "similar", others);
+	bi_write(bi_set(finding, "incident", jv_string(id)));
 	return BI_EXIT_OK;
 }
 
-/* ---- stats and patterns ---- */
+/* ---- stats, patterns and advice ---- */
 
 static jv
 metric(const char *name, jv labels, double value)
 {
 	jv m = bi_record("metric");
-	m = jv_object_set(m, jv_string("name"), jv_string(name));
-	m = jv_object_set(m, jv_string("labels"), labels);
-	return jv_object_set(m, jv_string("value"), jv_number(round(value * 1000) / 1000));
+	m = bi_set(m, "name", jv_string(name));
+	m = bi_set(m, "labels", labels);
+	return bi_set(m, "value", jv_number(round(value * 1000) / 1000));
 }
 
-/* Occurrences and the last time seen of a pattern's incidents. */
+/* How often a pattern's (NULL: no pattern's) incidents happened, and when
+ * last (null: never). */
 static double
-occurrences(const char *pattern, int64_t *last)
+occurrences(const char *pattern, jv *last)
 {
-	sqlite3_stmt *st;
-	double n = 0;
-
-	*last = 0;
-	if (!db)
+	if (!db) {
+		*last = jv_null();
 		return 0;
-	if (sqlite3_prepare_v2(db, "SELECT total(occurrences), max(last_seen) FROM kb_incidents "
-			       "WHERE pattern IS ?", -1, &st, NULL) != SQLITE_OK)
-		bi_die(BI_EXIT_FAIL, "database: %s", sqlite3_errmsg(db));
-	if (pattern)
-		sqlite3_bind_text(st, 1, pattern, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		n = sqlite3_column_double(st, 0);
-		*last = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	jv o = checked(bi_kb_occurrences(db, pattern));
+	double n = bi_get_num(o, "occurrences", 0);
+	*last = jv_object_get(o, jv_string("last_seen"));
 	return n;
 }
 
@@ -216,52 +234,42 @@ static int
 stats(void)
 {
 	static const char *const statuses[] = {"open", "resolved"};
-	char ts[BI_TS_LEN];
-	int64_t last;
+	jv last;
 
 	for (int i = 0; i < 2; i++) {
-		jv a = db ? bi_kb_list(db, statuses[i], NULL, 0) : jv_array();
-		bi_write(metric("kb_incidents", jv_object_set(jv_object(), jv_string("status"),
-			 jv_string(statuses[i])), jv_array_length(a)));
+		jv a = db ? checked(bi_kb_list(db, statuses[i], NULL, 0)) : jv_array();
+		bi_write(metric("kb_incidents", bi_set(jv_object(), "status", jv_string(statuses[i])),
+				jv_array_length(a)));
 	}
 	for (size_t i = 0; i <= npats; i++) {
 		const bi_kb_pattern *p = i < npats ? &pats[i] : NULL;
 		double n = occurrences(p ? p->id : NULL, &last);
-		if (!p && !n)
+		if ((!p || opt.seen) && !n) {
+			jv_free(last);
 			continue;
-		jv lab = jv_object_set(jv_object(), jv_string("pattern"),
-				       jv_string(p ? p->id : "unknown"));
-		jv m = metric("kb_pattern_occurrences", jv_copy(lab), n);
-		bi_write(jv_object_set(m, jv_string("last_seen"),
-				       last ? jv_string(bi_ts_fmt(last, ts)) : jv_null()));
+		}
+		jv lab = bi_set(jv_object(), "pattern", jv_string(p ? p->id : "unknown"));
+		bi_write(bi_set(metric("kb_pattern_occurrences", jv_copy(lab), n), "last_seen", last));
 		if (!p) {
 			jv_free(lab);
 			continue;
 		}
 		bi_write(metric("kb_pattern_success_rate", lab,
-				bi_kb_rate(db, p->id, p->success_rate, NULL, NULL)));
+				rate_of(p->id, p->success_rate, NULL, NULL)));
 	}
 	/* Each fix with an outcome, by pattern. */
-	sqlite3_stmt *st;
-	if (!db)
-		return BI_EXIT_OK;
-	if (sqlite3_prepare_v2(db, "SELECT i.pattern, o.fix FROM kb_outcomes o JOIN kb_incidents i "
-			       "ON i.id = o.incident GROUP BY i.pattern, lower(trim(o.fix)) "
-			       "ORDER BY i.pattern, o.fix", -1, &st, NULL) != SQLITE_OK)
-		bi_die(BI_EXIT_FAIL, "database: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *pid = (const char *)sqlite3_column_text(st, 0);
-		const char *fix = (const char *)sqlite3_column_text(st, 1);
+	jv fixes = db ? checked(bi_kb_fixes(db, NULL, 0)) : jv_array();
+	jv_array_foreach(fixes, i, f) {
+		const char *pid = bi_get_str(f, "pattern"), *fix = bi_get_str(f, "fix");
 		const bi_kb_pattern *p = bi_kb_pattern_find(pats, npats, pid);
 		int n;
-		double rate = bi_kb_rate(db, pid, p ? p->success_rate : 0.5,
-					 fix, &n);
-		jv lab = jv_object_set(jv_object(), jv_string("pattern"), jv_string(pid ? pid : "unknown"));
-		lab = jv_object_set(lab, jv_string("fix"), jv_string(fix));
-		bi_write(jv_object_set(metric("kb_fix_success_rate", lab, rate),
-				       jv_string("outcomes"), jv_number(n)));
+		double rate = rate_of(pid, p ? p->success_rate : 0.5, fix, &n);
+		jv lab = bi_set(jv_object(), "pattern", jv_string(pid ? pid : "unknown"));
+		lab = bi_set(lab, "fix", jv_string(fix));
+		bi_write(bi_set(metric("kb_fix_success_rate", lab, rate), "outcomes", jv_number(n)));
+		jv_free(f);
 	}
-	sqlite3_finalize(st);
+	jv_free(fixes);
 	return BI_EXIT_OK;
 }
 
@@ -277,106 +285,122 @@ list_of(char **v)
 static int
 patterns(void)
 {
-	char ts[BI_TS_LEN];
-	int64_t last;
+	static const char *const ops[] = {">=", "<=", "==", "!=", ">", "<"};
+	jv last;
 
 	for (size_t i = 0; i < npats; i++) {
 		const bi_kb_pattern *p = &pats[i];
 		jv r = bi_record("pattern");
-		r = jv_object_set(r, jv_string("id"), jv_string(p->id));
-		r = jv_object_set(r, jv_string("name"), jv_string(p->name));
-		r = jv_object_set(r, jv_string("severity"), jv_string(p->severity));
-		r = jv_object_set(r, jv_string("builtin"), jv_bool(p->builtin));
-		r = jv_object_set(r, jv_string("logs"), list_of(p->logs));
-		r = jv_object_set(r, jv_string("containers"), list_of(p->containers));
-		r = jv_object_set(r, jv_string("k8s"), list_of(p->k8s));
+		r = bi_set(r, "id", jv_string(p->id));
+		r = bi_set(r, "name", jv_string(p->name));
+		r = bi_set(r, "severity", jv_string(p->severity));
+		r = bi_set(r, "builtin", jv_bool(p->builtin));
+		r = bi_set(r, "logs", list_of(p->logs));
+		r = bi_set(r, "containers", list_of(p->containers));
+		r = bi_set(r, "k8s", list_of(p->k8s));
 		jv conds = jv_array();
-		static const char *const ops[] = {">=", "<=", "==", "!=", ">", "<"};
 		for (size_t k = 0; k < p->nconds; k++)
 			conds = jv_array_append(conds, jv_string_fmt("%s %s %g", p->conds[k].field,
 						ops[p->conds[k].op], p->conds[k].value));
-		r = jv_object_set(r, jv_string("metrics"), conds);
-		r = jv_object_set(r, jv_string("chaos"), list_of(p->chaos));
-		r = jv_object_set(r, jv_string("root_cause"), jv_string(p->root_cause));
+		r = bi_set(r, "metrics", conds);
+		r = bi_set(r, "chaos", list_of(p->chaos));
+		r = bi_set(r, "root_cause", jv_string(p->root_cause));
 		jv fixes = jv_array();
 		for (char **f = p->fixes; *f; f++) {
 			int n;
-			double rate = db ? bi_kb_rate(db, p->id, p->success_rate, *f, &n) :
-				(n = 0, p->success_rate);
-			jv e = jv_object_set(jv_object(), jv_string("title"), jv_string(*f));
-			e = jv_object_set(e, jv_string("success_rate"), jv_number(round(rate * 100) / 100));
-			fixes = jv_array_append(fixes, jv_object_set(e, jv_string("outcomes"), jv_number(n)));
+			double rate = rate_of(p->id, p->success_rate, *f, &n);
+			jv e = bi_set(jv_object(), "title", jv_string(*f));
+			e = bi_set(e, "success_rate", jv_number(round(rate * 100) / 100));
+			fixes = jv_array_append(fixes, bi_set(e, "outcomes", jv_number(n)));
 		}
-		r = jv_object_set(r, jv_string("fixes"), fixes);
-		r = jv_object_set(r, jv_string("success_rate"), jv_number(round(100 *
-				  bi_kb_rate(db, p->id, p->success_rate, NULL, NULL)) / 100));
-		double n = occurrences(p->id, &last);
-		r = jv_object_set(r, jv_string("occurrences"), jv_number(n));
-		r = jv_object_set(r, jv_string("last_seen"), last ? jv_string(bi_ts_fmt(last, ts)) :
-				  jv_null());
-		bi_write(r);
+		r = bi_set(r, "fixes", fixes);
+		r = bi_set(r, "success_rate", jv_number(round(100 *
+			   rate_of(p->id, p->success_rate, NULL, NULL)) / 100));
+		r = bi_set(r, "occurrences", jv_number(occurrences(p->id, &last)));
+		bi_write(bi_set(r, "last_seen", last));
 	}
 	return BI_EXIT_OK;
 }
 
-/* What to do about each pattern seen: its best fix, high while one of its
- * incidents is open, medium when it came back, low when it was seen once. */
 static int
-suggest(void)
+advice(const bi_advice *a, size_t n)
 {
-	char ts[BI_TS_LEN];
-	int64_t last;
-
-	for (size_t i = 0; db && i < npats; i++) {
-		const bi_kb_pattern *p = &pats[i];
-		double n = occurrences(p->id, &last);
-		if (n <= 0)
-			continue;
-		jv open = bi_kb_list(db, "open", p->id, 0);
-		int nopen = jv_array_length(open);
-		const char *best = NULL;
-		double rate = -1;
-		int outcomes = 0;
-		for (char **f = p->fixes; *f; f++) {
-			int k;
-			double r = bi_kb_rate(db, p->id, p->success_rate, *f, &k);
-			if (r > rate)
-				best = *f, rate = r, outcomes = k;
-		}
-		/* A fix of the user's that worked better than the pattern's own. */
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(db, "SELECT DISTINCT o.fix FROM kb_outcomes o JOIN kb_incidents i "
-				       "ON i.id = o.incident WHERE i.pattern = ? AND o.outcome != 'failed'",
-				       -1, &st, NULL) != SQLITE_OK)
-			bi_die(BI_EXIT_FAIL, "database: %s", sqlite3_errmsg(db));
-		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_TRANSIENT);
-		char *mine = NULL;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *f = (const char *)sqlite3_column_text(st, 0);
-			int k;
-			double r = bi_kb_rate(db, p->id, p->success_rate, f, &k);
-			if (r > rate) {
-				free(mine);
-				best = mine = bi_strdup(f);
-				rate = r;
-				outcomes = k;
-			}
-		}
-		sqlite3_finalize(st);
-		jv r = bi_record("suggestion");
-		r = jv_object_set(r, jv_string("priority"), jv_string(nopen ? "high" : n >= 2 ? "medium" : "low"));
-		r = jv_object_set(r, jv_string("pattern"), jv_string(p->id));
-		r = jv_object_set(r, jv_string("title"), jv_string_fmt("%s: %s", p->name, best ? best : "-"));
-		r = jv_object_set(r, jv_string("detail"), jv_string_fmt("seen %.0f time%s, last %s; %d open; "
-			"this fix works %.0f%% of the time (%d outcome%s recorded)", n, n == 1 ? "" : "s",
-			bi_ts_fmt(last, ts), nopen, round(rate * 100), outcomes, outcomes == 1 ? "" : "s"));
-		r = jv_object_set(r, jv_string("success_rate"), jv_number(round(rate * 100) / 100));
-		r = jv_object_set(r, jv_string("source"), jv_string("knowledge base"));
-		bi_write(r);
-		jv_free(open);
-		free(mine);
+	for (size_t i = 0; i < n; i++) {
+		const bi_advice *e = &a[i];
+		jv r = bi_record("advice");
+		r = bi_set(r, "id", jv_string(e->id));
+		r = bi_set(r, "on", jv_string(e->on));
+		r = bi_set(r, "scenarios", list_of(e->scenarios));
+		r = bi_set(r, "severity", jv_string(e->severity));
+		r = bi_set(r, "gap", jv_string(e->gap));
+		r = bi_set(r, "title", jv_string(e->title));
+		r = bi_set(r, "advice", jv_string(e->advice));
+		r = bi_set(r, "pattern", e->pattern ? jv_string(e->pattern) : jv_null());
+		bi_write(bi_set(r, "builtin", jv_bool(e->builtin)));
 	}
 	return BI_EXIT_OK;
+}
+
+/* ---- suggest ---- */
+
+static int
+take_chaos(void *ctx, jv rec, bi_reader *r)
+{
+	(void)r;
+	bi_score_add(ctx, rec);
+	jv_free(rec);
+	return 0;
+}
+
+static int
+rank(jv s)
+{
+	const char *p = bi_get_str(s, "priority");
+	return !p ? 3 : !strcmp(p, "high") ? 0 : !strcmp(p, "medium") ? 1 : 2;
+}
+
+/* Suggestions, the most pressing first; within a priority, as found: the
+ * project's files, the chaos results read, the knowledge base. */
+static int
+suggest(jv cfg, const bi_advice *a, size_t n, int argc, char **argv)
+{
+	bi_score *s = bi_score_new();
+	size_t unread = bi_each(argc, argv, opt.flags, take_chaos, s);
+	char *dir = bi_project_dir();
+	jv all = bi_advice_practice(a, n, dir, cfg);
+
+	free(dir);
+	if (!jv_is_valid(all)) {
+		jv msg = jv_invalid_get_msg(all);
+		bi_die(BI_EXIT_USAGE, "%s", jv_string_value(msg));
+	}
+	jv want = bi_jv_path(cfg, "chaos.scenarios");
+	if (jv_get_kind(want) == JV_KIND_ARRAY) {
+		jv_array_foreach(want, i, sc) {
+			if (jv_get_kind(sc) == JV_KIND_STRING)
+				bi_score_expect(s, jv_string_value(sc));
+			jv_free(sc);
+		}
+	}
+	jv_free(want);
+	if (bi_score_count(s)) {
+		jv score = bi_score_record(s, a, n, NULL);
+		all = jv_array_concat(all, bi_score_suggestions(score, a, n));
+		jv_free(score);
+	}
+	bi_score_free(s);
+	if (db)
+		all = jv_array_concat(all, checked(bi_kb_suggest(db, pats, npats)));
+	for (int p = 0; p < 4; p++) {
+		jv_array_foreach(all, i, r) {
+			if (rank(r) == p)
+				bi_write(r);
+			else
+				jv_free(r);
+		}
+	}
+	jv_free(all);
+	return unread ? BI_EXIT_USAGE : BI_EXIT_OK;
 }
 
 /* ---- export, import ---- */
@@ -384,43 +408,42 @@ suggest(void)
 static int
 export(void)
 {
-	jv a = bi_kb_list(db, NULL, NULL, 0);
+	jv a = checked(bi_kb_list(db, NULL, NULL, 0));
 
 	jv_array_foreach(a, i, inc) {
-		jv full = bi_kb_get(db, bi_get_str(inc, "id"));
+		bi_write(checked(bi_kb_get(db, bi_get_str(inc, "id"))));
 		jv_free(inc);
-		bi_write(full);
 	}
 	jv_free(a);
 	return BI_EXIT_OK;
 }
 
-static void
-import_one(jv rec, void *ctx)
+static int
+import_one(void *ctx, jv rec, bi_reader *r)
 {
 	char err[256];
-	size_t *n = ctx;
 
+	(void)ctx;
+	(void)r;
 	if (!is_kind(rec, "incident")) {
 		jv_free(rec);
-		return;
+		return 0;
 	}
-	if (bi_kb_import(db, rec, err, sizeof err) != 0) {
+	int rc = bi_kb_import(db, rec, err, sizeof err);
+	if (rc == -2)
+		bi_die(BI_EXIT_LOCAL, "database: %s", err);
+	if (rc) {
 		bi_warn("%s, skipped", err);
 		if (opt.flags & BI_STRICT)
 			bi_die(BI_EXIT_USAGE, "a bad incident is fatal with --strict");
-		return;
 	}
-	++*n;
+	return 0;
 }
 
 static int
 import(int argc, char **argv)
 {
-	size_t n = 0;
-
-	each_record(argc, argv, import_one, &n);
-	return BI_EXIT_OK;
+	return bi_each(argc, argv, opt.flags, import_one, NULL) ? BI_EXIT_USAGE : BI_EXIT_OK;
 }
 
 int
@@ -433,6 +456,7 @@ main(int argc, char **argv)
 		{"status", required_argument, NULL, 's'},
 		{"pattern", required_argument, NULL, 'P'},
 		{"limit", required_argument, NULL, 'n'},
+		{"seen", no_argument, NULL, 'e'},
 		{"patterns", required_argument, NULL, 'p'},
 		{"db", required_argument, NULL, 'D'},
 		{"strict", no_argument, NULL, 'S'},
@@ -440,7 +464,7 @@ main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
 	static const char *const cmds[] = {"record", "resolve", "list", "show", "stats",
-					   "patterns", "suggest", "export", "import", NULL};
+					   "patterns", "advice", "suggest", "export", "import", NULL};
 	char *path = NULL, *end, err[512];
 	int c;
 
@@ -461,6 +485,7 @@ main(int argc, char **argv)
 			if (*end || opt.limit <= 0)
 				bi_usage_error(usage, "--limit: not a count: %s", optarg);
 			break;
+		case 'e': opt.seen = 1; break;
 		case 'p':
 			opt.patfiles = bi_realloc(opt.patfiles, (opt.npatfiles + 1) * sizeof *opt.patfiles);
 			opt.patfiles[opt.npatfiles++] = optarg;
@@ -481,14 +506,17 @@ main(int argc, char **argv)
 	if (!*k)
 		bi_usage_error(usage, "unknown command: %s", cmd);
 	int takes_id = !strcmp(cmd, "resolve") || !strcmp(cmd, "show");
-	int takes_files = !strcmp(cmd, "record") || !strcmp(cmd, "import");
+	int takes_files = !strcmp(cmd, "record") || !strcmp(cmd, "import") || !strcmp(cmd, "suggest");
 	if (takes_id && argc - optind != 1)
 		bi_usage_error(usage, "%s: which incident?", cmd);
 	if (!takes_id && !takes_files && optind < argc)
 		bi_usage_error(usage, "unexpected argument: %s", argv[optind]);
 	jv cfg = bi_config();
+	size_t nadv;
+	bi_advice *adv = bi_advice_load(cfg, opt.patfiles, opt.npatfiles, &nadv, err, sizeof err);
+	if (!adv)
+		bi_die(BI_EXIT_USAGE, "%s", err);
 	pats = bi_kb_patterns(cfg, opt.patfiles, opt.npatfiles, &npats, err, sizeof err);
-	jv_free(cfg);
 	if (!pats)
 		bi_die(BI_EXIT_USAGE, "%s", err);
 	if (!path)
@@ -496,7 +524,11 @@ main(int argc, char **argv)
 	/* Reading a database that is not there finds nothing; only writing
 	 * makes one. */
 	int writes = !strcmp(cmd, "record") || !strcmp(cmd, "resolve") || !strcmp(cmd, "import");
-	db = bi_kb_open(path, writes);
+	if (writes || access(path, F_OK) == 0) {
+		db = bi_store_open(path, err, sizeof err);
+		if (!db)
+			bi_die(BI_EXIT_LOCAL, "database: %s", err);
+	}
 	if (!db && takes_id)
 		bi_die(BI_EXIT_USAGE, "no such incident: %s (no knowledge base at %s)",
 		       argv[optind], path);
@@ -509,21 +541,25 @@ main(int argc, char **argv)
 		r = show(argv[optind]);
 	else if (!strcmp(cmd, "patterns"))
 		r = patterns();
+	else if (!strcmp(cmd, "advice"))
+		r = advice(adv, nadv);
 	else if (!strcmp(cmd, "import"))
 		r = import(argc - optind, argv + optind);
 	else if (!strcmp(cmd, "stats"))
 		r = stats();
+	else if (!strcmp(cmd, "suggest"))
+		r = suggest(cfg, adv, nadv, argc - optind, argv + optind);
 	else if (!db)
 		r = BI_EXIT_OK;		/* nothing recorded yet */
 	else if (!strcmp(cmd, "list"))
 		r = list();
-	else if (!strcmp(cmd, "suggest"))
-		r = suggest();
 	else
 		r = export();
 	bi_write_flush();
 	sqlite3_close(db);
 	bi_kb_patterns_free(pats, npats);
+	bi_advice_free(adv, nadv);
+	jv_free(cfg);
 	free(path);
 	return r;
 }

@@ -15,6 +15,7 @@
  * With --templates it is a filter instead: every record passes through, log
  * records with their template added.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,8 @@ main(int argc, char **argv)
 	}
 	char *path = opt.db ? bi_strdup(opt.db) : bi_store_path();
 	sqlite3 *db = opt.no_kb ? NULL : bi_kb_open(path, 0);
+	if (!db && !opt.no_kb && errno != ENOENT)
+		bi_die(BI_EXIT_LOCAL, "database: %s cannot be opened", path);
 	size_t n = bi_rca_rank(a, db), nrecords, nlogs;
 	if (opt.top > 0 && (size_t)opt.top < n)
 		n = (size_t)opt.top;

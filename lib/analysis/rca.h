@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#include "analysis/kb.h"
+#include "analysis/pattern.h"
 /* Root-cause analysis: records in; out, one `finding` per distinct problem,
  * the most likely first (blissful-infra(7) lists its fields). Memory grows
  * with the problems and log templates seen, not with the records. */

@@ -35,7 +35,7 @@
 #include "base/jsonl.h"
 #include "sources/logparse.h"
 #include "analysis/drain.h"
-#include "analysis/kb.h"
+#include "analysis/pattern.h"
 
 #define MAX_SAMPLE 400		/* bytes of a message kept as its sample */
 #define MAX_STACK 2048		/* bytes of a stack trace kept */
@@ -510,10 +510,7 @@ on_other(bi_symptoms *set, jv rec, const char *kind, int64_t ts)
 		const char *target = bi_get_str(rec, "target");
 		sk = BI_SYMPTOM_CHAOS;
 		svc = bi_strdup(service ? service : target ? target : "-");
-		for (size_t i = 0; scenario && i < set->npats && chaos_pattern < 0; i++)
-			for (char **c = set->pats[i].chaos; *c && chaos_pattern < 0; c++)
-				if (strcasestr(scenario, *c))
-					chaos_pattern = (int)i;
+		chaos_pattern = bi_kb_match_scenario(set->pats, set->npats, scenario);
 		subject = scenario;
 		text = bi_strdup(reason ? reason : "");
 		what = bi_asprintf("chaos scenario %s failed on %s: %s", scenario ? scenario : "?",

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "analysis/drain.h"
-#include "analysis/kb.h"
+#include "analysis/pattern.h"
 /* Symptoms: records in, one at a time; out, what points at a problem, each
  * kind of trouble of a service once with a count, and what the records tell
  * of each service (its requests, its container's events and memory). Memory

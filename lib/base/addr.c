@@ -18,7 +18,8 @@
 static int
 fail(char *err, size_t n, const char *s, const char *why)
 {
-	snprintf(err, n, "%s: %s", s, why);
+	/* Quote at most 100 bytes of it: the reason must fit. */
+	snprintf(err, n, "%.100s%s: %s", s, strlen(s) > 100 ? "..." : "", why);
 	return -1;
 }
 
@@ -97,6 +98,8 @@ bi_url_parse(const char *s, bi_url *u, char *err, size_t n)
 			return fail(err, n, s, "an IPv6 address goes in brackets: [::1]:80");
 		hl = colon ? (size_t)(colon - p) : al;
 	}
+	if (hl >= sizeof u->host)
+		return fail(err, n, s, "host too long");
 	for (size_t i = 0; i < hl; i++)
 		if ((unsigned char)host[i] <= ' ' || host[i] == 0x7f || strchr("\\?#@", host[i]))
 			return fail(err, n, s, "not a host name");

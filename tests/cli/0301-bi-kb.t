@@ -4,7 +4,7 @@
 # and seen again is matched to the earlier incident, with its fix and the
 # success rate its outcome changed.
 . "$(dirname "$0")/../lib.sh"
-plan 26
+plan 36
 cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 
@@ -90,3 +90,49 @@ is "$(BI_DB=$TMP/other.db bi-kb export | jq -cS .)" "$(jq -cS . "$TMP/exp")" "ex
 echo '{"kind":"incident","id":"x"}' | BI_DB=$TMP/other.db bi-kb import 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "0:bi-kb: an incident needs id, signature, title and first_seen, skipped" \
 	"a bad incident is reported and skipped"
+
+# The advice table, readable as records; stats of the patterns seen only.
+bi-kb advice >"$TMP/out"
+is "$(jq -r 'select(.id == "dependency-down") | [.on, .severity, .gap, .pattern] | join(" / ")' "$TMP/out")" \
+	"failed / high / dependency isolation / connection-refused" "advice: the table's entries, as records"
+is "$(bi-kb stats --seen | jq -r 'select(.name == "kb_pattern_occurrences") | .labels.pattern')" \
+	out-of-memory "stats --seen: only the patterns seen"
+
+# suggest: the chaos results read and the knowledge base, the most pressing first.
+printf '%s\n' '{"kind":"chaos","ts":"2026-11-24T01:00:00.000Z","scenario":"db-latency","status":"failed"}' \
+	>"$TMP/chaos.jsonl"
+bi-kb suggest "$TMP/chaos.jsonl" >"$TMP/out"
+is "$(jq -r '[.priority, .source, .title] | join(" / ")' "$TMP/out")" \
+	"high / chaos / Bound the time spent waiting on the database
+high / knowledge base / Out of memory: Bound the greeting cache to 1000 entries" \
+	"suggest: a failed scenario's advice, then the open pattern's best fix"
+
+# Files: one that cannot be read is reported, the others still recorded.
+bi-rca "$TMP/day1.jsonl" 2>/dev/null >"$TMP/f1"
+BI_DB=$TMP/third.db bi-kb record "$TMP/nothere.jsonl" "$TMP/f1" >"$TMP/out" 2>"$TMP/err"
+is "$?:$(wc -l <"$TMP/out" | tr -d ' '):$(grep -c 'cannot open' "$TMP/err")" "2:1:1" \
+	"a file that cannot be read: exit 2, the others recorded"
+printf '{"kind":"finding",\n' | BI_DB=$TMP/third.db bi-kb record --strict >/dev/null 2>&1
+is $? 2 "--strict: a malformed line is fatal, exit 2"
+
+# A database that fails is exit 4, never 1 (1 is a finding).
+cp "$TMP/kb.db" "$TMP/broken.db"
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("DROP TABLE kb_outcomes"); c.commit()' \
+	"$TMP/broken.db"
+st=""
+for cmd in "stats" "show $id" "suggest" "export"; do
+	# shellcheck disable=SC2086
+	BI_DB=$TMP/broken.db bi-kb $cmd </dev/null >/dev/null 2>"$TMP/err"
+	st="$st$? "
+done
+is "$st" "4 4 4 4 " "a broken database: stats, show, suggest, export exit 4"
+BI_DB=$TMP/broken.db bi-kb resolve "$id" --outcome resolved --fix x >/dev/null 2>"$TMP/err"
+is "$?:$(sed 's/:.*//' "$TMP/err")" "4:bi-kb" "resolve: exit 4, saying why"
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("DROP TABLE kb_incidents"); c.commit()' \
+	"$TMP/broken.db"
+bi-rca "$TMP/day1.jsonl" 2>/dev/null | BI_DB=$TMP/broken.db bi-kb record >/dev/null 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "4:bi-kb: database: no such table: kb_incidents" "record: exit 4"
+BI_DB=$TMP/broken.db bi-kb list >/dev/null 2>&1
+is $? 4 "list: exit 4"
+BI_DB=/proc/nope/kb.db bi-kb record </dev/null >/dev/null 2>&1
+is $? 4 "a database that cannot be made: exit 4"

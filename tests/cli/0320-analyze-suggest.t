@@ -3,7 +3,7 @@
 # records saved from a real incident (no Docker needed): the report, the
 # incidents kept, the learning loop, a deep dive, and the suggestions.
 . "$(dirname "$0")/../lib.sh"
-plan 16
+plan 20
 cd "$TMP" || exit 1
 blissful-infra create rca-demo --template c-service --database redis --port 18080 >/dev/null 2>&1
 cd rca-demo || exit 1
@@ -46,9 +46,24 @@ is "$st:$(printf '%s\n' "$out" | tail -n 1)" "0:No problems found in 1 records."
 # Suggestions: gaps against good practice, and what the knowledge base knows.
 blissful-infra suggest >"$TMP/out" 2>&1
 is $? 0 "suggest: exit 0"
-grep -q '^  \[medium\]  Set a memory limit on redis' "$TMP/out"
+grep -q '^  medium  *Set a memory limit on redis  ' "$TMP/out"
 ok $? "a gap: redis has no memory limit"
-grep -q '^  \[low\] *Out of memory: Free the per-request buffer' "$TMP/out"
+grep -q '^  low  *Out of memory: Free the per-request buffer  ' "$TMP/out"
 ok $? "a pattern seen before, with the fix that worked"
+grep -q '^  low  *Run the chaos scenario pod-kill  ' "$TMP/out"
+ok $? "a scenario of blissful-infra.yaml never run"
 blissful-infra suggest --json | jq -e -s 'length > 0 and all(.kind == "suggestion" and (.priority | test("^(high|medium|low)$")))' >/dev/null
 ok $? "--json: suggestion records, each with a priority"
+
+# The saved chaos results: what failed needs the defence the advice table
+# names, the same entry bi-score's gap names; what passed needs nothing.
+mkdir -p .blissful-infra/chaos
+printf '%s\n' '{"kind":"chaos","ts":"2026-11-24T01:00:00.000Z","scenario":"dependency-down","status":"failed","reason":"app exited"}' \
+	'{"kind":"chaos","ts":"2026-11-24T01:01:00.000Z","scenario":"pod-kill","status":"passed","recovery_ms":1200}' \
+	>.blissful-infra/chaos/run1.jsonl
+blissful-infra suggest --json >"$TMP/sug"
+is "$(jq -r 'select(.source == "chaos" and .scenario == "dependency-down") | [.priority, .title, .advice] | join(" / ")' "$TMP/sug")" \
+	"high / Isolate the service from its dependencies / dependency-down" "a failed scenario: its advice, high"
+is "$(bi-score --no-save .blissful-infra/chaos/run1.jsonl | jq -r '.gaps[] | select(.scenario == "dependency-down") | .advice')" \
+	dependency-down "... the entry bi-score's gap names"
+is "$(jq -r 'select(.scenario == "pod-kill") | .title' "$TMP/sug")" "" "a scenario that passed: nothing to do"

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/addr.h"
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {

@@ -34,7 +34,7 @@ bad(const char *s, const char *why)
 int
 main(void)
 {
-	plan(30);
+	plan(31);
 
 	good("http://127.0.0.1:8080/hello?x=1", "http", "127.0.0.1", 8080, "/hello?x=1");
 	good("HTTP://example.test", "http", "example.test", 0, "");
@@ -59,6 +59,10 @@ main(void)
 	bad("host/path", "scheme");
 	bad("http://", "no host");
 	bad("://x", "scheme");
+	char longhost[300];
+	memset(longhost, 'h', 265);
+	strcpy(longhost + 265, ":80");
+	bad(longhost, "too long");
 
 	is_num(bi_url_default_port("https"), 443, "https implies 443");
 	is_num(bi_url_default_port("tcp"), 0, "tcp implies nothing");

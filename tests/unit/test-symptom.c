@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "analysis/kb.h"
+#include "analysis/pattern.h"
 #include "analysis/symptom.h"
 #include "tap.h"
 
