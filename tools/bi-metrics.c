@@ -52,7 +52,8 @@ static const char usage[] =
 	"      --no-docker    scrape: no container stats\n"
 	"  -f, --format F     export: csv or json\n"
 	"      --openmetrics  parse: the text is OpenMetrics (timestamps in seconds)\n"
-	"      --check        parse: only check it; one record with the count\n"
+	"      --check        parse: only check it, as promtool does: stop at the first\n"
+	"                     error; else one record with the count\n"
 	"      --db PATH      the database (default $BI_DB or .blissful-infra/bi.db)\n"
 	"  -h, --help         show this help\n"
 	"      --version      show the version\n"
@@ -110,7 +111,30 @@ sample_record(const char *service, const bi_prom_sample *s, int64_t ts)
 struct target {
 	char *service, *url;
 	int down;
+	char *bad_why;	/* the malformed lines last reported: their first reason */
+	bi_http_resp resp;	/* this round's answer */
+	int answered;		/* a transfer completed (resp holds it) */
+	double ms;		/* how long it took */
 };
+
+/* A round's records are held until its transaction is committed: a reader
+ * slow to take them must not keep the database locked. */
+static jv held;
+
+static void
+emit(jv rec)
+{
+	held = jv_array_append(held, rec);
+}
+
+static void
+release(void)
+{
+	jv_array_foreach(held, i, r)
+		bi_write(r);
+	jv_free(held);
+	held = jv_array();
+}
 
 static struct target *targets;
 static int ntargets;
@@ -131,7 +155,7 @@ add_target(const char *arg)
 		service = bi_strndup(h, strcspn(h, "/"));
 	}
 	targets = bi_realloc(targets, (ntargets + 1) * sizeof *targets);
-	targets[ntargets++] = (struct target){service, bi_strdup(url), 0};
+	targets[ntargets++] = (struct target){.service = service, .url = bi_strdup(url)};
 }
 
 /* blissful-infra.yaml: each service with a port and a metrics path. */
@@ -165,7 +189,9 @@ struct scrape_ctx {
 	int64_t ts;
 	int raw;
 	long n;
-	int bad;
+	int bad;		/* malformed lines dropped, */
+	size_t bad_line;	/* the first of them */
+	char bad_why[200];
 };
 
 static int
@@ -177,7 +203,7 @@ on_sample(void *ctx, const bi_prom_sample *s)
 	bi_metrics_keep(hist, c->service, s->name, s->labels, s->type, ts, s->value);
 	c->n++;
 	if (c->raw)
-		bi_write(sample_record(c->service, s, ts));
+		emit(sample_record(c->service, s, ts));
 	return 0;
 }
 
@@ -185,8 +211,28 @@ static void
 on_bad(void *ctx, size_t line, const char *why)
 {
 	struct scrape_ctx *c = ctx;
-	if (c->bad++ < 5)
-		bi_warn("%s: line %zu: %s", c->url, line, why);
+	if (c->bad++ == 0) {
+		c->bad_line = line;
+		snprintf(c->bad_why, sizeof c->bad_why, "%s", why);
+	}
+}
+
+/* A target's malformed lines are told once, not at every scrape: again only
+ * when the first reason changes, or after a scrape without any. */
+static void
+report_bad(struct target *t, const struct scrape_ctx *c)
+{
+	if (!c->bad) {
+		free(t->bad_why);
+		t->bad_why = NULL;
+		return;
+	}
+	if (t->bad_why && !strcmp(t->bad_why, c->bad_why))
+		return;
+	bi_warn("%s (%s): %d malformed line%s skipped; the first, line %zu: %s", t->service, t->url,
+		c->bad, c->bad == 1 ? "" : "s", c->bad_line, c->bad_why);
+	free(t->bad_why);
+	t->bad_why = bi_strdup(c->bad_why);
 }
 
 static jv
@@ -205,18 +251,28 @@ health(const struct target *t, int ok, long status, double ms, const char *msg)
 	return r;
 }
 
-/* One scrape of a target; 1 if it answered. */
-static int
-scrape(struct target *t, int64_t ts, int raw)
+/* Fetch a target's text, outside any transaction. */
+static void
+fetch(struct target *t)
 {
 	static const char *const accept[] = {"Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1", NULL};
 	bi_http_req req = {.url = t->url, .timeout_ms = 10000, .connect_timeout_ms = 2000,
 			   .headers = accept};
-	bi_http_resp resp;
 	int64_t t0 = bi_mono_ns();
-	int r = bi_http(&req, &resp);
-	double ms = (bi_mono_ns() - t0) / 1e6;
 
+	t->answered = bi_http(&req, &t->resp) == 0;
+	t->ms = (bi_mono_ns() - t0) / 1e6;
+}
+
+/* Keep what a target answered; 1 if it did. */
+static int
+scrape(struct target *t, int64_t ts, int raw)
+{
+	bi_http_resp resp = t->resp;
+	int r = t->answered ? 0 : -1;
+	double ms = t->ms;
+
+	memset(&t->resp, 0, sizeof t->resp);
 	if (r != 0 || resp.status != 200) {
 		char why[300];
 		if (r != 0)
@@ -224,18 +280,17 @@ scrape(struct target *t, int64_t ts, int raw)
 		else
 			snprintf(why, sizeof why, "HTTP %ld", resp.status);
 		if (!t->down)
-			bi_write(health(t, 0, r ? 0 : resp.status, ms, why));
+			emit(health(t, 0, r ? 0 : resp.status, ms, why));
 		t->down = 1;
 		bi_http_resp_free(&resp);
 		return 0;
 	}
 	if (t->down)
-		bi_write(health(t, 1, resp.status, ms, NULL));
+		emit(health(t, 1, resp.status, ms, NULL));
 	t->down = 0;
-	struct scrape_ctx c = {t->service, t->url, ts, raw, 0, 0};
+	struct scrape_ctx c = {t->service, t->url, ts, raw, 0, 0, 0, ""};
 	bi_prom_parse(resp.body.p, resp.body.len, 0, on_sample, on_bad, &c);
-	if (c.bad > 5)
-		bi_warn("%s: %d malformed lines in all", t->url, c.bad);
+	report_bad(t, &c);
 	bi_metrics_keep(hist, t->service, "up", jv_object(), "gauge", ts, 1);
 	bi_http_resp_free(&resp);
 	return 1;
@@ -260,12 +315,21 @@ fetch_stats(void *arg)
 	return NULL;
 }
 
+/* The project's containers and their stats, fetched outside any
+ * transaction (Docker takes a second to measure CPU). */
+static struct {
+	jv list;
+	struct fetch *f;
+	int n;
+} dk;
+
 static void
-scrape_docker(int64_t ts)
+fetch_docker(void)
 {
 	char err[256];
 	bi_docker *d = bi_docker_open(err, sizeof err);
 
+	dk.n = 0;
 	if (!d)
 		return;	/* no Docker: the endpoints still count */
 	const char *project = bi_jv_path_str(cfg, "name", NULL);
@@ -286,9 +350,25 @@ scrape_docker(int64_t ts)
 		if (f[i].id && pthread_create(&t[i], NULL, fetch_stats, &f[i]) != 0)
 			f[i].id = NULL;
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		if (f[i].id)
 			pthread_join(t[i], NULL);
+	free(t);
+	dk.list = list;
+	dk.f = f;
+	dk.n = n;
+}
+
+/* Keep the stats fetched, as series and as records. */
+static void
+scrape_docker(int64_t ts)
+{
+	const char *project = bi_jv_path_str(cfg, "name", NULL);
+	jv list = dk.list;
+	struct fetch *f = dk.f;
+	int n = dk.n;
+
+	for (int i = 0; i < n; i++) {
 		jv c = jv_array_get(jv_copy(list), i);
 		jv labels = jv_object_get(c, jv_string("Labels"));
 		const char *service = bi_get_str(labels, "com.docker.compose.service");
@@ -305,14 +385,16 @@ scrape_docker(int64_t ts)
 			jv_free(empty);
 			jv_object_foreach(s, k, v)
 				rec = jv_object_set(rec, k, v);
-			bi_write(rec);
+			emit(rec);
 		}
 		jv_free(s);
 		jv_free(labels);
 	}
 	free(f);
-	free(t);
-	jv_free(list);
+	if (n)
+		jv_free(list);
+	dk.n = 0;
+	dk.f = NULL;
 }
 
 static volatile sig_atomic_t stop;
@@ -331,10 +413,16 @@ cmd_scrape(int64_t interval, long count, int raw, int docker)
 		       "blissful-infra.yaml names its services' metrics");
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	held = jv_array();
 	if (count <= 0)
 		count = interval > 0 ? -1 : 1;
 	for (long round = 0; (count < 0 || round < count) && !stop; round++) {
 		int64_t t0 = bi_mono_ns(), ts = now_ms();
+		/* The network first; then a short transaction that only writes. */
+		for (int i = 0; i < ntargets; i++)
+			fetch(&targets[i]);
+		if (docker)
+			fetch_docker();
 		if (bi_sql_begin(db))
 			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
 		for (int i = 0; i < ntargets; i++)
@@ -353,12 +441,12 @@ cmd_scrape(int64_t interval, long count, int raw, int docker)
 				bi_metrics_keep(hist, jv_string_value(s), name, w, "gauge", ts, f[k].value);
 				jv_free(w);
 				if (!raw)
-					bi_write(figure_record(jv_string_value(s), &f[k], ts));
+					emit(figure_record(jv_string_value(s), &f[k], ts));
 			}
 			int n;
 			jv alerts = bi_metrics_evaluate(hist, cfg, jv_string_value(s), f, nf, ts, &n);
 			jv_array_foreach(alerts, k, a)
-				bi_write(a);
+				emit(a);
 			jv_free(alerts);
 			fired += n;
 			jv_free(s);
@@ -368,6 +456,7 @@ cmd_scrape(int64_t interval, long count, int raw, int docker)
 			bi_die(BI_EXIT_LOCAL, "database: %s", bi_metrics_error(hist));
 		if (bi_sql_commit(db))
 			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
+		release();
 		char err[1024];
 		if (bi_metrics_retain(hist, cfg, now_ms(), err, sizeof err))
 			bi_die(bi_metrics_error(hist) ? BI_EXIT_LOCAL : BI_EXIT_USAGE, "%s", err);
@@ -535,9 +624,13 @@ cmd_parse(const char *path, int om, int check)
 	if (!text)
 		bi_die(BI_EXIT_USAGE, "cannot read %s:", path ? path : "stdin");
 	struct parse_out o = {now_ms(), 0, check, 0};
-	bi_prom_parse(text, len, (om ? BI_PROM_OM : 0) | (o.check ? BI_PROM_NO_LABELS : 0),
-		      o.check ? count_sample : print_sample, parse_bad, &o);
+	/* --check reads as promtool does, and its first error is the answer. */
+	long n = bi_prom_parse(text, len, (om ? BI_PROM_OM : 0) |
+			       (o.check ? BI_PROM_NO_LABELS | BI_PROM_STRICT : 0),
+			       o.check ? count_sample : print_sample, parse_bad, &o);
 	free(text);
+	if (check && n < 0)
+		return BI_EXIT_USAGE;
 	if (check) {
 		jv r = bi_record("metric");
 		r = bi_set(r, "name", jv_string("exposition_samples"));

@@ -428,6 +428,7 @@ bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metrics
 		    int64_t now, int *fired)
 {
 	int64_t cooldown = bi_cfg_dur(cfg, "alerts.cooldown", 60 * BI_NS_PER_S) / BI_NS_PER_MS;
+	int64_t repeat = bi_cfg_dur(cfg, "alerts.repeat", 3600 * BI_NS_PER_S) / BI_NS_PER_MS;
 	jv out = jv_array();
 
 	*fired = 0;
@@ -451,17 +452,18 @@ bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metrics
 		else if (!isnan(warn) && value >= warn)
 			level = "warning", threshold = warn;
 
-		sqlite3_stmt *st = prepare(m, "SELECT id, severity, acked FROM alerts "
-					      "WHERE state = 'firing' AND name = ? AND service = ?");
+		sqlite3_stmt *st = prepare(m, "SELECT id, severity, acked, coalesce(notified_at, fired_at) "
+					      "FROM alerts WHERE state = 'firing' AND name = ? AND service = ?");
 		sqlite3_bind_text(st, 1, ru->figure, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
-		int64_t id = 0;
+		int64_t id = 0, told = 0;
 		char severity[16] = "";
-		int acked = 0;
+		int acked = 0, retold = 0;
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			id = sqlite3_column_int64(st, 0);
 			snprintf(severity, sizeof severity, "%s", sqlite3_column_text(st, 1));
 			acked = sqlite3_column_int(st, 2);
+			told = sqlite3_column_int64(st, 3);
 		}
 		sqlite3_finalize(st);
 
@@ -484,6 +486,12 @@ bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metrics
 			sqlite3_finalize(st);
 			out = jv_array_append(out, alert_record(id, ru->figure, service, level, "firing",
 					      value, threshold, acked, now));
+			retold = 1;
+		} else if (id && !acked && repeat > 0 && now - told >= repeat) {
+			/* Still firing, and nobody has said they saw it: remind. */
+			jv r = alert_record(id, ru->figure, service, level, "firing", value, threshold, 0, now);
+			out = jv_array_append(out, bi_set(r, "repeat", jv_true()));
+			retold = 1;
 		} else if (level && !id) {
 			st = prepare(m, "SELECT count(*) FROM alerts WHERE name = ? AND service = ? "
 					"AND state = 'resolved' AND resolved_at > ?");
@@ -494,8 +502,8 @@ bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metrics
 			sqlite3_finalize(st);
 			if (recent)
 				continue;	/* flapping: hold it back for the cooldown */
-			st = prepare(m, "INSERT INTO alerts (name, service, severity, state, value, threshold, fired_at) "
-					"VALUES (?, ?, ?, 'firing', ?, ?, ?)");
+			st = prepare(m, "INSERT INTO alerts (name, service, severity, state, value, threshold, "
+					"fired_at, notified_at) VALUES (?, ?, ?, 'firing', ?, ?, ?, ?6)");
 			sqlite3_bind_text(st, 1, ru->figure, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, service, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 3, level, -1, SQLITE_STATIC);
@@ -507,6 +515,13 @@ bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metrics
 			out = jv_array_append(out, alert_record(sqlite3_last_insert_rowid(m->db), ru->figure,
 					      service, level, "firing", value, threshold, 0, now));
 			(*fired)++;
+		}
+		if (retold) {
+			st = prepare(m, "UPDATE alerts SET notified_at = ? WHERE id = ?");
+			sqlite3_bind_int64(st, 1, now);
+			sqlite3_bind_int64(st, 2, id);
+			check(m, sqlite3_step(st), "notified");
+			sqlite3_finalize(st);
 		}
 	}
 	return out;

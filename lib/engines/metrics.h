@@ -85,8 +85,10 @@ int bi_metrics_derive(bi_metrics *m, const char *service, int64_t end, int64_t w
  * severity in place while it stays above, and resolves when the figure is
  * back under the warning; a figure not given leaves its alert as it is. One
  * that resolved does not fire again within alerts.cooldown (default 60s).
- * Returns the `alert` records of what changed, in that order; *fired gets
- * how many fired anew. */
+ * One that fires on, unacknowledged, is told again every alerts.repeat
+ * (default 1h; 0: never), as a record with "repeat": true; acknowledged
+ * (bi_metrics_ack), it is not. Returns the `alert` records of what changed
+ * or is told again, in that order; *fired gets how many fired anew. */
 jv bi_metrics_evaluate(bi_metrics *m, jv cfg, const char *service, const bi_metrics_figure *f,
 		       int nf, int64_t now, int *fired);
 

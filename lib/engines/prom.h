@@ -7,23 +7,27 @@
 #include <stdint.h>
 
 /* One sample of the Prometheus text exposition format (0.0.4; OpenMetrics
- * tolerated: "# EOF", exemplars and the _created samples of typed families
- * are skipped). Borrowed for the duration of the callback. */
+ * with BI_PROM_OM: "# EOF" ends the text, exemplars and the _created samples
+ * of typed families are skipped). Borrowed for the duration of the callback. */
 typedef struct bi_prom_sample {
 	const char *name;
 	jv labels;		/* object: label name -> value */
 	double value;		/* NaN and +-Inf as given */
 	int64_t ts_ms;		/* -1 when the line has none */
 	const char *type;	/* its family's TYPE: counter, gauge, histogram,
-				   summary, or untyped */
+				   summary, or untyped (OpenMetrics may give its
+				   own, as gaugehistogram or info) */
 } bi_prom_sample;
 
 /* Parse text; fn gets each sample (return nonzero to stop). A malformed line
  * goes to bad (when not NULL) with its number and reason, and is skipped.
  * Flags: BI_PROM_OM, the text is OpenMetrics (timestamps in seconds);
  * BI_PROM_NO_LABELS, labels are checked but not built (labels is null), for
- * a caller that only counts or checks. Returns the samples given to fn. */
-enum { BI_PROM_OM = 1, BI_PROM_NO_LABELS = 2 };
+ * a caller that only counts or checks; BI_PROM_STRICT, refuse what
+ * prometheus/common's text parser (promtool's) refuses, and stop at the
+ * first malformed line: bad gets that one only (prom.c lists the rules).
+ * Returns the samples given to fn, or -1 when the strict reading stopped. */
+enum { BI_PROM_OM = 1, BI_PROM_NO_LABELS = 2, BI_PROM_STRICT = 4 };
 long bi_prom_parse(const char *text, size_t len, int flags,
 		   int (*fn)(void *ctx, const bi_prom_sample *s),
 		   void (*bad)(void *ctx, size_t line, const char *why), void *ctx);

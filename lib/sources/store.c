@@ -105,6 +105,11 @@ static const char *const schema[] = {
 	"  score REAL NOT NULL,"
 	"  record TEXT NOT NULL);"
 	"CREATE INDEX scores_ts ON scores (project, ts);",
+
+	/* 6: when an alert was last told (ms), for its reminders while it
+	 * fires unacknowledged. */
+	"ALTER TABLE alerts ADD COLUMN notified_at INTEGER;"
+	"UPDATE alerts SET notified_at = fired_at;",
 };
 
 int

@@ -1,5 +1,6 @@
-/* fuzz-prom: the exposition parser, both dialects, and the quantile math on
- * whatever buckets it yields. */
+/* fuzz-prom: the exposition parser, both dialects, tolerant and strict, and
+ * the quantile math on whatever buckets it yields. The strict reading must
+ * tell of one bad line at most, and return -1 exactly when it does. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 struct acc {
 	double le[32], count[32];
 	int n;
+	int bad;
 };
 
 static int
@@ -20,15 +22,30 @@ take(void *ctx, const bi_prom_sample *s)
 		a->le[a->n] = !strcmp(le, "+Inf") ? INFINITY : atof(le);
 		a->count[a->n++] = s->value;
 	}
+	if (!s->name || !s->type)
+		abort();
 	return 0;
+}
+
+static void
+bad(void *ctx, size_t line, const char *why)
+{
+	struct acc *a = ctx;
+	if (line == 0 || !why || !*why)
+		abort();
+	a->bad++;
 }
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {
-	for (int flags = 0; flags <= 3; flags++) {
+	for (int flags = 0; flags <= (BI_PROM_OM | BI_PROM_NO_LABELS | BI_PROM_STRICT); flags++) {
 		struct acc a = {.n = 0};
-		bi_prom_parse((const char *)data, n, flags, take, NULL, &a);
+		long r = bi_prom_parse((const char *)data, n, flags, take, bad, &a);
+		if ((flags & BI_PROM_STRICT) && (a.bad > 1 || (r < 0) != (a.bad == 1)))
+			abort();
+		if (!(flags & BI_PROM_STRICT) && r < 0)
+			abort();
 		bi_prom_quantile(0.95, a.le, a.count, a.n);
 		int64_t t[32];
 		for (int i = 0; i < a.n; i++)

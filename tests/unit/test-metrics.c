@@ -76,9 +76,12 @@ judge(jv cfg, const char *name, double value, int64_t now, char *buf, size_t len
 	size_t k = 0;
 	buf[0] = '\0';
 	jv_array_foreach(out, i, a) {
-		k += (size_t)snprintf(buf + k, len - k, "%s%s %s %g", i ? "; " : "",
+		jv rep = jv_object_get(jv_copy(a), jv_string("repeat"));
+		k += (size_t)snprintf(buf + k, len - k, "%s%s %s %g%s", i ? "; " : "",
 				      bi_get_str(a, "state"), bi_get_str(a, "severity"),
-				      bi_get_num(a, "threshold", -1));
+				      bi_get_num(a, "threshold", -1),
+				      jv_get_kind(rep) == JV_KIND_TRUE ? " again" : "");
+		jv_free(rep);
 		jv_free(a);
 	}
 	jv_free(out);
@@ -91,7 +94,7 @@ main(void)
 	char dir[] = "/tmp/bi-test-metrics-XXXXXX", err[256], buf[512];
 	bi_metrics_figure f[BI_METRICS_FIGURES];
 
-	plan(45);
+	plan(50);
 	bi_init("test-metrics");
 	if (!mkdtemp(dir))
 		return 1;
@@ -228,6 +231,24 @@ main(void)
 	is_num(judge(cfg, "error_rate", 0.5, T0 + 30000, buf, sizeof buf) + (int)strlen(buf), 0,
 	       "within the cooldown: held back");
 	is_num(judge(cfg, "error_rate", 0.5, T0 + 64000, buf, sizeof buf), 1, "after it: fires again");
+	jv_free(cfg);
+
+	/* Reminders: every alerts.repeat while it fires unacknowledged. */
+	cfg = jv_parse("{\"alerts\":{\"repeat\":\"10s\"}}");
+	judge(cfg, "error_rate", 0.5, T0 + 70000, buf, sizeof buf);
+	is_str(buf, "", "firing, before alerts.repeat: nothing told");
+	judge(cfg, "error_rate", 0.5, T0 + 74000, buf, sizeof buf);
+	is_str(buf, "firing critical 0.05 again", "after it: told again, as a repeat");
+	judge(cfg, "error_rate", 0.5, T0 + 80000, buf, sizeof buf);
+	is_str(buf, "", "and not again until alerts.repeat has passed since");
+	judge(cfg, "error_rate", 0.5, T0 + 84500, buf, sizeof buf);
+	is_str(buf, "firing critical 0.05 again", "then again");
+	active = bi_metrics_alerts(m);
+	a = jv_array_get(active, 0);
+	bi_metrics_ack(m, (int64_t)bi_get_num(a, "id", 0));
+	jv_free(a);
+	judge(cfg, "error_rate", 0.5, T0 + 200000, buf, sizeof buf);
+	is_str(buf, "", "acknowledged: never told again");
 	jv_free(cfg);
 	cfg = jv_parse("{\"alerts\":{\"p95_ms\":{\"warning\":800,\"critical\":900},\"cooldown\":\"1s\"}}");
 	ok(judge(cfg, "latency_p95_ms", 700, T0, buf, sizeof buf) == 0 &&
