@@ -7,6 +7,7 @@
 #include "base/jsonl.h"
 #include "base/config.h"
 #include "base/http.h"
+#include "base/httpresp.h"
 #include "base/addr.h"
 #include "base/stats.h"
 #include "base/tmpl.h"

@@ -5,8 +5,8 @@
  * The library is four layers, each a folder with one header and one .c per
  * module; a module uses only its own layer and those below it (HACKING.md):
  *
- *   base/      util time jsonl config http addr stats tmpl fmt: no knowledge of Docker
- *              or of what records mean
+ *   base/      util time jsonl config http httpresp addr stats tmpl fmt:
+ *              no knowledge of Docker or of what records mean
  *   sources/   docker k8s gitctx logparse merge store: where records come
  *              from and where they are kept
  *   engines/   hist load threshold prom metrics proxy relay chaos experiment:

@@ -11,12 +11,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/addr.h"
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
@@ -54,49 +54,29 @@ static const char usage[] =
 
 /* ---- the target and its requests ---- */
 
-struct url {
-	char host[256], port[8], hostport[300], path[2048];
-};
-
+/* The target: an http:// URL, taken apart by base/addr.c's rules (a port
+ * from 1 to 65535, an IPv6 address in brackets). */
 static int
-parse_url(const char *s, struct url *u, char *err, size_t n)
+parse_target(const char *s, bi_url *u, char *err, size_t n)
 {
-	if (!strncmp(s, "https://", 8)) {
+	if (bi_url_parse(s, u, err, n) != 0)
+		return -1;
+	if (!strcmp(u->scheme, "https")) {
 		snprintf(err, n, "https is not supported: %s (run against the service's plain HTTP port)", s);
 		return -1;
 	}
-	if (strncmp(s, "http://", 7)) {
+	if (strcmp(u->scheme, "http")) {
 		snprintf(err, n, "not an http:// URL: %s", s);
 		return -1;
 	}
-	const char *h = s + 7, *slash = strchr(h, '/');
-	size_t hl = slash ? (size_t)(slash - h) : strlen(h);
-	if (hl == 0 || hl >= sizeof u->hostport) {
+	if (!*u->host) {
 		snprintf(err, n, "no host in %s", s);
 		return -1;
 	}
-	snprintf(u->hostport, sizeof u->hostport, "%.*s", (int)hl, h);
-	const char *colon = h[0] == '[' ? memchr(h, ']', hl) : memchr(h, ':', hl);
-	if (h[0] == '[') {
-		if (!colon) {
-			snprintf(err, n, "bad IPv6 address in %s", s);
-			return -1;
-		}
-		snprintf(u->host, sizeof u->host, "%.*s", (int)(colon - h - 1), h + 1);
-		colon = colon + 1 < h + hl && colon[1] == ':' ? colon + 1 : NULL;
-	} else {
-		snprintf(u->host, sizeof u->host, "%.*s", (int)(colon ? colon - h : (long)hl), h);
-	}
-	if (colon) {
-		snprintf(u->port, sizeof u->port, "%.*s", (int)(h + hl - colon - 1), colon + 1);
-		if (!*u->port || strspn(u->port, "0123456789") != strlen(u->port)) {
-			snprintf(err, n, "bad port in %s", s);
-			return -1;
-		}
-	} else {
-		strcpy(u->port, "80");
-	}
-	snprintf(u->path, sizeof u->path, "%s", slash ? slash : "/");
+	if (!u->port)
+		u->port = bi_url_default_port(u->scheme);
+	if (!*u->path)
+		strcpy(u->path, "/");
 	return 0;
 }
 
@@ -108,7 +88,7 @@ struct endpoint {
 };
 
 static char *
-build_request(const struct endpoint *e, const struct url *base)
+build_request(const struct endpoint *e, const bi_url *base)
 {
 	bi_buf b = {0};
 	int has_ct = 0;
@@ -526,9 +506,9 @@ main(int argc, char **argv)
 	if (rate > 0 && rate < threads)
 		bi_usage_error(usage, "--rate %g is lower than --threads %d", rate, threads);
 
-	struct url u;
+	bi_url u;
 	char err[512];
-	if (parse_url(base, &u, err, sizeof err))
+	if (parse_target(base, &u, err, sizeof err))
 		bi_die(BI_EXIT_USAGE, "%s", err);
 	if (neps == 0) {
 		/* The URL itself is the one endpoint. */
@@ -561,11 +541,6 @@ main(int argc, char **argv)
 	if (no_th)
 		nths = 0;
 
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-	int gai = getaddrinfo(u.host, u.port, &hints, &ai);
-	if (gai)
-		bi_die(BI_EXIT_USAGE, "%s: %s", u.host, gai_strerror(gai));
-
 	bi_load_endpoint *le = bi_calloc((size_t)neps, sizeof *le);
 	double wsum = 0;
 	for (int i = 0; i < neps; i++) {
@@ -581,9 +556,8 @@ main(int argc, char **argv)
 			     .connections = rate > 0 ? conns : vus > 0 ? vus : 10, .rate = rate,
 			     .stages = stages, .nstages = nstages, .duration = duration,
 			     .timeout = timeout, .think = think, .stop = &interrupted};
-	memcpy(&conf.addr, ai->ai_addr, ai->ai_addrlen);
-	conf.addrlen = ai->ai_addrlen;
-	freeaddrinfo(ai);
+	if (bi_addr_resolve(u.host, u.port, 0, &conf.addr, &conf.addrlen, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "%s", err);
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
@@ -609,7 +583,9 @@ main(int argc, char **argv)
 		bi_warn("%.0f requests/s of the %g asked: the service (or %d connections) could not keep up",
 			total.requests / secs, rate, conns);
 	if (total.requests > 0 && total.err_connect == total.requests) {
-		bi_warn("nothing answered at %s: %" PRIu64 " connections failed", u.hostport,
+		char at[80];
+		bi_addr_name((const struct sockaddr *)&conf.addr, at, sizeof at);
+		bi_warn("nothing answered at %s (%s): %" PRIu64 " connections failed", u.hostport, at,
 			total.err_connect);
 		return BI_EXIT_UNREACHABLE;
 	}

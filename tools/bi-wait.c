@@ -8,7 +8,6 @@
  * Writes a `health` record for each target when it becomes healthy and, at
  * the deadline, one for each that did not, with its last error; exit 1 then.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
@@ -18,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/addr.h"
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
@@ -44,7 +44,9 @@ enum type { HTTP, TCP, CONTAINER };
 
 struct target {
 	enum type type;
-	char *addr;		/* URL, host:port or container id */
+	char *addr;		/* URL, host:port or container id, as given */
+	char host[256];		/* tcp: the host ("": this machine) and port */
+	int port;
 	char *service;		/* compose service, when known */
 	char *label;		/* what to call it: "Postgres", "Application" */
 	int done;
@@ -58,13 +60,48 @@ static struct target *targets;
 static size_t ntargets;
 static bi_docker *docker;
 
-static void
+static struct target *
 add(enum type t, const char *addr, const char *service, const char *label)
 {
 	targets = bi_realloc(targets, (ntargets + 1) * sizeof *targets);
-	targets[ntargets++] = (struct target){t, bi_strdup(addr),
-		service ? bi_strdup(service) : NULL, label ? bi_strdup(label) : NULL,
-		0, 0, "not checked yet", jv_null(), -1};
+	targets[ntargets] = (struct target){.type = t, .addr = bi_strdup(addr),
+		.service = service ? bi_strdup(service) : NULL, .label = label ? bi_strdup(label) : NULL,
+		.last = "not checked yet", .status = jv_null(), .latency_ms = -1};
+	return &targets[ntargets++];
+}
+
+/* A target from the command line, its address taken apart by base/addr.c's
+ * rules: a bad one (a port outside 1-65535, a host with a space) is refused
+ * here, exit 2, instead of being waited for until the deadline. */
+static void
+add_arg(const char *a)
+{
+	bi_url u;
+	char err[512];
+
+	if (!strncmp(a, "container:", 10) && a[10]) {
+		add(CONTAINER, a + 10, NULL, NULL);
+		return;
+	}
+	if (!strchr(a, ':'))
+		bi_usage_error(usage, "not a target: %s", a);
+	if (bi_url_parse(a, &u, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "%s", err);
+	if (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https")) {
+		if (!*u.host)
+			bi_die(BI_EXIT_USAGE, "no host in %s", a);
+		add(HTTP, a, NULL, NULL);
+	} else if (!strcmp(u.scheme, "tcp") || !*u.scheme) {
+		if (!u.port)
+			bi_die(BI_EXIT_USAGE, "%s: a TCP target needs a port (HOST:PORT)", a);
+		if (*u.path)
+			bi_die(BI_EXIT_USAGE, "%s: a TCP target has no path", a);
+		struct target *t = add(TCP, a, NULL, NULL);
+		snprintf(t->host, sizeof t->host, "%s", u.host);
+		t->port = u.port;
+	} else {
+		bi_usage_error(usage, "not a target: %s", a);
+	}
 }
 
 static bi_docker *
@@ -99,35 +136,30 @@ check_http(struct target *t)
 	return r == 0 && resp.status >= 200 && resp.status <= 299;
 }
 
+/* Every address the host has is tried: "localhost" may give ::1 first to a
+ * service that listens on 127.0.0.1 only. */
 static int
 check_tcp(struct target *t)
 {
-	char host[256], port[16];
-	const char *a = t->addr;
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai, *p;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai, *p;
+	char port[8];
 
-	if (!strncmp(a, "tcp://", 6))
-		a += 6;
-	const char *colon = strrchr(a, ':');
-	if (!colon || colon == a || (size_t)(colon - a) >= sizeof host)
-		bi_die(BI_EXIT_USAGE, "not HOST:PORT: %s", t->addr);
-	snprintf(host, sizeof host, "%.*s", (int)(colon - a), a);
-	if (host[0] == '[') {	/* [::1]:80 */
-		memmove(host, host + 1, strlen(host));
-		host[strcspn(host, "]")] = '\0';
-	}
-	snprintf(port, sizeof port, "%s", colon + 1);
-	int e = getaddrinfo(host, port, &hints, &ai);
+	snprintf(port, sizeof port, "%d", t->port);
+	int e = getaddrinfo(*t->host ? t->host : NULL, port, &hints, &ai);
 	if (e) {
-		snprintf(t->last, sizeof t->last, "%s: %s", host, gai_strerror(e));
+		snprintf(t->last, sizeof t->last, "%.200s: %s", t->host, gai_strerror(e));
 		return 0;
 	}
 	int ok = 0;
 	int64_t t0 = bi_mono_ns();
 	for (p = ai; p && !ok; p = p->ai_next) {
+		char name[80];
+		bi_addr_name(p->ai_addr, name, sizeof name);
 		int fd = socket(p->ai_family, p->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
+		if (fd < 0) {
+			snprintf(t->last, sizeof t->last, "%s: %s", name, strerror(errno));
 			continue;
+		}
 		if (connect(fd, p->ai_addr, p->ai_addrlen) == 0) {
 			ok = 1;
 		} else if (errno == EINPROGRESS) {
@@ -138,10 +170,10 @@ check_tcp(struct target *t)
 			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0)
 				ok = 1;
 			else
-				snprintf(t->last, sizeof t->last, "%s",
+				snprintf(t->last, sizeof t->last, "%s: %s", name,
 					 soerr ? strerror(soerr) : "connect timed out");
 		} else {
-			snprintf(t->last, sizeof t->last, "%s", strerror(errno));
+			snprintf(t->last, sizeof t->last, "%s: %s", name, strerror(errno));
 		}
 		close(fd);
 	}
@@ -302,17 +334,8 @@ main(int argc, char **argv)
 		default: bi_usage_error(usage, NULL);
 		}
 	}
-	for (int i = optind; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strncmp(a, "http://", 7) || !strncmp(a, "https://", 8))
-			add(HTTP, a, NULL, NULL);
-		else if (!strncmp(a, "container:", 10) && a[10])
-			add(CONTAINER, a + 10, NULL, NULL);
-		else if (!strncmp(a, "tcp://", 6) || strchr(a, ':'))
-			add(TCP, a, NULL, NULL);
-		else
-			bi_usage_error(usage, "not a target: %s", a);
-	}
+	for (int i = optind; i < argc; i++)
+		add_arg(argv[i]);
 	if (project)
 		add_project(project, services, nservices);
 	if (ntargets == 0)

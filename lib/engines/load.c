@@ -1,7 +1,8 @@
 /*
  * load.c: the engine of bi-perf. One epoll loop per thread drives its share
  * of the connections: non-blocking connect, one request at a time on each
- * keep-alive connection (no pipelining), responses parsed as they arrive.
+ * keep-alive connection (no pipelining), responses parsed as they arrive
+ * (base/httpresp.c says where each one ends).
  *
  * Closed model: a connection is a virtual user that sends again as soon as it
  * has its answer. Open model: each connection has a schedule (rate/conns per
@@ -26,229 +27,10 @@
 
 #include "engines/load.h"
 
+#include "base/httpresp.h"
 #include "base/util.h"
 #include "base/time.h"
 #include "engines/hist.h"
-
-/* ---- the response parser ---- */
-
-void
-bi_resp_init(bi_resp *r, int no_body)
-{
-	r->phase = 0;
-	r->status = 0;
-	r->close = 0;
-	r->no_body = no_body;
-	r->left = 0;
-	r->chunk = 0;
-	r->hlen = 0;
-}
-
-static int
-header_is(const char *line, size_t n, const char *name, const char **value, size_t *vlen)
-{
-	size_t k = strlen(name);
-
-	if (n <= k || line[k] != ':' || strncasecmp(line, name, k) != 0)
-		return 0;
-	const char *v = line + k + 1, *e = line + n;
-	while (v < e && (*v == ' ' || *v == '\t'))
-		v++;
-	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	*value = v;
-	*vlen = e - v;
-	return 1;
-}
-
-/* Parse a complete head (status line, headers, blank line). */
-static int
-parse_head(bi_resp *r, const char *h, size_t n)
-{
-	if (n < 12 || strncmp(h, "HTTP/1.", 7) != 0 || h[8] != ' ')
-		return -1;
-	if (h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' || h[11] > '9')
-		return -1;
-	r->status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
-	r->close = h[7] == '0';
-	int64_t length = -1;
-	int chunked = 0;
-	const char *p = memchr(h, '\n', n);
-	while (p && (size_t)(p + 1 - h) < n) {
-		const char *line = p + 1, *end = memchr(line, '\n', h + n - line);
-		if (!end)
-			break;
-		size_t ln = end - line;
-		if (ln > 0 && line[ln - 1] == '\r')
-			ln--;
-		const char *v;
-		size_t vl;
-		if (header_is(line, ln, "content-length", &v, &vl)) {
-			int64_t x = 0;
-			if (vl == 0 || vl > 18)
-				return -1;
-			for (size_t i = 0; i < vl; i++) {
-				if (v[i] < '0' || v[i] > '9')
-					return -1;
-				x = x * 10 + (v[i] - '0');
-			}
-			length = x;
-		} else if (header_is(line, ln, "transfer-encoding", &v, &vl)) {
-			chunked = vl >= 7 && strncasecmp(v + vl - 7, "chunked", 7) == 0;
-		} else if (header_is(line, ln, "connection", &v, &vl)) {
-			if (vl == 5 && strncasecmp(v, "close", 5) == 0)
-				r->close = 1;
-			else if (vl == 10 && strncasecmp(v, "keep-alive", 10) == 0)
-				r->close = 0;
-		}
-		p = end;
-	}
-	if (r->no_body || r->status / 100 == 1 || r->status == 204 || r->status == 304) {
-		r->phase = 4;
-	} else if (chunked) {
-		r->phase = 2;
-		r->chunk = 0;
-		r->left = 0;
-	} else if (length >= 0) {
-		r->left = (uint64_t)length;
-		r->phase = length ? 1 : 4;
-	} else {
-		r->phase = 3;	/* read until the server closes */
-		r->close = 1;
-	}
-	return 0;
-}
-
-/* Chunked body: sizes in hex, data, CRLF, ..., a zero size, trailers. */
-static long
-feed_chunked(bi_resp *r, const char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && r->phase == 2) {
-		switch (r->chunk) {
-		case 0: {	/* size line, in head[] until its newline */
-			const char *nl = memchr(p + i, '\n', n - i);
-			size_t k = nl ? (size_t)(nl - (p + i)) + 1 : n - i;
-			if (r->hlen + k > 256)
-				return -1;
-			memcpy(r->head + r->hlen, p + i, k);
-			r->hlen += k;
-			i += k;
-			if (!nl)
-				return (long)i;
-			uint64_t size = 0;
-			size_t d = 0;
-			for (; d < r->hlen; d++) {
-				char c = r->head[d];
-				int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-					c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-				if (v < 0)
-					break;
-				if (size > (UINT64_C(1) << 56))
-					return -1;
-				size = size * 16 + (uint64_t)v;
-			}
-			if (d == 0)
-				return -1;
-			r->hlen = 0;
-			r->left = size;
-			r->chunk = size ? 1 : 3;
-			break;
-		}
-		case 1: {
-			size_t k = n - i < r->left ? n - i : (size_t)r->left;
-			r->left -= k;
-			i += k;
-			if (r->left == 0)
-				r->chunk = 2;
-			break;
-		}
-		case 2:	/* the CRLF after a chunk's data */
-			if (p[i] == '\n')
-				r->chunk = 0;
-			else if (p[i] != '\r')
-				return -1;
-			i++;
-			break;
-		case 3: {	/* trailers: lines until an empty one */
-			const char *nl = memchr(p + i, '\n', n - i);
-			size_t k = nl ? (size_t)(nl - (p + i)) + 1 : n - i;
-			if (r->hlen + k > sizeof r->head)
-				return -1;
-			memcpy(r->head + r->hlen, p + i, k);
-			r->hlen += k;
-			i += k;
-			if (!nl)
-				return (long)i;
-			if (r->hlen <= 2)
-				r->phase = 4;
-			r->hlen = 0;
-			break;
-		}
-		}
-	}
-	return (long)i;
-}
-
-long
-bi_resp_feed(bi_resp *r, const char *p, size_t n)
-{
-	size_t used = 0;
-
-	if (r->phase == 0) {
-		/* Gather the head; the blank line ends it. */
-		size_t room = sizeof r->head - r->hlen;
-		size_t k = n < room ? n : room;
-		memcpy(r->head + r->hlen, p, k);
-		size_t old = r->hlen;
-		r->hlen += k;
-		const char *end = NULL;
-		size_t from = old > 3 ? old - 3 : 0;
-		for (size_t i = from; i + 3 < r->hlen; i++) {
-			if (r->head[i] == '\r' && r->head[i + 1] == '\n' && r->head[i + 2] == '\r' &&
-			    r->head[i + 3] == '\n') {
-				end = r->head + i + 4;
-				break;
-			}
-		}
-		if (!end) {
-			if (r->hlen == sizeof r->head)
-				return -1;	/* a head over 8 KiB */
-			return (long)n;
-		}
-		size_t hl = end - r->head;
-		if (parse_head(r, r->head, hl) != 0)
-			return -1;
-		used = hl - old;
-		r->hlen = 0;
-	}
-	if (r->phase == 1) {
-		size_t k = n - used < r->left ? n - used : (size_t)r->left;
-		r->left -= k;
-		used += k;
-		if (r->left == 0)
-			r->phase = 4;
-	} else if (r->phase == 2) {
-		long k = feed_chunked(r, p + used, n - used);
-		if (k < 0)
-			return -1;
-		used += (size_t)k;
-	} else if (r->phase == 3) {
-		used = n;
-	}
-	return (long)used;
-}
-
-int
-bi_resp_eof(bi_resp *r)
-{
-	if (r->phase == 3) {
-		r->phase = 4;
-		return 1;
-	}
-	return r->phase == 4;
-}
 
 /* ---- the engine ---- */
 
@@ -534,7 +316,7 @@ on_readable(struct worker *w, struct conn *k, int64_t now)
 				finish(w, k, 0, 2, now);
 				return;
 			}
-			if (k->resp.phase == 4) {
+			if (bi_resp_done(&k->resp)) {
 				finish(w, k, k->resp.status, 0, now);
 				return;
 			}

@@ -7,25 +7,6 @@
 #include <sys/socket.h>
 
 #include "engines/hist.h"
-/* An HTTP/1.1 response read incrementally: status line and headers, then a
- * body by Content-Length, chunked, or until the connection closes. */
-typedef struct bi_resp {
-	int phase;		/* 0 head, 1 body by length, 2 chunked, 3 to close, 4 done */
-	int status;
-	int close;		/* "Connection: close", or HTTP/1.0 */
-	int no_body;		/* a reply to HEAD */
-	uint64_t left;		/* body bytes left (by length, or of this chunk) */
-	int chunk;		/* chunked: 0 size line, 1 data, 2 CRLF after data, 3 trailers */
-	char head[8192];	/* header bytes not yet complete */
-	size_t hlen;
-} bi_resp;
-
-void bi_resp_init(bi_resp *r, int no_body);
-/* Feed bytes; returns how many were used, or -1 on a malformed response.
- * r->phase is 4 once the response is whole; bytes after it are not used. */
-long bi_resp_feed(bi_resp *r, const char *p, size_t n);
-/* At end of stream: 1 if that completes the response (a body to close). */
-int bi_resp_eof(bi_resp *r);
 
 /* The engine of bi-perf. Requests are prepared bytes, one per endpoint,
  * chosen by weight. Closed model: VUs connections, each sending as soon as

@@ -3,7 +3,7 @@
 # open model's corrected figures, thresholds as written, errors reported,
 # endpoint weights honoured, per-second points and ramps.
 . "$(dirname "$0")/../lib.sh"
-plan 23
+plan 30
 
 /usr/bin/python3 "$ROOT/tests/tools/http-server.py" "$TMP/port" &
 server=$!
@@ -56,6 +56,21 @@ is "$?:$(field .error_rate):$(field .errors.status)" "1:1:$(field .requests)" "5
 # Errors are reported, never crashes.
 bi-perf "htp://127.0.0.1/" >/dev/null 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "2:bi-perf: not an http:// URL: htp://127.0.0.1/" "a bad URL: exit 2"
+# Addresses by base/addr.c's rules: a port out of range is refused, not
+# wrapped (99999 once connected to 34463), and no load runs.
+bad_url() {	# URL MESSAGE
+	bi-perf -u 1 -d 1s -q --no-thresholds "$1" >"$TMP/out" 2>"$TMP/err"
+	is "$?:$(cat "$TMP/err"):$(wc -c <"$TMP/out")" "2:bi-perf: $2:0" "refused: $1"
+}
+bad_url "http://127.0.0.1:99999/" "http://127.0.0.1:99999/: a port is a number from 1 to 65535"
+bad_url "http://127.0.0.1:0/" "http://127.0.0.1:0/: a port is a number from 1 to 65535"
+bad_url "http://[::1/" "http://[::1/: an IPv6 address without its ']'"
+bad_url "http://:$P/" "no host in http://:$P/"
+bad_url "127.0.0.1:$P" "not an http:// URL: 127.0.0.1:$P"
+printf 'base_url: http://127.0.0.1:65536\nendpoints:\n  - {path: /}\n' >"$TMP/badport.yaml"
+bi-perf -s "$TMP/badport.yaml" -d 1s -q >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "2:bi-perf: http://127.0.0.1:65536: a port is a number from 1 to 65535" \
+	"a scenario's base_url with a port out of range: exit 2"
 # A signal ends the test early: the summary says so, and the exit is 130.
 bi-perf -u 2 -d 60s -q --no-thresholds "http://127.0.0.1:$P/" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
@@ -75,6 +90,10 @@ bi-perf -u 2 -d 1s -q "http://127.0.0.1:1/" >"$TMP/out" 2>"$TMP/err"
 st=$?
 [ $st -eq 3 ] && [ "$(field .errors.connect)" -gt 0 ] && [ "$(field .error_rate)" = 1 ]
 ok $? "refused connections: counted as connect errors, exit 3"
+bi-perf -u 1 -d 1s -q "http://localhost:1/" >/dev/null 2>"$TMP/err"
+st=$?
+grep -qE '^bi-perf: nothing answered at localhost:1 \((127\.0\.0\.1|\[::1\]):1\): [0-9]+ connections failed$' "$TMP/err"
+ok $(( st != 3 || $? )) "and the address tried is named: $(cat "$TMP/err")"
 bi-perf -u 4 -d 1s -q --no-thresholds "http://127.0.0.1:$P/close" >"$TMP/out" 2>/dev/null
 [ $? -eq 0 ] && [ "$(field .errors.read)" -gt 0 ] && [ "$(field .errors.read)" = "$(field .requests)" ]
 ok $? "a server that closes mid-response: read errors ($(field .errors.read))"
