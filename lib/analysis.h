@@ -9,6 +9,7 @@
 #include "analysis/score.h"
 #include "analysis/symptom.h"
 #include "analysis/rca.h"
+#include "analysis/context.h"
 #include "analysis/llm.h"
 #include "analysis/offline.h"
 

@@ -7,12 +7,12 @@
  *
  *   base/      util time jsonl config http httpresp addr stats tmpl fmt:
  *              no knowledge of Docker or of what records mean
- *   sources/   docker k8s gitctx logparse merge store: where records come
+ *   sources/   demux docker k8s gitctx logparse merge store: where records come
  *              from and where they are kept
- *   engines/   hist load threshold prom metrics proxy relay chaos experiment:
- *              things that run
- *   analysis/  drain pattern kb advice score symptom rca llm offline: what the
- *              records mean
+ *   engines/   hist load threshold prom metrics proxy relay chaos experiment
+ *              notify: things that run
+ *   analysis/  drain pattern kb advice score symptom rca context llm offline:
+ *              what the records mean
  *
  * Public names start with bi_. Unless a comment says otherwise, functions
  * that take a jv consume it (as libjq's own do), and functions returning

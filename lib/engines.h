@@ -11,5 +11,6 @@
 #include "engines/relay.h"
 #include "engines/chaos.h"
 #include "engines/experiment.h"
+#include "engines/notify.h"
 
 #endif

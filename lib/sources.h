@@ -2,6 +2,7 @@
 #ifndef BI_SOURCES_H
 #define BI_SOURCES_H
 
+#include "sources/demux.h"
 #include "sources/docker.h"
 #include "sources/k8s.h"
 #include "sources/gitctx.h"

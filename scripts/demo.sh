@@ -10,6 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 PATH=$here:$root/bin:$PATH
 export PATH
+. "$here/cmd/_util.sh"
 
 bold() { if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
 now() { date +%s.%N; }
@@ -27,7 +28,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/bi-demo.XXXXXX")
 name=demo-$$
 port=8080
 if ss -ltnH "sport = :$port" | grep -q .; then
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(free_port)
 fi
 cleanup() {
 	(cd "$dir/$name" 2>/dev/null && blissful-infra down --volumes >/dev/null 2>&1)

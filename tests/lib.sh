@@ -57,7 +57,5 @@ need_docker() {	# TESTS-LEFT
 	exit 0
 }
 
-# A TCP port on 127.0.0.1 free when asked (take it at once).
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# free_port, shared with the scripts.
+. "$ROOT/scripts/cmd/_util.sh"

@@ -13,8 +13,8 @@
  * server (or --offline), recent logs, errors, status, commits and "why did X
  * fail" are answered from the records alone. With no question on a terminal
  * it holds a conversation (libedit). Nothing is sent off this machine unless
- * a remote server is allowed explicitly. The digest of the records, the
- * context and the client of the server are lib/analysis/llm.c's.
+ * a remote server is allowed explicitly. The digest of the records and the
+ * context are lib/analysis/context.c's, the client of the server llm.c's.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -27,6 +27,7 @@
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/config.h"
+#include "analysis/context.h"
 #include "analysis/llm.h"
 #include "analysis/offline.h"
 static const char usage[] =
@@ -270,19 +271,23 @@ converse(jv messages, char *model, jv have, const char *context)
 
 /* ---- the story ---- */
 
+/* The records of stdin (unless it is a terminal), then of the --context
+ * files. */
 static void
 read_input(char **files, int nfiles)
 {
-	bi_llm_records_init(&in);
+	char **paths = bi_calloc((size_t)nfiles + 1, sizeof *paths);
+	int n = 0;
+
 	if (!isatty(0))
-		bi_llm_records_read(&in, 0, "stdin");
-	for (int i = 0; i < nfiles; i++) {
-		FILE *f = fopen(files[i], "r");
-		if (!f)
-			bi_die(BI_EXIT_USAGE, "cannot open %s:", files[i]);
-		bi_llm_records_read(&in, fileno(f), files[i]);
-		fclose(f);
-	}
+		paths[n++] = "-";
+	for (int i = 0; i < nfiles; i++)
+		paths[n++] = files[i];
+	bi_llm_records_init(&in);
+	size_t bad = n ? bi_llm_records_read(&in, n, paths) : 0;
+	free(paths);
+	if (bad)
+		exit(BI_EXIT_USAGE);	/* bi_each has said which, and why */
 }
 
 static void
@@ -356,7 +361,11 @@ configure(const char *api, const char *base, const char *key_env, int allow_remo
 		opt.llm.api = BI_LLM_OPENAI;
 	else
 		bi_usage_error(usage, "--api: ollama or openai, not %s", api);
-	opt.llm.base = bi_llm_base_url(opt.llm.api, base ? base : bi_jv_path_str(cfg, "agent.base_url", NULL));
+	const char *url = base ? base : bi_jv_path_str(cfg, "agent.base_url", NULL);
+	char err[512];
+	if (!(opt.llm.base = bi_llm_base_url(opt.llm.api, url, err, sizeof err)))
+		bi_die(BI_EXIT_USAGE, "%s: %s", base ? "--base-url" : url ? "blissful-infra.yaml: agent.base_url" :
+		       "OLLAMA_HOST", err);
 	jv remote = bi_jv_path(cfg, "agent.allow_remote");
 	opt.allow_remote = allow_remote || jv_get_kind(remote) == JV_KIND_TRUE;
 	jv_free(remote);

@@ -159,6 +159,22 @@ logs_thread(void *arg)
 	char err[512];
 	bi_docker *d = bi_docker_open(err, sizeof err);
 
+	if (d && f->since < 0) {
+		/* A container started while following (since is minus the
+		 * event's time). Its first lines come before the event, and
+		 * Docker may stamp them before its own StartedAt: take all that
+		 * came after its previous run ended (FinishedAt), or everything
+		 * when it never ran before. */
+		jv in = bi_docker_inspect(d, f->id);
+		int64_t t = 0;
+		if (!jv_is_valid(in))
+			f->since = -f->since - 2 * BI_NS_PER_S;
+		else if (bi_ts_parse(bi_jv_path_str(in, "State.FinishedAt", ""), &t) == 0 && t > 0)
+			f->since = t + 1;
+		else
+			f->since = 0;
+		jv_free(in);
+	}
 	if (d) {
 		bi_docker_logs_opts o = {.since = f->since, .until = opt.follow ? 0 : opt.until,
 					 .tail = opt.tail, .follow = opt.follow, .tty = -1};
@@ -222,7 +238,10 @@ flush_quiet_joiners(void)
 
 	pthread_mutex_lock(&followers_mu);
 	for (struct follower *f = followers; f; f = f->next) {
-		pthread_mutex_lock(&f->mu);
+		/* Busy: not quiet. And its thread may be waiting for the merge
+		 * to have room, which only this thread (its consumer) makes. */
+		if (pthread_mutex_trylock(&f->mu) != 0)
+			continue;
 		for (int s = 1; s <= 2; s++) {
 			int64_t h = bi_logjoin_held_since(f->join[s]);
 			if (h && h < old)
@@ -235,18 +254,24 @@ flush_quiet_joiners(void)
 
 /* ---- Docker: events ---- */
 
+static int64_t last_event;	/* ns: where a follow of the events resumes */
+
 static int
 on_event(void *ctx, jv ev)
 {
 	(void)ctx;
+	last_event = (int64_t)bi_get_num(ev, "timeNano", (double)last_event);
 	jv rec = bi_docker_event_record(ev, opt.project);
 	const char *id = bi_get_str(ev, "id"), *service = bi_get_str(rec, "service");
 
 	if (jv_is_valid(rec) && want_service(service)) {
 		const char *act = bi_get_str(rec, "action");
-		/* A container (re)started while following: follow its logs too. */
+		/* A container (re)started while following: follow its logs too,
+		 * from when it started. The event is sent once the process
+		 * runs, and a fast writer has written thousands of lines by then:
+		 * Docker's own start time comes first. */
 		if (opt.follow && (opt.docker_parts & P_LOGS) && !strcmp(act, "start"))
-			follow_logs(id, service, (int64_t)bi_get_num(ev, "timeNano", 0));
+			follow_logs(id, service, -(int64_t)bi_get_num(ev, "timeNano", 0));
 		if (opt.docker_parts & P_EVENTS)
 			put(jv_copy(rec));
 	}
@@ -260,17 +285,27 @@ events_thread(void *arg)
 {
 	(void)arg;
 	char err[512];
-	bi_docker *d = bi_docker_open(err, sizeof err);
+	char *filters = bi_asprintf("{\"type\":[\"container\"],\"label\":"
+				    "[\"com.docker.compose.project=%s\"]}", opt.project);
+	int64_t until = opt.follow ? 0 : opt.until ? opt.until : bi_now_ns();
+	int told = 0;
 
-	if (d) {
-		char *filters = bi_asprintf("{\"type\":[\"container\"],\"label\":"
-					    "[\"com.docker.compose.project=%s\"]}", opt.project);
-		int64_t until = opt.follow ? 0 : opt.until ? opt.until : bi_now_ns();
-		if (bi_docker_events(d, filters, opt.since, until, on_event, NULL) != 0)
-			bi_warn("events: %s", bi_docker_error(d));
-		free(filters);
+	/* Following, the stream is asked for again when it breaks (a daemon
+	 * too busy to answer in time), from the last event seen: a start
+	 * missed would be a container whose logs are never read. */
+	last_event = opt.since;
+	for (;;) {
+		bi_docker *d = bi_docker_open(err, sizeof err);
+		int r = d ? bi_docker_events(d, filters, last_event, until, on_event, NULL) : -1;
+		if (r != 0 && !told++)
+			bi_warn("events: %s%s", d ? bi_docker_error(d) : err,
+				opt.follow ? "; asking again every second" : "");
 		bi_docker_close(d);
+		if (!opt.follow || r == 0)
+			break;
+		sleep(1);
 	}
+	free(filters);
 	bi_merge_producer(merge, -1);
 	return NULL;
 }
@@ -602,8 +637,10 @@ main(int argc, char **argv)
 		opt.project = default_project();
 
 	/* A record is held for a second on a live stream, so that sources
-	 * that lag a little still come out in order. */
-	merge = bi_merge_new(100000, opt.follow ? BI_NS_PER_S : -1);
+	 * that lag a little still come out in order. At most 20,000 wait (a
+	 * log storm of 50,000 lines a second would otherwise hold 100 MB):
+	 * past that the oldest goes at once, in order within those. */
+	merge = bi_merge_new(20000, opt.follow ? BI_NS_PER_S : -1);
 	bi_merge_producer(merge, 1);	/* main, until every source has started */
 	static struct job git = {collect_git}, k8s = {collect_k8s}, results = {collect_results};
 	if (opt.git) {
@@ -630,6 +667,8 @@ main(int argc, char **argv)
 			break;
 		if (r > 0)
 			bi_write(rec);
+		else	/* nothing due: what is written reaches a file too */
+			bi_write_flush();
 		if (opt.follow)
 			flush_quiet_joiners();
 	}

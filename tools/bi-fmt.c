@@ -501,6 +501,82 @@ answer_report(jv rec)
 	puts(a ? a : "");
 }
 
+/* The watcher of a project: one line of state, one of freshness, one of
+ * its parts. */
+static void
+watcher_report(jv rec)
+{
+	bi_buf b = {0}, t = {0};
+	jv run = jv_object_get(jv_copy(rec), jv_string("running"));
+	int up = jv_get_kind(run) == JV_KIND_TRUE;
+
+	jv_free(run);
+	bi_buf_adds(&b, "Watcher: ");
+	paint(&b, up ? GREEN : RED, up ? "running" : "not running");
+	if (up)
+		bi_buf_printf(&b, " (pid %.0f)", bi_get_num(rec, "pid", 0));
+	jv since = jv_object_get(jv_copy(rec), jv_string("since"));
+	if (jv_get_kind(since) == JV_KIND_STRING) {
+		bi_fmt_time(&t, since);
+		bi_buf_printf(&b, "%s %s", up ? " since" : ", last run from", t.p);
+	}
+	jv_free(since);
+	puts(b.p);
+	b.len = 0;
+	static const char *const when[] = {"last_scrape", "last scrape", "last_log", "last log", NULL};
+	for (const char *const *k = when; *k; k += 2) {
+		jv v = jv_object_get(jv_copy(rec), jv_string(k[0]));
+		if (jv_get_kind(v) == JV_KIND_STRING) {
+			t.len = 0;
+			bi_fmt_time(&t, v);
+			bi_buf_printf(&b, "%s%s %s", b.len ? "  " : "  ", k[1], t.p);
+		}
+		jv_free(v);
+	}
+	double lag = bi_get_num(rec, "lag_s", -1), rate = bi_get_num(rec, "records_per_s", -1);
+	if (lag >= 0) {
+		bi_buf_adds(&b, " (lag ");
+		bi_fmt_ms(&b, lag * 1000);
+		bi_buf_adds(&b, ")");
+	}
+	if (rate >= 0)
+		bi_buf_printf(&b, "  %g records/s", rate);
+	double bytes = bi_get_num(rec, "db_bytes", -1);
+	if (bytes >= 0) {
+		bi_buf_adds(&b, "  store ");
+		bi_fmt_bytes(&b, bytes);
+	}
+	if (b.len)
+		puts(b.p);
+	b.len = 0;
+	jv parts = jv_object_get(jv_copy(rec), jv_string("parts"));
+	if (jv_get_kind(parts) == JV_KIND_OBJECT) {
+		jv_object_foreach(parts, k, v) {
+			jv r = jv_object_get(jv_copy(v), jv_string("running"));
+			bi_buf_printf(&b, "%s%s ", b.len ? "  " : "  parts: ", jv_string_value(k));
+			paint(&b, jv_get_kind(r) == JV_KIND_TRUE ? GREEN : RED,
+			      jv_get_kind(r) == JV_KIND_TRUE ? "up" : "down");
+			double n = bi_get_num(v, "records", -1), rs = bi_get_num(v, "restarts", 0);
+			if (n >= 0 || rs > 0) {
+				bi_buf_adds(&b, " (");
+				if (n >= 0)
+					bi_buf_printf(&b, "%.0f records", n);
+				if (rs > 0)
+					bi_buf_printf(&b, "%s%.0f restart%s", n >= 0 ? ", " : "", rs,
+						      rs == 1 ? "" : "s");
+				bi_buf_adds(&b, ")");
+			}
+			jv_free(r);
+			jv_free(k);
+			jv_free(v);
+		}
+		puts(b.p);
+	}
+	jv_free(parts);
+	bi_buf_free(&b);
+	bi_buf_free(&t);
+}
+
 struct report {
 	const char *kind;
 	void (*fn)(jv rec);
@@ -512,6 +588,7 @@ static const struct report reports[] = {
 	{"score", score_report},
 	{"finding", finding_report},
 	{"answer", answer_report},
+	{"watcher", watcher_report},
 	{NULL, NULL}};
 
 static void

@@ -174,6 +174,8 @@ struct put {
 	int tee;
 	int64_t max_bytes;
 	size_t in_tx, since_prune;
+	int open;			/* a transaction is open */
+	int64_t pruned_at;		/* mono ns */
 	long no_ts, too_big;		/* told once, at the end, with a count */
 	char first_too_big[160];
 };
@@ -183,13 +185,19 @@ put_one(void *ctx, jv rec, bi_reader *r)
 {
 	struct put *p = ctx;
 	const char *kind = bi_get_str(rec, "kind");
-	/* The same record, however its keys are ordered, is one. */
-	jv key = jv_dump_string(jv_copy(rec), JV_PRINT_SORTED);
-	jv text = jv_dump_string(jv_copy(rec), 0);
-	const char *body = jv_string_value(text), *k = jv_string_value(key);
-	size_t blen = strlen(body);
+	/* Kept as it came (a valid object: the reader checked), and known by
+	 * the hash of its fields, so that the same record, its keys in any
+	 * order, is one. */
+	size_t blen;
+	const char *body = bi_reader_text(r, &blen);
 	int64_t ts = bi_record_ts(rec);
 
+	/* The write lock is taken with the first record of a batch, not
+	 * while waiting for one: an idle put must not keep others waiting. */
+	if (!p->open) {
+		begin();
+		p->open = 1;
+	}
 	/* A record the retention would drop at once (bigger than the store
 	 * may be) is not kept, and would have evicted its neighbours. */
 	if ((int64_t)blen > p->max_bytes / 2) {
@@ -212,7 +220,7 @@ put_one(void *ctx, jv rec, bi_reader *r)
 		sqlite3_bind_int(p->ins, 4, lv);
 	else
 		sqlite3_bind_null(p->ins, 4);
-	sqlite3_bind_int64(p->ins, 5, (int64_t)bi_hash64(k, strlen(k)));
+	sqlite3_bind_int64(p->ins, 5, (int64_t)bi_store_record_hash(rec));
 	sqlite3_bind_text(p->ins, 6, body, (int)blen, SQLITE_TRANSIENT);
 	if (bi_sql_run(p->ins))
 		db_fail("insert");
@@ -225,8 +233,6 @@ put_one(void *ctx, jv rec, bi_reader *r)
 			db_fail("index");
 	}
 next:
-	jv_free(text);
-	jv_free(key);
 	if (p->tee)
 		bi_write(rec);
 	else
@@ -234,15 +240,18 @@ next:
 	p->in_tx++;
 	p->since_prune++;
 	/* Commit when the input pauses, so a live stream is kept as it comes;
-	 * in batches while it pours, so that other writers get their turn. */
+	 * in batches while it pours, so that other writers get their turn.
+	 * The retention runs every 10,000 records, and every ten minutes for
+	 * a stream that trickles. */
 	if (p->in_tx >= 5000 || !bi_reader_ready(r, 0)) {
 		commit();
-		if (p->since_prune >= 10000) {
+		p->open = 0;
+		p->in_tx = 0;
+		if (p->since_prune >= 10000 || bi_mono_ns() - p->pruned_at > 600 * BI_NS_PER_S) {
 			prune();
 			p->since_prune = 0;
+			p->pruned_at = bi_mono_ns();
 		}
-		begin();
-		p->in_tx = 0;
 	}
 	return 0;
 }
@@ -255,9 +264,10 @@ put(int argc, char **argv, int tee, int flags)
 	p.ins = prepare("INSERT OR IGNORE INTO records (kind, ts, service, level, hash, body) "
 			"VALUES (?, ?, ?, ?, ?, ?)");
 	p.fts = prepare("INSERT INTO logs_fts (rowid, msg, stack) VALUES (?, ?, ?)");
-	begin();
+	p.pruned_at = bi_mono_ns();
 	size_t unread = bi_each(argc, argv, flags, put_one, &p);
-	commit();
+	if (p.open)
+		commit();
 	sqlite3_finalize(p.ins);
 	sqlite3_finalize(p.fts);
 	prune();

@@ -7,75 +7,10 @@
 #include <stddef.h>
 
 #include "base/util.h"
-#include "base/time.h"
-/* Talking to a local LLM about the project's records: the context it is
- * given (the records digested, then condensed to a budget), and a client of
- * Ollama's API or an OpenAI-compatible one. */
+/* A client of a local LLM: Ollama's API or an OpenAI-compatible one, the
+ * choice of a model, an answer streamed and taken apart, a conversation.
+ * What the model is told about the records is analysis/context.h's. */
 enum { BI_LLM_OLLAMA, BI_LLM_OPENAI };	/* the APIs spoken */
-
-/* Append the template of a log message to out: its first line (400 bytes at
- * most), words separated by single spaces, with a uuid, IP address, URL,
- * path or hex number as <uuid> <ip> <url> <path> <hex>, and the digits of
- * any other number as <num>; in key=value only the value is masked. Unlike
- * bi_drain_mask it names what it masked, which a model can use. */
-void bi_llm_mask(bi_buf *out, const char *msg);
-
-/* Log lines of one service and template: how many, the first one's ts and
- * the latest record. */
-typedef struct bi_llm_group {
-	char *key;		/* service, '\x1f', template */
-	const char *tmpl;	/* the template: points into key */
-	long n;			/* lines */
-	size_t order;		/* first seen: a tie-breaker */
-	char first[BI_TS_LEN];	/* the first line's ts */
-	jv last;		/* the latest line's record */
-} bi_llm_group;
-
-typedef struct bi_llm_groups {
-	bi_llm_group *g;
-	size_t n;
-	jv index;		/* key -> position in g */
-	long lines;		/* lines in all the groups */
-} bi_llm_groups;
-
-/* Most lines first, then the first seen; in place. */
-void bi_llm_groups_sort(bi_llm_groups *gs);
-
-/* The records read, kept in the few forms a model's context needs. Memory
- * is bounded by the number of distinct templates, containers, checks and
- * metrics, not by the number of records. Read only, but for sorting groups. */
-enum { BI_LLM_KEEP_LOGS = 50, BI_LLM_KEEP_EVENTS = 30, BI_LLM_KEEP_COMMITS = 20 };
-typedef struct bi_llm_records {
-	jv findings;		/* every finding */
-	jv events;		/* container (but status), k8s_event, alert: at least the last KEEP_EVENTS */
-	jv logs, commits;	/* at least the last KEEP_LOGS, KEEP_COMMITS */
-	jv containers, stats;	/* the latest per container (or service) */
-	jv health;		/* the latest per service (or target) */
-	jv metrics;		/* the latest per service, name and labels */
-	jv others;		/* kind -> how many, of the kinds not used */
-	bi_llm_groups errors;	/* logs of level error and fatal, by template */
-	bi_llm_groups warns;	/* logs of level warn, by template */
-	long nlogs, ncommits;	/* read in all */
-} bi_llm_records;
-void bi_llm_records_init(bi_llm_records *r);
-void bi_llm_records_add(bi_llm_records *r, jv rec);	/* consumes rec */
-void bi_llm_records_read(bi_llm_records *r, int fd, const char *name);	/* as bi_read */
-void bi_llm_records_free(bi_llm_records *r);
-
-/* The findings, most confident first (a new array). */
-jv bi_llm_findings(const bi_llm_records *r);
-
-/* One line about a record of the kinds kept (rec borrowed), and a finding
- * (borrowed) in a few lines: with full, its confidence components and
- * timeline too. */
-char *bi_llm_describe(jv rec);
-char *bi_llm_describe_finding(jv finding, int full);
-
-/* The records as text for a model, in at most limit bytes: findings, error
- * templates, events, health, containers, stats, metrics, commits, warnings,
- * the last log lines, other kinds; what does not fit is counted at the end.
- * Sorts r's groups. */
-char *bi_llm_context(bi_llm_records *r, size_t limit);
 
 /* A server: what the client needs to know of it. */
 typedef struct bi_llm {
@@ -85,14 +20,17 @@ typedef struct bi_llm {
 	long budget;		/* Ollama: the prompt's tokens, for the context window */
 } bi_llm;
 
-/* The root URL of a server from url ("host", "host:port" or a URL; NULL:
- * $OLLAMA_HOST for Ollama, with port 11434 when it names none, else
- * http://127.0.0.1:11434, or http://127.0.0.1:8080 for OpenAI): with a
- * scheme, without a trailing '/' or "/v1". */
-char *bi_llm_base_url(int api, const char *url);
+/* The root URL of a server from url ("host", "host:port" or a URL, as
+ * bi_url_parse takes it; NULL: $OLLAMA_HOST for Ollama, with port 11434
+ * when it names none, else http://127.0.0.1:11434, or http://127.0.0.1:8080
+ * for OpenAI): http:// or https://, without a trailing '/' or "/v1"; the
+ * caller frees it. NULL when the address is not one (a bad port or host,
+ * another scheme), with the reason, quoting it, in err. */
+char *bi_llm_base_url(int api, const char *url, char *err, size_t n);
 
-/* True when url's host is this machine: localhost, 127.0.0.0/8 or ::1.
- * Cannot fail; anything unparsable is not local. */
+/* True when url's host (a URL, or "host[:port]" as above) is this machine:
+ * localhost, 127.0.0.0/8 or ::1 (bi_host_is_loopback). Cannot fail;
+ * anything unparsable is not local. */
 int bi_llm_is_local(const char *url);
 
 /* The models the server has, as an array of names; else jv_invalid with the

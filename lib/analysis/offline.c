@@ -15,7 +15,7 @@
 
 #include "base/util.h"
 #include "base/jsonl.h"
-#include "analysis/llm.h"
+#include "analysis/context.h"
 
 enum question { Q_NONE, Q_WHY, Q_COMMITS, Q_ERRORS, Q_LOGS, Q_STATUS };
 

@@ -4,7 +4,7 @@
 
 #include <jv.h>
 
-#include "analysis/llm.h"
+#include "analysis/context.h"
 /* 1 when q is a question the records alone answer: recent logs, errors,
  * status or health, commits or changes, "why did X fail". */
 int bi_offline_answerable(const char *q);

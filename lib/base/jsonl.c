@@ -70,6 +70,13 @@ bi_reader_free(bi_reader *r)
 
 size_t bi_reader_lineno(const bi_reader *r) { return r->lineno; }
 const char *bi_reader_name(const bi_reader *r) { return r->name; }
+
+const char *
+bi_reader_text(const bi_reader *r, size_t *len)
+{
+	*len = r->len;
+	return r->line;
+}
 size_t bi_reader_errors(const bi_reader *r) { return r->errors; }
 
 /* Make room after end: slide unread bytes to the front, or grow. */

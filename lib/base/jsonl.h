@@ -36,6 +36,11 @@ int bi_reader_ready(bi_reader *r, int wait_ms);
 
 size_t bi_reader_lineno(const bi_reader *r);	/* lines read so far */
 const char *bi_reader_name(const bi_reader *r);	/* as given to bi_reader_new */
+
+/* The text of the line read last (by bi_read or bi_read_line), without its
+ * line ending: valid until the next read. A writer that keeps records as
+ * they came uses it instead of dumping the parsed record again. */
+const char *bi_reader_text(const bi_reader *r, size_t *len);
 size_t bi_reader_errors(const bi_reader *r);	/* malformed lines skipped */
 
 /* Check that s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */

@@ -1,11 +1,12 @@
 /*
  * docker.c: a client of the Docker Engine API over DOCKER_HOST.
  *
- * Containers are found by their compose labels, never by name. Logs arrive as
- * 8-byte-header frames (unless the container has a TTY) that libcurl may split
- * anywhere; the demultiplexer below reassembles frames and lines and parses
- * Docker's timestamp at the head of each. Stats follow the docker CLI's
- * arithmetic. A bi_docker belongs to one thread.
+ * DOCKER_HOST is taken apart by base/addr, as every address is: a port
+ * outside 1-65535 or a host with a space is refused before any connect.
+ * Containers are found by their compose labels, never by name. Logs and
+ * exec output arrive as frames that libcurl may split anywhere, taken apart
+ * by the demultiplexer (demux.c). Stats follow the docker CLI's arithmetic.
+ * A bi_docker belongs to one thread.
  *
  * Layer: sources.
  */
@@ -18,6 +19,7 @@
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/http.h"
+#include "base/addr.h"
 
 #define API_MAX "1.41"
 
@@ -43,6 +45,48 @@ api_less(const char *a, const char *b)
 	return amaj < bmaj || (amaj == bmaj && amin < bmin);
 }
 
+/* Where DOCKER_HOST (host) points: d's socket (NULL for TCP) and base. 0,
+ * or -1 with the reason in err. */
+static int
+endpoint(bi_docker *d, const char *host, char *err, size_t errlen)
+{
+	bi_url u;
+	char why[sizeof u.path + 300];
+
+	/* A socket's path is a file name: any bytes, spaces included. */
+	if (!strncmp(host, "unix://", 7)) {
+		if (!host[7]) {
+			snprintf(err, errlen, "DOCKER_HOST=%s: no socket path", host);
+			return -1;
+		}
+		d->socket = bi_strdup(host + 7);
+		d->base = bi_strdup("http://localhost");
+		return 0;
+	}
+	if (bi_url_parse(host, &u, why, sizeof why) != 0) {
+		snprintf(err, errlen, "DOCKER_HOST=%s", why);
+		return -1;
+	}
+	int tcp = !strcmp(u.scheme, "tcp");
+	if (!tcp && strcmp(u.scheme, "http") && strcmp(u.scheme, "https")) {
+		snprintf(err, errlen, "DOCKER_HOST=%s: not a unix://, tcp:// or http:// address", host);
+		return -1;
+	}
+	if (!*u.host) {
+		snprintf(err, errlen, "DOCKER_HOST=%s: no host", host);
+		return -1;
+	}
+	/* tcp://HOST is the daemon's plain port, 2375, as for docker itself. */
+	int port = u.port ? u.port : tcp ? 2375 : bi_url_default_port(u.scheme);
+	int v6 = strchr(u.host, ':') != NULL;
+	size_t pl = strlen(u.path);
+	while (pl > 0 && u.path[pl - 1] == '/')
+		u.path[--pl] = '\0';
+	d->base = bi_asprintf("%s://%s%s%s:%d%s", tcp ? "http" : u.scheme, v6 ? "[" : "", u.host,
+			      v6 ? "]" : "", port, u.path);
+	return 0;
+}
+
 bi_docker *
 bi_docker_open(char *err, size_t errlen)
 {
@@ -52,21 +96,10 @@ bi_docker_open(char *err, size_t errlen)
 	if (!host || !*host)
 		host = "unix:///var/run/docker.sock";
 	d->host = bi_strdup(host);
-	if (strncmp(host, "unix://", 7) == 0) {
-		d->socket = bi_strdup(host + 7);
-		d->base = bi_strdup("http://localhost");
-	} else if (strncmp(host, "tcp://", 6) == 0) {
-		d->base = bi_asprintf("http://%s", host + 6);
-	} else if (strncmp(host, "http://", 7) == 0 || strncmp(host, "https://", 8) == 0) {
-		d->base = bi_strdup(host);
-	} else {
-		snprintf(err, errlen, "DOCKER_HOST=%s: not a unix:// or tcp:// address", host);
+	if (endpoint(d, host, err, errlen) != 0) {
 		bi_docker_close(d);
 		return NULL;
 	}
-	size_t bl = strlen(d->base);
-	if (bl > 0 && d->base[bl - 1] == '/')
-		d->base[bl - 1] = '\0';
 
 	char *url = bi_asprintf("%s/version", d->base);
 	long status;
@@ -255,165 +288,6 @@ bi_docker_action(bi_docker *d, const char *id, const char *action, const char *q
 	if (st == 409 && strcmp(action, "kill") == 0)
 		return 0;	/* not running: what kill wanted */
 	return -1;
-}
-
-/* ---- the log demultiplexer ---- */
-
-void
-bi_demux_init(bi_demux *m, int tty, bi_log_fn fn, void *ctx)
-{
-	memset(m, 0, sizeof *m);
-	m->tty = tty;
-	m->ts = 1;
-	m->fn = fn;
-	m->ctx = ctx;
-}
-
-void
-bi_demux_free(bi_demux *m)
-{
-	for (int i = 0; i < 3; i++)
-		bi_buf_free(&m->line[i]);
-}
-
-/* Split "TIMESTAMP rest" when the head parses as a time. */
-static const char *
-take_ts(const char *p, size_t n, int64_t *ts, size_t *rest)
-{
-	const char *sp = memchr(p, ' ', n < 40 ? n : 40);
-	char tmp[48];
-
-	if (sp && (size_t)(sp - p) < sizeof tmp) {
-		memcpy(tmp, p, sp - p);
-		tmp[sp - p] = '\0';
-		if (bi_ts_parse(tmp, ts) == 0) {
-			*rest = n - (sp - p) - 1;
-			return sp + 1;
-		}
-	}
-	*ts = 0;
-	*rest = n;
-	return p;
-}
-
-static int
-emit(bi_demux *m, int s, const char *p, size_t n, int64_t ts)
-{
-	if (m->stopped)
-		return 1;
-	if (m->fn(m->ctx, s, ts, p, n))
-		m->stopped = 1;
-	return m->stopped;
-}
-
-/* One log entry's text: it begins with Docker's timestamp; a line Docker split
- * goes on in the next entry, whose own timestamp is dropped. */
-static int
-entry(bi_demux *m, int s, const char *p, size_t n)
-{
-	int64_t ts = 0;
-	size_t k;
-
-	if (m->ts)
-		p = take_ts(p, n, &ts, &n);
-	while (n > 0) {
-		const char *nl = memchr(p, '\n', n);
-		size_t len = nl ? (size_t)(nl - p) : n;
-		bi_buf *line = &m->line[s];
-		if (line->len == 0)
-			m->line_ts[s] = ts;
-		if (!nl) {
-			bi_buf_add(line, p, len);
-			return 0;
-		}
-		if (line->len) {
-			bi_buf_add(line, p, len);
-			k = line->len;
-			line->len = 0;
-			if (emit(m, s, line->p, k, m->line_ts[s]))
-				return 1;
-		} else if (emit(m, s, p, len, ts)) {
-			return 1;
-		}
-		p += len + 1;
-		n -= len + 1;
-	}
-	return 0;
-}
-
-int
-bi_demux_feed(bi_demux *m, const char *buf, size_t n)
-{
-	if (m->stopped)
-		return 1;
-	if (m->tty < 0 && n > 0) {
-		/* Frames start with a stream byte 0-2 and three zeros; a TTY
-		 * stream with timestamps starts with a digit. */
-		unsigned char c = buf[0];
-		m->tty = c > 2;
-	}
-	if (m->tty == 1) {
-		/* Raw: lines, each led by its timestamp, gathered whole. */
-		while (n > 0) {
-			const char *nl = memchr(buf, '\n', n);
-			size_t len = nl ? (size_t)(nl - buf) + 1 : n;
-			bi_buf_add(&m->frame, buf, len);
-			buf += len;
-			n -= len;
-			if (nl) {
-				int stop = entry(m, 1, m->frame.p, m->frame.len);
-				m->frame.len = 0;
-				if (stop)
-					return 1;
-			}
-		}
-		return 0;
-	}
-	while (n > 0) {
-		if (m->hdrlen < 8) {
-			size_t k = 8 - m->hdrlen < n ? 8 - m->hdrlen : n;
-			memcpy(m->hdr + m->hdrlen, buf, k);
-			m->hdrlen += k;
-			buf += k;
-			n -= k;
-			if (m->hdrlen < 8)
-				return 0;
-			m->stream = m->hdr[0] == 2 ? 2 : 1;
-			m->left = (size_t)m->hdr[4] << 24 | (size_t)m->hdr[5] << 16 |
-				  (size_t)m->hdr[6] << 8 | m->hdr[7];
-			m->frame.len = 0;
-			if (m->left == 0) {
-				m->hdrlen = 0;
-				continue;
-			}
-		}
-		size_t k = m->left < n ? m->left : n;
-		bi_buf_add(&m->frame, buf, k);
-		m->left -= k;
-		buf += k;
-		n -= k;
-		if (m->left == 0) {
-			m->hdrlen = 0;
-			if (entry(m, m->stream, m->frame.p, m->frame.len))
-				return 1;
-		}
-	}
-	return 0;
-}
-
-void
-bi_demux_end(bi_demux *m)
-{
-	if (m->tty == 1 && m->frame.len && !m->stopped)
-		entry(m, 1, m->frame.p, m->frame.len);
-	for (int s = 1; s <= 2; s++) {
-		if (m->line[s].len && !m->stopped) {
-			size_t k = m->line[s].len;
-			m->line[s].len = 0;
-			emit(m, s, m->line[s].p, k, m->line_ts[s]);
-		}
-	}
-	bi_buf_free(&m->frame);
 }
 
 /* ---- logs, exec, stats, events ---- */

@@ -6,13 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/util.h"
-/* A client of the Docker Engine API at DOCKER_HOST (unix:///var/run/docker.sock
- * by default; tcp://HOST:PORT also works). */
+#include "sources/demux.h"
+/* A client of the Docker Engine API at DOCKER_HOST: unix://PATH (by default
+ * unix:///var/run/docker.sock), tcp://HOST[:PORT] (port 2375 when none), or
+ * an http:// or https:// URL. */
 typedef struct bi_docker bi_docker;
 
 /* Connect: ping the daemon and agree on an API version (the server's, capped
- * at 1.41). NULL when the daemon does not answer, with the reason in err. */
+ * at 1.41). NULL when DOCKER_HOST is no address (a bad port or host, another
+ * scheme) or the daemon does not answer, with the reason in err. */
 bi_docker *bi_docker_open(char *err, size_t errlen);
 void bi_docker_close(bi_docker *d);
 const char *bi_docker_host(const bi_docker *d);
@@ -56,7 +58,8 @@ int bi_docker_put_file(bi_docker *d, const char *id, const char *dir, const char
 
 /* Logs. since/until in ns (0: unbounded), tail < 0: all. Each line is passed
  * once, with its stream (1 stdout, 2 stderr) and Docker's timestamp, without
- * its '\n'. The callback returns nonzero to stop. Returns 0, or -1 on error. */
+ * its '\n', by the demultiplexer (sources/demux.h). The callback returns
+ * nonzero to stop. Returns 0, or -1 on error. */
 typedef struct bi_docker_logs_opts {
 	int64_t since, until;
 	long tail;
@@ -64,33 +67,8 @@ typedef struct bi_docker_logs_opts {
 	int tty;	/* 1: the container has a TTY (the body is not framed);
 			   0: framed; -1: tell from the first bytes */
 } bi_docker_logs_opts;
-typedef int (*bi_log_fn)(void *ctx, int stream, int64_t ts, const char *line,
-			 size_t len);
 int bi_docker_logs(bi_docker *d, const char *id, const bi_docker_logs_opts *o,
 		   bi_log_fn fn, void *ctx);
-
-/* The demultiplexer behind bi_docker_logs, fed with the body in chunks of any
- * size: it reassembles frames (8-byte header: stream, 3 zero bytes, big-endian
- * length) and lines split across frames (Docker splits lines over 16 KiB),
- * and parses the timestamp at the start of each line. */
-typedef struct bi_demux {
-	int tty;		/* -1: find out from the first bytes */
-	int ts;			/* entries begin with a timestamp (default 1) */
-	bi_buf frame;		/* the current frame's payload */
-	unsigned char hdr[8];
-	size_t hdrlen;
-	size_t left;		/* payload bytes left in the current frame */
-	int stream;
-	bi_buf line[3];		/* partial line per stream (1, 2) */
-	int64_t line_ts[3];
-	bi_log_fn fn;
-	void *ctx;
-	int stopped;
-} bi_demux;
-void bi_demux_init(bi_demux *m, int tty, bi_log_fn fn, void *ctx);
-int bi_demux_feed(bi_demux *m, const char *buf, size_t n);  /* nonzero: stop */
-void bi_demux_end(bi_demux *m);		/* pass any unterminated lines */
-void bi_demux_free(bi_demux *m);
 
 /* Stats of one container. With one_shot the daemon answers at once and
  * precpu is empty (cpu_pct is then null); otherwise it waits ~1 s to measure.

@@ -1,7 +1,8 @@
 /*
  * merge.c: records from many threads, out in time order within a window.
  * A binary heap on (time, arrival) under one mutex; a condition variable
- * wakes the consumer when a record arrives or a producer finishes.
+ * wakes the consumer when a record arrives or a producer finishes, and
+ * another wakes producers held back while the consumer is behind.
  *
  * Layer: sources.
  */
@@ -22,7 +23,7 @@ struct item {
 
 struct bi_merge {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv, room;
 	struct item *heap;
 	size_t n, cap, limit;
 	uint64_t seq;
@@ -41,6 +42,7 @@ bi_merge_new(size_t cap, int64_t window_ns)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&m->cv, &ca);
+	pthread_cond_init(&m->room, &ca);
 	pthread_condattr_destroy(&ca);
 	m->limit = cap ? cap : 1;
 	m->window = window_ns;
@@ -57,6 +59,7 @@ bi_merge_free(bi_merge *m)
 	free(m->heap);
 	pthread_mutex_destroy(&m->mu);
 	pthread_cond_destroy(&m->cv);
+	pthread_cond_destroy(&m->room);
 	free(m);
 }
 
@@ -110,6 +113,10 @@ void
 bi_merge_put(bi_merge *m, int64_t ts, jv rec)
 {
 	pthread_mutex_lock(&m->mu);
+	/* The consumer is behind (twice the cap wait): hold the producer
+	 * back, so that memory stays bounded and the source slows down. */
+	while (m->n >= 2 * m->limit)
+		pthread_cond_wait(&m->room, &m->mu);
 	push(m, (struct item){ts, m->seq++, rec});
 	pthread_cond_signal(&m->cv);
 	pthread_mutex_unlock(&m->mu);
@@ -158,6 +165,8 @@ bi_merge_take(bi_merge *m, jv *rec, int64_t wait_ns)
 	if (due(m)) {
 		*rec = pop(m).rec;
 		r = 1;
+		if (m->n < 2 * m->limit)
+			pthread_cond_broadcast(&m->room);
 	} else {
 		r = m->started && m->producers == 0 && m->n == 0 ? -1 : 0;
 	}

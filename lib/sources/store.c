@@ -222,6 +222,54 @@ bi_store_open(const char *path, char *err, size_t errlen)
 	return bi_store_open_with(path, schema, bi_store_version(), err, errlen);
 }
 
+/* splitmix64's finalizer: FNV-1a's bits spread, so that summing the hashes
+ * of the fields does not let two fields cancel out. */
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+uint64_t
+bi_store_record_hash(jv rec)
+{
+	uint64_t sum = 0;
+	int n = 0;
+
+	jv_object_foreach(rec, k, v) {	/* borrows rec */
+		bi_buf b = {0};
+		bi_buf_adds(&b, jv_string_value(k));
+		switch (jv_get_kind(v)) {
+		case JV_KIND_STRING:
+			bi_buf_add(&b, "\0s", 2);
+			bi_buf_add(&b, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
+			break;
+		case JV_KIND_NUMBER: {
+			double d = jv_number_value(v);
+			bi_buf_add(&b, "\0n", 2);
+			bi_buf_add(&b, &d, sizeof d);
+			break;
+		}
+		default: {
+			jv t = jv_dump_string(jv_copy(v), JV_PRINT_SORTED);
+			bi_buf_add(&b, "\0j", 2);
+			bi_buf_adds(&b, jv_string_value(t));
+			jv_free(t);
+		}
+		}
+		sum += mix(bi_hash64(b.p, b.len));
+		n++;
+		bi_buf_free(&b);
+		jv_free(k);
+		jv_free(v);
+	}
+	return mix(sum + (uint64_t)n);
+}
+
 int64_t
 bi_store_bytes(sqlite3 *db, const char *const *tables)
 {

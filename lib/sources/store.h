@@ -22,6 +22,12 @@ char *bi_store_path(void);
 sqlite3 *bi_store_open(const char *path, char *err, size_t errlen);
 int bi_store_version(void);	/* the latest schema version */
 
+/* A record's identity: a 64-bit hash of its fields, whatever their order
+ * (a record collected twice, its keys in another order, is the same
+ * record). Strings, numbers and literals are hashed as they are; nested
+ * objects and arrays by their dump with sorted keys. rec is borrowed. */
+uint64_t bi_store_record_hash(jv rec);
+
 /* Bytes in the pages of tables (a NULL-terminated list) and their indexes:
  * what one part of the database holds, for a retention by size that must
  * not count the other parts. Without SQLite's dbstat table, the whole

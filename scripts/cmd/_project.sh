@@ -15,11 +15,12 @@ project_root() {
 }
 
 # The top-level name: of blissful-infra.yaml (else the directory's name).
+# bi-config reads the YAML as the tools do; a malformed file stops here.
 project_name() {
-	n=$(sed -n 's/^name:[[:space:]]*"\{0,1\}\([a-z][a-z0-9-]*\)"\{0,1\}[[:space:]]*$/\1/p' "$1/blissful-infra.yaml" | head -n 1)
-	[ -n "$n" ] || n=$(basename "$1")
-	printf '%s\n' "$n"
+	BI_PROJECT_DIR=$1 bi-config get name "$(basename "$1")" || exit 2
 }
+
+. "$BI_LIBEXEC/_util.sh"
 
 # compose ARGS: docker compose v2, or docker-compose v1, on the project.
 compose() {

@@ -11,7 +11,7 @@ TMP=$(mktemp -d)
 proxy=
 trap 'kill $proxy $(cat "$TMP"/nginx.pid 2>/dev/null) 2>/dev/null; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM HUP PIPE
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$ROOT/scripts/cmd/_util.sh"
 kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$proxy/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%6.1f MiB", k / 1024 }'; }
 d=${BENCH_DURATION:-5} c=${BENCH_CONNECTIONS:-200}

@@ -4,7 +4,6 @@
 # record saying why), a URL or a port that answers is healthy (exit 0).
 . "$(dirname "$0")/../lib.sh"
 plan 17
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 field() { jq -r "$1" "$TMP/out" | tail -n 1; }
 
 # Refused before any check: exit 2, the reason on stderr, no record.

@@ -104,7 +104,7 @@ bi-perf -t 4 -R 2 "http://127.0.0.1:$P/" >/dev/null 2>&1
 is $? 2 "a rate lower than the threads: exit 2"
 
 # Weights, against nginx (fast enough for many requests quickly).
-N=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+N=$(free_port)
 mkdir -p "$TMP/ng"
 cat >"$TMP/ng/nginx.conf" <<NGINX
 worker_processes 1;

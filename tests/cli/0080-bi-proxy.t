@@ -5,7 +5,6 @@
 # that is not its own) and the counters it shows; a clean drain.
 . "$(dirname "$0")/../lib.sh"
 plan 40
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 /usr/bin/python3 "$ROOT/tests/tools/http-server.py" "$TMP/port" &
 at_exit "kill $! 2>/dev/null"
 i=0; while [ ! -s "$TMP/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -6,7 +6,6 @@
 # client once descriptors come back; --allow-remote and --api-host.
 . "$(dirname "$0")/../lib.sh"
 plan 10
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }	# KiB
 wait_for() {	# SECONDS COMMAND...: until COMMAND succeeds, or SECONDS pass
 	_w=$(($1 * 10)); shift

@@ -3,7 +3,7 @@
 # budget, answers without a model, and each failure of the server, against
 # tests/tools/fake-llm.py (a stand-in server on 127.0.0.1).
 . "$(dirname "$0")/../lib.sh"
-plan 71
+plan 74
 
 FAKE=$ROOT/tests/tools/fake-llm.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -323,6 +323,18 @@ is "$?:$(cut -d, -f1 "$TMP/err")" "2:bi-ask: http://192.0.2.1:11434 is not on th
 	"... from OLLAMA_HOST too (the port defaulted)"
 OLLAMA_HOST=http://localhost:${MAIN##*:} bi-ask "why?" </dev/null >"$TMP/out" 2>/dev/null
 is "$?:$(jq -r .model "$TMP/out")" "0:llama3.1:8b" "localhost is this machine"
+
+# ---- addresses that are none: refused before anything is sent
+
+bi-ask --base-url http://127.0.0.1:99999 "why?" </dev/null >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err"):$(wc -c <"$TMP/out" | tr -d ' ')" \
+	"2:bi-ask: --base-url: http://127.0.0.1:99999: a port is a number from 1 to 65535:0" \
+	"a port out of range: exit 2, nothing written"
+OLLAMA_HOST="local host" bi-ask "why?" </dev/null >/dev/null 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "2:bi-ask: OLLAMA_HOST: local host: not a host name" "a host with a space in OLLAMA_HOST"
+bi-ask --api openai --base-url ftp://127.0.0.1/v1 "why?" </dev/null >/dev/null 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "2:bi-ask: --base-url: ftp://127.0.0.1/v1: not an http:// or https:// address" \
+	"a scheme that is not HTTP"
 
 # ---- a conversation
 

@@ -1,5 +1,5 @@
 /* fuzz-demux: Docker's log frames, fed in pieces whose sizes the input sets. */
-#include "sources/docker.h"
+#include "sources/demux.h"
 static int
 sink(void *ctx, int stream, int64_t ts, const char *line, size_t n)
 {

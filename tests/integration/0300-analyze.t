@@ -10,7 +10,7 @@ plan 8
 "$ROOT/scripts/images.sh" redis >/dev/null 2>&1 || { ok 1 "redis image"; exit 1; }
 
 name=rca-it-$$
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 cd "$TMP" || exit 1
 blissful-infra create "$name" --template c-service --database redis --port "$port" >/dev/null 2>&1
 cd "$name" || exit 1

@@ -22,7 +22,7 @@ ok $st "its Dockerfile builds"
 [ $st -eq 0 ] || exit 1
 at_exit "docker rmi -f $tag >/dev/null 2>&1"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 cid=$(docker run -d --pull never --label org.blissful-infra.test=c-service -p "127.0.0.1:$port:8080" "$tag")
 at_exit "docker rm -f $cid >/dev/null 2>&1"
 i=0

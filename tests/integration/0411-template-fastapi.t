@@ -15,10 +15,6 @@ unset PYTHONPATH PYTHONHOME
 unset http_proxy https_proxy all_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
 export NO_PROXY='*' no_proxy='*'
 
-free_port() {
-	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # The dependencies are absent: their URLs point at a local port where nothing
 # listens, so no check ever looks up a name or leaves this machine.
 absent=$(free_port)

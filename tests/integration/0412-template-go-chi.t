@@ -81,9 +81,6 @@ for db in none both; do
 	ok $st "--database $db: go build"
 done
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 wait_health() {	# PORT
 	i=0
 	until curl -fs "http://127.0.0.1:$1/health" >/dev/null 2>&1; do

@@ -14,9 +14,6 @@ export npm_config_cache="$ROOT/build/cache/npm" npm_config_audit=false \
 pids=""
 at_exit 'for p in $pids; do kill $p 2>/dev/null; done'
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 wait_http() {	# URL: until it answers at all, at most 20 s
 	i=0
 	until curl -s -o /dev/null "$1"; do

@@ -9,12 +9,11 @@ need_docker
 plan 28
 "$ROOT/scripts/images.sh" debian redis postgres >/dev/null || { ok 1 "base images"; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 name=bi-st-$$
 port=$(free_port)
 cd "$TMP" || exit 1
 export BI_DB=$TMP/store.db
-at_exit "cd '$TMP/$name' 2>/dev/null && docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; docker rmi -f $name:latest >/dev/null 2>&1"
+at_exit "cd '$TMP/$name' 2>/dev/null && { bi-watch --stop >/dev/null 2>&1; docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; }; docker rmi -f $name:latest >/dev/null 2>&1"
 
 blissful-infra create "$name" --database both --port "$port" >/dev/null
 ok $? "create a c-service project with Postgres and Redis"

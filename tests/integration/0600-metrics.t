@@ -9,7 +9,6 @@
 need_docker
 plan 14
 "$ROOT/scripts/images.sh" debian >/dev/null || { ok 1 "base image"; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 close() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= r * (b < 0 ? -b : b)) }'; }
 wait_http() { i=0; until curl -fs "$1" >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1; done; }
 

@@ -9,13 +9,12 @@
 need_docker
 plan 19
 "$ROOT/scripts/images.sh" debian redis busybox >/dev/null || { ok 1 "base images"; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 name=bi-chaos-$$
 port=$(free_port)
 cd "$TMP" || exit 1
 export BI_DB=$TMP/bi.db
 export TMPDIR=$TMP	# what a kill -9 leaves (the load's output) goes with the test
-at_exit "cd '$TMP/$name' 2>/dev/null && docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; docker rmi -f $name:latest >/dev/null 2>&1"
+at_exit "cd '$TMP/$name' 2>/dev/null && { bi-watch --stop >/dev/null 2>&1; docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; }; docker rmi -f $name:latest >/dev/null 2>&1"
 blissful-infra create "$name" --database redis --port "$port" >/dev/null && cd "$name" && blissful-infra up >"$TMP/up" 2>&1
 ok $? "a c-service project with Redis is up" || { sed 's/^/# /' "$TMP/up"; exit 1; }
 

@@ -10,7 +10,7 @@ npm_config_cache=$ROOT/build/cache/npm npm install --no-audit --no-fund --silent
 ok $? "npm install toxiproxy-node-client"
 /usr/bin/python3 "$ROOT/tests/tools/http-server.py" "$TMP/port" &
 at_exit "kill $! 2>/dev/null"
-A=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+A=$(free_port)
 bi-proxy --api "127.0.0.1:$A" >"$TMP/records" &
 at_exit "kill $! 2>/dev/null"
 i=0; while { [ ! -s "$TMP/port" ] || ! curl -fs "127.0.0.1:$A/version" >/dev/null; } && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -16,7 +16,7 @@ name=bi-chaosm-$$
 port=$(free_port)
 cd "$TMP" || exit 1
 export BI_DB=$TMP/bi.db
-at_exit "cd '$TMP/$name' 2>/dev/null && docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; docker rmi -f $name:latest >/dev/null 2>&1"
+at_exit "cd '$TMP/$name' 2>/dev/null && { bi-watch --stop >/dev/null 2>&1; docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; }; docker rmi -f $name:latest >/dev/null 2>&1"
 blissful-infra create "$name" --database redis --port "$port" >/dev/null && cd "$name" && blissful-infra up >"$TMP/up" 2>&1
 ok $? "a c-service project with Redis is up" || { sed 's/^/# /' "$TMP/up"; exit 1; }
 field() { jq -r "$2" "$TMP/$1"; }

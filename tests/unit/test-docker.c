@@ -1,6 +1,7 @@
-/* test-docker: the log demultiplexer and stats arithmetic on fixed input,
- * then lib/docker against the real daemon with a container of its own
- * (labelled org.blissful-infra.test=unit-docker and removed at the end). */
+/* test-docker: stats arithmetic and records on fixed input, DOCKER_HOST's
+ * forms and the addresses refused, then lib/docker against the real daemon
+ * with a container of its own (labelled org.blissful-infra.test=unit-docker
+ * and removed at the end). The demultiplexer is test-demux's. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -10,7 +11,7 @@
 #include "sources/docker.h"
 #include "tap.h"
 
-#define TESTS 35
+#define TESTS 48
 
 struct got {
 	bi_buf text;	/* "S|TS|line\n" per line */
@@ -25,30 +26,6 @@ collect(void *ctx, int stream, int64_t ts, const char *line, size_t n)
 	bi_buf_printf(&g->text, "%d|%s|%.*s\n", stream, ts ? bi_ts_fmt(ts, t) : "-", (int)n, line);
 	g->n++;
 	return 0;
-}
-
-static void
-frame(bi_buf *b, int stream, const char *payload)
-{
-	size_t n = strlen(payload);
-	unsigned char h[8] = {stream, 0, 0, 0, n >> 24, n >> 16, n >> 8, n};
-	bi_buf_add(b, h, 8);
-	bi_buf_add(b, payload, n);
-}
-
-/* Feed data to a fresh demuxer in pieces of at most step bytes. */
-static char *
-demux(const char *data, size_t n, size_t step, int tty)
-{
-	struct got g = {{0}, 0};
-	bi_demux m;
-	bi_demux_init(&m, tty, collect, &g);
-	for (size_t i = 0; i < n; i += step)
-		bi_demux_feed(&m, data + i, n - i < step ? n - i : step);
-	bi_demux_end(&m);
-	bi_demux_free(&m);
-	bi_buf_add(&g.text, NULL, 0);
-	return g.text.p;
 }
 
 static const char *stats_fixture =
@@ -177,51 +154,54 @@ test_records(void)
 	jv_free(sum);
 }
 
+/* DOCKER_HOST: every form, and what is no address refused before any
+ * connection is tried (127.0.0.1's port 1 is closed: nothing listens). */
+static void
+test_hosts(void)
+{
+	static const struct { const char *host, *err; } cases[] = {
+		{"unix:///nonexistent.sock", "cannot reach Docker at unix:///nonexistent.sock: "},
+		{"tcp://127.0.0.1:1", "cannot reach Docker at tcp://127.0.0.1:1: "},
+		{"tcp://[::1]:1", "cannot reach Docker at tcp://[::1]:1: "},
+		{"http://127.0.0.1:1/", "cannot reach Docker at http://127.0.0.1:1/: "},
+		{"tcp://127.0.0.1:99999", "DOCKER_HOST=tcp://127.0.0.1:99999: a port is a number from 1 to 65535"},
+		{"tcp://127.0.0.1:0", "DOCKER_HOST=tcp://127.0.0.1:0: a port is a number from 1 to 65535"},
+		{"tcp://127.0.0.1:-1", "DOCKER_HOST=tcp://127.0.0.1:-1: a port is a number from 1 to 65535"},
+		{"tcp://127.0.0.1:23 75", "DOCKER_HOST=tcp://127.0.0.1:23 75: a port is a number from 1 to 65535"},
+		{"tcp://127.0.0.1:", "DOCKER_HOST=tcp://127.0.0.1:: a port is a number from 1 to 65535"},
+		{"tcp://dock er:2375", "DOCKER_HOST=tcp://dock er:2375: not a host name"},
+		{"tcp://", "DOCKER_HOST=tcp://: no host"},
+		{"tcp://:2375", "DOCKER_HOST=tcp://:2375: no host"},
+		{"tcp://::1:2375", "DOCKER_HOST=tcp://::1:2375: an IPv6 address goes in brackets: [::1]:80"},
+		{"tcp://[::1:2375", "DOCKER_HOST=tcp://[::1:2375: an IPv6 address without its ']'"},
+		{"ssh://me@host", "DOCKER_HOST=ssh://me@host: not a unix://, tcp:// or http:// address"},
+		{"127.0.0.1:2375", "DOCKER_HOST=127.0.0.1:2375: not a unix://, tcp:// or http:// address"},
+		{"unix://", "DOCKER_HOST=unix://: no socket path"},
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		setenv("DOCKER_HOST", cases[i].host, 1);
+		err[0] = '\0';
+		bi_docker *d = bi_docker_open(err, sizeof err);
+		size_t n = strlen(cases[i].err);
+		ok(!d && !strncmp(err, cases[i].err, n) && (cases[i].err[n - 1] == ' ' || !err[n]),
+		   "%s", *err ? err : cases[i].host);
+		bi_docker_close(d);
+	}
+	/* tcp:// with no port: the daemon's plain port, as for docker. */
+	setenv("DOCKER_HOST", "tcp://127.0.0.1", 1);
+	bi_docker *d = bi_docker_open(err, sizeof err);
+	ok(d || strstr(err, "http://127.0.0.1:2375/"), "tcp://HOST: port 2375 (%s)", d ? "a daemon answers" : err);
+	bi_docker_close(d);
+	unsetenv("DOCKER_HOST");
+}
+
 int
 main(void)
 {
 	plan(TESTS);
 	bi_init("test-docker");
-
-	/* Frames: a line per frame, stderr between, a line Docker split over
-	 * two entries, an empty frame, and no newline at the very end. */
-	bi_buf in = {0};
-	frame(&in, 1, "2026-11-24T01:02:03.000000001Z hello\n");
-	frame(&in, 2, "2026-11-24T01:02:03.500000000Z oops\n");
-	frame(&in, 1, "2026-11-24T01:02:04.000000000Z first half ");
-	frame(&in, 2, "2026-11-24T01:02:04.100000000Z between\n");
-	frame(&in, 1, "2026-11-24T01:02:04.200000000Z second half\n");
-	frame(&in, 1, "");
-	frame(&in, 1, "2026-11-24T01:02:05.000000000Z tail");
-	const char *want =
-		"1|2026-11-24T01:02:03.000Z|hello\n"
-		"2|2026-11-24T01:02:03.500Z|oops\n"
-		"2|2026-11-24T01:02:04.100Z|between\n"
-		"1|2026-11-24T01:02:04.000Z|first half second half\n"
-		"1|2026-11-24T01:02:05.000Z|tail\n";
-	char *whole = demux(in.p, in.len, in.len, 0);
-	is_str(whole, want, "frames demultiplexed, split line joined with its first timestamp");
-	free(whole);
-	int same = 1;
-	for (size_t cut = 1; cut < in.len && same; cut++) {
-		char *parts = demux(in.p, in.len, cut, 0);
-		same = strcmp(parts, want) == 0;
-		if (!same)
-			printf("# differs with pieces of %zu bytes:\n%s", cut, parts);
-		free(parts);
-	}
-	ok(same, "the same whatever the chunk sizes");
-	char *auto_ = demux(in.p, in.len, 5, -1);
-	is_str(auto_, want, "framing detected");
-	free(auto_);
-	bi_buf_free(&in);
-
-	const char *tty = "2026-11-24T01:02:03.000000000Z one\r\n2026-11-24T01:02:04.000000000Z two\n"
-			  "2026-11-24T01:02:05.000000000Z three";
-	char *raw = demux(tty, strlen(tty), 7, -1);
-	is_str(raw, "1|2026-11-24T01:02:03.000Z|one\r\n1|2026-11-24T01:02:04.000Z|two\n"
-		    "1|2026-11-24T01:02:05.000Z|three\n", "a TTY stream detected and split by line");
-	free(raw);
 
 	jv s = bi_docker_stats_compute(jv_parse(stats_fixture));
 	near(bi_get_num(s, "cpu_pct", -1), 20.0, 1e-9, "cpu %% = 1e9/1e10 x 2 cpus x 100");
@@ -239,14 +219,12 @@ main(void)
 	jv_free(s);
 
 	test_records();
+	test_hosts();
 
 	/* The real daemon. */
 	char err[512];
-	setenv("DOCKER_HOST", "unix:///nonexistent.sock", 1);
-	bi_docker *d = bi_docker_open(err, sizeof err);
-	ok(!d && strstr(err, "unix:///nonexistent.sock"), "unreachable daemon named: %s", err);
 	unsetenv("DOCKER_HOST");
-	d = bi_docker_open(err, sizeof err);
+	bi_docker *d = bi_docker_open(err, sizeof err);
 	if (!d) {
 		const char *ci = getenv("CI");
 		int required = ci && strcmp(ci, "true") == 0;

@@ -1,7 +1,8 @@
 /* test-llm: the stream parsers (NDJSON and SSE; whole, split at every byte,
  * a byte at a time; malformed chunks, error lines, [DONE]), the choice of a
- * model, base URLs and the loopback check, log templates, the context and
- * the conversation's trimming. No server: everything here is pure. */
+ * model, base URLs (and the addresses refused) and the loopback check, and
+ * the conversation's trimming. No server: everything here is pure. (The
+ * context is test-context's.) */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,7 +290,8 @@ servers(void)
 		{"http://192.0.2.1:11434", 0}, {"http://128.0.0.1", 0}, {"http://[::2]", 0},
 		{"http://[::ffff:127.0.0.1]", 0}, {"http://localhost.evil.example", 0},
 		{"http://127.0.0.1.evil.example", 0}, {"http://0.0.0.0", 0}, {"", 0},
-		{"http://[::1", 1}, {"http://", 0},
+		{"http://[::1", 0}, {"http://", 0}, {"127.0.0.1:11434/v1", 1}, {"[::1]:11434", 1},
+		{"http://127.0.0.1:99999", 0}, {"http://local host", 0},
 	};
 	char big[600];
 
@@ -300,24 +302,28 @@ servers(void)
 	memcpy(big, "http://", 7);
 	big[sizeof big - 1] = '\0';
 	ok(!bi_llm_is_local(big), "a host too long to be one is not local");
+	big[7 + 260] = '\0';	/* past a host's 255 bytes, within a URL's room for one */
+	ok(!bi_llm_is_local(big), "... nor one of 260 bytes");
 
 	unsetenv("OLLAMA_HOST");
-	char *u[9] = {
-		bi_llm_base_url(BI_LLM_OLLAMA, NULL),
-		bi_llm_base_url(BI_LLM_OPENAI, NULL),
-		bi_llm_base_url(BI_LLM_OPENAI, "http://127.0.0.1:8080/v1/"),
-		bi_llm_base_url(BI_LLM_OLLAMA, "localhost:11434//"),
+	char err[256] = "";
+	char *u[11] = {
+		bi_llm_base_url(BI_LLM_OLLAMA, NULL, err, sizeof err),
+		bi_llm_base_url(BI_LLM_OPENAI, NULL, err, sizeof err),
+		bi_llm_base_url(BI_LLM_OPENAI, "http://127.0.0.1:8080/v1/", err, sizeof err),
+		bi_llm_base_url(BI_LLM_OLLAMA, "localhost:11434//", err, sizeof err),
 	};
 	setenv("OLLAMA_HOST", "10.0.0.5", 1);
-	u[4] = bi_llm_base_url(BI_LLM_OLLAMA, NULL);
-	u[5] = bi_llm_base_url(BI_LLM_OPENAI, NULL);
+	u[4] = bi_llm_base_url(BI_LLM_OLLAMA, NULL, err, sizeof err);
+	u[5] = bi_llm_base_url(BI_LLM_OPENAI, NULL, err, sizeof err);
 	setenv("OLLAMA_HOST", "[::1]", 1);
-	u[6] = bi_llm_base_url(BI_LLM_OLLAMA, NULL);
+	u[6] = bi_llm_base_url(BI_LLM_OLLAMA, NULL, err, sizeof err);
 	setenv("OLLAMA_HOST", "http://h:99/", 1);
-	u[7] = bi_llm_base_url(BI_LLM_OLLAMA, NULL);
-	setenv("OLLAMA_HOST", "http:///", 1);
-	u[8] = bi_llm_base_url(BI_LLM_OLLAMA, NULL);
-	unsetenv("OLLAMA_HOST");
+	u[7] = bi_llm_base_url(BI_LLM_OLLAMA, NULL, err, sizeof err);
+	u[8] = bi_llm_base_url(BI_LLM_OPENAI, "HTTPS://user:pw@LLM.example/v1", err, sizeof err);
+	setenv("OLLAMA_HOST", "https://h", 1);
+	u[9] = bi_llm_base_url(BI_LLM_OLLAMA, NULL, err, sizeof err);
+	u[10] = bi_llm_base_url(BI_LLM_OLLAMA, "https://h", err, sizeof err);
 	is_str(u[0], "http://127.0.0.1:11434", "base: Ollama's default");
 	is_str(u[1], "http://127.0.0.1:8080", "base: an OpenAI-compatible server's default");
 	is_str(u[2], "http://127.0.0.1:8080", "base: no trailing / or /v1");
@@ -326,60 +332,42 @@ servers(void)
 	is_str(u[5], "http://127.0.0.1:8080", "base: OLLAMA_HOST is not for the OpenAI API");
 	is_str(u[6], "http://[::1]:11434", "base: an IPv6 OLLAMA_HOST");
 	is_str(u[7], "http://h:99", "base: OLLAMA_HOST as a URL");
-	is_str(u[8], "http:", "base: a URL with nothing after the scheme (no crash)");
-	for (int i = 0; i < 9; i++)
+	is_str(u[8], "HTTPS://user:pw@LLM.example", "base: https, a user and password kept as written");
+	is_str(u[9], "https://h:11434", "base: OLLAMA_HOST with a scheme and no port gets 11434 too");
+	is_str(u[10], "https://h", "... a URL given does not");
+	for (int i = 0; i < 11; i++)
 		free(u[i]);
+
+	/* Addresses that are none: refused here, not passed on to curl. */
+	static const struct { const char *env, *url, *err; } bad[] = {
+		{"http:///", NULL, "http:///: no host"},
+		{NULL, "localhost:99999", "localhost:99999: a port is a number from 1 to 65535"},
+		{NULL, "http://127.0.0.1:0/", "http://127.0.0.1:0/: a port is a number from 1 to 65535"},
+		{NULL, "http://127.0.0.1:80x", "http://127.0.0.1:80x: a port is a number from 1 to 65535"},
+		{"local host:11434", NULL, "local host:11434: not a host name"},
+		{NULL, "http://[::1", "http://[::1: an IPv6 address without its ']'"},
+		{NULL, "ftp://127.0.0.1", "ftp://127.0.0.1: not an http:// or https:// address"},
+		{NULL, "", "an empty address"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		if (bad[i].env)
+			setenv("OLLAMA_HOST", bad[i].env, 1);
+		else
+			unsetenv("OLLAMA_HOST");
+		err[0] = '\0';
+		char *b = bi_llm_base_url(BI_LLM_OLLAMA, bad[i].url, err, sizeof err);
+		ok(!b && !strcmp(err, bad[i].err), "base: %s%s refused: %s", bad[i].env ? "OLLAMA_HOST=" : "",
+		   bad[i].env ? bad[i].env : bad[i].url, err);
+		free(b);
+	}
+	unsetenv("OLLAMA_HOST");
 }
 
-/* ---- the context ---- */
-
-static const char *
-mask(const char *msg)
-{
-	static bi_buf b;
-
-	b.len = 0;
-	bi_llm_mask(&b, msg);
-	return b.p ? b.p : "";
-}
+/* ---- the conversation ---- */
 
 static void
-context(void)
+conversation(void)
 {
-	is_str(mask("connection to 10.0.0.10:5432 refused"), "connection to <ip> refused", "mask: an address");
-	is_str(mask("request 550e8400-e29b-41d4-a716-446655440000 timed out after 1.5s"),
-	       "request <uuid> timed out after <num>s", "mask: a uuid, a decimal");
-	is_str(mask("cannot open /srv/data/users.db: denied"), "cannot open <path>: denied", "mask: a path");
-	is_str(mask("bad pointer 0x7f00 session deadbeef01"), "bad pointer <hex> session <hex>", "mask: hex");
-	is_str(mask("upstream http://10.1.2.3:8080/api returned 502"), "upstream <url> returned <num>",
-	       "mask: a URL");
-	is_str(mask("user_id=42 job build-7, 1,000 rows"), "user_id=<num> job build-<num>, <num> rows",
-	       "mask: key=value, digits inside a word, a thousands separator");
-	is_str(mask("  spaced\tout  \nsecond line 1"), "spaced out", "mask: the first line, spaces normalised");
-	is_str(mask("fe80::1 and ::1"), "<ip> and <ip>", "mask: IPv6");
-
-	bi_llm_records r;
-	bi_llm_records_init(&r);
-	for (int i = 0; i < 3; i++)
-		bi_llm_records_add(&r, jv_parse("{\"kind\":\"log\",\"ts\":\"t\",\"service\":\"api\","
-						"\"level\":\"error\",\"msg\":\"order 17 failed\"}"));
-	bi_llm_records_add(&r, jv_parse("{\"kind\":\"log\",\"ts\":\"u\",\"service\":\"api\",\"level\":\"error\","
-					"\"msg\":\"connection to 10.0.0.1:5432 refused\"}"));
-	bi_llm_records_add(&r, jv_parse("{\"kind\":\"metric\",\"ts\":\"t\",\"service\":\"api\",\"name\":\"up\",\"value\":1}"));
-	bi_llm_records_add(&r, jv_parse("{\"kind\":\"chaos\",\"ts\":\"t\"}"));
-	ok(r.nlogs == 4 && r.errors.n == 2 && r.errors.lines == 4, "records: 4 error logs in 2 groups");
-	char *ctx = bi_llm_context(&r, 10000);
-	ok(strstr(ctx, "\n- 3 times [api] order <num> failed (first t, last t); latest: order 17 failed\n") != NULL,
-	   "context: errors grouped with their counts, most frequent first");
-	ok(strstr(ctx, "\n- api up = 1\n") != NULL, "context: a metric without labels");
-	ok(strstr(ctx, "- chaos: 1\n") != NULL, "context: other kinds counted");
-	free(ctx);
-	ctx = bi_llm_context(&r, 200);
-	ok(strlen(ctx) <= 200 && strstr(ctx, "more items left out to fit the budget"),
-	   "context: within its limit, and what was left out counted");
-	free(ctx);
-	bi_llm_records_free(&r);
-
 	jv m = jv_array_append(jv_array(), bi_llm_msg("system", jv_string("the context")));
 	for (int i = 0; i < 4; i++) {
 		m = jv_array_append(m, bi_llm_msg("user", jv_string("0123456789")));
@@ -398,13 +386,13 @@ context(void)
 int
 main(void)
 {
-	plan(99);
+	plan(101);
 	bi_init("test-llm");
 	lines();
 	streams();
 	stopping();
 	models();
 	servers();
-	context();
+	conversation();
 	return done();
 }

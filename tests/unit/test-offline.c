@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "base/util.h"
-#include "analysis/llm.h"
+#include "analysis/context.h"
 #include "analysis/offline.h"
 #include "tap.h"
 

@@ -39,7 +39,7 @@ main(void)
 	char *dir = mkdtemp(tmpl);
 	char *path = bi_asprintf("%s/sub/dir/t.db", dir);
 
-	plan(12);
+	plan(16);
 	bi_init("test-store");
 
 	const char *v1[] = {"CREATE TABLE a (x INTEGER);", "INSERT INTO a VALUES (1);"};
@@ -83,6 +83,18 @@ main(void)
 	char *p = bi_store_path();
 	is_str(p, path, "BI_DB names the database");
 	free(p);
+
+	/* A record's identity: its fields, not their order. */
+	jv a = jv_parse("{\"kind\":\"log\",\"ts\":\"2026-12-04T00:00:00.000Z\",\"n\":1,\"x\":{\"b\":1,\"a\":[1,2]},\"ok\":true}");
+	jv b = jv_parse("{\"ok\":true,\"x\":{\"a\":[1,2],\"b\":1},\"n\":1,\"ts\":\"2026-12-04T00:00:00.000Z\",\"kind\":\"log\"}");
+	jv c = jv_parse("{\"kind\":\"log\",\"ts\":\"2026-12-04T00:00:00.000Z\",\"n\":2,\"x\":{\"b\":1,\"a\":[1,2]},\"ok\":true}");
+	jv d = jv_parse("{\"kind\":\"log\",\"ts\":\"2026-12-04T00:00:00.000Z\",\"n\":\"1\",\"x\":{\"b\":1,\"a\":[1,2]},\"ok\":true}");
+	jv e = jv_parse("{\"a\":\"x\",\"b\":\"y\"}"), f = jv_parse("{\"a\":\"y\",\"b\":\"x\"}");
+	ok(bi_store_record_hash(a) == bi_store_record_hash(b), "the same record, keys in another order: one hash");
+	ok(bi_store_record_hash(a) != bi_store_record_hash(c), "another value: another hash");
+	ok(bi_store_record_hash(a) != bi_store_record_hash(d), "a number and the same digits as a string differ");
+	ok(bi_store_record_hash(e) != bi_store_record_hash(f), "values swapped between keys differ");
+	jv_free(a); jv_free(b); jv_free(c); jv_free(d); jv_free(e); jv_free(f);
 
 	char *rm = bi_asprintf("rm -rf %s", dir);
 	if (system(rm) != 0)

@@ -4,6 +4,9 @@
  *
  *   bi-hog mem MIB SECONDS   allocate MIB mebibytes, touch every page, hold
  *   bi-hog cpu WORKERS SECONDS   spin WORKERS threads
+ *   bi-hog log RATE SECONDS  write RATE lines a second to stdout, each its
+ *                            own ("bi-hog line N"), paced by the clock: a
+ *                            log storm for the collectors (make bench)
  *   bi-hog stop              kill every other process running this file (by
  *                            its path), wait until they are gone, and remove it
  *
@@ -141,14 +144,50 @@ stop(void)
 	return 0;
 }
 
+/* RATE lines a second, in batches of a hundredth of a second, each batch
+ * on time by the monotonic clock; then exit (the alarm as a backstop). */
+static int
+storm(long rate, long secs)
+{
+	struct timespec t0, now;
+	long per = rate / 100 > 0 ? rate / 100 : 1, n = 0, total = rate * secs;
+	char buf[1 << 16];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long batch = 0; n < total; batch++) {
+		size_t len = 0;
+		for (long i = 0; i < per && n < total; i++, n++) {
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "bi-hog line %ld\n", n);
+			if (len > sizeof buf - 64) {
+				if (fwrite(buf, 1, len, stdout) != len)
+					return 1;
+				len = 0;
+			}
+		}
+		if (fwrite(buf, 1, len, stdout) != len || fflush(stdout))
+			return 1;
+		/* Sleep until this batch's hundredth of a second is over. */
+		long long due = (batch + 1) * 10000000LL;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long spent = (now.tv_sec - t0.tv_sec) * 1000000000LL + (now.tv_nsec - t0.tv_nsec);
+		if (spent < due) {
+			struct timespec d = {(time_t)((due - spent) / 1000000000LL),
+					     (long)((due - spent) % 1000000000LL)};
+			nanosleep(&d, NULL);
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	exe_of("self", self, sizeof self);
 	if (argc == 2 && !strcmp(argv[1], "stop"))
 		return *self ? stop() : 1;
-	if (argc != 4 || (strcmp(argv[1], "mem") && strcmp(argv[1], "cpu"))) {
-		fprintf(stderr, "usage: bi-hog mem MIB SECONDS | bi-hog cpu WORKERS SECONDS | bi-hog stop\n");
+	if (argc != 4 || (strcmp(argv[1], "mem") && strcmp(argv[1], "cpu") && strcmp(argv[1], "log"))) {
+		fprintf(stderr, "usage: bi-hog mem MIB SECONDS | bi-hog cpu WORKERS SECONDS |\n"
+				"       bi-hog log RATE SECONDS | bi-hog stop\n");
 		return 2;
 	}
 	long n = atol(argv[2]), secs = atol(argv[3]);
@@ -158,6 +197,11 @@ main(int argc, char **argv)
 	}
 	struct sigaction sa = {.sa_handler = on_alarm};
 	sigaction(SIGALRM, &sa, NULL);
+	if (!strcmp(argv[1], "log")) {
+		*self = '\0';	/* run where it lies (a bench): keep the file */
+		alarm((unsigned)secs * 2 + 10);
+		return storm(n, secs);
+	}
 	alarm((unsigned)secs);
 	if (!strcmp(argv[1], "cpu")) {
 		pthread_t t;
