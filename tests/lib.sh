@@ -18,7 +18,7 @@ trap 'eval "$_cleanups"; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 plan() { echo "1..$1"; }
-ok() {	# CONDITION-STATUS NAME: ok $? "name", or ok 0 "name"
+exit_ok() {	# STATUS NAME: passes when STATUS (an exit status, as $?) is 0
 	_n=$((_n + 1))
 	if [ "$1" -eq 0 ]; then
 		echo "ok $_n - $2"

@@ -284,7 +284,7 @@ read_input(char **files, int nfiles)
 	for (int i = 0; i < nfiles; i++)
 		paths[n++] = files[i];
 	bi_llm_records_init(&in);
-	size_t bad = n ? bi_llm_records_read(&in, n, paths) : 0;
+	int bad = n ? bi_llm_records_read(&in, n, paths, 0) : 0;
 	free(paths);
 	if (bad)
 		exit(BI_EXIT_USAGE);	/* bi_each has said which, and why */

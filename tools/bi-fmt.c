@@ -678,7 +678,7 @@ main(int argc, char **argv)
 	else
 		bi_usage_error(usage, "--color: expected auto, always or never, not '%s'", when);
 
-	size_t unread = bi_each(argc - optind, argv + optind, flags, show, NULL);
+	int unread = bi_each(argc - optind, argv + optind, flags, show, NULL);
 	flush_table();
 	bi_fshut(stdout, "stdout");
 	return unread ? BI_EXIT_USAGE : BI_EXIT_OK;

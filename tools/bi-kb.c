@@ -134,7 +134,7 @@ static int
 record(int argc, char **argv)
 {
 	jv incidents = jv_array();
-	size_t unread = bi_each(argc, argv, opt.flags, record_one, &incidents);
+	int unread = bi_each(argc, argv, opt.flags, record_one, &incidents);
 
 	jv_array_foreach(incidents, i, inc)
 		bi_write(jv_object_delete(inc, jv_string("outcomes")));
@@ -365,7 +365,7 @@ static int
 suggest(jv cfg, const bi_advice *a, size_t n, int argc, char **argv)
 {
 	bi_score *s = bi_score_new();
-	size_t unread = bi_each(argc, argv, opt.flags, take_chaos, s);
+	int unread = bi_each(argc, argv, opt.flags, take_chaos, s);
 	char *dir = bi_project_dir();
 	jv all = bi_advice_practice(a, n, dir, cfg);
 

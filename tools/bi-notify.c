@@ -611,7 +611,7 @@ main(int argc, char **argv)
 		if (pthread_create(&g.t[i].thread, NULL, worker, &g.t[i]))
 			bi_die(BI_EXIT_LOCAL, "cannot start a thread:");
 
-	size_t unread = bi_each(argc - optind, argv + optind, flags, on_record, NULL);
+	int unread = bi_each(argc - optind, argv + optind, flags, on_record, NULL);
 
 	int code = finish(0);
 	return unread ? BI_EXIT_USAGE : code;

@@ -51,6 +51,8 @@ static struct {
 	size_t npatfiles;
 } opt;
 
+static int fatal;	/* reading ended on a fatal error (--strict) */
+
 static void
 analyze(bi_rca *a, int fd, const char *name)
 {
@@ -62,6 +64,7 @@ analyze(bi_rca *a, int fd, const char *name)
 	while (bi_read_line(r, &line, &len))
 		if (!bi_rca_skip(a, line, len) && bi_reader_parse(r, &rec))
 			bi_rca_add(a, rec);
+	fatal |= bi_reader_fatal(r);
 	bi_reader_free(r);
 }
 
@@ -145,6 +148,7 @@ filter(int fd, const char *name)
 			out_flush();
 	}
 	out_flush();
+	fatal |= bi_reader_fatal(r);
 	bi_buf_free(&msg);
 	bi_buf_free(&add);
 	bi_reader_free(r);
@@ -211,10 +215,12 @@ main(int argc, char **argv)
 			analyze(a, fileno(f), name);
 		if (f != stdin)
 			fclose(f);
+		if (fatal)
+			break;
 	}
-	if (opt.templates) {
+	if (opt.templates || fatal) {
 		bi_write_flush();
-		return BI_EXIT_OK;
+		return fatal ? BI_EXIT_USAGE : BI_EXIT_OK;
 	}
 	char *path = opt.db ? bi_strdup(opt.db) : bi_store_path();
 	sqlite3 *db = opt.no_kb ? NULL : bi_kb_open(path, 0);

@@ -265,7 +265,7 @@ put(int argc, char **argv, int tee, int flags)
 			"VALUES (?, ?, ?, ?, ?, ?)");
 	p.fts = prepare("INSERT INTO logs_fts (rowid, msg, stack) VALUES (?, ?, ?)");
 	p.pruned_at = bi_mono_ns();
-	size_t unread = bi_each(argc, argv, flags, put_one, &p);
+	int unread = bi_each(argc, argv, flags, put_one, &p);
 	if (p.open)
 		commit();
 	sqlite3_finalize(p.ins);

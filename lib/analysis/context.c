@@ -291,10 +291,10 @@ add_one(void *ctx, jv rec, bi_reader *rd)
 	return 0;
 }
 
-size_t
-bi_llm_records_read(bi_llm_records *r, int n, char *const *paths)
+int
+bi_llm_records_read(bi_llm_records *r, int n, char *const *paths, int flags)
 {
-	return bi_each(n, paths, 0, add_one, r);
+	return bi_each(n, paths, flags, add_one, r);
 }
 
 /* ---- describing records, for a model and for people ---- */

@@ -61,10 +61,11 @@ void bi_llm_records_add(bi_llm_records *r, jv rec);	/* consumes rec */
 void bi_llm_records_free(bi_llm_records *r);
 
 /* Add the records of the n files named in paths ("-": stdin; n == 0 reads
- * stdin), by bi_each: a malformed line is reported and skipped, a file
- * that cannot be opened reported and skipped. Returns the number of files
- * that could not be opened. */
-size_t bi_llm_records_read(bi_llm_records *r, int n, char *const *paths);
+ * stdin), by bi_each with flags (BI_STRICT): a malformed line is reported
+ * and skipped (with BI_STRICT, reading ends there), a file that cannot be
+ * opened reported and skipped. Returns what bi_each does: the number of
+ * files that could not be opened, or -1 on a fatal error. */
+int bi_llm_records_read(bi_llm_records *r, int n, char *const *paths, int flags);
 
 /* The findings, most confident first (a new array). */
 jv bi_llm_findings(const bi_llm_records *r);

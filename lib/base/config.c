@@ -349,7 +349,7 @@ bi_yaml_parse(const char *text, size_t len, const char *name)
 	int state = 0;	/* 0 before the document, 1 in it, 2 after */
 
 	if (!yaml_parser_initialize(&y.parser))
-		bi_die(BI_EXIT_FAIL, "out of memory");
+		bi_die(BI_EXIT_LOCAL, "out of memory");	/* as bi_malloc: or-die allocation */
 	yaml_parser_set_input_string(&y.parser, (const unsigned char *)text, len);
 	for (;;) {
 		if (next(&y, &ev))

@@ -20,7 +20,10 @@ jv bi_yaml_load(const char *path);
 char *bi_project_dir(void);
 
 /* The project's configuration: blissful-infra.yaml of bi_project_dir(), or
- * an empty object when there is no project. A malformed file is fatal (2). */
+ * an empty object when there is no project. A malformed file is fatal (exit
+ * 2, naming its file, line and column): a convenience for tools, which all
+ * read it first thing; no module of the library calls it (they are given
+ * the configuration), and bi_yaml_load returns the error instead. */
 jv bi_config(void);
 
 /* A duration at a dotted path of cfg (borrowed), as configurations write

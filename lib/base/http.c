@@ -22,12 +22,12 @@
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static _Thread_local CURL *tl_curl;
+static int curl_broken;		/* curl_global_init failed: no transfer can be made */
 
 static void
 global_init(void)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		bi_die(BI_EXIT_FAIL, "libcurl initialisation failed");
+	curl_broken = curl_global_init(CURL_GLOBAL_DEFAULT) != 0;
 }
 
 struct xfer {
@@ -95,8 +95,10 @@ bi_http(const bi_http_req *req, bi_http_resp *resp)
 
 	memset(resp, 0, sizeof *resp);
 	pthread_once(&once, global_init);
-	if (!tl_curl && !(tl_curl = curl_easy_init()))
-		bi_die(BI_EXIT_FAIL, "libcurl: cannot create a handle");
+	if (curl_broken || (!tl_curl && !(tl_curl = curl_easy_init()))) {
+		snprintf(resp->error, sizeof resp->error, "libcurl cannot start (out of memory?)");
+		return -1;
+	}
 	c = tl_curl;
 	curl_easy_reset(c);
 

@@ -43,6 +43,7 @@ struct bi_reader {
 	size_t len;
 	size_t lineno;
 	size_t errors;
+	int fatal;		/* a read error, or a malformed line with BI_STRICT */
 };
 
 bi_reader *
@@ -70,6 +71,7 @@ bi_reader_free(bi_reader *r)
 
 size_t bi_reader_lineno(const bi_reader *r) { return r->lineno; }
 const char *bi_reader_name(const bi_reader *r) { return r->name; }
+int bi_reader_fatal(const bi_reader *r) { return r->fatal; }
 
 const char *
 bi_reader_text(const bi_reader *r, size_t *len)
@@ -97,6 +99,8 @@ room(bi_reader *r)
 int
 bi_read_line(bi_reader *r, const char **line, size_t *len)
 {
+	if (r->fatal)
+		return 0;
 	char *nl;
 
 	for (;;) {
@@ -121,7 +125,9 @@ bi_read_line(bi_reader *r, const char **line, size_t *len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			bi_die(BI_EXIT_USAGE, "%s: read error:", r->name);
+			bi_warn("fatal: %s: read error:", r->name);
+			r->fatal = 1;
+			return 0;
 		}
 		if (n == 0)
 			r->eof = 1;
@@ -157,8 +163,11 @@ static void
 bad(bi_reader *r, const char *what)
 {
 	r->errors++;
-	if (r->flags & BI_STRICT)
-		bi_die(BI_EXIT_USAGE, "fatal: %s:%zu: %s", r->name, r->lineno, what);
+	if (r->flags & BI_STRICT) {
+		bi_warn("fatal: %s:%zu: %s", r->name, r->lineno, what);
+		r->fatal = 1;
+		return;
+	}
 	bi_warn("%s:%zu: %s, line skipped", r->name, r->lineno, what);
 }
 
@@ -722,18 +731,19 @@ bi_json_quote(bi_buf *b, const char *s)
 	bi_buf_add(b, "\"", 1);
 }
 
-size_t
+int
 bi_each(int n, char *const *paths, int flags, bi_each_fn fn, void *ctx)
 {
-	size_t bad = 0;
-	int stop = 0;
+	int bad = 0, stop = 0;
 
 	for (int i = 0; !stop && (i < n || (n == 0 && i == 0)); i++) {
 		const char *name = n ? paths[i] : "-";
 		int fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 		if (fd < 0) {
-			if (flags & BI_STRICT)
-				bi_die(BI_EXIT_USAGE, "cannot open %s:", name);
+			if (flags & BI_STRICT) {
+				bi_warn("fatal: cannot open %s:", name);
+				return -1;
+			}
 			bi_warn("cannot open %s:", name);
 			bad++;
 			continue;
@@ -742,6 +752,8 @@ bi_each(int n, char *const *paths, int flags, bi_each_fn fn, void *ctx)
 		jv rec;
 		while (!stop && bi_read(r, &rec))
 			stop = fn(ctx, rec, r);
+		if (bi_reader_fatal(r))
+			bad = -1, stop = 1;
 		bi_reader_free(r);
 		if (fd != STDIN_FILENO)
 			close(fd);

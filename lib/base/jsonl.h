@@ -7,10 +7,14 @@
 #include <stdint.h>
 
 #include "base/util.h"
+
 /* Reader of a record stream: one JSON object per line. A malformed line (bad
  * JSON, not an object, invalid UTF-8) is reported on stderr with its line
- * number and skipped; with BI_STRICT it is fatal (exit 2). Lines may be of
- * any length; '\r\n' endings and blank lines are accepted. */
+ * number and skipped. With BI_STRICT it is fatal: reported as such, reading
+ * ends there and bi_reader_fatal says so; a read error is fatal too. The
+ * reader never exits: the tool decides (exit 2, once it has dealt with what
+ * came before). Lines may be of any length; '\r\n' endings and blank lines
+ * are accepted. */
 enum { BI_STRICT = 1 };
 typedef struct bi_reader bi_reader;
 
@@ -36,6 +40,7 @@ int bi_reader_ready(bi_reader *r, int wait_ms);
 
 size_t bi_reader_lineno(const bi_reader *r);	/* lines read so far */
 const char *bi_reader_name(const bi_reader *r);	/* as given to bi_reader_new */
+int bi_reader_fatal(const bi_reader *r);	/* reading ended on a fatal error */
 
 /* The text of the line read last (by bi_read or bi_read_line), without its
  * line ending: valid until the next read. A writer that keeps records as
@@ -121,11 +126,12 @@ int64_t bi_record_ts(jv rec);
  * its tools: each of the n files named in paths ("-" is stdin; n == 0 reads
  * stdin) in turn, each record given to fn (which owns it) with its reader
  * (for bi_reader_ready, line numbers). fn returns nonzero to stop. A file
- * that cannot be opened is reported on stderr and skipped, or with BI_STRICT
- * is fatal (exit 2). Returns the number of files that could not be opened
- * (malformed lines are the reader's business: reported, skipped). */
+ * that cannot be opened is reported on stderr and skipped. Returns the
+ * number of files that could not be opened, or -1 when reading ended on a
+ * fatal error (BI_STRICT: a malformed line, a file that cannot be opened;
+ * or a read error): either way, nonzero means exit 2 for a tool. */
 typedef int (*bi_each_fn)(void *ctx, jv rec, bi_reader *r);
-size_t bi_each(int n, char *const *paths, int flags, bi_each_fn fn, void *ctx);
+int bi_each(int n, char *const *paths, int flags, bi_each_fn fn, void *ctx);
 
 /* The last record of a kind in a file of records ("-": stdin), or
  * jv_invalid() when it holds none (or cannot be read). */

@@ -6,7 +6,7 @@ plan 16
 log='{"kind":"log","ts":"2026-11-24T01:02:03.000Z","service":"api","level":"error","msg":"x"}'
 out=$(printf 'not json\n%s\n' "$log" | bi-fmt 2>"$TMP/err"); st=$?
 is "$out" "2026-11-24 01:02:03.000  ERROR  api  x" "a log record as a line"
-ok $st "exit 0 with a bad line skipped"
+exit_ok $st "exit 0 with a bad line skipped"
 is "$(cat "$TMP/err")" "bi-fmt: stdin:1: malformed record (Invalid numeric literal at line 1, column 4), line skipped" \
 	"line 1 reported on stderr"
 printf 'not json\n%s\n' "$log" | bi-fmt --strict >/dev/null 2>&1
@@ -43,14 +43,14 @@ is "$out" "2026-11-24 01:02:03.000  ERROR  -  boom
 
 # Colour: never with NO_COLOR or off a terminal; --color always forces it.
 out=$(echo "$log" | bi-fmt --color always)
-case $out in *"$(printf '\033')[31mERROR"*) ok 0 "--color always paints an error red" ;; *) ok 1 "--color always" ;; esac
+case $out in *"$(printf '\033')[31mERROR"*) exit_ok 0 "--color always paints an error red" ;; *) exit_ok 1 "--color always" ;; esac
 out=$(echo "$log" | bi-fmt)
-case $out in *"$(printf '\033')"*) ok 1 "no colour into a pipe" ;; *) ok 0 "no colour into a pipe" ;; esac
+case $out in *"$(printf '\033')"*) exit_ok 1 "no colour into a pipe" ;; *) exit_ok 0 "no colour into a pipe" ;; esac
 
 bi-fmt --color sometimes </dev/null >/dev/null 2>&1
 is $? 2 "bad --color value: exit 2"
 bi-fmt --help | head -1 | grep -q '^usage: bi-fmt'
-ok $? "--help prints usage on stdout"
+exit_ok $? "--help prints usage on stdout"
 is "$(bi-fmt --version)" "bi-fmt 0.1.0" "--version"
 bi-fmt /nonexistent 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "2:bi-fmt: cannot open /nonexistent: No such file or directory" "missing file"

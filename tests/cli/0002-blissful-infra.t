@@ -5,9 +5,9 @@
 plan 13
 
 blissful-infra help >"$TMP/out"
-ok $? "help exits 0"
+exit_ok $? "help exits 0"
 grep -q '^  doctor  *check that' "$TMP/out"
-ok $? "help lists subcommands with their summary"
+exit_ok $? "help lists subcommands with their summary"
 blissful-infra frobnicate >"$TMP/out" 2>"$TMP/err"
 is $? 2 "unknown command: exit 2"
 is "$(head -1 "$TMP/err")$(cat "$TMP/out")" "blissful-infra: unknown command: frobnicate" \
@@ -21,22 +21,22 @@ is $? 2 "no command: usage, exit 2"
 # Installed under a DESTDIR with PREFIX=/usr.
 D=$TMP/dest
 make -C "$ROOT" -s install DESTDIR="$D" PREFIX=/usr >"$TMP/make.out" 2>&1
-ok $? "make install DESTDIR PREFIX=/usr"
+exit_ok $? "make install DESTDIR PREFIX=/usr"
 for f in usr/bin/bi-fmt usr/bin/blissful-infra usr/libexec/blissful-infra/doctor \
 	usr/share/blissful-infra/templates usr/share/man/man1/bi-fmt.1 \
 	usr/share/man/man7/blissful-infra.7 usr/share/blissful-infra/scripts/images.sh; do
 	[ -e "$D/$f" ] || { diag "missing $f"; missing=1; }
 done
-ok ${missing:-0} "tools, scripts, templates and man pages in place"
+exit_ok ${missing:-0} "tools, scripts, templates and man pages in place"
 # The installed dispatcher must find its own tools, not the source tree's.
 PATH=/usr/bin:/bin "$D/usr/bin/blissful-infra" help >"$TMP/out" 2>&1 &&
 	grep -q doctor "$TMP/out"
-ok $? "installed blissful-infra help lists its commands"
+exit_ok $? "installed blissful-infra help lists its commands"
 PATH=/usr/bin:/bin "$D/usr/bin/blissful-infra" doctor >"$TMP/out" 2>&1
 grep -q "bi-fmt 0.1.0" "$TMP/out" && grep -q "templates in $D/usr/share/blissful-infra/templates" "$TMP/out"
-ok $? "installed doctor runs the installed bi-fmt and sees the installed templates"
+exit_ok $? "installed doctor runs the installed bi-fmt and sees the installed templates"
 man -l "$D/usr/share/man/man7/blissful-infra.7" 2>/dev/null | grep -q 'RECORD KINDS'
-ok $? "man -l renders the installed overview page"
+exit_ok $? "man -l renders the installed overview page"
 make -C "$ROOT" -s uninstall DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
 left=$(find "$D" -type f | wc -l)
 is "$left" 0 "make uninstall removes every file"

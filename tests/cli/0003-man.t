@@ -7,9 +7,9 @@ for t in $tools; do n=$((n + 2)); done
 plan $((n + 1))
 for t in $tools; do
 	[ -f "$ROOT/man/man1/$t.1" ]
-	ok $? "$t has man/man1/$t.1"
+	exit_ok $? "$t has man/man1/$t.1"
 	grep -q "$t" "$ROOT/README.md"
-	ok $? "$t is in README.md"
+	exit_ok $? "$t is in README.md"
 done
 out=$(mandoc -Tlint -Wwarning "$ROOT"/man/man1/*.1 "$ROOT"/man/man7/*.7 2>&1)
 is "$out" "" "mandoc -Tlint is silent"

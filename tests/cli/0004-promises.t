@@ -177,9 +177,9 @@ is "$(cat "$TMP/stale")" "" "every name on the allow-list is still named somewhe
 while read -r kind word; do
 	name=$(display "$kind" "$word")
 	if exists "$kind" "$word"; then
-		ok 0 "$name"
+		exit_ok 0 "$name"
 	else
 		where=$(grep "^$kind $word " "$TMP/all" | cut -d' ' -f3 | head -n 5 | tr '\n' ' ')
-		ok 1 "$name does not exist, and is named at ${where% }"
+		exit_ok 1 "$name does not exist, and is named at ${where% }"
 	fi
 done <"$TMP/names"

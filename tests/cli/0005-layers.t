@@ -60,7 +60,7 @@ EOF
 st=$?
 plan 2
 sed 's/^/# /' "$TMP/out" | head -40
-ok $st "layers and includes hold"
+exit_ok $st "layers and includes hold"
 n=$(ls lib/*/*.c | wc -l)
 m=$(grep -l '^ \* Layer: ' lib/*/*.c | wc -l)
 is "$m" "$n" "every module names its layer"

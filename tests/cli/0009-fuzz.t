@@ -6,4 +6,4 @@ plan 1
 make -C "$ROOT" -s fuzz FUZZ_SECONDS=${FUZZ_SECONDS:-3} >"$TMP/out" 2>&1
 st=$?
 sed 's/^/# /' "$TMP/out" | grep -v '^# clang' | tail -20
-ok $st "every harness runs without a crash, leak or sanitizer error"
+exit_ok $st "every harness runs without a crash, leak or sanitizer error"

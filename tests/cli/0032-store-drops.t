@@ -24,9 +24,9 @@ bi-store put in.jsonl 2>err
 is "$?" 0 "put ends well"
 is "$(grep -c 'without a valid ts' err)" 1 "the records without a valid ts are said once"
 grep -q '^bi-store: 3 records without a valid ts: kept under the time they arrived$' err
-ok $? "with their count"
+exit_ok $? "with their count"
 grep -q '^bi-store: 1 record larger than half of logs.retention.max_size not stored (the first: in.jsonl:7 (700[0-9]* bytes))$' err
-ok $? "the record too big for the store is said, with where it was"
+exit_ok $? "the record too big for the store is said, with where it was"
 is "$(wc -l <err | tr -d ' ')" 2 "and nothing else is said"
 is "$(bi-store get --kind log | grep -c '"msg":"\(kept\|no ts\|not a time\|past 2262\)')" 6 \
 	"the three records and the three without a valid ts are all kept"

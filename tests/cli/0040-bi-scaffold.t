@@ -7,18 +7,18 @@ mkdir "$TMP/w" && cd "$TMP/w"
 
 bi-scaffold --list >out
 grep -q '^c-service  *C HTTP service' out
-ok $? "--list names the templates with their description"
+exit_ok $? "--list names the templates with their description"
 grep -q '^_shared' out
-ok $((!$?)) "and not the shared parts"
+exit_ok $((!$?)) "and not the shared parts"
 
 for bad in '../x' 'a b' '$(id)' '' "$(printf 'a%.0s' $(seq 64))" 'Upper' '9lives' 'x/y'; do
 	bi-scaffold --template c-service "$bad" >out 2>err
 	st=$?
 	[ $st -eq 2 ] && [ ! -s out ] && [ -z "$(ls -A | grep -v '^out$' | grep -v '^err$')" ]
-	ok $? "bad name '$(printf %.20s "$bad")': exit 2, no record, nothing written"
+	exit_ok $? "bad name '$(printf %.20s "$bad")': exit 2, no record, nothing written"
 done
 grep -q "invalid project name" err
-ok $? "the error says what a name may be"
+exit_ok $? "the error says what a name may be"
 
 bi-scaffold --template ../c-service demo >out 2>err
 is "$?:$(cat err)" "2:bi-scaffold: no template named '../c-service'" "a template path is not a template name"
@@ -26,26 +26,26 @@ bi-scaffold --template nosuch demo >/dev/null 2>err
 is "$?" 2 "unknown template: exit 2"
 
 bi-scaffold --dry-run --database redis demo >records
-ok $? "--dry-run"
+exit_ok $? "--dry-run"
 [ ! -e demo ]
-ok $? "writes nothing"
+exit_ok $? "writes nothing"
 n=$(grep -c '"kind":"file"' records)
 [ "$n" -gt 20 ] && grep -q '"path":"demo/src/main.c"' records && grep -q '"dry_run":true' records
-ok $? "but a file record per file ($n)"
+exit_ok $? "but a file record per file ($n)"
 
 bi-scaffold --database redis demo >records
-ok $? "create"
+exit_ok $? "create"
 is "$(find demo -type f | wc -l | tr -d ' ')" "$n" "as many files as records"
 grep -q 'REDIS_URL' demo/docker-compose.yaml && ! grep -q 'DATABASE_URL' demo/docker-compose.yaml
-ok $? "redis chosen, postgres not"
+exit_ok $? "redis chosen, postgres not"
 bi-scaffold demo >/dev/null 2>err
 is "$?:$(cat err)" "2:bi-scaffold: demo exists and is not empty (--force writes into it)" "an existing project is refused"
 echo keep >demo/mine.txt
 bi-scaffold --force --database postgres demo >records
-ok $? "--force writes into it"
+exit_ok $? "--force writes into it"
 grep -q 'DATABASE_URL' demo/docker-compose.yaml && grep -q '"action":"overwrite"' records &&
 	[ "$(cat demo/mine.txt)" = keep ]
-ok $? "overwriting the template's files, leaving others alone"
+exit_ok $? "overwriting the template's files, leaving others alone"
 
 # A template that tries to put a file outside the target is refused, and
 # nothing is written.
@@ -57,12 +57,12 @@ printf 'shared: false\nport: 1\n' >tpl/evil/template.yaml
 BI_TEMPLATES=$TMP/w/tpl bi-scaffold --template evil victim >out 2>err
 st=$?
 [ $st -eq 2 ] && [ ! -e victim ] && [ ! -e "$TMP/pwned" ] && [ ! -e "$TMP/w/pwned" ]
-ok $? "a template with an unknown variable in a path: exit 2, nothing written"
+exit_ok $? "a template with an unknown variable in a path: exit 2, nothing written"
 rm -rf 'tpl/evil/{{UP}}'
 ln -s /etc tpl/evil/etc
 BI_TEMPLATES=$TMP/w/tpl bi-scaffold --template evil victim >out 2>err
 [ $? -eq 2 ] && [ ! -e victim ] && grep -q 'symbolic link' err
-ok $? "a template holding a symbolic link is refused"
+exit_ok $? "a template holding a symbolic link is refused"
 
 # --force into a directory where someone planted a link: not followed.
 rm -f tpl/evil/etc
@@ -70,4 +70,4 @@ mkdir -p planted "$TMP/outside"
 ln -s "$TMP/outside" planted/src
 bi-scaffold --force --dir planted demo >out 2>err
 [ $? -ne 0 ] && [ -z "$(ls -A "$TMP/outside")" ] && grep -q 'not a plain directory' err
-ok $? "a planted link in the target is not followed, even with --force"
+exit_ok $? "a planted link in the target is not followed, even with --force"

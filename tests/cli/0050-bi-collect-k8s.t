@@ -9,7 +9,7 @@ FIX=$ROOT/tests/fixtures/k8s
 cd "$TMP" || exit 1
 
 PATH=$FIX:$PATH bi-collect --k8s --since all >out 2>err
-ok $? "bi-collect --k8s exits 0"
+exit_ok $? "bi-collect --k8s exits 0"
 is "$(jq -r '.reason' out | tr '\n' ' ')" "Scheduled SystemOOM OOMKilled BackOff CrashLoopBackOff " \
 	"events and pod states, oldest first"
 is "$(jq -r 'select(.reason == "OOMKilled") | [.kind, .ts, .object, .count] | @tsv' out)" \
@@ -33,4 +33,4 @@ is "$(cat err)" "bi-collect: no Kubernetes cluster to read (kubectl: kubectl is 
 
 PATH=$FIX:$PATH bi-collect --k8s --since all | bi-rca >rca
 jq -r 'select(.kind == "finding") | .title' rca | head -1 | grep -qi 'memory'
-ok $? "bi-rca names the OOM kill first: $(jq -r .title rca | head -1)"
+exit_ok $? "bi-rca names the OOM kill first: $(jq -r .title rca | head -1)"

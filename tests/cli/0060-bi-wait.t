@@ -34,7 +34,7 @@ st=$? t1=$(date +%s)
 is "$st:$(field '[.check, .ok, .msg] | map(tostring) | join(",")')" \
 	"1:tcp,false,127.0.0.1:$P: Connection refused" "a refused port with --timeout 1s: exit 1, why in the record"
 [ $((t1 - t0)) -le 4 ]
-ok $? "given up after about a second ($((t1 - t0)) s)"
+exit_ok $? "given up after about a second ($((t1 - t0)) s)"
 
 # A server of our own: healthy once it answers, whether started before or after bi-wait.
 H=$(free_port)
@@ -52,5 +52,5 @@ is "$?:$(field '[.ok, .status, .msg] | map(tostring) | join(",")')" "1:false,404
 	"a URL that answers 404: exit 1"
 
 bi-wait --help | head -1 | grep -q '^usage: bi-wait'
-ok $? "--help"
+exit_ok $? "--help"
 is "$(bi-wait --version)" "bi-wait 0.1.0" "--version"

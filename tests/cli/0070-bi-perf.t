@@ -20,7 +20,7 @@ for try in 1 2; do
 	within "$p50" 20 0.05 && break
 done
 within "$p50" 20 0.05
-ok $? "a server that takes 20 ms: p50 $p50 ms, within 5%"
+exit_ok $? "a server that takes 20 ms: p50 $p50 ms, within 5%"
 
 # A 1 s stall in the middle of a constant-rate run: the open model times the
 # requests that should have gone out during it, so its p99 shows the stall;
@@ -31,13 +31,13 @@ bi-perf -R 200 -c 20 -d 4s -q --no-thresholds "http://127.0.0.1:$P/" >"$TMP/out"
 wait $!
 p99=$(field .latency.p99)
 awk -v x="$p99" 'BEGIN { exit !(x >= 500) }'
-ok $? "stall: the corrected p99 is $p99 ms"
+exit_ok $? "stall: the corrected p99 is $p99 ms"
 stall
 bi-perf -u 20 -d 4s -q --no-thresholds "http://127.0.0.1:$P/" >"$TMP/out"
 wait $!
 closed=$(field .latency.p99)
 awk -v x="$closed" 'BEGIN { exit !(x < 500) }'
-ok $? "while the closed model's p99 ($closed ms) hides it"
+exit_ok $? "while the closed model's p99 ($closed ms) hides it"
 is "$(field .latency.max | cut -d. -f1 | cut -c1)" 1 "its max still records the one long wait"
 
 bi-perf -u 4 -d 1s -q --threshold 'p(50)<300' --threshold 'http_req_failed: rate<0.01' \
@@ -49,7 +49,7 @@ bi-perf -u 4 -d 1s -q --threshold 'p(50)<300' --threshold 'p(50)<1' "http://127.
 is "$?:$(field '[.thresholds[].ok]|map(tostring)|join(",")'):$(field .passed)" "1:true,false:false" \
 	"one that fails: exit 1, marked"
 grep -q 'threshold failed: http_req_duration: p(50)<1' "$TMP/err"
-ok $? "and named on stderr"
+exit_ok $? "and named on stderr"
 bi-perf -u 2 -d 1s -q --threshold 'http_req_failed: rate<0.01' "http://127.0.0.1:$P/status/500" >"$TMP/out" 2>/dev/null
 is "$?:$(field .error_rate):$(field .errors.status)" "1:1:$(field .requests)" "500s count as failed requests"
 
@@ -89,17 +89,17 @@ is $? 2 "https: exit 2"
 bi-perf -u 2 -d 1s -q "http://127.0.0.1:1/" >"$TMP/out" 2>"$TMP/err"
 st=$?
 [ $st -eq 3 ] && [ "$(field .errors.connect)" -gt 0 ] && [ "$(field .error_rate)" = 1 ]
-ok $? "refused connections: counted as connect errors, exit 3"
+exit_ok $? "refused connections: counted as connect errors, exit 3"
 bi-perf -u 1 -d 1s -q "http://localhost:1/" >/dev/null 2>"$TMP/err"
 st=$?
 grep -qE '^bi-perf: nothing answered at localhost:1 \((127\.0\.0\.1|\[::1\]):1\): [0-9]+ connections failed$' "$TMP/err"
-ok $(( st != 3 || $? )) "and the address tried is named: $(cat "$TMP/err")"
+exit_ok $(( st != 3 || $? )) "and the address tried is named: $(cat "$TMP/err")"
 bi-perf -u 4 -d 1s -q --no-thresholds "http://127.0.0.1:$P/close" >"$TMP/out" 2>/dev/null
 [ $? -eq 0 ] && [ "$(field .errors.read)" -gt 0 ] && [ "$(field .errors.read)" = "$(field .requests)" ]
-ok $? "a server that closes mid-response: read errors ($(field .errors.read))"
+exit_ok $? "a server that closes mid-response: read errors ($(field .errors.read))"
 bi-perf -u 2 -d 1s -q --no-thresholds "http://127.0.0.1:$P/chunked" >"$TMP/out"
 [ "$(field .requests)" -gt 0 ] && [ "$(field '.status["2xx"]')" = "$(field .requests)" ]
-ok $? "chunked answers read whole"
+exit_ok $? "chunked answers read whole"
 bi-perf -t 4 -R 2 "http://127.0.0.1:$P/" >/dev/null 2>&1
 is $? 2 "a rate lower than the threads: exit 2"
 
@@ -141,7 +141,7 @@ SCEN
 bi-perf -s "$TMP/scenario.yaml" -u 8 -d 2s -q --no-thresholds >"$TMP/out"
 total=$(field .requests)
 [ "$total" -ge 10000 ]
-ok $? "over 10 000 requests ($total)"
+exit_ok $? "over 10 000 requests ($total)"
 bad=$(jq -r '.endpoints | to_entries[] | "\(.key) \(.value)"' "$TMP/out" | while read -r name n; do
 	case $name in hello) w=30 ;; hello-name) w=25 ;; health) w=15 ;; ready) w=10 ;; echo) w=20 ;; esac
 	awk -v n="$n" -v t="$total" -v w="$w" 'BEGIN { d = n / t - w / 100; if (d < 0) d = -d; if (d > 0.02) print "x" }'
@@ -156,9 +156,9 @@ bi-perf --stage 2s:6 --stage 2s:0 --no-thresholds "http://127.0.0.1:$N/" >"$TMP/
 vus=$(jq -r 'select(.kind=="perf_point") | .vus' "$TMP/out" | tr '\n' ' ')
 set -- $vus
 [ "$1" -lt "$2" ] && [ "$2" -ge 5 ] && [ "$4" -le 2 ]
-ok $? "VUs ramp up then down: $vus"
+exit_ok $? "VUs ramp up then down: $vus"
 bi-perf -s /nonexistent.yaml >/dev/null 2>&1
 is $? 2 "a missing scenario: exit 2"
 bi-perf --help | head -1 | grep -q '^usage: bi-perf'
-ok $? "--help"
+exit_ok $? "--help"
 is "$(bi-perf --version)" "bi-perf 0.1.0" "--version"

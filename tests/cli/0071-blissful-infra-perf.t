@@ -19,7 +19,7 @@ blissful-infra perf --duration 2s --vus 2 >"$TMP/out" 2>"$TMP/err"
 st=$?
 is "$st" 0 "thresholds held: exit 0"
 grep -q '^Load test of http://127.0.0.1:' "$TMP/out" && grep -q 'PASSED' "$TMP/out"
-ok $? "the summary, for people"
+exit_ok $? "the summary, for people"
 n=$(ls .blissful-infra/perf/*.jsonl 2>/dev/null | wc -l)
 is "$n" 1 "the records kept"
 sed -i 's/p(95)<5000/p(95)<1/' perf/load.yaml
@@ -28,4 +28,4 @@ blissful-infra perf --duration 1s --vus 2 >"$TMP/out" 2>"$TMP/err"
 is "$?" 1 "a threshold failed: exit 1"
 is "$(ls .blissful-infra/perf/*.jsonl | wc -l)" 2 "and its records kept all the same"
 grep -q '"passed":false' $(ls -t .blissful-infra/perf/*.jsonl | head -1)
-ok $? "saying it failed"
+exit_ok $? "saying it failed"

@@ -29,7 +29,7 @@ is "$(api POST /proxies "{\"name\":\"two\",\"upstream\":\"127.0.0.1:$P\"}")" 409
 is "$(api GET /proxies/nope)" 404 "an unknown proxy: 404"
 is "$(api DELETE /proxies/two)" 204 "DELETE: 204"
 curl -s -m 1 "$two/hello" >/dev/null
-ok $((! $?)) "and it no longer listens"
+exit_ok $((! $?)) "and it no longer listens"
 
 # latency: each answer waits, within reason of the asked 200 ms.
 is "$(api POST /proxies/web/toxics '{"type":"latency","attributes":{"latency":200}}'):$(jq -c . "$TMP/body")" \
@@ -37,22 +37,22 @@ is "$(api POST /proxies/web/toxics '{"type":"latency","attributes":{"latency":20
 	"POST a toxic: 200, with toxiproxy's defaults"
 t=$(ms "127.0.0.1:$L/hello")
 between "$t" 180 400
-ok $? "latency 200 ms: the answer took $t ms"
+exit_ok $? "latency 200 ms: the answer took $t ms"
 is "$(api POST /proxies/web/toxics/latency_downstream '{"attributes":{"latency":500}}')" 200 "update a toxic"
 t=$(ms "127.0.0.1:$L/hello")
 between "$t" 480 750
-ok $? "latency 500 ms now: $t ms"
+exit_ok $? "latency 500 ms now: $t ms"
 is "$(api GET /proxies/web/toxics):$(jq -r 'length' "$TMP/body")" "200:1" "GET the toxics"
 is "$(api DELETE /proxies/web/toxics/latency_downstream)" 204 "DELETE a toxic: 204"
 t=$(ms "127.0.0.1:$L/hello")
 [ "$t" -lt 150 ]
-ok $? "and the latency is gone ($t ms)"
+exit_ok $? "and the latency is gone ($t ms)"
 
 # bandwidth: 200 kB at 100 KB/s takes about two seconds.
 api POST /proxies/web/toxics '{"type":"bandwidth","attributes":{"rate":100}}' >/dev/null
 t=$(ms "127.0.0.1:$L/bytes/200000")
 between "$t" 1700 2600
-ok $? "bandwidth 100 KB/s: 200 kB in $t ms"
+exit_ok $? "bandwidth 100 KB/s: 200 kB in $t ms"
 api POST /reset >/dev/null
 
 # timeout: held, then closed after its time; with 0, held until removed.
@@ -60,7 +60,7 @@ api POST /proxies/web/toxics '{"type":"timeout","attributes":{"timeout":500}}' >
 t=$(ms -m 3 "127.0.0.1:$L/hello")
 out=$(curl -s -m 3 "127.0.0.1:$L/hello")
 [ -z "$out" ] && between "$t" 450 1500
-ok $? "timeout 500: nothing arrives, the connection closes after $t ms"
+exit_ok $? "timeout 500: nothing arrives, the connection closes after $t ms"
 api POST /proxies/web/toxics/timeout_downstream '{"attributes":{"timeout":0}}' >/dev/null
 curl -s -m 4 "127.0.0.1:$L/hello" >"$TMP/held" &
 sleep 1
@@ -73,12 +73,12 @@ api POST /proxies/web/toxics '{"type":"reset_peer","attributes":{"timeout":200}}
 curl -s -m 3 "127.0.0.1:$L/hello" >/dev/null 2>&1
 st=$?
 [ $st -eq 56 ]
-ok $? "reset_peer 200 ms before a slow answer: the connection is reset (curl exit $st)"
+exit_ok $? "reset_peer 200 ms before a slow answer: the connection is reset (curl exit $st)"
 api POST /reset >/dev/null
 api POST /proxies/web/toxics '{"type":"limit_data","attributes":{"bytes":100}}' >/dev/null
 n=$(curl -s -m 2 "127.0.0.1:$L/bytes/5000" | wc -c)
 [ "$n" -lt 100 ]
-ok $? "limit_data 100: the answer is cut ($n body bytes)"
+exit_ok $? "limit_data 100: the answer is cut ($n body bytes)"
 api POST /reset >/dev/null
 api POST /proxies/web/toxics '{"type":"slicer","attributes":{"average_size":10,"size_variation":5,"delay":100}}' >/dev/null
 is "$(curl -s -m 5 "127.0.0.1:$L/bytes/3000" | wc -c | tr -d ' ')" 3000 "slicer: many small pieces, all of them"
@@ -86,18 +86,18 @@ api POST /reset >/dev/null
 api POST /proxies/web/toxics '{"type":"latency","toxicity":0,"attributes":{"latency":1000}}' >/dev/null
 t=$(ms "127.0.0.1:$L/hello")
 [ "$t" -lt 300 ]
-ok $? "toxicity 0: the toxic touches no connection ($t ms)"
+exit_ok $? "toxicity 0: the toxic touches no connection ($t ms)"
 is "$(api POST /reset):$(api GET /proxies/web/toxics):$(cat "$TMP/body")" "204:200:[]" "POST /reset: 204, no toxics left"
 is "$(curl -s -o /dev/null -w '%{http_code}' -A 'Mozilla/5.0 (X11)' "127.0.0.1:$A/proxies")" 403 \
 	"a browser is refused: 403"
 
 grep '"event":"close"' "$TMP/records" | head -1 | jq -e '.bytes_up > 0 and .bytes_down > 0 and .proxy == "web"' >/dev/null
-ok $? "a record per connection, with its bytes"
+exit_ok $? "a record per connection, with its bytes"
 
 # Refused with the reason, and nothing made: out of range, not a number.
 refused() {	# BODY WANT-STATUS WANT-REASON NAME
 	got=$(api POST /proxies/web/toxics "$1"):$(jq -r .error "$TMP/body")
-	case $got in "$2:"*"$3"*) ok 0 "$4" ;; *) ok 1 "$4"; diag "got $got" ;; esac
+	case $got in "$2:"*"$3"*) exit_ok 0 "$4" ;; *) exit_ok 1 "$4"; diag "got $got" ;; esac
 }
 refused '{"type":"latency","attributes":{"latency":1e13}}' 400 "attributes.latency: from 0 to 3600000 ms" \
 	"latency 1e13 ms: 400, not an overflow into no delay"
@@ -146,4 +146,4 @@ kill -TERM $proxy
 wait $c
 is "$(cat "$TMP/inflight")" ok "SIGTERM: the request under way still gets its answer"
 wait $proxy
-ok $? "and bi-proxy exits 0 after draining"
+exit_ok $? "and bi-proxy exits 0 after draining"

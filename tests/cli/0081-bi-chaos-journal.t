@@ -26,7 +26,7 @@ is "$?:$(jq -r '.scenario + "=" + .status' "$TMP/out" | tr '\n' ' ')" \
 	"0:pod-kill=planned network-latency=planned dependency-down=planned memory-pressure=planned " \
 	"a dry run without Docker: the default scenarios planned, exit 0"
 jq -e '.plan | length >= 2' "$TMP/out" >/dev/null
-ok $? "each with the steps it would take"
+exit_ok $? "each with the steps it would take"
 is "$(jq -r .load "$TMP/out" | sort -u)" /health "a project without a load scenario loads its health path"
 mkdir perf
 printf 'endpoints:\n  - {path: /hello, weight: 3}\n  - {path: /visits}\n' >perf/load.yaml
@@ -36,12 +36,12 @@ printf 'chaos:\n  load: perf/none.yaml\n' >>blissful-infra.yaml
 bi-chaos --dry-run -s pod-kill >"$TMP/out" 2>"$TMP/err"
 is "$?:$(wc -c <"$TMP/out")" 2:0 "chaos.load naming a missing file: exit 2, nothing planned"
 grep -q 'chaos.load: .*perf/none.yaml' "$TMP/err"
-ok $? "saying which setting: $(head -1 "$TMP/err" | cut -c1-70)"
+exit_ok $? "saying which setting: $(head -1 "$TMP/err" | cut -c1-70)"
 printf 'name: demo\nservices:\n  app:\n    port: 1\n' >blissful-infra.yaml
 kill -0 $helper 2>/dev/null
-ok $? "the dry run left the earlier run's helper running"
+exit_ok $? "the dry run left the earlier run's helper running"
 cmp -s .blissful-infra/chaos.journal "$TMP/journal.before"
-ok $? "and the journal as it was"
+exit_ok $? "and the journal as it was"
 
 bi-chaos -s pod-kill -s nope >"$TMP/out" 2>"$TMP/err"
 is "$?:$(head -n 1 "$TMP/err"):$(wc -c <"$TMP/out")" "2:bi-chaos: unknown scenario: nope:0" \
@@ -56,11 +56,11 @@ i=0; until ! flock -n .blissful-infra/chaos.lock true; do i=$((i + 1)); [ $i -lt
 bi-chaos --rollback >"$TMP/out" 2>"$TMP/err"
 is "$?:$(wc -c <"$TMP/out")" 2:0 "--rollback while another run holds the project: exit 2, nothing done"
 grep -q 'another bi-chaos run is under way' "$TMP/err"
-ok $? "with a clear message: $(head -1 "$TMP/err" | cut -c1-80)"
+exit_ok $? "with a clear message: $(head -1 "$TMP/err" | cut -c1-80)"
 bi-chaos -s pod-kill >"$TMP/out" 2>"$TMP/err"
 is "$?:$(wc -c <"$TMP/out")" 2:0 "and so is a run (before Docker is even asked)"
 cmp -s .blissful-infra/chaos.journal "$TMP/journal.before" && kill -0 $helper 2>/dev/null
-ok $? "the journal and the earlier run's helper left alone"
+exit_ok $? "the journal and the earlier run's helper left alone"
 kill $holder
 wait $holder 2>/dev/null
 
@@ -69,9 +69,9 @@ is "$?:$(jq -r '.status + " " + (.undone | length | tostring)' "$TMP/out")" "0:p
 	"once it is let go, --rollback: both entries undone"
 i=0; while kill -0 $helper 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 ! kill -0 $helper 2>/dev/null
-ok $? "the helper it started is stopped"
+exit_ok $? "the helper it started is stopped"
 kill -0 $$ 2>/dev/null
-ok $? "the pid it no longer owns is left alone"
+exit_ok $? "the pid it no longer owns is left alone"
 
 # bi-hog, as the journal's hog entries undo it (in a container, as root).
 mkdir "$TMP/h" && cp "$ROOT/bin/bi-hog" "$TMP/h/bi-hog"
@@ -84,7 +84,7 @@ st=$?
 i=0; while kill -0 $hog 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
 wait $hog 2>/dev/null
 [ $st -eq 0 ] && ! kill -0 $hog 2>/dev/null && [ ! -e "$TMP/h/bi-hog" ]
-ok $? "bi-hog stop: the hog killed, its file removed"
+exit_ok $? "bi-hog stop: the hog killed, its file removed"
 cp "$ROOT/bin/bi-hog" "$TMP/h/bi-hog"
 "$TMP/h/bi-hog" mem 1 1 >/dev/null
 is "$?:$(ls "$TMP/h")" "0:" "a hog whose time is up ends, and removes its file"

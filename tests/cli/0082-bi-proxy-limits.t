@@ -62,18 +62,18 @@ at_exit "kill $pusher 2>/dev/null"
 wait_for 70 test -s "$TMP/pushed"
 full=$(rss $proxy)
 [ "$full" -lt $((32 * 1024)) ]
-ok $? "3 connections with full queues: RSS $((full / 1024)) MiB (under 32; 4 MiB a direction, counted with each chunk's cost; baseline $((base / 1024)) MiB)"
+exit_ok $? "3 connections with full queues: RSS $((full / 1024)) MiB (under 32; 4 MiB a direction, counted with each chunk's cost; baseline $((base / 1024)) MiB)"
 [ "$(cat "$TMP/pushed")" -gt $((3 * 1024 * 1024)) ]
-ok $? "the clients did push data ($(cat "$TMP/pushed") bytes)"
+exit_ok $? "the clients did push data ($(cat "$TMP/pushed") bytes)"
 
 # Without the toxic, the queues drain into the upstream; the memory goes back.
 curl -s -X DELETE "127.0.0.1:$A/proxies/mem/toxics/slicer_upstream"
 delivered() { [ "$(curl -s "127.0.0.1:$A/proxies/mem" | jq .stats.bytes_upstream)" = "$(cat "$TMP/pushed")" ]; }
 wait_for 30 delivered
-ok $? "the toxic removed, all that was pushed reaches the upstream ($(cat "$TMP/pushed") bytes)"
+exit_ok $? "the toxic removed, all that was pushed reaches the upstream ($(cat "$TMP/pushed") bytes)"
 back() { [ "$(rss $proxy)" -lt $((base + 4096)) ]; }
 wait_for 10 back
-ok $? "and RSS is back near the baseline: $(($(rss $proxy) / 1024)) MiB (baseline $((base / 1024)) MiB, full $((full / 1024)) MiB)"
+exit_ok $? "and RSS is back near the baseline: $(($(rss $proxy) / 1024)) MiB (baseline $((base / 1024)) MiB, full $((full / 1024)) MiB)"
 kill $pusher
 
 is "$(curl -s -o /dev/null -w '%{http_code}' -d '{"name":"wide","listen":"0.0.0.0:0","upstream":"127.0.0.1:9","enabled":false}' \
@@ -116,8 +116,8 @@ for c in conns:	# each answer read, then its connection closed: descriptors come
 print("answered", answered)
 PY
 grep -q "too many open files (limit 24)" "$TMP/fds"
-ok $? "it says why: $(head -1 "$TMP/fds")"
+exit_ok $? "it says why: $(head -1 "$TMP/fds")"
 ticks=$(awk '$1 == "cpu" { print $2 }' "$TMP/clients")
 [ "${ticks:-100}" -lt 30 ]
-ok $? "while clients wait for a descriptor, it does not spin (${ticks:-?} ticks of CPU in a second)"
+exit_ok $? "while clients wait for a descriptor, it does not spin (${ticks:-?} ticks of CPU in a second)"
 is "$(awk '$1 == "answered" { print $2 }' "$TMP/clients")" 15 "every client is served once descriptors come back"

@@ -20,11 +20,11 @@ is "$(jq -r .score "$TMP/out")" 75 "three of four: the seed's 75"
 is "$(jq -c '[.gaps[] | {severity, title}]' "$TMP/out")" '[{"severity":"high","title":"dependency isolation"}]' \
 	"a failed dependency-down: a high dependency-isolation gap"
 jq -e '.recommendations | length == 1' "$TMP/out" >/dev/null
-ok $? "and a recommendation for it"
+exit_ok $? "and a recommendation for it"
 { chaos 1 pod-kill passed 20000; chaos 2 pause passed 40000; } | bi-score >"$TMP/out"
 is "$(jq -r .score "$TMP/out")" "$(( (15 + 4 + 15 + 1) * 100 / 50 ))" "recovery bonuses: 15 s or more earns 4, 30 s or more 1"
 jq -e '[.gaps[].title] == ["slow recovery"]' "$TMP/out" >/dev/null
-ok $? "a recovery over 30 s is a slow-recovery gap"
+exit_ok $? "a recovery over 30 s is a slow-recovery gap"
 chaos 1 db-latency skipped null "no chaos-proxy" | bi-score >"$TMP/out"
 is "$(jq -r '.score, .gaps[0].title' "$TMP/out" | tr '\n' ' ')" "0 coverage gap " "skipped earns nothing and is a coverage gap"
 # History: the trend compares the first and last of the latest five.

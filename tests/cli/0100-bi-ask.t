@@ -58,7 +58,7 @@ done >>"$fx"
 serve main --models "llama3.1:8b,llama3:8b" --reply "The api service cannot reach postgres."
 MAIN=$URL
 OLLAMA_HOST=$URL bi-ask "why is api down?" <"$fx" >"$TMP/out" 2>"$TMP/err"
-ok $? "an answer: exit 0"
+exit_ok $? "an answer: exit 0"
 is "$(cat "$TMP/err")" "bi-ask: using model llama3.1:8b (not installed: llama3.1:70b)" \
 	"no 70B model: the 8B one is chosen, and said so"
 is "$(tail -n 1 "$TMP/main.log" | jq -r .model)" "llama3.1:8b" "the 8B model is the one asked"
@@ -69,7 +69,7 @@ req=$(tail -n 1 "$TMP/main.log")
 is "$(printf '%s' "$req" | jq -c '[.stream, (.messages | map(.role)), .messages[1].content, .options.num_ctx]')" \
 	'[true,["system","user"],"why is api down?",14336]' "the request: streamed, the context then the question, a context window for the budget"
 printf '%s' "$req" | jq -r '.messages[0].content' | grep -q '^- 3 times \[api\] connection to <ip> refused'
-ok $? "the records went with it, errors grouped"
+exit_ok $? "the records went with it, errors grouped"
 
 OLLAMA_HOST=$URL bi-ask --model llama3:8b "why?" <"$fx" >"$TMP/out" 2>"$TMP/err"
 is "$(cat "$TMP/err"):$(jq -r .model "$TMP/out"):$(tail -n 1 "$TMP/main.log" | jq -r .model)" \
@@ -100,7 +100,7 @@ is "$?:$(jq -c '[.model, .answer, .tokens]' "$TMP/out")" '0:["llama3.1:8b","Post
 bi-ask --api openai --base-url "$URL" "why?" </dev/null >/dev/null 2>"$TMP/err"
 st=$?
 grep -q "^bi-ask: $URL/v1/models: HTTP 401: " "$TMP/err"
-ok $(( $? + st - 3 )) "no key: the server's refusal, exit 3"
+exit_ok $(( $? + st - 3 )) "no key: the server's refusal, exit 3"
 
 # ---- streaming on a terminal
 
@@ -120,7 +120,7 @@ while [ $i -lt 500 ]; do
 done
 wait $spid
 st=$?
-ok $([ -n "$seen" ] && [ "$seen" -lt 4 ]; echo $?) \
+exit_ok $([ -n "$seen" ] && [ "$seen" -lt 4 ]; echo $?) \
 	"the first chunk is on the terminal before the server sends the last (chunks sent then: ${seen:-none} of 4)"
 is "$st:$(tr -d '\r' <"$TMP/pty" | grep -v '^bi-ask: using')" "0:alpha beta gamma delta" \
 	"on a terminal: the text, not a record"
@@ -163,10 +163,10 @@ is "$(wc -l <"$TMP/big.jsonl" | tr -d ' ')" 100001 "100 000 log lines and a find
 
 : >"$TMP/main.log"
 OLLAMA_HOST=$MAIN bi-ask --show-prompt "what broke?" <"$TMP/big.jsonl" >"$TMP/prompt"
-ok $? "--show-prompt: exit 0"
+exit_ok $? "--show-prompt: exit 0"
 is "$(wc -c <"$TMP/main.log" | tr -d ' ')" 0 "--show-prompt sends nothing"
 bytes=$(wc -c <"$TMP/prompt")
-ok $([ "$bytes" -le 24000 ]; echo $?) "the prompt from 100 000 lines stays under 6000 tokens ($bytes bytes)"
+exit_ok $([ "$bytes" -le 24000 ]; echo $?) "the prompt from 100 000 lines stays under 6000 tokens ($bytes bytes)"
 is "$(sed -n '/^## Error logs/,/^$/p' "$TMP/prompt" | sed 's/ (first .*//')" \
 "## Error logs: 10000 lines in 12 groups by message template, most frequent first
 - 834 times [api] connection to <ip> refused
@@ -186,16 +186,16 @@ is "$(grep '^## ' "$TMP/prompt" | cut -c1-24)" "## Root-cause findings (
 ## Warnings: 10000 lines
 ## The last log lines (1" "findings first, then errors, then the rest"
 grep -q '^- 10000 times \[api\] slow query took <num> ms on shard <num>' "$TMP/prompt"
-ok $? "warnings grouped too"
+exit_ok $? "warnings grouped too"
 tail -n 2 "$TMP/prompt" | head -n 1 | grep -q '^=== user$'
-ok $? "the question last"
+exit_ok $? "the question last"
 bi-ask --show-prompt --budget 500 "what broke?" <"$TMP/big.jsonl" >"$TMP/prompt"
 bytes=$(wc -c <"$TMP/prompt")
-ok $([ "$bytes" -le 2000 ]; echo $?) "--budget 500: at most 2000 bytes ($bytes)"
+exit_ok $([ "$bytes" -le 2000 ]; echo $?) "--budget 500: at most 2000 bytes ($bytes)"
 grep -q '^(.* more items left out to fit the budget)$' "$TMP/prompt"
-ok $? "what was left out is counted"
+exit_ok $? "what was left out is counted"
 grep -q '^- 834 times \[api\] connection to <ip> refused' "$TMP/prompt"
-ok $? "the most frequent error is kept first"
+exit_ok $? "the most frequent error is kept first"
 
 # ---- answers without a model
 
@@ -280,7 +280,7 @@ OLLAMA_HOST=$URL bi-ask "why?" </dev/null >"$TMP/out" 2>"$TMP/err"
 is "$?:$(jq -c '[.answer, (.error | test("cut off after 2 chunks"))]' "$TMP/out")" '3:["one two ",true]' \
 	"a cut stream: what arrived, as a record with the error, exit 3"
 tail -n 1 "$TMP/err" | grep -q "^bi-ask: the answer from $URL/api/chat was cut off after 2 chunks: ."
-ok $? "... and the error on stderr"
+exit_ok $? "... and the error on stderr"
 OLLAMA_HOST=$URL script -qefc "bi-ask 'why?'" /dev/null >"$TMP/pty" 2>&1
 is "$?:$(tr -d '\r' <"$TMP/pty" | sed -n '2p;3s/chunks: .*/chunks: .../p')" \
 	"3:one two 
@@ -341,18 +341,18 @@ is "$?:$(cat "$TMP/err")" "2:bi-ask: --base-url: ftp://127.0.0.1/v1: not an http
 serve echo --reply echo
 printf 'first question\nsecond one\n/context\n/model llama3:8b\nthird\n/quit\n' |
 	OLLAMA_HOST=$URL script -qefc "bi-ask -c $fx" /dev/null >"$TMP/conv" 2>&1
-ok $? "a conversation: exit 0"
+exit_ok $? "a conversation: exit 0"
 is "$(tr -d '\r' <"$TMP/conv" | grep '^messages=')" "messages=2 model=llama3.1:8b last=first question
 messages=4 model=llama3.1:8b last=second one
 messages=6 model=llama3:8b last=third" "the conversation is kept across turns; /model switches"
 tr -d '\r' <"$TMP/conv" | grep -q '^- 3 times \[api\] connection to <ip> refused'
-ok $? "/context shows the context"
+exit_ok $? "/context shows the context"
 grep -q 'second.*one' "$HOME/.bi_ask_history"
-ok $? "the history is kept under \$HOME"
+exit_ok $? "the history is kept under \$HOME"
 printf 'what errors are there?\n/quit\n' |
 	OLLAMA_HOST=$GONE script -qefc "bi-ask -c $fx" /dev/null >"$TMP/conv" 2>&1
 tr -d '\r' <"$TMP/conv" | grep -q '^     3  \[api\] connection to <ip> refused'
-ok $? "a conversation with no server answers offline"
+exit_ok $? "a conversation with no server answers offline"
 printf '/model\n/model llama3:8b\n/quit\n' |
 	OLLAMA_HOST=$GONE script -qefc "bi-ask -c $fx" /dev/null >"$TMP/conv" 2>&1
 is "$?:$(tr -d '\r' <"$TMP/conv" | grep -c '^model: none, offline (installed: -)')" "0:2" \
@@ -368,7 +368,7 @@ is $? 2 "a budget under 100: exit 2"
 bi-ask --api grpc x </dev/null >/dev/null 2>&1
 is $? 2 "an unknown --api: exit 2"
 bi-ask --help | head -n 1 | grep -q '^usage: bi-ask'
-ok $? "--help prints usage on stdout"
+exit_ok $? "--help prints usage on stdout"
 is "$(bi-ask --version)" "bi-ask 0.1.0" "--version"
 bi-ask -c /nonexistent x </dev/null 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "2:bi-ask: cannot open /nonexistent: No such file or directory" "a missing --context file"
@@ -376,9 +376,9 @@ is "$?:$(cat "$TMP/err")" "2:bi-ask: cannot open /nonexistent: No such file or d
 # ---- blissful-infra agent
 
 blissful-infra help | grep -q '^  agent  *ask a local LLM'
-ok $? "blissful-infra help lists agent"
+exit_ok $? "blissful-infra help lists agent"
 blissful-infra agent --help | head -n 1 | grep -q '^usage: blissful-infra agent'
-ok $? "blissful-infra agent --help"
+exit_ok $? "blissful-infra agent --help"
 mkdir -p "$TMP/repo"
 printf 'name: demo\n' >"$TMP/repo/blissful-infra.yaml"
 (cd "$TMP/repo" && git init -q && git add . &&

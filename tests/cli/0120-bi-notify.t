@@ -86,14 +86,14 @@ is "$(jq -r '[.blocks[].type] | join(" ")' slack.json)" "header section context"
 is "$(jq -r '.blocks[0].text | .type + " " + .text' slack.json)" "plain_text Alert firing: error_rate on api" \
 	"slack: the header is plain_text"
 jq -e '.blocks[0].text.text | length <= 150' slack.json >/dev/null
-ok $? "slack: the header within 150 characters"
+exit_ok $? "slack: the header within 150 characters"
 is "$(jq -r '.blocks[1].text | .type + " " + .text' slack.json)" "mrkdwn error_rate of api is 0.08 (critical at 0.05)" \
 	"slack: the section's text is the alert's msg, mrkdwn"
 is "$(jq -c '[.blocks[1].fields[] | .type + ":" + .text]' slack.json)" \
 	'["mrkdwn:*Service*\napi","mrkdwn:*Severity*\ncritical","mrkdwn:*Value*\n0.08","mrkdwn:*Threshold*\n0.05"]' \
 	"slack: section fields service, severity, value and threshold"
 jq -e '(.blocks[1].fields | length <= 10) and all(.blocks[1].fields[]; .text | length <= 2000)' slack.json >/dev/null
-ok $? "slack: at most 10 fields of at most 2000 characters"
+exit_ok $? "slack: at most 10 fields of at most 2000 characters"
 is "$(jq -r '.blocks[2].elements[0] | .type + " " + .text' slack.json)" \
 	"mrkdwn Project *shop*  |  2026-11-24T01:00:01.000Z  |  blissful-infra" "slack: context with the project and the time"
 
@@ -114,7 +114,7 @@ is "$(jq -c '[.attachments[0].content.body[2].facts[] | [.title, .value]]' teams
 	"teams: facts project, service, severity, value, threshold, time"
 jq -e '[.attachments[0].content.body[] | select(.type == "FactSet") | .facts[] | (.title | type), (.value | type)] | all(. == "string")' \
 	teams.json >/dev/null
-ok $? "teams: every fact's title and value a string"
+exit_ok $? "teams: every fact's title and value a string"
 
 # A generic webhook: the fields, and the record.
 bodies ok "$S_HOOK" >hook.json
@@ -138,9 +138,9 @@ is "$(bodies storm "$S_HOOK" | jq -r 'select(.grouped) | .title, (.records | len
 is "$(bodies storm "$S_SLACK" | jq -r 'select(.blocks[0].text.text == "49 more alerts") | .text')" "49 more alerts (shop)" \
 	"slack: the summary's headline"
 bodies storm "$S_SLACK" | jq -e 'select(.text | startswith("49")) | .blocks[1].text.text | (split("\n") | length == 21) and endswith("_and 29 more_") and (length <= 3000)' >/dev/null
-ok $? "slack: the summary lists 20, then says how many more"
+exit_ok $? "slack: the summary lists 20, then says how many more"
 bodies storm "$S_TEAMS" | jq -e 'select(.attachments[0].content.body[0].text == "49 more alerts") | .attachments[0].content.body | (.[2].facts | length == 20) and (.[3].text == "and 29 more")' >/dev/null
-ok $? "teams: the summary, a FactSet of 20 and how many more"
+exit_ok $? "teams: the summary, a FactSet of 20 and how many more"
 is "$(jq -r 'select(.grouped) | .records' storm.out | sort -u)" 49 "the summary's notification records carry 49 records"
 
 # The window's end sends what it held, while the input is still open.
@@ -165,7 +165,7 @@ while kill -0 $pid 2>/dev/null && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); d
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 is "$(bodies term "$S_HOOK" | jq -c '[.grouped, .count]' | tr '\n' ' '):$(jq -r .status term.out | tr '\n' ' ')" \
 	"[false,1] [true,1] :sent sent " "SIGTERM: the held alert sent as a summary before bi-notify ends"
-ok $((took > 3000)) "at once, not at the end of the input ($took ms)"
+exit_ok $((took > 3000)) "at once, not at the end of the input ($took ms)"
 
 # ---- what calls for a message
 
@@ -212,7 +212,7 @@ config limited.yaml "$URL" - - 'retry: {attempts: 3, backoff: 50ms}'
 alert 1 | run limited limited.yaml
 is "$(jq -r '[.status, .retry_in_ms] | @tsv' limited.out | tr '\t\n' ', ')" "retrying,1000 sent, " "429 with Retry-After: 1: the retry waits 1 s, not the backoff"
 jq -s -e '.[1].t - .[0].t >= 0.95' limited.log >/dev/null
-ok $? "the second request came a second later"
+exit_ok $? "the second request came a second later"
 
 serve teams429 --fail 1 --fail-status 200 --fail-body "Microsoft Teams endpoint returned HTTP error 429"
 config teams429.yaml - "$URL" - 'retry: {attempts: 3, backoff: 50ms}'
@@ -234,7 +234,7 @@ is "$(rc down)" 3 "a receiver down: exit 3"
 is "$(jq -r '.status' down.out | tr '\n' ' ')" "retrying retrying failed " "retried, then failed"
 is "$(wc -l <down.err | tr -d ' ')" 1 "one line on stderr"
 grep -q '^bi-notify: slack: not delivered after 3 attempts: ' down.err
-ok $? "naming the target: $(cat down.err)"
+exit_ok $? "naming the target: $(cat down.err)"
 
 serve slow --slow 30
 config slow.yaml "$URL" - - 'retry: {attempts: 2, backoff: 50ms}'
@@ -243,8 +243,8 @@ start=$(date +%s%N)
 { alert 1; yes "$line" | head -n 40000; date +%s%N >"$TMP/wrote"; } | run slow slow.yaml --drain 1s
 end=$(date +%s%N)
 wrote=$(( ($(cat "$TMP/wrote") - start) / 1000000 ))
-ok $((wrote > 5000)) "5 MB of input read while the receiver sleeps (all written in $wrote ms)"
-ok $(( (end - start) / 1000000 > 10000 )) "and the end: --drain 1s, not the receiver's 30 s ($(( (end - start) / 1000000 )) ms)"
+exit_ok $((wrote > 5000)) "5 MB of input read while the receiver sleeps (all written in $wrote ms)"
+exit_ok $(( (end - start) / 1000000 > 10000 )) "and the end: --drain 1s, not the receiver's 30 s ($(( (end - start) / 1000000 )) ms)"
 is "$(rc slow):$(jq -r '[.status, .error] | @tsv' slow.out)" "3:$(printf 'failed\tstopped at the drain deadline')" \
 	"the delivery cut at the deadline: failed, exit 3"
 
@@ -254,10 +254,10 @@ i=0
 while [ $i -lt 6 ]; do alert $i; i=$((i + 1)); done | run queue queue.yaml --drain 4s
 dropped=$(jq -r 'select(.status == "dropped") | .records' queue.out | wc -l | tr -d ' ')
 sent=$(jq -r 'select(.status == "sent")' queue.out | jq -s length)
-ok $((dropped < 1 || dropped + sent != 6)) "a full queue drops its oldest: $dropped dropped, $sent sent"
+exit_ok $((dropped < 1 || dropped + sent != 6)) "a full queue drops its oldest: $dropped dropped, $sent sent"
 is "$(rc queue)" 3 "dropped messages were not delivered: exit 3"
 grep -q "^bi-notify: webhook:oncall: $dropped messages\\{0,1\\} dropped: the queue (queue: 2) was full" queue.err
-ok $? "and said so: $(cat queue.err)"
+exit_ok $? "and said so: $(cat queue.err)"
 
 # ---- configuration
 
@@ -299,7 +299,7 @@ config bad.yaml - - "$URL"
 is "$(rc bad):$(bodies bad "$S_HOOK" | jq -c '[.grouped, .count]' | tr '\n' ' ')" "0:[false,1] [true,1] " \
 	"a malformed line is skipped; its neighbours are sent"
 grep -q '^bi-notify: stdin:2: malformed record' bad.err
-ok $? "and reported with its line number"
+exit_ok $? "and reported with its line number"
 { alert 1; echo 'not json'; alert 3; } | run strict bad.yaml --strict
 is "$(rc strict)" 2 "--strict: a malformed line is fatal, exit 2"
 

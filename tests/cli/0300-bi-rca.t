@@ -8,7 +8,7 @@ cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 
 bi-rca --help | head -n 1 | grep -q '^usage: bi-rca'
-ok $? "--help prints usage on stdout"
+exit_ok $? "--help prints usage on stdout"
 is "$(bi-rca --version)" "bi-rca 0.1.0" "--version"
 bi-rca --bogus </dev/null >/dev/null 2>&1
 is $? 2 "an unknown option: exit 2"
@@ -53,11 +53,11 @@ awk 'BEGIN { for (i = 0; i < 10000; i++) {
 bi-rca "$TMP/new.jsonl" >"$TMP/out" 2>/dev/null
 is "$(grep -c '"kind":"finding"' "$TMP/out")" 1 "10 000 lines of a new error: one finding"
 grep -q '"count":10000,' "$TMP/out"
-ok $? "... with its count, 10000"
+exit_ok $? "... with its count, 10000"
 grep -q '"template":"invoice <\*> for account <\*> rejected by ledger <\*> after <\*>"' "$TMP/out"
-ok $? "... and its template"
+exit_ok $? "... and its template"
 grep -q '"pattern":null' "$TMP/out"
-ok $? "... which no pattern knows"
+exit_ok $? "... which no pattern knows"
 
 # --templates: a filter; records pass unchanged but for the template added.
 printf '%s\n' '{"kind":"stats","ts":"2026-11-24T01:00:00.000Z","service":"app","mem_used":5}' \
@@ -92,7 +92,7 @@ is "$(head -n 1 "$TMP/out" | jq -c '[.pattern, .title, .confidence, .components]
 	"out of memory first, with its confidence made of 20 + 30 + 25 + 0 + 5"
 is "$(head -n 1 "$TMP/out" | jq -r '.commit.named_file')" "GreetingService.kt" "the commit changed the file in the stack trace"
 head -n 1 "$TMP/out" | jq -r .root_cause | grep -q 'GreetingService.kt:47'
-ok $? "the root cause names the frame"
+exit_ok $? "the root cause names the frame"
 is "$(head -n 1 "$TMP/out" | jq -r '.timeline[].text')" "01:25:00 commit abc1234 by Ann: Cache greetings
 01:30:01 app error: java.lang.OutOfMemoryError: Java heap space
 01:30:02 app ran out of memory (OOM kill)

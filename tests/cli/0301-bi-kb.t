@@ -20,12 +20,12 @@ day 2026-11-24 >"$TMP/day1.jsonl"
 day 2026-11-25 >"$TMP/day2.jsonl"
 
 bi-kb --help | head -n 1 | grep -q '^usage: bi-kb'
-ok $? "--help prints usage on stdout"
+exit_ok $? "--help prints usage on stdout"
 bi-kb frobnicate >/dev/null 2>&1
 is $? 2 "an unknown command: exit 2"
 is "$(bi-kb list 2>&1):$?" ":0" "list with no database: nothing, and none made"
 [ ! -e "$TMP/kb.db" ]
-ok $? "... no database file appears"
+exit_ok $? "... no database file appears"
 is "$(bi-kb patterns | jq -r '[.id, .success_rate] | join(" ")')" "out-of-memory 0.85
 connection-refused 0.9
 slow-queries 0.8
@@ -69,10 +69,10 @@ is "$(jq -r '.fixes[0] | [.title, .success_rate, .source] | join(" / ")' "$TMP/o
 is "$(jq -r '[.success_rate, .components.similarity, .confidence] | join(" ")' "$TMP/out")" "0.9 20 75" \
 	"the pattern's rate moved; similarity adds 20 to the confidence"
 jq -r '.similar[0].detail' "$TMP/out" | grep -q 'success rate 90%'
-ok $? "the similar incident's line shows the rate"
+exit_ok $? "the similar incident's line shows the rate"
 bi-kb record <"$TMP/out" >"$TMP/inc2"
 [ "$(jq -r .id "$TMP/inc2")" != "$id" ]
-ok $? "a recurrence after resolution is a new incident"
+exit_ok $? "a recurrence after resolution is a new incident"
 
 # Stats, show, export and import.
 bi-kb stats >"$TMP/out"

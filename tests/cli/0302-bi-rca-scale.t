@@ -20,9 +20,9 @@ gen 1000000 >big.jsonl
 small=$(tail -n 1 small.mem) big=$(tail -n 1 big.mem)
 diag "peak memory: $small KiB for 100 000 lines, $big KiB for 1 000 000"
 [ "$big" -lt 65536 ]
-ok $? "a million lines in under 64 MiB ($big KiB)"
+exit_ok $? "a million lines in under 64 MiB ($big KiB)"
 [ "$big" -lt $((small + 4096)) ]
-ok $? "ten times the lines, not more memory"
+exit_ok $? "ten times the lines, not more memory"
 is "$(grep -c '"kind":"finding"' big.out)" 1 "one finding"
 grep -q '"count":50000,' big.out
-ok $? "... of 50 000 errors"
+exit_ok $? "... of 50 000 errors"

@@ -18,4 +18,4 @@ done
 pct=$((right * 100 / n))
 diag "top-1 accuracy over the corpus: $right/$n = $pct%"
 [ $pct -ge 90 ]
-ok $? "top-1 accuracy $pct% is at least 90%"
+exit_ok $? "top-1 accuracy $pct% is at least 90%"

@@ -8,7 +8,7 @@ data=$ROOT/tests/fixtures/loghub-2k
 need() {	# WHAT: skip without it, but fail under CI=true
 	if [ "${CI:-}" = true ]; then
 		plan 1
-		ok 1 "$1 is required under CI=true"
+		exit_ok 1 "$1 is required under CI=true"
 		exit 1
 	fi
 	plan 1
@@ -30,10 +30,10 @@ while [ $# -gt 0 ]; do
 	ga=$(python3 "$data/ga.py" "$TMP/$sys.pred" "$data/$sys.truth" 2>&1)
 	diag "$sys: $ga (Drain: $drain)"
 	awk -v a="$ga" -v d="$drain" 'BEGIN { exit !(a + 0 >= d + 0 && a ~ /^[0-9.]+$/) }'
-	ok $? "$sys: grouping accuracy $ga >= $drain"
+	exit_ok $? "$sys: grouping accuracy $ga >= $drain"
 	total=$(awk -v t="$total" -v a="$ga" 'BEGIN { print t + a }')
 done
 mean=$(awk -v t="$total" 'BEGIN { printf "%.4f", t / 8 }')
 diag "mean grouping accuracy: $mean (Drain: 0.9133 over these eight)"
 awk -v m="$mean" 'BEGIN { exit !(m >= 0.9133) }'
-ok $? "mean $mean >= Drain's 0.9133"
+exit_ok $? "mean $mean >= Drain's 0.9133"

@@ -11,31 +11,31 @@ export BI_DB=$TMP/kb.db
 case=$ROOT/tests/incidents/oom-leak/records.jsonl
 
 blissful-infra analyze --help | head -n 1 | grep -q '^usage: blissful-infra analyze'
-ok $? "analyze --help"
+exit_ok $? "analyze --help"
 blissful-infra analyze --file "$case" >"$TMP/out" 2>&1
 is $? 1 "problems found: exit 1"
 grep -q '^Finding: Out of memory in app' "$TMP/out"
-ok $? "the report names the finding"
+exit_ok $? "the report names the finding"
 grep -q '  ✓ Application logs (111)' "$TMP/out"
-ok $? "... the sources it correlated"
+exit_ok $? "... the sources it correlated"
 grep -q '^  timeline:' "$TMP/out" && grep -q '^  root_cause ' "$TMP/out" && grep -q '^  suggested fixes:' "$TMP/out"
-ok $? "... a timeline, the root cause and the fixes"
+exit_ok $? "... a timeline, the root cause and the fixes"
 id=$(bi-kb list --pattern out-of-memory | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
 [ -n "$id" ]
-ok $? "the finding is kept as an incident ($id)"
+exit_ok $? "the finding is kept as an incident ($id)"
 
 # The learning loop: resolve it, and the next analysis shows the fix.
 bi-kb resolve "$id" --outcome resolved --fix "Free the per-request buffer" >/dev/null
 blissful-infra analyze --file "$case" >"$TMP/out" 2>&1
 grep -q 'Free the per-request buffer — success rate 90% (1 outcome recorded)' "$TMP/out"
-ok $? "the next analysis shows the fix with the success rate its outcome gave"
+exit_ok $? "the next analysis shows the fix with the success rate its outcome gave"
 grep -A1 '^  similar incidents:' "$TMP/out" | grep -q "fix \"Free the per-request buffer\": resolved"
-ok $? "... and the incident it worked for"
+exit_ok $? "... and the incident it worked for"
 is "$(bi-kb list --pattern out-of-memory | wc -l | tr -d ' ')" 1 "the same occurrence is not a new incident"
 
 blissful-infra analyze --incident "$id" >"$TMP/out" 2>&1
 grep -q "^$id .* resolved .*Free the per-request buffer" "$TMP/out" && grep -q '^Finding: ' "$TMP/out"
-ok $? "--incident: the incident and its finding"
+exit_ok $? "--incident: the incident and its finding"
 blissful-infra analyze --incident inc-nothing >/dev/null 2>&1
 is $? 2 "--incident of no incident: exit 2"
 
@@ -47,13 +47,13 @@ is "$st:$(printf '%s\n' "$out" | tail -n 1)" "0:No problems found in 1 records."
 blissful-infra suggest >"$TMP/out" 2>&1
 is $? 0 "suggest: exit 0"
 grep -q '^  medium  *Set a memory limit on redis  ' "$TMP/out"
-ok $? "a gap: redis has no memory limit"
+exit_ok $? "a gap: redis has no memory limit"
 grep -q '^  low  *Out of memory: Free the per-request buffer  ' "$TMP/out"
-ok $? "a pattern seen before, with the fix that worked"
+exit_ok $? "a pattern seen before, with the fix that worked"
 grep -q '^  low  *Run the chaos scenario pod-kill  ' "$TMP/out"
-ok $? "a scenario of blissful-infra.yaml never run"
+exit_ok $? "a scenario of blissful-infra.yaml never run"
 blissful-infra suggest --json | jq -e -s 'length > 0 and all(.kind == "suggestion" and (.priority | test("^(high|medium|low)$")))' >/dev/null
-ok $? "--json: suggestion records, each with a priority"
+exit_ok $? "--json: suggestion records, each with a priority"
 
 # The saved chaos results: what failed needs the defence the advice table
 # names, the same entry bi-score's gap names; what passed needs nothing.

@@ -63,8 +63,8 @@ for f in "$VALID"/*.prom; do
 	if [ $have_promtool = 1 ]; then
 		promtool check metrics <"$f" >/dev/null 2>"$TMP/perr"
 		pst=$?
-		case $pst in 0|3) ok 0 "$name: promtool accepts it (exit $pst)" ;;
-		*) diag "$(cat "$TMP/perr")"; ok 1 "$name: promtool accepts it (exit $pst)" ;;
+		case $pst in 0|3) exit_ok 0 "$name: promtool accepts it (exit $pst)" ;;
+		*) diag "$(cat "$TMP/perr")"; exit_ok 1 "$name: promtool accepts it (exit $pst)" ;;
 		esac
 	else
 		skip "promtool is not installed"

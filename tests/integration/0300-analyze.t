@@ -6,8 +6,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_docker
 plan 8
-"$ROOT/scripts/images.sh" debian >/dev/null 2>&1 || { ok 1 "base image"; exit 1; }
-"$ROOT/scripts/images.sh" redis >/dev/null 2>&1 || { ok 1 "redis image"; exit 1; }
+"$ROOT/scripts/images.sh" debian >/dev/null 2>&1 || { exit_ok 1 "base image"; exit 1; }
+"$ROOT/scripts/images.sh" redis >/dev/null 2>&1 || { exit_ok 1 "redis image"; exit 1; }
 
 name=rca-it-$$
 port=$(free_port)
@@ -17,7 +17,7 @@ cd "$name" || exit 1
 export BI_DB=$TMP/kb.db
 at_exit "cd '$TMP/$name' && blissful-infra down --volumes >/dev/null 2>&1; docker rmi -f '$name:latest' >/dev/null 2>&1"
 blissful-infra up >"$TMP/up" 2>&1
-ok $? "the project is up"
+exit_ok $? "the project is up"
 
 url=http://127.0.0.1:$port
 leak() {	# until the kernel kills it, and it is back
@@ -33,21 +33,21 @@ leak
 blissful-infra analyze --since 5m >"$TMP/out" 2>&1
 is $? 1 "analyze finds a problem: exit 1"
 grep -q '^Finding: Out of memory in app' "$TMP/out"
-ok $? "the top finding is out of memory"
+exit_ok $? "the top finding is out of memory"
 sed 's/^/# /' "$TMP/out" | head -30
 id=$(bi-kb list --pattern out-of-memory | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | tail -n 1)
 [ -n "$id" ]
-ok $? "kept as an incident ($id)"
+exit_ok $? "kept as an incident ($id)"
 bi-kb resolve "$id" --outcome resolved --fix "Stop leaking the request buffer" >/dev/null
-ok $? "resolved with a fix"
+exit_ok $? "resolved with a fix"
 
 # The same leak again: matched to the resolved incident, with its fix.
 leak
 blissful-infra analyze --since 1m >"$TMP/out" 2>&1
 grep -A1 '^  similar incidents:' "$TMP/out" | grep -q 'fix "Stop leaking the request buffer": resolved (success rate 90%)'
-ok $? "seen again: the earlier incident, its fix and its success rate"
+exit_ok $? "seen again: the earlier incident, its fix and its success rate"
 grep -q 'Stop leaking the request buffer — success rate 90% (1 outcome recorded)' "$TMP/out"
-ok $? "the fix is suggested first among the fixes"
+exit_ok $? "the fix is suggested first among the fixes"
 grep -q 'similarity 20' "$TMP/out"
-ok $? "similarity adds to the confidence"
+exit_ok $? "similarity adds to the confidence"
 sed 's/^/# /' "$TMP/out" | head -40

@@ -20,7 +20,7 @@ for t in $templates; do
 				/usr/bin/python3 "$ROOT/tests/tools/check-project.py" "$d" >"$TMP/out" 2>&1
 			st=$?
 			sed 's/^/# /' "$TMP/err" "$TMP/out" | head -20
-			ok $st "$t $db $kafka: rendered, no {{ left, YAML parses, overlays and the Rollout as expected"
+			exit_ok $st "$t $db $kafka: rendered, no {{ left, YAML parses, overlays and the Rollout as expected"
 			if [ -f "$d/docker-compose.yaml" ]; then
 				(cd "$d" && $compose -p "bi-static-$name" config -q) >"$TMP/out" 2>&1
 				st=$?
@@ -28,7 +28,7 @@ for t in $templates; do
 			else
 				diag "no docker-compose.yaml"; st=1
 			fi
-			ok $st "$t $db $kafka: $compose config accepts the compose file"
+			exit_ok $st "$t $db $kafka: $compose config accepts the compose file"
 			rm -rf "$d"
 		done
 	done

@@ -12,7 +12,7 @@ major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 if [ "${major:-0}" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
 	plan 1
 	if [ "${CI:-}" = true ]; then
-		ok 1 "Node.js 20 or newer and npm are required under CI=true"
+		exit_ok 1 "Node.js 20 or newer and npm are required under CI=true"
 		exit 1
 	fi
 	skip "needs Node.js 20 or newer, and npm"
@@ -44,7 +44,7 @@ run() {	# DESCRIPTION DIR COMMAND...: run quietly in DIR, the output's tail on f
 	(cd "$dir" && "$@") >"$TMP/out" 2>&1
 	st=$?
 	[ $st -eq 0 ] || tail -30 "$TMP/out" | sed 's/^/#   /'
-	ok $st "$what"
+	exit_ok $st "$what"
 }
 
 # ---- rendering ----
@@ -58,7 +58,7 @@ render() {	# NAME CLIENTS SCAFFOLD-ARGS...: render into $TMP/NAME; CLIENTS the s
 	bi-scaffold --template express "$@" --dir "$TMP/$name" "svc-$name" >"$TMP/$name.records" 2>"$TMP/err"
 	st=$?
 	[ $st -eq 0 ] || diag "$(cat "$TMP/err")"
-	ok $st "$name: rendered"
+	exit_ok $st "$name: rendered"
 	left=$(cd "$TMP/$name" && for f in $own; do [ -f "$f" ] && grep -l '{{' "$f"; done)
 	is "$left" "" "$name: no {{ left in the template's files"
 	got=$(cd "$TMP/$name/src" && ls kafka.ts postgres.ts redis.ts 2>/dev/null | tr '\n' ' ')
@@ -77,12 +77,12 @@ render kafka "kafka.ts postgres.ts redis.ts " --database both --kafka
 grep -q '"redis": "4\.' "$TMP/redis/package.json" && grep -q '"pg": "8\.' "$TMP/postgres/package.json" &&
 	grep -q '"kafkajs": "2\.' "$TMP/kafka/package.json" &&
 	! grep -Eq '"(redis|pg|kafkajs)":' "$TMP/none/package.json"
-ok $? "package.json: node-redis v4, pg 8 and kafkajs 2 only where chosen"
+exit_ok $? "package.json: node-redis v4, pg 8 and kafkajs 2 only where chosen"
 
 df=$TMP/none/Dockerfile
 [ "$(grep -c '^FROM node:20-slim' "$df")" = 2 ] && grep -qx 'USER node' "$df" &&
 	grep -q 'npm prune --omit=dev' "$df"
-ok $? "Dockerfile: two node:20-slim stages, production dependencies only, not root"
+exit_ok $? "Dockerfile: two node:20-slim stages, production dependencies only, not root"
 
 # ---- build and unit tests ----
 
@@ -91,7 +91,7 @@ for name in none both kafka; do
 	run "$name: npm run build compiles src/ to dist/" "$TMP/$name" npm run build
 	run "$name: npm test: the unit tests pass" "$TMP/$name" npm test
 	grep -Eq '^Tests: +[0-9]+ passed, [0-9]+ total' "$TMP/out"
-	ok $? "$name: jest ran the tests, none failed: $(grep '^Tests:' "$TMP/out")"
+	exit_ok $? "$name: jest ran the tests, none failed: $(grep '^Tests:' "$TMP/out")"
 done
 # redis and postgres hold a subset of both's packages: compile them against those.
 for name in redis postgres; do
@@ -132,9 +132,9 @@ answers() {
 	request "$port" "$path" "$@"
 	printf '%s' "$want" >"$TMP/want"
 	if [ "$code" = "$want_code" ] && cmp -s "$TMP/want" "$TMP/body"; then
-		ok 0 "$what"
+		exit_ok 0 "$what"
 	else
-		ok 1 "$what"
+		exit_ok 1 "$what"
 		diag "got $code $(cat "$TMP/body")"
 		diag "want $want_code $want"
 	fi
@@ -145,7 +145,7 @@ for name in none redis postgres both kafka; do
 done
 for name in none redis postgres both kafka; do
 	p=$(listening $name)
-	ok $? "$name: the service logs the port it listens on"
+	exit_ok $? "$name: the service logs the port it listens on"
 	eval "port_$name=\${p:-0}"
 done
 
@@ -163,21 +163,21 @@ answers "$p" /ready 200 '{"status":"ready","checks":{}}' "none: GET /ready with 
 answers "$p" /live 200 '{"status":"alive"}' "none: GET /live"
 request "$p" /startup
 [ "$code" = 200 ] && grep -Eqx '\{"started_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z","startup_ms":[0-9]+\}' "$TMP/body"
-ok $? "none: GET /startup: RFC 3339 start and startup_ms"
+exit_ok $? "none: GET /startup: RFC 3339 start and startup_ms"
 answers "$p" /nowhere 404 '{"error":"not found"}' "none: an unknown path: 404 in JSON"
 
 request "$p" /metrics
 cp "$TMP/body" "$TMP/metrics"
 is "$code" 200 "none: GET /metrics"
 grep -qxF 'http_requests_total{method="GET",path="/hello/{name}",status="200"} 1' "$TMP/metrics"
-ok $? "none: http_requests_total counts GET /hello/world under path=\"/hello/{name}\""
+exit_ok $? "none: http_requests_total counts GET /hello/world under path=\"/hello/{name}\""
 grep -qxF 'http_request_duration_seconds_count{method="GET",path="/hello/{name}"} 1' "$TMP/metrics"
-ok $? "none: http_request_duration_seconds timed it under the same route"
+exit_ok $? "none: http_request_duration_seconds timed it under the same route"
 grep -qxF 'http_requests_total{method="GET",path="other",status="404"} 1' "$TMP/metrics"
-ok $? "none: a path no route matches is counted as path=\"other\""
+exit_ok $? "none: a path no route matches is counted as path=\"other\""
 grep -qxF '# TYPE http_requests_total counter' "$TMP/metrics" &&
 	grep -qxF '# TYPE http_request_duration_seconds histogram' "$TMP/metrics"
-ok $? "none: a counter and a histogram"
+exit_ok $? "none: a counter and a histogram"
 buckets=$(grep '^http_request_duration_seconds_bucket{.*path="/hello/{name}"' "$TMP/metrics" |
 	sed 's/.*le="\([^"]*\)".*/\1/' | tr '\n' ' ')
 is "$buckets" "0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10 +Inf " "none: the contract's buckets"
@@ -189,7 +189,7 @@ hc=$(sed -n "s/^healthcheck: '\(.*\)'\$/\1/p" "$ROOT/templates/express/template.
 is "$(printf '%s' "$hc" | jq -c '.[0:3]')" '["CMD","node","-e"]' "healthcheck: node -e, no shell"
 script=$(printf '%s' "$hc" | jq -r '.[3]')
 (cd "$TMP" && PORT=$p node -e "$script")
-ok $? "healthcheck: passes while the service answers"
+exit_ok $? "healthcheck: passes while the service answers"
 
 kill -TERM "$pid_none"
 wait "$pid_none"
@@ -203,13 +203,13 @@ jq -e -s 'length > 0 and all(.[];
 	and (.level | IN("INFO", "WARN", "ERROR"))
 	and (.message | type == "string")
 	and (.logger_name | type == "string"))' "$TMP/none.out" >/dev/null
-ok $? "none: stdout is JSON lines with @timestamp, level, message, logger_name"
+exit_ok $? "none: stdout is JSON lines with @timestamp, level, message, logger_name"
 jq -e -s 'map(select(.path == "/hello/world")) | length == 1 and (.[0] |
 	.method == "GET" and .status == 200 and .route == "/hello/{name}"
 	and (.duration_ms | type == "number"))' "$TMP/none.out" >/dev/null
-ok $? "none: the request to /hello/world logged with method, path, status, duration_ms"
+exit_ok $? "none: the request to /hello/world logged with method, path, status, duration_ms"
 jq -e -s 'last | .message == "stopped"' "$TMP/none.out" >/dev/null
-ok $? "none: the last line says it stopped"
+exit_ok $? "none: the last line says it stopped"
 is "$(cat "$TMP/none.err")" "" "none: nothing on stderr"
 
 # With dependencies chosen and absent: not ready, naming each down.
@@ -226,7 +226,7 @@ for name in redis postgres both kafka; do
 done
 jq -e -s 'any(.[]; .level == "WARN" and .check == "kafka"
 	and (.message | startswith("kafka is down: ")))' "$TMP/kafka.out" >/dev/null
-ok $? "kafka: a failed check is logged as WARN with its reason"
+exit_ok $? "kafka: a failed check is logged as WARN with its reason"
 for name in redis postgres both kafka; do
 	eval "pid=\$pid_$name"
 	kill -TERM "$pid"

@@ -25,7 +25,7 @@ export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$absent"
 "$PY" -c 'import fastapi, uvicorn, httpx, prometheus_client, redis, psycopg2, pytest' 2>"$TMP/err"
 st=$?
 [ $st -eq 0 ] || diag "$(tail -1 "$TMP/err") (scripts/deps.sh installs the python3-* packages)"
-ok $st "$PY has FastAPI, uvicorn, httpx, prometheus_client, redis, psycopg2 and pytest"
+exit_ok $st "$PY has FastAPI, uvicorn, httpx, prometheus_client, redis, psycopg2 and pytest"
 
 # The files the template itself renders (the rest come from _shared/).
 own=$(cd "$ROOT/templates/fastapi" && find . -type f ! -name template.yaml | sort)
@@ -36,7 +36,7 @@ render() {	# NAME SCAFFOLD-ARGS...: render into $TMP/NAME
 	bi-scaffold --template fastapi "$@" --dir "$TMP/$name" "svc-$name" >"$TMP/$name.records" 2>"$TMP/err"
 	st=$?
 	[ $st -eq 0 ] || diag "$(cat "$TMP/err")"
-	ok $st "$name: rendered"
+	exit_ok $st "$name: rendered"
 	left=$(cd "$TMP/$name" && for f in $own; do grep -l '{{' "$f"; done 2>&1)
 	is "$left" "" "$name: no {{ left in the template's files"
 	(cd "$TMP/$name" && find . -name '*.py' -exec "$PY" -c '
@@ -46,7 +46,7 @@ for path in sys.argv[1:]:
         ast.parse(source.read(), path)' {} +) 2>"$TMP/err"
 	st=$?
 	[ $st -eq 0 ] || diag "$(cat "$TMP/err")"
-	ok $st "$name: every Python file parses"
+	exit_ok $st "$name: every Python file parses"
 }
 
 for db in none redis postgres both; do
@@ -60,7 +60,7 @@ pytest_in() {	# NAME DESCRIPTION PYTEST-ARGS...
 	(cd "$dir" && "$PY" -m pytest -q -p no:cacheprovider "$@") >"$TMP/pytest.out" 2>&1
 	st=$?
 	[ $st -eq 0 ] || tail -40 "$TMP/pytest.out" | sed 's/^/# /'
-	ok $st "$what"
+	exit_ok $st "$what"
 }
 
 pytest_in none "none: unit tests pass"
@@ -106,9 +106,9 @@ answers() {
 	request "$port" "$path" "$@"
 	printf '%s' "$want" >"$TMP/want"
 	if [ "$code" = "$want_code" ] && cmp -s "$TMP/want" "$TMP/body"; then
-		ok 0 "$what"
+		exit_ok 0 "$what"
 	else
-		ok 1 "$what"
+		exit_ok 1 "$what"
 		diag "got $code $(cat "$TMP/body")"
 		diag "want $want_code $want"
 	fi
@@ -128,22 +128,22 @@ answers "$port_none" /echo 200 "$echo" "none: POST /echo gives the body back as 
 	-H 'Content-Type: application/json' --data-binary "$echo"
 request "$port_none" /echo --data-binary 'not json'
 [ "$code" = 400 ] && jq -e '.error | type == "string"' "$TMP/body" >/dev/null
-ok $? "none: POST /echo of what is not JSON: 400 {\"error\":...}"
+exit_ok $? "none: POST /echo of what is not JSON: 400 {\"error\":...}"
 answers "$port_none" /ready 200 '{"status":"ready","checks":{}}' "none: GET /ready with no dependency"
 answers "$port_none" /live 200 '{"status":"alive"}' "none: GET /live"
 request "$port_none" /startup
 [ "$code" = 200 ] && grep -Eqx '\{"started_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z","startup_ms":[0-9]+\}' "$TMP/body"
-ok $? "none: GET /startup: RFC 3339 start and startup_ms"
+exit_ok $? "none: GET /startup: RFC 3339 start and startup_ms"
 
 request "$port_none" /metrics
 cp "$TMP/body" "$TMP/metrics"
 grep -qxF 'http_requests_total{method="GET",path="/hello/{name}",status="200"} 1.0' "$TMP/metrics"
-ok $? "none: http_requests_total counts GET /hello/world under path=\"/hello/{name}\""
+exit_ok $? "none: http_requests_total counts GET /hello/world under path=\"/hello/{name}\""
 grep -qxF 'http_request_duration_seconds_count{method="GET",path="/hello/{name}"} 1.0' "$TMP/metrics"
-ok $? "none: http_request_duration_seconds timed it under the same route"
+exit_ok $? "none: http_request_duration_seconds timed it under the same route"
 grep -qxF '# TYPE http_requests_total counter' "$TMP/metrics" &&
 	grep -qxF '# TYPE http_request_duration_seconds histogram' "$TMP/metrics"
-ok $? "none: a counter and a histogram"
+exit_ok $? "none: a counter and a histogram"
 buckets=$(grep '^http_request_duration_seconds_bucket{.*path="/hello/{name}"' "$TMP/metrics" |
 	sed 's/.*le="\([^"]*\)".*/\1/' | tr '\n' ' ')
 is "$buckets" "0.005 0.01 0.025 0.05 0.1 0.25 0.5 1.0 2.5 5.0 10.0 +Inf " "none: the contract's buckets"
@@ -156,11 +156,11 @@ jq -e -s 'length > 0 and all(.[];
 	and (.level | IN("INFO", "WARN", "ERROR"))
 	and (.message | type == "string")
 	and (.logger_name | type == "string"))' "$TMP/none.out" >/dev/null
-ok $? "none: stdout is JSON lines with @timestamp, level, message, logger_name"
+exit_ok $? "none: stdout is JSON lines with @timestamp, level, message, logger_name"
 jq -e -s 'map(select(.path == "/hello/world")) | length == 1 and (.[0] |
 	.method == "GET" and .status == 200 and (.duration_ms | type == "number"))' \
 	"$TMP/none.out" >/dev/null
-ok $? "none: the request to /hello/world logged with method, path, status, duration_ms"
+exit_ok $? "none: the request to /hello/world logged with method, path, status, duration_ms"
 is "$(cat "$TMP/none.err")" "" "none: nothing on stderr"
 
 # With a dependency chosen and absent: not ready, naming it down.
@@ -177,7 +177,7 @@ for name in redis postgres both; do
 done
 jq -e -s 'any(.[]; .level == "WARN" and .logger_name == "app.checks"
 	and (.message | startswith("readiness check redis failed")))' "$TMP/both.out" >/dev/null
-ok $? "both: a failed check is logged as WARN"
+exit_ok $? "both: a failed check is logged as WARN"
 
 kill -TERM "$pid_none"
 wait "$pid_none"

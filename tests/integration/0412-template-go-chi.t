@@ -18,7 +18,7 @@ for need in "$(command -v go)" "$gocode/go-chi/chi" "$gocode/prometheus/client_g
 	[ -n "$need" ] && [ -e "$need" ] && continue
 	if [ "${CI:-}" = true ]; then
 		plan 1
-		ok 1 "the Go toolchain and Debian's Go packages are required under CI=true (scripts/deps.sh)"
+		exit_ok 1 "the Go toolchain and Debian's Go packages are required under CI=true (scripts/deps.sh)"
 		exit 1
 	fi
 	plan 1
@@ -52,17 +52,17 @@ for db in none redis postgres both; do
 	got="redis=$([ -f "$d/internal/ready/redis.go" ] && echo yes || echo no)"
 	got="$got postgres=$([ -d "$d/internal/database" ] && echo yes || echo no)"
 	[ $st -eq 0 ] && [ "$got" = "$want" ] && [ ! -e "$d/internal/ready/kafka.go" ]
-	ok $? "--database $db renders, with the dependency files chosen ($got)"
+	exit_ok $? "--database $db renders, with the dependency files chosen ($got)"
 
 	leftovers=$(own_files "$d" | xargs grep -l '{{' 2>/dev/null)
 	unformatted=$(cd "$d" && gofmt -l .)
 	[ -z "$leftovers$unformatted" ]
-	ok $? "--database $db: no leftover {{ ($leftovers), gofmt-clean ($unformatted)"
+	exit_ok $? "--database $db: no leftover {{ ($leftovers), gofmt-clean ($unformatted)"
 
 	(cd "$d" && go vet ./... && go vet -tags integration . && go test -count=1 ./...) >"$TMP/test-$db" 2>&1
 	st=$?
 	grep -v '^ok' "$TMP/test-$db" | head -20 | sed 's/^/# /'
-	ok $st "--database $db: go vet and the project's unit tests pass"
+	exit_ok $st "--database $db: go vet and the project's unit tests pass"
 done
 
 # Kafka is off above; its check must compile and pass its tests too.
@@ -72,13 +72,13 @@ bi-scaffold --template go-chi --database both --kafka --dir "$d" svc-kafka >/dev
 	(cd "$d" && go vet ./... && go test -count=1 ./...) >"$TMP/test-kafka" 2>&1
 st=$?
 cat "$TMP/err" "$TMP/test-kafka" 2>/dev/null | grep -v '^ok' | head -20 | sed 's/^/# /'
-ok $st "--database both --kafka: gofmt-clean, go vet and the unit tests pass"
+exit_ok $st "--database both --kafka: gofmt-clean, go vet and the unit tests pass"
 
 for db in none both; do
 	(cd "$TMP/gopath/src/svc-$db" && go build -o "$TMP/svc-$db" .) >"$TMP/build" 2>&1
 	st=$?
 	sed 's/^/# /' "$TMP/build"
-	ok $st "--database $db: go build"
+	exit_ok $st "--database $db: go build"
 done
 
 wait_health() {	# PORT
@@ -94,7 +94,7 @@ PORT=$port BIND_ADDRESS=127.0.0.1 "$TMP/svc-none" >"$TMP/none.log" 2>"$TMP/none.
 pid=$!
 at_exit "kill $pid 2>/dev/null"
 wait_health "$port"
-ok $? "the service starts on 127.0.0.1:$port"
+exit_ok $? "the service starts on 127.0.0.1:$port"
 
 url=http://127.0.0.1:$port
 get() { curl -s -o "$TMP/body" -w '%{http_code}' "$url$1"; }
@@ -105,7 +105,7 @@ is "$(get /live) $(cat "$TMP/body")" '200 {"status":"alive"}' "/live"
 is "$(get /ready) $(cat "$TMP/body")" '200 {"status":"ready","checks":{}}' "/ready with no dependency"
 get /startup >/dev/null
 grep -Eq '^\{"started_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z","startup_ms":[0-9]+\}$' "$TMP/body"
-ok $? "/startup: $(cat "$TMP/body")"
+exit_ok $? "/startup: $(cat "$TMP/body")"
 is "$(curl -s -H 'Content-Type: application/json' -d '{"a": [1, "two"], "b": null}' "$url/echo")" \
 	'{"a": [1, "two"], "b": null}' "/echo echoes the JSON as sent"
 is "$(curl -s -w ' %{http_code}' -d 'not json' "$url/echo")" '{"error":"body is not valid JSON"} 400' \
@@ -115,26 +115,26 @@ is "$(get /no/such/page) $(cat "$TMP/body")" '404 {"error":"not found"}' "an unk
 get /metrics >/dev/null
 grep -q '^# TYPE http_requests_total counter$' "$TMP/body" &&
 	grep -q '^http_requests_total{method="GET",path="/hello/{name}",status="200"} 1$' "$TMP/body"
-ok $? "/metrics: http_requests_total by route pattern and status"
+exit_ok $? "/metrics: http_requests_total by route pattern and status"
 grep -q '^# TYPE http_request_duration_seconds histogram$' "$TMP/body" &&
 	grep -q '^http_request_duration_seconds_bucket{method="GET",path="/hello/{name}",le="0.005"} ' "$TMP/body" &&
 	grep -q '^http_request_duration_seconds_bucket{method="GET",path="/hello/{name}",le="+Inf"} 1$' "$TMP/body" &&
 	grep -q '^http_request_duration_seconds_sum{method="GET",path="/hello/{name}"} ' "$TMP/body" &&
 	grep -q '^http_request_duration_seconds_count{method="GET",path="/hello/{name}"} 1$' "$TMP/body"
-ok $? "/metrics: the http_request_duration_seconds histogram"
+exit_ok $? "/metrics: the http_request_duration_seconds histogram"
 buckets=$(sed -n 's/^http_request_duration_seconds_bucket{method="GET",path="\/hello\/{name}",le="\([^"]*\)"}.*/\1/p' "$TMP/body" | tr '\n' ' ')
 is "$buckets" "0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10 +Inf " "the contract's buckets"
 grep -q 'path="/hello/world"' "$TMP/body"
-ok $((!$?)) "no raw path in the labels"
+exit_ok $((!$?)) "no raw path in the labels"
 
 PORT=$port BIND_ADDRESS=127.0.0.1 "$TMP/svc-none" -healthcheck
-ok $? "-healthcheck exits 0 when the service is healthy"
+exit_ok $? "-healthcheck exits 0 when the service is healthy"
 PORT=$(free_port) BIND_ADDRESS=127.0.0.1 "$TMP/svc-none" -healthcheck 2>/dev/null
-ok $((!$?)) "-healthcheck exits 1 when nothing answers"
+exit_ok $((!$?)) "-healthcheck exits 1 when nothing answers"
 
 kill -TERM $pid
 wait $pid
-ok $? "SIGTERM stops it cleanly (exit 0)"
+exit_ok $? "SIGTERM stops it cleanly (exit 0)"
 
 # Every line on stdout is a JSON object with the contract's fields.
 all=$(jq -s 'length > 0 and all(.[];
@@ -146,7 +146,7 @@ is "$(jq -c 'select(.path == "/hello/world") | [.method, .path, .status, (.durat
 	'["GET","/hello/world",200,"number"]' "a request's line has method, path, status, duration_ms"
 is "$(tail -n 1 "$TMP/none.log" | jq -r .message)" "shutting down" "the shutdown is logged"
 [ ! -s "$TMP/none.err" ]
-ok $? "nothing on stderr"
+exit_ok $? "nothing on stderr"
 
 # --- both (postgres and redis), with neither running ---
 port=$(free_port)
@@ -157,7 +157,7 @@ PORT=$port BIND_ADDRESS=127.0.0.1 REDIS_URL=redis://127.0.0.1:$closed \
 pid=$!
 at_exit "kill $pid 2>/dev/null"
 wait_health "$port"
-ok $? "--database both starts without its dependencies"
+exit_ok $? "--database both starts without its dependencies"
 url=http://127.0.0.1:$port
 is "$(get /ready) $(cat "$TMP/body")" '503 {"status":"not ready","checks":{"postgres":"down","redis":"down"}}' \
 	"/ready names postgres and redis down"
@@ -166,4 +166,4 @@ is "$(jq -r 'select(.level == "WARN" and .logger_name == "readiness") | .message
 	"postgres is down redis is down " "why each check is down is logged as WARN"
 kill -TERM $pid
 wait $pid
-ok $? "SIGTERM stops it cleanly (exit 0)"
+exit_ok $? "SIGTERM stops it cleanly (exit 0)"

@@ -29,7 +29,7 @@ run() {	# NAME COMMAND...: run quietly, show the tail of the output on failure
 	"$@" >"$TMP/out" 2>&1
 	st=$?
 	[ $st -eq 0 ] || tail -25 "$TMP/out" | sed 's/^/#   /'
-	ok $st "$name"
+	exit_ok $st "$name"
 }
 leftovers() {	# DIR: files of ours with a template variable left in them
 	grep -rl --exclude-dir=node_modules '{{' "$@"
@@ -42,7 +42,7 @@ backend_port=$(free_port)
 rv=$TMP/rv-none
 bi-scaffold --template react-vite --database none --port "$backend_port" --dir "$rv" dash \
 	>"$TMP/records" 2>"$TMP/err"
-ok $? "react-vite renders"
+exit_ok $? "react-vite renders"
 is "$(leftovers "$rv")" "" "no template variable left"
 for db in redis postgres both; do
 	bi-scaffold --template react-vite --database "$db" --port "$backend_port" \
@@ -50,21 +50,21 @@ for db in redis postgres both; do
 		diff -r "$rv" "$TMP/rv-$db" >"$TMP/out"
 	st=$?
 	sed 's/^/#   /' "$TMP/out" | head -10
-	ok $st "the $db rendering is the same: a frontend has no dependencies of its own"
+	exit_ok $st "the $db rendering is the same: a frontend has no dependencies of its own"
 done
 grep -q "\"http://127.0.0.1:$backend_port\"" "$rv/vite.config.ts"
-ok $? "the dev server's proxy targets the backend port"
+exit_ok $? "the dev server's proxy targets the backend port"
 grep -q "set \$backend http://app:$backend_port;" "$rv/nginx.conf"
-ok $? "nginx forwards to the compose service app on the backend port"
+exit_ok $? "nginx forwards to the compose service app on the backend port"
 
 cd "$rv" || exit 1
 run "npm ci installs from the lock file" npm ci
 run "npm test: the unit tests pass" npm test
 grep -Eq 'Tests +[0-9]+ passed' "$TMP/out" && ! grep -q failed "$TMP/out"
-ok $? "vitest ran tests, none failed: $(grep -E '^ +Tests ' "$TMP/out" | tr -s ' ')"
+exit_ok $? "vitest ran tests, none failed: $(grep -E '^ +Tests ' "$TMP/out" | tr -s ' ')"
 run "npm run build: type-checks and bundles" npm run build
 grep -q '<title>dash</title>' dist/index.html && ls dist/assets/*.js >/dev/null 2>&1
-ok $? "dist/index.html, titled with the project, and its assets"
+exit_ok $? "dist/index.html, titled with the project, and its assets"
 run "npm run test:integration: the bundle and /api proxy under vite preview" \
 	npm run test:integration
 
@@ -115,7 +115,7 @@ else
 	wait_http "http://127.0.0.1:$ngx_port/health" && wait_http "http://127.0.0.1:$stub_port/"
 	st=$?
 	[ $st -eq 0 ] || sed 's/^/#   /' "$TMP/nginx/error.log"
-	ok $st "nginx.conf loads, and nginx and the stand-in backend listen"
+	exit_ok $st "nginx.conf loads, and nginx and the stand-in backend listen"
 	n=http://127.0.0.1:$ngx_port
 	is "$(get "$n/health")" '200 {"status":"ok"}' "nginx answers /health itself"
 	is "$(get "$n/api/hello/world")" '200 {"path":"/hello/world"}' \
@@ -124,7 +124,7 @@ else
 	is "$(get "$n/services/app")" "200 $(cat "$TMP/index")" "any other path is the page"
 	asset=$(cd dist && ls assets/*.js | head -1)
 	curl -s -D - -o /dev/null "$n/$asset" | grep -qi '^Cache-Control: public, immutable'
-	ok $? "hashed assets are cached for good"
+	exit_ok $? "hashed assets are cached for good"
 	kill "$stub"; wait "$stub" 2>/dev/null
 	is "$(curl -s -o /dev/null -w '%{http_code}' "$n/api/health")" 502 "backend gone: /api answers 502"
 	is "$(get "$n/health")" '200 {"status":"ok"}' "backend gone: the container is still healthy"
@@ -142,11 +142,11 @@ bi-scaffold --template fullstack --database none --port "$backend_port" --dir "$
 	>"$TMP/records" 2>"$TMP/err"
 st=$?
 sed 's/^/#   /' "$TMP/err"
-ok $st "fullstack renders"
+exit_ok $st "fullstack renders"
 [ -f "$fs/backend/package.json" ] && [ -f "$fs/frontend/package.json" ]
-ok $? "backend/ and frontend/ each have their package.json"
+exit_ok $? "backend/ and frontend/ each have their package.json"
 [ -f "$fs/docker-compose.yaml" ] && [ -f "$fs/blissful-infra.yaml" ] && [ -f "$fs/Jenkinsfile" ]
-ok $? "the shared docker-compose.yaml, blissful-infra.yaml and Jenkinsfile are at the root"
+exit_ok $? "the shared docker-compose.yaml, blissful-infra.yaml and Jenkinsfile are at the root"
 is "$(leftovers "$fs/frontend" "$fs/Makefile" "$fs/README.md" "$fs/docker-compose.override.yaml")" "" \
 	"no template variable left in the frontend or the root files"
 for key in healthcheck metrics_path port; do
@@ -169,12 +169,12 @@ build = lambda s: services[s]["build"]["context"]
 assert build("app") == sys.argv[2] + "/backend", build("app")
 assert build("frontend") == sys.argv[2] + "/frontend", build("frontend")
 EOF
-ok $? "$compose merges the override: app built from backend/, frontend from frontend/"
+exit_ok $? "$compose merges the override: app built from backend/, frontend from frontend/"
 
 cd "$fs" || exit 1
 run "make build: installs and builds both halves" make build
 [ -f backend/dist/index.js ] && [ -f frontend/dist/index.html ]
-ok $? "backend/dist and frontend/dist"
+exit_ok $? "backend/dist and frontend/dist"
 run "make test: the unit tests of both pass" make test
 
 # The dashboard's /api, under vite preview, reaching the real backend.
@@ -187,7 +187,7 @@ pids="$pids $!"
 wait_http "http://127.0.0.1:$backend_port/health" && wait_http "http://127.0.0.1:$front_port/"
 st=$?
 [ $st -eq 0 ] || sed 's/^/#   /' "$TMP/backend.log" "$TMP/preview.log"
-ok $st "the backend and the dashboard's preview server listen"
+exit_ok $st "the backend and the dashboard's preview server listen"
 f=http://127.0.0.1:$front_port
 is "$(get "$f/api/hello/world")" '200 {"message":"Hello, world!"}' \
 	"the dashboard's /api/hello/world is the backend's answer"

@@ -198,7 +198,7 @@ check() {
 	shift 2
 	$PY "$CHECK" "$what" "$@" >"$TMP/problems" 2>&1
 	st=$?
-	ok $st "$name"
+	exit_ok $st "$name"
 	[ $st -eq 0 ] || sed 's/^/# /' "$TMP/problems"
 }
 
@@ -214,7 +214,7 @@ for db in $CHOICES; do
 		bi-scaffold --template spring-boot --database "$db" $flag --dir "$dir" \
 			shop-api >"$TMP/records" 2>"$TMP/err"
 		st=$?
-		ok $st "$label: bi-scaffold renders the template"
+		exit_ok $st "$label: bi-scaffold renders the template"
 		[ $st -eq 0 ] || sed 's/^/# /' "$TMP/err"
 		check leftovers "$label: no {{ left" "$dir"
 		check parse "$label: every .yml, .yaml and .xml parses" "$dir"
@@ -244,7 +244,7 @@ for name in ("http_server_requests_seconds_count{", "http_server_requests_second
     if name not in analysis:
         print("the canary analysis does not query", name)
 EOF
-ok $? "template.yaml: every key; health check, metrics path and Micrometer names rendered"
+exit_ok $? "template.yaml: every key; health check, metrics path and Micrometer names rendered"
 sed 's/^/# /' "$TMP/problems"
 
 # The Dockerfile: JDK build stage, JRE runtime, not root.
@@ -252,7 +252,7 @@ df=$TMP/both-1/Dockerfile
 grep -q '^FROM maven:3.9-eclipse-temurin-21 AS build$' "$df" &&
 	grep -q '^FROM eclipse-temurin:21-jre$' "$df" &&
 	grep -q '^USER 65534:65534$' "$df"
-ok $? "Dockerfile: Temurin 21 JDK build, Temurin 21 JRE runtime, non-root"
+exit_ok $? "Dockerfile: Temurin 21 JDK build, Temurin 21 JRE runtime, non-root"
 
 # --port reaches the image and the default of server.port.
 bi-scaffold --template spring-boot --database none --port 9191 --dir "$TMP/port" \
@@ -260,8 +260,8 @@ bi-scaffold --template spring-boot --database none --port 9191 --dir "$TMP/port"
 grep -q '^EXPOSE 9191$' "$TMP/port/Dockerfile" &&
 	grep -q '^  port: "${PORT:9191}"$' "$TMP/port/src/main/resources/application.yml" &&
 	grep -q '"http://127.0.0.1:9191/health"' "$TMP/port/docker-compose.yaml"
-ok $? "--port 9191: in the image, server.port's default and the health check"
+exit_ok $? "--port 9191: in the image, server.port's default and the health check"
 
 # The package follows the project's name (templates/README.md: com.blissful.NAME).
 test -f "$TMP/none-0/src/main/kotlin/com/blissful/shopapi/Application.kt"
-ok $? "the package path follows the project's name"
+exit_ok $? "the package path follows the project's name"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_docker
 plan 17
-"$ROOT/scripts/images.sh" debian >/dev/null || { ok 1 "base images"; exit 1; }
+"$ROOT/scripts/images.sh" debian >/dev/null || { exit_ok 1 "base images"; exit 1; }
 
 name=bi-w-$$
 port=$(free_port)
@@ -20,7 +20,7 @@ unset BI_DB
 at_exit "cd '$TMP/$name' 2>/dev/null && { bi-watch --stop >/dev/null 2>&1; docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; }; docker rmi -f $name:latest >/dev/null 2>&1"
 
 blissful-infra create "$name" --template c-service --database none --port "$port" >/dev/null
-ok $? "create a c-service project"
+exit_ok $? "create a c-service project"
 cd "$name" || exit 1
 # Scrapes every 2 s; an error rate of 10 % warns (critical only at 90 %, so
 # one alert and no change of severity); reminders every 20 s until acked.
@@ -40,9 +40,9 @@ at_exit "kill $rcv 2>/dev/null"
 blissful-infra up >"$TMP/up" 2>&1
 st=$?
 sed 's/^/# /' "$TMP/up"
-ok $st "up"
+exit_ok $st "up"
 bi-watch --status >"$TMP/status"
-ok $? "and a watcher runs: $(cat "$TMP/status")"
+exit_ok $? "and a watcher runs: $(cat "$TMP/status")"
 url=http://127.0.0.1:$port
 
 figure() {	# NAME: its value in `blissful-infra metrics --window 1m --json`, for app
@@ -63,9 +63,9 @@ p95=$(figure latency_p95_ms)
 want=$(awk -v r=$R -v b="${before:-0}" 'BEGIN { printf "%.2f", r * 10 / 60 + b }')
 diag "request rate over 1m: $rate (want $want: R x 10 / 60 + $before before); p95 $p95 ms (bi-perf $perf_p95 ms)"
 awk -v g="${rate:-0}" -v w="$want" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= 0.1 * w) }'
-ok $? "metrics --window 1m: the request rate is within 10 % of R x 10 / 60"
+exit_ok $? "metrics --window 1m: the request rate is within 10 % of R x 10 / 60"
 awk -v a="${p95:-0}" -v b="${perf_p95:-0}" 'BEGIN { exit !(a > 25 && a <= 50 && b > 25 && b <= 50) }'
-ok $? "its p95 and bi-perf's are in the same histogram bucket, (25, 50] ms"
+exit_ok $? "its p95 and bi-perf's are in the same histogram bucket, (25, 50] ms"
 curl -s -X POST -d '{"latency_ms":0}' "$url/admin/faults" >/dev/null
 
 # The error knob at 30 %, under load: the alert fires within two scrape
@@ -84,7 +84,7 @@ wait $load
 took=$(($(date +%s) - t0))
 curl -s -X POST -d '{"error_rate":0}' "$url/admin/faults" >/dev/null
 [ -n "$fired" ]
-ok $? "the error-rate alert fired, $took s after the load began (10 s of load + 2 scrapes of 2 s at most)"
+exit_ok $? "the error-rate alert fired, $took s after the load began (10 s of load + 2 scrapes of 2 s at most)"
 
 # The webhook: one message, with what a person needs.
 i=0
@@ -92,16 +92,16 @@ while [ "$(grep -c . "$TMP/hook.jsonl" 2>/dev/null)" -lt 1 ] && [ $i -lt 40 ]; d
 msg=$(head -n 1 "$TMP/hook.jsonl" | jq -c '.json')
 diag "the webhook got: $msg"
 [ -n "$msg" ] && [ "$msg" != null ]
-ok $? "the webhook got a JSON message"
+exit_ok $? "the webhook got a JSON message"
 is "$(printf '%s' "$msg" | jq -r '.project')" "$name" "the message names the project"
 is "$(printf '%s' "$msg" | jq -r '.service')" app "and the service"
 printf '%s' "$msg" | jq -e '(.value | type) == "number" and .value >= 0.1' >/dev/null
-ok $? "and the value"
+exit_ok $? "and the value"
 is "$(printf '%s' "$msg" | jq -r '.threshold')" 0.1 "and the threshold"
 
 # Acknowledged: no reminder, though it keeps firing past alerts.repeat.
 bi-metrics ack "$fired"
-ok $? "ack $fired"
+exit_ok $? "ack $fired"
 curl -s -X POST -d '{"error_rate":0.3}' "$url/admin/faults" >/dev/null
 bi-perf --rate 20 -d 25s -q --no-thresholds "$url/hello/e" >/dev/null 2>&1
 curl -s -X POST -d '{"error_rate":0}' "$url/admin/faults" >/dev/null
@@ -110,7 +110,7 @@ is "$(grep -c . "$TMP/hook.jsonl")" 1 "exactly one message for the alert: acked,
 # Down: the watcher and its parts are gone.
 pids=$(jq -r '[.pid] + [.parts[].pid] | map(select(. != null)) | .[]' .blissful-infra/watch.json)
 blissful-infra down >/dev/null 2>&1
-ok $? "down"
+exit_ok $? "down"
 bi-watch --status >/dev/null
 is "$?" 1 "no watcher runs"
 left=
@@ -119,4 +119,4 @@ for p in $pids; do	# a zombie is no process left: init reaps it in its own time
 done
 is "$left" "" "none of its processes is left ($(echo $pids))"
 grep -q 'bi-watch: stopped' .blissful-infra/watch.log
-ok $? "its log says it stopped"
+exit_ok $? "its log says it stopped"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_docker
 plan 16
-"$ROOT/scripts/images.sh" debian >/dev/null || { ok 1 "base images"; exit 1; }
+"$ROOT/scripts/images.sh" debian >/dev/null || { exit_ok 1 "base images"; exit 1; }
 
 name=bi-wk-$$
 port=$(free_port)
@@ -22,7 +22,7 @@ cfg = yaml.safe_load(open("blissful-infra.yaml"))
 cfg.setdefault("metrics", {})["interval"] = "1s"
 yaml.safe_dump(cfg, open("blissful-infra.yaml", "w"), sort_keys=False)'
 blissful-infra up >"$TMP/up" 2>&1
-ok $? "up, with a watcher"
+exit_ok $? "up, with a watcher"
 # Alive: a process that is not a zombie (init reaps those in its own time).
 alive() { s=$(ps -o stat= -p "$1" 2>/dev/null) && [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }
 
@@ -47,10 +47,10 @@ for round in 1 2 3; do
 	is "$?" 1 "round $round: bi-watch --status sees no watcher"
 	blissful-infra status >/dev/null 2>"$TMP/err"
 	grep -q "is up but not watched" "$TMP/err"
-	ok $? "round $round: blissful-infra status says the project is not watched"
-	[ $round -eq 1 ] && { blissful-infra doctor | grep -q "✗ watcher of $name"; ok $? "and doctor says so"; }
+	exit_ok $? "round $round: blissful-infra status says the project is not watched"
+	[ $round -eq 1 ] && { blissful-infra doctor | grep -q "✗ watcher of $name"; exit_ok $? "and doctor says so"; }
 	blissful-infra up >/dev/null 2>&1 && bi-watch --status >/dev/null
-	ok $? "round $round: up starts it again"
+	exit_ok $? "round $round: up starts it again"
 done
 rm -f "$TMP/go"
 wait $traffic
@@ -67,4 +67,4 @@ done
 is "$stored" "$docker_n" "every line Docker has of the app is stored, none twice ($docker_n)"
 bi-watch --stop >/dev/null
 is "$(python3 -c 'import sqlite3; print(sqlite3.connect(".blissful-infra/bi.db").execute("PRAGMA integrity_check").fetchone()[0])')" \
-	ok "PRAGMA integrity_check: ok"
+	exit_ok "PRAGMA integrity_check: ok"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_docker
 plan 14
-"$ROOT/scripts/images.sh" debian >/dev/null || { ok 1 "base image"; exit 1; }
+"$ROOT/scripts/images.sh" debian >/dev/null || { exit_ok 1 "base image"; exit 1; }
 close() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= r * (b < 0 ? -b : b)) }'; }
 wait_http() { i=0; until curl -fs "$1" >/dev/null 2>&1; do i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1; done; }
 
@@ -16,7 +16,7 @@ wait_http() { i=0; until curl -fs "$1" >/dev/null 2>&1; do i=$((i + 1)); [ $i -l
 bi-scaffold --template c-service --dir "$TMP/svc" svc >/dev/null
 tag=bi-test-metrics:$$
 docker build -q -t "$tag" --label org.blissful-infra.test=metrics "$TMP/svc" >/dev/null 2>&1 ||
-	{ ok 1 "the c-service image builds"; exit 1; }
+	{ exit_ok 1 "the c-service image builds"; exit 1; }
 at_exit "docker rmi -f $tag >/dev/null 2>&1"
 sp=$(free_port)
 cid=$(docker run -d --pull never --label org.blissful-infra.test=metrics -p "127.0.0.1:$sp:8080" "$tag")
@@ -44,7 +44,7 @@ same_as_promtool() {	# URL NAME
 	st=$?
 	printf '%s\n' "$n" | head -5 | sed 's/^/# /'
 	[ $st -eq 0 ] && [ "$n" -gt 10 ]
-	ok $? "$2: every sample as promtool reads it ($n samples; promtool check metrics exit $lint)"
+	exit_ok $? "$2: every sample as promtool reads it ($n samples; promtool check metrics exit $lint)"
 }
 same_as_promtool "http://127.0.0.1:$sp/metrics" c-service
 same_as_promtool "http://127.0.0.1:$np/metrics" node-exporter
@@ -84,9 +84,9 @@ op95=$(printf '%s\n' "$ours" | jq -r 'select(.name=="latency_p95_ms") | .value /
 diag "request rate: bi-metrics $orate/s, Prometheus $pall/s (of which /hello/{name} $prate/s)"
 diag "p95: bi-metrics $op95 s, Prometheus $pp95 s"
 close "$orate" "$pall" 0.05
-ok $? "request rate agrees with Prometheus' rate() within 5%"
+exit_ok $? "request rate agrees with Prometheus' rate() within 5%"
 close "$op95" "$pp95" 0.05
-ok $? "p95 agrees with Prometheus' histogram_quantile() within 5%"
+exit_ok $? "p95 agrees with Prometheus' histogram_quantile() within 5%"
 curl -s -X POST -d '{"latency_ms":0}' "http://127.0.0.1:$sp/admin/faults" >/dev/null
 
 # The error knob at 10%: the error-rate alert fires within two scrapes, and
@@ -105,15 +105,15 @@ wait $scr
 kill $load 2>/dev/null
 fired=$(jq -r 'select(.kind=="alert" and .name=="error_rate" and .state=="firing") | .ts' "$TMP/scrape" | head -1)
 [ -n "$fired" ]
-ok $? "the error-rate alert fired"
+exit_ok $? "the error-rate alert fired"
 fired_s=$(python3 -c "import datetime,sys; print(datetime.datetime.fromisoformat(sys.argv[1].replace('Z','+00:00')).timestamp())" "${fired:-1970-01-01T00:00:00Z}")
 awk -v a="$fired_s" -v b="$set_at" 'BEGIN { exit !(a - b <= 2.5) }'
-ok $? "within two scrape intervals of the knob ($(awk -v a="$fired_s" -v b="$set_at" 'BEGIN { printf "%.1f", a - b }') s)"
+exit_ok $? "within two scrape intervals of the knob ($(awk -v a="$fired_s" -v b="$set_at" 'BEGIN { printf "%.1f", a - b }') s)"
 jq -c 'select(.kind=="alert" and .name=="error_rate" and .state=="resolved")' "$TMP/scrape" | grep -q .
-ok $? "and resolved after the knob went back to 0"
+exit_ok $? "and resolved after the knob went back to 0"
 id=$(jq -r 'select(.kind=="alert" and .state=="firing") | .id' "$TMP/scrape" | head -1)
 bi-metrics ack "$id"
-ok $? "ack $id"
+exit_ok $? "ack $id"
 bi-metrics export --window 1h --format json >/dev/null
 # A new process, the same database: the acknowledgement is kept.
 python3 - "$BI_DB" "$id" <<'PY'
@@ -121,7 +121,7 @@ import sqlite3, sys
 row = sqlite3.connect(sys.argv[1]).execute("select acked from alerts where id = ?", (int(sys.argv[2]),)).fetchone()
 sys.exit(0 if row and row[0] == 1 else 1)
 PY
-ok $? "the acknowledgement persists in the database"
+exit_ok $? "the acknowledgement persists in the database"
 
 # Retention: by age, and by size under a long scrape loop.
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
@@ -137,7 +137,7 @@ bi-metrics scrape -i 0.05s -n 60 --no-docker "ne=http://127.0.0.1:$np/metrics" >
 used=$(bi-store --db "$BI_DB" stats | jq -r 'select(.name=="store_bytes") | .value')
 total=$(bi-metrics export --window 1h --format csv | wc -l)
 [ "$used" -le 480000 ] && [ "$total" -gt 1000 ]
-ok $? "60 scrapes later the database uses $used bytes (cap 400KB), still holding $total samples"
+exit_ok $? "60 scrapes later the database uses $used bytes (cap 400KB), still holding $total samples"
 cd "$TMP" || exit 1
 
 # Bad input: the line named, the rest kept; a down target: a health record.
@@ -149,6 +149,6 @@ export BI_DB=$TMP/down.db
 bi-metrics scrape -n 1 --no-docker --raw "svc=http://127.0.0.1:$sp/metrics" "gone=http://127.0.0.1:1/metrics" >"$TMP/out"
 st=$?
 jq -c 'select(.kind=="health" and .service=="gone" and .ok==false)' "$TMP/out" | grep -q .
-ok $? "a down target: a health record saying so"
+exit_ok $? "a down target: a health record saying so"
 [ $st -eq 0 ] && [ "$(jq -r 'select(.kind=="metric" and .service=="svc") | .name' "$TMP/out" | wc -l)" -gt 10 ]
-ok $? "and the other still scraped"
+exit_ok $? "and the other still scraped"

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_docker
 plan 19
-"$ROOT/scripts/images.sh" debian redis busybox >/dev/null || { ok 1 "base images"; exit 1; }
+"$ROOT/scripts/images.sh" debian redis busybox >/dev/null || { exit_ok 1 "base images"; exit 1; }
 name=bi-chaos-$$
 port=$(free_port)
 cd "$TMP" || exit 1
@@ -16,7 +16,7 @@ export BI_DB=$TMP/bi.db
 export TMPDIR=$TMP	# what a kill -9 leaves (the load's output) goes with the test
 at_exit "cd '$TMP/$name' 2>/dev/null && { bi-watch --stop >/dev/null 2>&1; docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; }; docker rmi -f $name:latest >/dev/null 2>&1"
 blissful-infra create "$name" --database redis --port "$port" >/dev/null && cd "$name" && blissful-infra up >"$TMP/up" 2>&1
-ok $? "a c-service project with Redis is up" || { sed 's/^/# /' "$TMP/up"; exit 1; }
+exit_ok $? "a c-service project with Redis is up" || { sed 's/^/# /' "$TMP/up"; exit 1; }
 
 # A bystander: same service names, another compose project.
 for s in app redis; do
@@ -31,13 +31,13 @@ bi-chaos -s pod-kill --duration 3s >"$TMP/pod" 2>"$TMP/err"
 is "$(field pod .status)" passed "pod-kill passes: the restart policy brings the app back"
 rec=$(field pod .recovery_ms)
 awk -v r="$rec" 'BEGIN { exit !(r > 0 && r < 60000) }'
-ok $? "with a measured recovery time ($rec ms)"
+exit_ok $? "with a measured recovery time ($rec ms)"
 
 bi-chaos -s network-latency --duration 5s --intensity medium >"$TMP/lat" 2>>"$TMP/err"
 added=$(field lat .added_p95_ms)
 is "$(field lat .status)" passed "network-latency passes"
 awk -v a="$added" 'BEGIN { exit !(a >= 240 && a <= 360) }'
-ok $? "p95 rose by the injected 300 ms, within 20% ($added ms)"
+exit_ok $? "p95 rose by the injected 300 ms, within 20% ($added ms)"
 is "$(field lat '.method + " " + (.injected.proxies | join(","))')" "chaos-proxy redis" \
 	"added by the project's chaos-proxy, in front of Redis"
 
@@ -50,13 +50,13 @@ curl -s -X POST -d '{"dep_fatal":true}' "http://127.0.0.1:$port/admin/faults" >/
 bi-chaos -s dependency-down --duration 4s >"$TMP/dep2" 2>>"$TMP/err"
 is "$(field dep2 .status)" failed "and fails for the build that crashes without Redis"
 field dep2 .reason | grep -q 'liveness failed'
-ok $? "saying why: $(field dep2 .reason | cut -c1-80)"
+exit_ok $? "saying why: $(field dep2 .reason | cut -c1-80)"
 bi-wait --project "$name" --timeout 60s >/dev/null
 
 bi-chaos -s memory-pressure --duration 4s --intensity high >"$TMP/mem" 2>>"$TMP/err"
 oom=$(field mem .during.oom_kills)
 [ "${oom:-0}" -ge 1 ]
-ok $? "memory-pressure produces an OOM kill, reported ($oom)"
+exit_ok $? "memory-pressure produces an OOM kill, reported ($oom)"
 
 # SIGINT before the fault, while the steady state is measured: the record
 # still prints, and says why the experiment did not run.
@@ -67,7 +67,7 @@ kill -INT $pid
 wait $pid
 st=$?
 [ $st -eq 130 ] && [ "$(jq -r '.status + ": " + .reason' "$TMP/early")" = "skipped: interrupted" ]
-ok $? "SIGINT during the steady-state probe: exit 130 ($st), a skipped record" ||
+exit_ok $? "SIGINT during the steady-state probe: exit 130 ($st), a skipped record" ||
 	sed 's/^/# /' "$TMP/early" "$TMP/early.err"
 
 # SIGINT in the middle: nothing stays broken. (The journal keeps the
@@ -86,7 +86,7 @@ wait $pid
 st=$?
 left=$(toxics_on "$api")
 [ $st -eq 130 ] && [ "$left" = 0 ]
-ok $? "SIGINT during network-latency: exit 130 ($st), its toxic gone from chaos-proxy ($left left)"
+exit_ok $? "SIGINT during network-latency: exit 130 ($st), its toxic gone from chaos-proxy ($left left)"
 bi-chaos -s dependency-down --duration 30s >/dev/null 2>&1 &
 pid=$!
 redis=$(docker ps -aq --filter "label=com.docker.compose.project=$name" --filter label=com.docker.compose.service=redis)
@@ -115,7 +115,7 @@ i=0; until [ "$(docker inspect -f '{{.State.Running}}' "$redis")" = false ]; do
 kill -9 $pid
 wait $pid 2>/dev/null
 [ "$toxics" = 1 ] && [ "$(docker inspect -f '{{.State.Running}}' "$redis")" = false ]
-ok $? "after kill -9, a toxic and a stopped Redis were left behind"
+exit_ok $? "after kill -9, a toxic and a stopped Redis were left behind"
 bi-chaos --rollback >"$TMP/rb"
 is "$(field rb .status)" passed "--rollback"
 is "$(toxics_on "$api")" 0 "the toxic is gone from chaos-proxy"
@@ -125,5 +125,5 @@ bad=0
 while read -r id started; do
 	[ "$(docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' "$id")" = "true $started" ] || bad=1
 done <"$TMP/bystanders"
-ok $bad "the other project's app and redis were never touched"
+exit_ok $bad "the other project's app and redis were never touched"
 sed 's/^/# /' "$TMP/err" | tail -5

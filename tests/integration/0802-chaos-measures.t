@@ -11,14 +11,14 @@
 . "$(dirname "$0")/../lib.sh"
 need_docker
 plan 29
-"$ROOT/scripts/images.sh" debian redis >/dev/null || { ok 1 "base images"; exit 1; }
+"$ROOT/scripts/images.sh" debian redis >/dev/null || { exit_ok 1 "base images"; exit 1; }
 name=bi-chaosm-$$
 port=$(free_port)
 cd "$TMP" || exit 1
 export BI_DB=$TMP/bi.db
 at_exit "cd '$TMP/$name' 2>/dev/null && { bi-watch --stop >/dev/null 2>&1; docker-compose -p $name down -v --remove-orphans >/dev/null 2>&1; }; docker rmi -f $name:latest >/dev/null 2>&1"
 blissful-infra create "$name" --database redis --port "$port" >/dev/null && cd "$name" && blissful-infra up >"$TMP/up" 2>&1
-ok $? "a c-service project with Redis is up" || { sed 's/^/# /' "$TMP/up"; exit 1; }
+exit_ok $? "a c-service project with Redis is up" || { sed 's/^/# /' "$TMP/up"; exit 1; }
 field() { jq -r "$2" "$TMP/$1"; }
 cid() { docker ps -aq --filter "label=com.docker.compose.project=$name" --filter "label=com.docker.compose.service=$1"; }
 app=$(cid app)
@@ -36,7 +36,7 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---- A: the load is the project's, and reaches what is broken ----
 grep -q 'path: /visits' perf/load.yaml
-ok $? "the c-service's load scenario calls /visits, which needs Redis"
+exit_ok $? "the c-service's load scenario calls /visits, which needs Redis"
 bi-chaos -s dependency-down --duration 4s >"$TMP/dep" 2>"$TMP/err"
 is "$(field dep .status):$(field dep .load)" passed:perf/load.yaml \
 	"dependency-down, loaded as perf/load.yaml says, passes for the build that degrades gracefully" ||
@@ -46,7 +46,7 @@ is "$(field dep '[.reach.visits[], .reach.ready[]] | join(",")'):$(field dep '.r
 is "$(field dep '.during.endpoints.visits | (.needs_target and .errors > 0)'):$(field dep '.during.endpoints.hello | (.needs_target or .errors > 0)')" \
 	"true:false" "real errors: /visits failed while Redis was down, /hello did not"
 jq -e '.during.requests > 0 and .during.error_rate > 0' "$TMP/dep" >/dev/null
-ok $? "the load itself saw the failures of the requests that need Redis ($(field dep .during.error_rate))"
+exit_ok $? "the load itself saw the failures of the requests that need Redis ($(field dep .during.error_rate))"
 # The fragile build: every request fails once Redis is gone.
 curl -s -X POST -d '{"dep_fatal":true}' "http://127.0.0.1:$port/admin/faults" >/dev/null
 bi-chaos -s dependency-down --duration 4s >"$TMP/dep2" 2>>"$TMP/err"
@@ -64,7 +64,7 @@ cp "$TMP/yaml" blissful-infra.yaml
 is "$st:$(field unreached .status):$(field unreached .load)" "1:skipped:perf/hello.yaml" \
 	"chaos.load with /hello alone: dependency-down is not passed (exit 1, skipped)"
 field unreached .reason | grep -q 'never reaches redis'
-ok $? "saying why: $(field unreached .reason | cut -c1-70)"
+exit_ok $? "saying why: $(field unreached .reason | cut -c1-70)"
 is "$(docker inspect -f '{{.State.StartedAt}}' "$redis")" "$started" "and Redis was never stopped"
 
 # ---- A: network-latency slows the app's calls, not the load's path ----
@@ -72,7 +72,7 @@ bi-chaos -s network-latency --duration 5s --intensity medium >"$TMP/lat" 2>>"$TM
 added=$(field lat .added_p95_ms)
 is "$(field lat .status)" passed "network-latency passes" || sed 's/^/# /' "$TMP/lat"
 awk -v a="$added" 'BEGIN { exit !(a >= 240 && a <= 360) }'
-ok $? "the p95 of the requests that call Redis rose by the injected 300 ms, within 20% ($added ms)"
+exit_ok $? "the p95 of the requests that call Redis rose by the injected 300 ms, within 20% ($added ms)"
 is "$(grep '"action":"toxic"' .blissful-infra/chaos.journal | tail -1 | jq -r '.api + " " + .proxy')" "$api redis" \
 	"the latency went on chaos-proxy's redis proxy, the app's outgoing traffic"
 is "$(field lat '.load_endpoints | sort | join(",")'):$(grep -c '"action":"process"' .blissful-infra/chaos.journal)" \
@@ -82,18 +82,18 @@ is "$(field lat '.load_endpoints | sort | join(",")'):$(grep -c '"action":"proce
 bi-chaos -s memory-pressure --intensity low --duration 60s >"$TMP/mem" 2>"$TMP/mem.err" &
 pid=$!
 wait_until 300 hog_runs
-ok $? "memory-pressure: bi-hog runs in the app's container"
+exit_ok $? "memory-pressure: bi-hog runs in the app's container"
 t0=$(ms)
 kill -INT $pid
 wait $pid
 st=$?
 took=$(($(ms) - t0))
 [ $st -eq 130 ] && [ $took -lt 2000 ]
-ok $? "SIGINT: bi-chaos returns within 2 s ($took ms, exit $st)"
+exit_ok $? "SIGINT: bi-chaos returns within 2 s ($took ms, exit $st)"
 hog_runs
-ok $((! $?)) "the hog is no longer running"
+exit_ok $((! $?)) "the hog is no longer running"
 hog_file
-ok $((! $?)) "and /tmp/bi-hog is gone"
+exit_ok $((! $?)) "and /tmp/bi-hog is gone"
 is "$(field mem '.status + ": " + .reason')" "skipped: interrupted" "the record says it was interrupted"
 
 # kill -9: what was left (the hog, its file) is in the journal; --rollback ends it.
@@ -103,14 +103,14 @@ wait_until 300 hog_runs
 kill -9 $pid
 wait $pid 2>/dev/null
 hog_runs && hog_file
-ok $? "after kill -9, the hog and its file are left behind"
+exit_ok $? "after kill -9, the hog and its file are left behind"
 grep '"action":"hog"' .blissful-infra/chaos.journal | jq -s -e --arg c "$app" \
 	'length > 0 and (last | (.container | startswith($c)) and .path == "/tmp/bi-hog")' >/dev/null
-ok $? "and the journal says where"
+exit_ok $? "and the journal says where"
 bi-chaos --rollback >"$TMP/rb" 2>"$TMP/rb.err"
 is "$?:$(field rb .status)" 0:passed "--rollback"
 hog_runs || hog_file
-ok $((! $?)) "the hog and /tmp/bi-hog are gone"
+exit_ok $((! $?)) "the hog and /tmp/bi-hog are gone"
 
 # ---- D: one run per project at a time ----
 bi-chaos -s dependency-down --duration 6s >"$TMP/first" 2>"$TMP/first.err" &
@@ -120,9 +120,9 @@ bi-chaos -s pod-kill --duration 2s >"$TMP/second" 2>"$TMP/second.err"
 st=$?
 is "$st:$(wc -c <"$TMP/second")" "2:0" "a second run while one is under way is refused: exit 2, no record"
 grep -q 'another bi-chaos run' "$TMP/second.err"
-ok $? "with a clear message: $(head -1 "$TMP/second.err" | cut -c1-90)"
+exit_ok $? "with a clear message: $(head -1 "$TMP/second.err" | cut -c1-90)"
 redis_down
-ok $? "and it left the first run's stopped Redis alone"
+exit_ok $? "and it left the first run's stopped Redis alone"
 wait $pid
 is "$(field first '.status + " " + (.during.not_ready > 0 | tostring) + " " + (.recovery_ms > 0 | tostring)')" \
 	"passed true true" "the first run measured its own fault to the end" || sed 's/^/# /' "$TMP/first" "$TMP/first.err"

@@ -120,9 +120,9 @@ reading(void)
 	bi_llm_records r;
 
 	bi_llm_records_init(&r);
-	size_t bad = bi_llm_records_read(&r, 3, paths);
+	int bad = bi_llm_records_read(&r, 3, paths, 0);
 	ok(bad == 1 && r.ncommits == 2 && r.nlogs == 1 && r.errors.n == 1,
-	   "read: two files' records, a bad line and a missing file skipped (%zu missing)", bad);
+	   "read: two files' records, a bad line and a missing file skipped (%d missing)", bad);
 	bi_llm_records_free(&r);
 	unlink(a);
 	unlink(b);
