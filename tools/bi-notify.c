@@ -22,9 +22,8 @@
  * Webhook URLs are secrets: the configuration (read by notify.c) holds
  * them with ${VAR} expanded, and they are never printed. Errors name the target; curl's and
  * the receiver's text is scrubbed of the URL, its path and its host.
- * HTTP is libcurl's, directly, rather than lib/base/http.c's bi_http,
- * because delivery needs two things it does not give: the Retry-After
- * header, and a transfer that stops when the drain deadline passes.
+ * HTTP is lib/base/http.c's: its header callback gives Retry-After, and its
+ * stop flag ends a transfer when the drain deadline passes.
  *
  * Threads: one mutex (g.mu) guards the targets' queues, windows and held
  * records; libjq values are never shared between threads (a held record
@@ -39,12 +38,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <curl/curl.h>
 
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/config.h"
+#include "base/http.h"
 #include "engines/notify.h"
 
 static const char usage[] =
@@ -83,7 +82,8 @@ struct target {
 static struct {
 	pthread_mutex_t mu, out;
 	pthread_cond_t cv;
-	int eof, stop;
+	int eof;
+	volatile int stop;	/* the drain deadline passed: end transfers */
 	bi_notify_config c;
 	struct target *t;
 	int nt;
@@ -205,34 +205,16 @@ struct result {
 	bi_buf body;
 };
 
-static size_t
-on_body(char *p, size_t size, size_t n, void *ud)
+static void
+on_header(void *ctx, const char *line, size_t len)
 {
-	struct result *r = ud;
-	if (r->body.len < 4096)
-		bi_buf_add(&r->body, p, size * n);
-	return size * n;
-}
+	struct result *r = ctx;
 
-static size_t
-on_header(char *p, size_t size, size_t n, void *ud)
-{
-	struct result *r = ud;
-	size_t len = size * n;
-
-	if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
+	if (len > 12 && !strncasecmp(line, "Retry-After:", 12)) {
 		char v[128];
-		snprintf(v, sizeof v, "%.*s", (int)(len - 12 < sizeof v ? len - 12 : sizeof v - 1), p + 12);
+		snprintf(v, sizeof v, "%.*s", (int)(len - 12 < sizeof v ? len - 12 : sizeof v - 1), line + 12);
 		r->retry_after_ms = bi_notify_retry_after(v, bi_now_ns());
 	}
-	return len;
-}
-
-static int
-on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-	(void)ud, (void)a, (void)b, (void)c, (void)d;
-	return __atomic_load_n(&g.stop, __ATOMIC_RELAXED);	/* nonzero aborts */
 }
 
 /* What went wrong, in one line without the target's URL. */
@@ -257,44 +239,36 @@ set_error(struct target *t, struct result *r, const char *fmt, ...)
 }
 
 static void
-post(CURL *c, struct target *t, const char *body, struct result *r)
+post(struct target *t, const char *body, struct result *r)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	h = curl_slist_append(h, "Expect:");
+	static const char *const json[] = {"Content-Type: application/json", "Expect:", NULL};
+	bi_http_req req = {.url = t->c->url, .body = body, .headers = json,
+			   .timeout_ms = g.timeout_ms,
+			   .connect_timeout_ms = g.timeout_ms < 5000 ? g.timeout_ms : 5000,
+			   .on_header = on_header, .ctx = r, .stop = &g.stop,
+			   .user_agent = "bi-notify/" BI_VERSION " (blissful-infra)"};
+	bi_http_resp resp;
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_ms = -1;
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, t->c->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "bi-notify/" BI_VERSION " (blissful-infra)");
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, g.timeout_ms < 5000 ? g.timeout_ms : 5000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, g.timeout_ms);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	CURLcode rc = curl_easy_perform(c);
-	curl_slist_free_all(h);
+	int rc = bi_http(&req, &resp);
+	r->status = resp.status;
+	/* The answer's start is enough to say what went wrong. */
+	bi_buf_add(&r->body, resp.body.p, resp.body.len < 4096 ? resp.body.len : 4096);
 	bi_buf_add(&r->body, NULL, 0);
-	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+	int stopped = resp.stopped;
+	char err[sizeof resp.error];
+	snprintf(err, sizeof err, "%s", resp.error);
+	bi_http_resp_free(&resp);
+	if (stopped) {
 		set_error(t, r, "stopped at the drain deadline");
 		return;
 	}
-	if (rc != CURLE_OK) {
-		set_error(t, r, "%s", *errbuf ? errbuf : curl_easy_strerror(rc));
+	if (rc != 0) {
+		set_error(t, r, "%s", err);
 		r->retry = 1;
 		return;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	/* Teams' connectors answer 200 and say 429 in the body. */
 	if (r->status / 100 == 2 && strstr(r->body.p, "HTTP error 429")) {
 		set_error(t, r, "HTTP 429 (in the body): %s", r->body.p);
@@ -334,10 +308,7 @@ static void *
 worker(void *arg)
 {
 	struct target *t = arg;
-	CURL *c = curl_easy_init();
 
-	if (!c)
-		bi_die(BI_EXIT_LOCAL, "libcurl: cannot create a handle");
 	pthread_mutex_lock(&g.mu);
 	for (;;) {
 		int64_t now = bi_mono_ns();
@@ -361,7 +332,7 @@ worker(void *arg)
 			pthread_mutex_unlock(&g.mu);
 
 			struct result r;
-			post(c, t, m->body, &r);
+			post(t, m->body, &r);
 			jv rec = report(t, m, "sent");
 			if (r.status)
 				rec = bi_set(rec, "http_status", jv_number(r.status));
@@ -416,7 +387,6 @@ worker(void *arg)
 	t->done = 1;
 	pthread_cond_broadcast(&g.cv);
 	pthread_mutex_unlock(&g.mu);
-	curl_easy_cleanup(c);
 	return NULL;
 }
 
@@ -592,8 +562,6 @@ main(int argc, char **argv)
 				g.t[i].name);
 	}
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		bi_die(BI_EXIT_LOCAL, "libcurl initialisation failed");
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

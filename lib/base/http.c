@@ -36,6 +36,30 @@ struct xfer {
 	bi_buf line;
 };
 
+static size_t
+on_head(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb, k = n;
+
+	while (k > 0 && (p[k - 1] == '\n' || p[k - 1] == '\r'))
+		k--;
+	x->req->on_header(x->req->ctx, p, k);
+	return n;
+}
+
+static int
+on_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	struct xfer *x = ud;
+
+	(void)a, (void)b, (void)c, (void)d;
+	if (!*x->req->stop)
+		return 0;
+	x->resp->stopped = 1;
+	return 1;	/* ends the transfer */
+}
+
 static int
 lines(struct xfer *x, const char *p, size_t n)
 {
@@ -105,7 +129,7 @@ bi_http(const bi_http_req *req, bi_http_resp *resp)
 	curl_easy_setopt(c, CURLOPT_URL, req->url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "blissful-infra");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, req->user_agent ? req->user_agent : "blissful-infra");
 	if (req->unix_socket)
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, req->unix_socket);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
@@ -114,6 +138,15 @@ bi_http(const bi_http_req *req, bi_http_resp *resp)
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	if (req->on_header) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_head);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	}
+	if (req->stop) {
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+	}
 
 	const char *method = req->method ? req->method : req->body ? "POST" : "GET";
 	if (req->body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
@@ -141,7 +174,8 @@ bi_http(const bi_http_req *req, bi_http_resp *resp)
 	bi_buf_free(&x.line);
 	curl_slist_free_all(hdrs);
 	bi_buf_add(&resp->body, NULL, 0);	/* always a string, maybe empty */
-	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && resp->stopped))
+	if (rc == CURLE_OK || ((rc == CURLE_WRITE_ERROR || rc == CURLE_ABORTED_BY_CALLBACK) &&
+				resp->stopped))
 		return 0;
 	snprintf(resp->error, sizeof resp->error, "%s", curl_easy_strerror(rc));
 	return -1;

@@ -25,14 +25,19 @@ typedef struct bi_http_req {
 	int (*on_line)(void *ctx, const char *line, size_t len);
 	/* Raw streaming: called with every chunk of the body. */
 	int (*on_data)(void *ctx, const char *buf, size_t len);
+	/* Each header line of the response (status line included), without
+	 * its line ending, as it arrives. */
+	void (*on_header)(void *ctx, const char *line, size_t len);
 	void *ctx;
+	const volatile int *stop;	/* when set (a deadline, a signal), end the transfer */
+	const char *user_agent;		/* NULL: "blissful-infra" */
 } bi_http_req;
 
 typedef struct bi_http_resp {
 	long status;		/* 0 when no response came */
 	bi_buf body;		/* empty when streamed */
 	char error[256];	/* transport error, when bi_http returns -1 */
-	int stopped;		/* a callback stopped the transfer */
+	int stopped;		/* a callback or req->stop ended the transfer */
 } bi_http_resp;
 
 /* Perform req on this thread's connection cache. 0 when a response came

@@ -11,8 +11,9 @@
  *                            its path), wait until they are gone, and remove it
  *
  * A hog ends by itself after SECONDS (an alarm), whatever happens to its
- * parent, and removes its own file as it goes, so nothing is left behind if
- * bi-chaos dies. `stop` is how bi-chaos ends it sooner (an interrupt, a
+ * parent, and, as /tmp/bi-hog (where bi-chaos copies it into a container),
+ * removes its own file as it goes, so nothing is left behind if bi-chaos
+ * dies; run from anywhere else, its file stays. `stop` is how bi-chaos ends it sooner (an interrupt, a
  * rollback): it runs in the container, where the hog's pid means something.
  * Linked statically: it runs in any Linux container, with or without a libc.
  * No library of ours.
@@ -183,6 +184,11 @@ int
 main(int argc, char **argv)
 {
 	exe_of("self", self, sizeof self);
+	/* Only the copy bi-chaos puts in a container removes itself (and only
+	 * it is what `stop` removes): run from where it is installed, the file
+	 * stays. */
+	if (strcmp(self, "/tmp/bi-hog"))
+		*self = '\0';
 	if (argc == 2 && !strcmp(argv[1], "stop"))
 		return *self ? stop() : 1;
 	if (argc != 4 || (strcmp(argv[1], "mem") && strcmp(argv[1], "cpu") && strcmp(argv[1], "log"))) {
@@ -198,7 +204,6 @@ main(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_alarm};
 	sigaction(SIGALRM, &sa, NULL);
 	if (!strcmp(argv[1], "log")) {
-		*self = '\0';	/* run where it lies (a bench): keep the file */
 		alarm((unsigned)secs * 2 + 10);
 		return storm(n, secs);
 	}
