@@ -3,18 +3,21 @@
  * its context; answer the common questions with no model at all.
  *
  * Reads records on stdin (when it is not a terminal) and from --context
- * files, and condenses them to fit a token budget (estimated as bytes / 4):
- * bi-rca's findings first, then error logs grouped by message template with
- * counts, container events, the latest health, stats and metrics, commits,
- * warnings and the last log lines. That context and the question go to
- * Ollama (/api/chat) or an OpenAI-compatible server (/v1/chat/completions),
- * to the first installed model of a preference list. The answer streams to
- * a terminal as it comes, or is written as one `answer` record. With no
- * server (or --offline), recent logs, errors, status, commits and "why did X
- * fail" are answered from the records alone. With no question on a terminal
- * it holds a conversation (libedit). Nothing is sent off this machine unless
- * a remote server is allowed explicitly. The digest of the records and the
- * context are lib/analysis/context.c's, the client of the server llm.c's.
+ * files (a malformed line is skipped, or with --strict ends the tool
+ * before anything is asked), and condenses them to fit a token budget
+ * (estimated as bytes / 4): bi-rca's findings first, then error logs
+ * grouped by message template with counts, container events, the latest
+ * health, stats and metrics, commits, warnings and the last log lines.
+ * That context and the question go to Ollama (/api/chat) or an
+ * OpenAI-compatible server (/v1/chat/completions), to the first installed
+ * model of a preference list. The answer streams to a terminal as it
+ * comes, or is written as one `answer` record. With no server (or
+ * --offline), recent logs, errors, status, commits and "why did X fail"
+ * are answered from the records alone. With no question on a terminal it
+ * holds a conversation (libedit). Nothing is sent off this machine unless
+ * a remote server is allowed explicitly. The digest of the records and
+ * the context are lib/analysis/context.c's, the client of the server
+ * llm.c's.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -45,12 +48,15 @@ static const char usage[] =
 	"      --allow-remote     allow a server that is not on this machine\n"
 	"  -c, --context FILE     also read records from FILE (repeatable)\n"
 	"  -b, --budget N         context budget in tokens of ~4 bytes (default 6000)\n"
+	"      --strict           a malformed input line is fatal (exit 2, no answer)\n"
 	"      --show-prompt      print what would be sent, and send nothing\n"
 	"      --offline          use no model: answer from the records alone\n"
 	"  -h, --help             show this help\n"
 	"      --version          show the version\n"
-	"Exit: 0, 2 usage or a question that needs a model with --offline,\n"
-	"      3 the server unreachable, the model missing, or the answer cut off.\n";
+	"Exit: 0, 2 usage, input that cannot be read (--strict: a malformed line) or\n"
+	"      a question that needs a model with --offline, 3 the server unreachable,\n"
+	"      the model missing, or the answer cut off, 4 writing the output failed or\n"
+	"      memory ran out.\n";
 
 static const char *const default_models[] = {
 	"llama3.1:70b", "llama3.1:8b", "llama3:70b", "llama3:8b", NULL};
@@ -68,6 +74,7 @@ static struct {
 	const char *model;
 	long budget;		/* tokens of ~4 bytes */
 	int allow_remote, offline, show_prompt, tty_out;
+	int read_flags;		/* BI_STRICT */
 	jv prefs;		/* the preferred models, in order */
 } opt;
 
@@ -272,7 +279,9 @@ converse(jv messages, char *model, jv have, const char *context)
 /* ---- the story ---- */
 
 /* The records of stdin (unless it is a terminal), then of the --context
- * files. */
+ * files. A file that cannot be opened, or with --strict a malformed line,
+ * ends the tool (exit 2) before anything is asked: an answer from part of
+ * the records would read as one from all of them. */
 static void
 read_input(char **files, int nfiles)
 {
@@ -284,7 +293,7 @@ read_input(char **files, int nfiles)
 	for (int i = 0; i < nfiles; i++)
 		paths[n++] = files[i];
 	bi_llm_records_init(&in);
-	int bad = n ? bi_llm_records_read(&in, n, paths, 0) : 0;
+	int bad = n ? bi_llm_records_read(&in, n, paths, opt.read_flags) : 0;
 	free(paths);
 	if (bad)
 		exit(BI_EXIT_USAGE);	/* bi_each has said which, and why */
@@ -409,6 +418,7 @@ main(int argc, char **argv)
 		{"budget", required_argument, NULL, 'b'},
 		{"show-prompt", no_argument, NULL, 'P'},
 		{"offline", no_argument, NULL, 'O'},
+		{"strict", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
@@ -436,6 +446,7 @@ main(int argc, char **argv)
 			break;
 		case 'P': opt.show_prompt = 1; break;
 		case 'O': opt.offline = 1; break;
+		case 'S': opt.read_flags |= BI_STRICT; break;
 		case 'h': bi_help(usage);
 		case 'V': bi_version();
 		default: bi_usage_error(usage, NULL);

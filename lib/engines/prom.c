@@ -6,10 +6,15 @@
  *
  * The text is read in one of two ways. The tolerant reading (the default,
  * what a scrape uses) keeps every line it can make sense of and reports each
- * of the others. The strict one (BI_PROM_STRICT, what `bi-metrics parse
- * --check` uses) accepts what prometheus/common's text parser accepts, the
- * parser of promtool and of the client libraries' own tests, and stops at the
- * first line it would refuse. Its rules, beyond the tolerant reading's:
+ * of the others. It also reports two faults it reads past rather than lose
+ * a line for, lest they pass unseen: a TYPE line of a type it does not know
+ * (the family is untyped: a type no reader of ours knows is worse than
+ * none), and a label value that is not UTF-8 (the sample kept, each bad
+ * sequence as U+FFFD, as libjq would make it silently). The strict one
+ * (BI_PROM_STRICT, what `bi-metrics parse --check` uses) accepts what
+ * prometheus/common's text parser accepts, the parser of promtool and of
+ * the client libraries' own tests, and stops at the first line it would
+ * refuse. Its rules, beyond the tolerant reading's:
  *
  *   - a family has one HELP line and one TYPE line, and the TYPE comes before
  *     its first sample; a histogram family owns the series NAME_bucket,
@@ -78,6 +83,7 @@ struct parser {
 	bi_buf names;
 	bi_buf name;		/* the sample's name, NUL-terminated for the caller */
 	bi_buf val;		/* a label value, unescaped */
+	int noted;		/* the sample is kept, and why says what was wrong */
 	int have_last;		/* name holds the sample before's name, */
 	long last;		/* its family (-1: none, untyped), */
 	int last_created;	/* and whether it was a _created series */
@@ -87,7 +93,8 @@ struct parser {
 	char shown[4 * 40 + 1];	/* a token, for a reason */
 };
 
-/* The types a TYPE line may give in the strict reading. */
+/* The types a TYPE line may give: in the strict reading, those of its
+ * dialect as written; in the tolerant one, any of them in any case. */
 static const struct ftype {
 	const char *name, *as;	/* as written; as given to the caller */
 	unsigned char kind, om;
@@ -432,33 +439,44 @@ utf8_ok(const char *str, size_t n)
 /* ---- lines ---- */
 
 /* The tolerant reading of a comment: a TYPE line sets its family's type,
- * the latest one winning; the rest is ignored. */
-static void
+ * the latest one winning; the rest is ignored. A type it does not know
+ * makes the family untyped. 0, or -1 with the reason: a TYPE line of an
+ * unknown type (which took effect) or of no name (which did not). */
+static int
 tolerant_comment(struct parser *ps, const char *s, const char *e)
 {
 	if (e - s <= 5 || strncmp(s, "TYPE", 4) || (s[4] != ' ' && s[4] != '\t'))
-		return;
+		return 0;
 	s += 4;
 	skip_ws(&s, e);
 	const char *n = s;
-	while (s < e && name_char((unsigned char)*s))
-		s++;
+	if (s < e && name_start((unsigned char)*s))
+		while (s < e && name_char((unsigned char)*s))
+			s++;
 	size_t nl = (size_t)(s - n);
+	if (s < e && *s != ' ' && *s != '\t') {
+		while (s < e && *s != ' ' && *s != '\t')
+			s++;
+		return fail(ps, "not a metric name in a TYPE line: '%s'", shown(ps, n, (size_t)(s - n)));
+	}
 	skip_ws(&s, e);
 	const char *t = s;
-	while (s < e && is_alpha((unsigned char)*s))
+	while (s < e && *s != ' ' && *s != '\t')
 		s++;
 	size_t tl = (size_t)(s - t);
-	if (!nl || !tl || tl >= sizeof ps->fams[0].type)
-		return;
+	if (!tl)
+		return 0;	/* a TYPE line that says nothing */
+	const char *as = NULL;
+	for (size_t i = 0; !as && i < sizeof ftypes / sizeof ftypes[0]; i++)
+		if (strlen(ftypes[i].name) == tl && !strncasecmp(t, ftypes[i].name, tl))
+			as = ftypes[i].as;	/* OpenMetrics' unknown is untyped */
 	struct family *f = lookup(ps, n, nl);
 	if (!f)
 		f = add_family(ps, n, nl);
-	memcpy(f->type, t, tl);
-	f->type[tl] = '\0';
-	/* OpenMetrics says "unknown" where 0.0.4 says "untyped". */
-	if (!strcmp(f->type, "unknown"))
-		strcpy(f->type, "untyped");
+	strcpy(f->type, as ? as : "untyped");
+	if (!as)
+		return fail(ps, "not a type: '%s', so %.*s is untyped", shown(ps, t, tl), (int)nl, n);
+	return 0;
 }
 
 /* The strict reading of a comment, s just past the '#' (see the opening
@@ -642,10 +660,18 @@ labels(struct parser *ps, const char **sp, const char *e, const char *num, const
 		skip_ws(&s, e);
 		if (label_value(ps, &s, e) != 0)
 			return -1;
+		if (!utf8_ok(ps->val.p, ps->val.len)) {
+			if (ps->strict)
+				return fail(ps, "the value of label %.*s is not UTF-8", (int)lnl, ln);
+			/* libjq would replace the bad bytes without a word. */
+			if (!ps->noted) {
+				ps->noted = 1;
+				fail(ps, "the value of label %.*s is not UTF-8: kept, with U+FFFD "
+				     "for each bad sequence", (int)lnl, ln);
+			}
+		}
 		if (ps->strict) {
 			double v;
-			if (!utf8_ok(ps->val.p, ps->val.len))
-				return fail(ps, "the value of label %.*s is not UTF-8", (int)lnl, ln);
 			if (is_num && go_float(ps->val.p, ps->val.len, &v) != 0)
 				return fail(ps, "the %s label of a %s's samples is a number, not '%s'",
 					    num, type, shown(ps, ps->val.p, ps->val.len));
@@ -795,14 +821,17 @@ bi_prom_parse(const char *text, size_t len, int flags, int (*fn)(void *ctx, cons
 			if (ps.strict)
 				r = strict_comment(&ps, c, e);
 			else
-				tolerant_comment(&ps, c, e);
+				r = tolerant_comment(&ps, c, e);
 		} else {
 			bi_prom_sample smp;
 			jv labels = jv_invalid();
+			ps.noted = 0;
 			r = sample(&ps, s, e, &smp, &labels);
 			int stop = 0;
 			if (r == 0) {
 				given++;
+				if (ps.noted && bad)
+					bad(ctx, ps.line, ps.why);
 				stop = fn(ctx, &smp);
 			}
 			jv_free(labels);

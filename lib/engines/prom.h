@@ -16,11 +16,16 @@ typedef struct bi_prom_sample {
 	int64_t ts_ms;		/* -1 when the line has none */
 	const char *type;	/* its family's TYPE: counter, gauge, histogram,
 				   summary, or untyped (OpenMetrics may give its
-				   own, as gaugehistogram or info) */
+				   own, as gaugehistogram or info; so may a 0.0.4
+				   text read tolerantly) */
 } bi_prom_sample;
 
 /* Parse text; fn gets each sample (return nonzero to stop). A malformed line
  * goes to bad (when not NULL) with its number and reason, and is skipped.
+ * The tolerant reading (no BI_PROM_STRICT) also gives bad two lines it does
+ * not skip: a TYPE line of a type it does not know (the family is then
+ * untyped), and a sample with a label value that is not UTF-8 (then given to
+ * fn, the value with U+FFFD for each bad sequence, as libjq makes it).
  * Flags: BI_PROM_OM, the text is OpenMetrics (timestamps in seconds);
  * BI_PROM_NO_LABELS, labels are checked but not built (labels is null), for
  * a caller that only counts or checks; BI_PROM_STRICT, refuse what

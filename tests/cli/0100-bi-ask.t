@@ -3,7 +3,7 @@
 # budget, answers without a model, and each failure of the server, against
 # tests/tools/fake-llm.py (a stand-in server on 127.0.0.1).
 . "$(dirname "$0")/../lib.sh"
-plan 74
+plan 80
 
 FAKE=$ROOT/tests/tools/fake-llm.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -372,6 +372,35 @@ exit_ok $? "--help prints usage on stdout"
 is "$(bi-ask --version)" "bi-ask 0.1.0" "--version"
 bi-ask -c /nonexistent x </dev/null 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "2:bi-ask: cannot open /nonexistent: No such file or directory" "a missing --context file"
+
+# ---- a malformed line: skipped, or with --strict the end of the tool
+
+{ head -n 3 "$fx"; printf '{not json\n'; tail -n +4 "$fx"; } >"$TMP/bad.jsonl"
+: >"$TMP/main.log"
+OLLAMA_HOST=$MAIN bi-ask "why?" <"$TMP/bad.jsonl" >"$TMP/out" 2>"$TMP/err"
+is "$?:$(jq -r .answer "$TMP/out")" "0:The api service cannot reach postgres." \
+	"a malformed line: skipped, the question answered, exit 0"
+is "$(head -n 1 "$TMP/err")" \
+	"bi-ask: stdin:4: malformed record (Invalid numeric literal at line 1, column 5), line skipped" \
+	"... and told, with its line"
+OLLAMA_HOST=$MAIN bi-ask --offline "show me recent logs" <"$TMP/bad.jsonl" >"$TMP/out" 2>/dev/null
+is "$?:$(jq -r '.answer | split("\n")[0]' "$TMP/out")" "0:No model was used: the last 50 of the 60 log records given." \
+	"... the records around it kept"
+: >"$TMP/main.log"
+OLLAMA_HOST=$MAIN bi-ask --strict "why?" <"$TMP/bad.jsonl" >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err"):$(wc -c <"$TMP/out" | tr -d ' '):$(wc -c <"$TMP/main.log" | tr -d ' ')" \
+	"2:bi-ask: fatal: stdin:4: malformed record (Invalid numeric literal at line 1, column 5):0:0" \
+	"--strict: a malformed line is fatal: exit 2, no answer, nothing asked of the server"
+bi-ask --strict --offline status -c "$TMP/bad.jsonl" </dev/null >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err"):$(wc -c <"$TMP/out" | tr -d ' ')" \
+	"2:bi-ask: fatal: $TMP/bad.jsonl:4: malformed record (Invalid numeric literal at line 1, column 5):0" \
+	"--strict: in a --context file too, with --offline"
+
+# ---- the output cannot be written: this machine's failure, 4 (not 1)
+
+bi-ask --offline status <"$fx" >/dev/full 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "4:bi-ask: write error on stdout: No space left on device" \
+	"writing the answer fails: exit 4"
 
 # ---- blissful-infra agent
 

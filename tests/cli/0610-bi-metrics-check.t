@@ -8,7 +8,8 @@
 # it must agree on validity: exit 1 (a parse error, at the manifest's line) for
 # an invalid file; 0, or 3 for lint problems only, for a valid one.
 # Then scrape, which stays tolerant: it keeps the good lines of a target's
-# text and tells of the bad ones once, not at every scrape.
+# text and tells of the bad ones once, not at every scrape. Last, plain parse
+# (tolerant too): every bad line told, and what it read past told as well.
 . "$(dirname "$0")/../lib.sh"
 
 INVALID=$ROOT/tests/fixtures/prom-invalid
@@ -18,7 +19,7 @@ TAB=$(printf '\t')
 
 ninvalid=$(tail -n +2 "$MANIFEST" | grep -c .)
 nvalid=$(ls "$VALID"/*.prom | wc -l)
-plan $((1 + 3 * ninvalid + 2 * nvalid + 4))
+plan $((1 + 3 * ninvalid + 2 * nvalid + 8))
 
 have_promtool=0
 command -v promtool >/dev/null 2>&1 && have_promtool=1
@@ -111,3 +112,18 @@ printf 'good 1\nbad{x="1" 2\nalso_good 3\n# EOF\nafter 4\n' | bi-metrics parse >
 is "$?:$(grep -o '"name":"[a-z_]*"' "$TMP/out" | tr '\n' ' ')$(cat "$TMP/err")" \
 	'2:"name":"good" "name":"also_good" "name":"after" bi-metrics: line 2: expected '"','"' or '"'}'"' in the labels' \
 	"parse without --check: every bad line told, the rest kept, # EOF only a comment"
+
+# Tolerant, but not silent: an unknown type is none, a label value that is
+# not UTF-8 is kept with U+FFFD; each is told with its line, and exit 2.
+printf '# TYPE x counte\nx 1\n# TYPE c counter\nc 5\n' | bi-metrics parse >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "2:bi-metrics: line 1: not a type: 'counte', so x is untyped" \
+	"parse: an unknown type is told, with its line, exit 2"
+is "$(jq -r '.name + ":" + .type' "$TMP/out" | tr '\n' ' ')" "x:untyped c:counter " \
+	"parse: ... and its family read as untyped, not as type counte"
+printf 'ok{v="caf\303\251"} 1\nbad{v="caf\303",w="x"} 2\n' | bi-metrics parse >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" \
+	"2:bi-metrics: line 2: the value of label v is not UTF-8: kept, with U+FFFD for each bad sequence" \
+	"parse: a label value that is not UTF-8 is told, with its line, exit 2"
+is "$(jq -c '[.name, .labels]' "$TMP/out" | tr '\n' ' ')" \
+	"$(printf '["ok",{"v":"caf\303\251"}] ["bad",{"v":"caf\357\277\275","w":"x"}] ')" \
+	"parse: ... and the sample kept, the bad byte as U+FFFD"

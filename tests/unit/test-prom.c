@@ -154,7 +154,7 @@ int
 main(void)
 {
 	int nstrict = (int)(sizeof strict / sizeof strict[0]);
-	plan(24 + nstrict + 9);
+	plan(31 + nstrict + 9);
 	bi_init("test-prom");
 
 	is_str(P("# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n"
@@ -201,11 +201,33 @@ main(void)
 
 	/* The tolerant reading keeps what the strict one refuses. */
 	P("a 1 \r\nb 0x10\nc{__name__=\"z\"} 1\n# TYPE d gauge\nd 1\n# TYPE d counter\nd 2\n"
-	  "# HELP e x\\y\n# HELP e z\n# TYPE e meter\ne 1 5 \nf 1", 0);
+	  "# HELP e x\\y\n# HELP e z\n# TYPE e GAUGE\ne 1 5 \nf 1", 0);
 	is_str(got.p, "a{}=1@-1:untyped\nb{}=16@-1:untyped\nc{\"__name__\":\"z\"}=1@-1:untyped\nd{}=1@-1:gauge\n"
-	       "d{}=2@-1:counter\ne{}=1@5:meter\nf{}=1@-1:untyped\n",
-	       "tolerant: CRLF, blanks, hex, __name__, a second TYPE, bad HELP, any type word, no final line feed");
+	       "d{}=2@-1:counter\ne{}=1@5:gauge\nf{}=1@-1:untyped\n",
+	       "tolerant: CRLF, blanks, hex, __name__, a second TYPE, bad HELP, a type in any case, no final line feed");
 	is_str(errs.p, "", "tolerant: and no complaint");
+	/* ... but a type it does not know is none, and said so. */
+	P("# TYPE x counte\nx 1\n# TYPE y counter\ny_total 2\n# TYPE y gauge2\ny 3\n"
+	  "# TYPE h histogrm\nh_bucket{le=\"1\"} 1\n# TYPE i info\ni 1\n# TYPE u unknown\nu 1\n", 0);
+	is_str(got.p, "x{}=1@-1:untyped\ny_total{}=2@-1:counter\ny{}=3@-1:untyped\n"
+	       "h_bucket{\"le\":\"1\"}=1@-1:untyped\ni{}=1@-1:info\nu{}=1@-1:untyped\n",
+	       "tolerant: an unknown type (or a known one with more to it) makes its family untyped; "
+	       "OpenMetrics' types are known");
+	is_str(errs.p, "1: not a type: 'counte', so x is untyped\n5: not a type: 'gauge2', so y is untyped\n"
+	       "7: not a type: 'histogrm', so h is untyped\n", "tolerant: ... and each such TYPE line is told");
+	P("# TYPE c counte\nc_total 1\n# EOF\n", 1);
+	is_str(errs.p, "1: not a type: 'counte', so c is untyped\n", "tolerant: in OpenMetrics too");
+	P("# TYPE x{a} counter\nx 1\n# TYPE\n# TYPE y\n# TYPE \t\n", 0);
+	is_str(got.p, "x{}=1@-1:untyped\n", "tolerant: a TYPE line of no metric name is ignored");
+	is_str(errs.p, "1: not a metric name in a TYPE line: 'x{a}'\n",
+	       "tolerant: ... and told; TYPE lines that say nothing are not");
+	/* A label value that is not UTF-8: the sample kept, the fault told. */
+	P("a{v=\"\xc3\",w=\"ok\",x=\"\xff\"} 1\nb{v=\"caf\xc3\xa9\"} 2\nc{v=\"\xc0\xaf\" 3\n", 0);
+	is_str(got.p, "a{\"v\":\"\xef\xbf\xbd\",\"w\":\"ok\",\"x\":\"\xef\xbf\xbd\"}=1@-1:untyped\n"
+	       "b{\"v\":\"caf\xc3\xa9\"}=2@-1:untyped\n", "tolerant: a label value not UTF-8 is kept, as U+FFFD");
+	is_str(errs.p, "1: the value of label v is not UTF-8: kept, with U+FFFD for each bad sequence\n"
+	       "3: expected ',' or '}' in the labels\n",
+	       "tolerant: ... and told, once a line; a line malformed as well is told as such");
 	P("# TYPE a counter\na 1\n# EOF\nb 2\n", 0);
 	is_str(got.p, "a{}=1@-1:counter\nb{}=2@-1:untyped\n", "tolerant: # EOF is a comment in the text format");
 	P("# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1\",le=\"2\"} 1\nh_bucket{le=\"x\"} 2\n", 0);
