@@ -344,15 +344,6 @@ advice(const bi_advice *a, size_t n)
 /* ---- suggest ---- */
 
 static int
-take_chaos(void *ctx, jv rec, bi_reader *r)
-{
-	(void)r;
-	bi_score_add(ctx, rec);
-	jv_free(rec);
-	return 0;
-}
-
-static int
 rank(jv s)
 {
 	const char *p = bi_get_str(s, "priority");
@@ -365,7 +356,7 @@ static int
 suggest(jv cfg, const bi_advice *a, size_t n, int argc, char **argv)
 {
 	bi_score *s = bi_score_new();
-	int unread = bi_each(argc, argv, opt.flags, take_chaos, s);
+	int unread = bi_score_read(s, argc, argv, opt.flags);
 	char *dir = bi_project_dir();
 	jv all = bi_advice_practice(a, n, dir, cfg);
 
@@ -374,15 +365,7 @@ suggest(jv cfg, const bi_advice *a, size_t n, int argc, char **argv)
 		jv msg = jv_invalid_get_msg(all);
 		bi_die(BI_EXIT_USAGE, "%s", jv_string_value(msg));
 	}
-	jv want = bi_jv_path(cfg, "chaos.scenarios");
-	if (jv_get_kind(want) == JV_KIND_ARRAY) {
-		jv_array_foreach(want, i, sc) {
-			if (jv_get_kind(sc) == JV_KIND_STRING)
-				bi_score_expect(s, jv_string_value(sc));
-			jv_free(sc);
-		}
-	}
-	jv_free(want);
+	bi_score_expect_config(s, cfg);
 	if (bi_score_count(s)) {
 		jv score = bi_score_record(s, a, n, NULL);
 		all = jv_array_concat(all, bi_score_suggestions(score, a, n));

@@ -16,9 +16,16 @@
  * before the "latency" of network-latency's, and "redis-down" finds
  * dependency-down's "redis".
  *
+ * Knowledge is read one way, here, for this table and the patterns'
+ * (pattern.c) alike: a YAML list of entries with ids, the built-in ones
+ * first, then the user's (blissful-infra.yaml, --patterns files), an entry
+ * replacing an earlier one of its id. A table's schema says what differs:
+ * how an entry is read and freed, and where its list is in a document.
+ *
  * Layer: analysis.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -236,7 +243,7 @@ one_of(const char *const *list, const char *s)
 	return 0;
 }
 
-/* ---- loading ---- */
+/* ---- tables of entries ---- */
 
 static void
 strings_free(char **v)
@@ -246,103 +253,10 @@ strings_free(char **v)
 	free(v);
 }
 
-static void
-entry_free(bi_advice *e)
-{
-	free(e->id);
-	free(e->on);
-	strings_free(e->scenarios);
-	free(e->severity);
-	free(e->gap);
-	free(e->title);
-	free(e->advice);
-	free(e->pattern);
-}
-
-/* One entry from its YAML (borrowed); 0, or -1 with err. */
-static int
-entry_load(jv y, const char *where, int builtin_, bi_advice *e, char *err, size_t errlen)
-{
-	const char *id = bi_get_str(y, "id");
-
-	memset(e, 0, sizeof *e);
-	if (jv_get_kind(y) != JV_KIND_OBJECT || !id || !*id) {
-		snprintf(err, errlen, "%s: an advice entry needs an id", where);
-		return -1;
-	}
-	const char *on = bi_get_str(y, "on"), *sev = bi_get_str(y, "severity");
-	const char *title = bi_get_str(y, "title");
-	if (!one_of(ons, on)) {
-		snprintf(err, errlen, "%s: advice %s: on must be failed, slow, not-run or a check "
-			 "(compose.healthcheck ...), not %s", where, id, on ? on : "nothing");
-		return -1;
-	}
-	if (sev && !one_of(severities, sev)) {
-		snprintf(err, errlen, "%s: advice %s: severity must be critical, high, medium or low",
-			 where, id);
-		return -1;
-	}
-	if (!title || !*title) {
-		snprintf(err, errlen, "%s: advice %s: needs a title", where, id);
-		return -1;
-	}
-	char w[256];
-	snprintf(w, sizeof w, "%s: advice %s: scenarios", where, id);
-	char **sc = bi_advice_list(jv_object_get(jv_copy(y), jv_string("scenarios")), 1, w,
-				   err, errlen);
-	if (!sc)
-		return -1;
-	const char *gap = bi_get_str(y, "gap"), *adv = bi_get_str(y, "advice");
-	const char *pat = bi_get_str(y, "pattern");
-	e->id = bi_strdup(id);
-	e->on = bi_strdup(on);
-	e->scenarios = sc;
-	e->severity = bi_strdup(sev ? sev : "medium");
-	e->gap = bi_strdup(gap ? gap : title);
-	e->title = bi_strdup(title);
-	e->advice = bi_strdup(adv ? adv : "");
-	e->pattern = pat && *pat ? bi_strdup(pat) : NULL;
-	e->builtin = builtin_;
-	return 0;
-}
-
-/* Add the entries of list (consumed) to *v, an entry with the id of one
- * already there replacing it. */
-static int
-entries_add(bi_advice **v, size_t *n, jv list, const char *where, int builtin_,
-	    char *err, size_t errlen)
-{
-	if (jv_get_kind(list) != JV_KIND_ARRAY) {
-		snprintf(err, errlen, "%s: advice must be a list", where);
-		jv_free(list);
-		return -1;
-	}
-	jv_array_foreach(list, i, y) {
-		bi_advice e;
-		int r = entry_load(y, where, builtin_, &e, err, errlen);
-		jv_free(y);
-		if (r) {
-			jv_free(list);
-			return -1;
-		}
-		size_t k;
-		for (k = 0; k < *n && strcmp((*v)[k].id, e.id); k++)
-			;
-		if (k < *n) {
-			entry_free(&(*v)[k]);
-		} else {
-			*v = bi_realloc(*v, (*n + 1) * sizeof **v);
-			(*n)++;
-		}
-		(*v)[k] = e;
-	}
-	jv_free(list);
-	return 0;
-}
-
 char **
-bi_advice_list(jv list, int lower, const char *where, char *err, size_t errlen)
+bi_advice_list(jv y, const char *key, int lower, const char *where, char *err, size_t errlen)
 {
+	jv list = jv_object_get(jv_copy(y), jv_string(key));
 	size_t n = 0;
 	char **out;
 
@@ -353,15 +267,15 @@ bi_advice_list(jv list, int lower, const char *where, char *err, size_t errlen)
 		return bi_calloc(1, sizeof(char *));
 	}
 	if (jv_get_kind(list) != JV_KIND_ARRAY) {
-		snprintf(err, errlen, "%s: not a list", where);
+		snprintf(err, errlen, "%s: %s: not a list", where, key);
 		jv_free(list);
 		return NULL;
 	}
 	out = bi_calloc(jv_array_length(jv_copy(list)) + 1, sizeof *out);
 	jv_array_foreach(list, i, e) {
 		if (jv_get_kind(e) != JV_KIND_STRING && jv_get_kind(e) != JV_KIND_NUMBER) {
-			snprintf(err, errlen, "%s: item %d is not text (quote it if it holds \": \")",
-				 where, i + 1);
+			snprintf(err, errlen, "%s: %s: item %d is not text (quote it if it holds \": \")",
+				 where, key, i + 1);
 			jv_free(e);
 			jv_free(list);
 			strings_free(out);
@@ -385,8 +299,11 @@ bi_advice_list_free(char **v)
 	strings_free(v);
 }
 
-jv
-bi_advice_cfg(jv cfg, const char *path)
+/* The user's list at path of cfg (borrowed): the value there, or, when it
+ * is text, the YAML file it names (relative to the project) as
+ * bi_yaml_load gives it; jv_invalid() when absent. */
+static jv
+user_list(jv cfg, const char *path)
 {
 	jv user = bi_jv_path(cfg, path);
 
@@ -402,64 +319,247 @@ bi_advice_cfg(jv cfg, const char *path)
 	return user;
 }
 
-bi_advice *
-bi_advice_load(jv cfg, char *const *files, size_t nfiles, size_t *n, char *err, size_t errlen)
+static void *
+at(const bi_advice_schema *s, const void *v, size_t i)
 {
-	bi_advice *v = NULL;
+	return (char *)v + i * s->size;
+}
+
+static const char *
+id_of(const bi_advice_schema *s, const void *e)
+{
+	return *(char *const *)((const char *)e + s->id);
+}
+
+/* The index of the entry of id among the n of v; n when there is none. */
+static size_t
+index_of(const bi_advice_schema *s, const void *v, size_t n, const char *id)
+{
+	size_t i = 0;
+
+	while (i < n && strcmp(id_of(s, at(s, v, i)), id))
+		i++;
+	return i;
+}
+
+const void *
+bi_advice_table_get(const bi_advice_schema *s, const void *v, size_t n, const char *id)
+{
+	size_t i = id ? index_of(s, v, n, id) : n;
+
+	return i < n ? at(s, v, i) : NULL;
+}
+
+/* Add the entries of list (consumed) to *v, an entry with the id of one
+ * already there replacing it: 0, or -1 with err. */
+static int
+table_add(const bi_advice_schema *s, void **v, size_t *n, jv list, const char *where,
+	  int builtin_, char *err, size_t errlen)
+{
+	if (jv_get_kind(list) != JV_KIND_ARRAY) {
+		snprintf(err, errlen, "%s: %s must be a list", where, s->name);
+		jv_free(list);
+		return -1;
+	}
+	jv_array_foreach(list, i, y) {
+		const char *id = bi_get_str(y, "id");
+		void *e;
+		int r = -1;
+		*v = bi_realloc(*v, (*n + 1) * s->size);
+		e = at(s, *v, *n);	/* loaded past the end, then put in its place */
+		if (jv_get_kind(y) != JV_KIND_OBJECT || !id || !*id) {
+			snprintf(err, errlen, "%s: %s needs an id", where, s->an);
+		} else {
+			char *w = bi_asprintf("%s: %s %s", where, s->entry, id);
+			r = s->load(y, id, w, builtin_, e, err, errlen);
+			free(w);
+		}
+		jv_free(y);
+		if (r) {
+			jv_free(list);
+			return -1;
+		}
+		size_t k = index_of(s, *v, *n, id_of(s, e));
+		if (k < *n) {
+			s->free(at(s, *v, k));
+			memcpy(at(s, *v, k), e, s->size);
+		} else {
+			(*n)++;
+		}
+	}
+	jv_free(list);
+	return 0;
+}
+
+/* Why doc (invalid, consumed) is not there: its message, else name. */
+static void
+why(jv doc, const char *name, char *err, size_t errlen)
+{
+	jv msg = jv_invalid_get_msg(doc);
+
+	snprintf(err, errlen, "%s", jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : name);
+	jv_free(msg);
+}
+
+/* Add the table's list in doc (consumed; file: a --patterns file's), if
+ * it holds one. */
+static int
+table_doc(const bi_advice_schema *s, void **v, size_t *n, jv doc, int file, const char *where,
+	  char *err, size_t errlen)
+{
+	jv list = s->list(doc, file);
+
+	if (!jv_is_valid(list)) {
+		jv_free(list);
+		return 0;
+	}
+	return table_add(s, v, n, list, where, 0, err, errlen);
+}
+
+void *
+bi_advice_table_load(const bi_advice_schema *s, const char *builtin_, jv cfg, const char *path,
+		     char *const *files, size_t nfiles, size_t *n, char *err, size_t errlen)
+{
+	void *v = NULL;
+	char *where = bi_asprintf("built-in %s", s->name);
+	int r;
 
 	*n = 0;
-	if (entries_add(&v, n, bi_yaml_parse(builtin, sizeof builtin - 1, "built-in advice"),
-			"built-in advice", 1, err, errlen))
-		return NULL;	/* cannot happen: test-advice loads it */
-	jv user = bi_advice_cfg(cfg, "kb.advice");
-	if (jv_get_kind(user) == JV_KIND_OBJECT) {	/* a file of {advice: [...]} */
-		jv inner = jv_object_get(user, jv_string("advice"));
-		user = inner;
-	}
-	if (!jv_is_valid(user) && jv_invalid_has_msg(jv_copy(user))) {
-		jv msg = jv_invalid_get_msg(user);
-		snprintf(err, errlen, "%s", jv_string_value(msg));
-		jv_free(msg);
+	r = table_add(s, &v, n, bi_yaml_parse(builtin_, strlen(builtin_), where), where, 1,
+		      err, errlen);	/* cannot fail: the tests load each table */
+	free(where);
+	if (r)
 		goto fail;
-	}
-	if (jv_is_valid(user) && jv_get_kind(user) != JV_KIND_NULL) {
-		if (entries_add(&v, n, user, "blissful-infra.yaml: kb.advice", 0, err, errlen))
-			goto fail;
+	jv user = user_list(cfg, path);
+	where = bi_asprintf("blissful-infra.yaml: %s", path);
+	if (jv_is_valid(user)) {
+		r = table_doc(s, &v, n, user, 0, where, err, errlen);
+	} else if (jv_invalid_has_msg(jv_copy(user))) {
+		why(user, where, err, errlen);
+		r = -1;
 	} else {
-		jv_free(user);
+		jv_free(user);	/* none */
 	}
+	free(where);
+	if (r)
+		goto fail;
 	for (size_t i = 0; i < nfiles; i++) {
 		jv y = bi_yaml_load(files[i]);
 		if (!jv_is_valid(y)) {
-			jv msg = jv_invalid_get_msg(y);
-			snprintf(err, errlen, "%s", jv_get_kind(msg) == JV_KIND_STRING ?
-				 jv_string_value(msg) : files[i]);
-			jv_free(msg);
+			why(y, files[i], err, errlen);
 			goto fail;
 		}
-		jv list = jv_get_kind(y) == JV_KIND_OBJECT ?
-			jv_object_get(jv_copy(y), jv_string("advice")) : jv_invalid();
-		jv_free(y);
-		if (!jv_is_valid(list) || jv_get_kind(list) == JV_KIND_NULL) {
-			jv_free(list);
-			continue;
-		}
-		if (entries_add(&v, n, list, files[i], 0, err, errlen))
+		if (table_doc(s, &v, n, y, 1, files[i], err, errlen))
 			goto fail;
 	}
 	return v;
 fail:
-	bi_advice_free(v, *n);
+	bi_advice_table_free(s, v, *n);
 	*n = 0;
 	return NULL;
 }
 
 void
-bi_advice_free(bi_advice *a, size_t n)
+bi_advice_table_free(const bi_advice_schema *s, void *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		entry_free(&a[i]);
-	free(a);
+		s->free(at(s, v, i));
+	free(v);
+}
+
+/* ---- the advice table ---- */
+
+static void
+entry_free(void *p)
+{
+	bi_advice *e = p;
+
+	free(e->id);
+	free(e->on);
+	strings_free(e->scenarios);
+	free(e->severity);
+	free(e->gap);
+	free(e->title);
+	free(e->advice);
+	free(e->pattern);
+}
+
+/* One entry of id from its YAML (borrowed): 0, or -1 with err. */
+static int
+entry_load(jv y, const char *id, const char *where, int builtin_, void *p, char *err,
+	   size_t errlen)
+{
+	bi_advice *e = p;
+	const char *on = bi_get_str(y, "on"), *sev = bi_get_str(y, "severity");
+	const char *title = bi_get_str(y, "title");
+
+	memset(e, 0, sizeof *e);
+	if (!one_of(ons, on)) {
+		snprintf(err, errlen, "%s: on must be failed, slow, not-run or a check "
+			 "(compose.healthcheck ...), not %s", where, on ? on : "nothing");
+		return -1;
+	}
+	if (sev && !one_of(severities, sev)) {
+		snprintf(err, errlen, "%s: severity must be critical, high, medium or low", where);
+		return -1;
+	}
+	if (!title || !*title) {
+		snprintf(err, errlen, "%s: needs a title", where);
+		return -1;
+	}
+	char **sc = bi_advice_list(y, "scenarios", 1, where, err, errlen);
+	if (!sc)
+		return -1;
+	const char *gap = bi_get_str(y, "gap"), *adv = bi_get_str(y, "advice");
+	const char *pat = bi_get_str(y, "pattern");
+	e->id = bi_strdup(id);
+	e->on = bi_strdup(on);
+	e->scenarios = sc;
+	e->severity = bi_strdup(sev ? sev : "medium");
+	e->gap = bi_strdup(gap ? gap : title);
+	e->title = bi_strdup(title);
+	e->advice = bi_strdup(adv ? adv : "");
+	e->pattern = pat && *pat ? bi_strdup(pat) : NULL;
+	e->builtin = builtin_;
+	return 0;
+}
+
+/* kb.advice is a list, or an object (a file's) with an advice list; a
+ * --patterns file holds advice only as an object's advice list (a file
+ * that is a list holds patterns). Null is none. */
+static jv
+advice_in(jv doc, int file)
+{
+	if (jv_get_kind(doc) == JV_KIND_OBJECT) {
+		doc = jv_object_get(doc, jv_string("advice"));
+	} else if (file) {
+		jv_free(doc);
+		return jv_invalid();
+	}
+	if (jv_get_kind(doc) == JV_KIND_NULL) {
+		jv_free(doc);
+		return jv_invalid();
+	}
+	return doc;
+}
+
+static const bi_advice_schema schema = {
+	.name = "advice", .entry = "advice", .an = "an advice entry",
+	.size = sizeof(bi_advice), .id = offsetof(bi_advice, id),
+	.list = advice_in, .load = entry_load, .free = entry_free,
+};
+
+bi_advice *
+bi_advice_load(jv cfg, char *const *files, size_t nfiles, size_t *n, char *err, size_t errlen)
+{
+	return bi_advice_table_load(&schema, builtin, cfg, "kb.advice", files, nfiles, n,
+				    err, errlen);
+}
+
+void
+bi_advice_free(bi_advice *a, size_t n)
+{
+	bi_advice_table_free(&schema, a, n);
 }
 
 /* ---- matching ---- */
@@ -500,10 +600,7 @@ bi_advice_find(const bi_advice *a, size_t n, const char *on, const char *scenari
 const bi_advice *
 bi_advice_get(const bi_advice *a, size_t n, const char *id)
 {
-	for (size_t i = 0; id && i < n; i++)
-		if (!strcmp(a[i].id, id))
-			return &a[i];
-	return NULL;
+	return bi_advice_table_get(&schema, a, n, id);
 }
 
 char *

@@ -31,16 +31,50 @@ bi_advice *bi_advice_load(jv cfg, char *const *files, size_t nfiles, size_t *n,
 			  char *err, size_t errlen);
 void bi_advice_free(bi_advice *a, size_t n);
 
-/* What the knowledge's YAML is read with, patterns' and advice's alike. A
- * list of text (or one text; none is an empty list) as a NULL-terminated
- * array of copies, lower-cased when lower: NULL with err (naming where)
- * when it is something else. list is consumed. */
-char **bi_advice_list(jv list, int lower, const char *where, char *err, size_t errlen);
+/* What the knowledge's YAML is read with, patterns' and advice's alike.
+ *
+ * A table is a list of entries, each with an id: the built-in ones (YAML
+ * text), then the user's, an entry replacing an earlier one of its id. The
+ * user's come from the configuration (cfg's value at a path: a list, an
+ * object holding one, or the path of a YAML file, relative to the project,
+ * that holds either) and from --patterns files. A schema says what differs
+ * from one table to another. */
+typedef struct bi_advice_schema {
+	const char *name;	/* of its list, "advice": "WHERE: advice must be a list" */
+	const char *entry;	/* of an entry, "advice": "WHERE: advice ID: what is wrong" */
+	const char *an;		/* "an advice entry": "WHERE: an advice entry needs an id" */
+	size_t size;		/* of an entry */
+	size_t id;		/* where in an entry its id (char *) is: offsetof */
+	/* The table's list in a document (consumed): the configuration's value
+	 * (file 0) or a --patterns file (file 1); jv_invalid() when it holds
+	 * none, and anything but a list is refused. */
+	jv (*list)(jv doc, int file);
+	/* One entry into e from y (borrowed, an object whose id is id):
+	 * 0, or -1 with err (starting with where) and nothing held in e. */
+	int (*load)(jv y, const char *id, const char *where, int builtin, void *e,
+		    char *err, size_t errlen);
+	void (*free)(void *e);	/* what an entry holds, not the entry */
+} bi_advice_schema;
+
+/* The entries of the table of s: builtin's, then those of cfg's value at
+ * path (borrowed), then those of each of files. An array of *n entries, or
+ * NULL (*n 0) with the reason in err when a document is not YAML or an
+ * entry is malformed. */
+void *bi_advice_table_load(const bi_advice_schema *s, const char *builtin, jv cfg,
+			   const char *path, char *const *files, size_t nfiles, size_t *n,
+			   char *err, size_t errlen);
+void bi_advice_table_free(const bi_advice_schema *s, void *v, size_t n);
+/* The entry of an id among the n of v, or NULL. */
+const void *bi_advice_table_get(const bi_advice_schema *s, const void *v, size_t n,
+				const char *id);
+
+/* The list of text at key of the entry y (borrowed; one text is a list of
+ * one, none an empty list) as a NULL-terminated array of copies,
+ * lower-cased when lower: NULL with err ("WHERE: KEY: why") when it is
+ * something else. */
+char **bi_advice_list(jv y, const char *key, int lower, const char *where, char *err,
+		      size_t errlen);
 void bi_advice_list_free(char **v);
-/* The user's list at path of cfg (borrowed): the value there, or, when it
- * is text, the YAML file it names (relative to the project) as
- * bi_yaml_load gives it; jv_invalid() when absent. */
-jv bi_advice_cfg(jv cfg, const char *path);
 
 /* How well name matches a list of terms (NULL-terminated): the length of
  * the longest term that name holds, case-insensitively; 0 when the list is

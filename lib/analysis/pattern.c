@@ -14,6 +14,7 @@
  * Layer: analysis.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,7 +23,6 @@
 
 #include "base/util.h"
 #include "base/jsonl.h"
-#include "base/config.h"
 #include "analysis/advice.h"
 
 #define NEW_FIX_RATE 0.5	/* the initial rate of a user pattern that gives none */
@@ -210,8 +210,10 @@ bi_kb_cond_holds(const bi_kb_cond *c, double v)
 }
 
 static void
-pattern_free(bi_kb_pattern *p)
+pattern_free(void *e)
 {
+	bi_kb_pattern *p = e;
+
 	free(p->id);
 	free(p->name);
 	free(p->severity);
@@ -226,20 +228,16 @@ pattern_free(bi_kb_pattern *p)
 	free(p->conds);
 }
 
-/* One pattern from its YAML (borrowed); 0, or -1 with err. */
+/* One pattern of id from its YAML (borrowed): 0, or -1 with err. */
 static int
-pattern_load(jv y, const char *where, int builtin_, bi_kb_pattern *p, char *err, size_t errlen)
+pattern_load(jv y, const char *id, const char *where, int builtin_, void *e, char *err,
+	     size_t errlen)
 {
-	char w[256];
-	const char *id = bi_get_str(y, "id");
-
-	memset(p, 0, sizeof *p);
-	if (jv_get_kind(y) != JV_KIND_OBJECT || !id || !*id) {
-		snprintf(err, errlen, "%s: a pattern needs an id", where);
-		return -1;
-	}
+	bi_kb_pattern *p = e;
 	const char *name = bi_get_str(y, "name"), *sev = bi_get_str(y, "severity");
 	const char *rc = bi_get_str(y, "root_cause");
+
+	memset(p, 0, sizeof *p);
 	p->id = bi_strdup(id);
 	p->name = bi_strdup(name ? name : id);
 	p->severity = bi_strdup(sev ? sev : "medium");
@@ -249,17 +247,14 @@ pattern_load(jv y, const char *where, int builtin_, bi_kb_pattern *p, char *err,
 	static const char *const keys[] = {"logs", "containers", "k8s", "chaos", "fixes"};
 	char **const *dst[] = {&p->logs, &p->containers, &p->k8s, &p->chaos, &p->fixes};
 	for (int i = 0; i < 5; i++) {
-		snprintf(w, sizeof w, "%s: pattern %s: %s", where, id, keys[i]);
-		char **v = bi_advice_list(jv_object_get(jv_copy(y), jv_string(keys[i])),
-				   i == 0 || i == 3, w, err, errlen);
+		char **v = bi_advice_list(y, keys[i], i == 0 || i == 3, where, err, errlen);
 		if (!v) {
 			pattern_free(p);
 			return -1;
 		}
 		*(char ***)dst[i] = v;
 	}
-	snprintf(w, sizeof w, "%s: pattern %s: metrics", where, id);
-	char **conds = bi_advice_list(jv_object_get(jv_copy(y), jv_string("metrics")), 0, w, err, errlen);
+	char **conds = bi_advice_list(y, "metrics", 0, where, err, errlen);
 	if (!conds) {
 		pattern_free(p);
 		return -1;
@@ -267,8 +262,7 @@ pattern_load(jv y, const char *where, int builtin_, bi_kb_pattern *p, char *err,
 	for (char **c = conds; *c; c++) {
 		p->conds = bi_realloc(p->conds, (p->nconds + 1) * sizeof *p->conds);
 		if (parse_cond(*c, &p->conds[p->nconds]) != 0) {
-			snprintf(err, errlen, "%s: pattern %s: not a condition (FIELD OP NUMBER): %s",
-				 where, id, *c);
+			snprintf(err, errlen, "%s: not a condition (FIELD OP NUMBER): %s", where, *c);
 			bi_advice_list_free(conds);
 			pattern_free(p);
 			return -1;
@@ -277,55 +271,34 @@ pattern_load(jv y, const char *where, int builtin_, bi_kb_pattern *p, char *err,
 	}
 	bi_advice_list_free(conds);
 	if (p->success_rate < 0 || p->success_rate > 1) {
-		snprintf(err, errlen, "%s: pattern %s: success_rate must be from 0 to 1", where, id);
+		snprintf(err, errlen, "%s: success_rate must be from 0 to 1", where);
 		pattern_free(p);
 		return -1;
 	}
 	return 0;
 }
 
-/* Add the patterns of list (consumed) to *v; a pattern with the id of one
- * already there replaces it. */
-static int
-patterns_add(bi_kb_pattern **v, size_t *n, jv list, const char *where, int builtin_,
-	     char *err, size_t errlen)
+/* A list of patterns, or an object with one (a file's, perhaps with an
+ * advice list too): an object without patterns holds none. */
+static jv
+patterns_in(jv doc, int file)
 {
-	if (jv_get_kind(list) == JV_KIND_OBJECT) {	/* a file of {patterns: [...], advice: ...} */
-		jv inner = jv_object_get(jv_copy(list), jv_string("patterns"));
+	(void)file;
+	if (jv_get_kind(doc) != JV_KIND_OBJECT)
+		return doc;
+	jv list = jv_object_get(doc, jv_string("patterns"));
+	if (jv_get_kind(list) == JV_KIND_NULL) {
 		jv_free(list);
-		list = inner;
-		if (!jv_is_valid(list) || jv_get_kind(list) == JV_KIND_NULL) {
-			jv_free(list);
-			return 0;
-		}
+		return jv_invalid();
 	}
-	if (jv_get_kind(list) != JV_KIND_ARRAY) {
-		snprintf(err, errlen, "%s: patterns must be a list", where);
-		jv_free(list);
-		return -1;
-	}
-	jv_array_foreach(list, i, y) {
-		bi_kb_pattern p;
-		int r = pattern_load(y, where, builtin_, &p, err, errlen);
-		jv_free(y);
-		if (r) {
-			jv_free(list);
-			return -1;
-		}
-		size_t k;
-		for (k = 0; k < *n && strcmp((*v)[k].id, p.id); k++)
-			;
-		if (k < *n) {
-			pattern_free(&(*v)[k]);
-		} else {
-			*v = bi_realloc(*v, (*n + 1) * sizeof **v);
-			(*n)++;
-		}
-		(*v)[k] = p;
-	}
-	jv_free(list);
-	return 0;
+	return list;
 }
+
+static const bi_advice_schema schema = {
+	.name = "patterns", .entry = "pattern", .an = "a pattern",
+	.size = sizeof(bi_kb_pattern), .id = offsetof(bi_kb_pattern, id),
+	.list = patterns_in, .load = pattern_load, .free = pattern_free,
+};
 
 /* Give each pattern the chaos terms of the advice entries that name it. */
 static int
@@ -363,61 +336,27 @@ chaos_terms(bi_kb_pattern *v, size_t n, jv cfg, char *const *files, size_t nfile
 bi_kb_pattern *
 bi_kb_patterns(jv cfg, char *const *files, size_t nfiles, size_t *n, char *err, size_t errlen)
 {
-	bi_kb_pattern *v = NULL;
+	bi_kb_pattern *v = bi_advice_table_load(&schema, builtin, cfg, "kb.patterns", files,
+						nfiles, n, err, errlen);
 
-	*n = 0;
-	if (patterns_add(&v, n, bi_yaml_parse(builtin, sizeof builtin - 1, "built-in"),
-			 "built-in", 1, err, errlen))
-		return NULL;	/* cannot happen: test-pattern loads them */
-	jv user = bi_advice_cfg(cfg, "kb.patterns");
-	if (jv_is_valid(user) || jv_invalid_has_msg(jv_copy(user))) {
-		if (!jv_is_valid(user)) {
-			jv msg = jv_invalid_get_msg(user);
-			snprintf(err, errlen, "%s", jv_string_value(msg));
-			jv_free(msg);
-			goto fail;
-		}
-		if (patterns_add(&v, n, user, "blissful-infra.yaml: kb.patterns", 0, err, errlen))
-			goto fail;
-	} else {
-		jv_free(user);
+	if (v && chaos_terms(v, *n, cfg, files, nfiles, err, errlen)) {
+		bi_kb_patterns_free(v, *n);
+		*n = 0;
+		return NULL;
 	}
-	for (size_t i = 0; i < nfiles; i++) {
-		jv y = bi_yaml_load(files[i]);
-		if (!jv_is_valid(y)) {
-			jv msg = jv_invalid_get_msg(y);
-			snprintf(err, errlen, "%s", jv_get_kind(msg) == JV_KIND_STRING ?
-				 jv_string_value(msg) : files[i]);
-			jv_free(msg);
-			goto fail;
-		}
-		if (patterns_add(&v, n, y, files[i], 0, err, errlen))
-			goto fail;
-	}
-	if (chaos_terms(v, *n, cfg, files, nfiles, err, errlen))
-		goto fail;
 	return v;
-fail:
-	bi_kb_patterns_free(v, *n);
-	*n = 0;
-	return NULL;
 }
 
 void
 bi_kb_patterns_free(bi_kb_pattern *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		pattern_free(&p[i]);
-	free(p);
+	bi_advice_table_free(&schema, p, n);
 }
 
 const bi_kb_pattern *
 bi_kb_pattern_find(const bi_kb_pattern *p, size_t n, const char *id)
 {
-	for (size_t i = 0; id && i < n; i++)
-		if (!strcmp(p[i].id, id))
-			return &p[i];
-	return NULL;
+	return bi_advice_table_get(&schema, p, n, id);
 }
 
 int

@@ -115,18 +115,6 @@ bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs)
 
 /* ---- findings ---- */
 
-static char *
-clip(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n <= max)
-		return bi_strdup(s ? s : "");
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;		/* not inside a UTF-8 sequence */
-	return bi_asprintf("%.*s...", (int)max, s);
-}
-
 /* A symptom's line for people: its `what`, which every kind but a log
  * template (told by its sample) has; its kind's name should one not. */
 static const char *
@@ -436,13 +424,13 @@ score(bi_rca *a, struct finding *f, sqlite3 *db)
 		f->title = f->correlation >= 0.5 ?
 			bi_asprintf("%s after commit %.7s", base, sha ? sha : "?") : bi_strdup(base);
 	} else if (m->cluster) {
-		char *t = clip(template, 70);
+		char *t = bi_strclip(template, 70);
 		base = bi_asprintf("%s in %s: %s", m->level >= 5 ? "Fatal error" : "Error",
 				   svc ? svc : "the logs", t);
 		f->title = bi_strdup(base);
 		free(t);
 	} else {
-		base = clip(what_of(m), 90);
+		base = bi_strclip(what_of(m), 90);
 		base[0] = (char)toupper((unsigned char)base[0]);
 		f->title = bi_strdup(base);
 	}

@@ -67,10 +67,40 @@ bi_score_add(bi_score *s, jv rec)
 	return newer;
 }
 
+static int
+take(void *s, jv rec, bi_reader *r)
+{
+	(void)r;
+	bi_score_add(s, rec);
+	jv_free(rec);
+	return 0;
+}
+
+int
+bi_score_read(bi_score *s, int n, char *const *paths, int flags)
+{
+	return bi_each(n, paths, flags, take, s);
+}
+
 void
 bi_score_expect(bi_score *s, const char *scenario)
 {
 	s->expected = jv_array_append(s->expected, jv_string(scenario));
+}
+
+void
+bi_score_expect_config(bi_score *s, jv cfg)
+{
+	jv want = bi_jv_path(cfg, "chaos.scenarios");
+
+	if (jv_get_kind(want) == JV_KIND_ARRAY) {
+		jv_array_foreach(want, i, sc) {
+			if (jv_get_kind(sc) == JV_KIND_STRING)
+				bi_score_expect(s, jv_string_value(sc));
+			jv_free(sc);
+		}
+	}
+	jv_free(want);
 }
 
 /* The scenarios expected without a result, each once. */

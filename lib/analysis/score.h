@@ -18,9 +18,18 @@ void bi_score_free(bi_score *s);
  * anything else is ignored: 0. */
 int bi_score_add(bi_score *s, jv rec);
 
+/* Take the records of the n files of paths ("-" or none: stdin), as
+ * bi_each reads them with flags (BI_STRICT), each as bi_score_add does:
+ * what bi_each returns, nonzero when a file could not be opened or reading
+ * ended on a fatal error (for a tool, exit 2). */
+int bi_score_read(bi_score *s, int n, char *const *paths, int flags);
+
 /* A scenario that should have run (blissful-infra.yaml's chaos.scenarios):
- * one without a result counts as not run, and scores nothing. */
+ * one without a result counts as not run, and scores nothing.
+ * bi_score_expect_config expects each of cfg's (borrowed) chaos.scenarios;
+ * what is not text in that list, or a list that is not there, adds none. */
 void bi_score_expect(bi_score *s, const char *scenario);
+void bi_score_expect_config(bi_score *s, jv cfg);
 
 /* The scenarios counted: those with a result and those expected without
  * one. 0: nothing to score. */

@@ -153,18 +153,6 @@ sym_seen(bi_symptom *s, int64_t ts)
 		s->last = ts;
 }
 
-static char *
-clip(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n <= max)
-		return bi_strdup(s ? s : "");
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;		/* not inside a UTF-8 sequence */
-	return bi_asprintf("%.*s...", (int)max, s);
-}
-
 /* ---- what a symptom matches ---- */
 
 /* Set the pattern of s from its text, unless it has one. */
@@ -292,13 +280,13 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		char *error = error_of(rec);
 		s->cluster = c;
 		s->sample = error && !strstr(msg, error) ? bi_asprintf("%s (%s)", msg, error) :
-			clip(msg, MAX_SAMPLE);
+			bi_strclip(msg, MAX_SAMPLE);
 		if (strlen(s->sample) > MAX_SAMPLE) {
-			char *t = clip(s->sample, MAX_SAMPLE);
+			char *t = bi_strclip(s->sample, MAX_SAMPLE);
 			free(s->sample);
 			s->sample = t;
 		}
-		s->stack = stack ? clip(stack, MAX_STACK) : NULL;
+		s->stack = stack ? bi_strclip(stack, MAX_STACK) : NULL;
 		s->logger = logger ? bi_strdup(logger) : NULL;
 		char *text = bi_asprintf("%s\n%s\n%s\n%s", msg, error ? error : "",
 					 logger ? logger : "", stack ? stack : "");
@@ -531,7 +519,7 @@ on_other(bi_symptoms *set, jv rec, const char *kind, int64_t ts)
 	bi_symptom *s = sym_get(set, sk, svc, subject ? subject : "", &made);
 	if (made) {
 		s->problem = 1;
-		s->sample = clip(text, MAX_SAMPLE);
+		s->sample = bi_strclip(text, MAX_SAMPLE);
 		if (k8s_pattern >= 0) {
 			s->pattern = k8s_pattern;
 			s->strength[BI_SIGNAL_K8S] = weight[BI_SIGNAL_K8S];

@@ -195,28 +195,40 @@ scalar(struct yp *y, yaml_event_t *ev, uint64_t *count)
 	return v;
 }
 
+/* The next event of a sequence or mapping that an event of type end
+ * closes: 1 with the event in *ev (the caller deletes it), 0 at the end,
+ * -1 on a parse error. */
+static int
+next_child(struct yp *y, yaml_event_t *ev, yaml_event_type_t end)
+{
+	if (next(y, ev))
+		return -1;
+	if (ev->type == end) {
+		yaml_event_delete(ev);
+		return 0;
+	}
+	return 1;
+}
+
 static jv
 sequence(struct yp *y, yaml_event_t *start, int depth, uint64_t *count)
 {
 	jv arr = jv_array();
 	uint64_t n = 0;
 	yaml_event_t ev;
+	int more;
 
 	if (count_add(y, start->start_mark, &n, 1))
 		goto bad;
-	for (;;) {
-		if (next(y, &ev))
-			goto bad;
-		if (ev.type == YAML_SEQUENCE_END_EVENT) {
-			yaml_event_delete(&ev);
-			break;
-		}
+	while ((more = next_child(y, &ev, YAML_SEQUENCE_END_EVENT)) > 0) {
 		jv v = node(y, &ev, depth + 1, &n);
 		yaml_event_delete(&ev);
 		if (!jv_is_valid(v))
 			goto bad;
 		arr = jv_array_append(arr, v);
 	}
+	if (more < 0)
+		goto bad;
 	*count += n;
 	anchor_set(y, start->data.sequence_start.anchor, arr, n);
 	return arr;
@@ -258,16 +270,11 @@ mapping(struct yp *y, yaml_event_t *start, int depth, uint64_t *count)
 	jv merges = jv_array();
 	uint64_t n = 0;
 	yaml_event_t ev;
+	int more;
 
 	if (count_add(y, start->start_mark, &n, 1))
 		goto bad;
-	for (;;) {
-		if (next(y, &ev))
-			goto bad;
-		if (ev.type == YAML_MAPPING_END_EVENT) {
-			yaml_event_delete(&ev);
-			break;
-		}
+	while ((more = next_child(y, &ev, YAML_MAPPING_END_EVENT)) > 0) {
 		jv k = node(y, &ev, depth + 1, &n);
 		int is_merge = ev.type == YAML_SCALAR_EVENT &&
 			ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -307,6 +314,8 @@ mapping(struct yp *y, yaml_event_t *start, int depth, uint64_t *count)
 		}
 		obj = jv_object_set(obj, k, v);
 	}
+	if (more < 0)
+		goto bad;
 	obj = merge(obj, merges);
 	*count += n;
 	anchor_set(y, start->data.mapping_start.anchor, obj, n);

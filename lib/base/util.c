@@ -74,6 +74,17 @@ bi_die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+int
+bi_errf(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 static void *
 nomem(void *p)
 {
@@ -328,6 +339,18 @@ bi_line_span(const char *s, size_t n, int max)
 			k--;	/* not inside a UTF-8 sequence */
 	}
 	return (int)k;
+}
+
+char *
+bi_strclip(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n <= max)
+		return bi_strdup(s ? s : "");
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;		/* not inside a UTF-8 sequence */
+	return bi_asprintf("%.*s...", (int)max, s);
 }
 
 /* $TMPDIR/PREFIX.XXXXXX, a new file or directory; NULL with errno. */

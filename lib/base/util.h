@@ -30,6 +30,11 @@ void bi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void bi_die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Write why something failed into err (n bytes), as snprintf does, and
+ * return -1: `return bi_errf(err, n, ...)` in a function that returns 0,
+ * or -1 with the reason in err. */
+int bi_errf(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Allocation that cannot fail: on exhaustion the tool dies (exit 4), the
  * one place the library ends the process. */
 void *bi_malloc(size_t n);
@@ -86,6 +91,11 @@ char *bi_temp_dir(const char *prefix);	/* the same, a directory (mode 0700) */
  * by '\r', '\n' or NUL), at most max bytes, not cutting a UTF-8 character:
  * what a one-line description shows of a message. */
 int bi_line_span(const char *s, size_t n, int max);
+
+/* A copy of s (NULL: "") that the caller frees: all of it when it has at
+ * most max bytes, else its first max bytes, fewer so as not to cut a UTF-8
+ * character, and "...". What a record shows of a long text. */
+char *bi_strclip(const char *s, size_t max);
 
 /* Start argv (found in PATH) with stdout to the file out and stderr to err
  * (NULL: ours) and stdin from /dev/null; its pid, or -1. */

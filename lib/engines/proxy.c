@@ -21,7 +21,6 @@
  */
 #include <math.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,17 +114,6 @@ event(const char *what, const struct proxy *p)
 	return r;
 }
 
-static int __attribute__((format(printf, 3, 4)))
-bad(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static jv
 refuse(int *status, int code, const char *err)
 {
@@ -146,13 +134,13 @@ str_field(jv body, const char *key, const char **out, char *err, size_t n)
 
 	if (k == JV_KIND_STRING) {
 		if ((size_t)jv_string_length_bytes(jv_copy(v)) != strlen(jv_string_value(v))) {
-			r = bad(err, n, "%s: a NUL inside", key);
+			r = bi_errf(err, n, "%s: a NUL inside", key);
 		} else {
 			*out = bi_get_str(body, key);
 			r = 1;
 		}
 	} else if (k != JV_KIND_INVALID && k != JV_KIND_NULL) {
-		r = bad(err, n, "%s: a string, not %s", key, jv_kind_name(k));
+		r = bi_errf(err, n, "%s: a string, not %s", key, jv_kind_name(k));
 	}
 	jv_free(v);
 	return r;
@@ -171,13 +159,13 @@ name_field(jv body, char *out, char *err, size_t n)
 		return r;
 	size_t len = strlen(s);
 	if (len == 0 || len >= 64)
-		return bad(err, n, "name: from 1 to 63 bytes, not %zu", len);
+		return bi_errf(err, n, "name: from 1 to 63 bytes, not %zu", len);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f)
-			return bad(err, n, "name: a control character (0x%02x) inside", c);
+			return bi_errf(err, n, "name: a control character (0x%02x) inside", c);
 		if (c == '/')
-			return bad(err, n, "name: a '/' inside");
+			return bi_errf(err, n, "name: a '/' inside");
 	}
 	memcpy(out, s, len + 1);
 	return 1;
@@ -197,7 +185,7 @@ bool_field(jv body, const char *key, int *out, char *err, size_t n)
 	}
 	if (k == JV_KIND_INVALID || k == JV_KIND_NULL)
 		return 0;
-	return bad(err, n, "%s: true or false, not %s", key, jv_kind_name(k));
+	return bi_errf(err, n, "%s: true or false, not %s", key, jv_kind_name(k));
 }
 
 /* The reason of a bi_url_parse error, without the text it quotes. */
@@ -220,17 +208,17 @@ parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len, char
 	bi_url u = {0};
 
 	if (l >= sizeof host)
-		return bad(err, n, "listen: longer than %zu bytes", sizeof host - 1);
+		return bi_errf(err, n, "listen: longer than %zu bytes", sizeof host - 1);
 	memcpy(host, text, l - (any ? 2 : 0));
 	host[l - (any ? 2 : 0)] = '\0';
 	if (!(any && !*host) && bi_url_parse(host, &u, why, sizeof why) != 0)
-		return bad(err, n, "listen %s: %s", text, reason(why, host));
+		return bi_errf(err, n, "listen %s: %s", text, reason(why, host));
 	if (u.scheme[0])
-		return bad(err, n, "listen %s: HOST:PORT, without a scheme", text);
+		return bi_errf(err, n, "listen %s: HOST:PORT, without a scheme", text);
 	if (!any && !u.port)
-		return bad(err, n, "listen %s: HOST:PORT, with a port (0: any free one)", text);
+		return bi_errf(err, n, "listen %s: HOST:PORT, with a port (0: any free one)", text);
 	if (bi_addr_resolve(u.host, any ? 0 : u.port, 1, ss, len, why, sizeof why) != 0)
-		return bad(err, n, "listen %s: %s", text, why);
+		return bi_errf(err, n, "listen %s: %s", text, why);
 	return 0;
 }
 
@@ -253,11 +241,11 @@ parse_upstream(const char *text, double weight, bi_relay_upstream *up, char *err
 	char why[300];
 
 	if (strlen(text) >= sizeof up->text)
-		return bad(err, n, "upstream: longer than %zu bytes", sizeof up->text - 1);
+		return bi_errf(err, n, "upstream: longer than %zu bytes", sizeof up->text - 1);
 	if (bi_url_parse(text, &u, why, sizeof why) != 0)
-		return bad(err, n, "upstream %s: %s", text, reason(why, text));
+		return bi_errf(err, n, "upstream %s: %s", text, reason(why, text));
 	if (u.scheme[0] || !u.port)
-		return bad(err, n, "upstream %s: HOST:PORT, without a scheme", text);
+		return bi_errf(err, n, "upstream %s: HOST:PORT, without a scheme", text);
 	snprintf(up->text, sizeof up->text, "%s", text);
 	snprintf(up->host, sizeof up->host, "%s", u.host);
 	up->port = u.port;
@@ -280,26 +268,26 @@ parse_upstreams(jv body, bi_relay_upstream *up, int *nup, char *err, size_t n)
 		int count = jv_array_length(jv_copy(ups));
 		r = 1;
 		if (count > MAX_UPSTREAMS)
-			r = bad(err, n, "upstreams: at most %d, not %d", MAX_UPSTREAMS, count);
+			r = bi_errf(err, n, "upstreams: at most %d, not %d", MAX_UPSTREAMS, count);
 		for (int i = 0; i < count && r > 0; i++) {
 			jv u = jv_array_get(jv_copy(ups), i);
 			const char *a = NULL;
 			char what[32];
 			snprintf(what, sizeof what, "upstreams[%d]", i);
 			if (jv_get_kind(u) != JV_KIND_OBJECT) {
-				r = bad(err, n, "%s: an object, not %s", what, jv_kind_name(jv_get_kind(u)));
+				r = bi_errf(err, n, "%s: an object, not %s", what, jv_kind_name(jv_get_kind(u)));
 			} else if ((r = str_field(u, "upstream", &a, err, n)) == 0 &&
 				   (r = str_field(u, "address", &a, err, n)) == 0) {
-				r = bad(err, n, "%s: no upstream", what);
+				r = bi_errf(err, n, "%s: no upstream", what);
 			}
 			jv w = r > 0 ? jv_object_get(jv_copy(u), jv_string("weight")) : jv_invalid();
 			double weight = 1;
 			if (jv_get_kind(w) == JV_KIND_NUMBER)
 				weight = jv_number_value(w);
 			else if (r > 0 && jv_get_kind(w) != JV_KIND_INVALID && jv_get_kind(w) != JV_KIND_NULL)
-				r = bad(err, n, "%s.weight: a number, not %s", what, jv_kind_name(jv_get_kind(w)));
+				r = bi_errf(err, n, "%s.weight: a number, not %s", what, jv_kind_name(jv_get_kind(w)));
 			if (r > 0 && !(weight >= 0 && weight <= 1e9))
-				r = bad(err, n, "%s.weight: from 0 to 1000000000, not %g", what, weight);
+				r = bi_errf(err, n, "%s.weight: from 0 to 1000000000, not %g", what, weight);
 			if (r > 0 && parse_upstream(a, weight, &up[i], err, n) != 0)
 				r = -1;
 			jv_free(w);
@@ -312,7 +300,7 @@ parse_upstreams(jv body, bi_relay_upstream *up, int *nup, char *err, size_t n)
 	}
 	jv_free(ups);
 	if (k != JV_KIND_ARRAY && k != JV_KIND_INVALID && k != JV_KIND_NULL)
-		return bad(err, n, "upstreams: a list, not %s", jv_kind_name(k));
+		return bi_errf(err, n, "upstreams: a list, not %s", jv_kind_name(k));
 	if ((r = str_field(body, "upstream", &one, err, n)) <= 0)
 		return r;
 	if (parse_upstream(one, 1, &up[0], err, n) != 0)
@@ -404,8 +392,8 @@ take_listen(bi_proxy_engine *e, jv body, const char *def, const struct proxy *ol
 	if (parse_listen(*text, ss, len, err, n) != 0)
 		return 400;
 	if (!e->allow_remote && !loopback(ss)) {
-		bad(err, n, "listen %s: beyond loopback, which bi-proxy was not started to allow "
-		    "(--allow-remote)", *text);
+		bi_errf(err, n, "listen %s: beyond loopback, which bi-proxy was not started to allow "
+			"(--allow-remote)", *text);
 		return 403;
 	}
 	return 1;
@@ -663,14 +651,15 @@ check_attributes(jv attributes, const struct toxic_type *type, char *err, size_t
 		if (k == JV_KIND_INVALID)
 			continue;
 		if (k != JV_KIND_NUMBER)
-			return bad(err, n, "attributes.%s: a number, not %s", rl->name, jv_kind_name(k));
+			return bi_errf(err, n, "attributes.%s: a number, not %s", rl->name,
+				       jv_kind_name(k));
 		char a[32], b[32];
 		if (!(x >= 0 && x <= rl->max))
-			return bad(err, n, "attributes.%s: from 0 to %s %s, not %s", rl->name,
-				   num(rl->max, a, sizeof a), rl->unit, num(x, b, sizeof b));
+			return bi_errf(err, n, "attributes.%s: from 0 to %s %s, not %s", rl->name,
+				       num(rl->max, a, sizeof a), rl->unit, num(x, b, sizeof b));
 		if (rl->whole && x != floor(x))
-			return bad(err, n, "attributes.%s: a whole number, not %s", rl->name,
-				   num(x, b, sizeof b));
+			return bi_errf(err, n, "attributes.%s: a whole number, not %s", rl->name,
+				       num(x, b, sizeof b));
 	}
 	return 0;
 }
@@ -684,7 +673,7 @@ toxic_from_body(jv body, const struct toxic *old, struct toxic *t, char *err, si
 	int r;
 
 	if (jv_get_kind(body) != JV_KIND_OBJECT)
-		return bad(err, n, "the body is not a JSON object");
+		return bi_errf(err, n, "the body is not a JSON object");
 	if (old) {
 		*t = *old;
 		t->attributes = jv_copy(old->attributes);
@@ -698,7 +687,7 @@ toxic_from_body(jv body, const struct toxic *old, struct toxic *t, char *err, si
 		while (i < NTYPES && (!s || strcmp(toxic_types[i].name, s)))
 			i++;
 		if (i == NTYPES) {
-			bad(err, n, "invalid toxic type: %s", s ? s : "(none)");
+			bi_errf(err, n, "invalid toxic type: %s", s ? s : "(none)");
 			goto fail;
 		}
 		t->type = &toxic_types[i];
@@ -707,7 +696,7 @@ toxic_from_body(jv body, const struct toxic *old, struct toxic *t, char *err, si
 		goto fail;
 	if (r > 0) {
 		if (strcmp(s, "upstream") && strcmp(s, "downstream")) {
-			bad(err, n, "stream: upstream or downstream, not %s", s);
+			bi_errf(err, n, "stream: upstream or downstream, not %s", s);
 			goto fail;
 		}
 		t->stream = !strcmp(s, "upstream") ? UP : DOWN;
@@ -717,11 +706,11 @@ toxic_from_body(jv body, const struct toxic *old, struct toxic *t, char *err, si
 	double x = k == JV_KIND_NUMBER ? jv_number_value(v) : t->toxicity;
 	jv_free(v);
 	if (k != JV_KIND_NUMBER && k != JV_KIND_INVALID && k != JV_KIND_NULL) {
-		bad(err, n, "toxicity: a number, not %s", jv_kind_name(k));
+		bi_errf(err, n, "toxicity: a number, not %s", jv_kind_name(k));
 		goto fail;
 	}
 	if (!(x >= 0 && x <= 1)) {
-		bad(err, n, "toxicity: from 0 to 1, not %g", x);
+		bi_errf(err, n, "toxicity: from 0 to 1, not %g", x);
 		goto fail;
 	}
 	t->toxicity = x;
@@ -732,7 +721,7 @@ toxic_from_body(jv body, const struct toxic *old, struct toxic *t, char *err, si
 			t->attributes = jv_object_set(t->attributes, key, val);
 	} else if (k != JV_KIND_INVALID && k != JV_KIND_NULL) {
 		jv_free(a);
-		bad(err, n, "attributes: an object, not %s", jv_kind_name(k));
+		bi_errf(err, n, "attributes: an object, not %s", jv_kind_name(k));
 		goto fail;
 	}
 	jv_free(a);

@@ -8,27 +8,15 @@
  * Layer: engines.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engines/threshold.h"
 
+#include "base/util.h"
 #include "engines/hist.h"
 #include "engines/load.h"
-
-static int bad(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int
-bad(char *err, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int
 parse_expr(bi_threshold *t, const char *metric, const char *expr, char *err, size_t n)
@@ -37,20 +25,20 @@ parse_expr(bi_threshold *t, const char *metric, const char *expr, char *err, siz
 	const char *e = expr;
 
 	if (strlen(e) >= sizeof t->expr)
-		return bad(err, n, "threshold %s: too long", expr);
+		return bi_errf(err, n, "threshold %s: too long", expr);
 	snprintf(t->metric, sizeof t->metric, "%s", metric);
 	snprintf(t->expr, sizeof t->expr, "%s", e);
 	if (!strncmp(e, "p(", 2)) {
 		char *end;
 		t->p = strtod(e + 2, &end);
 		if (*end != ')' || !(t->p > 0 && t->p <= 100))
-			return bad(err, n, "threshold %s: bad percentile", expr);
+			return bi_errf(err, n, "threshold %s: bad percentile", expr);
 		strcpy(t->agg, "p");
 		e = end + 1;
 	} else {
 		size_t k = strspn(e, "abcdefghijklmnopqrstuvwxyz");
 		if (k == 0 || k >= sizeof t->agg)
-			return bad(err, n, "threshold %s: expected avg, min, max, med, p(N), rate or count", expr);
+			return bi_errf(err, n, "threshold %s: expected avg, min, max, med, p(N), rate or count", expr);
 		memcpy(t->agg, e, k);
 		t->agg[k] = '\0';
 		e += k;
@@ -58,7 +46,7 @@ parse_expr(bi_threshold *t, const char *metric, const char *expr, char *err, siz
 	e += strspn(e, " ");
 	size_t ol = strspn(e, "<>=!");
 	if (ol < 1 || ol > 2)
-		return bad(err, n, "threshold %s: expected <, <=, >, >=, == or !=", expr);
+		return bi_errf(err, n, "threshold %s: expected <, <=, >, >=, == or !=", expr);
 	memcpy(t->op, e, ol);
 	t->op[ol] = '\0';
 	static const char *const ops[] = {"<", "<=", ">", ">=", "==", "=", "!=", NULL};
@@ -66,12 +54,12 @@ parse_expr(bi_threshold *t, const char *metric, const char *expr, char *err, siz
 	while (*o && strcmp(*o, t->op))
 		o++;
 	if (!*o)
-		return bad(err, n, "threshold %s: expected <, <=, >, >=, == or !=", expr);
+		return bi_errf(err, n, "threshold %s: expected <, <=, >, >=, == or !=", expr);
 	char *end;
 	t->limit = strtod(e + ol, &end);
 	end += strspn(end, " ");
 	if (end == e + ol || *end || !isfinite(t->limit))
-		return bad(err, n, "threshold %s: expected a number", expr);
+		return bi_errf(err, n, "threshold %s: expected a number", expr);
 
 	static const char *const dur[] = {"avg", "min", "max", "med", "p", NULL};
 	int fits = 0;
@@ -83,10 +71,10 @@ parse_expr(bi_threshold *t, const char *metric, const char *expr, char *err, siz
 	else if (!strcmp(metric, "http_reqs"))
 		fits = !strcmp(t->agg, "rate") || !strcmp(t->agg, "count");
 	else
-		return bad(err, n, "threshold on %s: known are http_req_duration, http_req_failed "
-			   "and http_reqs", metric);
+		return bi_errf(err, n, "threshold on %s: known are http_req_duration, http_req_failed "
+			       "and http_reqs", metric);
 	if (!fits)
-		return bad(err, n, "threshold %s: %s has no such aggregate", expr, metric);
+		return bi_errf(err, n, "threshold %s: %s has no such aggregate", expr, metric);
 	return 0;
 }
 
@@ -105,7 +93,7 @@ bi_threshold_parse(bi_threshold *t, const char *metric, const char *expr, char *
 		while (len > 0 && expr[len - 1] == ' ')
 			len--;
 		if (len >= sizeof m)
-			return bad(err, n, "threshold %s: no such metric", expr);
+			return bi_errf(err, n, "threshold %s: no such metric", expr);
 		snprintf(m, sizeof m, "%.*s", (int)len, expr);
 		return parse_expr(t, m, colon + 1, err, n);
 	}

@@ -6,41 +6,20 @@
  * address checks (bi_llm_is_local, bi_llm_base_url) and the log-template
  * mask.
  *
- * libjq 1.6 leaks a string on some malformed JSON (["a" "b"]: a value after
- * a value), which is libjq's to fuzz, not ours. So only text our own
- * scanner (bi_json_scan, on the text as the value of a one-key object)
- * vouches for reaches libjq: a record line it does not vouch for is
- * skipped, and in a stream line the JSON it does not vouch for is replaced
- * by "}", which libjq refuses without leaking (the chunk is malformed all
- * the same). With no leak but ours possible, LeakSanitizer needs no
- * suppression of a libjq frame, and so neither the slow unwinding on every
- * malloc that finding that frame takes (libjq has no frame pointers) nor a
- * leak check after every input that made libjq leak: together they were
- * most of the time. To see a leak's whole stack, run its input again with
- * ASAN_OPTIONS=fast_unwind_on_malloc=0. */
+ * Only text our own scanner vouches for reaches libjq (fuzz.h says why): a
+ * record line it does not vouch for is skipped, and in a stream line the
+ * JSON it does not vouch for is replaced by "}", which libjq refuses
+ * without leaking (the chunk is malformed all the same). Without the leaks
+ * of libjq that guard keeps out, the checks that LeakSanitizer made for
+ * them were most of the time. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
-#include "base/jsonl.h"
 #include "analysis/context.h"
 #include "analysis/llm.h"
 
-/* p[0..n) is one JSON value, by our scanner. */
-static int
-vouched(const char *p, size_t n)
-{
-	static const char *const none[] = {NULL};
-	bi_json_span v;
-	bi_buf b = {0};
-
-	bi_buf_adds(&b, "{\"v\":");
-	bi_buf_add(&b, p, n);
-	bi_buf_adds(&b, "}");
-	int json = bi_json_scan(b.p, b.len, none, &v);
-	bi_buf_free(&b);
-	return json;
-}
+#include "fuzz.h"
 
 /* The stream p[0..n) with the JSON of each line that bi_llm_chunk_parse
  * would parse, and our scanner does not vouch for, replaced by "}". */
@@ -59,7 +38,7 @@ clean(int api, const char *p, size_t n, bi_buf *out)
 			at = 5 + (len - cr > 5 && p[5] == ' ');
 			json = json && !(len - cr - at == 6 && !memcmp(p + at, "[DONE]", 6));
 		}
-		if (json && !vouched(p + at, len - cr - at)) {
+		if (json && !fuzz_vouched(p + at, len - cr - at)) {
 			bi_buf_add(out, p, at);
 			bi_buf_adds(out, "}");
 			bi_buf_add(out, p + len - cr, cr);
@@ -118,7 +97,7 @@ records(const char *p, size_t n, size_t limit)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		jv rec = vouched(p, len) ? jv_parse_sized(p, (int)len) : jv_invalid();
+		jv rec = fuzz_parse(p, len);
 		if (jv_get_kind(rec) == JV_KIND_OBJECT)
 			bi_llm_records_add(&r, rec);
 		else

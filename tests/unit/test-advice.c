@@ -1,5 +1,6 @@
 /* test-advice: the advice table, the user's entries, how a scenario is
  * matched, the texts filled in, and the checks of a project's files. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +43,85 @@ titles(jv s)
 	return b.p;
 }
 
+/* A table of the test's own, read as advice and patterns are: an id and
+ * a number. */
+typedef struct item {
+	int n;
+	char *id;		/* not first: the schema says where */
+	int builtin;
+} item;
+
+static int
+item_load(jv y, const char *id, const char *where, int builtin, void *e, char *err, size_t errlen)
+{
+	item *it = e;
+	double n = bi_get_num(y, "n", -1);
+
+	if (n < 0) {
+		snprintf(err, errlen, "%s: n must be 0 or more", where);
+		return -1;
+	}
+	*it = (item){(int)n, bi_strdup(id), builtin};
+	return 0;
+}
+
+static void
+item_free(void *e)
+{
+	free(((item *)e)->id);
+}
+
+static jv
+items_in(jv doc, int file)
+{
+	(void)file;
+	return jv_get_kind(doc) == JV_KIND_OBJECT ? jv_object_get(doc, jv_string("items")) : doc;
+}
+
+static const bi_advice_schema items = {
+	.name = "items", .entry = "item", .an = "an item", .size = sizeof(item),
+	.id = offsetof(item, id), .list = items_in, .load = item_load, .free = item_free,
+};
+
+/* The ids and numbers of a table of items, "a=1 b=2*" (* built in). */
+static char *
+item_list(const item *v, size_t n)
+{
+	bi_buf b = {0};
+
+	bi_buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++)
+		bi_buf_printf(&b, "%s%s=%d%s", i ? " " : "", v[i].id, v[i].n, v[i].builtin ? "*" : "");
+	return b.p;
+}
+
+/* The error of loading items from cfg (JSON) and file (YAML text, or
+ * NULL): "" when they load. */
+static const char *
+item_error(const char *cfg, const char *path, const char *file, char *err, size_t errlen)
+{
+	size_t n;
+	jv c = jv_parse(cfg);
+	char *files[] = {(char *)path};
+
+	if (file)
+		put(path, file);
+	item *v = bi_advice_table_load(&items, "- {id: a, n: 1}\n", c, "kb.items", files,
+				       file ? 1 : 0, &n, err, errlen);
+	jv_free(c);
+	if (v) {
+		bi_advice_table_free(&items, v, n);
+		return "";
+	}
+	return n == 0 ? err : "failed, yet entries";
+}
+
 int
 main(void)
 {
 	char err[512], dir[] = "/tmp/bi-test-advice-XXXXXX";
 
-	plan(34);
+	plan(48);
 	bi_init("test-advice");
 	mkdtemp(dir);
 
@@ -135,6 +209,61 @@ main(void)
 		bi_advice_free(x, n);
 	}
 	ok(refused, "malformed entries refused, saying why");
+
+	/* Any table of entries with ids, read as advice and patterns are. */
+	char *ifile = bi_asprintf("%s/items.yaml", dir), *got_ids;
+	put(ifile, "items: [{id: b, n: 20}, {id: d, n: 4}]\n");
+	jv icfg = jv_parse("{\"kb\":{\"items\":[{\"id\":\"a\",\"n\":10},{\"id\":\"c\",\"n\":3}]}}");
+	size_t ni;
+	item *iv = bi_advice_table_load(&items, "- {id: a, n: 1}\n- {id: b, n: 2}\n", icfg, "kb.items",
+					&ifile, 1, &ni, err, sizeof err);
+	got_ids = iv ? item_list(iv, ni) : bi_strdup(err);
+	is_str(got_ids, "a=10 b=20 c=3 d=4",
+	       "bi_advice_table_load: built in, then the configuration's, then a file's; by id replaced in place");
+	free(got_ids);
+	const item *d = bi_advice_table_get(&items, iv, ni, "d");
+	ok(d && d->n == 4 && !bi_advice_table_get(&items, iv, ni, "zz") &&
+	   !bi_advice_table_get(&items, iv, ni, NULL), "bi_advice_table_get: by id; none, or no id: NULL");
+	bi_advice_table_free(&items, iv, ni);
+	jv_free(icfg);
+	iv = bi_advice_table_load(&items, "- {id: a, n: 1}\n- {id: b, n: 2}\n- {id: a, n: 3}\n",
+				  cfg, "kb.items", NULL, 0, &ni, err, sizeof err);
+	got_ids = iv ? item_list(iv, ni) : bi_strdup(err);
+	is_str(got_ids, "a=3* b=2*", "... the configuration without any: the built-in ones, the last of an id");
+	free(got_ids);
+	bi_advice_table_free(&items, iv, ni);
+	is_str(item_error("{\"kb\":{\"items\":[{\"n\":1}]}}", ifile, NULL, err, sizeof err),
+	       "blissful-infra.yaml: kb.items: an item needs an id", "an entry without an id: refused, saying where");
+	is_str(item_error("{\"kb\":{\"items\":5}}", ifile, NULL, err, sizeof err),
+	       "blissful-infra.yaml: kb.items: items must be a list", "a list that is not one: refused");
+	is_str(item_error("{\"kb\":{\"items\":[{\"id\":\"x\",\"n\":-1}]}}", ifile, NULL, err, sizeof err),
+	       "blissful-infra.yaml: kb.items: item x: n must be 0 or more", "the schema's own error, where and id first");
+	char *want = bi_asprintf("%s: an item needs an id", ifile);
+	is_str(item_error("{}", ifile, "items: [{id: e, n: 1}, {n: 2}]\n", err, sizeof err),
+	       want, "... in a file, named by it");
+	free(want);
+	ok(strstr(item_error("{}", ifile, "items: [\n", err, sizeof err), ifile) != NULL,
+	   "a file that is not YAML: refused, naming it");
+	is_str(item_error("{}", ifile, "other: 1\n", err, sizeof err), "",
+	       "a file without the table's list: nothing from it");
+	free(ifile);
+
+	/* Lists of text in an entry. */
+	jv y = jv_parse("{\"t\":[\"Ab\",2],\"one\":\"One\",\"o\":{},\"deep\":[[1]]}");
+	char **l = bi_advice_list(y, "t", 1, "W", err, sizeof err);
+	ok(l && !strcmp(l[0], "ab") && !strcmp(l[1], "2") && !l[2], "bi_advice_list: text and numbers, lower-cased");
+	bi_advice_list_free(l);
+	l = bi_advice_list(y, "one", 0, "W", err, sizeof err);
+	ok(l && !strcmp(l[0], "One") && !l[1], "... one text: a list of one, as it is");
+	bi_advice_list_free(l);
+	l = bi_advice_list(y, "none", 0, "W", err, sizeof err);
+	ok(l && !l[0], "... none: an empty list");
+	bi_advice_list_free(l);
+	ok(!bi_advice_list(y, "o", 0, "W", err, sizeof err) && !strcmp(err, "W: o: not a list"),
+	   "... an object: refused, saying where");
+	ok(!bi_advice_list(y, "deep", 0, "W", err, sizeof err) && strstr(err, "W: deep: item 1 is not text"),
+	   "... a list in it: refused, saying which item");
+	jv_free(y);
 
 	/* Good practice: compose services, the configuration, Kubernetes. */
 	a = bi_advice_load(cfg, NULL, 0, &n, err, sizeof err);

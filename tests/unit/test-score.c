@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "base/jsonl.h"
@@ -56,7 +57,7 @@ main(void)
 	char err[256];
 	size_t n;
 
-	plan(30);
+	plan(34);
 	bi_init("test-score");
 	jv cfg = jv_object();
 	bi_advice *a = bi_advice_load(cfg, NULL, 0, &n, err, sizeof err);
@@ -152,6 +153,35 @@ main(void)
 	ok(bi_get_num(r, "score", -1) == 0 && bi_get_num(r, "possible", -1) == 0, "no scenario: 0 of 0");
 	jv_free(r);
 	bi_score_free(s);
+
+	/* Chaos records read from a file, and the scenarios a configuration
+	 * expects: what bi-score and bi-kb suggest score. */
+	char *f = bi_temp_file("test-score");
+	FILE *fp = f ? fopen(f, "w") : NULL;
+	if (!fp)
+		return 1;
+	fputs("{\"kind\":\"chaos\",\"ts\":\"2026-11-24T01:01:00.000Z\",\"scenario\":\"pause\","
+	      "\"status\":\"passed\",\"recovery_ms\":100}\n"
+	      "{\"kind\":\"log\",\"ts\":\"2026-11-24T01:02:00.000Z\"}\n"
+	      "{\"kind\":\"chaos\",\"ts\":\"2026-11-24T01:03:00.000Z\",\"scenario\":\"crash\","
+	      "\"status\":\"failed\"}\n", fp);
+	fclose(fp);
+	s = bi_score_new();
+	char *paths[] = {f, "/nonexistent/chaos.jsonl"};
+	ok(bi_score_read(s, 1, paths, 0) == 0 && bi_score_count(s) == 2,
+	   "bi_score_read: the chaos records of a file, the others passed over");
+	ok(bi_score_read(s, 1, paths + 1, 0) != 0, "bi_score_read: a file not there is said");
+	jv c = jv_parse("{\"chaos\":{\"scenarios\":[\"crash\",\"disk\",7]}}");
+	bi_score_expect_config(s, c);
+	bi_score_expect_config(s, cfg);
+	is_num(bi_score_count(s), 3, "bi_score_expect_config: its text scenarios, one already run");
+	r = bi_score_record(s, a, n, NULL);
+	is_str(bi_jv_path_str(r, "scenarios.2.status", "-"), "not run", "... the other not run");
+	jv_free(r);
+	jv_free(c);
+	bi_score_free(s);
+	unlink(f);
+	free(f);
 
 	/* The trend: the last against the first of the last five. */
 	static const double one[] = {75}, same[] = {75, 100, 75}, up[] = {100, 60, 60, 60, 60, 66};

@@ -68,7 +68,7 @@ main(void)
 	char err[1024];
 	int st;
 
-	plan(17);
+	plan(24);
 	bi_init("/usr/bin/test-util");
 	is_str(bi_progname, "test-util", "progname is the base name");
 
@@ -117,5 +117,24 @@ main(void)
 	is_num(bi_line_span("first\r\nsecond", SIZE_MAX, 100), 5, "bi_line_span: the first line");
 	is_num(bi_line_span("caf\xc3\xa9 au lait", SIZE_MAX, 4), 3, "bi_line_span: not inside a UTF-8 character");
 	is_num(bi_line_span("abcdef", 3, 100), 3, "bi_line_span: within n bytes");
+	/* A reason for a failure, as snprintf writes it, and -1. */
+	char why[8];
+	is_num(bi_errf(why, sizeof why, "%s %d", "bad", 42), -1, "bi_errf: -1");
+	is_str(why, "bad 42", "... and the reason in err");
+	bi_errf(why, sizeof why, "%s", "far too long");
+	is_str(why, "far too", "... cut to its size, NUL-terminated");
+	/* A long text clipped, never inside a UTF-8 character. */
+	char *c = bi_strclip("abcdef", 6);
+	is_str(c, "abcdef", "bi_strclip: short enough, all of it");
+	free(c);
+	c = bi_strclip("abcdef", 4);
+	is_str(c, "abcd...", "bi_strclip: cut, with ...");
+	free(c);
+	c = bi_strclip("caf\xc3\xa9 au lait", 4);
+	is_str(c, "caf...", "bi_strclip: not inside a UTF-8 character");
+	free(c);
+	c = bi_strclip(NULL, 4);
+	is_str(c, "", "bi_strclip: NULL is empty");
+	free(c);
 	return done();
 }
