@@ -6,6 +6,12 @@
  * prints at once) or short reports; any other kind prints as
  * "kind key=value ...". Colour only on a terminal, and never with NO_COLOR.
  * Writes text, not records: it is the end of a pipeline.
+ *
+ * A record is untrusted: each is made safe as it comes (bi_fmt_clean), its
+ * text whole (a NUL shows as \0) and its control characters written out
+ * (ESC as \e), so every string below is safe to print and the only colour
+ * and cursor moves on the screen are ours. A stack trace and an answer keep
+ * their lines; everything else shows on one.
  */
 #include <getopt.h>
 #include <math.h>
@@ -252,13 +258,22 @@ kv_line(jv rec)
 		if (strcmp(key, "kind") != 0) {
 			bi_buf_printf(&b, " %s=", key);
 			if (jv_get_kind(v) == JV_KIND_STRING) {
+				/* Cleaned already (but for a stack's lines): quoted,
+				 * not escaped again. */
 				const char *s = jv_string_value(v);
 				if (*s && !strpbrk(s, " \t\n\"=")) {
 					bi_buf_adds(&b, s);
 				} else {
-					jv q = jv_dump_string(jv_copy(v), 0);
-					bi_buf_adds(&b, jv_string_value(q));
-					jv_free(q);
+					bi_buf_adds(&b, "\"");
+					for (; *s; s++) {
+						switch (*s) {
+						case '"': bi_buf_adds(&b, "\\\""); break;
+						case '\n': bi_buf_adds(&b, "\\n"); break;
+						case '\t': bi_buf_adds(&b, "\\t"); break;
+						default: bi_buf_add(&b, s, 1);
+						}
+					}
+					bi_buf_adds(&b, "\"");
 				}
 			} else {
 				jv q = jv_dump_string(jv_copy(v), 0);
@@ -631,7 +646,10 @@ render(jv rec)
 static int
 show(void *ctx, jv rec, bi_reader *r)
 {
+	static const char *const lines[] = {"stack", "answer", NULL};
+
 	(void)ctx;
+	rec = bi_fmt_clean(rec, lines);
 	render(rec);
 	jv_free(rec);
 	/* Show what we have before we wait for more; but a writer that sends

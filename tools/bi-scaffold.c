@@ -5,7 +5,9 @@
  * directory, renders every file with the project's variables (lib/base/tmpl.c),
  * and writes the project. Everything is rendered in memory first, so a broken
  * template writes nothing; then each file is written under the target
- * without following links, and a failure midway removes what was written.
+ * without following links (with --force an existing file is replaced, never
+ * written into, so a hard link to a file outside is harmless), and a
+ * failure midway removes what was written.
  * Writes one `file` record per file; with --dry-run, the records only.
  * On a terminal, asks for what the options do not say.
  */
@@ -39,7 +41,9 @@ static const char usage[] =
 	"  -l, --list           list the templates\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
-	"On a terminal, missing choices are asked for; otherwise they take the defaults.\n";
+	"On a terminal, missing choices are asked for; otherwise they take the defaults.\n"
+	"Exit: 0, 2 usage, a template missing or broken, or a target in the way (a link,\n"
+	"or a file where a directory goes), 4 the target cannot be created or written.\n";
 
 struct out {
 	char *path;		/* relative to the target */
@@ -151,7 +155,7 @@ list_templates(void)
 	char **names = list_dir(tdir, &n);
 
 	if (!names)
-		bi_die(BI_EXIT_FAIL, "cannot read templates in %s:", tdir);
+		bi_die(BI_EXIT_USAGE, "cannot read templates in %s:", tdir);
 	for (size_t i = 0; i < n; i++) {
 		if (names[i][0] != '_' && valid_name(names[i])) {
 			jv meta = template_meta(names[i]);
@@ -213,13 +217,13 @@ render_tree(const char *name, jv meta, const char *rel, const char *dst, jv vars
 	char **names = list_dir(dir, &n);
 
 	if (!names)
-		bi_die(BI_EXIT_FAIL, "cannot read template %s:", dir);
+		bi_die(BI_EXIT_USAGE, "cannot read template %s:", dir);
 	for (size_t i = 0; i < n; i++) {
 		char *sub = bi_asprintf("%s%s%s", rel, *rel ? "/" : "", names[i]);
 		char *full = bi_asprintf("%s/%s", dir, names[i]);
 		struct stat st;
 		if (lstat(full, &st) != 0)
-			bi_die(BI_EXIT_FAIL, "%s:", full);
+			bi_die(BI_EXIT_USAGE, "%s:", full);
 		if (S_ISLNK(st.st_mode))
 			bi_die(BI_EXIT_USAGE, "template %s holds a symbolic link, refused: %s", name, sub);
 		if (!*rel && !strcmp(names[i], "template.yaml"))
@@ -249,7 +253,7 @@ render_tree(const char *name, jv meta, const char *rel, const char *dst, jv vars
 		size_t len;
 		char *text = bi_read_file(full, &len);
 		if (!text)
-			bi_die(BI_EXIT_FAIL, "cannot read %s:", full);
+			bi_die(BI_EXIT_USAGE, "cannot read %s:", full);
 		char *data;
 		size_t dlen;
 		if (memchr(text, '\0', len)) {	/* binary: copied as is */
@@ -317,6 +321,19 @@ render_template(const char *name, const char *dst, jv vars, int depth)
 
 /* ---- variables ---- */
 
+/* template.yaml's string at key, whole (a NUL in it stays, for the template
+ * engine to refuse by name rather than cut), or def. */
+static jv
+meta_str(jv meta, const char *key, const char *def)
+{
+	jv v = bi_jv_path(meta, key);
+
+	if (jv_get_kind(v) == JV_KIND_STRING)
+		return v;
+	jv_free(v);
+	return jv_string(def);
+}
+
 static jv
 make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka,
 	  const char *deploy, long port)
@@ -358,21 +375,21 @@ make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka
 	v = bi_set(v, "TEMPLATE_VERSION", jv_number(bi_jv_path_num(meta, "version", 1)));
 	v = bi_set(v, "DATABASE", jv_string(db));
 	v = bi_set(v, "DEPLOY", jv_string(deploy));
-	v = bi_set(v, "METRICS_PATH", jv_string(bi_jv_path_str(meta, "metrics_path", "/metrics")));
-	v = bi_set(v, "HEALTHCHECK", jv_string(bi_jv_path_str(meta, "healthcheck",
-		"[\"CMD-SHELL\", \"exit 0\"]")));
-	v = bi_set(v, "BUILD_CMD", jv_string(bi_jv_path_str(meta, "build_cmd", "make")));
-	v = bi_set(v, "TEST_CMD", jv_string(bi_jv_path_str(meta, "test_cmd", "make test")));
-	v = bi_set(v, "INTEGRATION_CMD", jv_string(bi_jv_path_str(meta, "integration_cmd", "true")));
-	v = bi_set(v, "LANGUAGE", jv_string(bi_jv_path_str(meta, "language", "")));
-	v = bi_set(v, "MEMORY", jv_string(bi_jv_path_str(meta, "memory", "256m")));
-	v = bi_set(v, "BUILD_DIR", jv_string(bi_jv_path_str(meta, "build_dir", ".")));
+	v = bi_set(v, "METRICS_PATH", meta_str(meta, "metrics_path", "/metrics"));
+	v = bi_set(v, "HEALTHCHECK", meta_str(meta, "healthcheck",
+		"[\"CMD-SHELL\", \"exit 0\"]"));
+	v = bi_set(v, "BUILD_CMD", meta_str(meta, "build_cmd", "make"));
+	v = bi_set(v, "TEST_CMD", meta_str(meta, "test_cmd", "make test"));
+	v = bi_set(v, "INTEGRATION_CMD", meta_str(meta, "integration_cmd", "true"));
+	v = bi_set(v, "LANGUAGE", meta_str(meta, "language", ""));
+	v = bi_set(v, "MEMORY", meta_str(meta, "memory", "256m"));
+	v = bi_set(v, "BUILD_DIR", meta_str(meta, "build_dir", "."));
 	v = bi_set(v, "included", jv_false());
-	v = bi_set(v, "START_PERIOD", jv_string(bi_jv_path_str(meta, "start_period", "10s")));
-	v = bi_set(v, "REQUESTS_METRIC", jv_string(bi_jv_path_str(meta, "requests_metric",
-		"http_requests_total")));
-	v = bi_set(v, "DURATION_METRIC", jv_string(bi_jv_path_str(meta, "duration_metric",
-		"http_request_duration_seconds")));
+	v = bi_set(v, "START_PERIOD", meta_str(meta, "start_period", "10s"));
+	v = bi_set(v, "REQUESTS_METRIC", meta_str(meta, "requests_metric",
+		"http_requests_total"));
+	v = bi_set(v, "DURATION_METRIC", meta_str(meta, "duration_metric",
+		"http_request_duration_seconds"));
 	v = bi_set(v, "postgres", jv_bool(pg));
 	v = bi_set(v, "redis", jv_bool(rd));
 	v = bi_set(v, "database", jv_bool(pg || rd));
@@ -386,11 +403,12 @@ make_vars(const char *name, const char *tmpl, jv meta, const char *db, int kafka
 	for (const char *const *k = derived; *k; k++) {
 		char err[256];
 		jv raw = jv_object_get(jv_copy(v), jv_string(*k));
-		const char *s = jv_string_value(raw);
-		char *r = bi_tmpl_render(s, strlen(s), v, BI_ESC_NONE, NULL, err, sizeof err);
+		size_t rn;
+		char *r = bi_tmpl_render(jv_string_value(raw), jv_string_length_bytes(jv_copy(raw)),
+					 v, BI_ESC_NONE, &rn, err, sizeof err);
 		if (!r)
 			bi_die(BI_EXIT_USAGE, "template %s: template.yaml %s: %s", tmpl, *k, err);
-		v = bi_set(v, *k, jv_string(r));
+		v = bi_set(v, *k, jv_string_sized(r, (int)rn));
 		free(r);
 		jv_free(raw);
 	}
@@ -446,6 +464,16 @@ dir_empty(const char *dir)
 		free(names[i]);
 	free(names);
 	return n == 0;
+}
+
+/* The exit status for a target that cannot be written, by errno: something
+ * in the way (a link, a file where a directory goes) is the user's to
+ * remove; anything else (permissions, a full disk) is this machine's. */
+static int
+write_status(int e)
+{
+	return e == ELOOP || e == ENOTDIR || e == EISDIR || e == EEXIST ? BI_EXIT_USAGE
+									 : BI_EXIT_LOCAL;
 }
 
 /* Undo a write that failed midway in a directory we created: remove the
@@ -581,10 +609,10 @@ main(int argc, char **argv)
 	int dfd = -1;
 	if (!dry) {
 		if (bi_mkdirs(target) != 0)
-			bi_die(BI_EXIT_FAIL, "cannot create %s:", target);
+			bi_die(write_status(errno), "cannot create %s:", target);
 		dfd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
-			bi_die(BI_EXIT_FAIL, "cannot open %s:", target);
+			bi_die(write_status(errno), "cannot open %s:", target);
 	}
 	/* Write everything, then tell: a reader that goes away (| head) must
 	 * not leave half a project behind. */
@@ -598,11 +626,12 @@ main(int argc, char **argv)
 		char err[512];
 		if (bi_tmpl_write(dfd, outs[i].path, outs[i].data, outs[i].len, outs[i].mode,
 				  force ? BI_TMPL_OVERWRITE : 0, err, sizeof err) != 0) {
+			int code = write_status(errno);
 			if (!exists) {
 				remove_written(dfd, i + 1);
 				rmdir(target);
 			}
-			bi_die(BI_EXIT_FAIL, "%s: %s%s", target, err,
+			bi_die(code, "%s: %s%s", target, err,
 			       exists ? "" : " (nothing left behind)");
 		}
 	}

@@ -89,15 +89,6 @@ history(sqlite3 *db, const char *project, jv current)
 	return h;
 }
 
-static int
-take(void *ctx, jv rec, bi_reader *r)
-{
-	(void)r;
-	bi_score_add(ctx, rec);
-	jv_free(rec);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -137,18 +128,10 @@ main(int argc, char **argv)
 
 	bi_score *s = bi_score_new();
 	if (!only_history) {
-		if (bi_each(argc - optind, argv + optind, flags, take, s))
+		if (bi_score_read(s, argc - optind, argv + optind, flags))
 			bi_die(BI_EXIT_USAGE, "not every file could be read: no score");
 		/* Scenarios configured but absent count too: untested is not safe. */
-		jv want = bi_jv_path(cfg, "chaos.scenarios");
-		if (jv_get_kind(want) == JV_KIND_ARRAY) {
-			jv_array_foreach(want, i, sc) {
-				if (jv_get_kind(sc) == JV_KIND_STRING)
-					bi_score_expect(s, jv_string_value(sc));
-				jv_free(sc);
-			}
-		}
-		jv_free(want);
+		bi_score_expect_config(s, cfg);
 		if (bi_score_count(s) == 0)
 			bi_die(BI_EXIT_USAGE, "no chaos records to score (bi-chaos writes them)");
 	}

@@ -6,8 +6,26 @@
 #include <stdio.h>
 
 #include "base/util.h"
-/* Values for people. bi_fmt_str: strings as they are, numbers without
- * trailing zeros, arrays joined by ",", objects as k=v,k=v, absent as "-". */
+
+/* Text from a record, made safe to show on a terminal: n bytes of s (a NUL
+ * among them shown, not an end) with every control character written out as
+ * an escape, never sent: \0, \t, \n, \r, \e (ESC), \x7f for the other C0
+ * controls and DEL, \u009b for the C1 controls, \xff for a byte that is
+ * not part of a valid UTF-8 character. Nothing in a record can then move the
+ * cursor or change the colours; colour comes from bi_fmt_paint alone. With
+ * BI_FMT_LINES, newlines and tabs are kept (text meant to span lines). */
+enum { BI_FMT_LINES = 1 };
+void bi_fmt_text(bi_buf *b, const char *s, size_t n, int flags);
+
+/* v (consumed) with every string in it, keys included, made safe as by
+ * bi_fmt_text, so that C strings taken from it are whole and inert; the
+ * string values of the top-level keys named in lines (a NULL-ended list, or
+ * NULL) keep their newlines and tabs. v itself when nothing needed it. */
+jv bi_fmt_clean(jv v, const char *const *lines);
+
+/* Values for people. bi_fmt_str: strings whole, made safe as by bi_fmt_text,
+ * numbers without trailing zeros, arrays joined by ",", objects as
+ * k=v,k=v, absent as "-". */
 void bi_fmt_str(bi_buf *b, jv v);			/* v borrowed */
 void bi_fmt_time(bi_buf *b, jv v);			/* "2026-11-24 01:02:03.000" */
 void bi_fmt_bytes(bi_buf *b, double n);			/* "30.0MiB" */

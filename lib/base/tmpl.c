@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/tmpl.h"
@@ -85,7 +86,15 @@ escape(bi_buf *out, const char *s, size_t n, int esc)
 	}
 }
 
-/* The value of a variable as text; 0 if there is none. */
+/* A string value holding a NUL is refused where it is used, not cut short
+ * there: what follows the NUL would be lost without a word. */
+static int
+has_nul(jv s)
+{
+	return memchr(jv_string_value(s), '\0', jv_string_length_bytes(jv_copy(s))) != NULL;
+}
+
+/* The value of a variable as text; 0 if there is none, -1 if it holds a NUL. */
 static int
 value(jv vars, const char *name, size_t n, bi_buf *out)
 {
@@ -94,7 +103,10 @@ value(jv vars, const char *name, size_t n, bi_buf *out)
 
 	switch (jv_get_kind(v)) {
 	case JV_KIND_STRING:
-		bi_buf_adds(out, jv_string_value(v));
+		if (has_nul(v))
+			found = -1;
+		else
+			bi_buf_adds(out, jv_string_value(v));
 		break;
 	case JV_KIND_NUMBER: {
 		double d = jv_number_value(v);
@@ -114,6 +126,7 @@ value(jv vars, const char *name, size_t n, bi_buf *out)
 	return found;
 }
 
+/* 1 true, 0 false, -1 no such variable, -2 a string holding a NUL. */
 static int
 truthy(jv vars, const char *name, size_t n)
 {
@@ -126,6 +139,10 @@ truthy(jv vars, const char *name, size_t n)
 	case JV_KIND_NUMBER: r = jv_number_value(v) != 0; break;
 	case JV_KIND_STRING: {
 		const char *s = jv_string_value(v);
+		if (has_nul(v)) {
+			r = -2;
+			break;
+		}
 		r = *s && strcmp(s, "false") && strcmp(s, "no") && strcmp(s, "none") && strcmp(s, "0");
 		break;
 	}
@@ -136,8 +153,9 @@ truthy(jv vars, const char *name, size_t n)
 	return r;
 }
 
+/* As truthy, for a condition; *bad, *badn: the name that made it fail. */
 static int
-cond_n(const char *e, size_t n, jv vars)
+cond_n(const char *e, size_t n, jv vars, const char **bad, size_t *badn)
 {
 	int any = 0;
 
@@ -154,11 +172,17 @@ cond_n(const char *e, size_t n, jv vars)
 		int neg = m > 0 && *p == '!';
 		if (neg)
 			p++, m--;
-		if (m == 0)
+		if (m == 0) {
+			*bad = p;
+			*badn = 0;
 			return -1;
+		}
 		int t = truthy(vars, p, m);
-		if (t < 0)
-			return -1;
+		if (t < 0) {
+			*bad = p;
+			*badn = m;
+			return t;
+		}
 		if (neg ? !t : t)
 			any = 1;
 		e += k;
@@ -172,7 +196,11 @@ cond_n(const char *e, size_t n, jv vars)
 int
 bi_tmpl_cond(const char *expr, jv vars)
 {
-	return cond_n(expr, strlen(expr), vars);
+	const char *bad;
+	size_t badn;
+	int c = cond_n(expr, strlen(expr), vars, &bad, &badn);
+
+	return c < 0 ? -1 : c;
 }
 
 enum { T_VAR, T_IF, T_ELSE, T_END };
@@ -283,9 +311,11 @@ bi_tmpl_render(const char *text, size_t len, jv vars, int esc, size_t *outlen,
 				}
 			}
 			bi_buf v = {0};
-			if (nn == 0 || !value(vars, tag, nn, &v)) {
+			int found = nn == 0 ? 0 : value(vars, tag, nn, &v);
+			if (found <= 0) {
 				bi_buf_free(&v);
-				snprintf(err, errlen, "%zu: unknown variable {{%.*s}}", line,
+				snprintf(err, errlen, found < 0 ? "%zu: variable %.*s holds a NUL character" :
+					 "%zu: unknown variable {{%.*s}}", line,
 					 (int)(nn > 60 ? 60 : nn), tag);
 				goto fail;
 			}
@@ -299,7 +329,14 @@ bi_tmpl_render(const char *text, size_t len, jv vars, int esc, size_t *outlen,
 				snprintf(err, errlen, "%zu: blocks nested too deeply", line);
 				goto fail;
 			}
-			int c = cond_n(tag + 4, tn - 4, vars);
+			const char *bad;
+			size_t badn;
+			int c = cond_n(tag + 4, tn - 4, vars, &bad, &badn);
+			if (c == -2) {
+				snprintf(err, errlen, "%zu: variable %.*s holds a NUL character", line,
+					 (int)(badn > 60 ? 60 : badn), bad);
+				goto fail;
+			}
 			if (c < 0) {
 				snprintf(err, errlen, "%zu: unknown condition {{%.*s}}", line,
 					 (int)(tn > 60 ? 60 : tn), tag);
@@ -376,64 +413,137 @@ bi_tmpl_path(const char *path, jv vars, char *err, size_t errlen)
 	return p;
 }
 
+static int
+write_all(int f, const char *data, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t k = write(f, data + done, n - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0) {
+			errno = EIO;
+			return -1;
+		}
+		done += k;
+	}
+	return 0;
+}
+
+/* Fill the open file f and close it; -1 with errno (f closed all the same). */
+static int
+fill(int f, const char *data, size_t n, int mode)
+{
+	int e = 0;
+
+	if (write_all(f, data, n) != 0 || fchmod(f, mode) != 0)
+		e = errno;
+	if (close(f) != 0 && !e)
+		e = errno;
+	errno = e;
+	return e ? -1 : 0;
+}
+
+/* Replace name in the directory fd with a new file holding data. The new
+ * file is made beside it under a fresh name (O_EXCL: never one that is
+ * there) and renamed over it: the old file is not written, so another link
+ * to it (a hard link from outside the target) keeps what it held. A
+ * symbolic link is refused, as it is on the way. */
+static int
+replace(int fd, const char *name, const char *data, size_t n, int mode)
+{
+	static _Atomic unsigned seq;	/* O_EXCL is the guard; this spares retries */
+	struct stat st;
+	char tmp[64];
+	int f = -1;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+		errno = ELOOP;
+		return -1;
+	}
+	for (int tries = 0; f < 0 && tries < 100; tries++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(tmp, sizeof tmp, ".bi-tmpl.%ld.%u.%lx", (long)getpid(), seq++,
+			 (unsigned long)ts.tv_nsec);
+		f = openat(fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f < 0 && errno != EEXIST)
+			return -1;
+	}
+	if (f < 0)
+		return -1;
+	if (fill(f, data, n, mode) != 0 || renameat(fd, tmp, fd, name) != 0) {
+		int e = errno;
+		unlinkat(fd, tmp, 0);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 int
 bi_tmpl_write(int dirfd, const char *rel, const char *data, size_t n, int mode,
 	      int flags, char *err, size_t errlen)
 {
 	char *path = bi_strdup(rel);
-	int fd = dup(dirfd), r = -1;
+	int fd = dup(dirfd), r = -1, e = 0;
 	char *part = path, *slash;
 
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", rel, strerror(errno));
+		e = errno;
+		snprintf(err, errlen, "%s: %s", rel, strerror(e));
 		free(path);
+		errno = e;
 		return -1;
 	}
 	while ((slash = strchr(part, '/'))) {
 		*slash = '\0';
 		if (mkdirat(fd, part, 0755) != 0 && errno != EEXIST) {
+			e = errno;
 			snprintf(err, errlen, "%s: cannot create directory %s: %s", rel, part,
-				 strerror(errno));
+				 strerror(e));
 			goto out;
 		}
 		int sub = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0) {
+			e = errno;
 			snprintf(err, errlen, "%s: %s is not a plain directory (%s)", rel, part,
-				 errno == ELOOP || errno == ENOTDIR ? "a link or a file" : strerror(errno));
+				 e == ELOOP || e == ENOTDIR ? "a link or a file" : strerror(e));
 			goto out;
 		}
 		close(fd);
 		fd = sub;
 		part = slash + 1;
 	}
-	int o = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-		(flags & BI_TMPL_OVERWRITE ? O_TRUNC : O_EXCL);
-	int f = openat(fd, part, o, mode);
-	if (f < 0) {
-		snprintf(err, errlen, "%s: %s", rel, errno == ELOOP ? "is a symbolic link" :
-			 errno == EEXIST ? "already exists" : strerror(errno));
-		goto out;
-	}
-	size_t done = 0;
-	while (done < n) {
-		ssize_t k = write(f, data + done, n - done);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			snprintf(err, errlen, "%s: %s", rel, strerror(errno));
-			close(f);
+	if (flags & BI_TMPL_OVERWRITE) {
+		if (replace(fd, part, data, n, mode) != 0) {
+			e = errno;
+			snprintf(err, errlen, "%s: %s", rel, e == ELOOP ? "is a symbolic link" :
+				 strerror(e));
 			goto out;
 		}
-		done += k;
-	}
-	fchmod(f, mode);
-	if (close(f) != 0) {
-		snprintf(err, errlen, "%s: %s", rel, strerror(errno));
-		goto out;
+	} else {
+		int f = openat(fd, part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (f >= 0 && fill(f, data, n, mode) != 0) {
+			e = errno;
+			unlinkat(fd, part, 0);	/* ours: O_EXCL made it */
+			errno = e;
+			f = -1;
+		}
+		if (f < 0) {
+			e = errno;
+			snprintf(err, errlen, "%s: %s", rel, e == ELOOP ? "is a symbolic link" :
+				 e == EEXIST ? "already exists" : strerror(e));
+			goto out;
+		}
 	}
 	r = 0;
 out:
 	close(fd);
 	free(path);
+	errno = e;
 	return r;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bi-fmt: records rendered, bad lines reported and skipped, quiet on SIGPIPE.
 . "$(dirname "$0")/../lib.sh"
-plan 16
+plan 21
 
 log='{"kind":"log","ts":"2026-11-24T01:02:03.000Z","service":"api","level":"error","msg":"x"}'
 out=$(printf 'not json\n%s\n' "$log" | bi-fmt 2>"$TMP/err"); st=$?
@@ -46,6 +46,24 @@ out=$(echo "$log" | bi-fmt --color always)
 case $out in *"$(printf '\033')[31mERROR"*) exit_ok 0 "--color always paints an error red" ;; *) exit_ok 1 "--color always" ;; esac
 out=$(echo "$log" | bi-fmt)
 case $out in *"$(printf '\033')"*) exit_ok 1 "no colour into a pipe" ;; *) exit_ok 0 "no colour into a pipe" ;; esac
+
+# A record is untrusted: its text shown whole (a NUL is not its end) and
+# inert (no control character reaches the terminal), colour only our own.
+E=$(printf '\033')
+out=$(printf '%s\n' '{"kind":"log","ts":"2026-11-24T01:02:03.000Z","service":"api","level":"info","msg":"before\u0000after"}' | bi-fmt)
+is "$out" '2026-11-24 01:02:03.000  INFO  api  before\0after' "a NUL in a msg is shown, the text after it too"
+out=$(printf '%s\n' '{"kind":"log","ts":"2026-11-24T01:02:03.000Z","service":"api","level":"info","msg":"\u001b[31mred\u001b[0m \u001b[2J\u001b[H\rfake\u009b2J\u0007\nnext"}' |
+	bi-fmt --color always)
+is "$out" "${E}[2m2026-11-24 01:02:03.000${E}[0m  INFO  api  "'\e[31mred\e[0m \e[2J\e[H\rfake\u009b2J\x07\nnext' \
+	"ESC, CR, C1 and newline in a msg written out; the only colour is ours"
+out=$(printf '%s\n' '{"kind":"mystery","s\u001b[1m":"x\u0000\u001b]0;title\u0007y","t":"a b\u001b[2J"}' | bi-fmt --color always)
+is "$out" 'mystery s\e[1m=x\0\e]0;title\x07y t="a b\e[2J"' "nor in an unknown kind's keys and values"
+out=$(printf '%s\n' '{"kind":"health","service":"app\u001b[32m","ok":false,"msg":"down\u001b[2K\rup"}' | bi-fmt)
+is "$out" '✗ app\e[32m not ready: down\e[2K\rup' "nor in a report"
+out=$(printf '%s\n' '{"kind":"log","ts":"2026-11-24T01:02:03.000Z","level":"error","msg":"boom","stack":"X: boom\n\tat a\u001b[8m(hidden)\u0000"}' | bi-fmt)
+is "$out" "2026-11-24 01:02:03.000  ERROR  -  boom
+    X: boom
+    	at a"'\e[8m(hidden)\0' "a stack trace keeps its lines, nothing else"
 
 bi-fmt --color sometimes </dev/null >/dev/null 2>&1
 is $? 2 "bad --color value: exit 2"

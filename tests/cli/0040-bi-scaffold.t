@@ -2,7 +2,7 @@
 # bi-scaffold: names checked, nothing written on refusal, records per file,
 # --dry-run, --force, and templates that try to escape the target refused.
 . "$(dirname "$0")/../lib.sh"
-plan 25
+plan 34
 mkdir "$TMP/w" && cd "$TMP/w"
 
 bi-scaffold --list >out
@@ -69,5 +69,51 @@ rm -f tpl/evil/etc
 mkdir -p planted "$TMP/outside"
 ln -s "$TMP/outside" planted/src
 bi-scaffold --force --dir planted demo >out 2>err
-[ $? -ne 0 ] && [ -z "$(ls -A "$TMP/outside")" ] && grep -q 'not a plain directory' err
-exit_ok $? "a planted link in the target is not followed, even with --force"
+[ $? -eq 2 ] && [ -z "$(ls -A "$TMP/outside")" ] && grep -q 'not a plain directory' err
+exit_ok $? "a planted link in the target is not followed, even with --force: exit 2"
+
+# --force over a project holding a hard link to a file outside it: the
+# project's file is replaced, the outside file keeps what it held.
+echo secret >"$TMP/secret"
+ln -f "$TMP/secret" demo/README.md
+bi-scaffold --force demo >out 2>err
+st=$?
+is "$st:$(cat "$TMP/secret")" "0:secret" "--force through a hard link leaves the outside file alone"
+grep -q 'c-service' demo/README.md && [ "$(stat -c %h "$TMP/secret")" = 1 ] &&
+	[ "$(stat -c %h demo/README.md)" = 1 ]
+exit_ok $? "and the project's file is a new one with the template's text"
+is "$(find demo -name '.bi-tmpl*' | wc -l | tr -d ' ')" 0 "no temporary file left behind"
+
+# A value with a NUL in it is refused by name, not cut short.
+mkdir -p tpl/nul
+printf 'shared: false\nhealthcheck: "ok\\0cut"\n' >tpl/nul/template.yaml
+printf 'check: {{HEALTHCHECK}}\n' >tpl/nul/hc.txt
+BI_TEMPLATES=$TMP/w/tpl bi-scaffold --template nul victim >out 2>err
+is "$?:$(cat err)" "2:bi-scaffold: template nul/hc.txt:1: variable HEALTHCHECK holds a NUL character" \
+	"a template.yaml value holding a NUL: exit 2, named"
+[ ! -e victim ]
+exit_ok $? "and nothing written"
+
+# Exit codes: a template missing or broken is 2; a target that cannot be
+# written is this machine's failure, 4.
+BI_TEMPLATES=$TMP/w/nosuch bi-scaffold --list >out 2>err
+is "$?" 2 "--list with no templates directory: exit 2"
+rm -rf tpl/_shared
+printf 'port: 1\n' >tpl/evil/template.yaml
+BI_TEMPLATES=$TMP/w/tpl bi-scaffold --template evil victim >out 2>err
+[ $? -eq 2 ] && [ ! -e victim ] && grep -q 'cannot read template' err
+exit_ok $? "a template whose shared parts are missing: exit 2, nothing written"
+if [ -d /sys/kernel ] && ! mkdir /sys/bi-scaffold-test 2>/dev/null; then
+	bi-scaffold --dir /sys/bi-scaffold-test demo >out 2>err
+	is "$?:$(cat err)" "4:bi-scaffold: cannot create /sys/bi-scaffold-test: $(mkdir /sys/bi-scaffold-test 2>&1 | sed 's/.*: //')" \
+		"a target that cannot be created: exit 4"
+else
+	skip "no /sys to fail a mkdir in"
+fi
+mkdir small
+if unshare -rm true 2>/dev/null; then
+	unshare -rm sh -c 'mount -t tmpfs -o size=16k tmpfs small && { bi-scaffold --dir small/demo demo >out 2>err; echo $?; ls -A small; }' >res
+	is "$(cat res):$(grep -c 'No space left' err)" "4:1" "a full disk: exit 4, nothing left behind"
+else
+	skip "no user namespace to mount a small tmpfs in"
+fi

@@ -20,6 +20,27 @@ str(jv v)
 }
 
 static const char *
+text(const char *s, size_t n, int flags)
+{
+	bi_buf b = {0};
+	bi_fmt_text(&b, s, n, flags);
+	snprintf(out, sizeof out, "%s", b.p ? b.p : "");
+	bi_buf_free(&b);
+	return out;
+}
+
+static const char *
+cleaned(const char *json)
+{
+	static const char *const lines[] = {"stack", NULL};
+	jv v = bi_fmt_clean(jv_parse(json), lines);
+	jv d = jv_dump_string(v, 0);
+	snprintf(out, sizeof out, "%s", jv_string_value(d));
+	jv_free(d);
+	return out;
+}
+
+static const char *
 ms(double v)
 {
 	bi_buf b = {0};
@@ -82,7 +103,7 @@ table(const char **recs, int n, int header)
 int
 main(void)
 {
-	plan(21);
+	plan(40);
 
 	is_str(str(jv_string("api")), "api", "strings as they are");
 	is_str(str(jv_number(3)), "3", "whole numbers without a point");
@@ -92,6 +113,28 @@ main(void)
 	is_str(str(jv_parse("[\"a\",1]")), "a,1", "arrays joined by commas");
 	is_str(str(jv_parse("{\"a\":1,\"b\":\"x\"}")), "a=1,b=x", "objects as k=v");
 	is_str(str(jv_true()), "yes", "true is yes");
+
+	/* A record's text shown whole and inert. */
+	is_str(str(jv_string_sized("a\0b", 3)), "a\\0b", "a NUL is shown, not the end");
+	is_str(str(jv_parse("\"\\u001b[31mred\\u001b[0m\"")), "\\e[31mred\\e[0m", "ESC written out, no colour");
+	is_str(str(jv_string("a\tb\nc\rd\x7f\x01")), "a\\tb\\nc\\rd\\x7f\\x01", "tab, newline, CR, DEL, C0");
+	is_str(str(jv_string("\xc2\x9b" "2J \xc2\x85|\xc2\xa0|\xc3\xa9|\xe2\x9c\x93")),
+	       "\\u009b2J \\u0085|\xc2\xa0|\xc3\xa9|\xe2\x9c\x93", "C1 controls written out, other characters kept");
+	is_str(str(jv_parse("{\"k\\u001b\":\"v\\u0000\"}")), "k\\e=v\\0", "keys too");
+	is_str(str(jv_parse("[\"\\u0000\"]")), "\\0", "and array items");
+	is_str(text("\xff|\xe0\x80\x9b|\xc0\x9b|\xed\xa0\x80|\xe2\x9c", 15, 0),
+	       "\\xff|\\xe0\\x80\\x9b|\\xc0\\x9b|\\xed\\xa0\\x80|\\xe2\\x9c",
+	       "bytes that are not UTF-8 (overlong, surrogate, cut short) written out");
+	is_str(text("a\nb\tc\rd\0", 8, BI_FMT_LINES), "a\nb\tc\\rd\\0", "BI_FMT_LINES keeps lines and tabs, no more");
+	is_str(text("", 0, 0), "", "empty text");
+
+	is_str(cleaned("{\"kind\":\"log\",\"msg\":\"plain\",\"n\":1}"),
+	       "{\"kind\":\"log\",\"msg\":\"plain\",\"n\":1}", "a clean record as it was");
+	is_str(cleaned("{\"msg\":\"a\\u0000\\u001b[2J\\n\",\"stack\":\"x\\n\\ty\\r\",\"o\":{\"stack\":\"\\n\"},"
+		       "\"l\":[\"\\u0085\"],\"k\\u0007\":true}"),
+	       "{\"msg\":\"a\\\\0\\\\e[2J\\\\n\",\"stack\":\"x\\n\\ty\\\\r\",\"o\":{\"stack\":\"\\\\n\"},"
+	       "\"l\":[\"\\\\u0085\"],\"k\\\\x07\":true}",
+	       "bi_fmt_clean: every string made safe, keys too; a top-level stack keeps its lines");
 
 	is_str(ms(0.95), "950us", "under a millisecond in microseconds");
 	is_str(ms(12.5), "12.5ms", "milliseconds");
@@ -103,6 +146,13 @@ main(void)
 	is_str(value("{\"a\":\"first\",\"b\":\"second\"}", &alt), "first", "a|b prefers a");
 	bi_col dotted = {"X", "x.y", BI_F_STR, 0};
 	is_str(value("{\"x\":{\"y\":7}}", &dotted), "7", "dotted paths reach inside");
+	bi_col upper = {"X", "l", BI_F_UPPER, 0}, shrt = {"X", "l", BI_F_SHORT, 0},
+	       first = {"X", "l", BI_F_FIRSTLINE, 0}, when = {"X", "l", BI_F_TIME, 0};
+	is_str(value("{\"l\":\"er\\u0000ror\\u001b\"}", &upper), "ER\\0ROR\\e", "upper case, whole and inert");
+	is_str(value("{\"l\":\"\\u001b[2J0123456789abcdef\"}", &shrt), "\\e[2J01234567", "short: 12 bytes, inert");
+	is_str(value("{\"l\":\"0123456789\\u00e9\\u00e9\"}", &shrt), "0123456789\xc3\xa9", "short: not half a character");
+	is_str(value("{\"l\":\"a\\u0000b\\u001b\\nsecond\"}", &first), "a\\0b\\e", "first line, whole and inert");
+	is_str(value("{\"l\":\"bad\\u001b[2Jtime\"}", &when), "bad\\e[2Jti e", "a time that is not one, inert");
 
 	const char *recs[] = {
 		"{\"service\":\"api\",\"p95_ms\":12.5}",
@@ -115,6 +165,15 @@ main(void)
 	       "aligned; right columns right; all-dash columns left out");
 	const char *one[] = {"{\"service\":\"é\",\"p95_ms\":1,\"note\":\"n\"}"};
 	is_str(table(one, 1, 0), "é  1.0ms  n\n", "no header; width counts characters, not bytes");
+	const char *esc[] = {
+		"{\"service\":\"a\\u001b[1m\",\"p95_ms\":1}",
+		"{\"service\":\"bbbbbbb\",\"p95_ms\":2}",
+	};
+	is_str(table(esc, 2, 1),
+	       "SERVICE    P95\n"
+	       "a\\e[1m   1.0ms\n"
+	       "bbbbbbb  2.0ms\n",
+	       "an escape is as wide as it shows");
 
 	return done();
 }
