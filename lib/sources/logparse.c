@@ -129,6 +129,39 @@ pino_level(double d)
 	       d >= 30 ? "info" : d >= 20 ? "debug" : "trace";
 }
 
+/* "KIND key=value ..." of an object's scalar fields (borrowed), or the line
+ * itself when it has none. */
+static jv
+summary(jv obj, const char *line, size_t n)
+{
+	bi_buf b = {0};
+	const char *kind = bi_get_str(obj, "kind");
+
+	if (kind)
+		bi_buf_adds(&b, kind);
+	jv_object_foreach(obj, k, v) {
+		jv_kind t = jv_get_kind(v);
+		if (!strcmp(jv_string_value(k), "kind") || t == JV_KIND_OBJECT || t == JV_KIND_ARRAY) {
+			jv_free(k);
+			jv_free(v);
+			continue;
+		}
+		bi_buf_printf(&b, "%s%s=", b.len ? " " : "", jv_string_value(k));
+		if (t == JV_KIND_STRING) {
+			bi_buf_add(&b, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
+		} else {
+			jv d = jv_dump_string(jv_copy(v), 0);
+			bi_buf_adds(&b, jv_string_value(d));
+			jv_free(d);
+		}
+		jv_free(k);
+		jv_free(v);
+	}
+	jv out = b.len ? jv_string_sized(b.p, (int)b.len) : jv_string_sized(line, (int)n);
+	bi_buf_free(&b);
+	return out;
+}
+
 static jv
 from_json(jv obj, int64_t ts, const char *line, size_t n)
 {
@@ -166,8 +199,11 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 	else if (jv_is_valid(m))
 		r = bi_set(r, "msg", jv_dump_string(m, 0));
 	else {
+		/* No message field: a line of another record stream (a bi-proxy's
+		 * `proxy` records, say) or of key-values. Say it in one line, its
+		 * kind first, as people read it; the fields stay in attrs. */
 		jv_free(m);
-		r = bi_set(r, "msg", jv_string_sized(line, (int)n));
+		r = bi_set(r, "msg", summary(obj, line, n));
 	}
 	if (jv_get_kind(g) == JV_KIND_STRING)
 		r = bi_set(r, "logger", g);

@@ -48,7 +48,7 @@ J(const char *const *lines)
 int
 main(void)
 {
-	plan(24);
+	plan(26);
 	bi_init("test-logparse");
 
 	is_str(P("{\"@timestamp\":\"2026-11-24T01:02:03.456Z\",\"level\":\"ERROR\",\"message\":\"boom\","
@@ -66,8 +66,15 @@ main(void)
 	       "{\"kind\":\"log\",\"level\":\"fatal\",\"msg\":\"down\",\"stream\":\"stdout\","
 	       "\"ts\":\"2026-11-24T00:46:45.000Z\"}", "severity CRITICAL is fatal; no time: the given one");
 	is_str(P("{\"a\":1}"),
-	       "{\"attrs\":{\"a\":1},\"kind\":\"log\",\"level\":\"info\",\"msg\":\"{\\\"a\\\":1}\",\"stream\":\"stdout\","
-	       "\"ts\":\"2026-11-24T00:46:45.000Z\"}", "JSON without a message keeps the line");
+	       "{\"attrs\":{\"a\":1},\"kind\":\"log\",\"level\":\"info\",\"msg\":\"a=1\",\"stream\":\"stdout\","
+	       "\"ts\":\"2026-11-24T00:46:45.000Z\"}", "JSON without a message: its fields, as key=value");
+	is_str(P("{\"kind\":\"proxy\",\"ts\":\"2026-11-24T00:46:45.000Z\",\"event\":\"close\",\"proxy\":\"redis\",\"up\":{\"b\":1}}"),
+	       "{\"attrs\":{\"event\":\"close\",\"kind\":\"proxy\",\"proxy\":\"redis\",\"up\":{\"b\":1}},\"kind\":\"log\",\"level\":\"info\","
+	       "\"msg\":\"proxy event=close proxy=redis\",\"stream\":\"stdout\",\"ts\":\"2026-11-24T00:46:45.000Z\"}",
+	       "a record of another stream: its kind, then its scalar fields");
+	is_str(P("{\"x\":[1]}"),
+	       "{\"attrs\":{\"x\":[1]},\"kind\":\"log\",\"level\":\"info\",\"msg\":\"{\\\"x\\\":[1]}\",\"stream\":\"stdout\","
+	       "\"ts\":\"2026-11-24T00:46:45.000Z\"}", "no scalar field: the line as it is");
 	is_str(P("{not json"),
 	       "{\"kind\":\"log\",\"level\":\"info\",\"msg\":\"{not json\",\"stream\":\"stdout\","
 	       "\"ts\":\"2026-11-24T00:46:45.000Z\"}", "broken JSON is a plain line");
