@@ -9,8 +9,8 @@
  *              no knowledge of Docker or of what records mean
  *   sources/   demux docker k8s gitctx logparse merge store: where records come
  *              from and where they are kept
- *   engines/   hist load threshold prom metrics proxy relay chaos experiment
- *              notify: things that run
+ *   engines/   hist load threshold prom metrics proxy relay chaos endpoint
+ *              faultload reach experiment notify: things that run
  *   analysis/  drain pattern kb advice score symptom rca context llm offline:
  *              what the records mean
  *

@@ -10,6 +10,9 @@
 #include "engines/proxy.h"
 #include "engines/relay.h"
 #include "engines/chaos.h"
+#include "engines/endpoint.h"
+#include "engines/faultload.h"
+#include "engines/reach.h"
 #include "engines/experiment.h"
 #include "engines/notify.h"
 

@@ -12,6 +12,17 @@
  * time: a lock beside the journal, held from before the start-up rollback to
  * the end, so that a second run cannot undo the first one's fault; it is
  * refused (exit 2). --dry-run prints the plan, and takes no lock.
+ *
+ * What this machine failed (the lock file, the journal, a thread for the
+ * load, the output) is exit 4; when it is the journal or the load's thread,
+ * the scenario it struck ends as skipped, saying why, and none after it
+ * runs. A change left that cannot be undone
+ * (Docker or the chaos-proxy would not put it back, at the start, at the
+ * end or with --rollback) is exit 3, as an outside system that did not
+ * answer: the project is not as it was, the journal keeps the change, and
+ * --rollback, once they answer, tries again. It outranks every other
+ * outcome, 130 included: an experiment's verdict means little beside a
+ * project left broken.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -51,7 +62,9 @@ static const char usage[] =
 	"      --version        show the version\n"
 	"Exit: 0 every scenario passed, 1 one failed or was skipped (the app not healthy\n"
 	"before is a skip), 2 usage, or another run holds the project, 3 Docker\n"
-	"unreachable, 130 interrupted (all undone).\n";
+	"unreachable, or a change left that cannot be undone (--rollback tries again),\n"
+	"4 this machine failed (the lock, the journal, a thread, the output),\n"
+	"130 interrupted (all undone).\n";
 
 #define MAX_SCENARIOS 16
 
@@ -210,7 +223,7 @@ main(int argc, char **argv)
 		long holder;
 		if (bi_chaos_lock(lockfile, &holder) < 0) {
 			if (holder < 0)
-				bi_die(BI_EXIT_FAIL, "cannot lock %s:", lockfile);
+				bi_die(BI_EXIT_LOCAL, "cannot lock %s:", lockfile);
 			char who[32] = "";
 			if (holder > 0)
 				snprintf(who, sizeof who, " (pid %ld)", holder);
@@ -232,7 +245,9 @@ main(int argc, char **argv)
 		rec = bi_set(rec, "undone", undone);
 		bi_write(rec);
 		bi_write_flush();
-		return r == 0 ? BI_EXIT_OK : BI_EXIT_FAIL;
+		if (r != 0)
+			bi_warn("what could not be undone stays in %s", cx.journal);
+		return r == 0 ? BI_EXIT_OK : BI_EXIT_UNREACHABLE;
 	}
 	if (!cx.d && !cx.dry_run)
 		bi_die(BI_EXIT_UNREACHABLE, "%s", err);
@@ -240,7 +255,7 @@ main(int argc, char **argv)
 		bi_die(BI_EXIT_USAGE, "which project? run in one (blissful-infra.yaml) or give --project");
 	/* Whatever an earlier run left is put back before anything new. */
 	if (!cx.dry_run && bi_chaos_rollback(&cx, NULL) != 0)
-		bi_die(BI_EXIT_FAIL, "an earlier run left changes that cannot be undone; see %s", cx.journal);
+		bi_die(BI_EXIT_UNREACHABLE, "an earlier run left changes that cannot be undone; see %s", cx.journal);
 
 	int all_ok = 1;
 	for (int i = 0; i < nchosen && !interrupted; i++) {
@@ -249,14 +264,25 @@ main(int argc, char **argv)
 		all_ok &= st && (!strcmp(st, "passed") || !strcmp(st, "planned"));
 		bi_write(rec);
 		bi_write_flush();
+		if (cx.local_error[0]) {
+			bi_warn("stopping: %s", cx.local_error);
+			break;
+		}
 	}
 	/* A dry run changes nothing, not even what an earlier run left. */
 	int undone = cx.dry_run ? 0 : bi_chaos_rollback(&cx, NULL);
 	bi_docker_close(cx.d);
+	int local = cx.local_error[0] != '\0';
 	bi_chaos_free(&cx);
 	free(lockfile);
 	free(root);
+	if (undone != 0) {
+		bi_warn("what could not be undone stays in %s: bi-chaos --rollback tries again", cx.journal);
+		return BI_EXIT_UNREACHABLE;
+	}
+	if (local)
+		return BI_EXIT_LOCAL;
 	if (interrupted)
 		return 130;
-	return undone != 0 ? BI_EXIT_FAIL : all_ok ? BI_EXIT_OK : BI_EXIT_FAIL;
+	return all_ok ? BI_EXIT_OK : BI_EXIT_FAIL;
 }

@@ -4,7 +4,8 @@
  * Drives a target with virtual users (closed model, ramped by --stage) or at a
  * constant arrival rate (-R, open model, latency timed from the scheduled
  * moment so that stalls are not hidden), over weighted endpoints from the
- * command line or a scenario file. The engine is lib/engines/load.c. Writes a
+ * command line or a scenario file (read, and made into request bytes once,
+ * by lib/engines/endpoint.c). The engine is lib/engines/load.c. Writes a
  * `perf_point` record per second and a `perf_summary` at the end, with each
  * threshold (k6 syntax) and whether it held; exit 1 when one did not.
  */
@@ -23,6 +24,7 @@
 #include "base/config.h"
 #include "engines/hist.h"
 #include "engines/load.h"
+#include "engines/endpoint.h"
 #include "engines/threshold.h"
 static const char usage[] =
 	"usage: bi-perf [options] URL\n"
@@ -50,7 +52,8 @@ static const char usage[] =
 	"      --version        show the version\n"
 	"Default thresholds: blissful-infra.yaml's perf.thresholds, else p95 < 500 ms,\n"
 	"p99 < 1000 ms, error rate < 1%, avg < 200 ms.\n"
-	"Exit: 0 all thresholds held, 1 one failed, 2 usage, 3 nothing answered at all.\n";
+	"Exit: 0 all thresholds held, 1 one failed, 2 usage, 3 nothing answered at all,\n"
+	"4 the load could not be started (threads, sockets) or output failed.\n";
 
 /* ---- the target and its requests ---- */
 
@@ -78,35 +81,6 @@ parse_target(const char *s, bi_url *u, char *err, size_t n)
 	if (!*u->path)
 		strcpy(u->path, "/");
 	return 0;
-}
-
-struct endpoint {
-	char *name, *method, *path, *body;
-	char **headers;
-	int nheaders;
-	double weight;
-};
-
-static char *
-build_request(const struct endpoint *e, const bi_url *base)
-{
-	bi_buf b = {0};
-	int has_ct = 0;
-
-	bi_buf_printf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: bi-perf/0.1\r\n", e->method,
-		      e->path, base->hostport);
-	for (int i = 0; i < e->nheaders; i++) {
-		bi_buf_printf(&b, "%s\r\n", e->headers[i]);
-		has_ct |= !strncasecmp(e->headers[i], "content-type:", 13);
-	}
-	if (e->body) {
-		if (!has_ct)
-			bi_buf_adds(&b, "Content-Type: application/json\r\n");
-		bi_buf_printf(&b, "Content-Length: %zu\r\n\r\n%s", strlen(e->body), e->body);
-	} else {
-		bi_buf_adds(&b, "\r\n");
-	}
-	return b.p;
 }
 
 /* ---- thresholds ---- */
@@ -198,7 +172,7 @@ on_tick(void *ctx, int second, int vus, const bi_load_stats *s)
 
 static jv
 summary(const struct run *r, const bi_load_stats *s, const bi_load_conf *c,
-	const struct endpoint *eps, int neps, double secs)
+	const bi_endpoint *eps, int neps, double secs)
 {
 	const bi_hist *h = &s->latency;
 	jv p = bi_record("perf_summary");
@@ -277,7 +251,7 @@ summary(const struct run *r, const bi_load_stats *s, const bi_load_conf *c,
 
 /* ---- the scenario file ---- */
 
-static struct endpoint *eps;
+static bi_endpoint *eps;
 static int neps;
 static bi_load_stage *stages;
 static int nstages;
@@ -298,17 +272,6 @@ add_stage(const char *spec)
 		bi_die(BI_EXIT_USAGE, "--stage %s: expected DURATION:VUS", spec);
 	stages = bi_realloc(stages, (nstages + 1) * sizeof *stages);
 	stages[nstages++] = (bi_load_stage){d, (int)n};
-}
-
-static char *
-scalar_text(jv v)
-{
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		return bi_strdup(jv_string_value(v));
-	jv s = jv_dump_string(jv_copy(v), 0);
-	char *r = bi_strdup(jv_string_value(s));
-	jv_free(s);
-	return r;
 }
 
 static int cli_shape;	/* the load's shape was given on the command line */
@@ -350,41 +313,9 @@ load_scenario(const char *path, const char **base, jv *keep, int64_t *duration, 
 		}
 	}
 	jv_free(st);
-	jv es = jv_object_get(jv_copy(sc), jv_string("endpoints"));
-	if (jv_get_kind(es) == JV_KIND_ARRAY) {
-		jv_array_foreach(es, i, e) {
-			struct endpoint ep = {0};
-			const char *pth = bi_jv_path_str(e, "path", NULL);
-			if (!pth || pth[0] != '/')
-				bi_die(BI_EXIT_USAGE, "%s: endpoint %d needs a path starting with /", path, i + 1);
-			ep.path = bi_strdup(pth);
-			ep.method = bi_strdup(bi_jv_path_str(e, "method", "GET"));
-			ep.name = bi_strdup(bi_jv_path_str(e, "name", pth));
-			ep.weight = bi_jv_path_num(e, "weight", 1);
-			if (ep.weight < 0)
-				bi_die(BI_EXIT_USAGE, "%s: endpoint %s: negative weight", path, ep.name);
-			jv body = jv_object_get(jv_copy(e), jv_string("body"));
-			if (jv_is_valid(body) && jv_get_kind(body) != JV_KIND_NULL)
-				ep.body = scalar_text(body);
-			jv_free(body);
-			jv hs = jv_object_get(jv_copy(e), jv_string("headers"));
-			if (jv_get_kind(hs) == JV_KIND_OBJECT) {
-				jv_object_foreach(hs, k, v) {
-					char *val = scalar_text(v);
-					ep.headers = bi_realloc(ep.headers, (ep.nheaders + 1) * sizeof *ep.headers);
-					ep.headers[ep.nheaders++] = bi_asprintf("%s: %s", jv_string_value(k), val);
-					free(val);
-					jv_free(k);
-					jv_free(v);
-				}
-			}
-			jv_free(hs);
-			eps = bi_realloc(eps, (neps + 1) * sizeof *eps);
-			eps[neps++] = ep;
-			jv_free(e);
-		}
-	}
-	jv_free(es);
+	char err[512];
+	if (bi_endpoints_from(sc, path, &eps, &neps, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "%s", err);
 	jv th = jv_object_get(jv_copy(sc), jv_string("thresholds"));
 	if (jv_get_kind(th) == JV_KIND_OBJECT && nths == 0) {
 		jv_object_foreach(th, k, v) {
@@ -512,45 +443,37 @@ main(int argc, char **argv)
 		bi_die(BI_EXIT_USAGE, "%s", err);
 	if (neps == 0) {
 		/* The URL itself is the one endpoint. */
-		struct endpoint ep = {.name = bi_strdup(u.path), .method = bi_strdup(method),
-				      .path = bi_strdup(u.path), .weight = 1,
-				      .body = body ? bi_strdup(body) : NULL,
-				      .headers = headers, .nheaders = nheaders};
+		bi_endpoint ep = {.name = bi_strdup(u.path), .method = bi_strdup(method),
+				  .path = bi_strdup(u.path), .weight = 1,
+				  .body = body ? bi_strdup(body) : NULL,
+				  .headers = headers, .nheaders = nheaders};
 		eps = bi_realloc(eps, sizeof *eps);
 		eps[neps++] = ep;
 		u.path[0] = '\0';
 	} else {
-		/* Paths are under the base URL's path. */
+		/* Paths are under the base URL's path (the requests' prefix). */
 		size_t bl = strlen(u.path);
 		while (bl > 0 && u.path[bl - 1] == '/')
 			u.path[--bl] = '\0';
 		for (int i = 0; i < neps; i++) {
-			char *full = bi_asprintf("%s%s", u.path, eps[i].path);
-			free(eps[i].path);
-			eps[i].path = full;
 			for (int h = 0; h < nheaders; h++) {
 				eps[i].headers = bi_realloc(eps[i].headers, (eps[i].nheaders + 1) * sizeof(char *));
 				eps[i].headers[eps[i].nheaders++] = bi_strdup(headers[h]);
 			}
 		}
 	}
-	if (neps > BI_LOAD_MAX_ENDPOINTS)
-		bi_die(BI_EXIT_USAGE, "at most %d endpoints", BI_LOAD_MAX_ENDPOINTS);
 	if (!no_th && nths == 0)
 		default_thresholds();
 	if (no_th)
 		nths = 0;
 
+	/* The requests' bytes, once: the engine only copies them. */
 	bi_load_endpoint *le = bi_calloc((size_t)neps, sizeof *le);
-	double wsum = 0;
 	for (int i = 0; i < neps; i++) {
-		char *req = build_request(&eps[i], &u);
+		char *req = bi_endpoint_request(&eps[i], u.path, u.hostport, "bi-perf/0.1");
 		le[i] = (bi_load_endpoint){eps[i].name, req, strlen(req), eps[i].weight,
 					   !strcasecmp(eps[i].method, "HEAD")};
-		wsum += eps[i].weight;
 	}
-	if (!(wsum > 0))
-		bi_die(BI_EXIT_USAGE, "the endpoints' weights add up to nothing");
 
 	bi_load_conf conf = {.endpoints = le, .nendpoints = neps, .threads = threads,
 			     .connections = rate > 0 ? conns : vus > 0 ? vus : 10, .rate = rate,
@@ -568,7 +491,7 @@ main(int argc, char **argv)
 	static bi_load_stats total;
 	int64_t t0 = bi_mono_ns();
 	if (bi_load_run(&conf, on_tick, &run, &total, err, sizeof err) != 0)
-		bi_die(BI_EXIT_FAIL, "%s", err);
+		bi_die(BI_EXIT_LOCAL, "%s", err);	/* threads or sockets: this machine */
 	double secs = (bi_mono_ns() - t0) / 1e9;
 	if (run.tty)
 		fputs("\r\033[K", stderr);

@@ -101,7 +101,7 @@ static struct part parts[NPARTS] = {
 };
 
 static struct {
-	char *root, *dir, *project, *db, *bindir, *interval;
+	char *root, *dir, *project, *db, *bindir, *interval, *config;
 	int detached;
 	int logfd;
 	int64_t since;		/* wall ns */
@@ -694,6 +694,12 @@ run(void)
 			}
 		}
 		if (now >= next_state) {
+			/* A project removed (its folder gone, as a test's is) is not
+			 * watched on: stop, storing what is held where it can be. */
+			if (!w.stopping && access(w.config, F_OK) != 0) {
+				say("%s is gone: stopping", w.config);
+				begin_stop();
+			}
 			double secs = (now - w.rate_at) / 1e9;
 			if (secs > 0)
 				w.rate = 0.7 * w.rate + 0.3 * (w.rate_count / secs);
@@ -909,6 +915,7 @@ main(int argc, char **argv)
 	jv_free(cfg);
 	parts[STORE].enabled = parts[LOGS].enabled = parts[METRICS].enabled = 1;
 	w.dir = bi_asprintf("%s/.blissful-infra", w.root);
+	w.config = bi_asprintf("%s/blissful-infra.yaml", w.root);
 	if (!w.db)
 		w.db = bi_store_path();
 	if (bi_mkdirs(w.dir))

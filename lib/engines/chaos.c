@@ -48,9 +48,11 @@ bi_journal_add(const char *path, jv entry)
 	jv s = jv_dump_string(entry, 0);
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	int ok = fd >= 0 && dprintf(fd, "%s\n", jv_string_value(s)) > 0 && fsync(fd) == 0;
+	int e = errno;
 	if (fd >= 0)
 		close(fd);
 	jv_free(s);
+	errno = e;
 	return ok ? id : -1;
 }
 
@@ -144,7 +146,8 @@ stop_hog(bi_docker *d, const char *id, const char *path, char *err, size_t n)
 	const char *argv[] = {path, "stop", NULL};
 	char eid[128], why[256];
 
-	if (bi_chaos_exec(d, id, argv, "0", eid, sizeof eid, why, sizeof why) != 0) {
+	if (bi_docker_exec_detached(d, id, argv, "0", eid, sizeof eid) != 0) {
+		snprintf(why, sizeof why, "%s", bi_docker_error(d));
 		if (not_running(d, id))
 			return 0;
 		/* The file is gone: the hog removed it when its time was up. */
@@ -153,7 +156,7 @@ stop_hog(bi_docker *d, const char *id, const char *path, char *err, size_t n)
 		snprintf(err, n, "bi-hog stop in %.12s: %s", id, why);
 		return -1;
 	}
-	int code = bi_chaos_exec_wait(d, eid, 5 * BI_NS_PER_S);
+	int code = bi_docker_exec_wait(d, eid, 5 * BI_NS_PER_S);
 	/* 126, 127: the runtime found nothing to run, so nothing runs it. */
 	if (code == 0 || code == 126 || code == 127 || (code != -1 && not_running(d, id)))
 		return 0;
@@ -231,7 +234,6 @@ bi_journal_undo(jv e, bi_docker *d, char *err, size_t n)
 	return -1;
 }
 
-
 int
 bi_chaos_lock(const char *path, long *holder)
 {
@@ -263,66 +265,4 @@ bi_chaos_lock(const char *path, long *holder)
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
 		bi_warn("cannot write the pid into %s:", path);
 	return fd;
-}
-
-int
-bi_chaos_exec(bi_docker *d, const char *container, const char *const *argv, const char *user,
-	      char *id, size_t n, char *err, size_t errn)
-{
-	jv cmd = jv_array(), out;
-
-	for (; *argv; argv++)
-		cmd = jv_array_append(cmd, jv_string(*argv));
-	jv spec = jv_object_set(jv_object(), jv_string("Cmd"), cmd);
-	spec = jv_object_set(spec, jv_string("AttachStdout"), jv_false());
-	spec = jv_object_set(spec, jv_string("AttachStderr"), jv_false());
-	if (user)
-		spec = jv_object_set(spec, jv_string("User"), jv_string(user));
-	jv body = jv_dump_string(spec, 0);
-	char *path = bi_asprintf("/containers/%s/exec", container);
-	long st = strpbrk(container, "/?#% ") ? 0 : bi_docker_call(d, "POST", path, jv_string_value(body), &out);
-	free(path);
-	jv_free(body);
-	const char *eid = st == 201 ? bi_get_str(out, "Id") : NULL;
-	if (!eid || strpbrk(eid, "/?#% ")) {
-		snprintf(err, errn, "%s", st ? bi_docker_error(d) : "not a container id");
-		if (st)
-			jv_free(out);
-		return -1;
-	}
-	snprintf(id, n, "%s", eid);
-	jv_free(out);
-	path = bi_asprintf("/exec/%s/start", id);
-	st = bi_docker_call(d, "POST", path, "{\"Detach\":true,\"Tty\":false}", NULL);
-	free(path);
-	if (st < 200 || st >= 300) {
-		snprintf(err, errn, "%s", bi_docker_error(d));
-		return -1;
-	}
-	return 0;
-}
-
-int
-bi_chaos_exec_wait(bi_docker *d, const char *id, int64_t ns)
-{
-	int64_t end = bi_mono_ns() + ns;
-	char *path = bi_asprintf("/exec/%s/json", id);
-	int code = -2;
-
-	for (;;) {
-		jv info;
-		long st = bi_docker_call(d, "GET", path, NULL, &info);
-		jv running = st == 200 ? bi_jv_path(info, "Running") : jv_invalid();
-		if (st == 200 && jv_get_kind(running) == JV_KIND_FALSE)
-			code = (int)bi_jv_path_num(info, "ExitCode", -2);
-		else if (st == 200)
-			code = -1;
-		jv_free(running);
-		jv_free(info);
-		if (code != -1 || bi_mono_ns() >= end)
-			break;
-		usleep(50 * 1000);
-	}
-	free(path);
-	return code;
 }

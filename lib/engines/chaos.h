@@ -4,7 +4,6 @@
 
 #include <jv.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 #include "sources/docker.h"
@@ -16,7 +15,8 @@
  *   {"action":"process", "pid":N, "command":TEXT}     (a helper we started)
  *   {"action":"hog", "container":ID, "path":FILE}     (bi-hog in a container:
  *                                  `FILE stop` there ends it and removes FILE)
- * bi_journal_add returns the entry's id (-1 when it cannot be written). */
+ * bi_journal_add returns the entry's id; -1, with errno, when it cannot be
+ * written (then nothing may be changed). */
 int bi_journal_add(const char *path, jv entry);	/* consumes entry */
 int bi_journal_done(const char *path, int id);
 jv bi_journal_pending(const char *path);	/* entries not undone, newest first */
@@ -31,14 +31,5 @@ int bi_journal_undo(jv entry, bi_docker *d, char *err, size_t n);
  * with its pid in *holder (0 when unknown); -1 with errno and *holder -1
  * when the file cannot be opened. */
 int bi_chaos_lock(const char *path, long *holder);
-
-/* Start argv in a running container, detached, as user (NULL: the
- * container's own; "0": root); the exec's id into id (n bytes). 0, or -1
- * with the reason in err. */
-int bi_chaos_exec(bi_docker *d, const char *container, const char *const *argv,
-		  const char *user, char *id, size_t n, char *err, size_t errn);
-/* Wait at most ns for an exec to end: its exit code; -1 while it still
- * runs; -2 when Docker cannot say. */
-int bi_chaos_exec_wait(bi_docker *d, const char *id, int64_t ns);
 
 #endif

@@ -6,32 +6,31 @@
  * something is broken, the fault put back, and the recovery timed to 100 ms.
  *
  * The load is the project's own: the weighted endpoints of its bi-perf
- * scenario (bi_chaos_set_load), run by the load engine (load.c) in a thread
- * of ours at 20 requests a second, straight to the app. Only one load runs at
- * a time (the engine is not reentrant): a scenario starts it and ends it.
+ * scenario (bi_chaos_set_load, read by endpoint.c), run by faultload.c in a
+ * thread at 20 requests a second, straight to the app. Only one load runs
+ * at a time (the engine is not reentrant): a scenario starts it and ends it.
  *
  * What is broken must be what the load uses. The dependency scenarios first
- * measure which endpoints reach the dependency: a few requests to each, one
- * at a time, each seen through the project's chaos-proxy: its traffic
- * counters before and after (its API's proxy stats), or, from a bi-proxy
- * older than those, the connections it logs (`proxy` records, event accept)
- * in each endpoint's window of time. When
- * none does, the experiment is skipped, saying so, with nothing broken: a
- * pass would be the load not noticing. dependency-down then judges the
- * endpoints apart: those that need the dependency may fail, fast; the others
- * must not. The latency scenarios load the endpoints that call through the
- * proxy, and slow the proxy, that is the app's own outgoing calls.
+ * measure which endpoints reach the dependency through the project's
+ * chaos-proxy (reach.c). When none does, the experiment is skipped, saying
+ * so, with nothing broken: a pass would be the load not noticing.
+ * dependency-down then judges the endpoints apart: those that need the
+ * dependency may fail, fast; the others must not. The latency scenarios
+ * load the endpoints that call through the proxy, and slow the proxy, that
+ * is the app's own outgoing calls.
  *
  * Safety: containers are found by the project's compose labels only; every
  * change is journalled (chaos.c) before it is made and undone by the
  * experiment, at the end of the run, or by bi_chaos_rollback after a crash.
+ * A change that cannot be journalled is not made: the scenario ends as
+ * skipped, and the caller hears that this machine failed (local_error).
  * Nothing here outlives bi-chaos but what the journal names: the load is a
  * thread, and bi-hog, which runs in the container, is journalled.
  *
  * Layer: engines.
  */
+#include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -43,19 +42,13 @@
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
-#include "base/config.h"
 #include "base/http.h"
-#include "base/addr.h"
 #include "sources/docker.h"
-#include "engines/hist.h"
-#include "engines/load.h"
+#include "engines/endpoint.h"
+#include "engines/faultload.h"
+#include "engines/reach.h"
 #include "engines/chaos.h"
 
-#define LOAD_RATE 20		/* requests a second, over LOAD_CONNS connections */
-#define LOAD_CONNS 50
-#define LOAD_TIMEOUT (5 * BI_NS_PER_S)
-#define REACH_TRIES 4		/* requests per endpoint to see what it reaches */
-#define REACH_MIN 2		/* connections seen to say it does */
 #define HOG "/tmp/bi-hog"
 
 /* Sleep ns, waking early on a signal; 0 when stopped. */
@@ -113,15 +106,6 @@ services_running(bi_chaos *cx)
 
 /* ---- journalled changes ---- */
 
-static int
-journal(bi_chaos *cx, jv entry)
-{
-	int id = bi_journal_add(cx->journal, entry);
-	if (id < 0)
-		bi_die(BI_EXIT_FAIL, "cannot write the journal %s: refusing to change anything", cx->journal);
-	return id;
-}
-
 static void
 undo(bi_chaos *cx, int id)
 {
@@ -166,120 +150,34 @@ undo_all(bi_chaos *cx, jv *report)
 
 /* ---- the load's endpoints ---- */
 
-static void
-free_endpoints(bi_chaos *cx)
+void
+bi_chaos_free(bi_chaos *cx)
 {
-	for (int i = 0; i < cx->neps; i++) {
-		bi_chaos_endpoint *e = &cx->eps[i];
-		free(e->name);
-		free(e->method);
-		free(e->path);
-		free(e->body);
-		for (int h = 0; h < e->nheaders; h++)
-			free(e->headers[h]);
-		free(e->headers);
-	}
-	free(cx->eps);
+	bi_endpoints_free(cx->eps, cx->neps);
 	free(cx->load_from);
 	cx->eps = NULL;
 	cx->neps = 0;
 	cx->load_from = NULL;
 }
 
-void
-bi_chaos_free(bi_chaos *cx)
-{
-	free_endpoints(cx);
-}
-
-static char *
-scalar_text(jv v)
-{
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		return bi_strdup(jv_string_value(v));
-	jv s = jv_dump_string(jv_copy(v), 0);
-	char *r = bi_strdup(jv_string_value(s));
-	jv_free(s);
-	return r;
-}
-
 int
 bi_chaos_set_load(bi_chaos *cx, const char *path, const char *name, char *err, size_t n)
 {
-	free_endpoints(cx);
+	bi_chaos_free(cx);
 	if (!path) {
 		const char *h = bi_jv_path_str(cx->cfg, "services.app.health", "/health");
 		cx->eps = bi_calloc(1, sizeof *cx->eps);
-		cx->eps[0] = (bi_chaos_endpoint){.name = bi_strdup(h), .method = bi_strdup("GET"),
-						 .path = bi_strdup(h), .weight = 1};
+		cx->eps[0] = (bi_endpoint){.name = bi_strdup(h), .method = bi_strdup("GET"),
+					   .path = bi_strdup(h), .weight = 1};
 		cx->neps = 1;
 		cx->load_from = bi_strdup(h);
 		return 0;
 	}
-	jv sc = bi_yaml_load(path);	/* JSON is YAML too */
-	if (!jv_is_valid(sc)) {
-		jv m = jv_invalid_get_msg(sc);
-		snprintf(err, n, "%s", jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : path);
-		jv_free(m);
+	if (bi_endpoints_read(path, &cx->eps, &cx->neps, err, n) != 0)
 		return -1;
-	}
-	jv es = jv_get_kind(sc) == JV_KIND_OBJECT ? jv_object_get(jv_copy(sc), jv_string("endpoints")) : jv_null();
-	int bad = 0;
-	double wsum = 0;
-	if (jv_get_kind(es) != JV_KIND_ARRAY || jv_array_length(jv_copy(es)) == 0) {
+	if (cx->neps == 0) {
 		snprintf(err, n, "%s: no endpoints to load", path);
-		bad = 1;
-	} else if (jv_array_length(jv_copy(es)) > BI_LOAD_MAX_ENDPOINTS) {
-		snprintf(err, n, "%s: at most %d endpoints", path, BI_LOAD_MAX_ENDPOINTS);
-		bad = 1;
-	}
-	if (!bad) {
-		cx->eps = bi_calloc((size_t)jv_array_length(jv_copy(es)), sizeof *cx->eps);
-		jv_array_foreach(es, i, e) {
-			const char *p = bi_jv_path_str(e, "path", NULL);
-			double w = bi_jv_path_num(e, "weight", 1);
-			if (!bad && (!p || p[0] != '/')) {
-				snprintf(err, n, "%s: endpoint %d needs a path starting with /", path, i + 1);
-				bad = 1;
-			} else if (!bad && !(w >= 0)) {
-				snprintf(err, n, "%s: endpoint %d: a negative weight", path, i + 1);
-				bad = 1;
-			}
-			if (!bad) {
-				bi_chaos_endpoint *ep = &cx->eps[cx->neps++];
-				ep->path = bi_strdup(p);
-				ep->method = bi_strdup(bi_jv_path_str(e, "method", "GET"));
-				ep->name = bi_strdup(bi_jv_path_str(e, "name", p));
-				ep->weight = w;
-				wsum += w;
-				jv body = jv_object_get(jv_copy(e), jv_string("body"));
-				if (jv_is_valid(body) && jv_get_kind(body) != JV_KIND_NULL)
-					ep->body = scalar_text(body);
-				jv_free(body);
-				jv hs = jv_object_get(jv_copy(e), jv_string("headers"));
-				if (jv_get_kind(hs) == JV_KIND_OBJECT) {
-					jv_object_foreach(hs, k, v) {
-						char *val = scalar_text(v);
-						ep->headers = bi_realloc(ep->headers, (ep->nheaders + 1) * sizeof *ep->headers);
-						ep->headers[ep->nheaders++] = bi_asprintf("%s: %s", jv_string_value(k), val);
-						free(val);
-						jv_free(k);
-						jv_free(v);
-					}
-				}
-				jv_free(hs);
-			}
-			jv_free(e);
-		}
-		if (!bad && !(wsum > 0)) {
-			snprintf(err, n, "%s: the endpoints' weights add up to nothing", path);
-			bad = 1;
-		}
-	}
-	jv_free(es);
-	jv_free(sc);
-	if (bad) {
-		free_endpoints(cx);
+		bi_chaos_free(cx);
 		return -1;
 	}
 	cx->load_from = bi_strdup(name ? name : path);
@@ -330,30 +228,6 @@ wait_healthy(bi_chaos *cx, int64_t since)
 	return -1;
 }
 
-/* One request of an endpoint, as the load sends it: its status, 0 when
- * nothing answered within timeout_ms; *ms gets how long it took. */
-static int
-ask(bi_chaos *cx, const bi_chaos_endpoint *e, long timeout_ms, double *ms)
-{
-	const char *hs[32];
-	int nh = 0;
-
-	for (int i = 0; i < e->nheaders && nh < 31; i++)
-		hs[nh++] = e->headers[i];
-	hs[nh] = NULL;
-	char *u = url(cx, e->path);
-	bi_http_req req = {.method = e->method, .url = u, .body = e->body, .headers = hs,
-			   .timeout_ms = timeout_ms, .connect_timeout_ms = timeout_ms};
-	bi_http_resp resp;
-	int64_t t0 = bi_mono_ns();
-	int st = bi_http(&req, &resp) == 0 ? (int)resp.status : 0;
-	if (ms)
-		*ms = (double)(bi_mono_ns() - t0) / 1e6;
-	bi_http_resp_free(&resp);
-	free(u);
-	return st;
-}
-
 /* What each endpoint's requests did while a fault lasted (a sample a round). */
 struct sampled {
 	int n, errors, silent;	/* silent: no answer within the timeout */
@@ -381,7 +255,7 @@ watch_for(bi_chaos *cx, int64_t ns, struct watch *w)
 		for (int i = 0; w->eps && i < cx->neps && !*cx->stop; i++) {
 			struct sampled *s = &w->eps[i];
 			double ms;
-			int st = ask(cx, &cx->eps[i], 2000, &ms);
+			int st = bi_endpoint_call(cx->base, &cx->eps[i], 2000, &ms);
 			s->ms = bi_realloc(s->ms, (s->n + 1) * sizeof *s->ms);
 			s->ms[s->n++] = ms;
 			s->errors += st == 0 || st >= 400;
@@ -410,129 +284,27 @@ p95(struct sampled *s)
 	return round(s->ms[k < 0 ? 0 : k] * 1000) / 1000;
 }
 
-/* ---- the load, in a thread of ours ---- */
+/* ---- the load (faultload.c) ---- */
 
-struct bi_chaos_load {
-	bi_load_conf conf;
-	bi_load_endpoint le[BI_LOAD_MAX_ENDPOINTS];
-	char *req[BI_LOAD_MAX_ENDPOINTS];
-	int idx[BI_LOAD_MAX_ENDPOINTS];	/* the cx endpoint of each */
-	int n;
-	bi_load_stats *total;
-	volatile int stop;
-	volatile sig_atomic_t *signalled;
-	pthread_t thread;
-	int rc;
-	char err[256];
-};
-
-static char *
-request_bytes(const bi_chaos_endpoint *e, const char *prefix, const char *hostport)
-{
-	bi_buf b = {0};
-	int has_ct = 0;
-
-	bi_buf_printf(&b, "%s %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: bi-chaos/0.1\r\n", e->method,
-		      prefix, e->path, hostport);
-	for (int i = 0; i < e->nheaders; i++) {
-		bi_buf_printf(&b, "%s\r\n", e->headers[i]);
-		has_ct |= !strncasecmp(e->headers[i], "content-type:", 13);
-	}
-	if (e->body) {
-		if (!has_ct)
-			bi_buf_adds(&b, "Content-Type: application/json\r\n");
-		bi_buf_printf(&b, "Content-Length: %zu\r\n\r\n%s", strlen(e->body), e->body);
-	} else {
-		bi_buf_adds(&b, "\r\n");
-	}
-	return b.p;
-}
-
-/* Once a second: a signal ends the load too. */
+/* This machine failed the scenario (the first reason is kept). */
 static void
-on_tick(void *ctx, int second, int vus, const bi_load_stats *s)
+local_failure(bi_chaos *cx, const char *why)
 {
-	struct bi_chaos_load *l = ctx;
-	(void)second;
-	(void)vus;
-	(void)s;
-	if (*l->signalled)
-		l->stop = 1;
-}
-
-static void *
-load_main(void *arg)
-{
-	struct bi_chaos_load *l = arg;
-	l->rc = bi_load_run(&l->conf, on_tick, l, l->total, l->err, sizeof l->err);
-	return NULL;
-}
-
-static void
-load_free(struct bi_chaos_load *l)
-{
-	for (int i = 0; i < l->n; i++)
-		free(l->req[i]);
-	free(l->total);
-	free(l);
+	if (!cx->local_error[0])
+		snprintf(cx->local_error, sizeof cx->local_error, "%s", why ? why : "?");
 }
 
 /* Load the endpoints flagged in only (all when NULL) for ns, in a thread;
  * NULL, with the reason in err, when it cannot start. */
-static struct bi_chaos_load *
+static bi_faultload *
 load_start(bi_chaos *cx, const unsigned char *only, int64_t ns, char *err, size_t n)
 {
-	bi_url u;
-	struct bi_chaos_load *l = bi_calloc(1, sizeof *l);
+	int local = 0;
+	bi_faultload *l = bi_faultload_start(cx->base, cx->eps, cx->neps, only, ns, cx->stop, err, n, &local);
 
-	if (bi_url_parse(cx->base, &u, err, n) != 0)
-		goto fail;
-	if (strcmp(u.scheme, "http")) {
-		snprintf(err, n, "the app's URL is not http://: %s", cx->base);
-		goto fail;
-	}
-	if (bi_addr_resolve(u.host, u.port ? u.port : 80, 0, &l->conf.addr, &l->conf.addrlen, err, n) != 0)
-		goto fail;
-	size_t pl = strcspn(u.path, "?");
-	while (pl > 0 && u.path[pl - 1] == '/')
-		pl--;
-	u.path[pl] = '\0';
-	for (int i = 0; i < cx->neps; i++) {
-		if ((only && !only[i]) || !(cx->eps[i].weight > 0))
-			continue;
-		l->req[l->n] = request_bytes(&cx->eps[i], u.path, u.hostport);
-		l->le[l->n] = (bi_load_endpoint){cx->eps[i].name, l->req[l->n], strlen(l->req[l->n]),
-						 cx->eps[i].weight, !strcasecmp(cx->eps[i].method, "HEAD")};
-		l->idx[l->n++] = i;
-	}
-	if (l->n == 0) {
-		snprintf(err, n, "no endpoint to load");
-		goto fail;
-	}
-	l->total = bi_calloc(1, sizeof *l->total);
-	l->signalled = cx->stop;
-	l->conf.endpoints = l->le;
-	l->conf.nendpoints = l->n;
-	l->conf.threads = 1;
-	l->conf.connections = LOAD_CONNS;
-	l->conf.rate = LOAD_RATE;
-	l->conf.duration = ns;
-	l->conf.timeout = LOAD_TIMEOUT;
-	l->conf.stop = &l->stop;
-	if (pthread_create(&l->thread, NULL, load_main, l) != 0) {
-		snprintf(err, n, "cannot start a thread for the load");
-		goto fail;
-	}
+	if (!l && local)
+		local_failure(cx, err);
 	return l;
-fail:
-	load_free(l);
-	return NULL;
-}
-
-static double
-ms_of(double ns)
-{
-	return round(ns / 1e3) / 1e3;	/* to the microsecond */
 }
 
 /* End the load (at once when stopped, or when early; else when its time is
@@ -540,28 +312,10 @@ ms_of(double ns)
  * load_error when it could not run. *keep, when not NULL, gets the figures
  * of each endpoint that was loaded (by the cx endpoint's index). */
 static jv
-load_end(bi_chaos *cx, struct bi_chaos_load *l, int early, jv out, uint64_t *keep)
+load_end(bi_chaos *cx, bi_faultload *l, int early, jv out, uint64_t *keep)
 {
-	if (!l)
-		return out;
-	if (early || *cx->stop)
-		l->stop = 1;
-	pthread_join(l->thread, NULL);
-	if (l->rc != 0) {
-		out = bi_set(out, "load_error", jv_string(l->err));
-	} else {
-		const bi_load_stats *s = l->total;
-		out = bi_set(out, "requests", jv_number((double)s->requests));
-		out = bi_set(out, "error_rate", jv_number(s->requests ? (double)s->failed / s->requests : 0));
-		out = bi_set(out, "p95_ms", jv_number(ms_of(bi_hist_quantile(&s->latency, 0.95))));
-		out = bi_set(out, "timeouts", jv_number((double)s->err_timeout));
-		if (keep) {
-			for (int i = 0; i < l->n; i++)
-				keep[l->idx[i]] = s->by_endpoint[i];
-			keep[cx->neps] = s->failed;
-		}
-	}
-	load_free(l);
+	if (bi_faultload_end(l, early, &out, keep) != 0)
+		local_failure(cx, bi_get_str(out, "load_error"));
 	return out;
 }
 
@@ -569,246 +323,25 @@ static jv
 probe(bi_chaos *cx, const unsigned char *only, int64_t ns)
 {
 	char err[256];
-	struct bi_chaos_load *l = load_start(cx, only, ns, err, sizeof err);
+	bi_faultload *l = load_start(cx, only, ns, err, sizeof err);
 	if (!l)
 		return bi_set(jv_object(), "load_error", jv_string(err));
 	return load_end(cx, l, 0, jv_object(), NULL);
 }
 
-/* ---- the project's chaos-proxy ---- */
+/* ---- the project's chaos-proxy (reach.c) ---- */
 
-/* Its API on the host (8474, published), and its container. */
+/* Its API on the host, and its container (*cid); NULL when it has none. */
 static char *
 chaos_proxy_api(bi_chaos *cx, char **cid)
 {
-	char *id = container_of(cx, "chaos-proxy", 1), *api = NULL;
+	char *id = container_of(cx, "chaos-proxy", 1);
+	char *api = bi_reach_api(cx->d, id);
 
-	*cid = NULL;
-	if (!id)
-		return NULL;
-	jv c = bi_docker_inspect(cx->d, id);
-	jv ports = bi_jv_path(c, "NetworkSettings.Ports");
-	jv p = jv_get_kind(ports) == JV_KIND_OBJECT ?
-		jv_object_get(jv_copy(ports), jv_string("8474/tcp")) : jv_invalid();
-	if (jv_get_kind(p) == JV_KIND_ARRAY && jv_array_length(jv_copy(p)) > 0) {
-		jv b = jv_array_get(jv_copy(p), 0);
-		const char *hp = bi_get_str(b, "HostPort");
-		if (hp)
-			api = bi_asprintf("http://127.0.0.1:%s", hp);
-		jv_free(b);
-	}
-	jv_free(p);
-	jv_free(ports);
-	jv_free(c);
-	if (api)
-		*cid = id;
-	else
+	*cid = api ? id : NULL;
+	if (!api)
 		free(id);
 	return api;
-}
-
-/* The names of its proxies, sorted; an empty array when it does not say. */
-static jv
-proxy_names(const char *api)
-{
-	char *u = bi_asprintf("%s/proxies", api);
-	jv all = bi_http_json("GET", u, NULL, NULL, 5000, NULL), names = jv_array();
-
-	free(u);
-	if (jv_get_kind(all) == JV_KIND_OBJECT) {
-		jv keys = jv_keys(jv_copy(all));
-		names = keys;
-	}
-	jv_free(all);
-	return names;
-}
-
-static int
-has_name(jv names, const char *name)
-{
-	int found = 0;
-	jv_array_foreach(names, i, s) {
-		found |= jv_get_kind(s) == JV_KIND_STRING && !strcmp(jv_string_value(s), name);
-		jv_free(s);
-	}
-	return found;
-}
-
-struct windows {
-	int n;
-	int64_t *from, *to;
-	jv *counts;		/* per endpoint: proxy name -> connections */
-};
-
-static int
-count_connection(void *ctx, int stream, int64_t ts, const char *line, size_t len)
-{
-	struct windows *w = ctx;
-	(void)stream;
-	if (len == 0 || line[0] != '{')
-		return 0;
-	jv r = jv_parse_sized(line, (int)len);
-	const char *kind = bi_get_str(r, "kind"), *ev = bi_get_str(r, "event");
-	const char *proxy = bi_get_str(r, "proxy"), *why = bi_get_str(r, "reason");
-	/* A connection is an accept, or a close before any: the dial failed. */
-	int conn = kind && !strcmp(kind, "proxy") && proxy && ev &&
-		   (!strcmp(ev, "accept") || (!strcmp(ev, "close") && why && !strncmp(why, "upstream ", 9)));
-	for (int i = 0; conn && i < w->n; i++) {
-		if (ts >= w->from[i] && ts < w->to[i]) {
-			double c = bi_get_num(w->counts[i], proxy, 0);
-			w->counts[i] = bi_set(w->counts[i], proxy, jv_number(c + 1));
-			break;
-		}
-	}
-	jv_free(r);
-	return 0;
-}
-
-/* The traffic so far of each proxy of the chaos-proxy: {name: connections +
- * bytes sent upstream}; invalid when its API does not count (an older
- * bi-proxy) or does not answer. */
-static jv
-traffic(const char *api)
-{
-	char *u = bi_asprintf("%s/proxies", api);
-	jv all = bi_http_json("GET", u, NULL, NULL, 5000, NULL), out = jv_object();
-
-	free(u);
-	if (jv_get_kind(all) != JV_KIND_OBJECT) {
-		jv_free(out);
-		jv_free(all);
-		return jv_invalid();
-	}
-	jv_object_foreach(all, k, p) {
-		jv c = bi_jv_path(p, "stats.connections"), b = bi_jv_path(p, "stats.bytes_upstream");
-		if (jv_get_kind(c) == JV_KIND_NUMBER && jv_get_kind(b) == JV_KIND_NUMBER && jv_is_valid(out))
-			out = jv_object_set(out, jv_copy(k), jv_number(jv_number_value(c) + jv_number_value(b)));
-		else if (jv_is_valid(out)) {
-			jv_free(out);
-			out = jv_invalid();
-		}
-		jv_free(c);
-		jv_free(b);
-		jv_free(k);
-		jv_free(p);
-	}
-	jv_free(all);
-	return out;
-}
-
-/* Reach by the proxy's counters: a request reached a proxy when its traffic
- * grew while the request was answered (a pooled connection's bytes count,
- * not only new connections). */
-static jv
-reach_counted(bi_chaos *cx, const char *api)
-{
-	jv out = jv_object();
-
-	for (int i = 0; i < cx->neps && jv_is_valid(out); i++) {
-		jv hits = jv_object(), via = jv_array();
-		for (int k = 0; k < REACH_TRIES && !*cx->stop; k++) {
-			jv t0 = traffic(api);
-			ask(cx, &cx->eps[i], 2000, NULL);
-			jv t1 = traffic(api);
-			if (!jv_is_valid(t0) || !jv_is_valid(t1)) {
-				jv_free(out);
-				out = jv_invalid();
-			} else {
-				jv_object_foreach(t1, name, n) {
-					double before = bi_get_num(t0, jv_string_value(name), 0);
-					if (jv_number_value(n) > before)
-						hits = bi_set(hits, jv_string_value(name),
-							      jv_number(bi_get_num(hits, jv_string_value(name), 0) + 1));
-					jv_free(name);
-					jv_free(n);
-				}
-			}
-			jv_free(t0);
-			jv_free(t1);
-			if (!jv_is_valid(out))
-				break;
-		}
-		jv_object_foreach(hits, name, n) {
-			if (jv_number_value(n) >= REACH_MIN)
-				via = jv_array_append(via, jv_copy(name));
-			jv_free(name);
-			jv_free(n);
-		}
-		jv_free(hits);
-		if (jv_is_valid(out))
-			out = bi_set(out, cx->eps[i].name, via);
-		else
-			jv_free(via);
-	}
-	return out;
-}
-
-/* Which proxies of the chaos-proxy (API api, container cid) each endpoint's
- * requests go through: {endpoint: [proxy, ...]}, from a few requests to
- * each, one endpoint at a time: by its counters, or by the connections it
- * logged meanwhile when it has none (an image from before them); an invalid
- * value when neither can be read. */
-static jv
-reach(bi_chaos *cx, const char *api, const char *cid)
-{
-	jv counted = traffic(api);
-	if (jv_is_valid(counted)) {
-		jv_free(counted);
-		return reach_counted(cx, api);
-	}
-	jv_free(counted);
-
-	struct windows w = {cx->neps, bi_calloc((size_t)cx->neps, sizeof(int64_t)),
-			    bi_calloc((size_t)cx->neps, sizeof(int64_t)), bi_calloc((size_t)cx->neps, sizeof(jv))};
-	int64_t t0 = bi_now_ns();
-
-	for (int i = 0; i < cx->neps; i++) {
-		w.counts[i] = jv_object();
-		w.from[i] = bi_now_ns();
-		for (int k = 0; k < REACH_TRIES && !*cx->stop; k++)
-			ask(cx, &cx->eps[i], 2000, NULL);
-		/* The log's time is when Docker read the line: a little later. */
-		w.to[i] = bi_now_ns() + 100 * BI_NS_PER_MS;
-		nap(cx, 150 * BI_NS_PER_MS);
-	}
-	nap(cx, 300 * BI_NS_PER_MS);
-	bi_docker_logs_opts o = {.since = t0 - BI_NS_PER_S, .tail = -1, .tty = -1};
-	int rc = bi_docker_logs(cx->d, cid, &o, count_connection, &w);
-	jv out = rc == 0 ? jv_object() : jv_invalid();
-	for (int i = 0; i < cx->neps; i++) {
-		jv via = jv_array();
-		jv_object_foreach(w.counts[i], k, v) {
-			if (jv_number_value(v) >= REACH_MIN)
-				via = jv_array_append(via, jv_copy(k));
-			jv_free(k);
-			jv_free(v);
-		}
-		jv_free(w.counts[i]);
-		if (rc == 0)
-			out = bi_set(out, cx->eps[i].name, via);
-		else
-			jv_free(via);
-	}
-	free(w.from);
-	free(w.to);
-	free(w.counts);
-	return out;
-}
-
-/* Flag the endpoints whose requests went through proxy (any, when NULL);
- * how many are. */
-static int
-reaching(bi_chaos *cx, jv r, const char *proxy, unsigned char *flags)
-{
-	int n = 0;
-	for (int i = 0; i < cx->neps; i++) {
-		jv via = jv_object_get(jv_copy(r), jv_string(cx->eps[i].name));
-		flags[i] = jv_get_kind(via) == JV_KIND_ARRAY &&
-			   (proxy ? has_name(via, proxy) : jv_array_length(jv_copy(via)) > 0);
-		n += flags[i];
-		jv_free(via);
-	}
-	return n;
 }
 
 static int
@@ -848,6 +381,23 @@ static int
 passing(struct result *r)
 {
 	return !strcmp(r->status, "passed");
+}
+
+/* Journal a change before it is made: its id; -1 when the journal cannot
+ * be written, the scenario skipped then (nothing may be changed) and this
+ * machine's failure said. */
+static int
+journal(bi_chaos *cx, struct result *r, jv entry)
+{
+	int id = bi_journal_add(cx->journal, entry);
+
+	if (id < 0) {
+		char why[sizeof cx->local_error];
+		snprintf(why, sizeof why, "cannot write the journal %s: %s", cx->journal, strerror(errno));
+		local_failure(cx, why);
+		fail(r, "skipped", "%s: refusing to change anything", why);
+	}
+	return id;
 }
 
 static double
@@ -924,9 +474,13 @@ pod_kill(bi_chaos *cx, struct result *r)
 	jv info = bi_docker_inspect(cx->d, id);
 	long pid = (long)bi_jv_path_num(info, "State.Pid", 0);
 	jv_free(info);
-	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
-			      "container", jv_string(id)), "undo", jv_string("start")));
-	struct bi_chaos_load *l = load_start(cx, NULL, cx->recovery, err, sizeof err);
+	int jid = journal(cx, r, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
+				 "container", jv_string(id)), "undo", jv_string("start")));
+	if (jid < 0) {
+		free(id);
+		return;
+	}
+	bi_faultload *l = load_start(cx, NULL, cx->recovery, err, sizeof err);
 	/* The pid is the container's only while it runs the same process: ask
 	 * again right before, so that no other process of the host is hit. */
 	info = bi_docker_inspect(cx->d, id);
@@ -989,7 +543,7 @@ static void
 latency(bi_chaos *cx, struct result *r, double ms, const char *only, const char *toxic)
 {
 	char *cid = NULL, *api = cx->d ? chaos_proxy_api(cx, &cid) : NULL;
-	jv names = api ? proxy_names(api) : jv_array();
+	jv names = api ? bi_reach_proxies(api) : jv_array();
 	unsigned char *flags = bi_calloc((size_t)cx->neps, 1);
 	int jids[64], nj = 0;
 	char err[256];
@@ -999,7 +553,7 @@ latency(bi_chaos *cx, struct result *r, double ms, const char *only, const char 
 		     "outgoing calls cannot be slowed (templates add one when a database is chosen)");
 	} else if (cx->d && jv_array_length(jv_copy(names)) == 0) {
 		fail(r, "skipped", "the project's chaos-proxy has no proxy to slow");
-	} else if (cx->d && only && !has_name(names, only)) {
+	} else if (cx->d && only && !bi_reach_has(names, only)) {
 		fail(r, "skipped", "the project's chaos-proxy has no proxy named %s", only);
 	}
 	if (only) {
@@ -1011,14 +565,14 @@ latency(bi_chaos *cx, struct result *r, double ms, const char *only, const char 
 		goto out;
 	/* What the load must call to see the latency: the app's requests that
 	 * go out through the proxy. */
-	jv rc = reach(cx, api, cid);
+	jv rc = bi_reach(cx->d, api, cid, cx->base, cx->eps, cx->neps, cx->stop);
 	if (!jv_is_valid(rc)) {
 		fail(r, "skipped", "cannot tell which requests call through chaos-proxy: it gives no counts, "
 		     "and its log cannot be read: %s", bi_docker_error(cx->d));
 		goto out;
 	}
 	r->extra = bi_set(r->extra, "reach", jv_copy(rc));
-	int n = reaching(cx, rc, only, flags);
+	int n = bi_reach_flags(rc, cx->eps, cx->neps, only, flags);
 	jv_free(rc);
 	if (*cx->stop)
 		goto out;
@@ -1036,16 +590,19 @@ latency(bi_chaos *cx, struct result *r, double ms, const char *only, const char 
 		snprintf(body, sizeof body, "{\"name\":\"%s\",\"type\":\"latency\",\"attributes\":{\"latency\":%g}}",
 			 toxic, ms);
 		if (nj < 64 && passing(r) && !*cx->stop) {
-			jids[nj++] = journal(cx, bi_set(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("toxic")),
-					     "api", jv_string(api)), "proxy", jv_string(proxy)), "toxic", jv_string(toxic)));
-			if (post(u, body) != 200)
-				fail(r, "skipped", "chaos-proxy refused the latency toxic on %s", proxy);
+			int jid = journal(cx, r, bi_set(bi_set(bi_set(bi_set(jv_object(), "action", jv_string("toxic")),
+						"api", jv_string(api)), "proxy", jv_string(proxy)), "toxic", jv_string(toxic)));
+			if (jid >= 0) {
+				jids[nj++] = jid;
+				if (post(u, body) != 200)
+					fail(r, "skipped", "chaos-proxy refused the latency toxic on %s", proxy);
+			}
 		}
 		free(u);
 		jv_free(p);
 	}
 	if (passing(r) && !*cx->stop) {
-		struct bi_chaos_load *l = load_start(cx, flags, cx->duration, err, sizeof err);
+		bi_faultload *l = load_start(cx, flags, cx->duration, err, sizeof err);
 		struct watch w = {0};
 		watch_for(cx, cx->duration, &w);
 		r->during = l ? load_end(cx, l, 0, r->during, NULL) : bi_set(r->during, "load_error", jv_string(err));
@@ -1132,15 +689,15 @@ dependency_down(bi_chaos *cx, struct result *r)
 	if (!passing(r) || !steady(cx, r))
 		goto out;
 	api = chaos_proxy_api(cx, &cid);
-	jv names = api ? proxy_names(api) : jv_array();
-	int known = api && has_name(names, dep);
+	jv names = api ? bi_reach_proxies(api) : jv_array();
+	int known = api && bi_reach_has(names, dep);
 	jv_free(names);
 	if (known) {
-		jv rc = reach(cx, api, cid);
+		jv rc = bi_reach(cx->d, api, cid, cx->base, cx->eps, cx->neps, cx->stop);
 		known = jv_is_valid(rc);
 		if (known) {
 			r->extra = bi_set(r->extra, "reach", jv_copy(rc));
-			if (reaching(cx, rc, dep, needs) == 0 && !*cx->stop) {
+			if (bi_reach_flags(rc, cx->eps, cx->neps, dep, needs) == 0 && !*cx->stop) {
 				fail(r, "skipped", "the load never reaches %s: none of %s's requests went through "
 				     "chaos-proxy to it, so a pass would only say the load did not notice (add an "
 				     "endpoint that uses it)", dep, cx->load_from);
@@ -1160,9 +717,11 @@ dependency_down(bi_chaos *cx, struct result *r)
 	}
 	if (*cx->stop)
 		goto out;
-	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
-			      "container", jv_string(id)), "undo", jv_string("start")));
-	struct bi_chaos_load *l = load_start(cx, NULL, cx->duration, err, sizeof err);
+	int jid = journal(cx, r, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
+				 "container", jv_string(id)), "undo", jv_string("start")));
+	if (jid < 0)
+		goto out;
+	bi_faultload *l = load_start(cx, NULL, cx->duration, err, sizeof err);
 	if (bi_docker_action(cx->d, id, "stop", "t=2") != 0) {
 		fail(r, "skipped", "cannot stop %s: %s", dep, bi_docker_error(cx->d));
 		bi_journal_done(cx->journal, jid);
@@ -1279,8 +838,13 @@ pressure(bi_chaos *cx, struct result *r, int memory)
 		free(id);
 		return;
 	}
-	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("hog")),
-			      "container", jv_string(id)), "path", jv_string(HOG)));
+	int jid = journal(cx, r, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("hog")),
+				 "container", jv_string(id)), "path", jv_string(HOG)));
+	if (jid < 0) {
+		free(bin);
+		free(id);
+		return;
+	}
 	if (bi_docker_put_file(cx->d, id, "/tmp", "bi-hog", bin, n, 0755) != 0) {
 		fail(r, "skipped", "cannot copy bi-hog into the container: %s", bi_docker_error(cx->d));
 		free(bin);
@@ -1297,9 +861,9 @@ pressure(bi_chaos *cx, struct result *r, int memory)
 	snprintf(a2, sizeof a2, "%lld", (long long)(cx->duration / BI_NS_PER_S ? cx->duration / BI_NS_PER_S : 1));
 	const char *argv[] = {HOG, memory ? "mem" : "cpu", a1, a2, NULL};
 	int64_t since = bi_now_ns();
-	struct bi_chaos_load *l = load_start(cx, NULL, cx->duration, err, sizeof err);
-	if (bi_chaos_exec(cx->d, id, argv, NULL, eid, sizeof eid, err, sizeof err) != 0) {
-		fail(r, "skipped", "cannot run bi-hog in the container: %s", err);
+	bi_faultload *l = load_start(cx, NULL, cx->duration, err, sizeof err);
+	if (bi_docker_exec_detached(cx->d, id, argv, NULL, eid, sizeof eid) != 0) {
+		fail(r, "skipped", "cannot run bi-hog in the container: %s", bi_docker_error(cx->d));
 		r->during = load_end(cx, l, 1, r->during, NULL);
 		undo(cx, jid);
 		free(id);
@@ -1308,10 +872,10 @@ pressure(bi_chaos *cx, struct result *r, int memory)
 	struct watch w = {0};
 	watch_for(cx, cx->duration, &w);
 	/* Its alarm ends it when its time is up; told to stop, it stops now. */
-	int code = *cx->stop ? -1 : bi_chaos_exec_wait(cx->d, eid, 3 * BI_NS_PER_S);
+	int code = *cx->stop ? -1 : bi_docker_exec_wait(cx->d, eid, 3 * BI_NS_PER_S);
 	undo(cx, jid);
 	if (code == -1)
-		code = bi_chaos_exec_wait(cx->d, eid, BI_NS_PER_S);
+		code = bi_docker_exec_wait(cx->d, eid, BI_NS_PER_S);
 	r->during = l ? load_end(cx, l, 0, r->during, NULL) : bi_set(r->during, "load_error", jv_string(err));
 	int64_t t0 = bi_mono_ns();
 	r->recovery_ms = wait_healthy(cx, t0);
@@ -1357,9 +921,13 @@ pause_app(bi_chaos *cx, struct result *r)
 		free(id);
 		return;
 	}
-	int jid = journal(cx, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
-			      "container", jv_string(id)), "undo", jv_string("unpause")));
-	struct bi_chaos_load *l = load_start(cx, NULL, cx->duration + 5 * BI_NS_PER_S, err, sizeof err);
+	int jid = journal(cx, r, bi_set(bi_set(bi_set(jv_object(), "action", jv_string("docker")),
+				 "container", jv_string(id)), "undo", jv_string("unpause")));
+	if (jid < 0) {
+		free(id);
+		return;
+	}
+	bi_faultload *l = load_start(cx, NULL, cx->duration + 5 * BI_NS_PER_S, err, sizeof err);
 	bi_docker_action(cx->d, id, "pause", NULL);
 	nap(cx, cx->duration);
 	int64_t t0 = bi_mono_ns();

@@ -7,14 +7,7 @@
 #include <stdint.h>
 
 #include "sources/docker.h"
-/* One endpoint of the experiments' load, as a bi-perf scenario gives it. */
-typedef struct bi_chaos_endpoint {
-	char *name, *method, *path, *body;
-	char **headers;		/* "Name: value" */
-	int nheaders;
-	double weight;
-} bi_chaos_endpoint;
-
+#include "engines/endpoint.h"
 /* One run of chaos experiments on a compose project. The caller fills in the
  * options (and the load, with bi_chaos_set_load); the rest is the run's own
  * state, zero to begin with, freed by bi_chaos_free. */
@@ -34,9 +27,13 @@ typedef struct bi_chaos {
 	jv cfg;			/* borrowed: the project's configuration */
 	volatile sig_atomic_t *stop;	/* set (by a signal): wind down, put back */
 	/* The load: endpoints with weights, and where they came from. */
-	bi_chaos_endpoint *eps;
+	bi_endpoint *eps;
 	int neps;
 	char *load_from;
+	/* Set, with the reason, when this machine failed a scenario: the
+	 * journal could not be written (so nothing was changed), or the load
+	 * had no thread. The tool's exit 4; empty while none has. */
+	char local_error[256];
 } bi_chaos;
 
 /* The experiments' load: the endpoints of the bi-perf scenario at path (its
@@ -56,7 +53,8 @@ int bi_chaos_known(const char *name);
  * for an unknown name. Whatever it changed is put back before it returns,
  * when it can be; what could not be stays in the journal. A dry run looks
  * for what it would act on as the real run does (when Docker answers), so
- * that both say skipped for the same missing target. */
+ * that both say skipped for the same missing target. When this machine
+ * fails it (cx->local_error), it ends as skipped, saying why. */
 jv bi_chaos_run(bi_chaos *cx, const char *name);
 
 /* Undo whatever the journal holds as pending, appending each entry undone to

@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sources/docker.h"
 
@@ -422,6 +423,67 @@ bi_docker_exec(bi_docker *d, const char *id, const char *const *argv, int *code,
 		*code = (int)bi_get_num(info, "ExitCode", -1);
 	jv_free(info);
 	return 0;
+}
+
+int
+bi_docker_exec_detached(bi_docker *d, const char *id, const char *const *argv, const char *user,
+			char *eid, size_t n)
+{
+	jv cmd = jv_array(), out;
+
+	if (!valid_id(d, id))
+		return -1;
+	for (; *argv; argv++)
+		cmd = jv_array_append(cmd, jv_string(*argv));
+	jv spec = jv_object_set(jv_object(), jv_string("Cmd"), cmd);
+	spec = jv_object_set(spec, jv_string("AttachStdout"), jv_false());
+	spec = jv_object_set(spec, jv_string("AttachStderr"), jv_false());
+	if (user)
+		spec = jv_object_set(spec, jv_string("User"), jv_string(user));
+	jv body = jv_dump_string(spec, 0);
+	char *path = bi_asprintf("/containers/%s/exec", id);
+	long st = bi_docker_call(d, "POST", path, jv_string_value(body), &out);
+	free(path);
+	jv_free(body);
+	const char *e = st == 201 ? bi_get_str(out, "Id") : NULL;
+	/* The exec's id goes into URL paths too. */
+	if (st == 201 && (!e || strpbrk(e, "/?#% ")))
+		snprintf(d->err, sizeof d->err, "exec in %s: no exec id in Docker's answer", id);
+	if (!e || strpbrk(e, "/?#% ")) {
+		jv_free(out);
+		return -1;
+	}
+	snprintf(eid, n, "%s", e);
+	jv_free(out);
+	path = bi_asprintf("/exec/%s/start", eid);
+	st = bi_docker_call(d, "POST", path, "{\"Detach\":true,\"Tty\":false}", NULL);
+	free(path);
+	return st >= 200 && st < 300 ? 0 : -1;
+}
+
+int
+bi_docker_exec_wait(bi_docker *d, const char *eid, int64_t ns)
+{
+	int64_t end = bi_mono_ns() + ns;
+	char *path = bi_asprintf("/exec/%s/json", eid);
+	int code = -2;
+
+	for (;;) {
+		jv info;
+		long st = bi_docker_call(d, "GET", path, NULL, &info);
+		jv running = st == 200 ? bi_jv_path(info, "Running") : jv_invalid();
+		if (st == 200 && jv_get_kind(running) == JV_KIND_FALSE)
+			code = (int)bi_jv_path_num(info, "ExitCode", -2);
+		else if (st == 200)
+			code = -1;
+		jv_free(running);
+		jv_free(info);
+		if (code != -1 || bi_mono_ns() >= end)
+			break;
+		usleep(50 * 1000);
+	}
+	free(path);
+	return code;
 }
 
 static double

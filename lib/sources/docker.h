@@ -52,6 +52,15 @@ int bi_docker_exec(bi_docker *d, const char *id, const char *const *argv,
 					      const char *line, size_t len),
 		   void *ctx);
 
+/* Start argv in the running container id, detached (it outlives us), as
+ * user (NULL: the container's own; "0": root); the exec's id into eid (n
+ * bytes). 0, or -1 with the error in bi_docker_error. */
+int bi_docker_exec_detached(bi_docker *d, const char *id, const char *const *argv,
+			    const char *user, char *eid, size_t n);
+/* Wait at most ns for the exec eid to end: its exit code; -1 while it
+ * still runs; -2 when Docker cannot say. */
+int bi_docker_exec_wait(bi_docker *d, const char *eid, int64_t ns);
+
 /* Put one file (data, n bytes, mode) into the container's directory dir. */
 int bi_docker_put_file(bi_docker *d, const char *id, const char *dir, const char *name,
 		       const void *data, size_t n, int mode);

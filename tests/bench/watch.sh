@@ -17,6 +17,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM PIPE HUP
 docker info >/dev/null 2>&1 || { echo "watcher under a log storm: skipped (no Docker daemon)"; exit 0; }
 "$ROOT/scripts/images.sh" busybox >/dev/null || exit 1
 

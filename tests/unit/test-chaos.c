@@ -4,7 +4,10 @@
  * Docker: entries written, undone, refused; a process we started stopped by
  * a rollback and one we did not left alone; the lock that keeps a second run
  * out; the experiments' load read from a bi-perf scenario; every scenario's
- * dry-run plan; a service that is not healthy skipped, its record printable.
+ * dry-run plan; a service that is not healthy skipped, its record printable;
+ * and, against a Docker of the test's own (a server that answers as the
+ * Engine API does), a journal that cannot be written: the scenario skipped
+ * with the reason, nothing changed, this machine's failure said.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -16,9 +19,11 @@
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/http.h"
+#include "sources/docker.h"
 #include "engines/chaos.h"
 #include "engines/experiment.h"
 #include "tap.h"
+#include "httpd.h"
 
 static int
 npending(const char *path)
@@ -177,6 +182,11 @@ test_load(const char *dir)
 	   "weights that add up to nothing are refused: %s", err);
 	ok(bi_chaos_set_load(&cx, "/nonexistent/load.yaml", NULL, err, sizeof err) == -1,
 	   "a missing scenario is refused: %s", err);
+	f = fopen(path, "w");
+	fputs("base_url: http://127.0.0.1:1\nendpoints: []\n", f);
+	fclose(f);
+	ok(bi_chaos_set_load(&cx, path, NULL, err, sizeof err) == -1 && strstr(err, "no endpoints to load") &&
+	   cx.neps == 0, "a scenario without endpoints is refused: %s", err);
 	bi_chaos_free(&cx);
 	jv_free(cx.cfg);
 	free(path);
@@ -272,6 +282,88 @@ test_experiments(const char *dir)
 	free(journal);
 }
 
+/* ---- a Docker of the test's own, and the app ---- */
+
+static int changes;	/* POSTs to Docker: what a scenario would change */
+
+static int
+docker(const char *head, const char *body, char *out, size_t n)
+{
+	char method[8], path[1024];
+
+	(void)body;
+	if (sscanf(head, "%7s %1023s", method, path) != 2)
+		return 400;
+	if (!strcmp(path, "/health") || !strcmp(path, "/ready")) {
+		snprintf(out, n, "ok");
+		return 200;
+	}
+	if (!strcmp(path, "/version")) {
+		snprintf(out, n, "{\"ApiVersion\":\"1.41\"}");
+		return 200;
+	}
+	if (!strcmp(method, "POST")) {
+		__atomic_add_fetch(&changes, 1, __ATOMIC_SEQ_CST);
+		return 204;
+	}
+	if (!strncmp(path, "/v1.41/containers/json?", 23)) {
+		snprintf(out, n, "[{\"Id\":\"appid\",\"Labels\":{\"com.docker.compose.service\":\"app\"}},"
+			 "{\"Id\":\"redisid\",\"Labels\":{\"com.docker.compose.service\":\"redis\"}}]");
+		return 200;
+	}
+	if (!strncmp(path, "/v1.41/containers/", 18)) {
+		snprintf(out, n, "{\"Id\":\"appid\",\"State\":{\"Pid\":0,\"Running\":true},\"RestartCount\":0,"
+			 "\"NetworkSettings\":{\"Ports\":{}}}");
+		return 200;
+	}
+	return 404;
+}
+
+/* The journal cannot be written: each scenario that would change something
+ * ends as skipped, having changed nothing, and says this machine failed. */
+static void
+test_no_journal(void)
+{
+	int port = httpd_start(docker);
+	char host[64], base[64], err[256];
+	volatile sig_atomic_t stop = 0;
+
+	snprintf(host, sizeof host, "tcp://127.0.0.1:%d", port);
+	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
+	setenv("DOCKER_HOST", host, 1);
+	bi_chaos cx = {.project = "p", .service = "app", .base = base, .intensity = "low",
+		       .journal = "/proc/self/no/such/chaos.journal", .bindir = ".",
+		       .duration = BI_NS_PER_S, .recovery = BI_NS_PER_S, .max_errors = 0.01,
+		       .cfg = jv_object(), .stop = &stop};
+	cx.d = bi_docker_open(err, sizeof err);
+	ok(port > 0 && cx.d, "a Docker of the test's own answers (%s)", cx.d ? host : err);
+	if (!cx.d) {
+		jv_free(cx.cfg);
+		return;
+	}
+	static const char *const names[] = {"pod-kill", "dependency-down", "pause"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		cx.local_error[0] = '\0';
+		jv r = bi_chaos_run(&cx, names[i]);
+		const char *st = bi_get_str(r, "status"), *why = bi_get_str(r, "reason");
+		ok(st && !strcmp(st, "skipped") && why && strstr(why, "cannot write the journal") &&
+		   strstr(why, "refusing to change anything") && strstr(cx.local_error, "cannot write the journal") &&
+		   changes == 0, "%s, the journal unwritable: skipped, nothing changed, this machine's failure: %s",
+		   names[i], why ? why : "?");
+		jv_free(r);
+	}
+	/* Skipped for a reason of its own: not this machine's failure. */
+	cx.local_error[0] = '\0';
+	jv r = bi_chaos_run(&cx, "network-latency");
+	ok(!strcmp(bi_get_str(r, "status"), "skipped") && strstr(bi_get_str(r, "reason"), "no chaos-proxy") &&
+	   !cx.local_error[0], "a project without a chaos-proxy: skipped, and this machine did not fail");
+	jv_free(r);
+	bi_docker_close(cx.d);
+	bi_chaos_free(&cx);
+	jv_free(cx.cfg);
+	unsetenv("DOCKER_HOST");
+}
+
 int
 main(void)
 {
@@ -279,13 +371,14 @@ main(void)
 	char *dir = bi_temp_dir("bi-test-chaos");
 	if (!dir)
 		return 1;
-	plan(42);
+	plan(48);
 	test_journal(dir);
 	test_undo(dir);
 	test_lock(dir);
 	test_load(dir);
 	test_last_record(dir);
 	test_experiments(dir);
+	test_no_journal();
 	char *rm = bi_asprintf("rm -rf %s", dir);
 	if (system(rm) != 0)
 		ok(0, "clean up %s", dir);
