@@ -721,8 +721,17 @@ dependency_down(bi_chaos *cx, struct result *r)
 				 "container", jv_string(id)), "undo", jv_string("start")));
 	if (jid < 0)
 		goto out;
+	/* The app's own run, to tell afterwards whether it died meanwhile: a
+	 * restart policy brings it back between two liveness probes. */
+	char *app = container_of(cx, cx->service, 0);
+	jv in0 = app ? bi_docker_inspect(cx->d, app) : jv_invalid();
+	double restarts0 = bi_jv_path_num(in0, "RestartCount", 0);
+	char *started0 = bi_strdup(bi_jv_path_str(in0, "State.StartedAt", ""));
+	jv_free(in0);
 	bi_faultload *l = load_start(cx, NULL, cx->duration, err, sizeof err);
 	if (bi_docker_action(cx->d, id, "stop", "t=2") != 0) {
+		free(app);
+		free(started0);
 		fail(r, "skipped", "cannot stop %s: %s", dep, bi_docker_error(cx->d));
 		bi_journal_done(cx->journal, jid);
 		r->during = load_end(cx, l, 1, r->during, NULL);
@@ -730,6 +739,15 @@ dependency_down(bi_chaos *cx, struct result *r)
 	}
 	w.eps = bi_calloc((size_t)cx->neps, sizeof *w.eps);
 	watch_for(cx, cx->duration, &w);
+	jv in1 = app ? bi_docker_inspect(cx->d, app) : jv_invalid();
+	int died = jv_is_valid(in1) &&
+		(bi_jv_path_num(in1, "RestartCount", 0) > restarts0 ||
+		 strcmp(bi_jv_path_str(in1, "State.StartedAt", ""), started0) != 0 ||
+		 !bi_jv_path_num(in1, "State.Pid", 0));
+	jv_free(in1);
+	free(app);
+	free(started0);
+	r->during = bi_set(r->during, "app_died", jv_bool(died));
 	r->during = l ? load_end(cx, l, 0, r->during, by) : bi_set(r->during, "load_error", jv_string(err));
 	int64_t t0 = bi_mono_ns();
 	undo(cx, jid);
@@ -775,6 +793,9 @@ dependency_down(bi_chaos *cx, struct result *r)
 	double silent_rate = need_n ? (double)need_silent / need_n : 0;
 	if (*cx->stop)
 		;
+	else if (died)
+		fail(r, "failed", "the app died while %s was down (its liveness failed %d of %d times): "
+		     "it did not degrade gracefully (no dependency isolation)", dep, w.live_fail, w.samples);
 	else if (w.live_fail > 0)
 		fail(r, "failed", "the app's liveness failed %d of %d times while %s was down: it did not "
 		     "degrade gracefully (no dependency isolation)", w.live_fail, w.samples, dep);

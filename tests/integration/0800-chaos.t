@@ -49,7 +49,7 @@ is "$(field dep '.during.live_failures'):$(field dep '.during.not_ready > 0')" "
 curl -s -X POST -d '{"dep_fatal":true}' "http://127.0.0.1:$port/admin/faults" >/dev/null
 bi-chaos -s dependency-down --duration 4s >"$TMP/dep2" 2>>"$TMP/err"
 is "$(field dep2 .status)" failed "and fails for the build that crashes without Redis"
-field dep2 .reason | grep -q 'liveness failed'
+field dep2 .reason | grep -qE 'the app died|liveness failed'
 exit_ok $? "saying why: $(field dep2 .reason | cut -c1-80)"
 bi-wait --project "$name" --timeout 60s >/dev/null
 
