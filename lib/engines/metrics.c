@@ -54,14 +54,11 @@ check(bi_metrics *m, int rc, const char *what)
 static sqlite3_stmt *
 prepare(bi_metrics *m, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-
 	if (m->err[0])
 		return NULL;
-	if (check(m, sqlite3_prepare_v2(m->db, sql, -1, &st, NULL), sql)) {
-		sqlite3_finalize(st);
-		return NULL;
-	}
+	sqlite3_stmt *st = bi_sql_prepare(m->db, sql);
+	if (!st)
+		check(m, SQLITE_ERROR, sql);
 	return st;
 }
 
