@@ -68,7 +68,7 @@ blissful-infra perf --duration 10s --vus 10
 done_step
 
 step "blissful-infra metrics   (what the watcher scraped during the load, over the last minute)"
-sleep "$(bi-config get metrics.interval 5s)"	# one more scrape, after the load
+sleep "$(bi-config seconds metrics.interval 5)"	# one more scrape, after the load
 blissful-infra metrics
 done_step
 

@@ -146,6 +146,11 @@ on_log(void *ctx, int stream, int64_t ts, const char *line, size_t n)
 	rec = bi_set(rec, "service", jv_string(f->service));
 	rec = bi_set(rec, "container", jv_string_fmt("%.12s", f->id));
 	rec = bi_set(rec, "source", jv_string("docker"));
+	/* Docker's own time of the line, in ns (a string: a double would round
+	 * it): what tells two identical lines in one millisecond apart, and
+	 * the same line collected twice for one. */
+	if (ts > 0)
+		rec = bi_set(rec, "received", jv_string_fmt("%lld", (long long)ts));
 	pthread_mutex_lock(&f->mu);
 	bi_logjoin_feed(f->join[stream == 2 ? 2 : 1], rec);
 	pthread_mutex_unlock(&f->mu);
@@ -166,13 +171,19 @@ logs_thread(void *arg)
 		 * came after its previous run ended (FinishedAt), or everything
 		 * when it never ran before. */
 		jv in = bi_docker_inspect(d, f->id);
-		int64_t t = 0;
+		int64_t fin = 0, start = 0;
+		if (bi_ts_parse(bi_jv_path_str(in, "State.FinishedAt", ""), &fin) != 0)
+			fin = 0;
+		if (bi_ts_parse(bi_jv_path_str(in, "State.StartedAt", ""), &start) != 0)
+			start = 0;
 		if (!jv_is_valid(in))
 			f->since = -f->since - 2 * BI_NS_PER_S;
-		else if (bi_ts_parse(bi_jv_path_str(in, "State.FinishedAt", ""), &t) == 0 && t > 0)
-			f->since = t + 1;
+		else if (fin > 0 && start > 0 && fin < start)
+			f->since = fin + 1;	/* after the run before this one */
+		else if (fin > 0 && start > 0)
+			f->since = start - BI_NS_PER_S;	/* this run has ended already: all of it */
 		else
-			f->since = 0;
+			f->since = 0;		/* its first run: everything */
 		jv_free(in);
 	}
 	if (d) {
@@ -236,7 +247,10 @@ flush_quiet_joiners(void)
 {
 	int64_t old = bi_mono_ns() - 500 * BI_NS_PER_MS;
 
-	pthread_mutex_lock(&followers_mu);
+	/* Never wait here: this thread is the merge's only consumer, and the
+	 * lock's holder may be waiting for the merge to have room. */
+	if (pthread_mutex_trylock(&followers_mu) != 0)
+		return;
 	for (struct follower *f = followers; f; f = f->next) {
 		/* Busy: not quiet. And its thread may be waiting for the merge
 		 * to have room, which only this thread (its consumer) makes. */
@@ -301,9 +315,9 @@ events_thread(void *arg)
 			bi_warn("events: %s%s", d ? bi_docker_error(d) : err,
 				opt.follow ? "; asking again every second" : "");
 		bi_docker_close(d);
-		if (!opt.follow || r == 0)
+		if (!opt.follow)
 			break;
-		sleep(1);
+		sleep(1);	/* following: a stream that ended is asked for again */
 	}
 	free(filters);
 	bi_merge_producer(merge, -1);
@@ -378,7 +392,9 @@ collect_docker(void)
 			}
 			if (opt.docker_parts & P_STATUS) {
 				jv in = bi_docker_inspect(d, id);
-				put(bi_docker_status_record(in, c, opt.project));
+				jv st = bi_docker_status_record(in, c, opt.project);
+				/* This thread is the consumer: it must not wait for room. */
+				bi_merge_put_nowait(merge, bi_record_ts(st), st);
 				jv_free(in);
 			}
 		}

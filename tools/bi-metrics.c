@@ -391,8 +391,8 @@ scrape_docker(int64_t ts)
 		jv_free(labels);
 	}
 	free(f);
-	if (n)
-		jv_free(list);
+	jv_free(list);
+	dk.list = jv_null();
 	dk.n = 0;
 	dk.f = NULL;
 }

@@ -241,8 +241,8 @@ set_error(struct target *t, struct result *r, const char *fmt, ...)
 static void
 post(struct target *t, const char *body, struct result *r)
 {
-	static const char *const json[] = {"Content-Type: application/json", "Expect:", NULL};
-	bi_http_req req = {.url = t->c->url, .body = body, .headers = json,
+	/* JSON and no "Expect: 100-continue": bi_http's own for a body. */
+	bi_http_req req = {.url = t->c->url, .body = body,
 			   .timeout_ms = g.timeout_ms,
 			   .connect_timeout_ms = g.timeout_ms < 5000 ? g.timeout_ms : 5000,
 			   .on_header = on_header, .ctx = r, .stop = &g.stop,

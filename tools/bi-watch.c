@@ -11,13 +11,14 @@
  * and relays their records itself: every line of logs, the alert and health
  * records of metrics, and what notify says go to store's input; alerts also
  * to notify's. Relaying whole lines lets it count them and read their times
- * (the lag, the last log, the last scrape) and hold them while a sink is
- * restarted, so that a part that dies loses nothing it had handed over. A
- * part that dies is started again after 1 s, then 2, 4 ... up to a minute
- * (back to 1 s once it has run a minute), and the log says so.
+ * (the lag, the last log, the last scrape) and hold what a sink has not
+ * taken while it is restarted. A part that dies is started again after 1 s,
+ * then 2, 4 ... to a minute or so (back to 1 s once it has run a minute),
+ * and the log says so.
  *
- * Nothing is lost across restarts: logs resumes from the newest log or
- * container record committed in the store, a second back; what comes again
+ * No log line is lost across restarts: logs resumes from the newest log or
+ * container record committed in the store, a second back (fixed when the
+ * store ends, before the next one commits anything); what comes again
  * is dropped by the store, which keeps a record once. Children are killed
  * if the watcher dies (PR_SET_PDEATHSIG), so a watcher killed with SIGKILL
  * leaves nothing running; what they had not committed comes again.
@@ -67,7 +68,8 @@ static const char usage[] =
 	"  -h, --help     show this help\n"
 	"      --version  show the version\n"
 	"Exit: 0; 1 --status/--stop: no watcher runs; 2 usage, not in a project, or\n"
-	"another watcher runs (in the foreground); 4 the watcher's files cannot be made.\n";
+	"another watcher runs (in the foreground); 4 the watcher's files cannot be made,\n"
+	"or records it held were not stored when it stopped.\n";
 
 /* ---- the parts ---- */
 
@@ -102,8 +104,10 @@ static struct part parts[NPARTS] = {
 
 static struct {
 	char *root, *dir, *project, *db, *bindir, *interval, *config;
+	char *resume;		/* where logs resumes, fixed when the store ended */
 	int detached;
 	int logfd;
+	long lost;		/* records held and not stored at the end */
 	int64_t since;		/* wall ns */
 	int stopping;
 	int64_t stop_deadline;
@@ -193,13 +197,19 @@ resume_point(void)
 	int64_t ts = -1;
 
 	if (db) {
-		ts = bi_sql_int(db, "SELECT max(ts) FROM records WHERE kind IN ('log', 'container')", -1);
+		/* Two max()es on (kind, ts), each a single index step. */
+		ts = bi_sql_int(db, "SELECT max((SELECT max(ts) FROM records WHERE kind = 'log'), "
+				"(SELECT max(ts) FROM records WHERE kind = 'container'))", -1);
 		sqlite3_close(db);
 	} else {
 		say("cannot read the store (%s): collecting everything", err);
 	}
 	if (ts <= BI_NS_PER_S)
 		return bi_strdup("all");
+	/* A line whose own time is ahead (a clock, or a zone written as Z)
+	 * must not make logs wait for the future. */
+	if (ts > bi_now_ns())
+		ts = bi_now_ns();
 	char buf[BI_TS_LEN];
 	return bi_strdup(bi_ts_fmt(ts - BI_NS_PER_S, buf));
 }
@@ -231,7 +241,8 @@ argv_of(int i)
 		argv[n++] = bi_strdup("--follow");
 		argv[n++] = bi_asprintf("--project=%s", w.project);
 		argv[n++] = bi_strdup("--since");
-		argv[n++] = resume_point();
+		argv[n++] = w.resume ? w.resume : resume_point();
+		w.resume = NULL;
 		break;
 	case METRICS:
 		tool = "bi-metrics";
@@ -263,9 +274,20 @@ start(int i)
 	if ((p->sink && pipe2(in, O_CLOEXEC)) || (p->producer && pipe2(out, O_CLOEXEC)) ||
 	    pipe2(er, O_CLOEXEC)) {
 		say("cannot start %s: pipe: %s", p->name, strerror(errno));
+		for (int k = 0; k < 2; k++) {
+			if (in[k] >= 0)
+				close(in[k]);
+			if (out[k] >= 0)
+				close(out[k]);
+		}
 		p->next_start = bi_mono_ns() + BI_NS_PER_S;
 		return;
 	}
+	/* No signal may reach the child before it has its own handlers (the
+	 * defaults): ours would set the watcher's flags in the child's copy. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* Die with the watcher, even a watcher killed with SIGKILL:
@@ -273,7 +295,13 @@ start(int i)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != me)
 			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
+		/* A group of its own: a Ctrl-C at the watcher's terminal, or a
+		 * service manager's SIGTERM to its group, reaches the watcher,
+		 * which stops its parts in order, not every part at once. */
+		setpgid(0, 0);
+		static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE};
+		for (size_t k = 0; k < sizeof sigs / sizeof *sigs; k++)
+			signal(sigs[k], SIG_DFL);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -281,10 +309,13 @@ start(int i)
 		dup2(p->sink ? in[0] : null, STDIN_FILENO);
 		dup2(p->producer ? out[1] : null, STDOUT_FILENO);
 		dup2(er[1], STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (p->sink)
 		close(in[0]);
 	if (p->producer)
@@ -312,6 +343,7 @@ start(int i)
 	p->started = bi_mono_ns();
 	p->next_start = 0;
 	p->line.len = 0;
+	p->eline.len = 0;
 	if (i == LOGS)
 		say("logs: collecting since %s", argv[6]);
 }
@@ -386,8 +418,12 @@ drain(int fd, bi_buf *partial, int i, void (*fn)(int, const char *, size_t))
 
 	for (int k = 0; k < 16; k++) {
 		ssize_t r = read(fd, buf, sizeof buf);
-		if (r == 0)
+		if (r == 0) {
+			if (partial->len)	/* a last line without its newline */
+				fn(i, partial->p, partial->len);
+			partial->len = 0;
 			return 0;
+		}
 		if (r < 0)
 			return errno == EAGAIN || errno == EINTR ? 1 : 0;
 		const char *s = buf, *e = buf + r, *nl;
@@ -482,8 +518,20 @@ reap(void)
 			/* Write again from the start of the line it was given last. */
 			while (p->pend_off > 0 && p->pend.p[p->pend_off - 1] != '\n')
 				p->pend_off--;
-			if (w.stopping)
+			/* The store gone: the database holds exactly what it committed,
+			 * which is where logs must resume (now, before the next store
+			 * commits what is held for it). */
+			if (i == STORE && !w.resume)
+				w.resume = resume_point();
+			if (w.stopping) {
+				/* A sink that ends while stopping, with records still for it
+				 * (killed with the watcher's group, say), is started again
+				 * at once: what is held is stored before the end. */
+				if (p->sink && p->enabled && w.stopping == 1 && (backlog(i) || p->out >= 0 ||
+				    !done(&parts[LOGS]) || !done(&parts[METRICS])))
+					p->next_start = bi_mono_ns();
 				break;
+			}
 			if (p->planned) {
 				p->planned = 0;
 				p->next_start = bi_mono_ns() + BI_NS_PER_S;
@@ -495,6 +543,7 @@ reap(void)
 				say("notify: blissful-infra.yaml's notifications are not usable; "
 				    "not started again until the watcher is");
 				p->enabled = 0;
+				p->pend.len = p->pend_off = 0;
 				break;
 			}
 			int64_t ran = bi_mono_ns() - p->started;
@@ -572,10 +621,14 @@ write_state(int running)
 	jv s = jv_dump_string(r, 0);
 	FILE *f = fopen(tmp, "w");
 
-	if (f && fprintf(f, "%s\n", jv_string_value(s)) > 0 && fclose(f) == 0)
-		rename(tmp, path);
-	else if (f)
-		fclose(f);
+	if (f) {
+		int ok = fprintf(f, "%s\n", jv_string_value(s)) > 0;
+		ok &= fclose(f) == 0;
+		if (ok)
+			rename(tmp, path);
+		else
+			unlink(tmp);	/* the disk full, say: keep the last good state */
+	}
 	jv_free(s);
 	free(tmp);
 	free(path);
@@ -654,6 +707,7 @@ run(void)
 		if (got_term > 1 && w.stopping == 1) {
 			say("a second signal: ending now");
 			w.stop_deadline = 0;
+			got_term = 1;
 		}
 		if (got_chld) {
 			got_chld = 0;
@@ -672,18 +726,26 @@ run(void)
 				close(parts[STORE].in);
 				parts[STORE].in = -1;
 			}
+			for (int i = 0; i < NPARTS; i++) {
+				struct part *p = &parts[i];
+				if (p->sink && p->enabled && w.stopping == 1 && !p->pid && p->err < 0 &&
+				    p->next_start && now >= p->next_start)
+					start(i);
+			}
 			int alive = 0;
 			for (int i = 0; i < NPARTS; i++)
 				alive |= !done(&parts[i]);
 			if (!alive)
 				break;
-			if (now > w.stop_deadline) {
+			if (now > w.stop_deadline && w.stopping == 1) {
 				say("parts still running past the deadline: killing them");
 				for (int i = 0; i < NPARTS; i++)
 					if (parts[i].pid)
 						kill(parts[i].pid, SIGKILL);
 				w.stop_deadline = now + 5 * BI_NS_PER_S;
 				w.stopping = 2;
+			} else if (now > w.stop_deadline) {
+				break;	/* killed and still not gone: leave them to init */
 			}
 		} else {
 			for (int i = 0; i < NPARTS; i++) {
@@ -713,7 +775,9 @@ run(void)
 		int who[1 + 3 * NPARTS], what[1 + 3 * NPARTS], n = 0;
 		fds[n] = (struct pollfd){sigpipe_fds[0], POLLIN, 0};
 		who[n] = -1, what[n++] = 0;
-		int throttle = backlog(STORE) > HIGH_WATER || backlog(NOTIFY) > HIGH_WATER;
+		/* Stopping, the producers' last words are read whatever the
+		 * backlog: they are ending, and must reach their end. */
+		int throttle = !w.stopping && (backlog(STORE) > HIGH_WATER || backlog(NOTIFY) > HIGH_WATER);
 		for (int i = 0; i < NPARTS; i++) {
 			struct part *p = &parts[i];
 			if (p->out >= 0 && !throttle)
@@ -749,8 +813,22 @@ run(void)
 			if (backlog(i))
 				flush_to(i);
 	}
+	long lost = 0;
+	for (int i = 0; i < NPARTS; i++) {
+		struct part *p = &parts[i];
+		for (size_t k = p->pend_off; k < p->pend.len; k++)
+			lost += p->pend.p[k] == '\n';
+		int *fds[] = {&p->in, &p->out, &p->err};
+		for (int k = 0; k < 3; k++)
+			if (*fds[k] >= 0)
+				close(*fds[k]), *fds[k] = -1;
+	}
 	write_state(0);
-	say("stopped");
+	if (lost)
+		say("stopped; %ld records held were not stored (their part did not take them in time)", lost);
+	else
+		say("stopped");
+	w.lost = lost;
 }
 
 /* ---- the commands ---- */
@@ -821,7 +899,7 @@ detach(void)
 		close(ready[1]);
 		ssize_t r = read(ready[0], &c, 1);
 		if (r != 1)
-			bi_die(BI_EXIT_LOCAL, "the watcher did not start; see %s/watch.log", w.dir);
+			bi_die(BI_EXIT_LOCAL, "the watcher did not start (why: above, or in %s/watch.log)", w.dir);
 		if (c == 'b') {
 			char *path = pid_path();
 			printf("%s is already watched (pid %ld)\n", w.project, (long)holder(path));
@@ -904,11 +982,14 @@ main(int argc, char **argv)
 	jv cfg = bi_config();
 	const char *name = bi_jv_path_str(cfg, "name", NULL);
 	w.project = bi_strdup(name ? name : strrchr(w.root, '/') + 1);
-	w.interval = bi_strdup(bi_jv_path_str(cfg, "metrics.interval", "5s"));
-	int64_t iv;
-	if (bi_dur_parse(w.interval, &iv) || iv < BI_NS_PER_S)
-		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: metrics.interval: not a duration of 1s or more: %s",
-		       w.interval);
+	/* A duration ("5s") or a number of seconds, as bi_cfg_dur reads it. */
+	int64_t iv = bi_cfg_dur(cfg, "metrics.interval", -1);
+	jv ivv = bi_jv_path(cfg, "metrics.interval");
+	if (jv_is_valid(ivv) && jv_get_kind(ivv) != JV_KIND_NULL && iv < BI_NS_PER_S)
+		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: metrics.interval: not a duration of 1s or more");
+	jv_free(ivv);
+	char ivbuf[32];
+	w.interval = bi_strdup(bi_dur_fmt(iv >= BI_NS_PER_S ? iv : 5 * BI_NS_PER_S, ivbuf, sizeof ivbuf));
 	jv notif = bi_jv_path(cfg, "notifications");
 	parts[NOTIFY].enabled = jv_get_kind(notif) == JV_KIND_OBJECT;
 	jv_free(notif);
@@ -918,13 +999,18 @@ main(int argc, char **argv)
 	w.config = bi_asprintf("%s/blissful-infra.yaml", w.root);
 	if (!w.db)
 		w.db = bi_store_path();
-	if (bi_mkdirs(w.dir))
-		bi_die(BI_EXIT_LOCAL, "cannot create %s:", w.dir);
-
+	if (w.db[0] != '/') {	/* the parts run in the project's folder */
+		char *cwd = getcwd(NULL, 0), *abs = bi_asprintf("%s/%s", cwd ? cwd : ".", w.db);
+		free(cwd);
+		free(w.db);
+		w.db = abs;
+	}
 	if (mode == 's')
 		return cmd_status();
 	if (mode == 'S')
 		return cmd_stop();
+	if (bi_mkdirs(w.dir))
+		bi_die(BI_EXIT_LOCAL, "cannot create %s:", w.dir);
 
 	w.bindir = bin_dir();
 	for (int i = 0; i < NPARTS; i++)
@@ -952,5 +1038,5 @@ main(int argc, char **argv)
 	say("watching %s in %s (pid %ld; metrics every %s%s)", w.project, w.root, (long)getpid(),
 	    w.interval, parts[NOTIFY].enabled ? "; notifications on" : "");
 	run();
-	return BI_EXIT_OK;
+	return w.lost ? BI_EXIT_LOCAL : BI_EXIT_OK;
 }

@@ -141,9 +141,16 @@ int
 bi_metrics_keep(bi_metrics *m, const char *service, const char *name, jv labels, const char *type,
 		int64_t ts, double value)
 {
+	if (m->err[0])
+		return -1;	/* after the first error, nothing more is written */
 	jv l = jv_dump_string(jv_copy(labels), JV_PRINT_SORTED);
 	int64_t id = series_id(m, service, name, jv_string_value(l), type);
 	jv_free(l);
+	if (!id) {
+		if (!m->err[0])
+			snprintf(m->err, sizeof m->err, "series %s %s: no id to keep it under", service, name);
+		return -1;
+	}
 	sqlite3_reset(m->sample);
 	sqlite3_bind_int64(m->sample, 1, id);
 	sqlite3_bind_int64(m->sample, 2, ts);

@@ -109,17 +109,29 @@ pop(bi_merge *m)
 	return top;
 }
 
-void
-bi_merge_put(bi_merge *m, int64_t ts, jv rec)
+static void
+put(bi_merge *m, int64_t ts, jv rec, int wait)
 {
 	pthread_mutex_lock(&m->mu);
 	/* The consumer is behind (twice the cap wait): hold the producer
 	 * back, so that memory stays bounded and the source slows down. */
-	while (m->n >= 2 * m->limit)
+	while (wait && m->n >= 2 * m->limit)
 		pthread_cond_wait(&m->room, &m->mu);
 	push(m, (struct item){ts, m->seq++, rec});
 	pthread_cond_signal(&m->cv);
 	pthread_mutex_unlock(&m->mu);
+}
+
+void
+bi_merge_put(bi_merge *m, int64_t ts, jv rec)
+{
+	put(m, ts, rec, 1);
+}
+
+void
+bi_merge_put_nowait(bi_merge *m, int64_t ts, jv rec)
+{
+	put(m, ts, rec, 0);
 }
 
 void

@@ -16,6 +16,9 @@ typedef struct bi_merge bi_merge;
 bi_merge *bi_merge_new(size_t cap, int64_t window_ns);
 void bi_merge_free(bi_merge *m);
 void bi_merge_put(bi_merge *m, int64_t ts, jv rec);	/* consumes rec; any thread; may wait */
+/* The same, never waiting: for the consumer's own thread, which would wait
+ * for itself. */
+void bi_merge_put_nowait(bi_merge *m, int64_t ts, jv rec);
 void bi_merge_producer(bi_merge *m, int delta);		/* +1 starting, -1 done */
 /* The next record, blocking up to wait_ns for one to be due. 1: *rec set;
  * 0: nothing due yet; -1: every producer is done and nothing is left. */

@@ -49,6 +49,6 @@ need_docker() {
 	exit 3
 }
 
-ROOT=$(project_root)
-NAME=$(project_name "$ROOT")
+ROOT=$(project_root) || exit 2
+NAME=$(project_name "$ROOT") || exit 2
 export BI_PROJECT_DIR="$ROOT"

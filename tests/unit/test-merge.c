@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "base/time.h"
@@ -39,10 +40,27 @@ rec_at(const char *ts)
 	return jv_parse_sized(ts, (int)strlen(ts));
 }
 
+struct flood {
+	bi_merge *m;
+	int put;
+};
+
+static void *
+flood(void *arg)
+{
+	struct flood *f = arg;
+	for (int i = 0; i < 100; i++) {
+		bi_merge_put(f->m, i, jv_number(i));
+		__atomic_add_fetch(&f->put, 1, __ATOMIC_SEQ_CST);
+	}
+	bi_merge_producer(f->m, -1);
+	return NULL;
+}
+
 int
 main(void)
 {
-	plan(10);
+	plan(13);
 	bi_init("test-merge");
 
 	/* Three threads, 300 records each, in one big window: all in order. */
@@ -109,6 +127,29 @@ main(void)
 	ok(r == 1 && jv_number_value(rec) == 2, "a record older than the window comes out at once");
 	jv_free(rec);
 	bi_merge_producer(m, -1);
+	bi_merge_free(m);
+
+	/* A consumer behind: a producer waits once twice the cap are waiting,
+	 * and goes on as records are taken; nothing is lost. */
+	m = bi_merge_new(4, -1);
+	bi_merge_producer(m, 1);
+	struct flood fl = {m, 0};
+	pthread_t ft;
+	pthread_create(&ft, NULL, flood, &fl);
+	usleep(200 * 1000);
+	ok(__atomic_load_n(&fl.put, __ATOMIC_SEQ_CST) == 8, "the producer waits at twice the cap (%d put)",
+	   __atomic_load_n(&fl.put, __ATOMIC_SEQ_CST));
+	int got = 0;
+	while ((r = bi_merge_take(m, &rec, BI_NS_PER_S)) != -1) {
+		if (r == 1) {
+			got++;
+			jv_free(rec);
+		}
+	}
+	pthread_join(ft, NULL);
+	is_num(got, 100, "and every record comes out once it can go on");
+	bi_merge_put_nowait(m, 1, jv_number(1));
+	ok(1, "put_nowait never waits, even past the cap");
 	bi_merge_free(m);
 
 	/* bi_record_ts: RFC 3339 in "ts"; 0 without one. */
