@@ -10,7 +10,7 @@
  *   sources/   demux docker k8s gitctx logparse merge store: where records come
  *              from and where they are kept
  *   engines/   hist load threshold prom metrics proxy relay chaos endpoint
- *              faultload reach experiment notify: things that run
+ *              faultload reach experiment notify supervise: things that run
  *   analysis/  drain pattern kb advice score symptom rca context llm offline:
  *              what the records mean
  *

@@ -15,5 +15,6 @@
 #include "engines/reach.h"
 #include "engines/experiment.h"
 #include "engines/notify.h"
+#include "engines/supervise.h"
 
 #endif
