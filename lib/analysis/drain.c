@@ -2,16 +2,19 @@
  * drain.c: log templates, by the Drain method (He et al., ICWS 2017).
  *
  * A message is first masked: every word holding a digit (numbers, hex, ids,
- * IP addresses, durations, sizes) becomes <*>, and so does a file path.
- * Masked messages then go down a tree of fixed depth: by their number of
- * tokens, then by their first tokens (a token holding <*> goes down the
- * wildcard branch, as does any new token once a node has too many children).
- * At the leaf, the message joins the most similar cluster (the share of
- * positions where the template's token equals the message's) when that
- * similarity reaches a threshold; the template then gets <*> wherever the two
- * differ. Otherwise the message starts a cluster of its own.
+ * IP addresses, durations, sizes) becomes <*>, and so does a file path; a
+ * token of parts joined by separators (host:port, a~b,c, k=v) is one <*>
+ * from its first variable part on, so that a value's shape never splits a
+ * template. Masked messages then go down a tree of fixed depth: by their
+ * number of tokens, then by their first constant tokens, wherever they stand
+ * (any new token goes down the wildcard branch once a node has too many
+ * children). At the leaf, the message joins the most similar cluster (the
+ * share of positions where the template's token equals the message's) when
+ * that similarity reaches a threshold; the template then gets <*> wherever
+ * the two differ. Otherwise the message starts a cluster of its own.
  *
- * One set of settings serves every input: there is no tuning per system.
+ * One set of settings serves every input: there is no tuning per system
+ * (BI_TEMPLATE_SETTINGS changes it for a run).
  * Memory grows with the number of clusters and distinct prefix tokens, never
  * with the number of messages.
  *
@@ -26,9 +29,11 @@
 
 #include "base/util.h"
 
-/* The settings, chosen once on the Loghub samples and kept for all input. */
-#define DEPTH 4		/* the length level, then DEPTH - 2 prefix tokens */
-#define SIM 0.7		/* least similarity to join a cluster */
+/* The default settings, chosen by leaving one Loghub system out at a time
+ * (tests/tools/loso.py); BI_TEMPLATE_SETTINGS="sim=S,depth=D" changes them. */
+#define DEPTH 3		/* the length level, then DEPTH - 2 constant tokens */
+#define SIM 0.9		/* least similarity to join a cluster */
+#define MAXDEPTH 16
 #define MAXKIDS 100	/* children of a prefix node before new ones go wild */
 #define LEAF_SEARCH 1000	/* clusters of a leaf compared with a message */
 #define MAXTOKENS 512	/* a longer message keeps its first tokens, and
@@ -65,13 +70,51 @@ struct bi_drain {
 	uint32_t *tokhash;		/* and their hashes */
 	size_t ntok, captok;
 	bi_buf text;			/* a template, joined */
+	double sim;			/* the settings */
+	size_t depth;
 };
+
+int
+bi_drain_settings(const char *spec, double *sim, size_t *depth)
+{
+	double s = SIM;
+	size_t dp = DEPTH;
+
+	for (const char *p = spec ? spec : ""; *p;) {
+		size_t n = strcspn(p, ",");
+		char *end;
+		if (n > 4 && !strncmp(p, "sim=", 4)) {
+			s = strtod(p + 4, &end);
+			if (end != p + n || !(s > 0 && s <= 1))
+				return 0;
+		} else if (n > 6 && !strncmp(p, "depth=", 6)) {
+			long v = strtol(p + 6, &end, 10);
+			if (end != p + n || v < 2 || v > MAXDEPTH)
+				return 0;
+			dp = (size_t)v;
+		} else if (n) {
+			return 0;
+		}
+		p += n + (p[n] == ',');
+	}
+	*sim = s;
+	*depth = dp;
+	return 1;
+}
 
 bi_drain *
 bi_drain_new(void)
 {
+	bi_drain *d = bi_calloc(1, sizeof(bi_drain));
+	const char *spec = getenv("BI_TEMPLATE_SETTINGS");
+
 	wild_hash = (uint32_t)bi_hash64(WILD, sizeof WILD - 1);
-	return bi_calloc(1, sizeof(bi_drain));
+	if (!bi_drain_settings(spec, &d->sim, &d->depth)) {
+		bi_warn("BI_TEMPLATE_SETTINGS=%s: not sim=S,depth=D (0 < S <= 1, "
+			"2 <= D <= %d); using sim=%g,depth=%d", spec, MAXDEPTH, SIM, DEPTH);
+		bi_drain_settings(NULL, &d->sim, &d->depth);
+	}
+	return d;
 }
 
 static void
@@ -153,9 +196,10 @@ find_path(const char *t, size_t n, size_t *from, size_t *to)
 	return 1;
 }
 
-/* Append the token t (n bytes, no white space) to out, masked. */
+/* Append the word-level masking of t (n bytes, no white space) to out:
+ * every word holding a digit becomes <*>, the rest is kept. */
 static void
-mask_token(const char *t, size_t n, bi_buf *out)
+mask_words(const char *t, size_t n, bi_buf *out)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)t[i];
@@ -167,7 +211,7 @@ mask_token(const char *t, size_t n, bi_buf *out)
 			i++;
 			continue;
 		}
-		/* A word: word characters, and '-', '.' or ':' between two of
+		/* A word: word characters, and '-' or '.' between two of
 		 * them, so that 10.1.2.3, blk_-42 and 1a2b-3c4d are one word. */
 		size_t j = i + 1, digits = isdigit(c);
 		while (j < n) {
@@ -188,6 +232,57 @@ mask_token(const char *t, size_t n, bi_buf *out)
 			bi_buf_add(out, t + i, j - i);
 		i = j;
 	}
+}
+
+/* Characters that join the parts of one value (host:port, k=v,k=v, a~b,
+ * user@host, a/b, [a]) and the quotes and brackets around a token. */
+#define SEPARATORS ",:;=/@~|&?#()[]{}<>"
+#define OPENERS "\"'([<{"
+#define CLOSERS "\"'),;:]}>."
+
+/* Append the token t (n bytes, no white space) to out, masked. A token made
+ * of parts joined by separators is one value when a part is variable: it
+ * keeps the quotes and brackets around it and its constant parts up to the
+ * first variable one (a key's name: "port=<*>", "onExtend:<*>"), and the
+ * rest is one <*>, so that "10.0.0.1:80", "[fe80::1]" and "a1~b2,c3" mask
+ * the same whatever their shape. A file path or URL is one <*> too. */
+static void
+mask_token(const char *t, size_t n, bi_buf *out)
+{
+	size_t from, to;
+
+	if (find_path(t, n, &from, &to)) {
+		mask_words(t, from, out);
+		bi_buf_adds(out, WILD);
+		mask_words(t + to, n - to, out);
+		return;
+	}
+	size_t lead = 0, trail = n;
+	while (lead < n && t[lead] && strchr(OPENERS, t[lead]))
+		lead++;
+	while (trail > lead && t[trail - 1] && strchr(CLOSERS, t[trail - 1]))
+		trail--;
+	/* The first variable part: a part holding a digit. */
+	size_t part = lead, var = n;
+	for (size_t i = lead; i <= trail; i++) {
+		if (i < trail && !(t[i] && strchr(SEPARATORS, t[i])))
+			continue;
+		for (size_t k = part; k < i; k++)
+			if (isdigit((unsigned char)t[k])) {
+				var = part;
+				break;
+			}
+		if (var != n)
+			break;
+		part = i + 1;
+	}
+	if (var == n) {
+		mask_words(t, n, out);
+		return;
+	}
+	bi_buf_add(out, t, var);
+	bi_buf_adds(out, WILD);
+	bi_buf_add(out, t + trail, n - trail);
 }
 
 static const char *
@@ -217,14 +312,8 @@ tokenize(bi_drain *d, const char *msg, size_t n)
 			d->tokoff = bi_realloc(d->tokoff, d->captok * sizeof *d->tokoff);
 			d->tokhash = bi_realloc(d->tokhash, d->captok * sizeof *d->tokhash);
 		}
-		size_t at = d->masked.len, from, to;
-		if (find_path(msg + i, j - i, &from, &to)) {
-			mask_token(msg + i, from, &d->masked);
-			bi_buf_adds(&d->masked, WILD);
-			mask_token(msg + i + to, j - i - to, &d->masked);
-		} else {
-			mask_token(msg + i, j - i, &d->masked);
-		}
+		size_t at = d->masked.len;
+		mask_token(msg + i, j - i, &d->masked);
 		/* A run of variables is one variable: a list of ids is as
 		 * long as it happens to be. */
 		if (d->ntok > 0 && !strcmp(d->masked.p + at, WILD) &&
@@ -315,8 +404,13 @@ leaf(bi_drain *d, int make)
 			return NULL;
 		n = d->bylen[len] = bi_calloc(1, sizeof *n);
 	}
-	for (size_t i = 0; i < len && i < DEPTH - 2 && n; i++)
-		n = child(n, tok(d, i), make);
+	/* Down by the first constant tokens, wherever they are: a message
+	 * that opens with a variable is still told apart by its words. */
+	for (size_t i = 0, k = 0; i < len && k + 2 < d->depth && n; i++)
+		if (!has_wild(tok(d, i))) {
+			n = child(n, tok(d, i), make);
+			k++;
+		}
 	return n;
 }
 
@@ -327,7 +421,7 @@ static double
 similarity(const bi_drain *d, const struct cl *c, size_t *wild)
 {
 	size_t n = c->pub.ntok, same = 0, differ = 0;
-	size_t may_differ = n - (size_t)ceil(SIM * (double)n - 1e-9);
+	size_t may_differ = n - (size_t)ceil(d->sim * (double)n - 1e-9);
 
 	*wild = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -360,7 +454,7 @@ best(const bi_drain *d, struct node *n, int learn)
 			bwild = wild;
 		}
 	}
-	if (bsim < 0 || (bsim < SIM && n->cl[b]->ntok != 0))
+	if (bsim < 0 || (bsim < d->sim && n->cl[b]->ntok != 0))
 		return NULL;
 	bi_drain_cluster *c = n->cl[b];
 	if (learn && b > 0) {

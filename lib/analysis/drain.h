@@ -6,9 +6,10 @@
 
 #include "base/util.h"
 /* Log templates by the Drain method: a message is masked (words holding a
- * digit, and file paths, become <*>) and joins the most similar cluster of
- * messages with as many tokens and the same first tokens, or starts one.
- * Settings are fixed: the same for every input. Memory grows with the number
+ * digit, file paths, and values of parts joined by separators from their
+ * first variable part on, become <*>) and joins the most similar cluster of
+ * messages with as many tokens and the same first constant tokens, or starts
+ * one. Settings are the same for every input. Memory grows with the number
  * of clusters, not of messages. */
 typedef struct bi_drain bi_drain;
 
@@ -22,7 +23,13 @@ typedef struct bi_drain_cluster {
 	char **tok;
 } bi_drain_cluster;
 
+/* A miner with the settings of BI_TEMPLATE_SETTINGS, or the defaults (with
+ * a warning when it is set but wrong). Cannot fail. */
 bi_drain *bi_drain_new(void);
+
+/* Read spec, "sim=S,depth=D" (either or both, or NULL: the defaults), into
+ * *sim and *depth; 0 (and both untouched) when it is malformed. */
+int bi_drain_settings(const char *spec, double *sim, size_t *depth);
 void bi_drain_free(bi_drain *d);
 
 /* Add a message (n bytes, any content): returns its cluster, which may have

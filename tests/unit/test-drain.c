@@ -25,15 +25,15 @@ text_of(bi_drain *d, const char *msg)
 int
 main(void)
 {
-	plan(30);
+	plan(41);
 	bi_init("test-drain");
 
 	/* Masking: every kind of variable the RCA meets. */
 	is_str(mask("took 250ms for 42 rows"), "took <*> for <*> rows", "numbers and durations");
 	is_str(mask("block blk_-6952295868487656571 and blk_38865"), "block <*> and <*>",
 	       "ids with a sign and an underscore");
-	is_str(mask("from 10.251.73.220:50010 to [fe80::1]"), "from <*>:<*> to [<*>::<*>]",
-	       "IPv4 and IPv6 addresses and a port");
+	is_str(mask("from 10.251.73.220:50010 to [fe80::1]"), "from <*> to [<*>]",
+	       "IPv4 and IPv6 addresses and a port: one variable each");
 	is_str(mask("object 0x7ffd5a3c at deadbeef01"), "object <*> at <*>", "hex");
 	is_str(mask("request 550e8400-e29b-41d4-a716-446655440000 done"), "request <*> done", "a UUID");
 	is_str(mask("open /var/lib/app/data.db: no such file"), "open <*>: no such file",
@@ -46,6 +46,25 @@ main(void)
 	is_str(mask("onExtend:1514038530000 14 0 4"), "onExtend:<*> <*>",
 	       "a key keeps its name when its value is masked");
 	is_str(mask("GET /hello 200"), "GET /hello <*>", "a one-level URL path is a word");
+	/* A value of parts joined by separators is one variable when a
+	 * part is: its shape does not make another template. */
+	is_str(mask("got a1~b2,c3 and x~y,z"), "got <*> and x~y,z",
+	       "parts joined by ~ and , with a variable part: one <*>; constant: kept");
+	is_str(mask("node=worker-3:8080/api@eu"), "node=<*>", "a key keeps its name, the value is one <*>");
+	is_str(mask("(12) [fe80::1]: \"5s\""), "(<*>) [<*>]: \"<*>\"", "quotes and brackets around a value kept");
+	is_str(mask("= : , ~"), "= : , ~", "separators alone are words");
+
+	/* Settings. */
+	double sim = 0;
+	size_t depth = 0;
+	ok(bi_drain_settings("sim=0.5,depth=6", &sim, &depth) && sim == 0.5 && depth == 6,
+	   "settings: sim and depth");
+	ok(bi_drain_settings(NULL, &sim, &depth) && sim > 0 && sim <= 1 && depth >= 2,
+	   "settings: the defaults (sim %g depth %zu)", sim, depth);
+	ok(!bi_drain_settings("sim=0", &sim, &depth) && !bi_drain_settings("depth=1", &sim, &depth) &&
+	   !bi_drain_settings("sim=0.5x", &sim, &depth) && !bi_drain_settings("size=3", &sim, &depth) &&
+	   !bi_drain_settings("sim=1.5", &sim, &depth),
+	   "settings: out of range or unknown: refused");
 
 	/* Clustering: one template for a message with varying parts. */
 	bi_drain *d = bi_drain_new();
@@ -65,18 +84,31 @@ main(void)
 
 	/* Words that differ widen the template when most of it agrees, and
 	 * start another cluster when they do not. */
-	is_str(text_of(d, "connection to redis lost, retrying in a moment now"),
-	       "connection to redis lost, retrying in a moment now", "a new message, its own template");
-	is_str(text_of(d, "connection to postgres lost, retrying in a moment now"),
-	       "connection to <*> lost, retrying in a moment now", "one word differs: widened");
+	is_str(text_of(d, "connection to redis lost, retrying in a moment from now"),
+	       "connection to redis lost, retrying in a moment from now",
+	       "a new message, its own template");
+	is_str(text_of(d, "connection to postgres lost, retrying in a moment from now"),
+	       "connection to <*> lost, retrying in a moment from now", "one word of ten differs: widened");
 	is_num(bi_drain_count(d), 2, "... in the same cluster");
 	text_of(d, "cache warmed in the background by worker pool thread");
 	is_num(bi_drain_count(d), 3, "as many tokens, little in common: another cluster");
 	text_of(d, "connection to redis lost");
 	is_num(bi_drain_count(d), 4, "fewer tokens: another cluster");
 
+	/* Down the tree by the first constant words: messages that open with
+	 * a variable still find their own kind, and each other. */
+	bi_drain *r = bi_drain_new();
+	const bi_drain_cluster *r1 = bi_drain_add(r, "10.0.0.1 sent 5 bytes to server alpha ok", 40);
+	const bi_drain_cluster *r2 = bi_drain_add(r, "10.0.0.2 sent 7 bytes to server alpha ok", 40);
+	const bi_drain_cluster *r3 = bi_drain_add(r, "10.0.0.3 lost 7 bytes to server alpha ok", 40);
+	ok(r1 == r2, "an opening variable does not keep alike messages apart");
+	ok(r3 != r1, "... and another word after it makes another template");
+	is_str(bi_drain_text(r, r1), "<*> sent <*> bytes to server alpha ok", "... whose template is right");
+	bi_drain_free(r);
+
 	/* Matching changes nothing; ids stay put and are the same next run. */
-	const bi_drain_cluster *m = bi_drain_match(d, "connection to kafka lost, retrying in a moment now", 51);
+	const char *kafka = "connection to kafka lost, retrying in a moment from now";
+	const bi_drain_cluster *m = bi_drain_match(d, kafka, strlen(kafka));
 	ok(m && m->index == 1 && m->count == 2, "match finds the cluster without adding to it");
 	ok(bi_drain_match(d, "never seen anything like this", 29) == NULL, "match of a stranger: NULL");
 	bi_drain *e = bi_drain_new();
