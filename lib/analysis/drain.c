@@ -31,7 +31,7 @@
 
 /* The default settings, chosen by leaving one Loghub system out at a time
  * (tests/tools/loso.py); BI_TEMPLATE_SETTINGS="sim=S,depth=D" changes them. */
-#define DEPTH 3		/* the length level, then DEPTH - 2 constant tokens */
+#define DEPTH 7		/* the length level, then DEPTH - 2 constant tokens */
 #define SIM 0.9		/* least similarity to join a cluster */
 #define MAXDEPTH 16
 #define MAXKIDS 100	/* children of a prefix node before new ones go wild */

@@ -1,5 +1,8 @@
 /* fuzz-drain: any bytes, cut into messages at newlines, through the masker
- * and the template tree; every template read back. */
+ * and the template tree; every template read back. The first byte picks the
+ * settings (depth 2 to 9, similarity 0.1 to 1). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -7,6 +10,13 @@
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {
+	char spec[40];
+	if (n > 0) {
+		snprintf(spec, sizeof spec, "sim=%g,depth=%d", (data[0] % 10 + 1) / 10.0, 2 + (data[0] >> 4) % 8);
+		setenv("BI_TEMPLATE_SETTINGS", spec, 1);
+		data++;
+		n--;
+	}
 	bi_drain *d = bi_drain_new();
 	const char *p = (const char *)data, *end = p + n;
 	bi_buf b = {0};
