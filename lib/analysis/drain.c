@@ -41,10 +41,11 @@
 
 static const char WILD[] = "<*>";
 static uint32_t wild_hash;	/* of WILD, set by bi_drain_new */
+static void cls_init(void);
 
 struct node {
 	char *key;
-	uint64_t hash;
+	uint32_t hash;
 	struct node **kids;
 	size_t nkids, capkids;
 	struct node *wild;
@@ -68,6 +69,7 @@ struct bi_drain {
 	bi_buf masked;			/* the current message, masked */
 	size_t *tokoff;			/* its tokens, as offsets into masked */
 	uint32_t *tokhash;		/* and their hashes */
+	unsigned char *tokwild;		/* and 2: <*>, 1: holds <*>, 0: constant */
 	size_t ntok, captok;
 	bi_buf text;			/* a template, joined */
 	double sim;			/* the settings */
@@ -109,6 +111,7 @@ bi_drain_new(void)
 	const char *spec = getenv("BI_TEMPLATE_SETTINGS");
 
 	wild_hash = (uint32_t)bi_hash64(WILD, sizeof WILD - 1);
+	cls_init();
 	if (!bi_drain_settings(spec, &d->sim, &d->depth)) {
 		bi_warn("BI_TEMPLATE_SETTINGS=%s: not sim=S,depth=D (0 < S <= 1, "
 			"2 <= D <= %d); using sim=%g,depth=%d", spec, MAXDEPTH, SIM, DEPTH);
@@ -150,6 +153,7 @@ bi_drain_free(bi_drain *d)
 	free(d->ids);
 	free(d->tokoff);
 	free(d->tokhash);
+	free(d->tokwild);
 	bi_buf_free(&d->masked);
 	bi_buf_free(&d->text);
 	free(d);
@@ -157,10 +161,37 @@ bi_drain_free(bi_drain *d)
 
 /* ---- masking ---- */
 
+/* Character classes, by table: the masker looks at every byte. */
+enum { C_WORD = 1, C_DIGIT = 2, C_SEP = 4, C_OPEN = 8, C_CLOSE = 16, C_SLASH = 32 };
+static unsigned char cls[256];
+
+static void
+cls_init(void)
+{
+	if (cls['a'])
+		return;
+	for (int c = 0; c < 256; c++) {
+		cls[c] = (isalnum(c) || c == '_' || c >= 0x80) ? C_WORD : 0;
+		if (isdigit(c))
+			cls[c] |= C_DIGIT;
+	}
+	/* Characters that join the parts of one value (host:port, k=v,k=v,
+	 * a~b, user@host, a/b, [a]), and the quotes and brackets that open
+	 * and close a token. */
+	for (const char *p = ",:;=/@~|&?#()[]{}<>"; *p; p++)
+		cls[(unsigned char)*p] |= C_SEP;
+	for (const char *p = "\"'([<{"; *p; p++)
+		cls[(unsigned char)*p] |= C_OPEN;
+	for (const char *p = "\"'),;:]}>."; *p; p++)
+		cls[(unsigned char)*p] |= C_CLOSE;
+	cls['/'] |= C_SLASH;
+	cls['\\'] |= C_SLASH;
+}
+
 static int
 word_char(int c)
 {
-	return isalnum(c) || c == '_' || c >= 0x80;
+	return cls[c] & C_WORD;
 }
 
 /* Where a file path starts in the token t (n bytes): at a '/', "./" or
@@ -172,7 +203,7 @@ find_path(const char *t, size_t n, size_t *from, size_t *to)
 {
 	size_t i = 0;
 
-	while (i < n && t[i] && strchr("\"'([<{=", t[i]))
+	while (i < n && ((cls[(unsigned char)t[i]] & C_OPEN) || t[i] == '='))
 		i++;
 	const char *url = memmem(t, n, "://", 3);
 	if (url)
@@ -184,7 +215,7 @@ find_path(const char *t, size_t n, size_t *from, size_t *to)
 		while (i > 0 && isalpha((unsigned char)t[i - 1]))
 			i--;
 	size_t j = n;
-	while (j > i && t[j - 1] && strchr("\"'),;:]}>.", t[j - 1]))
+	while (j > i && (cls[(unsigned char)t[j - 1]] & C_CLOSE))
 		j--;
 	size_t slashes = 0;
 	for (size_t k = i; k < j; k++)
@@ -207,8 +238,11 @@ mask_words(const char *t, size_t n, bi_buf *out)
 			   isdigit((unsigned char)t[i + 1]) &&
 			   (i == 0 || !word_char((unsigned char)t[i - 1]));
 		if (!word_char(c) && !sign) {
-			bi_buf_add(out, t + i, 1);
-			i++;
+			size_t j = i + 1;
+			while (j < n && !word_char((unsigned char)t[j]) && t[j] != '-' && t[j] != '+')
+				j++;
+			bi_buf_add(out, t + i, j - i);
+			i = j;
 			continue;
 		}
 		/* A word: word characters, and '-' or '.' between two of
@@ -234,55 +268,59 @@ mask_words(const char *t, size_t n, bi_buf *out)
 	}
 }
 
-/* Characters that join the parts of one value (host:port, k=v,k=v, a~b,
- * user@host, a/b, [a]) and the quotes and brackets around a token. */
-#define SEPARATORS ",:;=/@~|&?#()[]{}<>"
-#define OPENERS "\"'([<{"
-#define CLOSERS "\"'),;:]}>."
-
-/* Append the token t (n bytes, no white space) to out, masked. A token made
+/* Append the token t (n bytes, no white space) to out, masked; 1 when it
+ * masked something. A token made
  * of parts joined by separators is one value when a part is variable: it
  * keeps the quotes and brackets around it and its constant parts up to the
  * first variable one (a key's name: "port=<*>", "onExtend:<*>"), and the
  * rest is one <*>, so that "10.0.0.1:80", "[fe80::1]" and "a1~b2,c3" mask
  * the same whatever their shape. A file path or URL is one <*> too. */
-static void
+static int
 mask_token(const char *t, size_t n, bi_buf *out)
 {
-	size_t from, to;
+	size_t from, to, digits = 0, slashes = 0;
 
-	if (find_path(t, n, &from, &to)) {
+	for (size_t i = 0; i < n; i++) {
+		unsigned char k = cls[(unsigned char)t[i]];
+		digits += (k & C_DIGIT) != 0;
+		slashes += (k & C_SLASH) != 0;
+	}
+	if (slashes >= 2 && find_path(t, n, &from, &to)) {
 		mask_words(t, from, out);
 		bi_buf_adds(out, WILD);
 		mask_words(t + to, n - to, out);
-		return;
+		return 1;
+	}
+	if (!digits) {		/* nothing to mask: the common case */
+		bi_buf_add(out, t, n);
+		return 0;
 	}
 	size_t lead = 0, trail = n;
-	while (lead < n && t[lead] && strchr(OPENERS, t[lead]))
+	while (lead < n && (cls[(unsigned char)t[lead]] & C_OPEN))
 		lead++;
-	while (trail > lead && t[trail - 1] && strchr(CLOSERS, t[trail - 1]))
+	while (trail > lead && (cls[(unsigned char)t[trail - 1]] & C_CLOSE))
 		trail--;
 	/* The first variable part: a part holding a digit. */
-	size_t part = lead, var = n;
+	size_t part = lead, var = n, dig = 0;
 	for (size_t i = lead; i <= trail; i++) {
-		if (i < trail && !(t[i] && strchr(SEPARATORS, t[i])))
+		if (i < trail && !(cls[(unsigned char)t[i]] & C_SEP)) {
+			dig += (cls[(unsigned char)t[i]] & C_DIGIT) != 0;
 			continue;
-		for (size_t k = part; k < i; k++)
-			if (isdigit((unsigned char)t[k])) {
-				var = part;
-				break;
-			}
-		if (var != n)
+		}
+		if (dig) {
+			var = part;
 			break;
+		}
 		part = i + 1;
 	}
-	if (var == n) {
+	if (var == n) {		/* the digits are in the brackets around */
 		mask_words(t, n, out);
-		return;
+		return 1;
 	}
 	bi_buf_add(out, t, var);
 	bi_buf_adds(out, WILD);
 	bi_buf_add(out, t + trail, n - trail);
+	return 1;
 }
 
 static const char *
@@ -311,17 +349,25 @@ tokenize(bi_drain *d, const char *msg, size_t n)
 			d->captok = d->captok ? d->captok * 2 : 32;
 			d->tokoff = bi_realloc(d->tokoff, d->captok * sizeof *d->tokoff);
 			d->tokhash = bi_realloc(d->tokhash, d->captok * sizeof *d->tokhash);
+			d->tokwild = bi_realloc(d->tokwild, d->captok * sizeof *d->tokwild);
 		}
 		size_t at = d->masked.len;
-		mask_token(msg + i, j - i, &d->masked);
+		int masked = mask_token(msg + i, j - i, &d->masked);
+		size_t len = d->masked.len - at;
+		unsigned char w = 0;
+		if (len == sizeof WILD - 1 && !memcmp(d->masked.p + at, WILD, len))
+			w = 2;
+		else if ((masked || memchr(msg + i, '<', j - i)) &&
+			 memmem(d->masked.p + at, len, WILD, sizeof WILD - 1))
+			w = 1;
 		/* A run of variables is one variable: a list of ids is as
 		 * long as it happens to be. */
-		if (d->ntok > 0 && !strcmp(d->masked.p + at, WILD) &&
-		    !strcmp(tok(d, d->ntok - 1), WILD)) {
+		if (w == 2 && d->ntok > 0 && d->tokwild[d->ntok - 1] == 2) {
 			d->masked.len = at;
 			i = j;
 			continue;
 		}
+		d->tokwild[d->ntok] = w;
 		d->tokhash[d->ntok] = (uint32_t)bi_hash64(d->masked.p + at, d->masked.len - at);
 		d->tokoff[d->ntok++] = at;
 		bi_buf_add(&d->masked, "", 1);	/* each token NUL-terminated */
@@ -334,6 +380,7 @@ bi_drain_mask(const char *msg, size_t n, bi_buf *out)
 {
 	bi_drain d = {0};
 
+	cls_init();
 	tokenize(&d, msg, n);
 	for (size_t i = 0; i < d.ntok; i++) {
 		if (i)
@@ -344,29 +391,25 @@ bi_drain_mask(const char *msg, size_t n, bi_buf *out)
 		bi_buf_add(out, "", 0);
 	free(d.tokoff);
 	free(d.tokhash);
+	free(d.tokwild);
 	bi_buf_free(&d.masked);
 }
 
 /* ---- the tree ---- */
 
-static int
-has_wild(const char *s)
-{
-	return strstr(s, WILD) != NULL;
-}
-
-/* The child of n for key, made when make is set (NULL otherwise). */
+/* The child of n for the constant token key (its hash h), made when make
+ * is set (NULL otherwise). */
 static struct node *
-child(struct node *n, const char *key, int make)
+child(struct node *n, const char *key, uint32_t h, int make)
 {
-	if (has_wild(key))
-		goto wild;
-	uint64_t h = bi_hash64(key, strlen(key));
 	for (size_t i = 0; i < n->nkids; i++)
 		if (n->kids[i]->hash == h && !strcmp(n->kids[i]->key, key))
 			return n->kids[i];
-	if (n->nkids >= MAXKIDS)
-		goto wild;
+	if (n->nkids >= MAXKIDS) {	/* too many: the rest go wild */
+		if (!n->wild && make)
+			n->wild = bi_calloc(1, sizeof *n->wild);
+		return n->wild;
+	}
 	if (!make)
 		return NULL;
 	if (n->nkids == n->capkids) {
@@ -378,10 +421,6 @@ child(struct node *n, const char *key, int make)
 	k->hash = h;
 	n->kids[n->nkids++] = k;
 	return k;
-wild:
-	if (!n->wild && make)
-		n->wild = bi_calloc(1, sizeof *n->wild);
-	return n->wild;
 }
 
 /* The leaf for the current message. */
@@ -407,8 +446,8 @@ leaf(bi_drain *d, int make)
 	/* Down by the first constant tokens, wherever they are: a message
 	 * that opens with a variable is still told apart by its words. */
 	for (size_t i = 0, k = 0; i < len && k + 2 < d->depth && n; i++)
-		if (!has_wild(tok(d, i))) {
-			n = child(n, tok(d, i), make);
+		if (!d->tokwild[i]) {
+			n = child(n, tok(d, i), d->tokhash[i], make);
 			k++;
 		}
 	return n;
@@ -464,6 +503,19 @@ best(const bi_drain *d, struct node *n, int learn)
 	return c;
 }
 
+/* Put c at the front of leaf n's clusters. */
+static void
+leaf_add(struct node *n, bi_drain_cluster *c)
+{
+	if (n->ncl == n->capcl) {
+		n->capcl = n->capcl ? n->capcl * 2 : 2;
+		n->cl = bi_realloc(n->cl, n->capcl * sizeof *n->cl);
+	}
+	memmove(n->cl + 1, n->cl, n->ncl * sizeof *n->cl);	/* the newest first */
+	n->cl[0] = c;
+	n->ncl++;
+}
+
 /* Put id into the set; 0 if it was there already. */
 static int
 id_add(bi_drain *d, uint64_t id)
@@ -517,13 +569,7 @@ create(bi_drain *d, struct node *n)
 			break;
 		}
 	}
-	if (n->ncl == n->capcl) {
-		n->capcl = n->capcl ? n->capcl * 2 : 2;
-		n->cl = bi_realloc(n->cl, n->capcl * sizeof *n->cl);
-	}
-	memmove(n->cl + 1, n->cl, n->ncl * sizeof *n->cl);	/* the newest first */
-	n->cl[0] = c;
-	n->ncl++;
+	leaf_add(n, c);
 	if (d->nall == d->capall) {
 		d->capall = d->capall ? d->capall * 2 : 16;
 		d->all = bi_realloc(d->all, d->capall * sizeof *d->all);
@@ -543,7 +589,8 @@ bi_drain_add(bi_drain *d, const char *msg, size_t n)
 		c = create(d, l);
 	else
 		for (size_t i = 0; i < c->ntok; i++)
-			if (strcmp(c->tok[i], WILD) && strcmp(c->tok[i], tok(d, i))) {
+			if (!(((struct cl *)c)->th[i] == wild_hash && !strcmp(c->tok[i], WILD)) &&
+			    !(((struct cl *)c)->th[i] == d->tokhash[i] && !strcmp(c->tok[i], tok(d, i)))) {
 				free(c->tok[i]);
 				c->tok[i] = bi_strdup(WILD);
 				((struct cl *)c)->th[i] = wild_hash;
