@@ -127,8 +127,8 @@ what_of(const bi_symptom *s)
 static int
 from_container(const bi_symptom *s)
 {
-	return s->kind == BI_SYMPTOM_CRASH || s->kind == BI_SYMPTOM_OOM ||
-	       s->kind == BI_SYMPTOM_STOPPED;
+	return s->kind == BI_SYMPTOM_CRASH || s->kind == BI_SYMPTOM_START ||
+	       s->kind == BI_SYMPTOM_OOM || s->kind == BI_SYMPTOM_STOPPED;
 }
 
 static void
@@ -567,7 +567,7 @@ by_confidence(const void *a, const void *b)
 static int
 restart_loop(const bi_symptom *s)
 {
-	return s->kind == BI_SYMPTOM_CRASH ||
+	return s->kind == BI_SYMPTOM_CRASH || s->kind == BI_SYMPTOM_START ||
 	       (s->kind == BI_SYMPTOM_K8S && (!strcmp(s->subject, "BackOff") ||
 					      !strcmp(s->subject, "CrashLoopBackOff")));
 }

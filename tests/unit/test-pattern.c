@@ -44,7 +44,7 @@ main(void)
 	/* The built-ins, as REFERENCE.md lists them. */
 	jv cfg = jv_object();
 	bi_kb_pattern *p = bi_kb_patterns(cfg, NULL, 0, &n, err, sizeof err);
-	ok(p && n == 8, "eight built-in patterns");
+	ok(p && n == 9, "nine built-in patterns");
 	static const struct { const char *id; double rate; } want[] = {
 		{"out-of-memory", 0.85}, {"connection-refused", 0.90}, {"slow-queries", 0.80},
 		{"deployment-failure", 0.85}, {"high-error-rate", 0.75},
@@ -100,7 +100,7 @@ main(void)
 	fclose(f);
 	char *files[] = {file};
 	p = bi_kb_patterns(cfg, files, 1, &n, err, sizeof err);
-	ok(p && n == 9, "a file adds its patterns: %s", p ? "9" : err);
+	ok(p && n == 10, "a file adds its patterns: %s", p ? "10" : err);
 	is_str(pattern_of(p, n, "OOM command not allowed when used memory > 'maxmemory'"),
 	       "redis-maxmemory", "a user pattern matches");
 	is_str(bi_kb_pattern_find(p, n, "disk-pressure")->name, "Disk full", "a user pattern replaces a built-in");

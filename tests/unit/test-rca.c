@@ -98,7 +98,7 @@ main(void)
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
 	jv_free(cfg);
-	ok(pats && npats == 8, "the built-in patterns");
+	ok(pats && npats == 9, "the built-in patterns");
 
 	/* Nothing: no finding, nothing counted. */
 	bi_rca *a = bi_rca_new(pats, npats);
@@ -207,13 +207,16 @@ main(void)
 	       "the dependency's exit, and a Kubernetes event of the service by its pod's name");
 	jv_free(f);
 
-	/* A crash loop, with Kubernetes backing off: deployment failure. */
-	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+	/* A new version exiting at start, with Kubernetes backing off:
+	 * deployment failure. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T03:59:59.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:09.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:10.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
 		    "{\"kind\":\"k8s_event\",\"ts\":\"2026-11-24T04:00:11.000Z\",\"type\":\"Warning\",\"reason\":\"BackOff\","
 		    "\"object\":\"Pod/web-5f4d8c7b9-abcde\",\"msg\":\"Back-off restarting failed container\"}\n", NULL);
-	is_str(field(f, 0, "pattern"), "deployment-failure", "crashes and back-off: deployment failure");
-	is_str(field(f, 0, "count"), "3", "... two crashes and a back-off");
+	is_str(field(f, 0, "pattern"), "deployment-failure", "exits at start and back-off: deployment failure");
+	is_str(field(f, 0, "count"), "3", "... two exits at start and a back-off");
 	jv_free(f);
 
 	/* The same crash loop around a problem a pattern knows, in the same

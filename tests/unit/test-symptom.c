@@ -80,7 +80,7 @@ main(void)
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
 	jv_free(cfg);
-	ok(pats && npats == 8, "the built-in patterns");
+	ok(pats && npats == 9, "the built-in patterns");
 
 	/* The kinds and their names. */
 	int named = 1;
