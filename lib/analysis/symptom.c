@@ -310,7 +310,8 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		msg = "";
 	if (level < 0)
 		level = bi_level_rank(bi_level_detect(msg, strlen(msg)));
-	if (!num_at(rec, "duration_ms", &dur))
+	int text_dur = !num_at(rec, "duration_ms", &dur);
+	if (text_dur)
 		dur = text_duration(msg, strlen(msg));
 	int slow = set->slow_ms > 0 && dur >= set->slow_ms;
 	bi_service *sv = svc_get(set, service, service ? strlen(service) : 0);
@@ -356,7 +357,10 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 	}
 	if (level > s->level)
 		s->level = level;
-	match_conds(set, s, rec, NULL, 0);
+	if (slow && text_dur)	/* the duration only its text holds */
+		match_conds(set, s, rec, "duration_ms", dur);
+	else
+		match_conds(set, s, rec, NULL, 0);
 	/* An error, or anything a pattern knows, is a problem; a warning or a
 	 * slow request nothing knows is not. */
 	s->problem = s->level >= 4 || s->pattern >= 0;
@@ -716,12 +720,19 @@ done:
 	free(svc);
 }
 
+const char *
+bi_symptoms_name(bi_symptoms *set, const char *name)
+{
+	return svc_get(set, name, name ? strlen(name) : 0)->name;
+}
+
 void
 bi_symptoms_depend(bi_symptoms *set, const char *service, const char *dep)
 {
 	if (!service || !*service || !dep || !*dep || !strcmp(service, dep))
 		return;
 	bi_service *sv = svc_get(set, service, strlen(service));
+	svc_get(set, dep, strlen(dep));		/* a service known by name */
 	for (size_t i = 0; i < sv->ndeps; i++)
 		if (!strcmp(sv->deps[i], dep))
 			return;

@@ -142,6 +142,10 @@ int bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len);
  * `dependency` record does; the first BI_SERVICE_DEPS of a service are kept. */
 void bi_symptoms_depend(bi_symptoms *set, const char *service, const char *dep);
 
+/* The service of that name, made when no record named it yet (a host a
+ * connection error names): its name, valid until bi_symptoms_free. */
+const char *bi_symptoms_name(bi_symptoms *set, const char *name);
+
 /* Every symptom, the newest first, along ->next; NULL when none. */
 const bi_symptom *bi_symptoms_list(const bi_symptoms *set);
 
