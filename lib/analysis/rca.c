@@ -115,6 +115,12 @@ bi_rca_skip(bi_rca *a, const char *line, size_t len)
 }
 
 void
+bi_rca_depend(bi_rca *a, const char *service, const char *dep)
+{
+	bi_symptoms_depend(a->symptoms, service, dep);
+}
+
+void
 bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs)
 {
 	*records = a->nrecords;
@@ -985,7 +991,8 @@ affect(struct finding *f, const char *name)
 }
 
 /* Name each finding's culprit; a finding whose culprit has a problem of
- * its own, or the same problem as another's, joins it as an effect. */
+ * its own (one a pattern knows, or any when the finding's is unknown too),
+ * or the same problem as another's, joins it as an effect. */
 static void
 blame(bi_rca *a, struct finding *f, size_t n)
 {
@@ -1001,7 +1008,8 @@ blame(bi_rca *a, struct finding *f, size_t n)
 			continue;
 		size_t g = n;
 		for (size_t k = 0; k < n && g == n; k++)
-			if (k != i && f[k].nsyms && f[k].pattern >= 0 && !strcmp(f[k].service, who[i]) &&
+			if (k != i && f[k].nsyms && (f[k].pattern >= 0 || f[i].pattern < 0) &&
+			    !strcmp(f[k].service, who[i]) &&
 			    !strcmp(who[k], who[i]) && f[k].first <= f[i].last &&
 			    f[k].last >= f[i].first - WINDOW)
 				g = k;
