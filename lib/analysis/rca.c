@@ -400,13 +400,32 @@ timeline(bi_rca *a, const struct finding *f, jv commit)
 	return out;
 }
 
-/* The first frame of a stack trace that names a file and line. */
+/* The frame of a stack trace where it was thrown, that names a file and
+ * line: the first (Java, Go, Node), or the last of a Python traceback
+ * ("most recent call last"). */
 static char *
 first_frame(const char *stack)
 {
+	const char *last = NULL;
+	for (const char *p = stack; p && *p && strstr(stack, "most recent call last");) {
+		const char *file = strstr(p, "File \"");
+		if (!file)
+			break;
+		last = file;
+		p = file + 6;
+	}
+	if (last) {
+		size_t n = strcspn(last, "\n");
+		return bi_strndup(last, n > 160 ? 160 : n);
+	}
 	for (const char *p = stack; p && *p;) {
 		size_t n = strcspn(p, "\n");
 		const char *colon = memchr(p, ':', n);
+		const char *file = memmem(p, n, "File \"", 6);
+		if (file && p != stack) {
+			n -= (size_t)(file - p);
+			return bi_strndup(file, n > 160 ? 160 : n);
+		}
 		if (p != stack && colon && colon + 1 < p + n && isdigit((unsigned char)colon[1])) {
 			while (n && (*p == ' ' || *p == '\t'))
 				p++, n--;
