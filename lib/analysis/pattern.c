@@ -63,7 +63,7 @@ static const char builtin[] =
 "         could not resolve, unknownhostexception, connectexception, is down, is unreachable,\n"
 "         dial tcp, getaddrinfo, server selection timed out, connection closed by peer,\n"
 "         no live upstreams, \"connect() failed\", enotfound, ehostunreach,\n"
-"         could not translate host name, connection to server at, connection timed out]\n"
+"         could not translate host name, connection to server at]\n"
 "  containers: [dependency-stopped]\n"
 "  root_cause: >-\n"
 "    A dependency is not accepting connections: it is down, restarting, not yet\n"

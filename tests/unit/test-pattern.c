@@ -37,7 +37,7 @@ main(void)
 	char err[512], dir[] = "/tmp/bi-test-pattern-XXXXXX";
 	size_t n;
 
-	plan(37);
+	plan(46);
 	bi_init("test-pattern");
 	mkdtemp(dir);
 
@@ -71,6 +71,30 @@ main(void)
 	       "kafka-consumer-lag", "a Kafka commit failure");
 	is_str(pattern_of(p, n, "Back-off restarting failed container"), "deployment-failure", "a crash loop");
 	is_str(pattern_of(p, n, "all is well"), "none", "nothing known: -1");
+	/* A crash at run time is no failed deployment; a start-up failure is. */
+	is_str(pattern_of(p, n, "panic: runtime error: invalid memory address or nil pointer dereference"),
+	       "crash", "a Go panic: crash");
+	is_str(pattern_of(p, n, "Exception in thread \"main\" java.lang.IllegalStateException: closed"),
+	       "crash", "an uncaught Java exception: crash");
+	is_str(pattern_of(p, n, "Traceback (most recent call last):\nKeyError: 'id'"), "crash",
+	       "a Python traceback: crash");
+	is_str(pattern_of(p, n, "Traceback (most recent call last):\nModuleNotFoundError: No module named 'x'"),
+	       "deployment-failure", "... unless its exception is one of a start that cannot happen");
+	is_str(pattern_of(p, n, "Error: Cannot find module 'express'"), "deployment-failure",
+	       "Node's missing module: deployment failure");
+	is_str(pattern_of(p, n, "Segmentation fault (core dumped)"), "crash", "a segfault: crash");
+	/* Servers' own words, not ours. */
+	is_str(pattern_of(p, n, "upstream timed out (110: Connection timed out) while reading response header"),
+	       "slow-queries", "nginx's upstream timeout");
+	is_str(pattern_of(p, n, "no live upstreams while connecting to upstream"), "connection-refused",
+	       "nginx's no live upstreams");
+	is_str(pattern_of(p, n, "fault injected: error rate 0.3"), "none", "no term of our own fixtures");
+	const char *own = NULL;
+	for (size_t i = 0; i < n; i++)
+		for (char **t = p[i].logs; *t; t++)
+			if (strstr(*t, "injected") || strstr(*t, "missing required"))
+				own = *t;
+	ok(own == NULL, "no pattern holds a fixture's words (%s)", own ? own : "none");
 
 	/* Metric conditions. */
 	const bi_kb_pattern *err_rate = bi_kb_pattern_find(p, n, "high-error-rate");
