@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -829,7 +830,7 @@ host_named(bi_symptoms *set, const char *text, char *out, size_t cap)
 		{"dial tcp ", ':'}, {"dial udp ", ':'}, {"ECONNREFUSED ", ':'},
 		{"ETIMEDOUT ", ':'}, {"EHOSTUNREACH ", ':'}, {"ENOTFOUND ", 0},
 		{"EAI_AGAIN ", 0}, {"connecting to ", ':'}, {"connect to ", ':'},
-		{"Redis at ", ':'}, {"host \"", '"'}, {"server at \"", '"'}, {"://", 0}};
+		{"Redis at ", ':'}, {"host \"", '"'}, {"host name \"", '"'}, {"server at \"", '"'}, {"://", 0}};
 	static const char *const after[] = {": Name or service not known",
 		": Temporary failure in name resolution", ": nodename nor servname", NULL};
 
@@ -981,11 +982,18 @@ culprit(bi_rca *a, struct finding *f)
 			if (!strcmp(c[i].name, sv->name))
 				cand_add(c, &n, sv->name, BY_DEPENDS, c[i].ts, NULL);
 	}
+	/* The most told; among equals, the one seen directly (named, or
+	 * stopped) before one inferred from time; then the earliest. */
 	size_t best = n;
-	for (size_t i = 0; i < n; i++)
-		if (cand_score(&c[i]) >= 3 && (best == n || cand_score(&c[i]) > cand_score(&c[best]) ||
-		    (cand_score(&c[i]) == cand_score(&c[best]) && c[i].ts < c[best].ts)))
+	unsigned direct = 1u << BY_HOST | 1u << BY_STOP;
+	for (size_t i = 0; i < n; i++) {
+		int si = cand_score(&c[i]), sb = best < n ? cand_score(&c[best]) : 0;
+		if (si < 3 || (best < n && si < sb))
+			continue;
+		if (best == n || si > sb || (!!(c[i].by & direct) > !!(c[best].by & direct)) ||
+		    (!!(c[i].by & direct) == !!(c[best].by & direct) && c[i].ts < c[best].ts))
 			best = i;
+	}
 	const char *out = best < n ? c[best].name : me;
 	if (best < n) {
 		free(f->why);
@@ -1021,6 +1029,20 @@ blame(bi_rca *a, struct finding *f, size_t n)
 		f[i].nself = f[i].nsyms;
 		f[i].complainer = f[i].service;
 		who[i] = f[i].nsyms ? culprit(a, &f[i]) : f[i].service;
+	}
+	/* A culprit that is itself a victim of another passes the blame on. */
+	for (size_t round = 0; round < n; round++) {
+		int moved = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < n; k++)
+				if (k != i && f[k].nsyms && f[i].nsyms && f[k].pattern == f[i].pattern &&
+				    !strcmp(f[k].service, who[i]) && strcmp(who[k], who[i]) &&
+				    strcmp(who[k], f[i].service)) {
+					who[i] = who[k];
+					moved = 1;
+				}
+		if (!moved)
+			break;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].nsyms || !strcmp(who[i], f[i].service))
@@ -1061,6 +1083,25 @@ blame(bi_rca *a, struct finding *f, size_t n)
 			f[i].nself += f[k].nself;
 			f[k].nsyms = 0;
 		}
+	/* The affected in the order their trouble began. */
+	for (size_t i = 0; i < n; i++) {
+		int64_t t[MAX_AFFECTED];
+		for (size_t k = 0; k < f[i].naffected; k++) {
+			t[k] = INT64_MAX;
+			for (size_t j = 0; j < f[i].nsyms; j++)
+				if (f[i].syms[j]->first && f[i].syms[j]->first < t[k] &&
+				    !strcmp(f[i].syms[j]->service, f[i].affected[k]))
+					t[k] = f[i].syms[j]->first;
+			for (size_t m = k; m > 0 && t[m] < t[m - 1]; m--) {
+				int64_t x = t[m];
+				const char *y = f[i].affected[m];
+				t[m] = t[m - 1];
+				f[i].affected[m] = f[i].affected[m - 1];
+				t[m - 1] = x;
+				f[i].affected[m - 1] = y;
+			}
+		}
+	}
 	free(who);
 }
 
