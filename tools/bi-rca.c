@@ -12,6 +12,9 @@
  * message never seen before is one finding with a count, and memory grows
  * with the number of templates, not of lines. Lines of no interest (info
  * and below, not slow) are told apart on their raw bytes and never parsed.
+ * With --compose it reads a docker-compose file's depends_on, as
+ * `dependency` records would say them, to tell the service at fault from
+ * those that depend on it.
  * With --templates it is a filter instead: every record passes through, log
  * records with their template added.
  */
@@ -37,6 +40,7 @@ static const char usage[] =
 	"                       logs with `template` and `template_id` added\n"
 	"  -p, --patterns FILE  more patterns, in YAML (repeatable)\n"
 	"  -n, --top N          at most N findings\n"
+	"  -c, --compose FILE   the services' depends_on, from a docker-compose file\n"
 	"      --db PATH        the knowledge base (default $BI_DB, or the project's)\n"
 	"      --no-kb          no past incidents: patterns only\n"
 	"      --strict         a malformed line is fatal (exit 2)\n"
@@ -46,7 +50,7 @@ static const char usage[] =
 
 static struct {
 	int templates, top, no_kb, flags;
-	char *db;
+	char *db, *compose;
 	char **patfiles;
 	size_t npatfiles;
 } opt;
@@ -66,6 +70,43 @@ analyze(bi_rca *a, int fd, const char *name)
 			bi_rca_add(a, rec);
 	fatal |= bi_reader_fatal(r);
 	bi_reader_free(r);
+}
+
+/* --compose: each service's depends_on, a list or a map of names. */
+static void
+compose(bi_rca *a, const char *path)
+{
+	jv doc = bi_yaml_load(path);
+
+	if (!jv_is_valid(doc)) {
+		jv msg = jv_invalid_get_msg(doc);
+		bi_die(BI_EXIT_USAGE, "--compose: %s", jv_get_kind(msg) == JV_KIND_STRING ?
+		       jv_string_value(msg) : path);
+	}
+	jv svcs = jv_object_get(doc, jv_string("services"));
+	if (jv_get_kind(svcs) != JV_KIND_OBJECT)
+		bi_die(BI_EXIT_USAGE, "--compose: %s has no services", path);
+	jv_object_foreach(svcs, name, def) {
+		jv deps = jv_get_kind(def) == JV_KIND_OBJECT ?
+			jv_object_get(jv_copy(def), jv_string("depends_on")) : jv_null();
+		if (jv_get_kind(deps) == JV_KIND_ARRAY) {
+			jv_array_foreach(deps, i, d) {
+				if (jv_get_kind(d) == JV_KIND_STRING)
+					bi_rca_depend(a, jv_string_value(name), jv_string_value(d));
+				jv_free(d);
+			}
+		} else if (jv_get_kind(deps) == JV_KIND_OBJECT) {
+			jv_object_foreach(deps, d, how) {
+				bi_rca_depend(a, jv_string_value(name), jv_string_value(d));
+				jv_free(d);
+				jv_free(how);
+			}
+		}
+		jv_free(deps);
+		jv_free(name);
+		jv_free(def);
+	}
+	jv_free(svcs);
 }
 
 /* ---- --templates ---- */
@@ -161,6 +202,7 @@ main(int argc, char **argv)
 		{"templates", no_argument, NULL, 't'},
 		{"patterns", required_argument, NULL, 'p'},
 		{"top", required_argument, NULL, 'n'},
+		{"compose", required_argument, NULL, 'c'},
 		{"db", required_argument, NULL, 'D'},
 		{"no-kb", no_argument, NULL, 'K'},
 		{"strict", no_argument, NULL, 'S'},
@@ -171,7 +213,7 @@ main(int argc, char **argv)
 	int c;
 
 	bi_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "tp:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "tp:n:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': opt.templates = 1; break;
 		case 'p':
@@ -183,6 +225,7 @@ main(int argc, char **argv)
 			if (*end || opt.top <= 0)
 				bi_usage_error(usage, "--top: not a count: %s", optarg);
 			break;
+		case 'c': opt.compose = optarg; break;
 		case 'D': opt.db = optarg; break;
 		case 'K': opt.no_kb = 1; break;
 		case 'S': opt.flags |= BI_STRICT; break;
@@ -203,6 +246,8 @@ main(int argc, char **argv)
 		if (!pats)
 			bi_die(BI_EXIT_USAGE, "%s", err);
 		a = bi_rca_new(pats, npats);
+		if (opt.compose)
+			compose(a, opt.compose);
 	}
 	for (int i = optind; i < argc || (i == optind && optind == argc); i++) {
 		const char *name = i < argc ? argv[i] : "-";

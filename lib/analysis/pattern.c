@@ -2,7 +2,7 @@
  * pattern.c: the patterns of known problems, and how a record is matched to
  * one. A pattern says what a problem looks like (log text, container events,
  * Kubernetes reasons, metric conditions, chaos scenarios), why it happens
- * and what fixes it; eight are built in, as YAML below, and a user adds more
+ * and what fixes it; nine are built in, as YAML below, and a user adds more
  * in the same YAML (blissful-infra.yaml's kb.patterns, --patterns files),
  * replacing a built-in one of the same id. Which chaos scenarios show a
  * pattern is the advice table's knowledge (advice.c): a pattern's chaos
@@ -27,7 +27,13 @@
 
 #define NEW_FIX_RATE 0.5	/* the initial rate of a user pattern that gives none */
 
-/* The eight built-in patterns; success rates as the original's. */
+/* The built-in patterns; success rates as the original's. Their terms are
+ * what real software prints, from its documentation and output: the kernel
+ * and runtimes on memory; libc, Go, Node, libpq and Redis clients on
+ * connections; PostgreSQL, MySQL and nginx on timeouts; runtimes on crashes
+ * (a signal, a Go panic, an uncaught exception); OpenSSL and Go on
+ * certificates; Kubernetes reasons. `trends:` name the metric series whose
+ * growth, or jump from their baseline, shows the pattern (symptom.c). */
 static const char builtin[] =
 "- id: out-of-memory\n"
 "  name: Out of memory\n"
@@ -39,6 +45,7 @@ static const char builtin[] =
 "  containers: [oom]\n"
 "  k8s: [OOMKilled, OOMKilling]\n"
 "  metrics: [mem_pct >= 95]\n"
+"  trends: [mem_, memory, heap, rss]\n"
 "  root_cause: >-\n"
 "    The process used more memory than its limit and was killed: a leak, an\n"
 "    unbounded cache or buffer, or a limit set below the working set.\n"
@@ -54,7 +61,9 @@ static const char builtin[] =
 "         couldn't connect, unable to connect, failed to connect, cannot connect, can't connect,\n"
 "         no route to host, name or service not known, temporary failure in name resolution,\n"
 "         could not resolve, unknownhostexception, connectexception, is down, is unreachable,\n"
-"         dial tcp, getaddrinfo, server selection timed out, connection closed by peer]\n"
+"         dial tcp, getaddrinfo, server selection timed out, connection closed by peer,\n"
+"         no live upstreams, \"connect() failed\", enotfound, ehostunreach,\n"
+"         could not translate host name, connection to server at]\n"
 "  containers: [dependency-stopped]\n"
 "  root_cause: >-\n"
 "    A dependency is not accepting connections: it is down, restarting, not yet\n"
@@ -69,8 +78,12 @@ static const char builtin[] =
 "  success_rate: 0.80\n"
 "  logs: [slow query, slow log, query took, took too long, statement timeout,\n"
 "         canceling statement due to statement timeout, lock wait timeout, timed out,\n"
-"         deadline exceeded, sockettimeoutexception, querytimeoutexception, read timeout]\n"
+"         deadline exceeded, sockettimeoutexception, querytimeoutexception, read timeout,\n"
+"         upstream timed out, lock timeout, canceling statement due to lock timeout,\n"
+"         deadlock detected, too many connections, remaining connection slots are reserved,\n"
+"         connection pool exhausted, timeouterror, querycanceled]\n"
 "  metrics: [duration_ms >= 500, latency.p95 > 500, p95_ms > 500, latency_p95 > 0.5]\n"
+"  trends: [p95, p99, latency, duration]\n"
 "  root_cause: >-\n"
 "    Requests wait on something slow: a query without an index, a lock, a\n"
 "    saturated dependency or added network latency.\n"
@@ -84,27 +97,48 @@ static const char builtin[] =
 "  success_rate: 0.85\n"
 "  logs: [crashloopbackoff, imagepullbackoff, errimagepull, back-off restarting failed container,\n"
 "         exec format error, failed to start, cannot listen on port, address already in use,\n"
-"         eaddrinuse, modulenotfounderror, classnotfoundexception, cannot find module,\n"
-"         error while loading shared libraries, undefined symbol, segmentation fault,\n"
-"         core dumped, application run failed, nosuchmethoderror, unsatisfiedlinkerror,\n"
-"         missing required, invalid configuration]\n"
-"  containers: [crash]\n"
+"         eaddrinuse, modulenotfounderror, importerror, classnotfoundexception,\n"
+"         cannot find module, error while loading shared libraries, undefined symbol,\n"
+"         application run failed, nosuchmethoderror, unsatisfiedlinkerror, noclassdeffounderror,\n"
+"         invalid configuration, environment variable,\n"
+"         manifest unknown, pull access denied, executable file not found]\n"
+"  containers: [start-failure]\n"
 "  k8s: [CrashLoopBackOff, BackOff, ImagePullBackOff, ErrImagePull, InvalidImageName,\n"
 "        CreateContainerConfigError, CreateContainerError, RunContainerError, FailedCreate,\n"
 "        ProgressDeadlineExceeded]\n"
 "  root_cause: >-\n"
-"    The service does not stay up: it exits at start or soon after and is\n"
-"    restarted in a loop, from its code, its image or its configuration.\n"
+"    A new version does not come up: it exits at start, before it is ready,\n"
+"    and is restarted in a loop, from its code, its image or its configuration.\n"
 "  fixes:\n"
 "    - Roll back to the last version that worked (git revert, then blissful-infra up)\n"
 "    - Read the first error the new container logged, and the diff of the last commit\n"
 "    - Gate deployments on a readiness probe, so a version that cannot start takes no traffic\n"
+"- id: crash\n"
+"  name: Crash\n"
+"  severity: critical\n"
+"  success_rate: 0.70\n"
+"  logs: [segmentation fault, core dumped, sigsegv, sigabrt, sigbus, sigfpe, sigill,\n"
+"         \"panic: \", goroutine, \"fatal error:\", \"runtime error:\", traceback,\n"
+"         uncaught exception, unhandled exception, unhandledpromiserejection,\n"
+"         unhandled rejection, exception in thread, terminate called after throwing,\n"
+"         assertion failed, stack overflow, stackoverflowerror, nullpointerexception,\n"
+"         double free, heap-buffer-overflow, abort trap, aborted (core dumped)]\n"
+"  containers: [crash]\n"
+"  root_cause: >-\n"
+"    The process died at run time: killed by a signal (a segmentation fault,\n"
+"    an abort), a panic, or an exception nothing caught; it had been running.\n"
+"  fixes:\n"
+"    - Read the signature (signal or exception, the top frame) and fix the code path it names\n"
+"    - Catch and log errors at the request boundary, so one request cannot end the process\n"
+"    - Keep core dumps or crash reports, and alert on restarts\n"
 "- id: high-error-rate\n"
 "  name: High error rate\n"
 "  severity: high\n"
 "  success_rate: 0.75\n"
-"  logs: [internal server error, service unavailable, bad gateway, gateway timeout, injected fault]\n"
+"  logs: [internal server error, service unavailable, bad gateway, gateway timeout,\n"
+"         upstream prematurely closed, \"http/1.1\\\" 5\", status=5]\n"
 "  metrics: [status >= 500, error_rate > 0.05, http_5xx_rate > 0.05]\n"
+"  trends: [error_rate, error_ratio, errors, 5xx]\n"
 "  root_cause: >-\n"
 "    A share of requests fails with server errors: a bug on one code path, a\n"
 "    failing dependency behind it, or an overloaded service shedding load.\n"
@@ -120,6 +154,7 @@ static const char builtin[] =
 "         rebalance in progress, leaving group, max.poll.interval.ms, poll timeout has expired,\n"
 "         offset out of range, offsetoutofrangeexception]\n"
 "  metrics: [kafka_consumergroup_lag > 1000, consumer_lag > 1000, records_lag_max > 1000]\n"
+"  trends: [lag]\n"
 "  root_cause: >-\n"
 "    Consumers fall behind their topic: processing is slower than production,\n"
 "    or rebalances keep stopping the group.\n"
@@ -155,6 +190,7 @@ static const char builtin[] =
 "  k8s: [DiskPressure, NodeHasDiskPressure, EvictionThresholdMet, FreeDiskSpaceFailed,\n"
 "        Evicted, ImageGCFailed]\n"
 "  metrics: [disk_pct > 90, disk_used_pct > 90, fs_used_pct > 90]\n"
+"  trends: [disk, fs_used, filesystem]\n"
 "  root_cause: >-\n"
 "    A disk is full or nearly so: logs, temporary files or data grew without\n"
 "    bound, and writes fail or pods are evicted.\n"
@@ -223,6 +259,7 @@ pattern_free(void *e)
 	bi_advice_list_free(p->k8s);
 	bi_advice_list_free(p->chaos);
 	bi_advice_list_free(p->fixes);
+	bi_advice_list_free(p->trends);
 	for (size_t i = 0; i < p->nconds; i++)
 		free(p->conds[i].field);
 	free(p->conds);
@@ -244,10 +281,10 @@ pattern_load(jv y, const char *id, const char *where, int builtin_, void *e, cha
 	p->root_cause = bi_strdup(rc ? rc : "");
 	p->success_rate = bi_get_num(y, "success_rate", NEW_FIX_RATE);
 	p->builtin = builtin_;
-	static const char *const keys[] = {"logs", "containers", "k8s", "chaos", "fixes"};
-	char **const *dst[] = {&p->logs, &p->containers, &p->k8s, &p->chaos, &p->fixes};
-	for (int i = 0; i < 5; i++) {
-		char **v = bi_advice_list(y, keys[i], i == 0 || i == 3, where, err, errlen);
+	static const char *const keys[] = {"logs", "containers", "k8s", "chaos", "fixes", "trends"};
+	char **const *dst[] = {&p->logs, &p->containers, &p->k8s, &p->chaos, &p->fixes, &p->trends};
+	for (int i = 0; i < 6; i++) {
+		char **v = bi_advice_list(y, keys[i], i == 0 || i == 3 || i == 5, where, err, errlen);
 		if (!v) {
 			pattern_free(p);
 			return -1;

@@ -5,7 +5,7 @@
 #include <jv.h>
 #include <stddef.h>
 
-/* The patterns of known problems (eight built in, more from YAML), how a
+/* The patterns of known problems (nine built in, more from YAML), how a
  * record is matched to one, and how findings are known and compared. No
  * database: the incidents are kb.h's. */
 
@@ -18,12 +18,14 @@ typedef struct bi_kb_cond {
 
 /* A pattern. Lists are NULL-terminated; logs and chaos are lower case and
  * match as substrings, case-insensitively; containers and k8s are whole
- * words (a container signal: "oom", "crash", "dependency-stopped"; a
- * Kubernetes reason: "OOMKilled"). chaos holds the pattern's own terms and
- * those of the advice entries (advice.h) that name it. */
+ * words (a container signal: "oom", "crash", "start-failure",
+ * "dependency-stopped"; a Kubernetes reason: "OOMKilled"). chaos holds the
+ * pattern's own terms and those of the advice entries (advice.h) that name
+ * it. trends are lower-case parts of metric names whose growth or jump from
+ * their baseline shows the pattern. */
 typedef struct bi_kb_pattern {
 	char *id, *name, *severity, *root_cause;
-	char **logs, **containers, **k8s, **chaos, **fixes;
+	char **logs, **containers, **k8s, **chaos, **fixes, **trends;
 	bi_kb_cond *conds;
 	size_t nconds;
 	double success_rate;	/* the initial success rate of its fixes */

@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +36,20 @@
 #define MAX_COMMITS 256		/* the newest commits kept */
 #define MAX_TIMELINE 12
 #define MAX_EVIDENCE 6
+#define MAX_AFFECTED 16
+#define MAX_CHAIN 12
+#define WINDOW (10 * 60 * BI_NS_PER_S)	/* a culprit's trouble before its effects */
 #define HOUR (3600 * BI_NS_PER_S)
 
 /* The symptoms of one problem, and what bi_rca_rank made of them. */
 struct finding {
 	int pattern;
-	const char *service;
+	size_t nself;			/* syms of its own; the rest came with others */
+	const char *service;		/* at fault */
+	const char *complainer;		/* the service whose symptoms made it */
+	const char *affected[MAX_AFFECTED];	/* the others showing symptoms */
+	size_t naffected;
+	char *why;			/* how the culprit was told, or NULL */
 	const bi_symptom **syms;
 	size_t nsyms;
 	double strength;
@@ -107,6 +116,12 @@ bi_rca_skip(bi_rca *a, const char *line, size_t len)
 }
 
 void
+bi_rca_depend(bi_rca *a, const char *service, const char *dep)
+{
+	bi_symptoms_depend(a->symptoms, service, dep);
+}
+
+void
 bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs)
 {
 	*records = a->nrecords;
@@ -127,8 +142,8 @@ what_of(const bi_symptom *s)
 static int
 from_container(const bi_symptom *s)
 {
-	return s->kind == BI_SYMPTOM_CRASH || s->kind == BI_SYMPTOM_OOM ||
-	       s->kind == BI_SYMPTOM_STOPPED;
+	return s->kind == BI_SYMPTOM_CRASH || s->kind == BI_SYMPTOM_START ||
+	       s->kind == BI_SYMPTOM_OOM || s->kind == BI_SYMPTOM_STOPPED;
 }
 
 static void
@@ -152,9 +167,12 @@ main_sym(const struct finding *f)
 {
 	const bi_symptom *best = NULL;
 
+	int own = 0;	/* the culprit's own symptoms first, when it has some */
+	for (size_t i = 0; i < f->nsyms && !own; i++)
+		own = f->syms[i]->problem && !strcmp(f->syms[i]->service, f->service);
 	for (size_t i = 0; i < f->nsyms; i++) {
 		const bi_symptom *s = f->syms[i];
-		if (!s->problem)
+		if (!s->problem || (own && strcmp(s->service, f->service)))
 			continue;
 		if (!best || (s->cluster && !best->cluster) ||
 		    (!s->cluster == !best->cluster && s->count > best->count))
@@ -344,10 +362,13 @@ timeline(bi_rca *a, const struct finding *f, jv commit)
 	}
 	const bi_note *notes;
 	size_t nnotes = bi_symptoms_notes(a->symptoms, &notes);
-	for (size_t i = 0; i < nnotes; i++)
-		if (notes[i].ts >= from && notes[i].ts <= to && f->service &&
-		    !strcmp(notes[i].service, f->service))
+	for (size_t i = 0; i < nnotes; i++) {
+		int ours = f->service && !strcmp(notes[i].service, f->service);
+		for (size_t k = 0; !ours && k < f->naffected; k++)
+			ours = !strcmp(notes[i].service, f->affected[k]);
+		if (ours && notes[i].ts >= from && notes[i].ts <= to)
 			entry_add(&v, &n, notes[i].ts, bi_strdup(notes[i].text));
+	}
 	for (size_t i = 0; i < f->nsyms; i++) {
 		const bi_symptom *s = f->syms[i];
 		if (!s->problem || from_container(s))
@@ -380,13 +401,32 @@ timeline(bi_rca *a, const struct finding *f, jv commit)
 	return out;
 }
 
-/* The first frame of a stack trace that names a file and line. */
+/* The frame of a stack trace where it was thrown, that names a file and
+ * line: the first (Java, Go, Node), or the last of a Python traceback
+ * ("most recent call last"). */
 static char *
 first_frame(const char *stack)
 {
+	const char *last = NULL;
+	for (const char *p = stack; p && *p && strstr(stack, "most recent call last");) {
+		const char *file = strstr(p, "File \"");
+		if (!file)
+			break;
+		last = file;
+		p = file + 6;
+	}
+	if (last) {
+		size_t n = strcspn(last, "\n");
+		return bi_strndup(last, n > 160 ? 160 : n);
+	}
 	for (const char *p = stack; p && *p;) {
 		size_t n = strcspn(p, "\n");
 		const char *colon = memchr(p, ':', n);
+		const char *file = memmem(p, n, "File \"", 6);
+		if (file && p != stack) {
+			n -= (size_t)(file - p);
+			return bi_strndup(file, n > 160 ? 160 : n);
+		}
 		if (p != stack && colon && colon + 1 < p + n && isdigit((unsigned char)colon[1])) {
 			while (n && (*p == ' ' || *p == '\t'))
 				p++, n--;
@@ -419,7 +459,9 @@ score(bi_rca *a, struct finding *f, sqlite3 *db)
 
 	f->commit = correlate(a, f, &f->correlation, &f->file);
 	if (p) {
-		base = bi_asprintf("%s%s%s", p->name, svc ? " in " : "", svc ? svc : "");
+		base = f->naffected ? bi_asprintf("%s in %s, affecting %s%s", p->name, svc ? svc : "?",
+						  f->affected[0], f->naffected > 1 ? " and others" : "") :
+			bi_asprintf("%s%s%s", p->name, svc ? " in " : "", svc ? svc : "");
 		const char *sha = bi_get_str(f->commit, "sha");
 		f->title = f->correlation >= 0.5 ?
 			bi_asprintf("%s after commit %.7s", base, sha ? sha : "?") : bi_strdup(base);
@@ -450,6 +492,177 @@ score(bi_rca *a, struct finding *f, sqlite3 *db)
 				   20 * f->similarity + 25));
 }
 
+struct link {
+	int64_t ts;
+	const char *service;
+	char *what;
+};
+
+static int
+by_link_ts(const void *a, const void *b)
+{
+	const struct link *x = a, *y = b;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/* The evidence linking the culprit to the affected, in time order: the
+ * culprit's container events and first symptoms, then each affected
+ * service's first symptom; at most MAX_CHAIN, the earliest. */
+static jv
+chain(bi_rca *a, const struct finding *f)
+{
+	struct link *v = NULL;
+	size_t n = 0;
+	char buf[128];
+	const bi_service *sv = bi_symptoms_service(a->symptoms, f->service);
+
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (e->ts < f->first - WINDOW || e->ts > f->last ||
+		    !strcmp(e->action, "create") || !strcmp(e->action, "destroy") ||
+		    !strcmp(e->action, "start") || !strcmp(e->action, "stop"))
+			continue;
+		v = bi_realloc(v, (n + 1) * sizeof *v);
+		v[n++] = (struct link){e->ts, sv->name, bi_asprintf("container %s", action_text(e, buf, sizeof buf))};
+	}
+	for (size_t pass = 0; pass <= f->naffected; pass++) {
+		const char *who = pass ? f->affected[pass - 1] : f->service;
+		const bi_symptom *first = NULL;
+		for (size_t i = 0; i < f->nsyms; i++) {
+			const bi_symptom *s = f->syms[i];
+			if (s->problem && !from_container(s) && !strcmp(s->service, who) &&
+			    s->first && (!first || s->first < first->first))
+				first = s;
+		}
+		if (!first)
+			continue;
+		v = bi_realloc(v, (n + 1) * sizeof *v);
+		v[n++] = (struct link){first->first, who, first->cluster ?
+			bi_strclip(first->sample ? first->sample : "", 200) : bi_strdup(what_of(first))};
+	}
+	if (n)
+		qsort(v, n, sizeof *v, by_link_ts);
+	jv out = jv_array();
+	for (size_t i = 0; i < n; i++) {
+		if (i < MAX_CHAIN) {
+			char ts[BI_TS_LEN];
+			jv e = jv_object_set(jv_object(), jv_string("ts"), jv_string(bi_ts_fmt(v[i].ts, ts)));
+			e = jv_object_set(e, jv_string("service"), jv_string(v[i].service));
+			e = jv_object_set(e, jv_string("what"), jv_string(v[i].what));
+			out = jv_array_append(out, e);
+		}
+		free(v[i].what);
+	}
+	free(v);
+	return out;
+}
+
+/* The exception a text names: a Go panic's message, or the last word that
+ * ends in Error or Exception ("ZeroDivisionError", "java.lang.NullPointerException");
+ * NULL when none. */
+static char *
+exception_of(const char *text)
+{
+	const char *panic = text ? strstr(text, "panic: ") : NULL;
+	if (panic) {
+		size_t n = strcspn(panic, "\n");
+		return bi_strndup(panic, n > 120 ? 120 : n);
+	}
+	char *best = NULL;
+	for (const char *p = text; p && *p;) {
+		while (*p && !(isalnum((unsigned char)*p) || *p == '_'))
+			p++;
+		const char *q = p;
+		while (*q && (isalnum((unsigned char)*q) || *q == '_' || *q == '.' || *q == '$'))
+			q++;
+		size_t n = (size_t)(q - p);
+		while (n && p[n - 1] == '.')
+			n--;
+		if ((n > 5 && !strncmp(p + n - 5, "Error", 5)) ||
+		    (n > 9 && !strncmp(p + n - 9, "Exception", 9))) {
+			free(best);
+			best = bi_strndup(p, n);
+			if (strchr(text, '\n') && q - text < (ptrdiff_t)strcspn(text, "\n"))
+				break;	/* a one-line message names it first */
+		}
+		p = q;
+	}
+	return best;
+}
+
+static const char *
+signal_name(int code)
+{
+	switch (code) {
+	case 132: return "SIGILL";
+	case 134: return "SIGABRT";
+	case 135: return "SIGBUS";
+	case 136: return "SIGFPE";
+	case 139: return "SIGSEGV";
+	default: return NULL;
+	}
+}
+
+/* A crash's signature: the signal it died by, the exception, the top frame,
+ * how many times, since when; jv_invalid() for a finding with no crash. */
+static jv
+crash_of(bi_rca *a, const struct finding *f)
+{
+	size_t count = 0;
+	int64_t since = 0;
+	const char *sig = NULL;
+	char *exc = NULL, *frame = NULL;
+	const bi_kb_pattern *p = f->pattern >= 0 ? &a->pats[f->pattern] : NULL;
+	int crash_pattern = p && bi_kb_in(p->containers, "crash");
+
+	for (size_t i = 0; i < f->nsyms; i++) {
+		const bi_symptom *s = f->syms[i];
+		if (s->kind == BI_SYMPTOM_CRASH) {
+			count += s->count;
+			if (!since || s->first < since)
+				since = s->first;
+			const bi_service *sv = bi_symptoms_service(a->symptoms, s->service);
+			for (size_t k = 0; sv && k < bi_service_nevents(sv); k++) {
+				const bi_container_event *e = bi_service_event(sv, k);
+				if (!strcmp(e->action, "die") && signal_name(e->exit_code))
+					sig = signal_name(e->exit_code);
+			}
+		}
+	}
+	if (!count && !crash_pattern)
+		return jv_invalid();
+	for (size_t i = 0; i < f->nsyms; i++) {
+		const bi_symptom *s = f->syms[i];
+		if (!s->cluster || !s->problem)
+			continue;
+		if (!count && s->pattern == f->pattern) {
+			count += s->count;
+			if (!since || s->first < since)
+				since = s->first;
+		}
+		if (!exc) {
+			char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
+			exc = exception_of(text);
+			free(text);
+		}
+		if (!frame)
+			frame = first_frame(s->stack);
+		if (!sig && s->sample && (strstr(s->sample, "SIGSEGV") || strstr(s->sample, "segmentation fault")))
+			sig = "SIGSEGV";
+	}
+	if (!count)
+		return jv_invalid();
+	char ts[BI_TS_LEN];
+	jv c = jv_object_set(jv_object(), jv_string("signal"), sig ? jv_string(sig) : jv_null());
+	c = jv_object_set(c, jv_string("exception"), exc ? jv_string(exc) : jv_null());
+	c = jv_object_set(c, jv_string("frame"), frame ? jv_string(frame) : jv_null());
+	c = jv_object_set(c, jv_string("count"), jv_number(count));
+	c = jv_object_set(c, jv_string("since"), jv_string(bi_ts_fmt(since ? since : f->first, ts)));
+	free(exc);
+	free(frame);
+	return c;
+}
+
 /* The finding record. */
 static jv
 build(bi_rca *a, struct finding *f, sqlite3 *db)
@@ -472,13 +685,23 @@ build(bi_rca *a, struct finding *f, sqlite3 *db)
 	out = jv_object_set(out, jv_string("first_seen"), jv_string(bi_ts_fmt(f->first, ts)));
 	out = jv_object_set(out, jv_string("last_seen"), jv_string(bi_ts_fmt(f->last, ts)));
 	out = jv_object_set(out, jv_string("service"), svc ? jv_string(svc) : jv_null());
+	jv aff = jv_array();
+	for (size_t i = 0; i < f->naffected; i++)
+		aff = jv_array_append(aff, jv_string(f->affected[i]));
+	out = jv_object_set(out, jv_string("affected"), aff);
+	out = jv_object_set(out, jv_string("chain"), chain(a, f));
+	jv crash = crash_of(a, f);
+	if (jv_is_valid(crash))
+		out = jv_object_set(out, jv_string("crash"), crash);
+	else
+		jv_free(crash);
 	out = jv_object_set(out, jv_string("template"), template ? jv_string(template) : jv_null());
 
 	/* Why: what was seen, what it usually means, what it followed. */
 	bi_buf rc = {0};
 	hms(f->first, h);
 	if (m->cluster) {
-		bi_buf_printf(&rc, "%s logged \"%s\" %zu time%s since %s.", svc ? svc : "The service",
+		bi_buf_printf(&rc, "%s logged \"%s\" %zu time%s since %s.", m->service,
 			      m->sample, m->count, m->count == 1 ? "" : "s", h);
 	} else {
 		bi_buf_printf(&rc, "%s; first at %s.", what_of(m), h);
@@ -493,6 +716,13 @@ build(bi_rca *a, struct finding *f, sqlite3 *db)
 	if (sv && sv->requests && sv->errors5xx)
 		bi_buf_printf(&rc, " It answered %zu of %zu requests (%.1f%%) with a server error.",
 			      sv->errors5xx, sv->requests, 100.0 * sv->errors5xx / sv->requests);
+	if (f->naffected) {
+		bi_buf_printf(&rc, " The fault is in %s%s%s; affected:", svc ? svc : "?",
+			      f->why ? ": " : "", f->why ? f->why : "");
+		for (size_t i = 0; i < f->naffected; i++)
+			bi_buf_printf(&rc, "%s %s", i ? "," : "", f->affected[i]);
+		bi_buf_adds(&rc, ".");
+	}
 	bi_buf_printf(&rc, " %s", p ? p->root_cause : "No known pattern matches: a new problem.");
 	char *frame = NULL;
 	for (size_t i = 0; i < f->nsyms && !frame; i++)
@@ -562,12 +792,325 @@ by_confidence(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
+/* ---- the culprit ---- */
+
+static int
+host_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '.';
+}
+
+/* The host name at p, into out: a letter first (no address), not
+ * localhost; its length, or 0. */
+static size_t
+host_at(const char *p, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (host_char((unsigned char)p[n]) && n + 1 < cap)
+		n++;
+	while (n && (p[n - 1] == '.' || p[n - 1] == '-'))
+		n--;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	if (!n || !isalpha((unsigned char)out[0]) || !strcasecmp(out, "localhost"))
+		return 0;
+	return n;
+}
+
+/* The host a connection error names, as clients print it: Go's "dial tcp
+ * HOST:PORT", Node's "ECONNREFUSED HOST:PORT" and "ENOTFOUND HOST", redis-py's
+ * "connecting to HOST:PORT", libpq's 'host "HOST"' and 'server at "HOST"',
+ * a URL, glibc's "HOST: Name or service not known"; or a known service's
+ * "NAME:PORT". 1 with it in out, else 0. */
+static int
+host_named(bi_symptoms *set, const char *text, char *out, size_t cap)
+{
+	static const struct { const char *before; char then; } forms[] = {
+		{"dial tcp ", ':'}, {"dial udp ", ':'}, {"ECONNREFUSED ", ':'},
+		{"ETIMEDOUT ", ':'}, {"EHOSTUNREACH ", ':'}, {"ENOTFOUND ", 0},
+		{"EAI_AGAIN ", 0}, {"connecting to ", ':'}, {"connect to ", ':'},
+		{"Redis at ", ':'}, {"host \"", '"'}, {"host name \"", '"'}, {"server at \"", '"'}, {"://", 0}};
+	static const char *const after[] = {": Name or service not known",
+		": Temporary failure in name resolution", ": nodename nor servname", NULL};
+
+	for (size_t k = 0; text && k < sizeof forms / sizeof *forms; k++)
+		for (const char *p = strcasestr(text, forms[k].before); p;
+		     p = strcasestr(p + 1, forms[k].before)) {
+			const char *h = p + strlen(forms[k].before);
+			size_t n = host_at(h, out, cap);
+			if (n && (!forms[k].then || (h[n] == forms[k].then &&
+			    (forms[k].then != ':' || isdigit((unsigned char)h[n + 1])))))
+				return 1;
+		}
+	for (const char *const *a = after; text && *a; a++) {
+		const char *q = strstr(text, *a), *h = q;
+		while (h && h > text && host_char((unsigned char)h[-1]))
+			h--;
+		if (q && host_at(h, out, cap) == (size_t)(q - h))
+			return 1;
+	}
+	for (const char *p = text; p && (p = strchr(p, ':')); p++) {
+		const char *h = p;
+		while (h > text && host_char((unsigned char)h[-1]))
+			h--;
+		if (isdigit((unsigned char)p[1]) && host_at(h, out, cap) == (size_t)(p - h) &&
+		    bi_symptoms_service(set, out))
+			return 1;
+	}
+	return 0;
+}
+
+/* Ways a service is told to be the culprit, each counted once, and what
+ * each weighs (a culprit needs 3). */
+enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_N };
+static const int by_weight[BY_N] = {3, 3, 2, 2, 1};
+
+struct cand {
+	const char *name;
+	unsigned by;
+	int64_t ts;
+	char *why;
+};
+
+static void
+cand_add(struct cand *c, size_t *n, const char *name, int by, int64_t ts, char *why)	/* takes why */
+{
+	size_t i = 0;
+
+	while (i < *n && strcmp(c[i].name, name))
+		i++;
+	if (i == *n) {
+		if (*n == MAX_AFFECTED) {
+			free(why);
+			return;
+		}
+		c[(*n)++] = (struct cand){.name = name};
+	}
+	if (c[i].by & (1u << by)) {
+		free(why);
+		return;
+	}
+	c[i].by |= 1u << by;
+	if (!c[i].why || by_weight[by] > 2) {
+		free(c[i].why);
+		c[i].why = why;
+		c[i].ts = ts;
+	} else {
+		free(why);
+	}
+}
+
+static int
+cand_score(const struct cand *c)
+{
+	int s = 0;
+	for (int b = 0; b < BY_N; b++)
+		s += c->by & (1u << b) ? by_weight[b] : 0;
+	return s;
+}
+
+/* A service's trouble from..to: its first problem symptom there, or its
+ * container dying or running out of memory; 0 when none. */
+static int64_t
+trouble(bi_rca *a, const char *name, int64_t from, int64_t to, int *same, int pattern)
+{
+	int64_t first = 0;
+
+	*same = 0;
+	for (const bi_symptom *s = bi_symptoms_list(a->symptoms); s; s = s->next)
+		if (s->problem && s->first >= from && s->first <= to && !strcmp(s->service, name)) {
+			if (!first || s->first < first)
+				first = s->first;
+			*same |= pattern >= 0 && s->pattern == pattern;
+		}
+	const bi_service *sv = bi_symptoms_service(a->symptoms, name);
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "oom") ||
+		    (!strcmp(e->action, "die") && e->exit_code)) && (!first || e->ts < first))
+			first = e->ts;
+	}
+	return first;
+}
+
+/* The service at fault for f, whose symptoms are its complainer's: a host
+ * its errors name, a dependency that stopped, one it depends on in trouble,
+ * one whose trouble (of the same kind, more so) began first. The
+ * complainer itself when none weighs 3. Sets f->why. */
+static const char *
+culprit(bi_rca *a, struct finding *f)
+{
+	struct cand c[MAX_AFFECTED];
+	size_t n = 0;
+	const char *me = f->service;
+	char host[64];
+
+	for (size_t i = 0; i < f->nsyms; i++) {
+		const bi_symptom *s = f->syms[i];
+		if (s->kind == BI_SYMPTOM_STOPPED && strcmp(s->service, me))
+			cand_add(c, &n, s->service, BY_STOP, s->first,
+				 bi_asprintf("its container stopped as %s's trouble began", me));
+		if (!s->problem || s->pattern < 0 || s->pattern != f->pattern || strcmp(s->service, me))
+			continue;
+		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
+		if (host_named(a->symptoms, text, host, sizeof host) && strcmp(host, me)) {
+			const bi_service *sv = bi_symptoms_service(a->symptoms, host);
+			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(a->symptoms, host), BY_HOST,
+				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
+		}
+		free(text);
+	}
+	const bi_service *mine = bi_symptoms_service(a->symptoms, me);
+	for (const bi_service *sv = bi_symptoms_services(a->symptoms); sv; sv = sv->next) {
+		if (!strcmp(sv->name, me) || !strcmp(sv->name, "-"))
+			continue;
+		int same, dep = 0;
+		for (size_t k = 0; mine && k < mine->ndeps; k++)
+			dep |= !strcmp(mine->deps[k], sv->name);
+		int64_t t = trouble(a, sv->name, f->first - WINDOW, f->last, &same, f->pattern);
+		if (dep && t)
+			cand_add(c, &n, sv->name, BY_DEPENDS, t,
+				 bi_asprintf("%s depends on it, and it was in trouble", me));
+		if (t && t < f->first) {
+			cand_add(c, &n, sv->name, BY_FIRST, t,
+				 bi_asprintf("its trouble began before %s's", me));
+			if (same)
+				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
+		}
+		for (size_t i = 0; dep && i < n; i++)	/* named or stopped, and depended on */
+			if (!strcmp(c[i].name, sv->name))
+				cand_add(c, &n, sv->name, BY_DEPENDS, c[i].ts, NULL);
+	}
+	/* The most told; among equals, the one seen directly (named, or
+	 * stopped) before one inferred from time; then the earliest. */
+	size_t best = n;
+	unsigned direct = 1u << BY_HOST | 1u << BY_STOP;
+	for (size_t i = 0; i < n; i++) {
+		int si = cand_score(&c[i]), sb = best < n ? cand_score(&c[best]) : 0;
+		if (si < 3 || (best < n && si < sb))
+			continue;
+		if (best == n || si > sb || (!!(c[i].by & direct) > !!(c[best].by & direct)) ||
+		    (!!(c[i].by & direct) == !!(c[best].by & direct) && c[i].ts < c[best].ts))
+			best = i;
+	}
+	const char *out = best < n ? c[best].name : me;
+	if (best < n) {
+		free(f->why);
+		f->why = c[best].why;
+		c[best].why = NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(c[i].why);
+	return out;
+}
+
+static void
+affect(struct finding *f, const char *name)
+{
+	if (!strcmp(name, f->service) || !strcmp(name, "-"))
+		return;
+	for (size_t i = 0; i < f->naffected; i++)
+		if (!strcmp(f->affected[i], name))
+			return;
+	if (f->naffected < MAX_AFFECTED)
+		f->affected[f->naffected++] = name;
+}
+
+/* Name each finding's culprit; a finding whose culprit has a problem of
+ * its own (one a pattern knows, or any when the finding's is unknown too),
+ * or the same problem as another's, joins it as an effect. */
+static void
+blame(bi_rca *a, struct finding *f, size_t n)
+{
+	const char **who = bi_calloc(n, sizeof *who);
+
+	for (size_t i = 0; i < n; i++) {
+		f[i].nself = f[i].nsyms;
+		f[i].complainer = f[i].service;
+		who[i] = f[i].nsyms ? culprit(a, &f[i]) : f[i].service;
+	}
+	/* A culprit that is itself a victim of another passes the blame on. */
+	for (size_t round = 0; round < n; round++) {
+		int moved = 0;
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < n; k++)
+				if (k != i && f[k].nsyms && f[i].nsyms && f[k].pattern == f[i].pattern &&
+				    !strcmp(f[k].service, who[i]) && strcmp(who[k], who[i]) &&
+				    strcmp(who[k], f[i].service)) {
+					who[i] = who[k];
+					moved = 1;
+				}
+		if (!moved)
+			break;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].nsyms || !strcmp(who[i], f[i].service))
+			continue;
+		size_t g = n;
+		for (size_t k = 0; k < n && g == n; k++)
+			if (k != i && f[k].nsyms && (f[k].pattern >= 0 || f[i].pattern < 0) &&
+			    !strcmp(f[k].service, who[i]) &&
+			    !strcmp(who[k], who[i]) && f[k].first <= f[i].last &&
+			    f[k].last >= f[i].first - WINDOW)
+				g = k;
+		if (g == n) {
+			f[i].service = who[i];
+			affect(&f[i], f[i].complainer);
+			continue;
+		}
+		for (size_t j = 0; j < f[i].nsyms; j++)
+			add_sym(&f[g], f[i].syms[j]);
+		affect(&f[g], f[i].complainer);
+		for (size_t j = 0; j < f[i].naffected; j++)
+			affect(&f[g], f[i].affected[j]);
+		if (!f[g].why) {
+			f[g].why = f[i].why;
+			f[i].why = NULL;
+		}
+		f[i].nsyms = 0;
+	}
+	/* The same problem blamed on one service by several: one finding. */
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; f[i].nsyms && f[i].pattern >= 0 && k < n; k++) {
+			if (!f[k].nsyms || f[k].pattern != f[i].pattern || strcmp(f[k].service, f[i].service))
+				continue;
+			for (size_t j = 0; j < f[k].nsyms; j++)
+				add_sym(&f[i], f[k].syms[j]);
+			affect(&f[i], f[k].complainer);
+			for (size_t j = 0; j < f[k].naffected; j++)
+				affect(&f[i], f[k].affected[j]);
+			f[i].nself += f[k].nself;
+			f[k].nsyms = 0;
+		}
+	/* The affected in the order their trouble began. */
+	for (size_t i = 0; i < n; i++) {
+		int64_t t[MAX_AFFECTED];
+		for (size_t k = 0; k < f[i].naffected; k++) {
+			t[k] = INT64_MAX;
+			for (size_t j = 0; j < f[i].nsyms; j++)
+				if (f[i].syms[j]->first && f[i].syms[j]->first < t[k] &&
+				    !strcmp(f[i].syms[j]->service, f[i].affected[k]))
+					t[k] = f[i].syms[j]->first;
+			for (size_t m = k; m > 0 && t[m] < t[m - 1]; m--) {
+				int64_t x = t[m];
+				const char *y = f[i].affected[m];
+				t[m] = t[m - 1];
+				f[i].affected[m] = f[i].affected[m - 1];
+				t[m - 1] = x;
+				f[i].affected[m - 1] = y;
+			}
+		}
+	}
+	free(who);
+}
+
 /* A sign that a service keeps restarting, which does not say why: its
  * container exiting, Kubernetes backing off. */
 static int
 restart_loop(const bi_symptom *s)
 {
-	return s->kind == BI_SYMPTOM_CRASH ||
+	return s->kind == BI_SYMPTOM_CRASH || s->kind == BI_SYMPTOM_START ||
 	       (s->kind == BI_SYMPTOM_K8S && (!strcmp(s->subject, "BackOff") ||
 					      !strcmp(s->subject, "CrashLoopBackOff")));
 }
@@ -660,16 +1203,18 @@ bi_rca_rank(bi_rca *a, sqlite3 *db)
 			    s->first <= f[i].last && s->last >= f[i].first - 10 * 60 * BI_NS_PER_S)
 				add_sym(&f[i], s);
 	}
+	blame(a, f, n);
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].nsyms) {
 			free(f[i].syms);
+			free(f[i].why);
 			continue;
 		}
 		double miss = 1;
 		for (int c = 0; c < BI_NSIGNALS; c++) {
 			double w = 0;
-			for (size_t k = 0; k < f[i].nsyms; k++)
+			for (size_t k = 0; k < f[i].nself && k < f[i].nsyms; k++)
 				w = fmax(w, f[i].syms[k]->strength[c]);
 			miss *= 1 - w;
 		}
@@ -714,6 +1259,7 @@ bi_rca_free(bi_rca *a)
 		free(a->f[i].title);
 		free(a->f[i].signature);
 		free(a->f[i].file);
+		free(a->f[i].why);
 		free(a->f[i].syms);
 	}
 	free(a->f);

@@ -28,6 +28,10 @@ void bi_rca_add(bi_rca *a, jv rec);
  * 0 when it is anything else: parse it and give it to bi_rca_add. */
 int bi_rca_skip(bi_rca *a, const char *line, size_t len);
 
+/* Say that service depends on dep (docker compose's depends_on), as a
+ * `dependency` record would. */
+void bi_rca_depend(bi_rca *a, const char *service, const char *dep);
+
 /* The records taken so far, and how many of them were logs. */
 void bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs);
 

@@ -36,16 +36,31 @@
 #include "sources/logparse.h"
 #include "analysis/drain.h"
 #include "analysis/pattern.h"
+#include "analysis/advice.h"
 
 #define MAX_SAMPLE 400		/* bytes of a message kept as its sample */
 #define MAX_STACK 2048		/* bytes of a stack trace kept */
 #define MAX_NOTES 64		/* Kubernetes Normal events kept */
+#define MAX_SERIES 4096		/* metric series followed for trends */
+#define TREND_BASE 5		/* points of a series' baseline */
+#define MAX_MATCHED 64		/* a template's messages all matched; then 1 in 2^k */
+
+/* A metric series followed for its trend: (service, name). */
+struct series {
+	char *key;
+	uint64_t hash;
+	int pattern;		/* whose trends name it */
+	size_t n, rises;
+	double first, last, base;
+	struct series *next;
+};
 
 static const double weight[BI_NSIGNALS] = {0.7, 0.5, 1.0, 1.0, 0.6, 0.5};
 
 static const char *const kind_name[BI_SYMPTOM_NKINDS] = {
 	[BI_SYMPTOM_LOG] = "log",
 	[BI_SYMPTOM_CRASH] = "crash",
+	[BI_SYMPTOM_START] = "start-failure",
 	[BI_SYMPTOM_OOM] = "oom",
 	[BI_SYMPTOM_STOPPED] = "dependency-stopped",
 	[BI_SYMPTOM_STATS] = "stats",
@@ -68,6 +83,8 @@ struct bi_symptoms {
 	size_t nbuckets, nsyms;
 	bi_note notes[MAX_NOTES];	/* a ring of Kubernetes Normal events */
 	size_t nnotes;
+	struct series *series;		/* a list: few series have trends */
+	size_t nseries;
 };
 
 const char *
@@ -155,8 +172,9 @@ sym_seen(bi_symptom *s, int64_t ts)
 
 /* ---- what a symptom matches ---- */
 
-/* Set the pattern of s from its text, unless it has one. */
-static void
+/* Set the pattern of s from its text, unless it has one; 1 if it was set
+ * (or held) by this text. */
+static int
 match_text(bi_symptoms *set, bi_symptom *s, const char *text)
 {
 	size_t len;
@@ -165,7 +183,37 @@ match_text(bi_symptoms *set, bi_symptom *s, const char *text)
 	if (p >= 0 && (s->pattern < 0 || s->pattern == p)) {
 		s->pattern = p;
 		s->strength[BI_SIGNAL_LOG] = weight[BI_SIGNAL_LOG];
+		return 1;
 	}
+	return 0;
+}
+
+/* A log line's duration in milliseconds from its text, as PostgreSQL's
+ * log_min_duration_statement ("duration: 2567.436 ms") and MySQL's slow
+ * log ("Query_time: 2.56") write it; -1 when it holds none. */
+static double
+text_duration(const char *msg, size_t n)
+{
+	static const struct { const char *key; double scale; } keys[] = {
+		{"duration: ", 1}, {"Query_time: ", 1000}};
+
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+		size_t kl = strlen(keys[k].key);
+		const char *p = memmem(msg, n, keys[k].key, kl);
+		if (!p || p + kl >= msg + n || !isdigit((unsigned char)p[kl]))
+			continue;
+		char buf[32], *end;
+		size_t m = (size_t)(msg + n - (p + kl));
+		if (m >= sizeof buf)
+			m = sizeof buf - 1;
+		memcpy(buf, p + kl, m);
+		buf[m] = '\0';
+		double v = strtod(buf, &end);
+		if (keys[k].scale == 1 && strncmp(end, " ms", 3))
+			continue;
+		return v * keys[k].scale;
+	}
+	return -1;
 }
 
 /* The number at a dotted path of rec (borrowed); logs also look in attrs,
@@ -262,7 +310,10 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		msg = "";
 	if (level < 0)
 		level = bi_level_rank(bi_level_detect(msg, strlen(msg)));
-	int slow = set->slow_ms > 0 && num_at(rec, "duration_ms", &dur) && dur >= set->slow_ms;
+	int text_dur = !num_at(rec, "duration_ms", &dur);
+	if (text_dur)
+		dur = text_duration(msg, strlen(msg));
+	int slow = set->slow_ms > 0 && dur >= set->slow_ms;
 	bi_service *sv = svc_get(set, service, service ? strlen(service) : 0);
 	if (num_at(rec, "status", &status) && status >= 100 && status < 600) {
 		sv->requests++;
@@ -293,10 +344,23 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		match_text(set, s, text);
 		free(text);
 		free(error);
+	} else if (s->count < MAX_MATCHED || !(s->count & (s->count - 1))) {
+		/* One template, one pattern: a later message of it (a trace whose
+		 * first line differs from the rest) may carry the telling words. */
+		const char *stack = bi_get_str(rec, "stack");
+		char *error = error_of(rec);
+		char *text = bi_asprintf("%s\n%s\n%s", msg, error ? error : "", stack ? stack : "");
+		if (match_text(set, s, text) && !s->stack && stack)
+			s->stack = bi_strclip(stack, MAX_STACK);
+		free(text);
+		free(error);
 	}
 	if (level > s->level)
 		s->level = level;
-	match_conds(set, s, rec, NULL, 0);
+	if (slow && text_dur)	/* the duration only its text holds */
+		match_conds(set, s, rec, "duration_ms", dur);
+	else
+		match_conds(set, s, rec, NULL, 0);
 	/* An error, or anything a pattern knows, is a problem; a warning or a
 	 * slow request nothing knows is not. */
 	s->problem = s->level >= 4 || s->pattern >= 0;
@@ -366,6 +430,8 @@ on_container(bi_symptoms *set, jv rec, int64_t ts)
 		return;
 	if (!strcmp(action, "health_status")) {	/* only the turn for the worse */
 		const char *health = bi_get_str(rec, "health");
+		if (health && !strcmp(health, "healthy"))
+			sv->healthy = 1;
 		if (!health || strcmp(health, "unhealthy"))
 			return;
 		action = "unhealthy";
@@ -374,11 +440,21 @@ on_container(bi_symptoms *set, jv rec, int64_t ts)
 		(!strcmp(sv->last_action, "kill") || !strcmp(sv->last_action, "stop"));
 	int after_oom = sv->last_action_ts && ts - sv->last_action_ts < 10 * BI_NS_PER_S &&
 		!strcmp(sv->last_action, "oom");
+	/* Killed by SIGILL, SIGABRT, SIGBUS, SIGFPE or SIGSEGV (128 + the
+	 * signal, as Docker and shells report it): a crash wherever it came. */
+	int by_signal = code == 132 || code == 134 || code == 135 || code == 136 || code == 139;
+	int at_start = sv->started && !sv->healthy && ts - sv->started < 30 * BI_NS_PER_S;
 	bi_symptom_kind kind = BI_SYMPTOM_NKINDS;	/* none */
 	if (!strcmp(action, "oom"))
 		kind = BI_SYMPTOM_OOM;
 	else if (!strcmp(action, "die") && code != 0 && !requested && !after_oom)
-		kind = BI_SYMPTOM_CRASH;
+		kind = by_signal || !at_start ? BI_SYMPTOM_CRASH : BI_SYMPTOM_START;
+	if (!strcmp(action, "start")) {
+		sv->started = ts;
+		sv->healthy = 0;
+	} else if (!strcmp(action, "kill") || !strcmp(action, "stop")) {
+		sv->healthy = 1;	/* stopped on purpose: no start failed */
+	}
 	snprintf(sv->last_action, sizeof sv->last_action, "%s", action);
 	sv->last_action_ts = ts;
 	bi_container_event *e = &sv->ev[sv->nev++ % BI_SERVICE_EVENTS];
@@ -396,12 +472,15 @@ on_container(bi_symptoms *set, jv rec, int64_t ts)
 	sym_seen(s, ts);
 	/* One crash may be chance; a loop of them is not. */
 	if (s->pattern >= 0)
-		s->strength[BI_SIGNAL_CONTAINER] = kind == BI_SYMPTOM_CRASH ?
+		s->strength[BI_SIGNAL_CONTAINER] = kind != BI_SYMPTOM_OOM ?
 			(s->count >= 2 ? 0.9 : 0.6) : weight[BI_SIGNAL_CONTAINER];
 	free(s->what);
 	s->what = kind == BI_SYMPTOM_CRASH ?
-		bi_asprintf("container %s exited with code %d, %zu time%s", sv->name, code,
-			    s->count, s->count == 1 ? "" : "s") :
+		bi_asprintf("container %s %s with code %d, %zu time%s", sv->name,
+			    by_signal ? "died" : "exited", code, s->count, s->count == 1 ? "" : "s") :
+		kind == BI_SYMPTOM_START ?
+		bi_asprintf("container %s exited with code %d at start, %zu time%s", sv->name,
+			    code, s->count, s->count == 1 ? "" : "s") :
 		bi_asprintf("container %s was killed for running out of memory, %zu time%s",
 			    sv->name, s->count, s->count == 1 ? "" : "s");
 }
@@ -434,6 +513,101 @@ on_stats(bi_symptoms *set, jv rec, int64_t ts)
 	free(s->what);
 	s->what = bi_asprintf("memory of %s at %.0f%% of its limit", sv->name,
 			      bi_get_num(rec, "mem_pct", 0));
+}
+
+/* The pattern whose trends name a metric (the longest term), or -1. */
+static int
+trend_pattern(bi_symptoms *set, const char *name)
+{
+	int best = -1, blen = 0;
+
+	for (size_t i = 0; i < set->npats; i++) {
+		if (!set->pats[i].trends || !set->pats[i].trends[0])
+			continue;
+		int k = bi_advice_match(set->pats[i].trends, name);
+		if (k > blen) {
+			best = (int)i;
+			blen = k;
+		}
+	}
+	return best;
+}
+
+/* A counter only ever grows: its growth says nothing. */
+static int
+is_counter(jv rec, const char *name)
+{
+	const char *type = bi_get_str(rec, "type");
+	size_t n = strlen(name);
+	static const char *const ends[] = {"_total", "_count", "_sum", "_bucket", "_created", NULL};
+
+	if (type && !strcmp(type, "counter"))
+		return 1;
+	for (const char *const *e = ends; *e; e++)
+		if (n >= strlen(*e) && !strcmp(name + n - strlen(*e), *e))
+			return 1;
+	return 0;
+}
+
+/* A metric as a point of its series: a symptom when the series grows
+ * without bound or jumps from its baseline (symptom.h). */
+static void
+on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
+{
+	jv v = jv_object_get(jv_copy(rec), jv_string("value"));
+	int num = jv_get_kind(v) == JV_KIND_NUMBER;
+	double x = num ? jv_number_value(v) : 0;
+	jv_free(v);
+	if (!num || x != x)
+		return;
+	const char *service = bi_get_str(rec, "service");
+	char *key = bi_asprintf("%s %s", service ? service : "-", name);
+	uint64_t h = bi_hash64(key, strlen(key));
+	struct series *sr = set->series;
+	while (sr && (sr->hash != h || strcmp(sr->key, key)))
+		sr = sr->next;
+	if (!sr) {
+		int p = trend_pattern(set, name);
+		if (p < 0 || set->nseries >= MAX_SERIES || is_counter(rec, name)) {
+			free(key);
+			return;
+		}
+		sr = bi_calloc(1, sizeof *sr);
+		*sr = (struct series){.key = key, .hash = h, .pattern = p, .first = x,
+				      .next = set->series};
+		set->series = sr;
+		set->nseries++;
+		key = NULL;
+	}
+	free(key);
+	if (sr->n && x > sr->last)
+		sr->rises++;
+	if (sr->n < TREND_BASE)
+		sr->base += x / TREND_BASE;
+	sr->n++;
+	sr->last = x;
+	int grows = sr->n >= TREND_BASE && sr->rises * 5 >= (sr->n - 1) * 4 &&
+		x > 0 && x >= 2 * sr->first;
+	int jumps = sr->n > TREND_BASE && x >= 3 * sr->base &&
+		x - sr->base >= 0.05 * (sr->base + 1);
+	if (!grows && !jumps)
+		return;
+	int made;
+	bi_symptom *s = sym_get(set, BI_SYMPTOM_METRIC, service, name, &made);
+	if (made) {
+		s->problem = 1;
+		s->pattern = sr->pattern;
+		s->sample = bi_strdup(name);
+	}
+	if (s->pattern == sr->pattern)
+		s->strength[BI_SIGNAL_METRIC] = weight[BI_SIGNAL_METRIC];
+	sym_seen(s, ts);
+	free(s->what);
+	s->what = grows ?
+		bi_asprintf("%s of %s grows without bound: %.4g to %.4g over %zu points", name,
+			    service ? service : "-", sr->first, x, sr->n) :
+		bi_asprintf("%s of %s left its baseline: %.4g, was %.4g", name,
+			    service ? service : "-", x, sr->base);
 }
 
 /* A record that is a problem in itself: a failed health check, a firing
@@ -506,6 +680,8 @@ on_other(bi_symptoms *set, jv rec, const char *kind, int64_t ts)
 	} else if (!strcmp(kind, "metric")) {
 		const char *name = bi_get_str(rec, "name");
 		bi_symptom tmp = {.pattern = -1};
+		if (name)
+			on_trend(set, rec, name, ts);
 		if (!name || !match_conds(set, &tmp, rec, name, bi_get_num(rec, "value", 0)))
 			goto done;
 		sk = BI_SYMPTOM_METRIC;
@@ -544,6 +720,43 @@ done:
 	free(svc);
 }
 
+const char *
+bi_symptoms_name(bi_symptoms *set, const char *name)
+{
+	return svc_get(set, name, name ? strlen(name) : 0)->name;
+}
+
+void
+bi_symptoms_depend(bi_symptoms *set, const char *service, const char *dep)
+{
+	if (!service || !*service || !dep || !*dep || !strcmp(service, dep))
+		return;
+	bi_service *sv = svc_get(set, service, strlen(service));
+	svc_get(set, dep, strlen(dep));		/* a service known by name */
+	for (size_t i = 0; i < sv->ndeps; i++)
+		if (!strcmp(sv->deps[i], dep))
+			return;
+	if (sv->ndeps < BI_SERVICE_DEPS)
+		sv->deps[sv->ndeps++] = bi_strdup(dep);
+}
+
+static void
+on_dependency(bi_symptoms *set, jv rec)
+{
+	const char *service = bi_get_str(rec, "service");
+	jv deps = jv_object_get(jv_copy(rec), jv_string("depends_on"));
+
+	if (jv_get_kind(deps) == JV_KIND_STRING)
+		bi_symptoms_depend(set, service, jv_string_value(deps));
+	else if (jv_get_kind(deps) == JV_KIND_ARRAY)
+		jv_array_foreach(deps, i, d) {
+			if (jv_get_kind(d) == JV_KIND_STRING)
+				bi_symptoms_depend(set, service, jv_string_value(d));
+			jv_free(d);
+		}
+	jv_free(deps);
+}
+
 void
 bi_symptoms_add(bi_symptoms *set, jv rec)
 {
@@ -558,6 +771,8 @@ bi_symptoms_add(bi_symptoms *set, jv rec)
 		on_container(set, rec, ts);
 	else if (!strcmp(kind, "stats"))
 		on_stats(set, rec, ts);
+	else if (!strcmp(kind, "dependency"))
+		on_dependency(set, rec);
 	else
 		on_other(set, rec, kind, ts);
 }
@@ -572,8 +787,9 @@ bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len)
 	    !(bi_json_is(v[1], "info") || bi_json_is(v[1], "debug") || bi_json_is(v[1], "trace")) ||
 	    !bi_utf8_valid(line, len))
 		return 0;
-	if (set->slow_ms > 0 && bi_json_raw_num(line, len, "duration_ms") >= set->slow_ms)
-		return 0;
+	if (set->slow_ms > 0 && (bi_json_raw_num(line, len, "duration_ms") >= set->slow_ms ||
+				 memmem(line, len, "duration: ", 10) || memmem(line, len, "Query_time: ", 12)))
+		return 0;	/* perhaps slow: on_log tells */
 	double status = bi_json_raw_num(line, len, "status");
 	if (status >= 100 && status < 600) {
 		bi_service *sv = svc_get(set, v[2].str && !v[2].esc ? v[2].p : NULL, v[2].n);
@@ -670,8 +886,15 @@ bi_symptoms_free(bi_symptoms *set)
 		free(s);
 	}
 	free(set->buckets);
+	for (struct series *sr = set->series, *next; sr; sr = next) {
+		next = sr->next;
+		free(sr->key);
+		free(sr);
+	}
 	for (bi_service *sv = set->services, *next; sv; sv = next) {
 		next = sv->next;
+		for (size_t i = 0; i < sv->ndeps; i++)
+			free(sv->deps[i]);
 		free(sv->name);
 		free(sv);
 	}

@@ -19,7 +19,10 @@ typedef struct bi_symptoms bi_symptoms;
  * base's `containers:` lists name them. */
 typedef enum bi_symptom_kind {
 	BI_SYMPTOM_LOG,		/* an error, warning or slow request's log template */
-	BI_SYMPTOM_CRASH,	/* a container exited non-zero, unasked */
+	BI_SYMPTOM_CRASH,	/* a container died by a signal, or exited
+				   non-zero, unasked, after it had run */
+	BI_SYMPTOM_START,	/* a container exited non-zero, unasked, at
+				   start: before it was healthy, within 30 s */
 	BI_SYMPTOM_OOM,		/* a container killed for running out of memory */
 	BI_SYMPTOM_STOPPED,	/* a container stopped: support for the others'
 				   connection problems, no problem of its own */
@@ -33,8 +36,9 @@ typedef enum bi_symptom_kind {
 	BI_SYMPTOM_NKINDS
 } bi_symptom_kind;
 
-/* A kind's name ("log", "crash", "oom", "dependency-stopped", "stats",
- * "health", "alert", "k8s", "perf", "chaos", "metric"); NULL for a value
+/* A kind's name ("log", "crash", "start-failure", "oom",
+ * "dependency-stopped", "stats", "health", "alert", "k8s", "perf", "chaos",
+ * "metric"); NULL for a value
  * that is no kind. Static: never freed. */
 const char *bi_symptom_kind_name(bi_symptom_kind kind);
 
@@ -77,9 +81,11 @@ typedef struct bi_symptom {
 /* A container event of a service, as bi_symptoms keeps them. */
 typedef struct bi_container_event {
 	int64_t ts;
-	char action[16];	/* "start", "die", "oom", "unhealthy" ... */
+	char action[16];	/* "start", "die", "oom", "unhealthy", "healthy" ... */
 	int exit_code;
 } bi_container_event;
+
+enum { BI_SERVICE_DEPS = 32 };	/* depends_on kept per service */
 
 enum { BI_SERVICE_EVENTS = 64 };	/* container events kept per service */
 
@@ -96,6 +102,10 @@ typedef struct bi_service {
 	size_t nev;
 	char last_action[16];
 	int64_t last_action_ts;
+	int64_t started;		/* its container's last start; 0 if none */
+	int healthy;			/* healthy, or died by choice, since then */
+	char *deps[BI_SERVICE_DEPS];	/* what it depends on (compose depends_on) */
+	size_t ndeps;
 } bi_service;
 
 /* A Kubernetes event that is no warning: part of a timeline, no symptom. */
@@ -113,7 +123,11 @@ void bi_symptoms_free(bi_symptoms *set);
 
 /* Take a record (borrowed): a log, a container event or stats, a health
  * check, an alert, a Kubernetes event, a metric, a load-test or chaos
- * result. A record of another kind, or of none, leaves everything as it
+ * result, a dependency (service, depends_on: a list of services). A metric
+ * is also a point of its series: one whose name a pattern's trends hold
+ * and that grows without bound (a gauge rising at 80% of at least 5 steps
+ * to twice where it began) or jumps from its baseline (the mean of its
+ * first 5 points) to three times it is a symptom of that pattern. A record of another kind, or of none, leaves everything as it
  * was; so does a record of a kind that is no trouble (a passing check, an
  * info log). Missing fields are read as absent, never as an error. */
 void bi_symptoms_add(bi_symptoms *set, jv rec);
@@ -123,6 +137,14 @@ void bi_symptoms_add(bi_symptoms *set, jv rec);
  * bi_symptoms_add would take it (a request of its service counted) without
  * being parsed; 0 when it is anything else, and nothing taken. */
 int bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len);
+
+/* Say that service depends on dep (docker compose's depends_on), as a
+ * `dependency` record does; the first BI_SERVICE_DEPS of a service are kept. */
+void bi_symptoms_depend(bi_symptoms *set, const char *service, const char *dep);
+
+/* The service of that name, made when no record named it yet (a host a
+ * connection error names): its name, valid until bi_symptoms_free. */
+const char *bi_symptoms_name(bi_symptoms *set, const char *name);
 
 /* Every symptom, the newest first, along ->next; NULL when none. */
 const bi_symptom *bi_symptoms_list(const bi_symptoms *set);

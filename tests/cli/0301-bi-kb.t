@@ -30,10 +30,11 @@ is "$(bi-kb patterns | jq -r '[.id, .success_rate] | join(" ")')" "out-of-memory
 connection-refused 0.9
 slow-queries 0.8
 deployment-failure 0.85
+crash 0.7
 high-error-rate 0.75
 kafka-consumer-lag 0.8
 certificate-expiry 0.95
-disk-pressure 0.9" "the eight built-in patterns with their initial success rates"
+disk-pressure 0.9" "the nine built-in patterns with their initial success rates"
 
 # Record: an incident per finding; --tee passes the findings on, with it.
 bi-rca "$TMP/day1.jsonl" 2>/dev/null | bi-kb record --tee >"$TMP/out"

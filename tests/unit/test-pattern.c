@@ -37,14 +37,14 @@ main(void)
 	char err[512], dir[] = "/tmp/bi-test-pattern-XXXXXX";
 	size_t n;
 
-	plan(37);
+	plan(46);
 	bi_init("test-pattern");
 	mkdtemp(dir);
 
 	/* The built-ins, as REFERENCE.md lists them. */
 	jv cfg = jv_object();
 	bi_kb_pattern *p = bi_kb_patterns(cfg, NULL, 0, &n, err, sizeof err);
-	ok(p && n == 8, "eight built-in patterns");
+	ok(p && n == 9, "nine built-in patterns");
 	static const struct { const char *id; double rate; } want[] = {
 		{"out-of-memory", 0.85}, {"connection-refused", 0.90}, {"slow-queries", 0.80},
 		{"deployment-failure", 0.85}, {"high-error-rate", 0.75},
@@ -71,6 +71,30 @@ main(void)
 	       "kafka-consumer-lag", "a Kafka commit failure");
 	is_str(pattern_of(p, n, "Back-off restarting failed container"), "deployment-failure", "a crash loop");
 	is_str(pattern_of(p, n, "all is well"), "none", "nothing known: -1");
+	/* A crash at run time is no failed deployment; a start-up failure is. */
+	is_str(pattern_of(p, n, "panic: runtime error: invalid memory address or nil pointer dereference"),
+	       "crash", "a Go panic: crash");
+	is_str(pattern_of(p, n, "Exception in thread \"main\" java.lang.IllegalStateException: closed"),
+	       "crash", "an uncaught Java exception: crash");
+	is_str(pattern_of(p, n, "Traceback (most recent call last):\nKeyError: 'id'"), "crash",
+	       "a Python traceback: crash");
+	is_str(pattern_of(p, n, "Traceback (most recent call last):\nModuleNotFoundError: No module named 'x'"),
+	       "deployment-failure", "... unless its exception is one of a start that cannot happen");
+	is_str(pattern_of(p, n, "Error: Cannot find module 'express'"), "deployment-failure",
+	       "Node's missing module: deployment failure");
+	is_str(pattern_of(p, n, "Segmentation fault (core dumped)"), "crash", "a segfault: crash");
+	/* Servers' own words, not ours. */
+	is_str(pattern_of(p, n, "upstream timed out (110: Connection timed out) while reading response header"),
+	       "slow-queries", "nginx's upstream timeout");
+	is_str(pattern_of(p, n, "no live upstreams while connecting to upstream"), "connection-refused",
+	       "nginx's no live upstreams");
+	is_str(pattern_of(p, n, "fault injected: error rate 0.3"), "none", "no term of our own fixtures");
+	const char *own = NULL;
+	for (size_t i = 0; i < n; i++)
+		for (char **t = p[i].logs; *t; t++)
+			if (strstr(*t, "injected") || strstr(*t, "missing required"))
+				own = *t;
+	ok(own == NULL, "no pattern holds a fixture's words (%s)", own ? own : "none");
 
 	/* Metric conditions. */
 	const bi_kb_pattern *err_rate = bi_kb_pattern_find(p, n, "high-error-rate");
@@ -100,7 +124,7 @@ main(void)
 	fclose(f);
 	char *files[] = {file};
 	p = bi_kb_patterns(cfg, files, 1, &n, err, sizeof err);
-	ok(p && n == 9, "a file adds its patterns: %s", p ? "9" : err);
+	ok(p && n == 10, "a file adds its patterns: %s", p ? "10" : err);
 	is_str(pattern_of(p, n, "OOM command not allowed when used memory > 'maxmemory'"),
 	       "redis-maxmemory", "a user pattern matches");
 	is_str(bi_kb_pattern_find(p, n, "disk-pressure")->name, "Disk full", "a user pattern replaces a built-in");

@@ -93,12 +93,12 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(42);
+	plan(68);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
 	jv_free(cfg);
-	ok(pats && npats == 8, "the built-in patterns");
+	ok(pats && npats == 9, "the built-in patterns");
 
 	/* Nothing: no finding, nothing counted. */
 	bi_rca *a = bi_rca_new(pats, npats);
@@ -207,13 +207,16 @@ main(void)
 	       "the dependency's exit, and a Kubernetes event of the service by its pod's name");
 	jv_free(f);
 
-	/* A crash loop, with Kubernetes backing off: deployment failure. */
-	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+	/* A new version exiting at start, with Kubernetes backing off:
+	 * deployment failure. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T03:59:59.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:09.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:10.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
 		    "{\"kind\":\"k8s_event\",\"ts\":\"2026-11-24T04:00:11.000Z\",\"type\":\"Warning\",\"reason\":\"BackOff\","
 		    "\"object\":\"Pod/web-5f4d8c7b9-abcde\",\"msg\":\"Back-off restarting failed container\"}\n", NULL);
-	is_str(field(f, 0, "pattern"), "deployment-failure", "crashes and back-off: deployment failure");
-	is_str(field(f, 0, "count"), "3", "... two crashes and a back-off");
+	is_str(field(f, 0, "pattern"), "deployment-failure", "exits at start and back-off: deployment failure");
+	is_str(field(f, 0, "count"), "3", "... two exits at start and a back-off");
 	jv_free(f);
 
 	/* The same crash loop around a problem a pattern knows, in the same
@@ -228,6 +231,95 @@ main(void)
 	is_str(field(f, 0, "pattern"), "connection-refused", "... of the problem, not of the restarts");
 	is_str(field(f, 0, "count"), "4", "... counting the error, the crashes and the back-off");
 	jv_free(f);
+
+	/* The culprit through the host a connection error names: the one
+	 * that cannot connect is affected, the host at fault. */
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T05:00:00.000Z\",\"service\":\"cart\",\"level\":\"error\","
+		    "\"msg\":\"Error 111 connecting to cache:6379. Connection refused.\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T05:00:05.000Z\",\"service\":\"cart\",\"level\":\"error\","
+		    "\"msg\":\"Error 111 connecting to cache:6379. Connection refused.\"}\n", NULL);
+	is_str(field(f, 0, "pattern"), "connection-refused", "a connection error naming a host");
+	is_str(field(f, 0, "service"), "cache", "... blames the host it names");
+	is_str(field(f, 0, "affected"), "[\"cart\"]", "... the service that logged it is affected");
+	is_str(field(f, 0, "chain.0.service"), "cart", "... and the chain says where it was seen");
+	jv_free(f);
+
+	/* The culprit through a dependency that stopped, its address no name
+	 * (an IP): the chain in time order, the stop first. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T06:00:00.000Z\",\"service\":\"store\",\"action\":\"oom\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T06:00:00.100Z\",\"service\":\"store\",\"action\":\"die\",\"exit_code\":137}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:00:01.000Z\",\"service\":\"api\",\"level\":\"error\","
+		    "\"msg\":\"connect ECONNREFUSED 172.19.0.4:5432\"}\n", NULL);
+	is_str(field(f, 0, "service"), "store", "a dependency killed for memory is the culprit");
+	is_str(field(f, 0, "pattern"), "out-of-memory", "... its own problem is the root cause");
+	is_str(field(f, 0, "affected"), "[\"api\"]", "... the one that lost it is affected");
+	is_num(jv_array_length(jv_copy(f)), 1, "... one finding, not two");
+	is_str(field(f, 0, "chain.0.what"), "container ran out of memory (OOM kill)", "... the chain begins with the kill");
+	is_str(field(f, 0, "chain.2.service"), "api", "... and ends with the effect");
+	jv_free(f);
+
+	/* The culprit through depends_on: a dependency in trouble first. */
+	static const char deps[] =
+		"{\"kind\":\"dependency\",\"ts\":\"2026-11-24T07:00:00.000Z\",\"service\":\"web\",\"depends_on\":[\"queue\"]}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T07:00:01.000Z\",\"service\":\"queue\",\"level\":\"error\","
+		"\"msg\":\"journal write stalled for 12 s\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T07:00:02.000Z\",\"service\":\"web\",\"level\":\"error\","
+		"\"msg\":\"publish failed: broker did not answer\"}\n";
+	f = analyze(deps, NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "depends_on: the dependent's errors join the dependency's");
+	is_str(field(f, 0, "service"), "queue", "... which is at fault");
+	is_str(field(f, 0, "affected"), "[\"web\"]", "... and the dependent affected");
+	jv_free(f);
+	f = analyze(deps + strcspn(deps, "\n") + 1, NULL);
+	is_num(jv_array_length(jv_copy(f)), 2, "without depends_on, two problems of their own");
+	jv_free(f);
+
+	/* A run-time crash, not a deployment failure: it had been healthy,
+	 * died by SIGSEGV, twice; its signature. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"img\",\"action\":\"start\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T08:00:01.000Z\",\"service\":\"img\",\"action\":\"health_status\",\"health\":\"healthy\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:05:00.000Z\",\"service\":\"img\",\"level\":\"error\","
+		    "\"msg\":\"Fatal Python error: Segmentation fault\",\"stack\":\"Current thread (most recent call first):\\n  File \\\"/app/resize.py\\\", line 41 in scale\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T08:05:00.100Z\",\"service\":\"img\",\"action\":\"die\",\"exit_code\":139}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T08:05:01.000Z\",\"service\":\"img\",\"action\":\"start\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T08:05:09.000Z\",\"service\":\"img\",\"action\":\"die\",\"exit_code\":139}\n", NULL);
+	is_str(field(f, 0, "pattern"), "crash", "died by a signal after it had run: a crash");
+	is_str(field(f, 0, "crash.signal"), "SIGSEGV", "... by SIGSEGV");
+	is_str(field(f, 0, "crash.count"), "2", "... twice");
+	is_str(field(f, 0, "crash.since"), "2026-11-24T08:05:00.100Z", "... since the first");
+	jv_free(f);
+
+	/* An uncaught exception at run time: its type and top frame. */
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T09:00:00.000Z\",\"service\":\"jobs\",\"level\":\"error\","
+		    "\"msg\":\"Traceback (most recent call last):\",\"stack\":\"Traceback (most recent call last):\\n"
+		    "  File \\\"/app/worker.py\\\", line 88, in run\\n    total / count\\nZeroDivisionError: division by zero\"}\n", NULL);
+	is_str(field(f, 0, "pattern"), "crash", "an uncaught Python exception: a crash");
+	is_str(field(f, 0, "crash.exception"), "ZeroDivisionError", "... its exception");
+	ok(strstr(field(f, 0, "crash.frame"), "worker.py") != NULL, "... its top frame");
+	jv_free(f);
+
+	/* The same exit at start, never healthy, after a commit: a deployment
+	 * failure, whatever the error says. */
+	f = analyze("{\"kind\":\"commit\",\"ts\":\"2026-11-24T10:00:00.000Z\",\"sha\":\"0123456789abcdef0123456789abcdef01234567\",\"msg\":\"Read the signing key\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:01:00.000Z\",\"service\":\"api\",\"action\":\"start\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T10:01:00.200Z\",\"service\":\"api\",\"level\":\"error\",\"msg\":\"SIGNING_KEY is empty\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:01:00.300Z\",\"service\":\"api\",\"action\":\"die\",\"exit_code\":1}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:01:02.000Z\",\"service\":\"api\",\"action\":\"start\"}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:01:02.300Z\",\"service\":\"api\",\"action\":\"die\",\"exit_code\":1}\n", NULL);
+	is_str(field(f, 0, "pattern"), "deployment-failure", "exits at start after a commit: deployment failure");
+	is_str(field(f, 0, "crash"), "", "... with no crash signature");
+	jv_free(f);
+
+	/* A metric trend is evidence: a lag gauge that only grows. */
+	bi_buf lag = {0};
+	for (int i = 0; i < 8; i++)
+		bi_buf_printf(&lag, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T11:0%d:00.000Z\",\"service\":\"billing\","
+			      "\"name\":\"kafka_consumergroup_lag\",\"type\":\"gauge\",\"value\":%d}\n", i, 40 + i * i * 20);
+	f = analyze(lag.p, NULL);
+	is_str(field(f, 0, "pattern"), "kafka-consumer-lag", "a lag gauge growing without bound: consumer lag");
+	is_str(field(f, 0, "service"), "billing", "... of its service");
+	jv_free(f);
+	bi_buf_free(&lag);
 
 	/* Once ranked, the analysis is fixed. */
 	a = bi_rca_new(pats, npats);

@@ -75,12 +75,12 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(47);
+	plan(57);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
 	jv_free(cfg);
-	ok(pats && npats == 8, "the built-in patterns");
+	ok(pats && npats == 9, "the built-in patterns");
 
 	/* The kinds and their names. */
 	int named = 1;
@@ -232,6 +232,72 @@ main(void)
 	ok(sv && bi_service_nevents(sv) == 7 && !strcmp(bi_service_event(sv, 0)->action, "kill") &&
 	   !strcmp(bi_service_event(sv, 5)->action, "unhealthy") && bi_service_event(sv, 6)->exit_code == 1,
 	   "its container events, oldest first");
+	bi_symptoms_free(set);
+
+	/* An exit at start, never healthy, is no crash: a start failure. A
+	 * death by a signal is a crash even at start. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.000Z\",\"service\":\"n\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.500Z\",\"service\":\"n\",\"action\":\"die\",\"exit_code\":1}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:01.000Z\",\"service\":\"n\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:01.500Z\",\"service\":\"n\",\"action\":\"die\",\"exit_code\":139}\n");
+	s = find(set, BI_SYMPTOM_START, "n");
+	ok(s && s->count == 1 && !strcmp(pattern(s), "deployment-failure"), "an exit at start: start-failure");
+	s = find(set, BI_SYMPTOM_CRASH, "n");
+	ok(s && s->count == 1 && !strcmp(pattern(s), "crash"), "a SIGSEGV: a crash");
+	is_str(bi_symptom_kind_name(BI_SYMPTOM_START), "start-failure", "... named as patterns name it");
+	bi_symptoms_free(set);
+
+	/* One template, one pattern: a later message of the template carries
+	 * the telling words the first lacks. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"q\",\"level\":\"error\",\"msg\":\"write 17 failed: EIO\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"q\",\"level\":\"error\",\"msg\":\"write 18 failed: ENOSPC\"}\n");
+	s = find(set, BI_SYMPTOM_LOG, "q");
+	ok(s && s->count == 2, "two messages, one template");
+	is_str(s ? pattern(s) : "", "disk-pressure", "... matched by its later message");
+	bi_symptoms_free(set);
+
+	/* PostgreSQL's slow log: the duration in the text makes a slow line,
+	 * info though it is. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T05:00:00.000Z\",\"service\":\"pg\",\"level\":\"info\","
+		  "\"msg\":\"LOG:  duration: 2567.436 ms  statement: SELECT 1\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T05:00:01.000Z\",\"service\":\"pg\",\"level\":\"info\","
+		  "\"msg\":\"LOG:  duration: 0.436 ms  statement: SELECT 1\"}\n");
+	s = find(set, BI_SYMPTOM_LOG, "pg");
+	ok(s && s->count == 1 && s->problem && !strcmp(pattern(s), "slow-queries"),
+	   "a slow statement in PostgreSQL's log, the fast one not");
+	bi_symptoms_free(set);
+
+	/* Metric trends: a gauge that only grows, a ratio that jumps from its
+	 * baseline; a counter's growth and a steady gauge are nothing. */
+	set = bi_symptoms_new(pats, npats);
+	bi_buf in = {0};
+	for (int i = 0; i < 8; i++) {
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"consumer_group_lag\",\"value\":%d}\n", i, 100 + 300 * i);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"http_errors_total\",\"value\":%d}\n", i, 100 + 300 * i);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"request_p99_ms\",\"value\":%d}\n", i, 80 + i % 2);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"error_ratio\",\"value\":%g}\n", i, i < 6 ? 0.01 : 0.4);
+	}
+	feed(set, in.p);
+	bi_buf_free(&in);
+	int lag = 0, counter = 0, steady = 0, jump = 0;
+	for (s = bi_symptoms_list(set); s; s = s->next) {
+		lag |= s->kind == BI_SYMPTOM_METRIC && !strcmp(s->subject, "consumer_group_lag") &&
+		       !strcmp(pattern(s), "kafka-consumer-lag");
+		counter |= !strcmp(s->subject, "http_errors_total");
+		steady |= !strcmp(s->subject, "request_p99_ms");
+		jump |= s->kind == BI_SYMPTOM_METRIC && !strcmp(s->subject, "error_ratio") &&
+			!strcmp(pattern(s), "high-error-rate");
+	}
+	ok(lag, "a lag that grows without bound: consumer lag");
+	ok(jump, "an error ratio that jumps from its baseline: error rate");
+	ok(!counter && !steady, "a counter's growth and a steady p99: nothing");
 	bi_symptoms_free(set);
 
 	bi_kb_patterns_free(pats, npats);

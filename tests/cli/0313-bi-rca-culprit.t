@@ -1,0 +1,138 @@
+#!/bin/sh
+# bi-rca names the service at fault, not the one that complains: through the
+# host a connection error names, a dependency that stopped, docker compose's
+# depends_on (--compose, or dependency records); the others are `affected`,
+# and `chain` links them in time order. Over the incident corpus, the top
+# finding's service is the one `expected` names; the figures, category and
+# service, for the captured and the handwritten cases apart. And `blissful-infra
+# analyze` reads the store's metric history and alerts, and says what it read.
+. "$(dirname "$0")/../lib.sh"
+cases=$(cd "$ROOT/tests/incidents" && for d in */; do [ -f "$d/expected" ] && echo "${d%/}"; done)
+n=$(printf '%s\n' $cases | wc -l)
+plan $((n + 22))
+cd "$TMP" || exit 1
+export BI_DB=$TMP/kb.db
+
+# The corpus: the service at fault, and both figures by where the case came from.
+captured=$(sed -n 's/^| \([a-z0-9-]*\) | .* | [a-z-]* |$/\1/p' "$ROOT/tests/incidents/README.md" |
+	while read -r c; do grep -q "capture.sh $c" "$ROOT/tests/incidents/$c/expected" 2>/dev/null && echo "$c"; done)
+for set in captured handwritten; do eval "cat_$set=0 svc_$set=0 all_$set=0"; done
+for c in $cases; do
+	want_p=$(sed -n 1p "$ROOT/tests/incidents/$c/expected")
+	want_s=$(sed -n 's/^service: //p' "$ROOT/tests/incidents/$c/expected")
+	got=$(bi-rca --no-kb "$ROOT/tests/incidents/$c/records.jsonl" 2>/dev/null | head -n 1 |
+		jq -r '[.pattern // "none", .service // "none"] | join(" ")')
+	is "${got#* }" "$want_s" "$c: the top finding blames $want_s"
+	set=handwritten
+	printf '%s\n' $captured | grep -qx "$c" && set=captured
+	eval "all_$set=\$((all_$set + 1))"
+	[ "${got% *}" = "$want_p" ] && eval "cat_$set=\$((cat_$set + 1))"
+	[ "${got#* }" = "$want_s" ] && eval "svc_$set=\$((svc_$set + 1))"
+done
+diag "captured: category first $cat_captured/$all_captured, service first $svc_captured/$all_captured"
+diag "handwritten: category first $cat_handwritten/$all_handwritten, service first $svc_handwritten/$all_handwritten"
+
+# A connection error naming its host: the host is at fault, the caller affected.
+cat >conn.jsonl <<'IN'
+{"kind":"log","ts":"2026-11-24T05:00:00.000Z","service":"cart","level":"error","msg":"dial tcp sessions:6379: connect: connection refused"}
+{"kind":"log","ts":"2026-11-24T05:00:04.000Z","service":"cart","level":"error","msg":"dial tcp sessions:6379: connect: connection refused"}
+{"kind":"log","ts":"2026-11-24T05:00:05.000Z","service":"checkout","level":"error","msg":"could not translate host name \"sessions\" to address: Name or service not known"}
+IN
+bi-rca --no-kb conn.jsonl >out 2>err
+is $? 1 "findings: exit 1"
+is "$(head -n 1 out | jq -r '[.pattern, .service, (.affected | join(","))] | join(" ")')" \
+	"connection-refused sessions cart,checkout" "the host two callers name is at fault; both are affected"
+is "$(wc -l <out | tr -d ' ')" 1 "... one finding, not one per caller"
+is "$(head -n 1 out | jq -r '[.chain[].ts] == ([.chain[].ts] | sort)')" true "the chain is in time order"
+is "$(head -n 1 out | jq -r '.chain[0] | [.service, .what] | join(": ")')" \
+	"cart: dial tcp sessions:6379: connect: connection refused" "... from the first sign"
+
+# A dependency that stopped, its address an IP: the stop is the evidence.
+cat >stop.jsonl <<'IN'
+{"kind":"container","ts":"2026-11-24T06:00:00.000Z","service":"ledger","action":"kill","signal":"15"}
+{"kind":"container","ts":"2026-11-24T06:00:00.200Z","service":"ledger","action":"die","exit_code":0}
+{"kind":"log","ts":"2026-11-24T06:00:01.000Z","service":"api","level":"error","msg":"connect ECONNREFUSED 172.18.0.5:5432"}
+IN
+bi-rca --no-kb stop.jsonl >out 2>/dev/null
+is "$(jq -r '[.pattern, .service, (.affected | join(","))] | join(" ")' out)" \
+	"connection-refused ledger api" "a stopped dependency is at fault"
+is "$(jq -r '.chain | map(.service + " " + .what) | join("; ")' out)" \
+	"ledger container was sent a signal to stop; ledger container exited with code 0; api connect ECONNREFUSED 172.18.0.5:5432" \
+	"... the chain: its stop, then the error"
+
+# depends_on from a compose file (a map and a list), or from dependency records.
+cat >deps.jsonl <<'IN'
+{"kind":"log","ts":"2026-11-24T07:00:01.000Z","service":"search","level":"error","msg":"index shard 3 unavailable"}
+{"kind":"log","ts":"2026-11-24T07:00:02.000Z","service":"web","level":"error","msg":"query failed: search backend error"}
+{"kind":"log","ts":"2026-11-24T07:00:03.000Z","service":"web","level":"error","msg":"query failed: search backend error"}
+IN
+cat >compose.yaml <<'IN'
+services:
+  web:
+    image: web:1
+    depends_on:
+      search:
+        condition: service_healthy
+  worker:
+    depends_on: [search]
+  search:
+    image: search:1
+IN
+bi-rca --no-kb deps.jsonl >out 2>/dev/null
+is "$(jq -r .service out | tr '\n' ' ')" "web search " "no depends_on: two problems, each its own"
+bi-rca --no-kb --compose compose.yaml deps.jsonl >out 2>/dev/null
+is "$(jq -r '[.service, (.affected | join(","))] | join(" ")' out)" "search web" \
+	"--compose: the dependency is at fault, its dependent affected"
+{ echo '{"kind":"dependency","ts":"2026-11-24T07:00:00.000Z","service":"web","depends_on":["search"]}'; cat deps.jsonl; } |
+	bi-rca --no-kb >out 2>/dev/null
+is "$(jq -r '[.service, (.affected | join(","))] | join(" ")' out)" "search web" "... as a dependency record says it"
+printf 'services: [\n' >bad.yaml
+bi-rca --no-kb --compose bad.yaml deps.jsonl >/dev/null 2>err
+is "$?:$(grep -c 'bi-rca: --compose: bad.yaml' err)" "2:1" "a malformed compose file: exit 2, naming it"
+bi-rca --no-kb --compose missing.yaml deps.jsonl >/dev/null 2>&1
+is $? 2 "... a missing one too"
+
+# A crash has its signature; a failed start is no crash.
+bi-rca --no-kb "$ROOT/tests/incidents/crash-loop/records.jsonl" 2>/dev/null | head -n 1 >out
+is "$(jq -r '[.pattern, .crash.signal, .crash.count] | join(" ")' out)" "crash SIGSEGV 3" \
+	"crash-loop: a crash by SIGSEGV, three times"
+bi-rca --no-kb "$ROOT/tests/incidents/bad-deploy/records.jsonl" 2>/dev/null | head -n 1 >out
+is "$(jq -r '[.pattern, has("crash")] | join(" ")' out)" "deployment-failure false" \
+	"bad-deploy: a version that does not come up, no crash"
+
+# Evidence outside the logs: a lag gauge growing in the metric records.
+awk 'BEGIN { for (i = 0; i < 10; i++)
+	printf "{\"kind\":\"metric\",\"ts\":\"2026-11-24T08:%02d:00.000Z\",\"service\":\"billing\",\"name\":\"kafka_consumergroup_lag\",\"type\":\"gauge\",\"value\":%d}\n", i, 50 + i * 400 }' >lag.jsonl
+is "$(bi-rca --no-kb lag.jsonl 2>/dev/null | jq -r '[.pattern, .service] | join(" ")')" \
+	"kafka-consumer-lag billing" "a lag gauge growing without bound: consumer lag"
+
+# analyze: the store's metric history and alerts, and what it read.
+blissful-infra create rca-culprit --template c-service --database redis --port 18080 >/dev/null 2>&1
+cd rca-culprit || exit 1
+echo '{"kind":"log","ts":"2026-11-24T08:00:00.000Z","service":"app","level":"info","msg":"started"}' >quiet.jsonl
+mkdir www
+port=$(free_port)
+python3 -m http.server --bind 127.0.0.1 "$port" --directory www >/dev/null 2>&1 &
+srv=$!
+at_exit "kill $srv 2>/dev/null"
+i=0
+while [ $i -lt 8 ]; do
+	printf '# TYPE orders_consumer_lag gauge\norders_consumer_lag %d\n' $((100 + i * 500)) >www/metrics
+	j=0
+	until bi-metrics scrape --no-docker -n 1 "billing=http://127.0.0.1:$port/metrics" >/dev/null 2>&1 ||
+		[ $j -gt 50 ]; do sleep 0.1; j=$((j + 1)); done
+	i=$((i + 1))
+done
+blissful-infra analyze --json --no-record --no-store --file quiet.jsonl >out 2>err
+is "$?:$(grep '^read:' err)" "0:read: logs 1, events 0, metrics 0, alerts 0, commits 0" \
+	"--no-store: the records only, and it says what it read"
+blissful-infra analyze --json --no-record --file quiet.jsonl >out 2>err
+st=$?
+read_line=$(grep '^read:' err)
+case $read_line in
+"read: logs 1, events 0, metrics 0, alerts 0, commits 0" | "") m=0 ;;
+*) m=1 ;;
+esac
+is "$m" 1 "the store's metrics are read too ($read_line)"
+is "$st:$(jq -r 'select(.kind == "finding") | [.pattern, .service] | join(" ")' out | head -n 1)" \
+	"1:kafka-consumer-lag billing" "... and the lag they show is found"
