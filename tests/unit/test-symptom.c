@@ -251,8 +251,8 @@ main(void)
 	/* One template, one pattern: a later message of the template carries
 	 * the telling words the first lacks. */
 	set = bi_symptoms_new(pats, npats);
-	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"q\",\"level\":\"error\",\"msg\":\"write 17 failed: EIO\"}\n"
-		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"q\",\"level\":\"error\",\"msg\":\"write 18 failed: ENOSPC\"}\n");
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"q\",\"level\":\"error\",\"msg\":\"write of block 17 to the volume of the journal failed: EIO\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"q\",\"level\":\"error\",\"msg\":\"write of block 18 to the volume of the journal failed: ENOSPC\"}\n");
 	s = find(set, BI_SYMPTOM_LOG, "q");
 	ok(s && s->count == 2, "two messages, one template");
 	is_str(s ? pattern(s) : "", "disk-pressure", "... matched by its later message");
