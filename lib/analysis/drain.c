@@ -40,8 +40,17 @@
 			   the rest as one last token */
 
 static const char WILD[] = "<*>";
-static uint32_t wild_hash;	/* of WILD, set by bi_drain_new */
+static uint32_t wild_hash;	/* of WILD */
+static unsigned char cls[256];	/* character classes, see below */
 static void cls_init(void);
+
+/* Tables set once, before main: no thread can race to fill them. */
+__attribute__((constructor)) static void
+drain_init(void)
+{
+	wild_hash = (uint32_t)bi_hash64(WILD, sizeof WILD - 1);
+	cls_init();
+}
 
 struct node {
 	char *key;
@@ -110,8 +119,6 @@ bi_drain_new(void)
 	bi_drain *d = bi_calloc(1, sizeof(bi_drain));
 	const char *spec = getenv("BI_TEMPLATE_SETTINGS");
 
-	wild_hash = (uint32_t)bi_hash64(WILD, sizeof WILD - 1);
-	cls_init();
 	if (!bi_drain_settings(spec, &d->sim, &d->depth)) {
 		bi_warn("BI_TEMPLATE_SETTINGS=%s: not sim=S,depth=D (0 < S <= 1, "
 			"2 <= D <= %d); using sim=%g,depth=%d", spec, MAXDEPTH, SIM, DEPTH);
@@ -163,13 +170,10 @@ bi_drain_free(bi_drain *d)
 
 /* Character classes, by table: the masker looks at every byte. */
 enum { C_WORD = 1, C_DIGIT = 2, C_SEP = 4, C_OPEN = 8, C_CLOSE = 16, C_SLASH = 32 };
-static unsigned char cls[256];
 
 static void
 cls_init(void)
 {
-	if (cls['a'])
-		return;
 	for (int c = 0; c < 256; c++) {
 		cls[c] = (isalnum(c) || c == '_' || c >= 0x80) ? C_WORD : 0;
 		if (isdigit(c))
@@ -380,7 +384,6 @@ bi_drain_mask(const char *msg, size_t n, bi_buf *out)
 {
 	bi_drain d = {0};
 
-	cls_init();
 	tokenize(&d, msg, n);
 	for (size_t i = 0; i < d.ntok; i++) {
 		if (i)
