@@ -273,12 +273,12 @@ mask_words(const char *t, size_t n, bi_buf *out)
 }
 
 /* Append the token t (n bytes, no white space) to out, masked; 1 when it
- * masked something. A token made
- * of parts joined by separators is one value when a part is variable: it
- * keeps the quotes and brackets around it and its constant parts up to the
- * first variable one (a key's name: "port=<*>", "onExtend:<*>"), and the
- * rest is one <*>, so that "10.0.0.1:80", "[fe80::1]" and "a1~b2,c3" mask
- * the same whatever their shape. A file path or URL is one <*> too. */
+ * masked something. A token of parts joined by separators is one value
+ * when a part is variable (holds a digit): it keeps the quotes and brackets
+ * around it and its constant parts up to the first variable one (a key's
+ * name: "port=<*>", "onExtend:<*>"), and the rest is one <*>, so that
+ * "10.0.0.1:80", "[fe80::1]" and "a1~b2,c3" mask the same whatever their
+ * shape. A file path or URL is one <*> too. */
 static int
 mask_token(const char *t, size_t n, bi_buf *out)
 {
@@ -317,7 +317,7 @@ mask_token(const char *t, size_t n, bi_buf *out)
 		}
 		part = i + 1;
 	}
-	if (var == n) {		/* the digits are in the brackets around */
+	if (var == n) {		/* not met (no digit is a quote or bracket) */
 		mask_words(t, n, out);
 		return 1;
 	}
