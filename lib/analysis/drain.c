@@ -40,8 +40,17 @@
 			   the rest as one last token */
 
 static const char WILD[] = "<*>";
-static uint32_t wild_hash;	/* of WILD, set by bi_drain_new */
+static uint32_t wild_hash;	/* of WILD */
+static unsigned char cls[256];	/* character classes, see below */
 static void cls_init(void);
+
+/* Tables set once, before main: no thread can race to fill them. */
+__attribute__((constructor)) static void
+drain_init(void)
+{
+	wild_hash = (uint32_t)bi_hash64(WILD, sizeof WILD - 1);
+	cls_init();
+}
 
 struct node {
 	char *key;
@@ -110,8 +119,6 @@ bi_drain_new(void)
 	bi_drain *d = bi_calloc(1, sizeof(bi_drain));
 	const char *spec = getenv("BI_TEMPLATE_SETTINGS");
 
-	wild_hash = (uint32_t)bi_hash64(WILD, sizeof WILD - 1);
-	cls_init();
 	if (!bi_drain_settings(spec, &d->sim, &d->depth)) {
 		bi_warn("BI_TEMPLATE_SETTINGS=%s: not sim=S,depth=D (0 < S <= 1, "
 			"2 <= D <= %d); using sim=%g,depth=%d", spec, MAXDEPTH, SIM, DEPTH);
@@ -163,13 +170,10 @@ bi_drain_free(bi_drain *d)
 
 /* Character classes, by table: the masker looks at every byte. */
 enum { C_WORD = 1, C_DIGIT = 2, C_SEP = 4, C_OPEN = 8, C_CLOSE = 16, C_SLASH = 32 };
-static unsigned char cls[256];
 
 static void
 cls_init(void)
 {
-	if (cls['a'])
-		return;
 	for (int c = 0; c < 256; c++) {
 		cls[c] = (isalnum(c) || c == '_' || c >= 0x80) ? C_WORD : 0;
 		if (isdigit(c))
@@ -269,12 +273,12 @@ mask_words(const char *t, size_t n, bi_buf *out)
 }
 
 /* Append the token t (n bytes, no white space) to out, masked; 1 when it
- * masked something. A token made
- * of parts joined by separators is one value when a part is variable: it
- * keeps the quotes and brackets around it and its constant parts up to the
- * first variable one (a key's name: "port=<*>", "onExtend:<*>"), and the
- * rest is one <*>, so that "10.0.0.1:80", "[fe80::1]" and "a1~b2,c3" mask
- * the same whatever their shape. A file path or URL is one <*> too. */
+ * masked something. A token of parts joined by separators is one value
+ * when a part is variable (holds a digit): it keeps the quotes and brackets
+ * around it and its constant parts up to the first variable one (a key's
+ * name: "port=<*>", "onExtend:<*>"), and the rest is one <*>, so that
+ * "10.0.0.1:80", "[fe80::1]" and "a1~b2,c3" mask the same whatever their
+ * shape. A file path or URL is one <*> too. */
 static int
 mask_token(const char *t, size_t n, bi_buf *out)
 {
@@ -313,7 +317,7 @@ mask_token(const char *t, size_t n, bi_buf *out)
 		}
 		part = i + 1;
 	}
-	if (var == n) {		/* the digits are in the brackets around */
+	if (var == n) {		/* not met (no digit is a quote or bracket) */
 		mask_words(t, n, out);
 		return 1;
 	}
@@ -380,7 +384,6 @@ bi_drain_mask(const char *msg, size_t n, bi_buf *out)
 {
 	bi_drain d = {0};
 
-	cls_init();
 	tokenize(&d, msg, n);
 	for (size_t i = 0; i < d.ntok; i++) {
 		if (i)

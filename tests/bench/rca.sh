@@ -29,7 +29,7 @@ awk -v n="$n" -v t="$tmpl" -v o="$ours" -v p="$theirs" 'BEGIN {
 # --templates against jq on the same file (goal: 500k lines/s on one core),
 # and its peak memory over the first 100k lines and over all: flat when equal.
 awk -v n="$n" -v t="$tmpl" -v p="$theirs" 'BEGIN {
-	printf "  ratio --templates/jq %.2f (%.0f vs %.0f lines/s; goal >= 500000 lines/s)\n", p / t, n / t, n / p }'
+	printf "  ratio %.2f for --templates (%.0f vs jq %.0f lines/s; goal >= 500000 lines/s)\n", p / t, n / t, n / p }'
 if [ -x /usr/bin/time ]; then
 	small=$(head -n 100000 "$f" | /usr/bin/time -f %M bi-rca --templates 2>&1 >/dev/null | tail -1)
 	big=$(/usr/bin/time -f %M bi-rca --templates "$f" 2>&1 >/dev/null | tail -1)
