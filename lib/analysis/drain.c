@@ -31,8 +31,8 @@
 
 /* The default settings, chosen by leaving one Loghub system out at a time
  * (tests/tools/loso.py); BI_TEMPLATE_SETTINGS="sim=S,depth=D" changes them. */
-#define DEPTH 7		/* the length level, then DEPTH - 2 constant tokens */
-#define SIM 0.9		/* least similarity to join a cluster */
+#define DEPTH 4		/* the length level, then DEPTH - 2 constant tokens */
+#define SIM 0.85		/* least similarity to join a cluster */
 #define MAXDEPTH 16
 #define MAXKIDS 100	/* children of a prefix node before new ones go wild */
 #define LEAF_SEARCH 1000	/* clusters of a leaf compared with a message */
