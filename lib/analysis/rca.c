@@ -863,8 +863,8 @@ host_named(bi_symptoms *set, const char *text, char *out, size_t cap)
 
 /* Ways a service is told to be the culprit, each counted once, and what
  * each weighs (a culprit needs 3). */
-enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_N };
-static const int by_weight[BY_N] = {3, 3, 2, 2, 1};
+enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_N };
+static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1};
 
 struct cand {
 	const char *name;
@@ -934,6 +934,56 @@ trouble(bi_rca *a, const char *name, int64_t from, int64_t to, int *same, int pa
 	return first;
 }
 
+/* Does a commit's path name the service: a directory or a file stem of
+ * that name ("services/payments/main.go", "deploy/payments.yaml")? */
+static int
+path_names(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = path; p && *p; p += strcspn(p, "/"), p += *p == '/') {
+		size_t k = strcspn(p, "/");
+		if (k >= n && !strncmp(p, name, n) && (k == n || p[n] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+/* When a service's own state changed from..to: its container restarted
+ * (started again after it had stopped or died), or a commit changed its
+ * files; 0 when it did not. */
+static int64_t
+changed(bi_rca *a, const char *name, int64_t from, int64_t to)
+{
+	const bi_service *sv = bi_symptoms_service(a->symptoms, name);
+	int down = 0;
+
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (!strcmp(e->action, "die") || !strcmp(e->action, "stop"))
+			down = 1;
+		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "restart") ||
+		    (down && !strcmp(e->action, "start"))))
+			return e->ts;
+	}
+	for (size_t i = 0; i < a->ncommits && i < MAX_COMMITS; i++) {
+		int64_t ts = bi_record_ts(a->commits[i]);
+		if (!ts || ts < from || ts > to)
+			continue;
+		jv files = jv_object_get(jv_copy(a->commits[i]), jv_string("files"));
+		int hit = 0;
+		if (jv_get_kind(files) == JV_KIND_ARRAY)
+			jv_array_foreach(files, k, fl) {
+				hit |= jv_get_kind(fl) == JV_KIND_STRING && path_names(jv_string_value(fl), name);
+				jv_free(fl);
+			}
+		jv_free(files);
+		if (hit)
+			return ts;
+	}
+	return 0;
+}
+
 /* The service at fault for f, whose symptoms are its complainer's: a host
  * its errors name, a dependency that stopped, one it depends on in trouble,
  * one whose trouble (of the same kind, more so) began first. The
@@ -945,6 +995,9 @@ culprit(bi_rca *a, struct finding *f)
 	size_t n = 0;
 	const char *me = f->service;
 	char host[64];
+	/* A service that changed just before its errors name a host no record
+	 * knows: its own change (an address, a setting) is the likelier fault. */
+	int me_changed = changed(a, me, f->first - WINDOW, f->first) != 0;
 
 	for (size_t i = 0; i < f->nsyms; i++) {
 		const bi_symptom *s = f->syms[i];
@@ -954,7 +1007,8 @@ culprit(bi_rca *a, struct finding *f)
 		if (!s->problem || s->pattern < 0 || s->pattern != f->pattern || strcmp(s->service, me))
 			continue;
 		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
-		if (host_named(a->symptoms, text, host, sizeof host) && strcmp(host, me)) {
+		if (host_named(a->symptoms, text, host, sizeof host) && strcmp(host, me) &&
+		    (!me_changed || bi_symptoms_service(a->symptoms, host))) {
 			const bi_service *sv = bi_symptoms_service(a->symptoms, host);
 			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(a->symptoms, host), BY_HOST,
 				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
@@ -978,6 +1032,10 @@ culprit(bi_rca *a, struct finding *f)
 			if (same)
 				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
 		}
+		int64_t ch = changed(a, sv->name, f->first - WINDOW, f->first);
+		if (ch)
+			cand_add(c, &n, sv->name, BY_CHANGE, ch,
+				 bi_asprintf("it changed (restarted, or a commit) before %s's trouble", me));
 		for (size_t i = 0; dep && i < n; i++)	/* named or stopped, and depended on */
 			if (!strcmp(c[i].name, sv->name))
 				cand_add(c, &n, sv->name, BY_DEPENDS, c[i].ts, NULL);

@@ -42,6 +42,7 @@
 #define MAX_STACK 2048		/* bytes of a stack trace kept */
 #define MAX_NOTES 64		/* Kubernetes Normal events kept */
 #define MAX_SERIES 4096		/* metric series followed for trends */
+#define SERIES_BUCKETS 1024
 #define TREND_BASE 5		/* points of a series' baseline */
 #define MAX_MATCHED 64		/* a template's messages all matched; then 1 in 2^k */
 
@@ -83,7 +84,7 @@ struct bi_symptoms {
 	size_t nbuckets, nsyms;
 	bi_note notes[MAX_NOTES];	/* a ring of Kubernetes Normal events */
 	size_t nnotes;
-	struct series *series;		/* a list: few series have trends */
+	struct series *series[SERIES_BUCKETS];	/* by the hash of their key */
 	size_t nseries;
 };
 
@@ -563,7 +564,7 @@ on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
 	const char *service = bi_get_str(rec, "service");
 	char *key = bi_asprintf("%s %s", service ? service : "-", name);
 	uint64_t h = bi_hash64(key, strlen(key));
-	struct series *sr = set->series;
+	struct series **bucket = &set->series[h % SERIES_BUCKETS], *sr = *bucket;
 	while (sr && (sr->hash != h || strcmp(sr->key, key)))
 		sr = sr->next;
 	if (!sr) {
@@ -574,8 +575,8 @@ on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
 		}
 		sr = bi_calloc(1, sizeof *sr);
 		*sr = (struct series){.key = key, .hash = h, .pattern = p, .first = x,
-				      .next = set->series};
-		set->series = sr;
+				      .next = *bucket};
+		*bucket = sr;
 		set->nseries++;
 		key = NULL;
 	}
@@ -886,11 +887,12 @@ bi_symptoms_free(bi_symptoms *set)
 		free(s);
 	}
 	free(set->buckets);
-	for (struct series *sr = set->series, *next; sr; sr = next) {
-		next = sr->next;
-		free(sr->key);
-		free(sr);
-	}
+	for (size_t b = 0; b < SERIES_BUCKETS; b++)
+		for (struct series *sr = set->series[b], *next; sr; sr = next) {
+			next = sr->next;
+			free(sr->key);
+			free(sr);
+		}
 	for (bi_service *sv = set->services, *next; sv; sv = next) {
 		next = sv->next;
 		for (size_t i = 0; i < sv->ndeps; i++)

@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(68);
+	plan(70);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -272,6 +272,20 @@ main(void)
 	jv_free(f);
 	f = analyze(deps + strcspn(deps, "\n") + 1, NULL);
 	is_num(jv_array_length(jv_copy(f)), 2, "without depends_on, two problems of their own");
+	jv_free(f);
+
+	/* Its own change: a service that changed just before its errors name
+	 * a host no record knows is at fault itself (a wrong address). */
+	static const char moved[] =
+		"{\"kind\":\"commit\",\"ts\":\"2026-11-24T07:30:00.000Z\",\"sha\":\"89abcdef0123456789abcdef0123456789abcdef\","
+		"\"msg\":\"Point at the new ledger\",\"files\":[\"services/billing/config.yaml\"]}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T07:31:00.000Z\",\"service\":\"billing\",\"level\":\"error\","
+		"\"msg\":\"getaddrinfo ENOTFOUND ledgr-v2\"}\n";
+	f = analyze(moved, NULL);
+	is_str(field(f, 0, "service"), "billing", "a service that changed, naming an unknown host: its own fault");
+	jv_free(f);
+	f = analyze(moved + strcspn(moved, "\n") + 1, NULL);
+	is_str(field(f, 0, "service"), "ledgr-v2", "... unchanged, the host it names is at fault");
 	jv_free(f);
 
 	/* A run-time crash, not a deployment failure: it had been healthy,
