@@ -51,7 +51,7 @@ struct series {
 	char *key;
 	uint64_t hash;
 	int pattern;		/* whose trends name it */
-	size_t n, rises;
+	size_t n, rises, above;	/* points, rises, points in a row above 3x base */
 	double first, last, base;
 	struct series *next;
 };
@@ -589,8 +589,9 @@ on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
 	sr->last = x;
 	int grows = sr->n >= TREND_BASE && sr->rises * 5 >= (sr->n - 1) * 4 &&
 		x > 0 && x >= 2 * sr->first;
-	int jumps = sr->n > TREND_BASE && x >= 3 * sr->base &&
-		x - sr->base >= 0.05 * (sr->base + 1);
+	int high = sr->n > TREND_BASE && x >= 3 * sr->base && x - sr->base >= 0.05 * (sr->base + 1);
+	sr->above = high ? sr->above + 1 : 0;
+	int jumps = sr->above >= 2;	/* one point may be noise */
 	if (!grows && !jumps)
 		return;
 	int made;

@@ -75,7 +75,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(57);
+	plan(59);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -283,14 +283,20 @@ main(void)
 			      "\"name\":\"request_p99_ms\",\"value\":%d}\n", i, 80 + i % 2);
 		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
 			      "\"name\":\"error_ratio\",\"value\":%g}\n", i, i < 6 ? 0.01 : 0.4);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"route_p95_ms\",\"value\":%d}\n", i, i == 6 ? 900 : 40);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"process_resident_memory_bytes\",\"value\":%d}\n", i, 1000000 * (i + 1));
 	}
 	feed(set, in.p);
 	bi_buf_free(&in);
-	int lag = 0, counter = 0, steady = 0, jump = 0;
+	int lag = 0, counter = 0, steady = 0, jump = 0, spike = 0, warm = 0;
 	for (s = bi_symptoms_list(set); s; s = s->next) {
 		lag |= s->kind == BI_SYMPTOM_METRIC && !strcmp(s->subject, "consumer_group_lag") &&
 		       !strcmp(pattern(s), "kafka-consumer-lag");
 		counter |= !strcmp(s->subject, "http_errors_total");
+		spike |= !strcmp(s->subject, "route_p95_ms");
+		warm |= !strcmp(s->subject, "process_resident_memory_bytes");
 		steady |= !strcmp(s->subject, "request_p99_ms");
 		jump |= s->kind == BI_SYMPTOM_METRIC && !strcmp(s->subject, "error_ratio") &&
 			!strcmp(pattern(s), "high-error-rate");
@@ -298,6 +304,8 @@ main(void)
 	ok(lag, "a lag that grows without bound: consumer lag");
 	ok(jump, "an error ratio that jumps from its baseline: error rate");
 	ok(!counter && !steady, "a counter's growth and a steady p99: nothing");
+	ok(!spike, "a p95 spike of one point: nothing");
+	ok(!warm, "a process's memory growing as it warms up: nothing by itself");
 	bi_symptoms_free(set);
 
 	bi_kb_patterns_free(pats, npats);
