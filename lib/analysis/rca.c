@@ -821,8 +821,10 @@ host_at(const char *p, char *out, size_t cap)
 /* The host a connection error names, as clients print it: Go's "dial tcp
  * HOST:PORT", Node's "ECONNREFUSED HOST:PORT" and "ENOTFOUND HOST", redis-py's
  * "connecting to HOST:PORT", libpq's 'host "HOST"' and 'server at "HOST"',
- * a URL, glibc's "HOST: Name or service not known"; or a known service's
- * "NAME:PORT". 1 with it in out, else 0. */
+ * urllib3's "host='HOST'", PgJDBC's "Connection to HOST:PORT", Go's
+ * "lookup HOST on", a URL, Java's "HOST/10.0.0.7:PORT", glibc's "HOST: Name
+ * or service not known"; or a known service's "NAME:PORT". 1 with it in
+ * out, else 0. */
 static int
 host_named(bi_symptoms *set, const char *text, char *out, size_t cap)
 {
@@ -830,7 +832,8 @@ host_named(bi_symptoms *set, const char *text, char *out, size_t cap)
 		{"dial tcp ", ':'}, {"dial udp ", ':'}, {"ECONNREFUSED ", ':'},
 		{"ETIMEDOUT ", ':'}, {"EHOSTUNREACH ", ':'}, {"ENOTFOUND ", 0},
 		{"EAI_AGAIN ", 0}, {"connecting to ", ':'}, {"connect to ", ':'},
-		{"Redis at ", ':'}, {"host \"", '"'}, {"host name \"", '"'}, {"server at \"", '"'}, {"://", 0}};
+		{"Redis at ", ':'}, {"host \"", '"'}, {"host name \"", '"'}, {"server at \"", '"'},
+		{"host='", '\''}, {"Connection to ", ':'}, {"lookup ", ' '}, {"://", 0}};
 	static const char *const after[] = {": Name or service not known",
 		": Temporary failure in name resolution", ": nodename nor servname", NULL};
 
@@ -848,6 +851,17 @@ host_named(bi_symptoms *set, const char *text, char *out, size_t cap)
 		while (h && h > text && host_char((unsigned char)h[-1]))
 			h--;
 		if (q && host_at(h, out, cap) == (size_t)(q - h))
+			return 1;
+	}
+	/* Java's InetSocketAddress, "NAME/10.0.0.7:5432". */
+	for (const char *p = text; p && (p = strchr(p, '/')); p++) {
+		const char *h = p;
+		unsigned d[4];
+		int used = 0;
+		while (h > text && host_char((unsigned char)h[-1]))
+			h--;
+		if ((h == text || !strchr("/:", h[-1])) && host_at(h, out, cap) == (size_t)(p - h) &&
+		    sscanf(p + 1, "%3u.%3u.%3u.%3u:%n", &d[0], &d[1], &d[2], &d[3], &used) == 4 && used)
 			return 1;
 	}
 	for (const char *p = text; p && (p = strchr(p, ':')); p++) {

@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(70);
+	plan(76);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -243,6 +243,24 @@ main(void)
 	is_str(field(f, 0, "affected"), "[\"cart\"]", "... the service that logged it is affected");
 	is_str(field(f, 0, "chain.0.service"), "cart", "... and the chain says where it was seen");
 	jv_free(f);
+
+	/* The host as clients print it. */
+	static const struct { const char *msg, *host; } hosts[] = {
+		{"dial tcp: lookup cache on 127.0.0.11:53: no such host", "cache"},
+		{"HTTPConnectionPool(host='inventory', port=8000): Max retries exceeded with url: /items", "inventory"},
+		{"org.postgresql.util.PSQLException: Connection to orders-db:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.", "orders-db"},
+		{"Connection to node -1 (broker/172.18.0.4:9092) could not be established. Broker may not be available.", "broker"},
+		{"connection to server at \\\"pg\\\" (172.18.0.2), port 5432 failed: Connection refused", "pg"},
+		{"connect() failed (111: Connection refused) while connecting to upstream, upstream: \\\"http://10.0.0.3:8080/\\\"", "caller"},
+	};
+	for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++) {
+		char *rec = bi_asprintf("{\"kind\":\"log\",\"ts\":\"2026-11-24T05:30:00.000Z\",\"service\":\"caller\","
+					"\"level\":\"error\",\"msg\":\"%s\"}\n", hosts[i].msg);
+		f = analyze(rec, NULL);
+		is_str(field(f, 0, "service"), hosts[i].host, "the host in: %.50s", hosts[i].msg);
+		jv_free(f);
+		free(rec);
+	}
 
 	/* The culprit through a dependency that stopped, its address no name
 	 * (an IP): the chain in time order, the stop first. */
