@@ -9,9 +9,18 @@
  * a message never seen before is one symptom with a count and memory grows
  * with the templates, not the lines; info lines are no symptom unless slow,
  * and the fast path (bi_symptoms_skip) tells them apart on their raw bytes.
- * A container's non-zero exit is a crash unless it followed a kill or stop
- * (within 30 s) or an OOM kill (within 10 s); any exit supports the
- * connection problems of others. Failing health checks, firing alerts,
+ * A container's non-zero exit is no problem when it followed a kill or stop
+ * (within 30 s) or an OOM kill (within 10 s); else it is a crash when it
+ * died by a signal (exit 132, 134, 135, 136, 139) or had run (been healthy,
+ * or up 30 s), and a start failure when it exited at start: a crash is a
+ * fault of the code at run time, a start failure one of the version, image
+ * or configuration deployed. Any exit supports the connection problems of
+ * others. Every message of a template is matched (the first 64, then one
+ * in each power of two), since a template's later lines may carry the
+ * telling words its first lacks. A log line is slow by its duration_ms or
+ * by the duration PostgreSQL's and MySQL's slow logs write in the text.
+ * Metric series whose names a pattern's trends hold are followed: growth
+ * without bound and a jump from the baseline are symptoms (symptom.h). Failing health checks, firing alerts,
  * Kubernetes warnings, failed load tests and chaos scenarios, and metrics
  * and stats past a pattern's condition are symptoms too. What the records tell of a service besides
  * (its requests and server errors, its container's events and memory) and
