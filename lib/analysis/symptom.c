@@ -543,6 +543,25 @@ trend_pattern(bi_symptoms *set, const char *name)
 	return best;
 }
 
+/* How far a series must go to matter, by the unit its name ends in, as
+ * Prometheus names them: 100 ms, 0.1 s, a ratio of 0.05, 5 percent; else
+ * 100 (messages behind, requests). */
+static double
+trend_floor(const char *name)
+{
+	static const struct { const char *end; double floor; } units[] = {
+		{"_ms", 100}, {"_milliseconds", 100}, {"_seconds", 0.1}, {"_s", 0.1},
+		{"_ratio", 0.05}, {"_rate", 0.05}, {"_pct", 5}, {"_percent", 5}};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		size_t k = strlen(units[i].end);
+		if (n >= k && !strcmp(name + n - k, units[i].end))
+			return units[i].floor;
+	}
+	return 100;
+}
+
 /* A counter only ever grows: its growth says nothing. */
 static int
 is_counter(jv rec, const char *name)
@@ -596,9 +615,10 @@ on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
 		sr->base += x / TREND_BASE;
 	sr->n++;
 	sr->last = x;
+	double floor = trend_floor(name);
 	int grows = sr->n >= TREND_BASE && sr->rises * 5 >= (sr->n - 1) * 4 &&
-		x > 0 && x >= 2 * sr->first;
-	int high = sr->n > TREND_BASE && x >= 3 * sr->base && x - sr->base >= 0.05 * (sr->base + 1);
+		x > 0 && x >= 2 * sr->first && x - sr->first >= floor;
+	int high = sr->n > TREND_BASE && x >= 3 * sr->base && x >= floor;
 	sr->above = high ? sr->above + 1 : 0;
 	int jumps = sr->above >= 2;	/* one point may be noise */
 	if (!grows && !jumps)
@@ -719,6 +739,13 @@ on_other(bi_symptoms *set, jv rec, const char *kind, int64_t ts)
 	}
 	match_conds(set, s, rec, sk == BI_SYMPTOM_ALERT || sk == BI_SYMPTOM_METRIC ?
 		    bi_get_str(rec, "name") : NULL, bi_get_num(rec, "value", 0));
+	if (sk == BI_SYMPTOM_ALERT && s->pattern < 0 && subject) {
+		/* An alert on a figure a pattern follows the trend of: its
+		 * threshold is crossed, which says as much. */
+		s->pattern = trend_pattern(set, subject);
+		if (s->pattern >= 0)
+			s->strength[BI_SIGNAL_METRIC] = weight[BI_SIGNAL_METRIC];
+	}
 	sym_seen(s, ts);
 	free(s->what);
 	s->what = what;
