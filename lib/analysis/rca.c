@@ -828,6 +828,35 @@ affect(struct finding *f, const char *name)
 		f->affected[f->naffected++] = name;
 }
 
+/* Take src's symptoms into dst as its own (the same problem): the own of
+ * both first, then the effects that had joined either. */
+static void
+merge_own(struct finding *dst, const struct finding *src)
+{
+	const bi_symptom **old = dst->syms;
+	size_t nold = dst->nsyms, own = dst->nself;
+
+	dst->syms = bi_calloc(nold + src->nsyms + 1, sizeof *dst->syms);
+	memcpy(dst->syms, old, own * sizeof *old);
+	memcpy(dst->syms + own, src->syms, src->nself * sizeof *old);
+	memcpy(dst->syms + own + src->nself, old + own, (nold - own) * sizeof *old);
+	dst->nsyms = nold + src->nself;
+	free(old);
+	for (size_t j = src->nself; j < src->nsyms; j++)	/* and their counts */
+		add_sym(dst, src->syms[j]);
+	for (size_t j = 0; j < src->nself; j++) {
+		const bi_symptom *s = src->syms[j];
+		if (s->problem) {
+			dst->count += s->count;
+			if (s->first && (!dst->first || s->first < dst->first))
+				dst->first = s->first;
+			if (s->last > dst->last)
+				dst->last = s->last;
+		}
+	}
+	dst->nself = own + src->nself;
+}
+
 /* Name each finding's culprit; a finding whose culprit has a problem of
  * its own (one a pattern knows, or any when the finding's is unknown too),
  * or the same problem as another's, joins it as an effect. */
@@ -886,12 +915,10 @@ blame(bi_rca *a, struct finding *f, size_t n)
 		for (size_t k = i + 1; f[i].nsyms && f[i].pattern >= 0 && k < n; k++) {
 			if (!f[k].nsyms || f[k].pattern != f[i].pattern || strcmp(f[k].service, f[i].service))
 				continue;
-			for (size_t j = 0; j < f[k].nsyms; j++)
-				add_sym(&f[i], f[k].syms[j]);
+			merge_own(&f[i], &f[k]);
 			affect(&f[i], f[k].complainer);
 			for (size_t j = 0; j < f[k].naffected; j++)
 				affect(&f[i], f[k].affected[j]);
-			f[i].nself += f[k].nself;
 			f[k].nsyms = 0;
 		}
 	/* The affected in the order their trouble began. */
