@@ -142,12 +142,15 @@ cand_add(struct cand *c, size_t *n, const char *name, int by, int64_t ts, char *
 		return;
 	}
 	c[i].by |= 1u << by;
-	if (!c[i].why || by_weight[by] > 2) {
-		free(c[i].why);
-		c[i].why = why;
+	if (ts && (!c[i].ts || ts < c[i].ts))
 		c[i].ts = ts;
-	} else {
+	if (!c[i].why) {
+		c[i].why = why;
+	} else if (why) {	/* every way it was told, in the order found */
+		char *both = bi_asprintf("%s, and %s", c[i].why, why);
+		free(c[i].why);
 		free(why);
+		c[i].why = both;
 	}
 }
 
