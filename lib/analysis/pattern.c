@@ -77,6 +77,7 @@ static const char builtin[] =
 "  name: Slow queries\n"
 "  severity: medium\n"
 "  success_rate: 0.80\n"
+"  effect: true\n"
 "  logs: [slow query, slow log, query took, took too long, statement timeout,\n"
 "         canceling statement due to statement timeout, lock wait timeout, timed out,\n"
 "         deadline exceeded, sockettimeoutexception, querytimeoutexception, read timeout,\n"
@@ -137,6 +138,7 @@ static const char builtin[] =
 "  name: High error rate\n"
 "  severity: high\n"
 "  success_rate: 0.75\n"
+"  effect: true\n"
 "  logs: [internal server error, service unavailable, bad gateway, gateway timeout,\n"
 "         upstream prematurely closed, \"http/1.1\\\" 5\", status=5]\n"
 "  metrics: [status >= 500, error_rate > 0.05, http_5xx_rate > 0.05]\n"
@@ -281,6 +283,9 @@ pattern_load(jv y, const char *id, const char *where, int builtin_, void *e, cha
 	p->severity = bi_strdup(sev ? sev : "medium");
 	p->root_cause = bi_strdup(rc ? rc : "");
 	p->success_rate = bi_get_num(y, "success_rate", NEW_FIX_RATE);
+	jv effect = jv_object_get(jv_copy(y), jv_string("effect"));
+	p->effect = jv_get_kind(effect) == JV_KIND_TRUE;
+	jv_free(effect);
 	p->builtin = builtin_;
 	static const char *const keys[] = {"logs", "containers", "k8s", "chaos", "fixes", "trends"};
 	char **const *dst[] = {&p->logs, &p->containers, &p->k8s, &p->chaos, &p->fixes, &p->trends};

@@ -50,6 +50,7 @@
 #define MAX_AFFECTED 16
 #define MAX_CHAIN 12
 #define WINDOW BI_CULPRIT_WINDOW
+#define EFFECT_LAG (10 * BI_NS_PER_S)	/* an effect's first sign after its cause's */
 #define HOUR (3600 * BI_NS_PER_S)
 
 /* The symptoms of one problem, and what bi_rca_rank made of them. */
@@ -864,8 +865,10 @@ static void
 blame(bi_rca *a, struct finding *f, size_t n)
 {
 	const char **who = bi_calloc(n, sizeof *who);
+	size_t *home = bi_calloc(n, sizeof *home);	/* where each went */
 
 	for (size_t i = 0; i < n; i++) {
+		home[i] = i;
 		f[i].nself = f[i].nsyms;
 		f[i].complainer = f[i].service;
 		who[i] = f[i].nsyms ? culprit(a, &f[i]) : f[i].service;
@@ -887,10 +890,11 @@ blame(bi_rca *a, struct finding *f, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].nsyms || !strcmp(who[i], f[i].service))
 			continue;
+		/* Its culprit's own problem: one it logged itself. */
 		size_t g = n;
 		for (size_t k = 0; k < n && g == n; k++)
 			if (k != i && f[k].nsyms && (f[k].pattern >= 0 || f[i].pattern < 0) &&
-			    !strcmp(f[k].service, who[i]) &&
+			    !strcmp(f[k].complainer, who[i]) &&
 			    !strcmp(who[k], who[i]) && f[k].first <= f[i].last &&
 			    f[k].last >= f[i].first - WINDOW)
 				g = k;
@@ -909,6 +913,7 @@ blame(bi_rca *a, struct finding *f, size_t n)
 			f[i].why = NULL;
 		}
 		f[i].nsyms = 0;
+		home[i] = g;
 	}
 	/* The same problem blamed on one service by several: one finding. */
 	for (size_t i = 0; i < n; i++)
@@ -920,7 +925,38 @@ blame(bi_rca *a, struct finding *f, size_t n)
 			for (size_t j = 0; j < f[k].naffected; j++)
 				affect(&f[i], f[k].affected[j]);
 			f[k].nsyms = 0;
+			for (size_t j = 0; j < n; j++)
+				if (home[j] == k)
+					home[j] = i;
 		}
+	/* Failing or slow requests (a pattern that is often an effect) of a
+	 * service whose trouble, from the same moment, is blamed on another,
+	 * or blamed themselves on a service with a problem of another kind:
+	 * effects of that problem, not one of their own. */
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].nsyms || f[i].pattern < 0 || !a->pats[f[i].pattern].effect)
+			continue;
+		int moved = strcmp(f[i].service, f[i].complainer) != 0;
+		size_t g = n;
+		for (size_t d = 0; d < n && g == n; d++)
+			if (d != i && f[d].pattern >= 0 && !a->pats[f[d].pattern].effect &&
+			    f[home[d]].nsyms && home[d] != i &&
+			    f[d].first <= f[i].first + EFFECT_LAG && f[d].last >= f[i].first - WINDOW &&
+			    (moved ? !strcmp(f[home[d]].service, f[i].service) :
+			     !strcmp(f[d].complainer, f[i].complainer) && strcmp(who[d], f[i].complainer)))
+				g = home[d];
+		if (g == n || g == i)
+			continue;
+		for (size_t j = 0; j < f[i].nsyms; j++)
+			add_sym(&f[g], f[i].syms[j]);
+		affect(&f[g], f[i].complainer);
+		for (size_t j = 0; j < f[i].naffected; j++)
+			affect(&f[g], f[i].affected[j]);
+		f[i].nsyms = 0;
+		for (size_t j = 0; j < n; j++)
+			if (home[j] == i)
+				home[j] = g;
+	}
 	/* The affected in the order their trouble began. */
 	for (size_t i = 0; i < n; i++) {
 		int64_t t[MAX_AFFECTED];
@@ -941,6 +977,7 @@ blame(bi_rca *a, struct finding *f, size_t n)
 		}
 	}
 	free(who);
+	free(home);
 }
 
 /* A sign that a service keeps restarting, which does not say why: its

@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(76);
+	plan(80);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -274,6 +274,24 @@ main(void)
 	is_num(jv_array_length(jv_copy(f)), 1, "... one finding, not two");
 	is_str(field(f, 0, "chain.0.what"), "container ran out of memory (OOM kill)", "... the chain begins with the kill");
 	is_str(field(f, 0, "chain.2.service"), "api", "... and ends with the effect");
+	jv_free(f);
+
+	/* Failing requests while the service's dependency is down: effects
+	 * of that, not a problem of their own. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T06:30:00.000Z\",\"service\":\"cache\",\"action\":\"die\",\"exit_code\":0}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:30:00.100Z\",\"service\":\"shop\",\"level\":\"error\","
+		    "\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:30:00.200Z\",\"service\":\"shop\",\"level\":\"warn\","
+		    "\"msg\":\"cache is down: dial tcp cache:6379: connect: connection refused\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:30:01.100Z\",\"service\":\"shop\",\"level\":\"error\","
+		    "\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n", NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "503s while the cache is down: one finding");
+	is_str(field(f, 0, "pattern"), "connection-refused", "... the lost dependency, not the error rate");
+	is_str(field(f, 0, "service"), "cache", "... blamed on the cache");
+	jv_free(f);
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T06:40:00.100Z\",\"service\":\"shop\",\"level\":\"error\","
+		    "\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n", NULL);
+	is_str(field(f, 0, "pattern"), "high-error-rate", "503s alone: an error rate of its own");
 	jv_free(f);
 
 	/* The culprit through depends_on: a dependency in trouble first. */
