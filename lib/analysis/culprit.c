@@ -202,9 +202,10 @@ path_names(const char *path, const char *name)
 	return 0;
 }
 
-int64_t
-bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits, const char *name,
-		   int64_t from, int64_t to)
+/* When its container started again after it had stopped or died, from..to;
+ * 0 when it did not. */
+static int64_t
+restarted(bi_symptoms *set, const char *name, int64_t from, int64_t to)
 {
 	const bi_service *sv = bi_symptoms_service(set, name);
 	int down = 0;
@@ -217,6 +218,13 @@ bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits, const c
 		    (down && !strcmp(e->action, "start"))))
 			return e->ts;
 	}
+	return 0;
+}
+
+/* When a commit changed its files, from..to; 0 when none did. */
+static int64_t
+committed(const jv *commits, size_t ncommits, const char *name, int64_t from, int64_t to)
+{
 	for (size_t i = 0; i < ncommits; i++) {
 		int64_t ts = bi_record_ts(commits[i]);
 		if (!ts || ts < from || ts > to)
@@ -233,6 +241,14 @@ bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits, const c
 			return ts;
 	}
 	return 0;
+}
+
+int64_t
+bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits, const char *name,
+		   int64_t from, int64_t to)
+{
+	int64_t r = restarted(set, name, from, to), c = committed(commits, ncommits, name, from, to);
+	return r && (!c || r < c) ? r : c;
 }
 
 const char *
@@ -281,8 +297,10 @@ bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_proble
 			if (same)
 				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
 		}
-		int64_t ch = bi_culprit_changed(set, commits, ncommits, sv->name, f->first - BI_CULPRIT_WINDOW,
-					       f->first);
+		/* A restart after its own crash is that trouble again, not news. */
+		int64_t ch = committed(commits, ncommits, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
+		if (!ch && !t)
+			ch = restarted(set, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
 		if (ch)
 			cand_add(c, &n, sv->name, BY_CHANGE, ch,
 				 bi_asprintf("it changed (restarted, or a commit) before %s's trouble", me));

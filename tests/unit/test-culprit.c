@@ -74,7 +74,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(27);
+	plan(28);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -145,6 +145,16 @@ main(void)
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"auth\",\"action\":\"start\"}\n"
 		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:05.000Z\",\"service\":\"api\",\"level\":\"error\",\"msg\":\"token check failed: 401 from upstream\"}\n");
 	is_str(culprit(set, "api", NULL, 0, &why), "auth", "a dependency that restarted just before");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A crash and its restart are one piece of news, not two: a service
+	 * that crashed before another's unrelated error is not its culprit. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T05:00:00.000Z\",\"service\":\"img\",\"action\":\"die\",\"exit_code\":139}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T05:00:01.000Z\",\"service\":\"img\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T05:02:00.000Z\",\"service\":\"mail\",\"level\":\"error\",\"msg\":\"template greeting.html not found\"}\n");
+	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "another's crash and restart before: still its own");
 	free(why);
 	bi_symptoms_free(set);
 
