@@ -6,8 +6,9 @@
  * (as clients print it), a dependency whose container stopped as the trouble
  * began, one they depend on (compose's depends_on) that was in trouble, one
  * whose trouble began first, more so of the same kind, one whose own state
- * changed (restarted, a commit to its files). Each way weighs (3, 3, 2, 2,
- * 1, 1) and a culprit needs 3: one inference from time alone is not enough,
+ * changed (restarted, a commit to its files), one whose container went down
+ * in the minute before. Each way weighs (3, 3, 2, 2, 1, 1, 2) and a
+ * culprit needs 3: one inference from time alone is not enough,
  * two are. Among equals what was seen (a name, a stop) beats what the times
  * suggest. A complainer that itself changed just before its errors name a
  * host no record knows keeps the blame: its own new address or setting is
@@ -28,6 +29,7 @@
 #include "analysis/symptom.h"
 
 #define MAX_CANDS 64		/* services weighed for one problem */
+#define DOWN_BEFORE (60 * 1000000000LL)	/* a container down this long before */
 
 static int
 host_char(int c)
@@ -113,8 +115,8 @@ bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap)
 
 /* Ways a service is told to be the culprit, each counted once, and what
  * each weighs (a culprit needs 3). */
-enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_N };
-static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1};
+enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_DOWN, BY_N };
+static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2};
 
 struct cand {
 	const char *name;
@@ -198,6 +200,22 @@ path_names(const char *path, const char *name)
 		size_t k = strcspn(p, "/");
 		if (k >= n && !strncmp(p, name, n) && (k == n || p[n] == '.'))
 			return 1;
+	}
+	return 0;
+}
+
+/* When its container went down (stopped, died, killed) from..to, the first
+ * time; 0 when it did not. */
+static int64_t
+went_down(bi_symptoms *set, const char *name, int64_t from, int64_t to)
+{
+	const bi_service *sv = bi_symptoms_service(set, name);
+
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "die") ||
+		    !strcmp(e->action, "stop") || !strcmp(e->action, "kill") || !strcmp(e->action, "oom")))
+			return e->ts;
 	}
 	return 0;
 }
@@ -297,6 +315,13 @@ bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_proble
 			if (same)
 				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
 		}
+		/* Down in the minute before, though its stop joined no symptom
+		 * of this kind: a likely cause, not a sure one. A crash is
+		 * counted as its trouble already. */
+		int64_t down = t ? 0 : went_down(set, sv->name, f->first - DOWN_BEFORE, f->first);
+		if (down)
+			cand_add(c, &n, sv->name, BY_DOWN, down,
+				 bi_asprintf("its container went down just before %s's trouble", me));
 		/* A restart after its own crash is that trouble again, not news. */
 		int64_t ch = committed(commits, ncommits, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
 		if (!ch && !t)

@@ -74,7 +74,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(28);
+	plan(31);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -155,6 +155,33 @@ main(void)
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T05:00:01.000Z\",\"service\":\"img\",\"action\":\"start\"}\n"
 		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T05:02:00.000Z\",\"service\":\"mail\",\"level\":\"error\",\"msg\":\"template greeting.html not found\"}\n");
 	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "another's crash and restart before: still its own");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A dependency stopped just before a service's failing requests that
+	 * name nothing: with depends_on, it is at fault; alone, a guess not
+	 * taken. A crash a few seconds before another's unrelated error is one
+	 * sign, not two. */
+	static const char stopped[] =
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T06:00:00.000Z\",\"service\":\"kv\",\"action\":\"kill\"}\n"
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T06:00:00.100Z\",\"service\":\"kv\",\"action\":\"die\",\"exit_code\":0}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T06:00:00.500Z\",\"service\":\"shop\",\"level\":\"error\","
+		"\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n";
+	set = bi_symptoms_new(pats, npats);
+	feed(set, stopped);
+	is_str(culprit(set, "shop", NULL, 0, &why), "shop", "a stop just before, alone: not enough");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	bi_symptoms_depend(set, "shop", "kv");
+	feed(set, stopped);
+	is_str(culprit(set, "shop", NULL, 0, &why), "kv", "... with depends_on: the dependency");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T07:00:00.000Z\",\"service\":\"img\",\"action\":\"die\",\"exit_code\":139}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T07:00:05.000Z\",\"service\":\"mail\",\"level\":\"error\",\"msg\":\"template greeting.html not found\"}\n");
+	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "a crash just before another's error: still its own");
 	free(why);
 	bi_symptoms_free(set);
 
