@@ -8,6 +8,7 @@
 #include "analysis/advice.h"
 #include "analysis/score.h"
 #include "analysis/symptom.h"
+#include "analysis/culprit.h"
 #include "analysis/rca.h"
 #include "analysis/context.h"
 #include "analysis/llm.h"

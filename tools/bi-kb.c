@@ -10,7 +10,7 @@
  * --db): what was found, how often, which fixes were tried and how each went
  * (resolved, partial, failed). From those outcomes come the success rates
  * that bi-rca shows with its next findings, and the suggestions of what to
- * do about the problems that keep coming back. Patterns are the eight built in
+ * do about the problems that keep coming back. Patterns are the nine built in
  * (lib/analysis/pattern.c) and the user's, from blissful-infra.yaml's
  * kb.patterns or --patterns files; the advice table (lib/analysis/advice.c)
  * says what a chaos result or a project's files call for, and suggest puts

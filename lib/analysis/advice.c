@@ -53,7 +53,7 @@ static const char builtin[] =
 "  scenarios: [crash]\n"
 "  severity: critical\n"
 "  gap: self-healing\n"
-"  pattern: deployment-failure\n"
+"  pattern: crash\n"
 "  title: Make the service heal itself\n"
 "  advice: >-\n"
 "    Find why it exits (the first error it logs), give it a restart policy, and keep\n"

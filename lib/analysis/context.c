@@ -395,6 +395,24 @@ bi_llm_describe_finding(jv f, int full)
 		      bi_get_text(f, "title", "?"), bi_get_num(f, "confidence", 0), bi_get_text(f, "service", "-"),
 		      bi_get_text(f, "pattern", "-"), bi_get_num(f, "count", 0), bi_get_text(f, "first_seen", "?"),
 		      bi_get_text(f, "last_seen", "?"));
+	jv aff = jv_object_get(jv_copy(f), jv_string("affected"));
+	if (jv_get_kind(aff) == JV_KIND_ARRAY && jv_array_length(jv_copy(aff)) > 0) {
+		bi_buf_adds(&b, "\n  at fault: ");
+		bi_buf_adds(&b, bi_get_text(f, "service", "-"));
+		bi_buf_adds(&b, "; affected:");
+		jv_array_foreach(aff, i, s) {
+			if (jv_get_kind(s) == JV_KIND_STRING)
+				bi_buf_printf(&b, "%s %s", i ? "," : "", jv_string_value(s));
+			jv_free(s);
+		}
+	}
+	jv_free(aff);
+	jv crash = jv_object_get(jv_copy(f), jv_string("crash"));
+	if (jv_get_kind(crash) == JV_KIND_OBJECT)
+		bi_buf_printf(&b, "\n  crash: %s %s at %s, %.0f times", bi_get_text(crash, "signal", "-"),
+			      bi_get_text(crash, "exception", "-"), bi_get_text(crash, "frame", "?"),
+			      bi_get_num(crash, "count", 0));
+	jv_free(crash);
 	if (bi_get_str(f, "root_cause"))
 		bi_buf_printf(&b, "\n  root cause: %s", bi_get_text(f, "root_cause", ""));
 	if (bi_get_str(f, "template"))
@@ -417,6 +435,17 @@ bi_llm_describe_finding(jv f, int full)
 		}
 		jv_free(c);
 		list(&b, "timeline", jv_object_get(jv_copy(f), jv_string("timeline")), 10);
+		jv chain = jv_object_get(jv_copy(f), jv_string("chain"));
+		if (jv_get_kind(chain) == JV_KIND_ARRAY && jv_array_length(jv_copy(chain)) > 0) {
+			bi_buf_adds(&b, "\n  chain:");
+			jv_array_foreach(chain, i, e) {
+				if (i < 8)
+					bi_buf_printf(&b, "\n    - %s %s: %s", bi_get_text(e, "ts", "?"),
+						      bi_get_text(e, "service", "-"), bi_get_text(e, "what", ""));
+				jv_free(e);
+			}
+		}
+		jv_free(chain);
 	}
 	list(&b, "fixes", jv_object_get(jv_copy(f), jv_string("fixes")), 3);
 	jv_free(commit);

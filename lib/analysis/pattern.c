@@ -45,7 +45,6 @@ static const char builtin[] =
 "  containers: [oom]\n"
 "  k8s: [OOMKilled, OOMKilling]\n"
 "  metrics: [mem_pct >= 95]\n"
-"  trends: [mem_, memory, heap, rss]\n"
 "  root_cause: >-\n"
 "    The process used more memory than its limit and was killed: a leak, an\n"
 "    unbounded cache or buffer, or a limit set below the working set.\n"
@@ -63,7 +62,9 @@ static const char builtin[] =
 "         could not resolve, unknownhostexception, connectexception, is down, is unreachable,\n"
 "         dial tcp, getaddrinfo, server selection timed out, connection closed by peer,\n"
 "         no live upstreams, \"connect() failed\", enotfound, ehostunreach,\n"
-"         could not translate host name, connection to server at]\n"
+"         could not translate host name, connection to server at, no such host,\n"
+"         broker may not be available, max retries exceeded with url,\n"
+"         check that the hostname and port are correct]\n"
 "  containers: [dependency-stopped]\n"
 "  root_cause: >-\n"
 "    A dependency is not accepting connections: it is down, restarting, not yet\n"
@@ -76,13 +77,15 @@ static const char builtin[] =
 "  name: Slow queries\n"
 "  severity: medium\n"
 "  success_rate: 0.80\n"
+"  effect: true\n"
 "  logs: [slow query, slow log, query took, took too long, statement timeout,\n"
 "         canceling statement due to statement timeout, lock wait timeout, timed out,\n"
 "         deadline exceeded, sockettimeoutexception, querytimeoutexception, read timeout,\n"
 "         upstream timed out, lock timeout, canceling statement due to lock timeout,\n"
 "         deadlock detected, too many connections, remaining connection slots are reserved,\n"
 "         connection pool exhausted, timeouterror, querycanceled]\n"
-"  metrics: [duration_ms >= 500, latency.p95 > 500, p95_ms > 500, latency_p95 > 0.5]\n"
+"  metrics: [duration_ms >= 500, latency.p95 > 500, p95_ms > 500, latency_p95 > 0.5,\n"
+"            latency_p95_ms > 500, latency_p99_ms > 1000]\n"
 "  trends: [p95, p99, latency, duration]\n"
 "  root_cause: >-\n"
 "    Requests wait on something slow: a query without an index, a lock, a\n"
@@ -135,6 +138,7 @@ static const char builtin[] =
 "  name: High error rate\n"
 "  severity: high\n"
 "  success_rate: 0.75\n"
+"  effect: true\n"
 "  logs: [internal server error, service unavailable, bad gateway, gateway timeout,\n"
 "         upstream prematurely closed, \"http/1.1\\\" 5\", status=5]\n"
 "  metrics: [status >= 500, error_rate > 0.05, http_5xx_rate > 0.05]\n"
@@ -190,7 +194,6 @@ static const char builtin[] =
 "  k8s: [DiskPressure, NodeHasDiskPressure, EvictionThresholdMet, FreeDiskSpaceFailed,\n"
 "        Evicted, ImageGCFailed]\n"
 "  metrics: [disk_pct > 90, disk_used_pct > 90, fs_used_pct > 90]\n"
-"  trends: [disk, fs_used, filesystem]\n"
 "  root_cause: >-\n"
 "    A disk is full or nearly so: logs, temporary files or data grew without\n"
 "    bound, and writes fail or pods are evicted.\n"
@@ -280,6 +283,9 @@ pattern_load(jv y, const char *id, const char *where, int builtin_, void *e, cha
 	p->severity = bi_strdup(sev ? sev : "medium");
 	p->root_cause = bi_strdup(rc ? rc : "");
 	p->success_rate = bi_get_num(y, "success_rate", NEW_FIX_RATE);
+	jv effect = jv_object_get(jv_copy(y), jv_string("effect"));
+	p->effect = jv_get_kind(effect) == JV_KIND_TRUE;
+	jv_free(effect);
 	p->builtin = builtin_;
 	static const char *const keys[] = {"logs", "containers", "k8s", "chaos", "fixes", "trends"};
 	char **const *dst[] = {&p->logs, &p->containers, &p->k8s, &p->chaos, &p->fixes, &p->trends};

@@ -29,6 +29,8 @@ typedef struct bi_kb_pattern {
 	bi_kb_cond *conds;
 	size_t nconds;
 	double success_rate;	/* the initial success rate of its fixes */
+	int effect;		/* often another's effect: a service's failing or
+				   slow requests while its dependency is at fault */
 	int builtin;
 } bi_kb_pattern;
 

@@ -14,8 +14,18 @@
  * memory (from 60 s before to 5 s after), restarts around a known problem
  * of the same service (5 min either side), a dependency that stopped from
  * 10 min before another service's problem began until it ended.
- * A finding's pattern match combines its symptoms' signals as independent
- * evidence: 1 - the product of (1 - the strongest of each signal).
+ *
+ * Then each finding's service at fault (culprit.c): the one that logged
+ * the symptoms is often only affected. A finding whose culprit has a
+ * problem of its own joins that one (the caller's connection errors are
+ * effects of the database's out-of-memory kill), a culprit blamed by a
+ * victim of another passes the blame on, and several findings of one
+ * pattern blamed on one service are one. A finding says who is `affected`,
+ * and the `chain` of evidence between them in time order; a crash its
+ * signature (the signal, the exception, the frame, how often, since when).
+ * A finding's pattern match combines its own symptoms' signals (not those
+ * of the effects that joined it) as independent evidence: 1 - the product
+ * of (1 - the strongest of each signal).
  *
  * Layer: analysis.
  */
@@ -32,13 +42,15 @@
 #include "base/jsonl.h"
 #include "analysis/symptom.h"
 #include "analysis/kb.h"
+#include "analysis/culprit.h"
 
 #define MAX_COMMITS 256		/* the newest commits kept */
 #define MAX_TIMELINE 12
 #define MAX_EVIDENCE 6
 #define MAX_AFFECTED 16
 #define MAX_CHAIN 12
-#define WINDOW (10 * 60 * BI_NS_PER_S)	/* a culprit's trouble before its effects */
+#define WINDOW BI_CULPRIT_WINDOW
+#define EFFECT_LAG (10 * BI_NS_PER_S)	/* an effect's first sign after its cause's */
 #define HOUR (3600 * BI_NS_PER_S)
 
 /* The symptoms of one problem, and what bi_rca_rank made of them. */
@@ -792,217 +804,17 @@ by_confidence(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
 }
 
-/* ---- the culprit ---- */
+/* ---- the culprit (culprit.c) ---- */
 
-static int
-host_char(int c)
-{
-	return isalnum(c) || c == '-' || c == '_' || c == '.';
-}
-
-/* The host name at p, into out: a letter first (no address), not
- * localhost; its length, or 0. */
-static size_t
-host_at(const char *p, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (host_char((unsigned char)p[n]) && n + 1 < cap)
-		n++;
-	while (n && (p[n - 1] == '.' || p[n - 1] == '-'))
-		n--;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	if (!n || !isalpha((unsigned char)out[0]) || !strcasecmp(out, "localhost"))
-		return 0;
-	return n;
-}
-
-/* The host a connection error names, as clients print it: Go's "dial tcp
- * HOST:PORT", Node's "ECONNREFUSED HOST:PORT" and "ENOTFOUND HOST", redis-py's
- * "connecting to HOST:PORT", libpq's 'host "HOST"' and 'server at "HOST"',
- * a URL, glibc's "HOST: Name or service not known"; or a known service's
- * "NAME:PORT". 1 with it in out, else 0. */
-static int
-host_named(bi_symptoms *set, const char *text, char *out, size_t cap)
-{
-	static const struct { const char *before; char then; } forms[] = {
-		{"dial tcp ", ':'}, {"dial udp ", ':'}, {"ECONNREFUSED ", ':'},
-		{"ETIMEDOUT ", ':'}, {"EHOSTUNREACH ", ':'}, {"ENOTFOUND ", 0},
-		{"EAI_AGAIN ", 0}, {"connecting to ", ':'}, {"connect to ", ':'},
-		{"Redis at ", ':'}, {"host \"", '"'}, {"host name \"", '"'}, {"server at \"", '"'}, {"://", 0}};
-	static const char *const after[] = {": Name or service not known",
-		": Temporary failure in name resolution", ": nodename nor servname", NULL};
-
-	for (size_t k = 0; text && k < sizeof forms / sizeof *forms; k++)
-		for (const char *p = strcasestr(text, forms[k].before); p;
-		     p = strcasestr(p + 1, forms[k].before)) {
-			const char *h = p + strlen(forms[k].before);
-			size_t n = host_at(h, out, cap);
-			if (n && (!forms[k].then || (h[n] == forms[k].then &&
-			    (forms[k].then != ':' || isdigit((unsigned char)h[n + 1])))))
-				return 1;
-		}
-	for (const char *const *a = after; text && *a; a++) {
-		const char *q = strstr(text, *a), *h = q;
-		while (h && h > text && host_char((unsigned char)h[-1]))
-			h--;
-		if (q && host_at(h, out, cap) == (size_t)(q - h))
-			return 1;
-	}
-	for (const char *p = text; p && (p = strchr(p, ':')); p++) {
-		const char *h = p;
-		while (h > text && host_char((unsigned char)h[-1]))
-			h--;
-		if (isdigit((unsigned char)p[1]) && host_at(h, out, cap) == (size_t)(p - h) &&
-		    bi_symptoms_service(set, out))
-			return 1;
-	}
-	return 0;
-}
-
-/* Ways a service is told to be the culprit, each counted once, and what
- * each weighs (a culprit needs 3). */
-enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_N };
-static const int by_weight[BY_N] = {3, 3, 2, 2, 1};
-
-struct cand {
-	const char *name;
-	unsigned by;
-	int64_t ts;
-	char *why;
-};
-
-static void
-cand_add(struct cand *c, size_t *n, const char *name, int by, int64_t ts, char *why)	/* takes why */
-{
-	size_t i = 0;
-
-	while (i < *n && strcmp(c[i].name, name))
-		i++;
-	if (i == *n) {
-		if (*n == MAX_AFFECTED) {
-			free(why);
-			return;
-		}
-		c[(*n)++] = (struct cand){.name = name};
-	}
-	if (c[i].by & (1u << by)) {
-		free(why);
-		return;
-	}
-	c[i].by |= 1u << by;
-	if (!c[i].why || by_weight[by] > 2) {
-		free(c[i].why);
-		c[i].why = why;
-		c[i].ts = ts;
-	} else {
-		free(why);
-	}
-}
-
-static int
-cand_score(const struct cand *c)
-{
-	int s = 0;
-	for (int b = 0; b < BY_N; b++)
-		s += c->by & (1u << b) ? by_weight[b] : 0;
-	return s;
-}
-
-/* A service's trouble from..to: its first problem symptom there, or its
- * container dying or running out of memory; 0 when none. */
-static int64_t
-trouble(bi_rca *a, const char *name, int64_t from, int64_t to, int *same, int pattern)
-{
-	int64_t first = 0;
-
-	*same = 0;
-	for (const bi_symptom *s = bi_symptoms_list(a->symptoms); s; s = s->next)
-		if (s->problem && s->first >= from && s->first <= to && !strcmp(s->service, name)) {
-			if (!first || s->first < first)
-				first = s->first;
-			*same |= pattern >= 0 && s->pattern == pattern;
-		}
-	const bi_service *sv = bi_symptoms_service(a->symptoms, name);
-	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
-		const bi_container_event *e = bi_service_event(sv, i);
-		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "oom") ||
-		    (!strcmp(e->action, "die") && e->exit_code)) && (!first || e->ts < first))
-			first = e->ts;
-	}
-	return first;
-}
-
-/* The service at fault for f, whose symptoms are its complainer's: a host
- * its errors name, a dependency that stopped, one it depends on in trouble,
- * one whose trouble (of the same kind, more so) began first. The
- * complainer itself when none weighs 3. Sets f->why. */
 static const char *
 culprit(bi_rca *a, struct finding *f)
 {
-	struct cand c[MAX_AFFECTED];
-	size_t n = 0;
-	const char *me = f->service;
-	char host[64];
+	const bi_problem p = {f->service, f->pattern, f->first, f->last, f->syms, f->nsyms};
 
-	for (size_t i = 0; i < f->nsyms; i++) {
-		const bi_symptom *s = f->syms[i];
-		if (s->kind == BI_SYMPTOM_STOPPED && strcmp(s->service, me))
-			cand_add(c, &n, s->service, BY_STOP, s->first,
-				 bi_asprintf("its container stopped as %s's trouble began", me));
-		if (!s->problem || s->pattern < 0 || s->pattern != f->pattern || strcmp(s->service, me))
-			continue;
-		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
-		if (host_named(a->symptoms, text, host, sizeof host) && strcmp(host, me)) {
-			const bi_service *sv = bi_symptoms_service(a->symptoms, host);
-			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(a->symptoms, host), BY_HOST,
-				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
-		}
-		free(text);
-	}
-	const bi_service *mine = bi_symptoms_service(a->symptoms, me);
-	for (const bi_service *sv = bi_symptoms_services(a->symptoms); sv; sv = sv->next) {
-		if (!strcmp(sv->name, me) || !strcmp(sv->name, "-"))
-			continue;
-		int same, dep = 0;
-		for (size_t k = 0; mine && k < mine->ndeps; k++)
-			dep |= !strcmp(mine->deps[k], sv->name);
-		int64_t t = trouble(a, sv->name, f->first - WINDOW, f->last, &same, f->pattern);
-		if (dep && t)
-			cand_add(c, &n, sv->name, BY_DEPENDS, t,
-				 bi_asprintf("%s depends on it, and it was in trouble", me));
-		if (t && t < f->first) {
-			cand_add(c, &n, sv->name, BY_FIRST, t,
-				 bi_asprintf("its trouble began before %s's", me));
-			if (same)
-				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
-		}
-		for (size_t i = 0; dep && i < n; i++)	/* named or stopped, and depended on */
-			if (!strcmp(c[i].name, sv->name))
-				cand_add(c, &n, sv->name, BY_DEPENDS, c[i].ts, NULL);
-	}
-	/* The most told; among equals, the one seen directly (named, or
-	 * stopped) before one inferred from time; then the earliest. */
-	size_t best = n;
-	unsigned direct = 1u << BY_HOST | 1u << BY_STOP;
-	for (size_t i = 0; i < n; i++) {
-		int si = cand_score(&c[i]), sb = best < n ? cand_score(&c[best]) : 0;
-		if (si < 3 || (best < n && si < sb))
-			continue;
-		if (best == n || si > sb || (!!(c[i].by & direct) > !!(c[best].by & direct)) ||
-		    (!!(c[i].by & direct) == !!(c[best].by & direct) && c[i].ts < c[best].ts))
-			best = i;
-	}
-	const char *out = best < n ? c[best].name : me;
-	if (best < n) {
-		free(f->why);
-		f->why = c[best].why;
-		c[best].why = NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(c[i].why);
-	return out;
+	free(f->why);
+	f->why = NULL;
+	return bi_culprit(a->symptoms, a->commits, a->ncommits < MAX_COMMITS ? a->ncommits :
+			  MAX_COMMITS, &p, &f->why);
 }
 
 static void
@@ -1017,6 +829,35 @@ affect(struct finding *f, const char *name)
 		f->affected[f->naffected++] = name;
 }
 
+/* Take src's symptoms into dst as its own (the same problem): the own of
+ * both first, then the effects that had joined either. */
+static void
+merge_own(struct finding *dst, const struct finding *src)
+{
+	const bi_symptom **old = dst->syms;
+	size_t nold = dst->nsyms, own = dst->nself;
+
+	dst->syms = bi_calloc(nold + src->nsyms + 1, sizeof *dst->syms);
+	memcpy(dst->syms, old, own * sizeof *old);
+	memcpy(dst->syms + own, src->syms, src->nself * sizeof *old);
+	memcpy(dst->syms + own + src->nself, old + own, (nold - own) * sizeof *old);
+	dst->nsyms = nold + src->nself;
+	free(old);
+	for (size_t j = src->nself; j < src->nsyms; j++)	/* and their counts */
+		add_sym(dst, src->syms[j]);
+	for (size_t j = 0; j < src->nself; j++) {
+		const bi_symptom *s = src->syms[j];
+		if (s->problem) {
+			dst->count += s->count;
+			if (s->first && (!dst->first || s->first < dst->first))
+				dst->first = s->first;
+			if (s->last > dst->last)
+				dst->last = s->last;
+		}
+	}
+	dst->nself = own + src->nself;
+}
+
 /* Name each finding's culprit; a finding whose culprit has a problem of
  * its own (one a pattern knows, or any when the finding's is unknown too),
  * or the same problem as another's, joins it as an effect. */
@@ -1024,8 +865,10 @@ static void
 blame(bi_rca *a, struct finding *f, size_t n)
 {
 	const char **who = bi_calloc(n, sizeof *who);
+	size_t *home = bi_calloc(n, sizeof *home);	/* where each went */
 
 	for (size_t i = 0; i < n; i++) {
+		home[i] = i;
 		f[i].nself = f[i].nsyms;
 		f[i].complainer = f[i].service;
 		who[i] = f[i].nsyms ? culprit(a, &f[i]) : f[i].service;
@@ -1047,10 +890,11 @@ blame(bi_rca *a, struct finding *f, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].nsyms || !strcmp(who[i], f[i].service))
 			continue;
+		/* Its culprit's own problem: one it logged itself. */
 		size_t g = n;
 		for (size_t k = 0; k < n && g == n; k++)
 			if (k != i && f[k].nsyms && (f[k].pattern >= 0 || f[i].pattern < 0) &&
-			    !strcmp(f[k].service, who[i]) &&
+			    !strcmp(f[k].complainer, who[i]) &&
 			    !strcmp(who[k], who[i]) && f[k].first <= f[i].last &&
 			    f[k].last >= f[i].first - WINDOW)
 				g = k;
@@ -1069,20 +913,50 @@ blame(bi_rca *a, struct finding *f, size_t n)
 			f[i].why = NULL;
 		}
 		f[i].nsyms = 0;
+		home[i] = g;
 	}
 	/* The same problem blamed on one service by several: one finding. */
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = i + 1; f[i].nsyms && f[i].pattern >= 0 && k < n; k++) {
 			if (!f[k].nsyms || f[k].pattern != f[i].pattern || strcmp(f[k].service, f[i].service))
 				continue;
-			for (size_t j = 0; j < f[k].nsyms; j++)
-				add_sym(&f[i], f[k].syms[j]);
+			merge_own(&f[i], &f[k]);
 			affect(&f[i], f[k].complainer);
 			for (size_t j = 0; j < f[k].naffected; j++)
 				affect(&f[i], f[k].affected[j]);
-			f[i].nself += f[k].nself;
 			f[k].nsyms = 0;
+			for (size_t j = 0; j < n; j++)
+				if (home[j] == k)
+					home[j] = i;
 		}
+	/* Failing or slow requests (a pattern that is often an effect) of a
+	 * service whose trouble, from the same moment, is blamed on another,
+	 * or blamed themselves on a service with a problem of another kind:
+	 * effects of that problem, not one of their own. */
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].nsyms || f[i].pattern < 0 || !a->pats[f[i].pattern].effect)
+			continue;
+		int moved = strcmp(f[i].service, f[i].complainer) != 0;
+		size_t g = n;
+		for (size_t d = 0; d < n && g == n; d++)
+			if (d != i && f[d].pattern >= 0 && !a->pats[f[d].pattern].effect &&
+			    f[home[d]].nsyms && home[d] != i &&
+			    f[d].first <= f[i].first + EFFECT_LAG && f[d].last >= f[i].first - WINDOW &&
+			    (moved ? !strcmp(f[home[d]].service, f[i].service) :
+			     !strcmp(f[d].complainer, f[i].complainer) && strcmp(who[d], f[i].complainer)))
+				g = home[d];
+		if (g == n || g == i)
+			continue;
+		for (size_t j = 0; j < f[i].nsyms; j++)
+			add_sym(&f[g], f[i].syms[j]);
+		affect(&f[g], f[i].complainer);
+		for (size_t j = 0; j < f[i].naffected; j++)
+			affect(&f[g], f[i].affected[j]);
+		f[i].nsyms = 0;
+		for (size_t j = 0; j < n; j++)
+			if (home[j] == i)
+				home[j] = g;
+	}
 	/* The affected in the order their trouble began. */
 	for (size_t i = 0; i < n; i++) {
 		int64_t t[MAX_AFFECTED];
@@ -1103,6 +977,7 @@ blame(bi_rca *a, struct finding *f, size_t n)
 		}
 	}
 	free(who);
+	free(home);
 }
 
 /* A sign that a service keeps restarting, which does not say why: its

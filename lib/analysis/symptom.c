@@ -9,9 +9,18 @@
  * a message never seen before is one symptom with a count and memory grows
  * with the templates, not the lines; info lines are no symptom unless slow,
  * and the fast path (bi_symptoms_skip) tells them apart on their raw bytes.
- * A container's non-zero exit is a crash unless it followed a kill or stop
- * (within 30 s) or an OOM kill (within 10 s); any exit supports the
- * connection problems of others. Failing health checks, firing alerts,
+ * A container's non-zero exit is no problem when it followed a kill or stop
+ * (within 30 s) or an OOM kill (within 10 s); else it is a crash when it
+ * died by a signal (exit 132, 134, 135, 136, 139) or had run (been healthy,
+ * or up 30 s), and a start failure when it exited at start: a crash is a
+ * fault of the code at run time, a start failure one of the version, image
+ * or configuration deployed. Any exit supports the connection problems of
+ * others. Every message of a template is matched (the first 64, then one
+ * in each power of two), since a template's later lines may carry the
+ * telling words its first lacks. A log line is slow by its duration_ms or
+ * by the duration PostgreSQL's and MySQL's slow logs write in the text.
+ * Metric series whose names a pattern's trends hold are followed: growth
+ * without bound and a jump from the baseline are symptoms (symptom.h). Failing health checks, firing alerts,
  * Kubernetes warnings, failed load tests and chaos scenarios, and metrics
  * and stats past a pattern's condition are symptoms too. What the records tell of a service besides
  * (its requests and server errors, its container's events and memory) and
@@ -42,6 +51,7 @@
 #define MAX_STACK 2048		/* bytes of a stack trace kept */
 #define MAX_NOTES 64		/* Kubernetes Normal events kept */
 #define MAX_SERIES 4096		/* metric series followed for trends */
+#define SERIES_BUCKETS 1024
 #define TREND_BASE 5		/* points of a series' baseline */
 #define MAX_MATCHED 64		/* a template's messages all matched; then 1 in 2^k */
 
@@ -50,7 +60,7 @@ struct series {
 	char *key;
 	uint64_t hash;
 	int pattern;		/* whose trends name it */
-	size_t n, rises;
+	size_t n, rises, above;	/* points, rises, points in a row above 3x base */
 	double first, last, base;
 	struct series *next;
 };
@@ -83,7 +93,7 @@ struct bi_symptoms {
 	size_t nbuckets, nsyms;
 	bi_note notes[MAX_NOTES];	/* a ring of Kubernetes Normal events */
 	size_t nnotes;
-	struct series *series;		/* a list: few series have trends */
+	struct series *series[SERIES_BUCKETS];	/* by the hash of their key */
 	size_t nseries;
 };
 
@@ -533,6 +543,25 @@ trend_pattern(bi_symptoms *set, const char *name)
 	return best;
 }
 
+/* How far a series must go to matter, by the unit its name ends in, as
+ * Prometheus names them: 100 ms, 0.1 s, a ratio of 0.05, 5 percent; else
+ * 100 (messages behind, requests). */
+static double
+trend_floor(const char *name)
+{
+	static const struct { const char *end; double floor; } units[] = {
+		{"_ms", 100}, {"_milliseconds", 100}, {"_seconds", 0.1}, {"_s", 0.1},
+		{"_ratio", 0.05}, {"_rate", 0.05}, {"_pct", 5}, {"_percent", 5}};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		size_t k = strlen(units[i].end);
+		if (n >= k && !strcmp(name + n - k, units[i].end))
+			return units[i].floor;
+	}
+	return 100;
+}
+
 /* A counter only ever grows: its growth says nothing. */
 static int
 is_counter(jv rec, const char *name)
@@ -563,7 +592,7 @@ on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
 	const char *service = bi_get_str(rec, "service");
 	char *key = bi_asprintf("%s %s", service ? service : "-", name);
 	uint64_t h = bi_hash64(key, strlen(key));
-	struct series *sr = set->series;
+	struct series **bucket = &set->series[h % SERIES_BUCKETS], *sr = *bucket;
 	while (sr && (sr->hash != h || strcmp(sr->key, key)))
 		sr = sr->next;
 	if (!sr) {
@@ -574,8 +603,8 @@ on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
 		}
 		sr = bi_calloc(1, sizeof *sr);
 		*sr = (struct series){.key = key, .hash = h, .pattern = p, .first = x,
-				      .next = set->series};
-		set->series = sr;
+				      .next = *bucket};
+		*bucket = sr;
 		set->nseries++;
 		key = NULL;
 	}
@@ -586,10 +615,12 @@ on_trend(bi_symptoms *set, jv rec, const char *name, int64_t ts)
 		sr->base += x / TREND_BASE;
 	sr->n++;
 	sr->last = x;
+	double floor = trend_floor(name);
 	int grows = sr->n >= TREND_BASE && sr->rises * 5 >= (sr->n - 1) * 4 &&
-		x > 0 && x >= 2 * sr->first;
-	int jumps = sr->n > TREND_BASE && x >= 3 * sr->base &&
-		x - sr->base >= 0.05 * (sr->base + 1);
+		x > 0 && x >= 2 * sr->first && x - sr->first >= floor;
+	int high = sr->n > TREND_BASE && x >= 3 * sr->base && x >= floor;
+	sr->above = high ? sr->above + 1 : 0;
+	int jumps = sr->above >= 2;	/* one point may be noise */
 	if (!grows && !jumps)
 		return;
 	int made;
@@ -708,6 +739,13 @@ on_other(bi_symptoms *set, jv rec, const char *kind, int64_t ts)
 	}
 	match_conds(set, s, rec, sk == BI_SYMPTOM_ALERT || sk == BI_SYMPTOM_METRIC ?
 		    bi_get_str(rec, "name") : NULL, bi_get_num(rec, "value", 0));
+	if (sk == BI_SYMPTOM_ALERT && s->pattern < 0 && subject) {
+		/* An alert on a figure a pattern follows the trend of: its
+		 * threshold is crossed, which says as much. */
+		s->pattern = trend_pattern(set, subject);
+		if (s->pattern >= 0)
+			s->strength[BI_SIGNAL_METRIC] = weight[BI_SIGNAL_METRIC];
+	}
 	sym_seen(s, ts);
 	free(s->what);
 	s->what = what;
@@ -886,11 +924,12 @@ bi_symptoms_free(bi_symptoms *set)
 		free(s);
 	}
 	free(set->buckets);
-	for (struct series *sr = set->series, *next; sr; sr = next) {
-		next = sr->next;
-		free(sr->key);
-		free(sr);
-	}
+	for (size_t b = 0; b < SERIES_BUCKETS; b++)
+		for (struct series *sr = set->series[b], *next; sr; sr = next) {
+			next = sr->next;
+			free(sr->key);
+			free(sr);
+		}
 	for (bi_service *sv = set->services, *next; sv; sv = next) {
 		next = sv->next;
 		for (size_t i = 0; i < sv->ndeps; i++)

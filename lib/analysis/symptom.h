@@ -127,7 +127,10 @@ void bi_symptoms_free(bi_symptoms *set);
  * is also a point of its series: one whose name a pattern's trends hold
  * and that grows without bound (a gauge rising at 80% of at least 5 steps
  * to twice where it began) or jumps from its baseline (the mean of its
- * first 5 points) to three times it is a symptom of that pattern. A record of another kind, or of none, leaves everything as it
+ * first 5 points) to three times it, two points in a row, is a symptom of
+ * that pattern, once it goes far enough for its unit (100 ms, 0.1 s, a
+ * ratio of 0.05, 5 percent, else 100). An alert on such a figure shows the
+ * same pattern. A record of another kind, or of none, leaves everything as it
  * was; so does a record of a kind that is no trouble (a passing check, an
  * info log). Missing fields are read as absent, never as an error. */
 void bi_symptoms_add(bi_symptoms *set, jv rec);

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 cases=$(cd "$ROOT/tests/incidents" && for d in */; do [ -f "$d/expected" ] && echo "${d%/}"; done)
 n=$(printf '%s\n' $cases | wc -l)
-plan $((n + 22))
+plan $((n + 24))
 cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 
@@ -99,6 +99,16 @@ is "$(jq -r '[.pattern, .crash.signal, .crash.count] | join(" ")' out)" "crash S
 bi-rca --no-kb "$ROOT/tests/incidents/bad-deploy/records.jsonl" 2>/dev/null | head -n 1 >out
 is "$(jq -r '[.pattern, has("crash")] | join(" ")' out)" "deployment-failure false" \
 	"bad-deploy: a version that does not come up, no crash"
+
+# Real captures (tests/fixtures/rca): Redis stopped under traffic behind the
+# template's proxy, with the watcher's metrics and alerts: one finding, Redis
+# at fault, the app and the proxy affected; the same project healthy: none.
+fx=$ROOT/tests/fixtures/rca
+gzip -dc "$fx/redis-stopped.jsonl.gz" | bi-rca --no-kb --compose "$fx/compose.yaml" >out 2>/dev/null
+is "$(jq -r '[.pattern, .service, (.affected | sort | join(","))] | join(" ")' out)" \
+	"connection-refused redis app,chaos-proxy" "a real capture: Redis stopped is at fault, once"
+gzip -dc "$fx/healthy.jsonl.gz" | bi-rca --no-kb --compose "$fx/compose.yaml" >out 2>/dev/null
+is "$?:$(wc -l <out | tr -d ' ')" "0:0" "... and the same project healthy: nothing found"
 
 # Evidence outside the logs: a lag gauge growing in the metric records.
 awk 'BEGIN { for (i = 0; i < 10; i++)

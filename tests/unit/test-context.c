@@ -131,14 +131,37 @@ reading(void)
 	free(missing);
 }
 
+/* A finding told to a model: the service at fault and the affected, a
+ * crash's signature, and the chain when told in full. */
+static void
+finding(void)
+{
+	jv f = jv_parse("{\"kind\":\"finding\",\"title\":\"Connection refused in redis, affecting app\","
+			"\"confidence\":75,\"service\":\"redis\",\"pattern\":\"connection-refused\","
+			"\"affected\":[\"app\",\"worker\"],\"chain\":[{\"ts\":\"2026-11-26T02:01:56.187Z\","
+			"\"service\":\"redis\",\"what\":\"container exited with code 0\"}],"
+			"\"crash\":{\"signal\":\"SIGSEGV\",\"exception\":null,\"frame\":null,\"count\":3}}");
+	char *s = bi_llm_describe_finding(f, 0);
+	ok(strstr(s, "\n  at fault: redis; affected: app, worker") != NULL, "the service at fault and the affected");
+	ok(strstr(s, "\n  crash: SIGSEGV - at ?, 3 times") != NULL, "... a crash's signature");
+	ok(strstr(s, "chain:") == NULL, "... the chain only in full");
+	free(s);
+	s = bi_llm_describe_finding(f, 1);
+	ok(strstr(s, "\n  chain:\n    - 2026-11-26T02:01:56.187Z redis: container exited with code 0") != NULL,
+	   "in full, the chain");
+	free(s);
+	jv_free(f);
+}
+
 int
 main(void)
 {
-	plan(17);
+	plan(21);
 	bi_init("test-context");
 	masks();
 	context();
 	groups();
 	reading();
+	finding();
 	return done();
 }

@@ -37,7 +37,7 @@ main(void)
 	char err[512], dir[] = "/tmp/bi-test-pattern-XXXXXX";
 	size_t n;
 
-	plan(46);
+	plan(47);
 	bi_init("test-pattern");
 	mkdtemp(dir);
 
@@ -156,6 +156,7 @@ main(void)
 	is_str(scenario_of(p, n, "kafka-lag"), "kafka-consumer-lag",
 	       "kafka-lag: consumer lag, its longer term beating kafka's");
 	is_str(scenario_of(p, n, "pod-kill"), "none", "pod-kill shows no pattern");
+	is_str(scenario_of(p, n, "worker-crash"), "crash", "a crash scenario: crash, no deployment");
 	is_str(scenario_of(p, n, NULL), "none", "no scenario: none");
 	const bi_kb_pattern *oom = bi_kb_pattern_find(p, n, "out-of-memory");
 	ok(bi_kb_in(oom->chaos, "memory-pressure") && bi_kb_in(oom->chaos, "memory"),

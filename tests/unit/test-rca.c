@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(68);
+	plan(80);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -244,6 +244,24 @@ main(void)
 	is_str(field(f, 0, "chain.0.service"), "cart", "... and the chain says where it was seen");
 	jv_free(f);
 
+	/* The host as clients print it. */
+	static const struct { const char *msg, *host; } hosts[] = {
+		{"dial tcp: lookup cache on 127.0.0.11:53: no such host", "cache"},
+		{"HTTPConnectionPool(host='inventory', port=8000): Max retries exceeded with url: /items", "inventory"},
+		{"org.postgresql.util.PSQLException: Connection to orders-db:5432 refused. Check that the hostname and port are correct and that the postmaster is accepting TCP/IP connections.", "orders-db"},
+		{"Connection to node -1 (broker/172.18.0.4:9092) could not be established. Broker may not be available.", "broker"},
+		{"connection to server at \\\"pg\\\" (172.18.0.2), port 5432 failed: Connection refused", "pg"},
+		{"connect() failed (111: Connection refused) while connecting to upstream, upstream: \\\"http://10.0.0.3:8080/\\\"", "caller"},
+	};
+	for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++) {
+		char *rec = bi_asprintf("{\"kind\":\"log\",\"ts\":\"2026-11-24T05:30:00.000Z\",\"service\":\"caller\","
+					"\"level\":\"error\",\"msg\":\"%s\"}\n", hosts[i].msg);
+		f = analyze(rec, NULL);
+		is_str(field(f, 0, "service"), hosts[i].host, "the host in: %.50s", hosts[i].msg);
+		jv_free(f);
+		free(rec);
+	}
+
 	/* The culprit through a dependency that stopped, its address no name
 	 * (an IP): the chain in time order, the stop first. */
 	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T06:00:00.000Z\",\"service\":\"store\",\"action\":\"oom\"}\n"
@@ -256,6 +274,24 @@ main(void)
 	is_num(jv_array_length(jv_copy(f)), 1, "... one finding, not two");
 	is_str(field(f, 0, "chain.0.what"), "container ran out of memory (OOM kill)", "... the chain begins with the kill");
 	is_str(field(f, 0, "chain.2.service"), "api", "... and ends with the effect");
+	jv_free(f);
+
+	/* Failing requests while the service's dependency is down: effects
+	 * of that, not a problem of their own. */
+	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T06:30:00.000Z\",\"service\":\"cache\",\"action\":\"die\",\"exit_code\":0}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:30:00.100Z\",\"service\":\"shop\",\"level\":\"error\","
+		    "\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:30:00.200Z\",\"service\":\"shop\",\"level\":\"warn\","
+		    "\"msg\":\"cache is down: dial tcp cache:6379: connect: connection refused\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:30:01.100Z\",\"service\":\"shop\",\"level\":\"error\","
+		    "\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n", NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "503s while the cache is down: one finding");
+	is_str(field(f, 0, "pattern"), "connection-refused", "... the lost dependency, not the error rate");
+	is_str(field(f, 0, "service"), "cache", "... blamed on the cache");
+	jv_free(f);
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T06:40:00.100Z\",\"service\":\"shop\",\"level\":\"error\","
+		    "\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n", NULL);
+	is_str(field(f, 0, "pattern"), "high-error-rate", "503s alone: an error rate of its own");
 	jv_free(f);
 
 	/* The culprit through depends_on: a dependency in trouble first. */
@@ -272,6 +308,20 @@ main(void)
 	jv_free(f);
 	f = analyze(deps + strcspn(deps, "\n") + 1, NULL);
 	is_num(jv_array_length(jv_copy(f)), 2, "without depends_on, two problems of their own");
+	jv_free(f);
+
+	/* Its own change: a service that changed just before its errors name
+	 * a host no record knows is at fault itself (a wrong address). */
+	static const char moved[] =
+		"{\"kind\":\"commit\",\"ts\":\"2026-11-24T07:30:00.000Z\",\"sha\":\"89abcdef0123456789abcdef0123456789abcdef\","
+		"\"msg\":\"Point at the new ledger\",\"files\":[\"services/billing/config.yaml\"]}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T07:31:00.000Z\",\"service\":\"billing\",\"level\":\"error\","
+		"\"msg\":\"getaddrinfo ENOTFOUND ledgr-v2\"}\n";
+	f = analyze(moved, NULL);
+	is_str(field(f, 0, "service"), "billing", "a service that changed, naming an unknown host: its own fault");
+	jv_free(f);
+	f = analyze(moved + strcspn(moved, "\n") + 1, NULL);
+	is_str(field(f, 0, "service"), "ledgr-v2", "... unchanged, the host it names is at fault");
 	jv_free(f);
 
 	/* A run-time crash, not a deployment failure: it had been healthy,

@@ -75,7 +75,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(57);
+	plan(62);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -283,14 +283,23 @@ main(void)
 			      "\"name\":\"request_p99_ms\",\"value\":%d}\n", i, 80 + i % 2);
 		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
 			      "\"name\":\"error_ratio\",\"value\":%g}\n", i, i < 6 ? 0.01 : 0.4);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"route_p95_ms\",\"value\":%d}\n", i, i == 6 ? 900 : 40);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"idle_p95_ms\",\"value\":%d}\n", i, i < 5 ? 1 : 9);
+		bi_buf_printf(&in, "{\"kind\":\"metric\",\"ts\":\"2026-11-24T06:0%d:00.000Z\",\"service\":\"c\","
+			      "\"name\":\"process_resident_memory_bytes\",\"value\":%d}\n", i, 1000000 * (i + 1));
 	}
 	feed(set, in.p);
 	bi_buf_free(&in);
-	int lag = 0, counter = 0, steady = 0, jump = 0;
+	int lag = 0, counter = 0, steady = 0, jump = 0, spike = 0, warm = 0, idle = 0;
 	for (s = bi_symptoms_list(set); s; s = s->next) {
 		lag |= s->kind == BI_SYMPTOM_METRIC && !strcmp(s->subject, "consumer_group_lag") &&
 		       !strcmp(pattern(s), "kafka-consumer-lag");
 		counter |= !strcmp(s->subject, "http_errors_total");
+		spike |= !strcmp(s->subject, "route_p95_ms");
+		idle |= !strcmp(s->subject, "idle_p95_ms");
+		warm |= !strcmp(s->subject, "process_resident_memory_bytes");
 		steady |= !strcmp(s->subject, "request_p99_ms");
 		jump |= s->kind == BI_SYMPTOM_METRIC && !strcmp(s->subject, "error_ratio") &&
 			!strcmp(pattern(s), "high-error-rate");
@@ -298,6 +307,21 @@ main(void)
 	ok(lag, "a lag that grows without bound: consumer lag");
 	ok(jump, "an error ratio that jumps from its baseline: error rate");
 	ok(!counter && !steady, "a counter's growth and a steady p99: nothing");
+	ok(!spike, "a p95 spike of one point: nothing");
+	ok(!idle, "a p95 from 1 ms to 9 ms: nine times, but too little to matter");
+	ok(!warm, "a process's memory growing as it warms up: nothing by itself");
+	bi_symptoms_free(set);
+
+	/* bi-metrics' own alerts show their patterns. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"alert\",\"ts\":\"2026-11-24T07:00:00.000Z\",\"name\":\"latency_p99_ms\",\"service\":\"w\","
+		  "\"state\":\"firing\",\"value\":1840,\"threshold\":1000,\"msg\":\"p99 of w is 1840 ms\"}\n"
+		  "{\"kind\":\"alert\",\"ts\":\"2026-11-24T07:00:00.000Z\",\"name\":\"orders_lag_high\",\"service\":\"o\","
+		  "\"state\":\"firing\",\"value\":52000,\"msg\":\"orders behind\"}\n");
+	s = find(set, BI_SYMPTOM_ALERT, "w");
+	is_str(s ? pattern(s) : "", "slow-queries", "a p99 alert: slow queries");
+	s = find(set, BI_SYMPTOM_ALERT, "o");
+	is_str(s ? pattern(s) : "", "kafka-consumer-lag", "an alert on a lag: consumer lag");
 	bi_symptoms_free(set);
 
 	bi_kb_patterns_free(pats, npats);

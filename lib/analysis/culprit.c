@@ -1,0 +1,357 @@
+/*
+ * culprit.c: the service at fault for a problem, which is not always the
+ * one that logged it. A cart that cannot reach Redis complains; Redis is at
+ * fault. Where several services show symptoms, the culprit is the one the
+ * records name as the others' trouble: a host their connection errors name
+ * (as clients print it), a dependency whose container stopped as the trouble
+ * began, one they depend on (compose's depends_on) that was in trouble, one
+ * whose trouble began first, more so of the same kind, one whose own state
+ * changed (restarted, a commit to its files), one whose container went down
+ * in the minute before. Each way weighs (3, 3, 2, 2, 1, 1, 2) and a
+ * culprit needs 3: one inference from time alone is not enough,
+ * two are. Among equals what was seen (a name, a stop) beats what the times
+ * suggest. A complainer that itself changed just before its errors name a
+ * host no record knows keeps the blame: its own new address or setting is
+ * the likelier fault.
+ *
+ * Layer: analysis.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analysis/culprit.h"
+
+#include "base/util.h"
+#include "base/jsonl.h"
+#include "analysis/symptom.h"
+
+#define MAX_CANDS 64		/* services weighed for one problem */
+#define DOWN_BEFORE (60 * 1000000000LL)	/* a container down this long before */
+
+static int
+host_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '.';
+}
+
+/* The host name at p, into out: a letter first (no address), not
+ * localhost; its length, or 0. */
+static size_t
+host_at(const char *p, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (host_char((unsigned char)p[n]) && n + 1 < cap)
+		n++;
+	while (n && (p[n - 1] == '.' || p[n - 1] == '-'))
+		n--;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	if (!n || !isalpha((unsigned char)out[0]) || !strcasecmp(out, "localhost"))
+		return 0;
+	return n;
+}
+
+/* bi_culprit_host: the host a connection error names, as clients print it: Go's "dial tcp
+ * HOST:PORT", Node's "ECONNREFUSED HOST:PORT" and "ENOTFOUND HOST", redis-py's
+ * "connecting to HOST:PORT", libpq's 'host "HOST"' and 'server at "HOST"',
+ * urllib3's "host='HOST'", PgJDBC's "Connection to HOST:PORT", Go's
+ * "lookup HOST on", a URL, Java's "HOST/10.0.0.7:PORT", glibc's "HOST: Name
+ * or service not known"; or a known service's "NAME:PORT". 1 with it in
+ * out, else 0. */
+int
+bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap)
+{
+	static const struct { const char *before; char then; } forms[] = {
+		{"dial tcp ", ':'}, {"dial udp ", ':'}, {"ECONNREFUSED ", ':'},
+		{"ETIMEDOUT ", ':'}, {"EHOSTUNREACH ", ':'}, {"ENOTFOUND ", 0},
+		{"EAI_AGAIN ", 0}, {"connecting to ", ':'}, {"connect to ", ':'},
+		{"Redis at ", ':'}, {"host \"", '"'}, {"host name \"", '"'}, {"server at \"", '"'},
+		{"host='", '\''}, {"Connection to ", ':'}, {"lookup ", ' '}, {"://", 0}};
+	static const char *const after[] = {": Name or service not known",
+		": Temporary failure in name resolution", ": nodename nor servname", NULL};
+
+	for (size_t k = 0; text && k < sizeof forms / sizeof *forms; k++)
+		for (const char *p = strcasestr(text, forms[k].before); p;
+		     p = strcasestr(p + 1, forms[k].before)) {
+			const char *h = p + strlen(forms[k].before);
+			size_t n = host_at(h, out, cap);
+			if (n && (!forms[k].then || (h[n] == forms[k].then &&
+			    (forms[k].then != ':' || isdigit((unsigned char)h[n + 1])))))
+				return 1;
+		}
+	for (const char *const *a = after; text && *a; a++) {
+		const char *q = strstr(text, *a), *h = q;
+		while (h && h > text && host_char((unsigned char)h[-1]))
+			h--;
+		if (q && q > h && host_at(h, out, cap) == (size_t)(q - h))
+			return 1;
+	}
+	/* Java's InetSocketAddress, "NAME/10.0.0.7:5432". */
+	for (const char *p = text; p && (p = strchr(p, '/')); p++) {
+		const char *h = p;
+		unsigned d[4];
+		int used = 0;
+		while (h > text && host_char((unsigned char)h[-1]))
+			h--;
+		if (p > h && (h == text || !strchr("/:", h[-1])) &&
+		    host_at(h, out, cap) == (size_t)(p - h) &&
+		    sscanf(p + 1, "%3u.%3u.%3u.%3u:%n", &d[0], &d[1], &d[2], &d[3], &used) == 4 && used)
+			return 1;
+	}
+	for (const char *p = text; p && (p = strchr(p, ':')); p++) {
+		const char *h = p;
+		while (h > text && host_char((unsigned char)h[-1]))
+			h--;
+		if (p > h && isdigit((unsigned char)p[1]) && host_at(h, out, cap) == (size_t)(p - h) &&
+		    bi_symptoms_service(set, out))
+			return 1;
+	}
+	return 0;
+}
+
+/* Ways a service is told to be the culprit, each counted once, and what
+ * each weighs (a culprit needs 3). */
+enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_DOWN, BY_N };
+static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2};
+
+struct cand {
+	const char *name;
+	unsigned by;
+	int64_t ts;
+	char *why;
+};
+
+static void
+cand_add(struct cand *c, size_t *n, const char *name, int by, int64_t ts, char *why)	/* takes why */
+{
+	size_t i = 0;
+
+	while (i < *n && strcmp(c[i].name, name))
+		i++;
+	if (i == *n) {
+		if (*n == MAX_CANDS) {
+			free(why);
+			return;
+		}
+		c[(*n)++] = (struct cand){.name = name};
+	}
+	if (c[i].by & (1u << by)) {
+		free(why);
+		return;
+	}
+	c[i].by |= 1u << by;
+	if (ts && (!c[i].ts || ts < c[i].ts))
+		c[i].ts = ts;
+	if (!c[i].why) {
+		c[i].why = why;
+	} else if (why) {	/* every way it was told, in the order found */
+		char *both = bi_asprintf("%s, and %s", c[i].why, why);
+		free(c[i].why);
+		free(why);
+		c[i].why = both;
+	}
+}
+
+static int
+cand_score(const struct cand *c)
+{
+	int s = 0;
+	for (int b = 0; b < BY_N; b++)
+		s += c->by & (1u << b) ? by_weight[b] : 0;
+	return s;
+}
+
+/* A service's trouble from..to: its first problem symptom there, or its
+ * container dying or running out of memory; 0 when none. */
+static int64_t
+trouble(bi_symptoms *set, const char *name, int64_t from, int64_t to, int *same, int pattern)
+{
+	int64_t first = 0;
+
+	*same = 0;
+	for (const bi_symptom *s = bi_symptoms_list(set); s; s = s->next)
+		if (s->problem && s->first >= from && s->first <= to && !strcmp(s->service, name)) {
+			if (!first || s->first < first)
+				first = s->first;
+			*same |= pattern >= 0 && s->pattern == pattern;
+		}
+	const bi_service *sv = bi_symptoms_service(set, name);
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "oom") ||
+		    (!strcmp(e->action, "die") && e->exit_code)) && (!first || e->ts < first))
+			first = e->ts;
+	}
+	return first;
+}
+
+/* Does a commit's path name the service: a directory or a file stem of
+ * that name ("services/payments/main.go", "deploy/payments.yaml")? */
+static int
+path_names(const char *path, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = path; p && *p; p += strcspn(p, "/"), p += *p == '/') {
+		size_t k = strcspn(p, "/");
+		if (k >= n && !strncmp(p, name, n) && (k == n || p[n] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+/* When its container went down (stopped, died, killed) from..to, the first
+ * time; 0 when it did not. */
+static int64_t
+went_down(bi_symptoms *set, const char *name, int64_t from, int64_t to)
+{
+	const bi_service *sv = bi_symptoms_service(set, name);
+
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "die") ||
+		    !strcmp(e->action, "stop") || !strcmp(e->action, "kill") || !strcmp(e->action, "oom")))
+			return e->ts;
+	}
+	return 0;
+}
+
+/* When its container started again after it had stopped or died, from..to;
+ * 0 when it did not. */
+static int64_t
+restarted(bi_symptoms *set, const char *name, int64_t from, int64_t to)
+{
+	const bi_service *sv = bi_symptoms_service(set, name);
+	int down = 0;
+
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (!strcmp(e->action, "die") || !strcmp(e->action, "stop"))
+			down = 1;
+		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "restart") ||
+		    (down && !strcmp(e->action, "start"))))
+			return e->ts;
+	}
+	return 0;
+}
+
+/* When a commit changed its files, from..to; 0 when none did. */
+static int64_t
+committed(const jv *commits, size_t ncommits, const char *name, int64_t from, int64_t to)
+{
+	for (size_t i = 0; i < ncommits; i++) {
+		int64_t ts = bi_record_ts(commits[i]);
+		if (!ts || ts < from || ts > to)
+			continue;
+		jv files = jv_object_get(jv_copy(commits[i]), jv_string("files"));
+		int hit = 0;
+		if (jv_get_kind(files) == JV_KIND_ARRAY)
+			jv_array_foreach(files, k, fl) {
+				hit |= jv_get_kind(fl) == JV_KIND_STRING && path_names(jv_string_value(fl), name);
+				jv_free(fl);
+			}
+		jv_free(files);
+		if (hit)
+			return ts;
+	}
+	return 0;
+}
+
+int64_t
+bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits, const char *name,
+		   int64_t from, int64_t to)
+{
+	int64_t r = restarted(set, name, from, to), c = committed(commits, ncommits, name, from, to);
+	return r && (!c || r < c) ? r : c;
+}
+
+const char *
+bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_problem *f,
+	   char **why)
+{
+	struct cand c[MAX_CANDS];
+	size_t n = 0;
+	const char *me = f->service;
+	char host[64];
+	/* A service that changed just before its errors name a host no record
+	 * knows: its own change (an address, a setting) is the likelier fault. */
+	int me_changed = bi_culprit_changed(set, commits, ncommits, me, f->first - BI_CULPRIT_WINDOW,
+					    f->first) != 0;
+
+	for (size_t i = 0; i < f->nsyms; i++) {
+		const bi_symptom *s = f->syms[i];
+		if (s->kind == BI_SYMPTOM_STOPPED && strcmp(s->service, me))
+			cand_add(c, &n, s->service, BY_STOP, s->first,
+				 bi_asprintf("its container stopped as %s's trouble began", me));
+		if (!s->problem || s->pattern < 0 || s->pattern != f->pattern || strcmp(s->service, me))
+			continue;
+		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
+		if (bi_culprit_host(set, text, host, sizeof host) && strcmp(host, me) &&
+		    (!me_changed || bi_symptoms_service(set, host))) {
+			const bi_service *sv = bi_symptoms_service(set, host);
+			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(set, host), BY_HOST,
+				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
+		}
+		free(text);
+	}
+	const bi_service *mine = bi_symptoms_service(set, me);
+	for (const bi_service *sv = bi_symptoms_services(set); sv; sv = sv->next) {
+		if (!strcmp(sv->name, me) || !strcmp(sv->name, "-"))
+			continue;
+		int same, dep = 0;
+		for (size_t k = 0; mine && k < mine->ndeps; k++)
+			dep |= !strcmp(mine->deps[k], sv->name);
+		int64_t t = trouble(set, sv->name, f->first - BI_CULPRIT_WINDOW, f->last, &same, f->pattern);
+		if (dep && t)
+			cand_add(c, &n, sv->name, BY_DEPENDS, t,
+				 bi_asprintf("%s depends on it, and it was in trouble", me));
+		if (t && t < f->first) {
+			cand_add(c, &n, sv->name, BY_FIRST, t,
+				 bi_asprintf("its trouble began before %s's", me));
+			if (same)
+				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
+		}
+		/* Down in the minute before, though its stop joined no symptom
+		 * of this kind: a likely cause, not a sure one. A crash is
+		 * counted as its trouble already. */
+		int64_t down = t ? 0 : went_down(set, sv->name, f->first - DOWN_BEFORE, f->first);
+		if (down)
+			cand_add(c, &n, sv->name, BY_DOWN, down,
+				 bi_asprintf("its container went down just before %s's trouble", me));
+		/* A restart after its own crash is that trouble again, not news. */
+		int64_t ch = committed(commits, ncommits, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
+		if (!ch && !t)
+			ch = restarted(set, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
+		if (ch)
+			cand_add(c, &n, sv->name, BY_CHANGE, ch,
+				 bi_asprintf("it changed (restarted, or a commit) before %s's trouble", me));
+		for (size_t i = 0; dep && i < n; i++)	/* named or stopped, and depended on */
+			if (!strcmp(c[i].name, sv->name))
+				cand_add(c, &n, sv->name, BY_DEPENDS, c[i].ts, NULL);
+	}
+	/* The most told; among equals, the one seen directly (named, or
+	 * stopped) before one inferred from time; then the earliest. */
+	size_t best = n;
+	unsigned direct = 1u << BY_HOST | 1u << BY_STOP;
+	for (size_t i = 0; i < n; i++) {
+		int si = cand_score(&c[i]), sb = best < n ? cand_score(&c[best]) : 0;
+		if (si < 3 || (best < n && si < sb))
+			continue;
+		if (best == n || si > sb || (!!(c[i].by & direct) > !!(c[best].by & direct)) ||
+		    (!!(c[i].by & direct) == !!(c[best].by & direct) && c[i].ts < c[best].ts))
+			best = i;
+	}
+	const char *out = best < n ? c[best].name : me;
+	*why = NULL;
+	if (best < n) {
+		*why = c[best].why;
+		c[best].why = NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(c[i].why);
+	return out;
+}

@@ -1,0 +1,44 @@
+/* analysis/culprit.h: the interface of culprit.c (layer: analysis). */
+#ifndef BI_ANALYSIS_CULPRIT_H
+#define BI_ANALYSIS_CULPRIT_H
+
+#include <jv.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/symptom.h"
+/* The service at fault for a problem: how the records tell it from the
+ * services that only show its symptoms. */
+
+/* How long before a problem its culprit's trouble may have begun (ns). */
+#define BI_CULPRIT_WINDOW (600 * 1000000000LL)
+
+/* A problem as its complainer shows it. */
+typedef struct bi_problem {
+	const char *service;		/* the complainer */
+	int pattern;			/* an index into the patterns; -1: none */
+	int64_t first, last;		/* when it showed (ns) */
+	const bi_symptom *const *syms;	/* its symptoms (borrowed) */
+	size_t nsyms;
+} bi_problem;
+
+/* The service at fault for p, from set's services and symptoms and the
+ * commits (borrowed, in any order): the complainer itself when nothing
+ * weighs enough. Its name is set's (valid until bi_symptoms_free); a host
+ * named only in errors becomes a service of set. *why gets how it was told
+ * (to free), or NULL for the complainer. */
+const char *bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_problem *p,
+		       char **why);
+
+/* The host a connection error in text names, as clients print it (culprit.c
+ * lists the forms), into out (cap bytes): 1, or 0 when it names none. An
+ * address is no name; a bare NAME:PORT counts only for a service set knows. */
+int bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap);
+
+/* When service's own state changed from..to (ns): its container started
+ * again after it had stopped or died, or a commit changed files under a
+ * directory or with a stem of its name; 0 when it did not. */
+int64_t bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits,
+			   const char *service, int64_t from, int64_t to);
+
+#endif

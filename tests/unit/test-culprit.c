@@ -1,0 +1,191 @@
+/* test-culprit: the service at fault, and the hosts errors name. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "base/time.h"
+#include "analysis/pattern.h"
+#include "analysis/symptom.h"
+#include "analysis/culprit.h"
+#include "tap.h"
+
+static bi_kb_pattern *pats;
+
+static int64_t
+ts(const char *s)
+{
+	int64_t ns = 0;
+	bi_ts_parse(s, &ns);
+	return ns;
+}
+static size_t npats;
+
+static void
+feed(bi_symptoms *set, const char *text)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		jv rec = jv_parse_sized(p, (int)n);
+		if (jv_get_kind(rec) == JV_KIND_OBJECT)
+			bi_symptoms_add(set, rec);
+		jv_free(rec);
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* The host text names, or "-". */
+static const char *
+host(bi_symptoms *set, const char *text)
+{
+	static char out[64];
+	return bi_culprit_host(set, text, out, sizeof out) ? out : "-";
+}
+
+/* The culprit of the problem the symptoms of service make, all of them,
+ * with the stopped containers of its pattern. */
+static const char *
+culprit(bi_symptoms *set, const char *service, const jv *commits, size_t ncommits, char **why)
+{
+	const bi_symptom *syms[64];
+	size_t n = 0;
+	bi_problem p = {service, -1, 0, 0, syms, 0};
+
+	for (const bi_symptom *s = bi_symptoms_list(set); s && n < 64; s = s->next) {
+		if (strcmp(s->service, service) || !s->problem)
+			continue;
+		syms[n++] = s;
+		if (p.pattern < 0)
+			p.pattern = s->pattern;
+		if (!p.first || s->first < p.first)
+			p.first = s->first;
+		if (s->last > p.last)
+			p.last = s->last;
+	}
+	for (const bi_symptom *s = bi_symptoms_list(set); s && n < 64; s = s->next)
+		if (s->kind == BI_SYMPTOM_STOPPED && strcmp(s->service, service) &&
+		    s->pattern == p.pattern)	/* as rca.c joins them */
+			syms[n++] = s;
+	p.nsyms = n;
+	return bi_culprit(set, commits, ncommits, &p, why);
+}
+
+int
+main(void)
+{
+	char err[512], *why;
+
+	plan(31);
+	bi_init("test-culprit");
+	jv cfg = jv_object();
+	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
+	jv_free(cfg);
+	ok(pats != NULL, "the built-in patterns");
+
+	/* Hosts, as clients print them; addresses and words are none. */
+	bi_symptoms *set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T01:00:00.000Z\",\"service\":\"db\",\"level\":\"info\",\"msg\":\"ready\"}\n");
+	is_str(host(set, "dial tcp redis:6379: connect: connection refused"), "redis", "Go's dial");
+	is_str(host(set, "dial tcp: lookup cache on 127.0.0.11:53: no such host"), "cache", "Go's lookup");
+	is_str(host(set, "connect ECONNREFUSED db-primary:5432"), "db-primary", "Node's ECONNREFUSED");
+	is_str(host(set, "getaddrinfo ENOTFOUND payments.internal"), "payments.internal", "Node's ENOTFOUND");
+	is_str(host(set, "Error 111 connecting to sessions:6379. Connection refused."), "sessions", "redis-py");
+	is_str(host(set, "could not translate host name \"pg\" to address: Name or service not known"), "pg",
+	       "libpq's host name");
+	is_str(host(set, "connection to server at \"pg2\" (172.18.0.2), port 5432 failed"), "pg2",
+	       "libpq's server at");
+	is_str(host(set, "HTTPConnectionPool(host='inventory', port=8000): Max retries exceeded"), "inventory",
+	       "urllib3");
+	is_str(host(set, "Connection to orders-db:5432 refused."), "orders-db", "PgJDBC");
+	is_str(host(set, "Connection to node -1 (kafka/172.18.0.4:9092) could not be established."), "kafka",
+	       "Java's name/address");
+	is_str(host(set, "Post \"https://api.bank.example/v1/charges\": x509: certificate has expired"),
+	       "api.bank.example", "a URL");
+	is_str(host(set, "redis is down: redis: Name or service not known"), "redis", "glibc's resolver");
+	is_str(host(set, "query failed on db:5432"), "db", "a known service's NAME:PORT");
+	is_str(host(set, "panic at main.go:88"), "-", "a file and line is no host");
+	is_str(host(set, "connect ECONNREFUSED 172.19.0.2:5432"), "-", "an address is no name");
+	is_str(host(set, "dial tcp localhost:6379: connect: connection refused"), "-", "nor is localhost");
+	is_str(host(set, "failed to connect to the database"), "-", "a word after 'connect to' is no host");
+	is_str(host(set, "upstream: \"http://10.0.0.3:8080/\""), "-", "an upstream by address");
+	bi_symptoms_free(set);
+
+	/* Changes: a restart, not a first start; a commit to its files. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:00:00.000Z\",\"service\":\"q\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:05:00.000Z\",\"service\":\"q\",\"action\":\"stop\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:05:02.000Z\",\"service\":\"q\",\"action\":\"start\"}\n");
+	int64_t t0 = ts("2026-11-24T01:59:00.000Z"), t1 = ts("2026-11-24T02:04:00.000Z");
+	int64_t t2 = ts("2026-11-24T02:06:00.000Z");
+	ok(!bi_culprit_changed(set, NULL, 0, "q", t0, t1), "a first start is no change");
+	ok(bi_culprit_changed(set, NULL, 0, "q", t1, t2) == ts("2026-11-24T02:05:02.000Z"),
+	   "a start after a stop is");
+	jv commit = jv_parse("{\"kind\":\"commit\",\"ts\":\"2026-11-24T02:04:30.000Z\",\"files\":[\"deploy/worker.yaml\",\"README.md\"]}");
+	ok(bi_culprit_changed(set, &commit, 1, "worker", t1, t2) != 0, "a commit to a file of its stem is");
+	ok(!bi_culprit_changed(set, &commit, 1, "work", t1, t2), "... a prefix of a name is not");
+	bi_symptoms_free(set);
+
+	/* The culprit: a host named and a container stopped beat a service
+	 * whose trouble only came first. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T03:00:00.000Z\",\"service\":\"mail\",\"level\":\"error\",\"msg\":\"smtp relay timed out\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:01.000Z\",\"service\":\"kv\",\"action\":\"die\",\"exit_code\":0}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T03:00:02.000Z\",\"service\":\"web\",\"level\":\"error\",\"msg\":\"dial tcp kv:6379: connect: connection refused\"}\n");
+	is_str(culprit(set, "web", NULL, 0, &why), "kv", "the stopped host its errors name");
+	ok(why && strstr(why, "web") != NULL, "... and why: %s", why ? why : "-");
+	free(why);
+	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "nothing points elsewhere: the complainer");
+	ok(why == NULL, "... with no why");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* depends_on and a restart: two inferences make a culprit. */
+	set = bi_symptoms_new(pats, npats);
+	bi_symptoms_depend(set, "api", "auth");
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"auth\",\"action\":\"die\",\"exit_code\":0}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"auth\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:05.000Z\",\"service\":\"api\",\"level\":\"error\",\"msg\":\"token check failed: 401 from upstream\"}\n");
+	is_str(culprit(set, "api", NULL, 0, &why), "auth", "a dependency that restarted just before");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A crash and its restart are one piece of news, not two: a service
+	 * that crashed before another's unrelated error is not its culprit. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T05:00:00.000Z\",\"service\":\"img\",\"action\":\"die\",\"exit_code\":139}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T05:00:01.000Z\",\"service\":\"img\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T05:02:00.000Z\",\"service\":\"mail\",\"level\":\"error\",\"msg\":\"template greeting.html not found\"}\n");
+	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "another's crash and restart before: still its own");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A dependency stopped just before a service's failing requests that
+	 * name nothing: with depends_on, it is at fault; alone, a guess not
+	 * taken. A crash a few seconds before another's unrelated error is one
+	 * sign, not two. */
+	static const char stopped[] =
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T06:00:00.000Z\",\"service\":\"kv\",\"action\":\"kill\"}\n"
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T06:00:00.100Z\",\"service\":\"kv\",\"action\":\"die\",\"exit_code\":0}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T06:00:00.500Z\",\"service\":\"shop\",\"level\":\"error\","
+		"\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n";
+	set = bi_symptoms_new(pats, npats);
+	feed(set, stopped);
+	is_str(culprit(set, "shop", NULL, 0, &why), "shop", "a stop just before, alone: not enough");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	bi_symptoms_depend(set, "shop", "kv");
+	feed(set, stopped);
+	is_str(culprit(set, "shop", NULL, 0, &why), "kv", "... with depends_on: the dependency");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T07:00:00.000Z\",\"service\":\"img\",\"action\":\"die\",\"exit_code\":139}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T07:00:05.000Z\",\"service\":\"mail\",\"level\":\"error\",\"msg\":\"template greeting.html not found\"}\n");
+	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "a crash just before another's error: still its own");
+	free(why);
+	bi_symptoms_free(set);
+
+	jv_free(commit);
+	bi_kb_patterns_free(pats, npats);
+	return done();
+}
