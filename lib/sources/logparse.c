@@ -245,6 +245,24 @@ bi_log_status(const char *text, size_t n)
 		if (v)
 			return v;
 	}
+	/* Express's morgan (dev, tiny, short) and the like: "GET /x 500 12 ms",
+	 * the method in capitals, a path, the status. */
+	static const struct { const char *m; size_t n; } methods[] = {{"GET ", 4}, {"POST ", 5},
+		{"PUT ", 4}, {"DELETE ", 7}, {"PATCH ", 6}, {"HEAD ", 5}, {"OPTIONS ", 8}};
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		const char *p = memmem(text, n, methods[i].m, methods[i].n);
+		if (!p || (p > text && p[-1] != ' ' && p[-1] != '\t') || p + methods[i].n >= text + n ||
+		    p[methods[i].n] != '/')
+			continue;
+		const char *q = p + methods[i].n, *end = text + n;
+		while (q < end && *q != ' ' && *q != '"')
+			q++;
+		if (q < end && *q == ' ') {
+			int v = status_at(q + 1, (size_t)(end - q - 1));
+			if (v && (q + 4 == end || q[4] == ' '))
+				return v;
+		}
+	}
 	/* key=value lines: status=503, status_code=503 */
 	static const struct { const char *k; size_t n; } keys[] = {{"status", 6},
 		{"status_code", 11}, {"http.status_code", 16}, {"http.response.status_code", 25}};
@@ -652,15 +670,24 @@ bi_logjoin_feed(bi_logjoin *j, jv rec)
 		while (*t == ' ' || *t == '\t')
 			t++;
 		int join = 0, close = 0;
+		const char *hm = bi_get_str(j->held, "msg");
+		if (indented && !j->in_trace && hm && (strstr(hm, " STATEMENT:  ") || strstr(hm, "  statement: "))) {
+			/* A statement PostgreSQL logs goes on over the lines the
+			 * client wrote it on. */
+			j->held = jv_object_set(j->held, jv_string("msg"), jv_string_fmt("%s\n%s", hm, msg));
+			jv_free(rec);
+			return;
+		}
 		if (j->python) {
 			if (indented)
 				join = 1;
 			else if (python_exception(msg))
 				join = close = 1;
 		} else if (indented && (prefix(t, "at ") || prefix(t, "...") || prefix(t, "File \"") ||
-					strstr(t, ".go:") || j->in_trace ||
-					(native_frame(t) && is_warnish(j->held)))) {
+					strstr(t, ".go:") || j->in_trace)) {
 			join = 1;
+		} else if (native_frame(t) && (is_warnish(j->held) || j->in_trace)) {
+			join = 1;	/* " 9: 0x...", then "10: 0x..." unindented */
 		} else if (prefix(msg, "Caused by:") || prefix(msg, "Suppressed:")) {
 			join = 1;
 		} else if (java_exception(msg) && (is_warnish(j->held) || j->in_trace)) {

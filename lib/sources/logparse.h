@@ -23,7 +23,8 @@ const char *bi_level_norm(const char *s);	/* "WARNING" -> "warn"; NULL if none *
 const char *bi_level_detect(const char *text, size_t n);
 
 /* The HTTP status a plain line reports, or 0: the number after the request
- * of a common/combined access log ("GET / HTTP/1.1" 502), or a status=,
+ * of a common/combined access log ("GET / HTTP/1.1" 502), after a method
+ * and a path as morgan writes them ("GET /x 500 3.2 ms"), or a status=,
  * status_code= key. Looks at the first 4096 bytes. */
 int bi_log_status(const char *text, size_t n);
 
@@ -44,7 +45,9 @@ jv bi_log_parse(const char *line, size_t n, int64_t ts, int stream);
  * them. A Python traceback joins a warning or worse before it (a logged
  * exception); after an info line, or alone, it is a record of its own, named
  * by its last exception, chained tracebacks ("The above exception was the
- * direct cause ...") and the blank lines between them included. Feed one
+ * direct cause ...") and the blank lines between them included. The
+ * indented lines of a statement PostgreSQL logs (STATEMENT:, statement:)
+ * join its message. Feed one
  * source's records in order; complete records go to emit. */
 typedef struct bi_logjoin bi_logjoin;
 bi_logjoin *bi_logjoin_new(void (*emit)(void *ctx, jv rec), void *ctx);

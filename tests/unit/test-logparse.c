@@ -7,7 +7,7 @@
 #include "sources/logparse.h"
 #include "tap.h"
 
-#define NTESTS 89
+#define NTESTS 93
 #define ST(s) bi_log_status(s, strlen(s))
 
 static const char *
@@ -201,6 +201,9 @@ main(void)
 	       "a request quoted in an error line is no status");
 	is_num(ST("time=x level=INFO msg=done status=503 dur=3ms"), 503, "logfmt status=");
 	is_num(ST("took 200 ms, 5000 rows"), 0, "numbers are not statuses");
+	is_num(ST("GET /reports/top 500 1002.311 ms - 21"), 500, "morgan's dev format");
+	is_num(ST("::1 POST /login 401 - - 2.1 ms"), 401, "morgan's short format");
+	is_num(ST("we GET /x 2000 times"), 0, "a method and a path, no status");
 	is_str(P("172.18.0.1 - - [05/Dec/2026:07:20:01 +0000] \"GET /x HTTP/1.1\" 503 0 \"-\" \"curl\""),
 	       "{\"kind\":\"log\",\"level\":\"error\",\"msg\":\"172.18.0.1 - - [05/Dec/2026:07:20:01 +0000] "
 	       "\\\"GET /x HTTP/1.1\\\" 503 0 \\\"-\\\" \\\"curl\\\"\",\"status\":503,\"stream\":\"stdout\","
@@ -273,8 +276,19 @@ main(void)
 	       "  File \"w.py\", line 9, in <module>\nZeroDivisionError: division by zero]",
 	       "an uncaught traceback after an info line is its own error record");
 
+	const char *pg[] = {"2026-12-05 07:23:46.284 UTC [113] ERROR:  canceling statement due to statement timeout",
+		"2026-12-05 07:23:46.284 UTC [113] STATEMENT:  SELECT o1.customer, count(*)",
+		"\t\tFROM orders o1 JOIN orders o2 ON o1.customer = o2.customer",
+		"\t\tGROUP BY o1.customer", "2026-12-05 07:23:47.000 UTC [1] LOG:  checkpoint starting: time", NULL};
+	is_str(J(pg), "[error|2026-12-05 07:23:46.284 UTC [113] ERROR:  canceling statement due to statement timeout|-]"
+	       "[info|2026-12-05 07:23:46.284 UTC [113] STATEMENT:  SELECT o1.customer, count(*)\n"
+	       "\t\tFROM orders o1 JOIN orders o2 ON o1.customer = o2.customer\n\t\tGROUP BY o1.customer|-]"
+	       "[info|2026-12-05 07:23:47.000 UTC [1] LOG:  checkpoint starting: time|-]",
+	       "a statement PostgreSQL logs over several lines is one record");
+
 	const char *v8[] = {"FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
-		" 1: 0xb09c10 node::Abort() [node]", " 2: 0xa1c193 node::FatalError(char const*) [node]",
+		" 1: 0xb09c10 node::Abort() [node]", " 9: 0xa1c193 node::FatalError(char const*) [node]",
+		"10: 0x7fbcc22580aa v8::internal::Runtime_MapGrow(int, unsigned long*, v8::internal::Isolate*) [node]",
 		"{\"level\":\"info\",\"message\":\"x\"}", NULL};
 	J(v8);
 	is_num(njoined, 2, "V8's native frames join its fatal error");
