@@ -496,6 +496,11 @@ out:
 
 /* ---- stack traces ---- */
 
+/* Node.js reports an uncaught exception as "FILE:LINE", the source line, a
+ * caret, a blank line, then "TypeError: ..." and its frames, and after a
+ * blank line "Node.js vN". */
+enum { NODE_NONE, NODE_HEADER, NODE_TRACE };
+
 /* Where a held Python traceback is: inside it, after its exception's line
  * (a chained one may follow), after a blank line there, after "The above
  * exception ..." (its blank line and Traceback follow). */
@@ -508,6 +513,8 @@ struct bi_logjoin {
 	int python;		/* PY_*: held is a Python traceback */
 	int bare;		/* held began with "Traceback": named by its exception */
 	int in_trace;		/* held has taken trace lines */
+	int node;		/* NODE_*: held is Node.js's report of an uncaught exception */
+	jv pend;		/* NODE_HEADER: the lines after the header, as records */
 	void (*emit)(void *ctx, jv rec);
 	void *ctx;
 };
@@ -519,6 +526,7 @@ bi_logjoin_new(void (*emit)(void *ctx, jv rec), void *ctx)
 
 	j->held = jv_invalid();
 	j->blank = jv_invalid();
+	j->pend = jv_array();
 	j->emit = emit;
 	j->ctx = ctx;
 	return j;
@@ -535,6 +543,11 @@ bi_logjoin_flush(bi_logjoin *j)
 		j->emit(j->ctx, j->blank);
 	else
 		jv_free(j->blank);
+	jv_array_foreach(j->pend, i, r)
+		j->emit(j->ctx, r);
+	jv_free(j->pend);
+	j->pend = jv_array();
+	j->node = NODE_NONE;
 	j->held = jv_invalid();
 	j->blank = jv_invalid();
 	j->held_at = 0;
@@ -548,6 +561,7 @@ bi_logjoin_free(bi_logjoin *j)
 	if (!j)
 		return;
 	bi_logjoin_flush(j);
+	jv_free(j->pend);
 	free(j);
 }
 
@@ -622,6 +636,38 @@ is_warnish(jv rec)
 
 #define TRACEBACK "Traceback (most recent call last):"
 
+/* "/app/index.js:12", "file:///app/x.mjs:3", "node:internal/x:45": where
+ * Node.js says an uncaught exception was thrown. */
+static int
+node_header(const char *s)
+{
+	if (s[0] != '/' && !prefix(s, "file://") && !prefix(s, "node:"))
+		return 0;
+	const char *c = strrchr(s, ':');
+	if (!c || c == s || !c[1] || strpbrk(s, " \t"))
+		return 0;
+	for (const char *p = c + 1; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/* TypeError: x, Error: x, Error [ERR_X]: x, or an error's name alone. */
+static int
+js_exception(const char *s)
+{
+	const char *p = s;
+
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
+		p++;
+	size_t n = p - s;
+	if (!((n >= 5 && !strncmp(p - 5, "Error", 5)) || (n > 9 && !strncmp(p - 9, "Exception", 9))))
+		return 0;
+	if (*p == ' ' && p[1] == '[')
+		p = strchr(p, ']') ? strchr(p, ']') + 1 : p;
+	return *p == '\0' || *p == ':';
+}
+
 /* The lines a held Python traceback may still take after its exception's
  * line: a chained traceback after a blank line. 1 if msg was taken. */
 static int
@@ -663,7 +709,37 @@ bi_logjoin_feed(bi_logjoin *j, jv rec)
 			return;
 		bi_logjoin_flush(j);	/* the traceback has ended */
 	}
+	if (j->node == NODE_HEADER) {
+		if (plain && js_exception(msg)) {
+			/* The source line and the caret go with the header into
+			 * the stack; the exception names the record. */
+			j->held = append_stack(j->held, bi_get_str(j->held, "msg"));
+			jv_array_foreach(j->pend, i, r) {
+				j->held = append_stack(j->held, bi_get_str(r, "msg"));
+				jv_free(r);
+			}
+			jv_free(j->pend);
+			j->pend = jv_array();
+			j->held = append_stack(j->held, msg);
+			j->held = jv_object_set(j->held, jv_string("msg"), jv_string(msg));
+			j->held = jv_object_set(j->held, jv_string("level"), jv_string("error"));
+			j->node = NODE_TRACE;
+			j->in_trace = 1;
+			jv_free(rec);
+			return;
+		}
+		if (plain && jv_array_length(jv_copy(j->pend)) < 3) {
+			j->pend = jv_array_append(j->pend, rec);
+			return;
+		}
+		bi_logjoin_flush(j);	/* not Node's report: each line its own */
+	}
 	int held = jv_is_valid(j->held);
+	if (held && plain && j->node == NODE_TRACE && (!*msg || prefix(msg, "Node.js v"))) {
+		j->held = append_stack(j->held, msg);
+		jv_free(rec);
+		return;
+	}
 	if (held && plain) {
 		const char *t = msg;
 		int indented = *t == ' ' || *t == '\t';
@@ -720,6 +796,8 @@ bi_logjoin_feed(bi_logjoin *j, jv rec)
 		}
 	}
 	bi_logjoin_flush(j);
+	if (msg && plain && node_header(msg))
+		j->node = NODE_HEADER;
 	if (msg && prefix(msg, TRACEBACK)) {
 		rec = jv_object_set(rec, jv_string("stack"), jv_string(msg));
 		j->python = PY_TRACE;

@@ -25,13 +25,18 @@
 #                       restarted twice
 #   kernel-oom          a Python process in a 64 MiB container grows until
 #                       the kernel's OOM killer ends it (137, Docker's oom)
+#   redis-maxmemory     the worker also stores 64 KiB sessions that never
+#                       expire in a Redis with maxmemory 4mb, noeviction
+#   node-crash          a Node.js job reads a field of an undefined customer:
+#                       uncaught TypeError, exit 1, restarted twice
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/incidents
 PATH=$root/bin:$PATH
 img=bi-capture-real:latest
 run_id=capture-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
-all="redis-stopped pg-statement-timeout nginx-upstream-down python-crash node-heap-oom c-segfault kernel-oom"
+all="redis-stopped pg-statement-timeout nginx-upstream-down python-crash node-heap-oom c-segfault
+kernel-oom redis-maxmemory node-crash"
 [ $# -gt 0 ] || set -- $all
 
 say() { printf 'capture-real: %s\n' "$*" >&2; }
@@ -152,6 +157,15 @@ for batch in range(1, 1000):
     log.info("loaded batch %d: %d rows", batch, len(rows))
     time.sleep(0.2)'
 		sleep 10 ;;
+	redis-maxmemory)
+		svc redis redis:7 redis-server --bind 0.0.0.0 --protected-mode no \
+			--maxmemory 4mb --maxmemory-policy noeviction
+		wait_for redis redis-cli ping
+		svc worker -e SESSION_BYTES=65536 "$img" python3 -u worker.py
+		sleep 15 ;;
+	node-crash)
+		svc payouts --restart on-failure:2 "$img" node crash.js
+		sleep 12 ;;
 	*)
 		say "unknown case $case ($all)"
 		return 2 ;;

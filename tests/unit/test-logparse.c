@@ -7,7 +7,7 @@
 #include "sources/logparse.h"
 #include "tap.h"
 
-#define NTESTS 93
+#define NTESTS 96
 #define ST(s) bi_log_status(s, strlen(s))
 
 static const char *
@@ -285,6 +285,24 @@ main(void)
 	       "\t\tFROM orders o1 JOIN orders o2 ON o1.customer = o2.customer\n\t\tGROUP BY o1.customer|-]"
 	       "[info|2026-12-05 07:23:47.000 UTC [1] LOG:  checkpoint starting: time|-]",
 	       "a statement PostgreSQL logs over several lines is one record");
+
+	const char *node[] = {"{\"level\":\"info\",\"message\":\"payout queued\"}", "/opt/real/crash.js:9",
+		"  return { to: order.customer.iban };", "                              ^", "",
+		"TypeError: Cannot read properties of undefined (reading 'iban')",
+		"    at payout (/opt/real/crash.js:9:31)", "    at Timeout._onTimeout (/opt/real/crash.js:14:13)", "",
+		"Node.js v18.20.4", "next", NULL};
+	is_str(J(node), "[info|payout queued|-][error|TypeError: Cannot read properties of undefined (reading 'iban')|"
+	       "/opt/real/crash.js:9\n  return { to: order.customer.iban };\n                              ^\n\n"
+	       "TypeError: Cannot read properties of undefined (reading 'iban')\n"
+	       "    at payout (/opt/real/crash.js:9:31)\n    at Timeout._onTimeout (/opt/real/crash.js:14:13)\n\n"
+	       "Node.js v18.20.4][info|next|-]", "Node's report of an uncaught exception is one error record");
+	const char *notnode[] = {"/var/data:12", "one", "two", "three", "four", NULL};
+	J(notnode);
+	is_num(njoined, 5, "a path with a line number and no exception after it: each line its own record");
+	const char *nodeerr[] = {"node:internal/process/promises:288", "            triggerUncaughtException(err, true);",
+		"            ^", "", "Error [ERR_HTTP_HEADERS_SENT]: Cannot set headers after they are sent", NULL};
+	J(nodeerr);
+	is_num(njoined, 1, "an error with a code, from Node's internals");
 
 	const char *v8[] = {"FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
 		" 1: 0xb09c10 node::Abort() [node]", " 9: 0xa1c193 node::FatalError(char const*) [node]",

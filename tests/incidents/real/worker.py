@@ -1,6 +1,8 @@
 """worker: counts events in Redis (INCR over a plain socket, RESP), logging
 with Python's logging in its usual "asctime - name - levelname - message"
-form; when Redis goes away it logs the exception and tries again."""
+form; when Redis goes away it logs the exception and tries again. With
+SESSION_BYTES set, it also stores a session of that size per event (SET),
+never expiring them."""
 import logging
 import os
 import socket
@@ -29,6 +31,19 @@ def incr(conn, key):
     return int(line[1:])
 
 
+def store(conn, key, value):
+    s, f = conn
+    s.sendall(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, len(value), value))
+    line = f.readline()
+    if not line:
+        raise ConnectionResetError("Redis closed the connection")
+    if line.startswith(b"-"):
+        raise RuntimeError(line[1:].strip().decode())
+
+
+SESSION = b"s" * int(os.environ.get("SESSION_BYTES", "0"))
+
+
 def main():
     conn = None
     n = 0
@@ -38,6 +53,8 @@ def main():
                 conn = connect()
                 log.info("connected to %s:6379", HOST)
             v = incr(conn, b"events")
+            if SESSION:
+                store(conn, b"session:%d" % v, SESSION)
             n += 1
             if n % 20 == 0:
                 log.info("processed %d events, counter at %d", n, v)
