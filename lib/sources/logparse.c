@@ -1,9 +1,16 @@
 /*
  * logparse.c: program output to `log` records. JSON log lines keep their own
- * time, level and message under the names logstash, pino, zap, Python's and
- * Go's loggers use; plain lines get a level read from their text; and the
- * lines of a stack trace are joined to the record they belong to, so that one
- * exception is one record, not forty.
+ * time, level and message under the names logstash, pino, zap, ECS, Python's
+ * and Go's loggers use; plain lines get a level read from the shapes servers
+ * and runtimes print (nginx, Python logging, logback, slog, winston,
+ * PostgreSQL, Redis, glog; see logparse.h), and an access log line its HTTP
+ * status; and the lines of a stack trace are joined to the record they belong
+ * to, so that one exception is one record, not forty.
+ *
+ * This runs on every line a container writes: the detectors look at a
+ * bounded prefix, copy a word only when it is marked as a level may be, and
+ * allocate nothing; the joiner holds at most one record (and three lines of
+ * a Node.js report) per stream.
  *
  * Layer: sources.
  */
@@ -288,9 +295,10 @@ static const char *const time_keys[] = {"@timestamp", "timestamp", "time", "ts",
 static const char *const level_keys[] = {"level", "lvl", "severity", "levelname",
 					 "log.level", "loglevel", NULL};
 static const char *const msg_keys[] = {"message", "msg", "text", "log", NULL};
-static const char *const logger_keys[] = {"logger_name", "logger", "name", NULL};
+static const char *const logger_keys[] = {"logger_name", "logger", "name", "log.logger", NULL};
 static const char *const stack_keys[] = {"stack_trace", "stack", "stacktrace",
-					 "exception", "exc_info", "error.stack", NULL};
+					 "exception", "exc_info", "error.stack", "error.stack_trace",
+					 NULL};
 
 /* Take the first of keys found in obj: *out gets it, obj loses it. An
  * object is not taken when scalar is set (ECS's "log" is an object of
@@ -406,6 +414,14 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 	if (!jv_is_valid(l)) {		/* ECS nested: {"log":{"level":"error"}} */
 		jv_free(l);
 		l = bi_jv_path(obj, "log.level");
+	}
+	if (!jv_is_valid(g)) {
+		jv_free(g);
+		g = bi_jv_path(obj, "log.logger");
+	}
+	if (!jv_is_valid(s)) {		/* {"error":{"stack_trace":"..."}} */
+		jv_free(s);
+		s = bi_jv_path(obj, "error.stack_trace");
 	}
 
 	int64_t own;

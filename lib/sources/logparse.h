@@ -31,8 +31,9 @@ int bi_log_status(const char *text, size_t n);
 /* One line of a program's output as a `log` record. A JSON object line is
  * read for its time, level, message, logger and stack trace under their usual
  * names (@timestamp/time/ts, level/lvl/severity, message/msg, logger_name/
- * logger, stack_trace/stack, pino's numeric levels, ECS's log.level dotted or
- * nested); its other fields go under "attrs". A plain line gets a detected
+ * logger, stack_trace/stack, pino's numeric levels, ECS's log.level,
+ * log.logger and error.stack_trace, dotted or nested); its other fields go
+ * under "attrs" (a nested ECS field stays there too). A plain line gets a detected
  * level, "info" by default. An HTTP status found (bi_log_status, or a JSON
  * line's status/statusCode/http.response.status_code...) is set as "status";
  * 5xx makes the level at least error, 4xx a warning when none is stated. ts
@@ -45,9 +46,12 @@ jv bi_log_parse(const char *line, size_t n, int64_t ts, int stream);
  * them. A Python traceback joins a warning or worse before it (a logged
  * exception); after an info line, or alone, it is a record of its own, named
  * by its last exception, chained tracebacks ("The above exception was the
- * direct cause ...") and the blank lines between them included. The
- * indented lines of a statement PostgreSQL logs (STATEMENT:, statement:)
- * join its message. Feed one
+ * direct cause ...") and the blank lines between them included. Node.js's
+ * report of an uncaught exception (FILE:LINE, the source line, a caret,
+ * the exception, its frames, "Node.js vN") is one error record named by the
+ * exception. V8's native frames join its FATAL ERROR. The indented lines of
+ * a statement PostgreSQL logs (STATEMENT:, statement:) join its message.
+ * Feed one
  * source's records in order; complete records go to emit. */
 typedef struct bi_logjoin bi_logjoin;
 bi_logjoin *bi_logjoin_new(void (*emit)(void *ctx, jv rec), void *ctx);

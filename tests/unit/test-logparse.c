@@ -7,7 +7,7 @@
 #include "sources/logparse.h"
 #include "tap.h"
 
-#define NTESTS 96
+#define NTESTS 98
 #define ST(s) bi_log_status(s, strlen(s))
 
 static const char *
@@ -220,6 +220,14 @@ main(void)
 			    "\"message\":\"x\"}");
 	ok(strstr(ecs, "\"kind\":\"log\",\"level\":\"warn\"") && strstr(ecs, "\"msg\":\"x\"") &&
 	   strstr(ecs, "\"attrs\":{\"log\":{"), "ECS: log.level nested; the log object stays in attrs: %s", ecs);
+	const char *ecsx = P("{\"@timestamp\":\"2026-12-05T07:20:01.000Z\",\"log.level\":\"error\",\"log.logger\":\"pay\","
+			     "\"message\":\"x\",\"error.stack_trace\":\"java.lang.X: y\\n\\tat a.b(C.java:1)\"}");
+	ok(strstr(ecsx, "\"logger\":\"pay\"") && strstr(ecsx, "\"stack\":\"java.lang.X: y\\n") && !strstr(ecsx, "attrs"),
+	   "ECS: log.logger and error.stack_trace dotted: %s", ecsx);
+	const char *ecsn = P("{\"log\":{\"level\":\"error\",\"logger\":\"pay\"},\"error\":{\"stack_trace\":\"E: y\"},"
+			     "\"message\":\"x\"}");
+	ok(strstr(ecsn, "\"logger\":\"pay\"") && strstr(ecsn, "\"stack\":\"E: y\"") &&
+	   strstr(ecsn, "\"kind\":\"log\",\"level\":\"error\""), "ECS: nested: %s", ecsn);
 	const char *ecs5 = P("{\"message\":\"GET /pay\",\"http\":{\"response\":{\"status_code\":502}}}");
 	ok(strstr(ecs5, "\"level\":\"error\"") && strstr(ecs5, "\"status\":502"),
 	   "ECS: http.response.status_code nested: %s", ecs5);
