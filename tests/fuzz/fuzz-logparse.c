@@ -1,4 +1,5 @@
-/* fuzz-logparse: log lines, JSON or not, through the parser and the joiner. */
+/* fuzz-logparse: log lines, JSON or not, through the parser, the level and
+ * status detectors and the joiner. */
 #include <string.h>
 
 #include "sources/logparse.h"
@@ -20,6 +21,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		bi_logjoin_feed(j, bi_log_parse(p, len, 1, 1));
 		bi_level_detect(p, len);
+		bi_log_status(p, len);
 		p += len + 1;
 	}
 	bi_logjoin_free(j);
