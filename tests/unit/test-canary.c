@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/util.h"
 #include "base/jsonl.h"
 #include "base/config.h"
 #include "analysis/canary.h"
