@@ -50,6 +50,10 @@ static const char usage[] =
 	"  -e, --env K=V         start: set K in the canary's environment (repeatable)\n"
 	"  -l, --listen PORT     start: the canary proxy's port on 127.0.0.1 (canary.port;\n"
 	"                        default any free one, kept by the proxy between runs)\n"
+	"      --interval DUR    start: analyse every DUR (canary.interval, 30s)\n"
+	"      --pause DUR       start: a step's pause when it gives none (canary.pause, 1m)\n"
+	"      --failure-limit N start: more failed analyses than N abort (canary.failure_limit, 3)\n"
+	"  -q, --quiet           start: no progress lines on stderr\n"
 	"      --full            promote: skip every step and analysis left\n"
 	"  -h, --help            show this help\n"
 	"      --version         show the version\n"
@@ -90,7 +94,7 @@ static struct {
 	bi_canary_limits limits;
 	bi_canary_names names;
 	int64_t interval, drain, started, traffic_at;
-	int weight, paused;
+	int weight, paused, quiet;
 	const char *status;
 } R;
 
@@ -114,6 +118,11 @@ emit(const char *event, jv extra)
 		fprintf(R.journal, "%s\n", jv_string_value(s));
 		fflush(R.journal);
 		jv_free(s);
+	}
+	if (!R.quiet) {
+		const char *why = bi_get_text(rec, "reason", NULL), *dec = bi_get_text(rec, "decision", NULL);
+		fprintf(stderr, "bi-canary: [step %d/%d, %d%%] %s%s%s%s%s\n", R.run.step + 1, R.nsteps,
+			R.weight, event, dec ? ": " : "", dec ? dec : "", why ? ": " : "", why ? why : "");
 	}
 	bi_write(rec);
 	bi_write_flush();
@@ -659,8 +668,10 @@ run_steps(void)
 				return promote_run("every step passed");
 			if (x == BI_CANARY_NEXT)
 				break;
-			if (x == BI_CANARY_HOLD)
+			if (x == BI_CANARY_HOLD) {
+				R.run.inconclusive = 0;
 				set_paused(1, why);
+			}
 			next = now + R.interval;
 		}
 	}
@@ -935,12 +946,16 @@ main(int argc, char **argv)
 		{"service", required_argument, NULL, 's'}, {"project", required_argument, NULL, 'p'},
 		{"env", required_argument, NULL, 'e'}, {"listen", required_argument, NULL, 'l'},
 		{"full", no_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
+		{"interval", required_argument, NULL, 'I'}, {"pause", required_argument, NULL, 'P'},
+		{"failure-limit", required_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
 		{"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
 	char **env = NULL, err[512], p[128];
 	int nenv = 0, docker = 0, full = 0, listen = -1, c;
+	jv over = jv_object();	/* the flags that override blissful-infra.yaml's canary: */
+	int64_t ns;
 
 	bi_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "di:s:p:e:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "di:s:p:e:l:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': docker = 1; break;
 		case 'i': R.image = optarg; break;
@@ -958,6 +973,18 @@ main(int argc, char **argv)
 				bi_die(BI_EXIT_USAGE, "--listen %s: a port", optarg);
 			break;
 		case 'F': full = 1; break;
+		case 'q': R.quiet = 1; break;
+		case 'I':
+		case 'P':
+			if (bi_dur_parse(optarg, &ns) != 0 || ns <= 0)
+				bi_die(BI_EXIT_USAGE, "--%s %s: a duration", c == 'I' ? "interval" : "pause", optarg);
+			over = bi_set(over, c == 'I' ? "interval" : "pause", jv_string(optarg));
+			break;
+		case 'L':
+			if (!*optarg || strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) > 6)
+				bi_die(BI_EXIT_USAGE, "--failure-limit %s: a number, 0 or more", optarg);
+			over = bi_set(over, "failure_limit", jv_number(atoi(optarg)));
+			break;
 		case 'h': fputs(usage, stdout); return BI_EXIT_OK;
 		case 'V': puts("bi-canary " BI_VERSION); return BI_EXIT_OK;
 		default: fputs(usage, stderr); return BI_EXIT_USAGE;
@@ -982,6 +1009,15 @@ main(int argc, char **argv)
 		bi_die(BI_EXIT_USAGE, "%s: give --docker (the only engine of this tool)", cmd);
 
 	R.cfg = bi_config();
+	if (jv_get_kind(R.cfg) == JV_KIND_OBJECT) {
+		jv cc = jv_object_get(jv_copy(R.cfg), jv_string("canary"));
+		if (jv_get_kind(cc) != JV_KIND_OBJECT) {
+			jv_free(cc);
+			cc = jv_object();
+		}
+		R.cfg = bi_set(R.cfg, "canary", jv_object_merge(cc, over));
+	} else
+		jv_free(over);
 	char *root = bi_project_dir();
 	if (!root)
 		bi_die(BI_EXIT_USAGE, "not in a blissful-infra project (no blissful-infra.yaml here or above)");
@@ -1025,11 +1061,13 @@ main(int argc, char **argv)
 		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: %s", err);
 	R.nsteps = jv_array_length(jv_copy(R.steps));
 	R.run = (bi_canary_run){.nsteps = R.nsteps,
-		.failure_limit = (int)bi_jv_path_num(R.cfg, "canary.failure_limit", 3)};
+		.failure_limit = (int)bi_jv_path_num(R.cfg, "canary.failure_limit", 3),
+		.inconclusive_limit = (int)bi_jv_path_num(R.cfg, "canary.inconclusive_limit", 3)};
 	R.interval = bi_cfg_dur(R.cfg, "canary.interval", 30 * SEC);
 	R.drain = bi_cfg_dur(R.cfg, "canary.drain", 5 * SEC);
-	if (R.interval <= 0 || R.run.failure_limit < 0)
-		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: canary.interval above 0, canary.failure_limit 0 or more");
+	if (R.interval <= 0 || R.run.failure_limit < 0 || R.run.inconclusive_limit < 0)
+		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: canary.interval above 0, canary.failure_limit "
+		       "and canary.inconclusive_limit 0 or more");
 	if (listen < 0)
 		listen = (int)bi_jv_path_num(R.cfg, "canary.port", 0);
 	snprintf(p, sizeof p, "services.%s.metrics", R.service);

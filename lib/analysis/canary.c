@@ -315,15 +315,19 @@ bi_canary_steps(jv cfg, char *err, size_t n)
 enum bi_canary_next
 bi_canary_after(bi_canary_run *r, const char *decision, int pause_over)
 {
+	if (strcmp(decision, "wait") != 0)
+		r->inconclusive = 0;
 	if (!strcmp(decision, "fail")) {
 		r->failures++;
 		return r->failures > r->failure_limit ? BI_CANARY_ABORT : BI_CANARY_STAY;
 	}
-	if (!pause_over)
-		return BI_CANARY_STAY;
-	if (!strcmp(decision, "pass"))
+	if (!strcmp(decision, "pass")) {
+		if (!pause_over)
+			return BI_CANARY_STAY;
 		return r->step + 1 >= r->nsteps ? BI_CANARY_PROMOTE : BI_CANARY_NEXT;
-	return BI_CANARY_HOLD;
+	}
+	r->inconclusive++;
+	return r->inconclusive > r->inconclusive_limit ? BI_CANARY_HOLD : BI_CANARY_STAY;
 }
 
 const char *

@@ -80,19 +80,22 @@ enum bi_canary_next {
 	BI_CANARY_NEXT,		/* on to the next step */
 	BI_CANARY_PROMOTE,	/* the last step passed */
 	BI_CANARY_ABORT,	/* too many failed analyses */
-	BI_CANARY_HOLD		/* the step's time is over and nothing could be
-				   said (too little traffic): wait for a person */
+	BI_CANARY_HOLD		/* too many analyses in a row could say nothing
+				   (too little traffic): wait for a person */
 };
 typedef struct bi_canary_run {
 	int step, nsteps;	/* the current step, from 0 */
 	int failures;		/* failed analyses so far, the whole run */
 	int failure_limit;	/* more than this aborts (Argo Rollouts' failureLimit) */
+	int inconclusive;	/* "wait" analyses in a row */
+	int inconclusive_limit;	/* more than this holds (inconclusiveLimit) */
 } bi_canary_run;
 
 /* Count decision ("pass", "fail" or "wait") into r and say what comes next;
  * pause_over says the step's pause has run out. A failure beyond the limit
- * aborts at once; a step moves on only when its pause is over and its last
- * analysis passed. Does not move r->step: the caller does, on NEXT. */
+ * aborts at once; more waits in a row than their limit hold; a step moves on
+ * only when its pause is over and its last analysis passed. Does not move
+ * r->step: the caller does, on NEXT. */
 enum bi_canary_next bi_canary_after(bi_canary_run *r, const char *decision, int pause_over);
 const char *bi_canary_next_name(enum bi_canary_next x);
 

@@ -65,7 +65,7 @@ main(void)
 	char err[256];
 	jv cfg, r;
 
-	plan(40);
+	plan(42);
 
 	/* Scrapes. */
 	bi_canary_names skip = {.skip_path = "/metrics"};
@@ -190,14 +190,17 @@ main(void)
 	jv_free(r);
 
 	/* What comes next. */
-	bi_canary_run run = {.step = 0, .nsteps = 2, .failure_limit = 1};
+	bi_canary_run run = {.step = 0, .nsteps = 2, .failure_limit = 1, .inconclusive_limit = 1};
 	is_str(bi_canary_next_name(bi_canary_after(&run, "pass", 0)), "stay", "a pass before the pause ends: stay");
 	is_str(bi_canary_next_name(bi_canary_after(&run, "pass", 1)), "next", "after it: next");
 	run.step = 1;
 	is_str(bi_canary_next_name(bi_canary_after(&run, "pass", 1)), "promote", "the last step passed: promote");
 	is_str(bi_canary_next_name(bi_canary_after(&run, "fail", 1)), "stay",
 	       "a failure within the limit: stay, even when the pause is over");
-	is_str(bi_canary_next_name(bi_canary_after(&run, "wait", 1)), "hold", "nothing to say when time is up: hold");
+	is_str(bi_canary_next_name(bi_canary_after(&run, "wait", 1)), "stay", "nothing to say: analyse again");
+	is_str(bi_canary_next_name(bi_canary_after(&run, "wait", 0)), "hold", "twice in a row, over a limit of 1: hold");
+	bi_canary_after(&run, "pass", 0);
+	is_str(bi_canary_next_name(bi_canary_after(&run, "wait", 0)), "stay", "a pass in between starts the count again");
 	is_str(bi_canary_next_name(bi_canary_after(&run, "fail", 0)), "abort", "the second failure, over a limit of 1: abort");
 	return done();
 }
