@@ -7,7 +7,7 @@
 # are in the store; status, and a second start while one runs.
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 17
+plan 19
 "$ROOT/scripts/images.sh" debian bi-proxy >/dev/null || { exit_ok 1 "base images"; exit 1; }
 name=bi-canary-$$
 port=$(free_port)
@@ -53,7 +53,8 @@ bi-canary --docker start -i "$name:canary" >/dev/null 2>"$TMP/second"
 is "$?" 2 "a second start while one runs: exit 2"
 wait $run
 st=$?
-is "$st" 0 "the good canary: exit 0" || sed 's/^/# /' "$TMP/good.err"
+is "$st" 0 "the good canary: exit 0"
+[ "$st" = 0 ] || sed 's/^/# /' "$TMP/good.err"
 is "$(ev good 'select(.event == "step") | .weight' | tr '\n' ' ')" "10 25 50 100 " "through every step"
 is "$(ev good 'select(.event == "analysis") | .decision' | sort -u | tr '\n' ' ')" "pass " \
 	"every analysis passed ($(ev good 'select(.event == "analysis")' | wc -l) of them)"
@@ -76,7 +77,8 @@ is "$(curl -s "http://$api/proxies/app" | jq -r '.upstream + " " + (.upstreams |
 # that the records land in the store.
 blissful-infra canary start --image "$name:canary" --env FAULT_ERROR_RATE=0.2 >"$TMP/bad.out" 2>"$TMP/bad.err"
 st=$?
-is "$st" 1 "the failing canary: exit 1" || sed 's/^/# /' "$TMP/bad.err"
+is "$st" 1 "the failing canary: exit 1"
+[ "$st" = 1 ] || sed 's/^/# /' "$TMP/bad.err"
 bad=$(ls -t .blissful-infra/canary-*.jsonl | head -1)
 cp "$bad" "$TMP/bad"
 is "$(ev bad 'select(.event == "analysis") | .decision + " " + (.step | tostring)' | tr '\n' ' ')" "fail 1 " \
