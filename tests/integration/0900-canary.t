@@ -57,7 +57,7 @@ is "$st" 0 "the good canary: exit 0"
 [ "$st" = 0 ] || sed 's/^/# /' "$TMP/good.err"
 is "$(ev good 'select(.event == "step") | .weight' | tr '\n' ' ')" "10 25 50 100 " "through every step"
 is "$(ev good 'select(.event == "analysis") | .decision' | sort -u | tr '\n' ' ')" "pass " \
-	"every analysis passed ($(ev good 'select(.event == "analysis")' | wc -l) of them)"
+	"every analysis passed ($(ev good 'select(.event == "analysis") | .decision' | wc -l) of them)"
 is "$(ev good '.event' | tail -2 | tr '\n' ' ')" "promote promoted " "and it was promoted"
 # At 100 %, the canary answered the load and stable only its health checks.
 c100=$(ev good 'select(.event == "analysis" and .weight == 100) | .canary.requests' | tail -1)
@@ -93,11 +93,12 @@ wait $load
 abort_ts=$(ev bad 'select(.event == "abort") | .ts')
 # Seconds of the load that began a whole second after the abort: none failed.
 after=$(jq -r --arg t "$abort_ts" 'select(.kind == "perf_point" and .ts > $t) | .errors' "$TMP/load" | sed 1d)
+edge=$(jq -r --arg t "$abort_ts" 'select(.kind == "perf_point" and .ts > $t) | .errors' "$TMP/load" | head -1)
 before=$(jq -r --arg t "$abort_ts" 'select(.kind == "perf_point" and .ts <= $t) | .errors' "$TMP/load" | awk '{ s += $1 } END { print s + 0 }')
 n_after=$(printf '%s\n' "$after" | grep -c .)
 failed_after=$(printf '%s\n' "$after" | awk '{ s += $1 } END { print s + 0 }')
 [ "$n_after" -ge 3 ] && [ "$failed_after" -eq 0 ]
-exit_ok $? "no request failed in the $n_after s after the abort ($failed_after; $before failed before it, in the canary's share)"
+exit_ok $? "no request failed in the $n_after s after the abort ($failed_after; $before failed before it and ${edge:-0} in the second it happened, in the canary's share)"
 good_failed=$(jq -r --arg t "$(ev bad 'select(.event == "start") | .ts')" \
 	'select(.kind == "perf_point" and .ts < $t) | .errors' "$TMP/load" | awk '{ s += $1 } END { print s + 0 }')
 is "$good_failed" 0 "no request failed through the good canary's steps and promotion"
