@@ -13,5 +13,6 @@
 #include "analysis/context.h"
 #include "analysis/llm.h"
 #include "analysis/offline.h"
+#include "analysis/canary.h"
 
 #endif

@@ -1,0 +1,1085 @@
+/*
+ * bi-canary: release a new version of a service to a share of its traffic,
+ * step by step, and promote it or roll it back from what it answers.
+ *
+ * On Docker (--docker): the canary image runs beside the stable container
+ * of the compose service, on its network, with its environment; a bi-proxy
+ * container (the canary proxy, kept between runs so that clients of its
+ * port are never cut) splits new connections between the two by weight.
+ * The steps of blissful-infra.yaml's canary: (10/25/50/100 % by default)
+ * move the weight; every canary.interval each version's /metrics is read
+ * and lib/analysis/canary.c decides pass, fail or wait. When the last step
+ * passes, the canary's image becomes the service's (the stable container is
+ * made again from it, as compose would, while the proxy sends everything to
+ * the canary), and the canary container goes; when failures pass
+ * canary.failure_limit, or on abort or Ctrl-C, the weight goes back to 100 %
+ * stable at once, and the canary container goes after canary.drain.
+ * Every step and decision is a `canary` record on stdout and in the run's
+ * journal (.blissful-infra/canary.jsonl); the running canary's state is in
+ * .blissful-infra/canary.state, and the other commands (status, promote,
+ * abort, pause, resume, watch) act through it and .blissful-infra/canary.ctl.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "base/time.h"
+#include "base/jsonl.h"
+#include "base/config.h"
+#include "base/http.h"
+#include "sources/docker.h"
+#include "analysis/canary.h"
+
+static const char usage[] =
+	"usage: bi-canary --docker start --image IMAGE [options]\n"
+	"       bi-canary status | promote [--full] | abort | pause | resume | watch\n"
+	"       bi-canary --docker clean\n"
+	"Release IMAGE to a share of a service's traffic, step by step (blissful-infra.yaml's\n"
+	"canary.steps), and promote or abort it from its error rate and latency; `canary` records.\n"
+	"\n"
+	"  -d, --docker          on this machine's Docker, behind a bi-proxy split\n"
+	"  -i, --image IMAGE     start: the canary's image\n"
+	"  -s, --service S       the compose service (default app)\n"
+	"  -p, --project NAME    the compose project (default blissful-infra.yaml's name)\n"
+	"  -e, --env K=V         start: set K in the canary's environment (repeatable)\n"
+	"  -l, --listen PORT     start: the canary proxy's port on 127.0.0.1 (canary.port;\n"
+	"                        default any free one, kept by the proxy between runs)\n"
+	"      --interval DUR    start: analyse every DUR (canary.interval, 30s)\n"
+	"      --pause DUR       start: a step's pause when it gives none (canary.pause, 1m)\n"
+	"      --failure-limit N start: more failed analyses than N abort (canary.failure_limit, 3)\n"
+	"  -q, --quiet           start: no progress lines on stderr\n"
+	"      --full            promote: skip every step and analysis left\n"
+	"  -h, --help            show this help\n"
+	"      --version         show the version\n"
+	"Exit: 0 promoted (start), acknowledged or running (others); 1 aborted (start),\n"
+	"no canary running (status, control); 2 usage or a canary already running;\n"
+	"3 Docker unreachable; 4 this machine failed (state files, output).\n";
+
+#define SEC ((int64_t)1000000000)
+
+static volatile sig_atomic_t stop_sig;
+static void on_signal(int sig) { stop_sig = sig; }
+
+struct ver {
+	char id[80];		/* container id */
+	int host_port;		/* its port on 127.0.0.1, for /metrics */
+	bi_canary_counts last;	/* its totals at the last analysis */
+	bi_canary_counts first;	/* ... and when the canary started */
+	int have_first;
+};
+
+static struct {
+	jv cfg;
+	const char *project, *service, *image;
+	char *state_path, *ctl_path, *journal_path;
+	FILE *journal;
+	bi_docker *d;
+	jv stable_inspect;
+	char net[256];
+	int port;		/* the service's port inside its containers */
+	char metrics[256], health[256];
+	char stable_image[512];
+	struct ver stable, canary;
+	char proxy_id[80];
+	int api_port, entry_port;
+	jv steps;
+	int nsteps;
+	bi_canary_run run;
+	bi_canary_limits limits;
+	bi_canary_names names;
+	int64_t interval, drain, started, traffic_at;
+	int weight, paused, quiet;
+	const char *status;
+} R;
+
+static void
+emit(const char *event, jv extra)
+{
+	jv rec = bi_record("canary");
+	rec = bi_set(rec, "project", jv_string(R.project));
+	rec = bi_set(rec, "service", jv_string(R.service));
+	rec = bi_set(rec, "source", jv_string("docker"));
+	rec = bi_set(rec, "event", jv_string(event));
+	if (R.nsteps)
+		rec = bi_set(rec, "step", jv_number(R.run.step + 1));
+	rec = bi_set(rec, "weight", jv_number(R.weight));
+	if (jv_get_kind(extra) == JV_KIND_OBJECT)
+		rec = jv_object_merge(rec, extra);
+	else
+		jv_free(extra);
+	if (R.journal) {
+		jv s = jv_dump_string(jv_copy(rec), 0);
+		fprintf(R.journal, "%s\n", jv_string_value(s));
+		fflush(R.journal);
+		jv_free(s);
+	}
+	if (!R.quiet) {
+		const char *why = bi_get_text(rec, "reason", NULL), *dec = bi_get_text(rec, "decision", NULL);
+		fprintf(stderr, "bi-canary: [step %d/%d, %d%%] %s%s%s%s%s\n", R.run.step + 1, R.nsteps,
+			R.weight, event, dec ? ": " : "", dec ? dec : "", why ? ": " : "", why ? why : "");
+	}
+	bi_write(rec);
+	bi_write_flush();
+}
+
+/* The state file, replaced whole so that a reader never sees half of it. */
+static void
+save_state(void)
+{
+	jv s = jv_object();
+	char tmp[4096], ts[40];
+	s = bi_set(s, "pid", jv_number(getpid()));
+	s = bi_set(s, "project", jv_string(R.project));
+	s = bi_set(s, "service", jv_string(R.service));
+	s = bi_set(s, "image", jv_string(R.image));
+	s = bi_set(s, "status", jv_string(R.status));
+	s = bi_set(s, "step", jv_number(R.run.step + 1));
+	s = bi_set(s, "steps", jv_number(R.nsteps));
+	s = bi_set(s, "weight", jv_number(R.weight));
+	s = bi_set(s, "paused", jv_bool(R.paused));
+	s = bi_set(s, "failures", jv_number(R.run.failures));
+	s = bi_set(s, "canary_id", jv_string(R.canary.id));
+	s = bi_set(s, "stable_id", jv_string(R.stable.id));
+	s = bi_set(s, "proxy_id", jv_string(R.proxy_id));
+	s = bi_set(s, "api", jv_number(R.api_port));
+	s = bi_set(s, "entry", jv_number(R.entry_port));
+	s = bi_set(s, "upstream_port", jv_number(R.port));
+	s = bi_set(s, "started", jv_string(bi_ts_now(ts)));
+	jv text = jv_dump_string(s, 0);
+	snprintf(tmp, sizeof tmp, "%s.tmp", R.state_path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%s\n", jv_string_value(text)) < 0 || fclose(f) != 0 || rename(tmp, R.state_path) != 0)
+		bi_warn("unable to write %s:", R.state_path);
+	jv_free(text);
+}
+
+/* The state of the running canary; jv_null when there is none. */
+static jv
+load_state(void)
+{
+	char *text = bi_read_file(R.state_path, NULL);
+	if (!text)
+		return jv_null();
+	jv s = jv_parse(text);
+	free(text);
+	if (!jv_is_valid(s)) {
+		jv_free(s);
+		return jv_null();
+	}
+	return s;
+}
+
+static int
+alive(jv s)
+{
+	pid_t pid = (pid_t)bi_get_num(s, "pid", 0);
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+/* ---- Docker ---- */
+
+static _Noreturn void
+docker_fail(const char *what)
+{
+	bi_die(BI_EXIT_UNREACHABLE, "%s: %s", what, bi_docker_error(R.d));
+}
+
+static void
+open_docker(void)
+{
+	char derr[256];
+	if (!(R.d = bi_docker_open(derr, sizeof derr)))
+		bi_die(BI_EXIT_UNREACHABLE, "Docker: %s", derr);
+}
+
+/* Create and start a container from body (consumed) under this name; its
+ * id into id. 0, or -1 with the API's message in err. */
+static int
+run_container(const char *name, jv body, char *id, size_t n, char *err, size_t en)
+{
+	jv out = jv_null();
+	char path[512];
+	jv text = jv_dump_string(body, 0);
+	snprintf(path, sizeof path, "/containers/create?name=%s", name);
+	long st = bi_docker_call(R.d, "POST", path, jv_string_value(text), &out);
+	jv_free(text);
+	if (st != 201) {
+		bi_errf(err, en, "create %s: %s", name, st < 0 ? bi_docker_error(R.d) : bi_get_text(out, "message", "refused"));
+		jv_free(out);
+		return -1;
+	}
+	snprintf(id, n, "%s", bi_get_text(out, "Id", ""));
+	jv_free(out);
+	if (bi_docker_action(R.d, id, "start", NULL) != 0)
+		return bi_errf(err, en, "start %s: %s", name, bi_docker_error(R.d));
+	return 0;
+}
+
+static void
+remove_container(const char *id)
+{
+	char path[256];
+	if (!*id)
+		return;
+	snprintf(path, sizeof path, "/containers/%s?force=1", id);
+	if (bi_docker_call(R.d, "DELETE", path, NULL, NULL) < 0)
+		bi_warn("unable to remove container %.12s: %s", id, bi_docker_error(R.d));
+}
+
+/* The port on 127.0.0.1 that Docker published for port/tcp of container id. */
+static int
+host_port(const char *id, int port)
+{
+	char key[80];
+	jv ins = bi_docker_inspect(R.d, id);
+	snprintf(key, sizeof key, "NetworkSettings.Ports.%d/tcp.0.HostPort", port);
+	int hp = jv_is_valid(ins) ? atoi(bi_jv_path_str(ins, key, "0")) : 0;
+	jv_free(ins);
+	return hp;
+}
+
+static jv
+labels(const char *role)
+{
+	char v[512];
+	snprintf(v, sizeof v, "%s/%s", R.project, R.service);
+	jv l = bi_set(jv_object(), "org.blissful-infra.canary", jv_string(v));
+	return bi_set(l, "org.blissful-infra.role", jv_string(role));
+}
+
+static jv
+port_binding(int port, int host)
+{
+	char k[32], h[16];
+	snprintf(k, sizeof k, "%d/tcp", port);
+	snprintf(h, sizeof h, "%d", host);
+	jv b = bi_set(jv_object(), "HostIp", jv_string("127.0.0.1"));
+	b = bi_set(b, "HostPort", jv_string(host > 0 ? h : ""));
+	return bi_set(jv_object(), k, jv_array_append(jv_array(), b));
+}
+
+/* Wait for GET path on 127.0.0.1:port to answer 2xx, at most ns. */
+static int
+wait_http(int port, const char *path, int64_t ns)
+{
+	char url[512];
+	int64_t end = bi_mono_ns() + ns;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	while (bi_mono_ns() < end) {
+		int st = bi_http_status(url, 1000);
+		if (st >= 200 && st < 300)
+			return 0;
+		if (stop_sig)
+			return -1;
+		usleep(200000);
+	}
+	return -1;
+}
+
+/* ---- the split ---- */
+
+/* Send weight % of new connections to the canary (0: stable alone; 100:
+ * the canary alone). */
+static int
+set_weight(int w)
+{
+	char url[256], up_s[300], up_c[300];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/proxies/%s", R.api_port, R.service);
+	snprintf(up_s, sizeof up_s, "%s:%d", R.service, R.port);
+	snprintf(up_c, sizeof up_c, "%s-canary:%d", R.service, R.port);
+	jv ups = jv_array();
+	if (w < 100)
+		ups = jv_array_append(ups, bi_set(bi_set(jv_object(), "upstream", jv_string(up_s)),
+						  "weight", jv_number(100 - w)));
+	if (w > 0)
+		ups = jv_array_append(ups, bi_set(bi_set(jv_object(), "upstream", jv_string(up_c)),
+						  "weight", jv_number(w)));
+	jv body = jv_dump_string(bi_set(jv_object(), "upstreams", ups), 0);
+	for (int tries = 0; tries < 5; tries++) {
+		jv r = bi_http_json("POST", url, NULL, jv_string_value(body), 3000, NULL);
+		int good = jv_is_valid(r);
+		if (!good) {
+			jv m = jv_invalid_get_msg(jv_copy(r));
+			bi_warn("the canary proxy refused weight %d: %s", w,
+				jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "no answer");
+			jv_free(m);
+		}
+		jv_free(r);
+		if (good) {
+			jv_free(body);
+			R.weight = w;
+			return 0;
+		}
+		usleep(200000);
+	}
+	jv_free(body);
+	return -1;
+}
+
+/* The canary proxy of this service: the running one, else a new one. */
+static void
+ensure_proxy(int listen)
+{
+	char label[512], err[512];
+	snprintf(label, sizeof label, "org.blissful-infra.canary=%s/%s", R.project, R.service);
+	jv filters = bi_set(jv_object(), "label", jv_array_append(jv_array_append(jv_array(),
+		jv_string(label)), jv_string("org.blissful-infra.role=proxy")));
+	jv found = bi_docker_containers_filter(R.d, filters, 0);
+	if (!jv_is_valid(found))
+		docker_fail("list containers");
+	if (jv_array_length(jv_copy(found)) > 0)
+		snprintf(R.proxy_id, sizeof R.proxy_id, "%s", bi_jv_path_str(found, "0.Id", ""));
+	jv_free(found);
+	if (!*R.proxy_id) {
+		char name[300], spec[600], lst[32];
+		jv img = jv_null();
+		if (bi_docker_call(R.d, "GET", "/images/blissful-infra/bi-proxy:latest/json", NULL, &img) != 200)
+			bi_die(BI_EXIT_USAGE, "no image blissful-infra/bi-proxy:latest (scripts/images.sh bi-proxy makes it)");
+		jv_free(img);
+		snprintf(name, sizeof name, "%s-%s-canary-proxy", R.project, R.service);
+		snprintf(spec, sizeof spec, "%s,0.0.0.0:%d,%s:%d", R.service, R.port, R.service, R.port);
+		snprintf(lst, sizeof lst, "%d/tcp", R.port);
+		jv cmd = jv_array();
+		const char *args[] = {"-q", "--api", "0.0.0.0:8474", "--drain", "10s", "--proxy", spec};
+		for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
+			cmd = jv_array_append(cmd, jv_string(args[i]));
+		jv exposed = bi_set(bi_set(jv_object(), "8474/tcp", jv_object()), lst, jv_object());
+		jv host = bi_set(jv_object(), "PortBindings",
+				 jv_object_merge(port_binding(8474, 0), port_binding(R.port, listen)));
+		host = bi_set(host, "NetworkMode", jv_string(R.net));
+		host = bi_set(host, "RestartPolicy", bi_set(jv_object(), "Name", jv_string("unless-stopped")));
+		jv body = bi_set(jv_object(), "Image", jv_string("blissful-infra/bi-proxy:latest"));
+		body = bi_set(bi_set(body, "Cmd", cmd), "ExposedPorts", exposed);
+		body = bi_set(bi_set(body, "Labels", labels("proxy")), "HostConfig", host);
+		if (run_container(name, body, R.proxy_id, sizeof R.proxy_id, err, sizeof err) != 0)
+			bi_die(BI_EXIT_FAIL, "the canary proxy: %s", err);
+	}
+	R.api_port = host_port(R.proxy_id, 8474);
+	R.entry_port = host_port(R.proxy_id, R.port);
+	if (!R.api_port || !R.entry_port || wait_http(R.api_port, "/version", 10 * SEC) != 0)
+		bi_die(BI_EXIT_FAIL, "the canary proxy %.12s does not answer", R.proxy_id);
+}
+
+/* ---- reading each version ---- */
+
+static int
+scrape(struct ver *v, bi_canary_counts *out)
+{
+	char url[512];
+	bi_http_resp resp;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", v->host_port, R.metrics);
+	bi_http_req req = {.url = url, .timeout_ms = 3000};
+	int r = bi_http(&req, &resp);
+	if (r == 0 && resp.status == 200)
+		r = bi_canary_scrape(resp.body.p ? resp.body.p : "", resp.body.len, &R.names, out) < 0 ? -1 : 0;
+	else
+		r = -1;
+	bi_http_resp_free(&resp);
+	return r;
+}
+
+/* One analysis: each version's window since the last one. */
+static jv
+analyse(void)
+{
+	bi_canary_counts sn, cn, sw, cw;
+	jv a;
+
+	int cs = scrape(&R.canary, &cn), ss = scrape(&R.stable, &sn);
+	if (cs != 0) {
+		a = bi_set(jv_object(), "decision", jv_string("fail"));
+		return bi_set(a, "reason", jv_string("the canary's metrics did not answer"));
+	}
+	if (ss != 0) {
+		a = bi_set(jv_object(), "decision", jv_string("wait"));
+		return bi_set(a, "reason", jv_string("stable's metrics did not answer"));
+	}
+	bi_canary_window(&cn, &R.canary.last, &cw);
+	bi_canary_window(&sn, &R.stable.last, &sw);
+	R.canary.last = cn;
+	R.stable.last = sn;
+	return bi_canary_analyze(&sw, &cw, &R.limits);
+}
+
+static void
+snapshot(void)
+{
+	if (scrape(&R.canary, &R.canary.last) != 0)
+		memset(&R.canary.last, 0, sizeof R.canary.last);
+	if (scrape(&R.stable, &R.stable.last) != 0)
+		memset(&R.stable.last, 0, sizeof R.stable.last);
+	if (!R.canary.have_first) {
+		R.canary.first = R.canary.last;
+		R.canary.have_first = 1;
+	}
+}
+
+/* ---- the ends of a run ---- */
+
+static void
+finish_files(void)
+{
+	unlink(R.state_path);
+	unlink(R.ctl_path);
+	if (R.journal)
+		fclose(R.journal);
+	R.journal = NULL;
+}
+
+/* How long the run took, and what the canary answered in all. */
+static jv
+totals(jv x)
+{
+	bi_canary_counts now, w;
+	int64_t t = bi_mono_ns();
+	x = bi_set(x, "elapsed_ms", jv_number((double)((t - R.started) / 1000000)));
+	if (R.traffic_at)
+		x = bi_set(x, "canary_traffic_ms", jv_number((double)((t - R.traffic_at) / 1000000)));
+	if (R.canary.have_first && scrape(&R.canary, &now) == 0) {
+		bi_canary_window(&now, &R.canary.first, &w);
+		x = bi_set(x, "canary_requests", jv_number(w.requests));
+		x = bi_set(x, "canary_errors", jv_number(w.errors));
+	}
+	return x;
+}
+
+/* Back to 100 % stable at once; the canary goes once its connections had
+ * canary.drain to finish (not waited for when interrupted). */
+static int
+abort_run(const char *why)
+{
+	int split = set_weight(0);
+	R.status = "aborting";
+	save_state();
+	emit("abort", bi_set(jv_object(), "reason", jv_string(why)));
+	jv fin = totals(bi_set(jv_object(), "reason", jv_string(why)));
+	int64_t end = bi_mono_ns() + R.drain;
+	while (split == 0 && bi_mono_ns() < end && !stop_sig)
+		usleep(100000);
+	remove_container(R.canary.id);
+	if (split)
+		fin = bi_set(fin, "warning", jv_string("the canary proxy did not take the weight back"));
+	emit("aborted", fin);
+	finish_files();
+	return BI_EXIT_FAIL;
+}
+
+/* The stable container made again from the canary's image: what compose
+ * does on `up` when the image changed (same name, labels, networks,
+ * ports), done here so that the proxy holds the traffic on the canary
+ * meanwhile. On failure the old one is started again. */
+static int
+replace_stable(char *err, size_t en)
+{
+	jv ins = R.stable_inspect;
+	char name[300], path[700], newid[80] = "";
+	snprintf(name, sizeof name, "%s", bi_jv_path_str(ins, "Name", "/") + 1);
+	jv cfg = jv_object_get(jv_copy(ins), jv_string("Config"));
+	cfg = jv_object_delete(cfg, jv_string("Hostname"));
+	cfg = bi_set(cfg, "Image", jv_string(R.stable_image));
+	jv host = jv_object_get(jv_copy(ins), jv_string("HostConfig"));
+	jv eps = jv_object();
+	jv nets = bi_jv_path(ins, "NetworkSettings.Networks");
+	if (jv_get_kind(nets) == JV_KIND_OBJECT) {
+		jv_object_foreach(nets, k, v) {
+			jv al = jv_array();
+			jv old = jv_object_get(v, jv_string("Aliases"));
+			if (jv_get_kind(old) == JV_KIND_ARRAY) {
+				jv_array_foreach(old, i, a) {
+					/* the old container's short id is no name of the new one */
+					if (jv_get_kind(a) == JV_KIND_STRING && strncmp(jv_string_value(a), R.stable.id, 12))
+						al = jv_array_append(al, a);
+					else
+						jv_free(a);
+					(void)i;
+				}
+			}
+			jv_free(old);
+			eps = jv_object_set(eps, k, bi_set(jv_object(), "Aliases", al));
+		}
+	}
+	jv_free(nets);
+	cfg = bi_set(cfg, "HostConfig", host);
+	cfg = bi_set(cfg, "NetworkingConfig", bi_set(jv_object(), "EndpointsConfig", eps));
+
+	snprintf(path, sizeof path, "/containers/%s/rename?name=%s-replaced", R.stable.id, name);
+	if (bi_docker_call(R.d, "POST", path, NULL, NULL) != 204) {
+		jv_free(cfg);
+		return bi_errf(err, en, "rename %s: %s", name, bi_docker_error(R.d));
+	}
+	bi_docker_action(R.d, R.stable.id, "stop", "t=10");
+	*err = 0;
+	if (run_container(name, cfg, newid, sizeof newid, err, en) != 0 ||
+	    !(R.stable.host_port = host_port(newid, R.port)) ||
+	    wait_http(R.stable.host_port, R.health, 120 * SEC) != 0) {
+		char e2[512];
+		snprintf(e2, sizeof e2, "%s", *err ? err : "the new stable container never became healthy");
+		if (*newid)
+			remove_container(newid);
+		snprintf(path, sizeof path, "/containers/%s/rename?name=%s", R.stable.id, name);
+		bi_docker_call(R.d, "POST", path, NULL, NULL);
+		bi_docker_action(R.d, R.stable.id, "start", NULL);
+		R.stable.host_port = host_port(R.stable.id, R.port);
+		wait_http(R.stable.host_port, R.health, 60 * SEC);
+		return bi_errf(err, en, "%s", e2);
+	}
+	remove_container(R.stable.id);
+	snprintf(R.stable.id, sizeof R.stable.id, "%s", newid);
+	return 0;
+}
+
+static int
+promote_run(const char *why)
+{
+	char err[512] = "", path[1200], repo[512], tag[128];
+	sigset_t block, old;
+
+	/* Half a promotion is worse than either end: signals wait for it. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	R.status = "promoting";
+	save_state();
+	emit("promote", bi_set(jv_object(), "reason", jv_string(why)));
+	if (set_weight(100) != 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return abort_run("the canary proxy refused to send everything to the canary");
+	}
+	jv fin = totals(jv_object());
+	const char *colon = strrchr(R.stable_image, ':'), *slash = strrchr(R.stable_image, '/');
+	if (colon && (!slash || colon > slash)) {
+		snprintf(repo, sizeof repo, "%.*s", (int)(colon - R.stable_image), R.stable_image);
+		snprintf(tag, sizeof tag, "%s", colon + 1);
+	} else {
+		snprintf(repo, sizeof repo, "%s", R.stable_image);
+		snprintf(tag, sizeof tag, "latest");
+	}
+	snprintf(path, sizeof path, "/images/%s/tag?repo=%s&tag=%s", R.image, repo, tag);
+	if (bi_docker_call(R.d, "POST", path, NULL, NULL) != 201)
+		snprintf(err, sizeof err, "tag %.150s as %.150s: %.150s", R.image, R.stable_image, bi_docker_error(R.d));
+	else
+		replace_stable(err, sizeof err);
+	int r = set_weight(0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (*err) {
+		jv_free(fin);
+		return abort_run(err);
+	}
+	int64_t end = bi_mono_ns() + R.drain;
+	while (r == 0 && bi_mono_ns() < end)
+		usleep(100000);
+	remove_container(R.canary.id);
+	fin = bi_set(fin, "image", jv_string(R.stable_image));
+	emit("promoted", fin);
+	finish_files();
+	return BI_EXIT_OK;
+}
+
+/* A command from the control file, or "" when none. */
+static void
+read_ctl(char *cmd, size_t n)
+{
+	char *text = bi_read_file(R.ctl_path, NULL);
+	*cmd = 0;
+	if (!text)
+		return;
+	unlink(R.ctl_path);
+	snprintf(cmd, n, "%.*s", (int)strcspn(text, "\n"), text);
+	free(text);
+}
+
+static void
+set_paused(int p, const char *why)
+{
+	R.paused = p;
+	R.status = p ? "paused" : "running";
+	save_state();
+	emit(p ? "pause" : "resume", why ? bi_set(jv_object(), "reason", jv_string(why)) : jv_object());
+}
+
+/* The steps, each until its pause is over and its last analysis passed. */
+static int
+run_steps(void)
+{
+	char cmd[64], why[300];
+	jv_array_foreach(R.steps, i, st) {
+		R.run.step = i;
+		int w = (int)bi_jv_path_num(st, "weight", 100);
+		int64_t pause = (int64_t)bi_jv_path_num(st, "pause_ms", 0) * 1000000;
+		jv_free(st);
+		if (set_weight(w) != 0)
+			return abort_run("the canary proxy refused the step's weight");
+		if (!R.traffic_at)
+			R.traffic_at = bi_mono_ns();
+		R.status = R.paused ? "paused" : "running";
+		save_state();
+		emit("step", bi_set(jv_object(), "pause_ms", jv_number((double)(pause / 1000000))));
+		snapshot();
+		int64_t t0 = bi_mono_ns(), held = 0;
+		int64_t next = t0 + (pause > 0 && pause < R.interval ? pause : R.interval);
+		for (;;) {
+			if (stop_sig)
+				return abort_run("interrupted");
+			read_ctl(cmd, sizeof cmd);
+			if (!strcmp(cmd, "abort"))
+				return abort_run("aborted by a person");
+			if (!strcmp(cmd, "promote-full"))
+				return promote_run("promoted by a person, the steps left skipped");
+			if (!strcmp(cmd, "pause") && !R.paused)
+				set_paused(1, "paused by a person");
+			if (!strcmp(cmd, "resume") && R.paused)
+				set_paused(0, NULL);
+			if (!strcmp(cmd, "promote")) {
+				if (R.paused)
+					set_paused(0, "promoted to the next step by a person");
+				if (i + 1 == R.nsteps)
+					return promote_run("promoted by a person at the last step");
+				break;
+			}
+			if (R.paused) {
+				held += 100000000;
+				next += 100000000;
+				usleep(100000);
+				continue;
+			}
+			int64_t now = bi_mono_ns();
+			if (now < next) {
+				usleep(100000);
+				continue;
+			}
+			int over = now - t0 - held >= pause;
+			jv a = analyse();
+			enum bi_canary_next x = bi_canary_after(&R.run, bi_get_text(a, "decision", "wait"), over);
+			a = bi_set(a, "failures", jv_number(R.run.failures));
+			a = bi_set(a, "next", jv_string(bi_canary_next_name(x)));
+			snprintf(why, sizeof why, "%s", bi_get_text(a, "reason", ""));
+			emit("analysis", a);
+			save_state();
+			if (x == BI_CANARY_ABORT)
+				return abort_run(why);
+			if (x == BI_CANARY_PROMOTE)
+				return promote_run("every step passed");
+			if (x == BI_CANARY_NEXT)
+				break;
+			if (x == BI_CANARY_HOLD) {
+				R.run.inconclusive = 0;
+				set_paused(1, why);
+			}
+			next = now + R.interval;
+		}
+	}
+	return promote_run("every step passed");
+}
+
+static int
+start(int listen, char **env, int nenv)
+{
+	char err[512], name[300], path[700], p[128], alias[300], exposed[32], entry[64];
+
+	R.started = bi_mono_ns();
+	jv st = load_state();
+	if (jv_get_kind(st) == JV_KIND_OBJECT) {
+		if (alive(st))
+			bi_die(BI_EXIT_USAGE, "a canary is running (pid %.0f): bi-canary status", bi_get_num(st, "pid", 0));
+		bi_die(BI_EXIT_USAGE, "a canary run ended without cleaning up: bi-canary abort first");
+	}
+	jv_free(st);
+	open_docker();
+	jv img = jv_null();
+	snprintf(path, sizeof path, "/images/%s/json", R.image);
+	if (bi_docker_call(R.d, "GET", path, NULL, &img) != 200)
+		bi_die(BI_EXIT_USAGE, "no image %s", R.image);
+	jv_free(img);
+
+	jv found = bi_docker_containers(R.d, R.project, R.service, 0);
+	if (!jv_is_valid(found))
+		docker_fail("list containers");
+	if (jv_array_length(jv_copy(found)) == 0)
+		bi_die(BI_EXIT_USAGE, "no running container of service %s in project %s (blissful-infra up)",
+		       R.service, R.project);
+	snprintf(R.stable.id, sizeof R.stable.id, "%s", bi_jv_path_str(found, "0.Id", ""));
+	jv_free(found);
+	R.stable_inspect = bi_docker_inspect(R.d, R.stable.id);
+	if (!jv_is_valid(R.stable_inspect))
+		docker_fail("inspect");
+	snprintf(R.stable_image, sizeof R.stable_image, "%s", bi_jv_path_str(R.stable_inspect, "Config.Image", ""));
+	jv nets = bi_jv_path(R.stable_inspect, "NetworkSettings.Networks");
+	jv keys = jv_get_kind(nets) == JV_KIND_OBJECT ? jv_keys(nets) : (jv_free(nets), jv_array());
+	if (jv_array_length(jv_copy(keys)) == 0)
+		bi_die(BI_EXIT_USAGE, "the stable container is on no network");
+	snprintf(R.net, sizeof R.net, "%s", bi_jv_path_str(keys, "0", ""));
+	jv_free(keys);
+	snprintf(p, sizeof p, "services.%s.port", R.service);
+	R.port = (int)bi_jv_path_num(R.cfg, p, 0);
+	if (R.port <= 0) {
+		jv ex = bi_jv_path(R.stable_inspect, "Config.ExposedPorts");
+		jv ks = jv_get_kind(ex) == JV_KIND_OBJECT ? jv_keys(ex) : (jv_free(ex), jv_array());
+		R.port = atoi(bi_jv_path_str(ks, "0", "0"));
+		jv_free(ks);
+	}
+	if (R.port <= 0)
+		bi_die(BI_EXIT_USAGE, "no port for service %s (blissful-infra.yaml: %s)", R.service, p);
+	R.stable.host_port = host_port(R.stable.id, R.port);
+	if (!R.stable.host_port)
+		bi_die(BI_EXIT_USAGE, "service %s publishes no port %d on 127.0.0.1", R.service, R.port);
+
+	/* The canary: the stable's environment with the overrides, on its
+	 * network under the name SERVICE-canary. */
+	jv envs = bi_jv_path(R.stable_inspect, "Config.Env");
+	jv merged = jv_array();
+	if (jv_get_kind(envs) == JV_KIND_ARRAY) {
+		jv_array_foreach(envs, i, e) {
+			int replaced = 0;
+			for (int k = 0; k < nenv && jv_get_kind(e) == JV_KIND_STRING; k++)
+				if (!strncmp(jv_string_value(e), env[k], strcspn(env[k], "=") + 1))
+					replaced = 1;
+			if (replaced || jv_get_kind(e) != JV_KIND_STRING)
+				jv_free(e);
+			else
+				merged = jv_array_append(merged, e);
+			(void)i;
+		}
+	}
+	jv_free(envs);
+	for (int k = 0; k < nenv; k++)
+		merged = jv_array_append(merged, jv_string(env[k]));
+	snprintf(alias, sizeof alias, "%s-canary", R.service);
+	snprintf(exposed, sizeof exposed, "%d/tcp", R.port);
+	jv host = bi_set(jv_object(), "PortBindings", port_binding(R.port, 0));
+	host = bi_set(host, "NetworkMode", jv_string(R.net));
+	jv mem = bi_jv_path(R.stable_inspect, "HostConfig.Memory");
+	if (jv_get_kind(mem) == JV_KIND_NUMBER && jv_number_value(mem) > 0)
+		host = bi_set(host, "Memory", mem);
+	else
+		jv_free(mem);
+	jv body = bi_set(jv_object(), "Image", jv_string(R.image));
+	body = bi_set(bi_set(body, "Env", merged), "Labels", labels("canary"));
+	body = bi_set(body, "ExposedPorts", bi_set(jv_object(), exposed, jv_object()));
+	body = bi_set(body, "HostConfig", host);
+	jv ep = bi_set(jv_object(), "Aliases", jv_array_append(jv_array(), jv_string(alias)));
+	body = bi_set(body, "NetworkingConfig", bi_set(jv_object(), "EndpointsConfig",
+						       bi_set(jv_object(), R.net, ep)));
+	snprintf(name, sizeof name, "%s-%s-canary", R.project, R.service);
+	ensure_proxy(listen);
+
+	R.journal = fopen(R.journal_path, "w");
+	if (!R.journal)
+		bi_die(BI_EXIT_LOCAL, "unable to open %s:", R.journal_path);
+	R.status = "starting";
+	save_state();
+	if (run_container(name, body, R.canary.id, sizeof R.canary.id, err, sizeof err) != 0) {
+		remove_container(R.canary.id);
+		emit("aborted", bi_set(jv_object(), "reason", jv_string(err)));
+		finish_files();
+		return BI_EXIT_FAIL;
+	}
+	save_state();
+	R.canary.host_port = host_port(R.canary.id, R.port);
+	jv s = bi_set(jv_object(), "image", jv_string(R.image));
+	s = bi_set(s, "stable_image", jv_string(R.stable_image));
+	snprintf(entry, sizeof entry, "127.0.0.1:%d", R.entry_port);
+	s = bi_set(bi_set(s, "entry", jv_string(entry)), "steps", jv_copy(R.steps));
+	s = bi_set(s, "failure_limit", jv_number(R.run.failure_limit));
+	s = bi_set(s, "interval_ms", jv_number((double)(R.interval / 1000000)));
+	if (nenv) {
+		jv e = jv_array();
+		for (int k = 0; k < nenv; k++)
+			e = jv_array_append(e, jv_string(env[k]));
+		s = bi_set(s, "env", e);
+	}
+	emit("start", s);
+	if (!R.canary.host_port || wait_http(R.canary.host_port, R.health, 120 * SEC) != 0)
+		return abort_run(stop_sig ? "interrupted" : "the canary never became healthy");
+	return run_steps();
+}
+
+/* ---- the other commands ---- */
+
+static int
+status_cmd(void)
+{
+	jv s = load_state();
+	jv rec = bi_set(bi_record("canary"), "event", jv_string("status"));
+	if (jv_get_kind(s) != JV_KIND_OBJECT) {
+		jv_free(s);
+		bi_write(bi_set(rec, "status", jv_string("none")));
+		return BI_EXIT_FAIL;
+	}
+	int up = alive(s);
+	if (!up)
+		s = bi_set(s, "status", jv_string("gone"));
+	bi_write(jv_object_merge(rec, s));
+	return up ? BI_EXIT_OK : BI_EXIT_FAIL;
+}
+
+/* A runner that died (kill -9) left a split and a canary: traffic back on
+ * stable and the canary removed, from what its state file says. */
+static int
+cleanup_dead(jv s)
+{
+	char url[256];
+	open_docker();
+	R.api_port = (int)bi_get_num(s, "api", 0);
+	R.port = (int)bi_get_num(s, "upstream_port", 0);
+	R.project = bi_strdup(bi_get_text(s, "project", R.project));
+	R.service = bi_strdup(bi_get_text(s, "service", R.service));
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/version", R.api_port);
+	int split = R.api_port && bi_http_status(url, 2000) == 200 ? set_weight(0) : -1;
+	snprintf(R.canary.id, sizeof R.canary.id, "%s", bi_get_text(s, "canary_id", ""));
+	jv_free(s);
+	remove_container(R.canary.id);
+	R.journal = fopen(R.journal_path, "a");
+	jv x = bi_set(jv_object(), "reason", jv_string("its runner was gone: cleaned up"));
+	if (split != 0)
+		x = bi_set(x, "warning", jv_string("the canary proxy did not answer"));
+	emit("aborted", x);
+	finish_files();
+	return BI_EXIT_OK;
+}
+
+static int
+control(const char *cmd)
+{
+	char tmp[4096];
+	jv s = load_state();
+	if (jv_get_kind(s) != JV_KIND_OBJECT) {
+		jv_free(s);
+		bi_warn("no canary is running");
+		return BI_EXIT_FAIL;
+	}
+	if (!alive(s)) {
+		if (!strcmp(cmd, "abort"))
+			return cleanup_dead(s);
+		jv_free(s);
+		bi_warn("the canary's runner is gone: bi-canary abort cleans up");
+		return BI_EXIT_FAIL;
+	}
+	jv_free(s);
+	snprintf(tmp, sizeof tmp, "%s.tmp", R.ctl_path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%s\n", cmd) < 0 || fclose(f) != 0 || rename(tmp, R.ctl_path) != 0)
+		bi_die(BI_EXIT_LOCAL, "unable to write %s:", R.ctl_path);
+	for (int i = 0; i < 100; i++) {	/* taken when the runner removed it */
+		if (access(R.ctl_path, F_OK) != 0)
+			return BI_EXIT_OK;
+		usleep(100000);
+	}
+	bi_warn("the canary did not take '%s' within 10 s", cmd);
+	return BI_EXIT_FAIL;
+}
+
+/* The run's records so far, then each new one until the run ends. */
+static int
+watch_cmd(void)
+{
+	bi_buf line = {0};
+	char buf[8192];
+	jv s = load_state();
+	int running = jv_get_kind(s) == JV_KIND_OBJECT && alive(s);
+	jv_free(s);
+	int fd = open(R.journal_path, O_RDONLY);
+	if (fd < 0) {
+		bi_warn("no canary has run here");
+		return BI_EXIT_FAIL;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n > 0) {
+			for (ssize_t i = 0; i < n; i++) {
+				if (buf[i] == '\n') {
+					bi_write_raw(line.p ? line.p : "", line.len);
+					line.len = 0;
+				} else
+					bi_buf_add(&line, &buf[i], 1);
+			}
+			bi_write_flush();
+			continue;
+		}
+		if (!running || stop_sig)
+			break;
+		s = load_state();
+		running = jv_get_kind(s) == JV_KIND_OBJECT && alive(s);
+		jv_free(s);
+		usleep(200000);
+	}
+	bi_buf_free(&line);
+	close(fd);
+	return BI_EXIT_OK;
+}
+
+/* The canary proxy and anything a run left, removed. */
+static int
+clean_cmd(void)
+{
+	char label[512];
+	jv s = load_state();
+	if (jv_get_kind(s) == JV_KIND_OBJECT && alive(s))
+		bi_die(BI_EXIT_USAGE, "a canary is running: abort it first");
+	jv_free(s);
+	open_docker();
+	snprintf(label, sizeof label, "org.blissful-infra.canary=%s/%s", R.project, R.service);
+	jv found = bi_docker_containers_label(R.d, label, 1);
+	if (!jv_is_valid(found))
+		docker_fail("list containers");
+	jv_array_foreach(found, i, c) {
+		remove_container(bi_get_text(c, "Id", ""));
+		jv_free(c);
+		(void)i;
+	}
+	jv_free(found);
+	finish_files();
+	return BI_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"docker", no_argument, NULL, 'd'}, {"image", required_argument, NULL, 'i'},
+		{"service", required_argument, NULL, 's'}, {"project", required_argument, NULL, 'p'},
+		{"env", required_argument, NULL, 'e'}, {"listen", required_argument, NULL, 'l'},
+		{"full", no_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
+		{"interval", required_argument, NULL, 'I'}, {"pause", required_argument, NULL, 'P'},
+		{"failure-limit", required_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
+		{"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
+	char **env = NULL, err[512], p[128];
+	int nenv = 0, docker = 0, full = 0, listen = -1, c;
+	jv over = jv_object();	/* the flags that override blissful-infra.yaml's canary: */
+	int64_t ns;
+
+	bi_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "di:s:p:e:l:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': docker = 1; break;
+		case 'i': R.image = optarg; break;
+		case 's': R.service = optarg; break;
+		case 'p': R.project = optarg; break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				bi_die(BI_EXIT_USAGE, "--env %s: K=V", optarg);
+			env = bi_realloc(env, (size_t)(nenv + 1) * sizeof *env);
+			env[nenv++] = optarg;
+			break;
+		case 'l':
+			if (!*optarg || strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) > 5 ||
+			    (listen = atoi(optarg)) > 65535)
+				bi_die(BI_EXIT_USAGE, "--listen %s: a port", optarg);
+			break;
+		case 'F': full = 1; break;
+		case 'q': R.quiet = 1; break;
+		case 'I':
+		case 'P':
+			if (bi_dur_parse(optarg, &ns) != 0 || ns <= 0)
+				bi_die(BI_EXIT_USAGE, "--%s %s: a duration", c == 'I' ? "interval" : "pause", optarg);
+			over = bi_set(over, c == 'I' ? "interval" : "pause", jv_string(optarg));
+			break;
+		case 'L':
+			if (!*optarg || strspn(optarg, "0123456789") != strlen(optarg) || strlen(optarg) > 6)
+				bi_die(BI_EXIT_USAGE, "--failure-limit %s: a number, 0 or more", optarg);
+			over = bi_set(over, "failure_limit", jv_number(atoi(optarg)));
+			break;
+		case 'h': fputs(usage, stdout); return BI_EXIT_OK;
+		case 'V': puts("bi-canary " BI_VERSION); return BI_EXIT_OK;
+		default: fputs(usage, stderr); return BI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(usage, stderr);
+		return BI_EXIT_USAGE;
+	}
+	const char *cmd = argv[optind];
+	static const char *const cmds[] = {"start", "status", "promote", "abort", "pause", "resume",
+					   "watch", "clean"};
+	size_t ci = 0;
+	while (ci < sizeof cmds / sizeof cmds[0] && strcmp(cmd, cmds[ci]))
+		ci++;
+	if (ci == sizeof cmds / sizeof cmds[0]) {
+		bi_warn("no command %s", cmd);
+		fputs(usage, stderr);
+		return BI_EXIT_USAGE;
+	}
+	if (!docker && (!strcmp(cmd, "start") || !strcmp(cmd, "clean")))
+		bi_die(BI_EXIT_USAGE, "%s: give --docker (the only engine of this tool)", cmd);
+
+	R.cfg = bi_config();
+	if (jv_get_kind(R.cfg) == JV_KIND_OBJECT) {
+		jv cc = jv_object_get(jv_copy(R.cfg), jv_string("canary"));
+		if (jv_get_kind(cc) != JV_KIND_OBJECT) {
+			jv_free(cc);
+			cc = jv_object();
+		}
+		R.cfg = bi_set(R.cfg, "canary", jv_object_merge(cc, over));
+	} else
+		jv_free(over);
+	char *root = bi_project_dir();
+	if (!root)
+		bi_die(BI_EXIT_USAGE, "not in a blissful-infra project (no blissful-infra.yaml here or above)");
+	char *dir = bi_asprintf("%s/.blissful-infra", root);
+	if (bi_mkdirs(dir) != 0)
+		bi_die(BI_EXIT_LOCAL, "unable to make %s:", dir);
+	R.state_path = bi_asprintf("%s/canary.state", dir);
+	R.ctl_path = bi_asprintf("%s/canary.ctl", dir);
+	R.journal_path = bi_asprintf("%s/canary.jsonl", dir);
+	if (!R.service)
+		R.service = "app";
+	if (!R.project) {
+		const char *b = strrchr(root, '/');
+		R.project = bi_jv_path_str(R.cfg, "name", NULL);
+		if (!R.project)
+			R.project = bi_strdup(b ? b + 1 : root);
+	}
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (!strcmp(cmd, "status"))
+		return status_cmd();
+	if (!strcmp(cmd, "watch"))
+		return watch_cmd();
+	if (!strcmp(cmd, "promote"))
+		return control(full ? "promote-full" : "promote");
+	if (!strcmp(cmd, "abort") || !strcmp(cmd, "pause") || !strcmp(cmd, "resume"))
+		return control(cmd);
+	if (!strcmp(cmd, "clean"))
+		return clean_cmd();
+
+	if (!R.image)
+		bi_die(BI_EXIT_USAGE, "start: --image is required");
+	if (bi_canary_limits_config(R.cfg, &R.limits, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: %s", err);
+	R.steps = bi_canary_steps(R.cfg, err, sizeof err);
+	if (!jv_is_valid(R.steps))
+		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: %s", err);
+	R.nsteps = jv_array_length(jv_copy(R.steps));
+	R.run = (bi_canary_run){.nsteps = R.nsteps,
+		.failure_limit = (int)bi_jv_path_num(R.cfg, "canary.failure_limit", 3),
+		.inconclusive_limit = (int)bi_jv_path_num(R.cfg, "canary.inconclusive_limit", 3)};
+	R.interval = bi_cfg_dur(R.cfg, "canary.interval", 30 * SEC);
+	R.drain = bi_cfg_dur(R.cfg, "canary.drain", 5 * SEC);
+	if (R.interval <= 0 || R.run.failure_limit < 0 || R.run.inconclusive_limit < 0)
+		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: canary.interval above 0, canary.failure_limit "
+		       "and canary.inconclusive_limit 0 or more");
+	if (listen < 0)
+		listen = (int)bi_jv_path_num(R.cfg, "canary.port", 0);
+	snprintf(p, sizeof p, "services.%s.metrics", R.service);
+	snprintf(R.metrics, sizeof R.metrics, "%s", bi_jv_path_str(R.cfg, p, "/metrics"));
+	snprintf(p, sizeof p, "services.%s.health", R.service);
+	snprintf(R.health, sizeof R.health, "%s", bi_jv_path_str(R.cfg, p, "/health"));
+	R.names.requests = bi_jv_path_str(R.cfg, "canary.requests_metric", NULL);
+	R.names.duration = bi_jv_path_str(R.cfg, "canary.duration_metric", NULL);
+	R.names.skip_path = R.metrics;
+	int st = start(listen, env, nenv);
+	bi_fshut(stdout, "stdout");
+	if (st == BI_EXIT_FAIL && stop_sig)
+		return 128 + stop_sig;
+	return st;
+}
