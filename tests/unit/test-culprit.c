@@ -66,7 +66,10 @@ culprit(bi_symptoms *set, const char *service, const jv *commits, size_t ncommit
 		    s->pattern == p.pattern)	/* as rca.c joins them */
 			syms[n++] = s;
 	p.nsyms = n;
-	return bi_culprit(set, commits, ncommits, &p, why);
+	bi_culprits *c = bi_culprits_new(set, npats, commits, ncommits);
+	const char *out = bi_culprit(c, &p, why);
+	bi_culprits_free(c);
+	return out;
 }
 
 int
@@ -116,12 +119,13 @@ main(void)
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:05:02.000Z\",\"service\":\"q\",\"action\":\"start\"}\n");
 	int64_t t0 = ts("2026-11-24T01:59:00.000Z"), t1 = ts("2026-11-24T02:04:00.000Z");
 	int64_t t2 = ts("2026-11-24T02:06:00.000Z");
-	ok(!bi_culprit_changed(set, NULL, 0, "q", t0, t1), "a first start is no change");
-	ok(bi_culprit_changed(set, NULL, 0, "q", t1, t2) == ts("2026-11-24T02:05:02.000Z"),
-	   "a start after a stop is");
 	jv commit = jv_parse("{\"kind\":\"commit\",\"ts\":\"2026-11-24T02:04:30.000Z\",\"files\":[\"deploy/worker.yaml\",\"README.md\"]}");
-	ok(bi_culprit_changed(set, &commit, 1, "worker", t1, t2) != 0, "a commit to a file of its stem is");
-	ok(!bi_culprit_changed(set, &commit, 1, "work", t1, t2), "... a prefix of a name is not");
+	bi_culprits *c = bi_culprits_new(set, npats, &commit, 1);
+	ok(!bi_culprit_changed(c, "q", t0, t1), "a first start is no change");
+	ok(bi_culprit_changed(c, "q", t1, t2) == ts("2026-11-24T02:05:02.000Z"), "a start after a stop is");
+	ok(bi_culprit_changed(c, "worker", t1, t2) != 0, "a commit to a file of its stem is");
+	ok(!bi_culprit_changed(c, "work", t1, t2), "... a prefix of a name is not");
+	bi_culprits_free(c);
 	bi_symptoms_free(set);
 
 	/* The culprit: a host named and a container stopped beat a service
