@@ -110,6 +110,8 @@ bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap)
 		    bi_symptoms_service(set, out))
 			return 1;
 	}
+	if (cap)
+		out[0] = '\0';
 	return 0;
 }
 
@@ -414,12 +416,23 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 		if (!s->problem || s->pattern < 0 || s->pattern != f->pattern || strcmp(s->service, me))
 			continue;
 		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
-		if (bi_culprit_host(set, text, host, sizeof host) && strcmp(host, me) &&
-		    (!me_changed || bi_symptoms_service(set, host))) {
-			const bi_service *sv = bi_symptoms_service(set, host);
+		const bi_service *sv = NULL;
+		int found = bi_culprit_host(set, text, host, sizeof host);
+		if (found) {
+			sv = bi_symptoms_service(set, host);
+			/* A service by its DNS name: "redis.shop.svc.cluster.local". */
+			char label[64];
+			size_t dot = strcspn(host, ".");
+			if (!sv && host[dot] && dot < sizeof label) {
+				memcpy(label, host, dot);
+				label[dot] = '\0';
+				sv = bi_symptoms_service(set, label);
+			}
+		}
+		const char *name = sv ? sv->name : host;
+		if (found && strcmp(name, me) && (sv || !me_changed))
 			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(set, host), BY_HOST,
 				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
-		}
 		free(text);
 	}
 	const bi_service *mine = bi_symptoms_service(set, me);

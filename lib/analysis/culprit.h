@@ -36,7 +36,7 @@ void bi_culprits_free(bi_culprits *c);
 const char *bi_culprit(bi_culprits *c, const bi_problem *p, char **why);
 
 /* The host a connection error in text names, as clients print it (culprit.c
- * lists the forms), into out (cap bytes): 1, or 0 when it names none. An
+ * lists the forms), into out (cap bytes): 1, or 0 (out "") when it names none. An
  * address is no name; a bare NAME:PORT counts only for a service set knows. */
 int bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap);
 

@@ -77,7 +77,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(31);
+	plan(32);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -149,6 +149,15 @@ main(void)
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"auth\",\"action\":\"start\"}\n"
 		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:05.000Z\",\"service\":\"api\",\"level\":\"error\",\"msg\":\"token check failed: 401 from upstream\"}\n");
 	is_str(culprit(set, "api", NULL, 0, &why), "auth", "a dependency that restarted just before");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A service by its DNS name in a cluster. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:30:00.000Z\",\"service\":\"sessions\",\"level\":\"warn\",\"msg\":\"slow fsync\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:30:01.000Z\",\"service\":\"api\",\"level\":\"error\","
+		  "\"msg\":\"dial tcp sessions.shop.svc.cluster.local:6379: connect: connection refused\"}\n");
+	is_str(culprit(set, "api", NULL, 0, &why), "sessions", "a known service by its cluster DNS name");
 	free(why);
 	bi_symptoms_free(set);
 
