@@ -110,6 +110,8 @@ bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap)
 		    bi_symptoms_service(set, out))
 			return 1;
 	}
+	if (cap)
+		out[0] = '\0';
 	return 0;
 }
 
@@ -165,23 +167,156 @@ cand_score(const struct cand *c)
 	return s;
 }
 
+/* What culprit() reads, indexed once for all the problems: each service's
+ * problem symptoms' first times by pattern, sorted; each commit's time and
+ * files. */
+struct svc_ix {
+	const bi_service *sv;
+	int64_t **first;	/* [pattern + 1]: -1 (none) first */
+	size_t *n;
+};
+
+struct commit_ix {
+	int64_t ts;
+	char **files;
+	size_t nfiles;
+};
+
+struct bi_culprits {
+	bi_symptoms *set;
+	size_t npats;
+	struct svc_ix *ix;
+	size_t nix;
+	size_t *slot, nslots;	/* a hash of the services' names: ix index + 1, 0 empty */
+	struct commit_ix *commits;
+	size_t ncommits;
+};
+
+static struct svc_ix *
+ix_of(const bi_culprits *c, const char *name)
+{
+	if (!c->nslots)
+		return NULL;
+	for (size_t h = bi_hash64(name, strlen(name)) % c->nslots;; h = (h + 1) % c->nslots) {
+		if (!c->slot[h])
+			return NULL;
+		if (!strcmp(c->ix[c->slot[h] - 1].sv->name, name))
+			return &c->ix[c->slot[h] - 1];
+	}
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+bi_culprits *
+bi_culprits_new(bi_symptoms *set, size_t npats, const jv *commits, size_t ncommits)
+{
+	bi_culprits *c = bi_calloc(1, sizeof *c);
+
+	c->set = set;
+	c->npats = npats;
+	for (const bi_service *sv = bi_symptoms_services(set); sv; sv = sv->next)
+		c->nix++;
+	c->ix = bi_calloc(c->nix ? c->nix : 1, sizeof *c->ix);
+	c->nslots = 2 * c->nix + 1;
+	c->slot = bi_calloc(c->nslots, sizeof *c->slot);
+	size_t i = 0;
+	for (const bi_service *sv = bi_symptoms_services(set); sv; sv = sv->next, i++) {
+		c->ix[i].sv = sv;
+		c->ix[i].first = bi_calloc(npats + 1, sizeof *c->ix[i].first);
+		c->ix[i].n = bi_calloc(npats + 1, sizeof *c->ix[i].n);
+		size_t h = bi_hash64(sv->name, strlen(sv->name)) % c->nslots;
+		while (c->slot[h])
+			h = (h + 1) % c->nslots;
+		c->slot[h] = i + 1;
+	}
+	for (const bi_symptom *s = bi_symptoms_list(set); s; s = s->next) {
+		struct svc_ix *x = s->problem && s->first ? ix_of(c, s->service) : NULL;
+		size_t p = s->pattern >= 0 && (size_t)s->pattern < npats ? (size_t)s->pattern + 1 : 0;
+		if (!x)
+			continue;
+		x->first[p] = bi_realloc(x->first[p], (x->n[p] + 1) * sizeof *x->first[p]);
+		x->first[p][x->n[p]++] = s->first;
+	}
+	for (i = 0; i < c->nix; i++)
+		for (size_t p = 0; p <= npats; p++)
+			if (c->ix[i].n[p] > 1)
+				qsort(c->ix[i].first[p], c->ix[i].n[p], sizeof (int64_t), by_time);
+	c->commits = bi_calloc(ncommits ? ncommits : 1, sizeof *c->commits);
+	for (i = 0; i < ncommits; i++) {
+		struct commit_ix *k = &c->commits[c->ncommits];
+		jv files = jv_object_get(jv_copy(commits[i]), jv_string("files"));
+		k->ts = bi_record_ts(commits[i]);
+		if (jv_get_kind(files) == JV_KIND_ARRAY)
+			jv_array_foreach(files, j, fl) {
+				if (jv_get_kind(fl) == JV_KIND_STRING) {
+					k->files = bi_realloc(k->files, (k->nfiles + 1) * sizeof *k->files);
+					k->files[k->nfiles++] = bi_strdup(jv_string_value(fl));
+				}
+				jv_free(fl);
+			}
+		jv_free(files);
+		if (k->ts && k->nfiles)
+			c->ncommits++;
+		else
+			free(k->files);
+	}
+	return c;
+}
+
+void
+bi_culprits_free(bi_culprits *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nix; i++) {
+		for (size_t p = 0; p <= c->npats; p++)
+			free(c->ix[i].first[p]);
+		free(c->ix[i].first);
+		free(c->ix[i].n);
+	}
+	for (size_t i = 0; i < c->ncommits; i++) {
+		for (size_t j = 0; j < c->commits[i].nfiles; j++)
+			free(c->commits[i].files[j]);
+		free(c->commits[i].files);
+	}
+	free(c->commits);
+	free(c->ix);
+	free(c->slot);
+	free(c);
+}
+
 /* A service's trouble from..to: its first problem symptom there, or its
- * container dying or running out of memory; 0 when none. */
+ * container dying or running out of memory; 0 when none. *same: one of
+ * them is of pattern. */
 static int64_t
-trouble(bi_symptoms *set, const char *name, int64_t from, int64_t to, int *same, int pattern)
+trouble(const bi_culprits *c, const struct svc_ix *x, int64_t from, int64_t to, int *same,
+	int pattern)
 {
 	int64_t first = 0;
 
 	*same = 0;
-	for (const bi_symptom *s = bi_symptoms_list(set); s; s = s->next)
-		if (s->problem && s->first >= from && s->first <= to && !strcmp(s->service, name)) {
-			if (!first || s->first < first)
-				first = s->first;
-			*same |= pattern >= 0 && s->pattern == pattern;
+	for (size_t p = 0; p <= c->npats; p++) {
+		size_t lo = 0, hi = x->n[p];
+		while (lo < hi) {	/* the first at or after from */
+			size_t mid = lo + (hi - lo) / 2;
+			if (x->first[p][mid] < from)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-	const bi_service *sv = bi_symptoms_service(set, name);
-	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
-		const bi_container_event *e = bi_service_event(sv, i);
+		if (lo == x->n[p] || x->first[p][lo] > to)
+			continue;
+		if (!first || x->first[p][lo] < first)
+			first = x->first[p][lo];
+		*same |= pattern >= 0 && (size_t)pattern + 1 == p;
+	}
+	for (size_t i = 0; i < bi_service_nevents(x->sv); i++) {
+		const bi_container_event *e = bi_service_event(x->sv, i);
 		if (e->ts >= from && e->ts <= to && (!strcmp(e->action, "oom") ||
 		    (!strcmp(e->action, "die") && e->exit_code)) && (!first || e->ts < first))
 			first = e->ts;
@@ -241,46 +376,37 @@ restarted(bi_symptoms *set, const char *name, int64_t from, int64_t to)
 
 /* When a commit changed its files, from..to; 0 when none did. */
 static int64_t
-committed(const jv *commits, size_t ncommits, const char *name, int64_t from, int64_t to)
+committed(const bi_culprits *c, const char *name, int64_t from, int64_t to)
 {
-	for (size_t i = 0; i < ncommits; i++) {
-		int64_t ts = bi_record_ts(commits[i]);
-		if (!ts || ts < from || ts > to)
+	for (size_t i = 0; i < c->ncommits; i++) {
+		const struct commit_ix *k = &c->commits[i];
+		if (k->ts < from || k->ts > to)
 			continue;
-		jv files = jv_object_get(jv_copy(commits[i]), jv_string("files"));
-		int hit = 0;
-		if (jv_get_kind(files) == JV_KIND_ARRAY)
-			jv_array_foreach(files, k, fl) {
-				hit |= jv_get_kind(fl) == JV_KIND_STRING && path_names(jv_string_value(fl), name);
-				jv_free(fl);
-			}
-		jv_free(files);
-		if (hit)
-			return ts;
+		for (size_t j = 0; j < k->nfiles; j++)
+			if (path_names(k->files[j], name))
+				return k->ts;
 	}
 	return 0;
 }
 
 int64_t
-bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits, const char *name,
-		   int64_t from, int64_t to)
+bi_culprit_changed(const bi_culprits *c, const char *name, int64_t from, int64_t to)
 {
-	int64_t r = restarted(set, name, from, to), c = committed(commits, ncommits, name, from, to);
-	return r && (!c || r < c) ? r : c;
+	int64_t r = restarted(c->set, name, from, to), k = committed(c, name, from, to);
+	return r && (!k || r < k) ? r : k;
 }
 
 const char *
-bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_problem *f,
-	   char **why)
+bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 {
+	bi_symptoms *set = ctx->set;
 	struct cand c[MAX_CANDS];
 	size_t n = 0;
 	const char *me = f->service;
 	char host[64];
 	/* A service that changed just before its errors name a host no record
 	 * knows: its own change (an address, a setting) is the likelier fault. */
-	int me_changed = bi_culprit_changed(set, commits, ncommits, me, f->first - BI_CULPRIT_WINDOW,
-					    f->first) != 0;
+	int me_changed = bi_culprit_changed(ctx, me, f->first - BI_CULPRIT_WINDOW, f->first) != 0;
 
 	for (size_t i = 0; i < f->nsyms; i++) {
 		const bi_symptom *s = f->syms[i];
@@ -290,22 +416,35 @@ bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_proble
 		if (!s->problem || s->pattern < 0 || s->pattern != f->pattern || strcmp(s->service, me))
 			continue;
 		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
-		if (bi_culprit_host(set, text, host, sizeof host) && strcmp(host, me) &&
-		    (!me_changed || bi_symptoms_service(set, host))) {
-			const bi_service *sv = bi_symptoms_service(set, host);
+		const bi_service *sv = NULL;
+		int found = bi_culprit_host(set, text, host, sizeof host);
+		if (found) {
+			sv = bi_symptoms_service(set, host);
+			/* A service by its DNS name: "redis.shop.svc.cluster.local". */
+			char label[64];
+			size_t dot = strcspn(host, ".");
+			if (!sv && host[dot] && dot < sizeof label) {
+				memcpy(label, host, dot);
+				label[dot] = '\0';
+				sv = bi_symptoms_service(set, label);
+			}
+		}
+		const char *name = sv ? sv->name : host;
+		if (found && strcmp(name, me) && (sv || !me_changed))
 			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(set, host), BY_HOST,
 				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
-		}
 		free(text);
 	}
 	const bi_service *mine = bi_symptoms_service(set, me);
-	for (const bi_service *sv = bi_symptoms_services(set); sv; sv = sv->next) {
+	for (size_t x = 0; x < ctx->nix; x++) {
+		const bi_service *sv = ctx->ix[x].sv;
 		if (!strcmp(sv->name, me) || !strcmp(sv->name, "-"))
 			continue;
 		int same, dep = 0;
 		for (size_t k = 0; mine && k < mine->ndeps; k++)
 			dep |= !strcmp(mine->deps[k], sv->name);
-		int64_t t = trouble(set, sv->name, f->first - BI_CULPRIT_WINDOW, f->last, &same, f->pattern);
+		int64_t t = trouble(ctx, &ctx->ix[x], f->first - BI_CULPRIT_WINDOW, f->last, &same,
+				    f->pattern);
 		if (dep && t)
 			cand_add(c, &n, sv->name, BY_DEPENDS, t,
 				 bi_asprintf("%s depends on it, and it was in trouble", me));
@@ -323,7 +462,7 @@ bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_proble
 			cand_add(c, &n, sv->name, BY_DOWN, down,
 				 bi_asprintf("its container went down just before %s's trouble", me));
 		/* A restart after its own crash is that trouble again, not news. */
-		int64_t ch = committed(commits, ncommits, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
+		int64_t ch = committed(ctx, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
 		if (!ch && !t)
 			ch = restarted(set, sv->name, f->first - BI_CULPRIT_WINDOW, f->first);
 		if (ch)

@@ -22,23 +22,27 @@ typedef struct bi_problem {
 	size_t nsyms;
 } bi_problem;
 
-/* The service at fault for p, from set's services and symptoms and the
- * commits (borrowed, in any order): the complainer itself when nothing
- * weighs enough. Its name is set's (valid until bi_symptoms_free); a host
- * named only in errors becomes a service of set. *why gets how it was told
- * (to free), or NULL for the complainer. */
-const char *bi_culprit(bi_symptoms *set, const jv *commits, size_t ncommits, const bi_problem *p,
-		       char **why);
+/* What the culprits of a set's problems are read from, indexed once: the
+ * services and symptoms of set (borrowed: it must outlive this) as they
+ * are now, of npats patterns, and the commits (read now, in any order). */
+typedef struct bi_culprits bi_culprits;
+bi_culprits *bi_culprits_new(bi_symptoms *set, size_t npats, const jv *commits, size_t ncommits);
+void bi_culprits_free(bi_culprits *c);
+
+/* The service at fault for p: the complainer itself when nothing weighs
+ * enough. Its name is the set's (valid until bi_symptoms_free); a host
+ * named only in errors becomes a service of the set. *why gets how it was
+ * told (to free), or NULL for the complainer. */
+const char *bi_culprit(bi_culprits *c, const bi_problem *p, char **why);
 
 /* The host a connection error in text names, as clients print it (culprit.c
- * lists the forms), into out (cap bytes): 1, or 0 when it names none. An
+ * lists the forms), into out (cap bytes): 1, or 0 (out "") when it names none. An
  * address is no name; a bare NAME:PORT counts only for a service set knows. */
 int bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap);
 
 /* When service's own state changed from..to (ns): its container started
  * again after it had stopped or died, or a commit changed files under a
  * directory or with a stem of its name; 0 when it did not. */
-int64_t bi_culprit_changed(bi_symptoms *set, const jv *commits, size_t ncommits,
-			   const char *service, int64_t from, int64_t to);
+int64_t bi_culprit_changed(const bi_culprits *c, const char *service, int64_t from, int64_t to);
 
 #endif

@@ -807,14 +807,13 @@ by_confidence(const void *a, const void *b)
 /* ---- the culprit (culprit.c) ---- */
 
 static const char *
-culprit(bi_rca *a, struct finding *f)
+culprit(bi_culprits *c, struct finding *f)
 {
 	const bi_problem p = {f->service, f->pattern, f->first, f->last, f->syms, f->nsyms};
 
 	free(f->why);
 	f->why = NULL;
-	return bi_culprit(a->symptoms, a->commits, a->ncommits < MAX_COMMITS ? a->ncommits :
-			  MAX_COMMITS, &p, &f->why);
+	return bi_culprit(c, &p, &f->why);
 }
 
 static void
@@ -866,18 +865,21 @@ blame(bi_rca *a, struct finding *f, size_t n)
 {
 	const char **who = bi_calloc(n, sizeof *who);
 	size_t *home = bi_calloc(n, sizeof *home);	/* where each went */
+	bi_culprits *c = bi_culprits_new(a->symptoms, a->npats, a->commits,
+					 a->ncommits < MAX_COMMITS ? a->ncommits : MAX_COMMITS);
 
 	for (size_t i = 0; i < n; i++) {
 		home[i] = i;
 		f[i].nself = f[i].nsyms;
 		f[i].complainer = f[i].service;
-		who[i] = f[i].nsyms ? culprit(a, &f[i]) : f[i].service;
+		who[i] = f[i].nsyms ? culprit(c, &f[i]) : f[i].service;
 	}
+	bi_culprits_free(c);
 	/* A culprit that is itself a victim of another passes the blame on. */
 	for (size_t round = 0; round < n; round++) {
 		int moved = 0;
 		for (size_t i = 0; i < n; i++)
-			for (size_t k = 0; k < n; k++)
+			for (size_t k = 0; strcmp(who[i], f[i].service) && k < n; k++)
 				if (k != i && f[k].nsyms && f[i].nsyms && f[k].pattern == f[i].pattern &&
 				    !strcmp(f[k].service, who[i]) && strcmp(who[k], who[i]) &&
 				    strcmp(who[k], f[i].service)) {

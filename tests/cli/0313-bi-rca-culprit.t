@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 cases=$(cd "$ROOT/tests/incidents" && for d in */; do [ -f "$d/expected" ] && echo "${d%/}"; done)
 n=$(printf '%s\n' $cases | wc -l)
-plan $((n + 24))
+plan $((n + 25))
 cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 
@@ -137,12 +137,15 @@ blissful-infra analyze --json --no-record --no-store --file quiet.jsonl >out 2>e
 is "$?:$(grep '^read:' err)" "0:read: logs 1, events 0, metrics 0, alerts 0, commits 0" \
 	"--no-store: the records only, and it says what it read"
 blissful-infra analyze --json --no-record --file quiet.jsonl >out 2>err
+is "$(grep '^read:' err)" "read: logs 1, events 0, metrics 0, alerts 0, commits 0" \
+	"--file alone: not the store's metrics, which are of another time"
+blissful-infra analyze --json --no-record --store --file quiet.jsonl >out 2>err
 st=$?
 read_line=$(grep '^read:' err)
 case $read_line in
 "read: logs 1, events 0, metrics 0, alerts 0, commits 0" | "") m=0 ;;
 *) m=1 ;;
 esac
-is "$m" 1 "the store's metrics are read too ($read_line)"
+is "$m" 1 "--store: the store's metrics are read too ($read_line)"
 is "$st:$(jq -r 'select(.kind == "finding") | [.pattern, .service] | join(" ")' out | head -n 1)" \
 	"1:kafka-consumer-lag billing" "... and the lag they show is found"

@@ -20,10 +20,12 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 		nl = strchr(p, '\n');
 		if (nl)
 			*nl = '\0';
-		if (bi_culprit_host(set, p, out, sizeof out) &&
-		    (!out[0] || strlen(out) >= sizeof out || !isalpha((unsigned char)out[0]) ||
-		     !strstr(p, out)))
+		int found = bi_culprit_host(set, p, out, sizeof out);
+		if (found && (!out[0] || strlen(out) >= sizeof out || !isalpha((unsigned char)out[0]) ||
+			      !strstr(p, out)))
 			__builtin_trap();
+		if (!found && out[0])
+			__builtin_trap();	/* none found: nothing left behind */
 	}
 	free(text);
 	bi_symptoms_free(set);

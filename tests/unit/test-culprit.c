@@ -66,7 +66,10 @@ culprit(bi_symptoms *set, const char *service, const jv *commits, size_t ncommit
 		    s->pattern == p.pattern)	/* as rca.c joins them */
 			syms[n++] = s;
 	p.nsyms = n;
-	return bi_culprit(set, commits, ncommits, &p, why);
+	bi_culprits *c = bi_culprits_new(set, npats, commits, ncommits);
+	const char *out = bi_culprit(c, &p, why);
+	bi_culprits_free(c);
+	return out;
 }
 
 int
@@ -74,7 +77,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(31);
+	plan(32);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -116,12 +119,13 @@ main(void)
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:05:02.000Z\",\"service\":\"q\",\"action\":\"start\"}\n");
 	int64_t t0 = ts("2026-11-24T01:59:00.000Z"), t1 = ts("2026-11-24T02:04:00.000Z");
 	int64_t t2 = ts("2026-11-24T02:06:00.000Z");
-	ok(!bi_culprit_changed(set, NULL, 0, "q", t0, t1), "a first start is no change");
-	ok(bi_culprit_changed(set, NULL, 0, "q", t1, t2) == ts("2026-11-24T02:05:02.000Z"),
-	   "a start after a stop is");
 	jv commit = jv_parse("{\"kind\":\"commit\",\"ts\":\"2026-11-24T02:04:30.000Z\",\"files\":[\"deploy/worker.yaml\",\"README.md\"]}");
-	ok(bi_culprit_changed(set, &commit, 1, "worker", t1, t2) != 0, "a commit to a file of its stem is");
-	ok(!bi_culprit_changed(set, &commit, 1, "work", t1, t2), "... a prefix of a name is not");
+	bi_culprits *c = bi_culprits_new(set, npats, &commit, 1);
+	ok(!bi_culprit_changed(c, "q", t0, t1), "a first start is no change");
+	ok(bi_culprit_changed(c, "q", t1, t2) == ts("2026-11-24T02:05:02.000Z"), "a start after a stop is");
+	ok(bi_culprit_changed(c, "worker", t1, t2) != 0, "a commit to a file of its stem is");
+	ok(!bi_culprit_changed(c, "work", t1, t2), "... a prefix of a name is not");
+	bi_culprits_free(c);
 	bi_symptoms_free(set);
 
 	/* The culprit: a host named and a container stopped beat a service
@@ -145,6 +149,15 @@ main(void)
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:01.000Z\",\"service\":\"auth\",\"action\":\"start\"}\n"
 		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:00:05.000Z\",\"service\":\"api\",\"level\":\"error\",\"msg\":\"token check failed: 401 from upstream\"}\n");
 	is_str(culprit(set, "api", NULL, 0, &why), "auth", "a dependency that restarted just before");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A service by its DNS name in a cluster. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:30:00.000Z\",\"service\":\"sessions\",\"level\":\"warn\",\"msg\":\"slow fsync\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T04:30:01.000Z\",\"service\":\"api\",\"level\":\"error\","
+		  "\"msg\":\"dial tcp sessions.shop.svc.cluster.local:6379: connect: connection refused\"}\n");
+	is_str(culprit(set, "api", NULL, 0, &why), "sessions", "a known service by its cluster DNS name");
 	free(why);
 	bi_symptoms_free(set);
 
