@@ -11,7 +11,9 @@
 # on, and removes everything. The records go to CASE/records.jsonl; CASE/
 # expected is written by hand, once, from what the capture shows. With no
 # argument, every case. Needs Docker and scripts/images.sh's images; each
-# case takes 20-40 s. Traffic goes to 127.0.0.1 only. Cases:
+# case takes 20-40 s. Traffic goes to 127.0.0.1 only. BI_CAPTURE_OUT names
+# another directory for the records (CASE/records.jsonl under it; the tests
+# use it). Cases:
 #   redis-stopped       a Python worker INCRs in Redis; Redis is stopped
 #   pg-statement-timeout  a report query over 1 s under statement_timeout=1s,
 #                       next to fast queries (Postgres slow log on)
@@ -89,7 +91,7 @@ traffic() {
 capture() {
 	case=$1
 	project=rca-real-$case
-	out=$here/$case
+	out=${BI_CAPTURE_OUT:-$here}/$case
 	start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	docker network create --label "org.blissful-infra.capture=$run_id" "$project" >/dev/null || return 1
 	case $case in
