@@ -438,15 +438,18 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 	obj = take(obj, msg_keys, &m, 1);
 	obj = take(obj, logger_keys, &g, 1);
 	obj = take(obj, stack_keys, &s, 0);
-	if (!jv_is_valid(l)) {		/* ECS nested: {"log":{"level":"error"}} */
+	/* ECS nested: {"log":{"level":"error"}}, {"error":{"stack_trace":...}};
+	 * looked for only when the line has such a key, as most have not. */
+	int ecs_log = memmem(line, n, "\"log\"", 5) != NULL;
+	if (!jv_is_valid(l) && ecs_log) {
 		jv_free(l);
 		l = bi_jv_path(obj, "log.level");
 	}
-	if (!jv_is_valid(g)) {
+	if (!jv_is_valid(g) && ecs_log) {
 		jv_free(g);
 		g = bi_jv_path(obj, "log.logger");
 	}
-	if (!jv_is_valid(s)) {		/* {"error":{"stack_trace":"..."}} */
+	if (!jv_is_valid(s) && memmem(line, n, "\"error\"", 7)) {
 		jv_free(s);
 		s = bi_jv_path(obj, "error.stack_trace");
 	}
@@ -468,7 +471,7 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 		lv = bi_level_norm(jv_string_value(l));
 	else if (jv_get_kind(l) == JV_KIND_NUMBER)
 		lv = pino_level(jv_number_value(l));
-	int status = json_status(obj);
+	int status = memmem(line, n, "tatus", 5) ? json_status(obj) : 0;	/* [sS]tatus */
 	if (!lv && jv_get_kind(m) == JV_KIND_STRING) {
 		lv = bi_level_detect(jv_string_value(m), strlen(jv_string_value(m)));
 		if (!status)
