@@ -137,7 +137,8 @@ capture() {
 		traffic 30 "http://127.0.0.1:$port/orders"
 		# The API's process dies (killed, as the OOM killer or an
 		# operator would); its container stays, nothing listens.
-		docker exec "$project-app" sh -c 'kill -9 $(cat /tmp/upstream.pid)'
+		docker exec "$project-app" sh -c 'kill -9 "$(cat /tmp/upstream.pid)"' ||
+			{ say "$case: could not kill the upstream"; return 1; }
 		traffic 40 "http://127.0.0.1:$port/orders" ;;
 	python-crash)
 		svc importer --restart on-failure:2 "$img" python3 -u crash.py
