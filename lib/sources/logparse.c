@@ -122,6 +122,31 @@ level_by_shape(const char *t, size_t n)
 	return NULL;
 }
 
+/* Apache's "[proxy_http:error]": a module's name and '[' before text[c]
+ * (its ':'). */
+static int
+module_before(const char *text, size_t c)
+{
+	size_t b = c;
+
+	while (b > 0 && (isalnum((unsigned char)text[b - 1]) || text[b - 1] == '_'))
+		b--;
+	return b < c && b > 0 && text[b - 1] == '[';
+}
+
+/* syslog's priority before a line, as sd-daemon and the kernel write it:
+ * "<3>msg" is an error. */
+static const char *
+syslog_priority(const char *t, size_t n)
+{
+	static const char *const by[] = {"fatal", "fatal", "fatal", "error", "warn", "info",
+					 "info", "debug"};
+
+	if (n < 3 || t[0] != '<' || t[1] < '0' || t[1] > '7' || t[2] != '>')
+		return NULL;
+	return by[t[1] - '0'];
+}
+
 /* "TypeError", "java.lang.IllegalStateException": a name that ends as
  * exceptions' names do, of k bytes at s. */
 static int
@@ -141,7 +166,7 @@ bi_level_detect(const char *text, size_t n)
 	if (n >= 9 && !strncmp(text, "Traceback", 9))
 		return "error";
 	const char *l = level_by_shape(text, n);
-	if (l)
+	if (l || (l = syslog_priority(text, n)))
 		return l;
 	/* An exception's own line, as runtimes print an uncaught one:
 	 * "ValueError: x", "java.lang.OutOfMemoryError: ...", "Error: boom". */
@@ -179,6 +204,8 @@ bi_level_detect(const char *text, size_t n)
 			int marked = weak ||
 				(i > 0 && (text[i - 1] == '[' || text[i - 1] == '<') &&
 				 j < n && (text[j] == ']' || text[j] == '>')) ||
+				(i > 0 && text[i - 1] == ':' && j < n && text[j] == ']' &&
+				 module_before(text, i - 1)) ||
 				(i >= 6 && !strncmp(text + i - 6, "level=", 6)) ||
 				(i >= 7 && !strncmp(text + i - 7, "level=\"", 7)) ||
 				(i >= 8 && !strncmp(text + i - 8, "level\":\"", 8)) ||
@@ -411,15 +438,18 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 	obj = take(obj, msg_keys, &m, 1);
 	obj = take(obj, logger_keys, &g, 1);
 	obj = take(obj, stack_keys, &s, 0);
-	if (!jv_is_valid(l)) {		/* ECS nested: {"log":{"level":"error"}} */
+	/* ECS nested: {"log":{"level":"error"}}, {"error":{"stack_trace":...}};
+	 * looked for only when the line has such a key, as most have not. */
+	int ecs_log = memmem(line, n, "\"log\"", 5) != NULL;
+	if (!jv_is_valid(l) && ecs_log) {
 		jv_free(l);
 		l = bi_jv_path(obj, "log.level");
 	}
-	if (!jv_is_valid(g)) {
+	if (!jv_is_valid(g) && ecs_log) {
 		jv_free(g);
 		g = bi_jv_path(obj, "log.logger");
 	}
-	if (!jv_is_valid(s)) {		/* {"error":{"stack_trace":"..."}} */
+	if (!jv_is_valid(s) && memmem(line, n, "\"error\"", 7)) {
 		jv_free(s);
 		s = bi_jv_path(obj, "error.stack_trace");
 	}
@@ -441,7 +471,7 @@ from_json(jv obj, int64_t ts, const char *line, size_t n)
 		lv = bi_level_norm(jv_string_value(l));
 	else if (jv_get_kind(l) == JV_KIND_NUMBER)
 		lv = pino_level(jv_number_value(l));
-	int status = json_status(obj);
+	int status = memmem(line, n, "tatus", 5) ? json_status(obj) : 0;	/* [sS]tatus */
 	if (!lv && jv_get_kind(m) == JV_KIND_STRING) {
 		lv = bi_level_detect(jv_string_value(m), strlen(jv_string_value(m)));
 		if (!status)

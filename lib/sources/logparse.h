@@ -14,12 +14,13 @@ const char *bi_level_norm(const char *s);	/* "WARNING" -> "warn"; NULL if none *
  * first 256 bytes for: a level word in capitals ("ERROR", "WARNING:",
  * Python's "ERROR:root:", logback's "... ERROR [main] ...", PostgreSQL's
  * "ERROR:"/"FATAL:"/"PANIC:", where "LOG:" and "STATEMENT:" end the search),
- * bracketed or after level= ("[error]" of nginx's error log, "<warn>",
+ * bracketed or after level= ("[error]" of nginx's error log, Apache's
+ * "[proxy:error]", "<warn>",
  * slog's "level=ERROR", "level":"warn"), any case as the line's first word
  * before a colon ("error: x", "fatal: y"), an uncaught exception's line
  * ("ValueError: x", "Error: boom"), "panic:", "Traceback", and by position
- * in glog's "E1205 ..." and Redis's "1:M 05 Dec 2026 ... # " (# warning,
- * * notice). ANSI colours around the word are skipped. */
+ * in glog's "E1205 ...", Redis's "1:M 05 Dec 2026 ... # " (# warning,
+ * * notice) and a syslog priority ("<3>..." is an error). ANSI colours around the word are skipped. */
 const char *bi_level_detect(const char *text, size_t n);
 
 /* The HTTP status a plain line reports, or 0: the number after the request

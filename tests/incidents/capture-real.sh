@@ -11,7 +11,9 @@
 # on, and removes everything. The records go to CASE/records.jsonl; CASE/
 # expected is written by hand, once, from what the capture shows. With no
 # argument, every case. Needs Docker and scripts/images.sh's images; each
-# case takes 20-40 s. Traffic goes to 127.0.0.1 only. Cases:
+# case takes 20-40 s. Traffic goes to 127.0.0.1 only. BI_CAPTURE_OUT names
+# another directory for the records (CASE/records.jsonl under it; the tests
+# use it). Cases:
 #   redis-stopped       a Python worker INCRs in Redis; Redis is stopped
 #   pg-statement-timeout  a report query over 1 s under statement_timeout=1s,
 #                       next to fast queries (Postgres slow log on)
@@ -29,6 +31,8 @@
 #                       expire in a Redis with maxmemory 4mb, noeviction
 #   node-crash          a Node.js job reads a field of an undefined customer:
 #                       uncaught TypeError, exit 1, restarted twice
+#   nginx-upstream-timeout  nginx's upstream answers in 3 s after its 30th
+#                       request, past proxy_read_timeout 1s: 504s
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/incidents
@@ -36,7 +40,7 @@ PATH=$root/bin:$PATH
 img=bi-capture-real:latest
 run_id=capture-$$-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 all="redis-stopped pg-statement-timeout nginx-upstream-down python-crash node-heap-oom c-segfault
-kernel-oom redis-maxmemory node-crash"
+kernel-oom redis-maxmemory node-crash nginx-upstream-timeout"
 [ $# -gt 0 ] || set -- $all
 
 say() { printf 'capture-real: %s\n' "$*" >&2; }
@@ -89,7 +93,7 @@ traffic() {
 capture() {
 	case=$1
 	project=rca-real-$case
-	out=$here/$case
+	out=${BI_CAPTURE_OUT:-$here}/$case
 	start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	docker network create --label "org.blissful-infra.capture=$run_id" "$project" >/dev/null || return 1
 	case $case in
@@ -126,17 +130,26 @@ capture() {
 				sleep 0.2
 			done'
 		sleep 25 ;;
-	nginx-upstream-down)
+	nginx-upstream-down | nginx-upstream-timeout)
 		port=$(( 30000 + $(od -An -N2 -tu2 /dev/urandom) % 10000 ))
-		svc app "$img" sh -c 'python3 -u upstream.py; sleep 3600'
+		slow=0
+		[ "$case" = nginx-upstream-timeout ] && slow=30
+		svc app -e SLOW_AFTER=$slow "$img" sh -c 'python3 -u upstream.py; sleep 3600'
 		wait_for app curl -sf http://127.0.0.1:8000/health
 		svc proxy -p "127.0.0.1:$port:80" "$img" nginx -c /opt/real/nginx.conf
 		sleep 1
 		traffic 30 "http://127.0.0.1:$port/orders"
-		# The API's process dies (killed, as the OOM killer or an
-		# operator would); its container stays, nothing listens.
-		docker exec "$project-app" sh -c 'kill -9 $(cat /tmp/upstream.pid)'
-		traffic 40 "http://127.0.0.1:$port/orders" ;;
+		if [ "$case" = nginx-upstream-timeout ]; then
+			# The API has slowed down (it answers, in 3 s).
+			traffic 25 "http://127.0.0.1:$port/orders"
+			sleep 3
+		else
+			# The API's process dies (killed, as the OOM killer or an
+			# operator would); its container stays, nothing listens.
+			docker exec "$project-app" sh -c 'kill -9 "$(cat /tmp/upstream.pid)"' ||
+				{ say "$case: could not kill the upstream"; return 1; }
+			traffic 40 "http://127.0.0.1:$port/orders"
+		fi ;;
 	python-crash)
 		svc importer --restart on-failure:2 "$img" python3 -u crash.py
 		sleep 18 ;;

@@ -7,7 +7,7 @@
 #include "sources/logparse.h"
 #include "tap.h"
 
-#define NTESTS 98
+#define NTESTS 104
 #define ST(s) bi_log_status(s, strlen(s))
 
 static const char *
@@ -182,7 +182,17 @@ main(void)
 		/* glog / klog */
 		{"E1205 07:20:00.123456       1 reflector.go:138] failed to list", "error"},
 		{"W1205 07:20:00.123456       1 warnings.go:70] deprecated", "warn"},
+		/* Apache's error log (its documentation's example), syslog priorities */
+		{"[Fri Sep 09 10:42:29.902022 2011] [core:error] [pid 35708:tid 4328636416] [client 72.15.99.187] "
+		 "File does not exist: /usr/local/apache2/htdocs/favicon.ico", "error"},
+		{"[Fri Dec 05 07:20:01.000000 2026] [proxy:error] [pid 9] (111)Connection refused: AH00957: "
+		 "http: attempt to connect to 127.0.0.1:8000 (app) failed", "error"},
+		{"[Fri Dec 05 07:20:01.000000 2026] [mpm_event:notice] [pid 1:tid 1] AH00489: resuming normal operations",
+		 "info"},
+		{"<3>disk /dev/sda1 failed", "error"},
+		{"<4>low memory", "warn"},
 		/* not levels */
+		{"see docs:error] for more", NULL},
 		{"2026/12/05 07:20:00 an error: the word, not the level", NULL},
 		{"retrying after error: timeout", NULL},
 		{"[ALERT] is a plain word in capitals", NULL},
