@@ -101,6 +101,7 @@ struct bi_relay_port {
 	char name[64];
 	struct handle h;	/* the listener; fd -1 when not listening */
 	bi_relay_upstream up[BI_RELAY_MAX_UPSTREAMS];
+	double cur[BI_RELAY_MAX_UPSTREAMS];	/* smooth weighted round robin's credit */
 	int nup;
 	bi_relay_toxic toxics[MAX_TOXICS];
 	int ntoxics;
@@ -419,22 +420,30 @@ kill_conn(bi_relay *r, struct conn *c, const char *why)
 	emit(r, ev);
 }
 
+/* The upstream for the next connection, by smooth weighted round robin
+ * (nginx's): each upstream gains its weight in credit, the richest is
+ * picked and pays the total. Deterministic, so that over any run of
+ * connections each upstream's share is within one connection of its
+ * weight's, and spread out: 90/10 sends every tenth or so to the second,
+ * not ten in a row. A weight of 0 is never picked while another is not. */
 static const bi_relay_upstream *
-pick_upstream(bi_relay *r, bi_relay_port *p)
+pick_upstream(bi_relay_port *p)
 {
-	double total = 0, x;
+	double total = 0;
+	int best = -1;
 
-	for (int i = 0; i < p->nup; i++)
-		total += p->up[i].weight;
-	if (p->nup == 1 || total <= 0)
-		return &p->up[0];
-	x = uniform(r) * total;
 	for (int i = 0; i < p->nup; i++) {
-		x -= p->up[i].weight;
-		if (x < 0)
-			return &p->up[i];
+		if (!(p->up[i].weight > 0))
+			continue;
+		total += p->up[i].weight;
+		p->cur[i] += p->up[i].weight;
+		if (best < 0 || p->cur[i] > p->cur[best])
+			best = i;
 	}
-	return &p->up[p->nup - 1];
+	if (best < 0)
+		return &p->up[0];
+	p->cur[best] -= total;
+	return &p->up[best];
 }
 
 /* Out of descriptors: stop accepting on p for a while, and say so once
@@ -514,7 +523,7 @@ on_accept(bi_relay *r, bi_relay_port *p, int64_t now)
 		c->started = now;
 		c->connecting = 1;
 		bi_addr_name((struct sockaddr *)&ss, c->client, sizeof c->client);
-		const bi_relay_upstream *up = pick_upstream(r, p);
+		const bi_relay_upstream *up = pick_upstream(p);
 		snprintf(c->upstream, sizeof c->upstream, "%s", up->text);
 		snprintf(c->host, sizeof c->host, "%s", up->host);
 		c->port = up->port;
@@ -919,6 +928,7 @@ bi_relay_set_upstreams(bi_relay_port *p, const bi_relay_upstream *up, int n)
 		n = BI_RELAY_MAX_UPSTREAMS;
 	memcpy(p->up, up, (size_t)n * sizeof *up);
 	p->nup = n;
+	memset(p->cur, 0, sizeof p->cur);	/* new weights count from the next connection */
 }
 
 void
