@@ -40,8 +40,9 @@ str_or(jv v, const char *dflt)
 	return jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : dflt;
 }
 
-/* A [t, "v"] pair as a record of name and labels; 0, or -1 when the pair
- * is not one. */
+/* A [t, "v"] pair (consumed) as a record of name and labels (borrowed),
+ * t in Unix seconds up to 9e9 (the year 2255: nanoseconds in an int64),
+ * appended to out; 0, or -1 when the pair is not one. */
 static int
 sample(jv pair, const char *name, jv labels, jv *out)
 {
@@ -55,7 +56,7 @@ sample(jv pair, const char *name, jv labels, jv *out)
 		const char *text = jv_string_value(v);
 		char *end;
 		double x = strtod(text, &end);
-		if (isfinite(secs) && secs >= 0 && secs < 1e11 && *text && !*end) {
+		if (isfinite(secs) && secs >= 0 && secs < 9e9 && *text && !*end) {
 			char ts[BI_TS_LEN];
 			jv rec = bi_record("metric");
 			rec = bi_set(rec, "ts", jv_string(bi_ts_fmt((int64_t)llround(secs * 1000) * BI_NS_PER_MS, ts)));
@@ -81,11 +82,16 @@ done:
 static int
 series(jv s, const char *expr, int matrix, jv *out, char *err, size_t n)
 {
-	jv metric = jv_object_get(jv_copy(s), jv_string("metric"));
+	int object = jv_get_kind(s) == JV_KIND_OBJECT;
+	jv metric = object ? jv_object_get(jv_copy(s), jv_string("metric")) : jv_invalid();
 	jv labels = jv_object();
 	char *name = NULL;
 	int r = 0;
 
+	if (!object) {
+		r = bi_errf(err, n, "a series that is not an object");
+		goto done;
+	}
 	if (jv_get_kind(metric) != JV_KIND_OBJECT) {
 		r = bi_errf(err, n, "a series without its labels (\"metric\")");
 		goto done;
@@ -113,13 +119,13 @@ series(jv s, const char *expr, int matrix, jv *out, char *err, size_t n)
 				else if (sample(p, name ? name : expr, labels, out) != 0)
 					r = bi_errf(err, n, "a sample that is not [time, \"value\"]");
 			}
-		} else if (jv_get_kind(values) != JV_KIND_NULL) {
+		} else if (jv_is_valid(values) && jv_get_kind(values) != JV_KIND_NULL) {
 			r = bi_errf(err, n, "a series' values that are not a list");
 		}
 		jv_free(values);
 	} else {
 		jv value = jv_object_get(jv_copy(s), jv_string("value"));
-		if (jv_get_kind(value) == JV_KIND_NULL)
+		if (!jv_is_valid(value) || jv_get_kind(value) == JV_KIND_NULL)
 			jv_free(value);	/* a native histogram's sample: no one value */
 		else if (sample(value, name ? name : expr, labels, out) != 0)
 			r = bi_errf(err, n, "a sample that is not [time, \"value\"]");
@@ -192,7 +198,9 @@ bi_promapi_parse(jv answer, const char *expr, jv *out, jv *warnings, char *err, 
 			else if (bad)
 				jv_free(s);
 	} else if (!strcmp(t, "scalar")) {
-		bad = sample(jv_copy(result), expr, jv_object(), out) != 0;
+		jv none = jv_object();
+		bad = sample(jv_copy(result), expr, none, out) != 0;
+		jv_free(none);
 		if (bad)
 			bi_errf(err, n, "a scalar result that is not [time, \"value\"]");
 	} else if (!strcmp(t, "string")) {
@@ -273,7 +281,12 @@ bi_promapi_query(const bi_promapi_req *q, jv *out, jv *warnings, char *err, size
 		snprintf(err, n, "%s: %s", url, resp.error);
 		goto done;
 	}
-	jv answer = jv_parse_sized(resp.body.p ? resp.body.p : "", (int)resp.body.len);
+	/* The API answers with an object; a page that is not one (Prometheus's
+	 * "404 page not found", a proxy's HTML) goes no further, also because
+	 * libjq 1.6 leaks on some malformed text. */
+	const char *b = resp.body.p ? resp.body.p : "";
+	b += strspn(b, " \t\r\n");
+	jv answer = *b == '{' ? jv_parse_sized(resp.body.p, (int)resp.body.len) : jv_invalid();
 	if (!jv_is_valid(answer)) {
 		jv_free(answer);
 		snprintf(err, n, "%s: HTTP %ld, not an answer of Prometheus's API (not JSON)", url, resp.status);
