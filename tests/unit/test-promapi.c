@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/jsonl.h"
-#include "base/util.h"
 #include "sources/promapi.h"
 #include "tap.h"
 #include "httpd.h"
