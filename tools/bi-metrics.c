@@ -40,6 +40,7 @@ static const char usage[] =
 	"usage: bi-metrics scrape [-i DUR] [-n COUNT] [--raw] [--no-docker] [TARGET...]\n"
 	"       bi-metrics query [--window DUR] [--service S]\n"
 	"       bi-metrics query --prometheus URL [--time T | --start T --step DUR [--end T]] PROMQL\n"
+	"       bi-metrics query --prometheus URL [--window DUR] [--service S]\n"
 	"       bi-metrics export --format csv|json [--window DUR] [--service S]\n"
 	"       bi-metrics parse [--openmetrics] [--check] [FILE]\n"
 	"       bi-metrics alerts | ack ID\n"
@@ -516,18 +517,95 @@ prom_time(const char *arg, char *buf, size_t n)
 	return buf;
 }
 
+/* The figures `query` derives from the database, asked of a real
+ * Prometheus instead, per job (its service), over the window: the same
+ * names, units and computations (the 5xx share of http_requests_total, the
+ * quantiles of http_request_duration_seconds). */
+static const struct {
+	const char *name, *unit, *expr;	/* %1$s: the window */
+} prom_figures[] = {
+	{"request_rate", "req/s", "sum by (job) (rate(http_requests_total[%1$s]))"},
+	{"error_rate", "ratio", "(sum by (job) (rate(http_requests_total{status=~\"5..\"}[%1$s]))"
+		" or sum by (job) (rate(http_requests_total[%1$s])) * 0)"
+		" / sum by (job) (rate(http_requests_total[%1$s]))"},
+	{"latency_p50_ms", "ms", "histogram_quantile(0.50, sum by (job, le) "
+		"(rate(http_request_duration_seconds_bucket[%1$s]))) * 1000"},
+	{"latency_p95_ms", "ms", "histogram_quantile(0.95, sum by (job, le) "
+		"(rate(http_request_duration_seconds_bucket[%1$s]))) * 1000"},
+	{"latency_p99_ms", "ms", "histogram_quantile(0.99, sum by (job, le) "
+		"(rate(http_request_duration_seconds_bucket[%1$s]))) * 1000"},
+};
+
+static int promql(bi_promapi_req *q, jv *recs);
+
+static int
+cmd_prom_figures(bi_promapi_req *q)
+{
+	char w[32], expr[600];
+
+	bi_dur_fmt(window_ms * BI_NS_PER_MS, w, sizeof w);
+	for (size_t i = 0; i < sizeof prom_figures / sizeof prom_figures[0]; i++) {
+		jv recs;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		snprintf(expr, sizeof expr, prom_figures[i].expr, w);
+#pragma GCC diagnostic pop
+		q->expr = expr;
+		int r = promql(q, &recs);
+		if (r != BI_EXIT_OK)
+			return r;
+		jv_array_foreach(recs, k, rec) {
+			jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
+			const char *job = bi_get_str(labels, "job");
+			if (!only_service || (job && !strcmp(job, only_service))) {
+				jv v = jv_object_get(jv_copy(rec), jv_string("value"));
+				double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+				jv out = bi_set(bi_record("metric"), "ts", jv_object_get(jv_copy(rec), jv_string("ts")));
+				out = bi_set(out, "service", jv_string(job ? job : ""));
+				out = bi_set(out, "name", jv_string(prom_figures[i].name));
+				out = bi_set(out, "labels", bi_set(jv_object(), "window", jv_string(w)));
+				out = bi_set(out, "value", jv_number(isfinite(x) ? round(x * 1e6) / 1e6 : 0));
+				out = bi_set(out, "unit", jv_string(prom_figures[i].unit));
+				out = bi_set(out, "type", jv_string("gauge"));
+				out = bi_set(out, "source", jv_string("prometheus"));
+				bi_write(out);
+				jv_free(v);
+			}
+			jv_free(labels);
+			jv_free(rec);
+		}
+		jv_free(recs);
+	}
+	bi_write_flush();
+	return BI_EXIT_OK;
+}
+
 /* A PromQL query to a real Prometheus: its samples as records; its own
  * error as one line. */
 static int
 cmd_promql(bi_promapi_req *q)
 {
+	jv recs;
+	int r = promql(q, &recs);
+
+	jv_array_foreach(recs, i, rec)
+		bi_write(rec);
+	jv_free(recs);
+	bi_write_flush();
+	return r;
+}
+
+/* Ask, say Prometheus's warnings and error; *recs the samples. */
+static int
+promql(bi_promapi_req *q, jv *recs)
+{
 	char err[1024], tb[3][32];
-	jv recs, warnings;
+	jv warnings;
 
 	q->time = prom_time(q->time, tb[0], sizeof tb[0]);
 	q->start = prom_time(q->start, tb[1], sizeof tb[1]);
 	q->end = prom_time(q->end ? q->end : q->start ? "now" : NULL, tb[2], sizeof tb[2]);
-	int r = bi_promapi_query(q, &recs, &warnings, err, sizeof err);
+	int r = bi_promapi_query(q, recs, &warnings, err, sizeof err);
 	jv_array_foreach(warnings, i, w) {
 		bi_warn("prometheus: warning: %s", jv_string_value(w));
 		jv_free(w);
@@ -537,10 +615,6 @@ cmd_promql(bi_promapi_req *q)
 		bi_warn("prometheus refused the query: %s", err);
 	else if (r != BI_PROMAPI_OK)
 		bi_warn("prometheus unreachable: %s", err);
-	jv_array_foreach(recs, i, rec)
-		bi_write(rec);
-	jv_free(recs);
-	bi_write_flush();
 	return r == BI_PROMAPI_OK ? BI_EXIT_OK : r == BI_PROMAPI_BAD_QUERY ? BI_EXIT_USAGE :
 		BI_EXIT_UNREACHABLE;
 }
@@ -772,10 +846,12 @@ main(int argc, char **argv)
 	if (pq.base) {
 		if (strcmp(cmd, "query"))
 			bi_usage_error(usage, "--prometheus goes with query");
-		if (optind + 1 != argc || !*argv[optind])
-			bi_usage_error(usage, "query --prometheus: one PromQL expression");
-		if ((pq.start || pq.end || pq.step) && (!pq.start || !pq.step || pq.time))
-			bi_usage_error(usage, "a range query: --start and --step (and --end), not --time");
+		if (optind + 1 < argc || (optind < argc && !*argv[optind]))
+			bi_usage_error(usage, "query --prometheus: one PromQL expression, or none");
+		if ((pq.start || pq.end || pq.step) && (!pq.start || !pq.step || pq.time || optind == argc))
+			bi_usage_error(usage, "a range query: --start and --step (and --end), not --time, and PROMQL");
+		if (optind == argc)
+			return cmd_prom_figures(&pq);
 		pq.expr = argv[optind];
 		return cmd_promql(&pq);
 	}
