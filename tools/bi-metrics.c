@@ -519,37 +519,18 @@ prom_time(const char *arg, char *buf, size_t n)
 
 /* The figures `query` derives from the database, asked of a real
  * Prometheus instead, per job (its service), over the window: the same
- * names, units and computations (the 5xx share of http_requests_total, the
- * quantiles of http_request_duration_seconds). */
-static const struct {
-	const char *name, *unit, *expr;	/* %1$s: the window */
-} prom_figures[] = {
-	{"request_rate", "req/s", "sum by (job) (rate(http_requests_total[%1$s]))"},
-	{"error_rate", "ratio", "(sum by (job) (rate(http_requests_total{status=~\"5..\"}[%1$s]))"
-		" or sum by (job) (rate(http_requests_total[%1$s])) * 0)"
-		" / sum by (job) (rate(http_requests_total[%1$s]))"},
-	{"latency_p50_ms", "ms", "histogram_quantile(0.50, sum by (job, le) "
-		"(rate(http_request_duration_seconds_bucket[%1$s]))) * 1000"},
-	{"latency_p95_ms", "ms", "histogram_quantile(0.95, sum by (job, le) "
-		"(rate(http_request_duration_seconds_bucket[%1$s]))) * 1000"},
-	{"latency_p99_ms", "ms", "histogram_quantile(0.99, sum by (job, le) "
-		"(rate(http_request_duration_seconds_bucket[%1$s]))) * 1000"},
-};
-
+ * names, units and computations, in PromQL (lib/engines/metrics.c). */
 static int promql(bi_promapi_req *q, jv *recs);
 
 static int
 cmd_prom_figures(bi_promapi_req *q)
 {
-	char w[32], expr[600];
+	char w[32], expr[1200];
 
 	bi_dur_fmt(window_ms * BI_NS_PER_MS, w, sizeof w);
-	for (size_t i = 0; i < sizeof prom_figures / sizeof prom_figures[0]; i++) {
+	const char *name, *unit;
+	for (int i = 0; bi_metrics_promql(i, w, expr, sizeof expr, &name, &unit); i++) {
 		jv recs;
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		snprintf(expr, sizeof expr, prom_figures[i].expr, w);
-#pragma GCC diagnostic pop
 		q->expr = expr;
 		int r = promql(q, &recs);
 		if (r != BI_EXIT_OK)
@@ -562,10 +543,10 @@ cmd_prom_figures(bi_promapi_req *q)
 				double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 				jv out = bi_set(bi_record("metric"), "ts", jv_object_get(jv_copy(rec), jv_string("ts")));
 				out = bi_set(out, "service", jv_string(job ? job : ""));
-				out = bi_set(out, "name", jv_string(prom_figures[i].name));
+				out = bi_set(out, "name", jv_string(name));
 				out = bi_set(out, "labels", bi_set(jv_object(), "window", jv_string(w)));
 				out = bi_set(out, "value", jv_number(isfinite(x) ? round(x * 1e6) / 1e6 : 0));
-				out = bi_set(out, "unit", jv_string(prom_figures[i].unit));
+				out = bi_set(out, "unit", jv_string(unit));
 				out = bi_set(out, "type", jv_string("gauge"));
 				out = bi_set(out, "source", jv_string("prometheus"));
 				bi_write(out);
