@@ -555,6 +555,7 @@ on_accept(bi_relay *r, bi_relay_port *p, int64_t now)
 		c->connecting = 1;
 		bi_addr_name((struct sockaddr *)&ss, c->client, sizeof c->client);
 		const bi_relay_upstream *up = pick_upstream(p);
+		p->stats.up_connections[up - p->up]++;
 		snprintf(c->upstream, sizeof c->upstream, "%s", up->text);
 		snprintf(c->host, sizeof c->host, "%s", up->host);
 		c->port = up->port;
@@ -1028,6 +1029,9 @@ bi_relay_set_upstreams(bi_relay_port *p, const bi_relay_upstream *up, int n)
 {
 	if (n > BI_RELAY_MAX_UPSTREAMS)
 		n = BI_RELAY_MAX_UPSTREAMS;
+	for (int i = 0; i < BI_RELAY_MAX_UPSTREAMS; i++)
+		if (i >= n || i >= p->nup || strcmp(p->up[i].text, up[i].text))
+			p->stats.up_connections[i] = 0;	/* another upstream in that place */
 	memcpy(p->up, up, (size_t)n * sizeof *up);
 	p->nup = n;
 	memset(p->cur, 0, sizeof p->cur);	/* new weights count from the next connection */

@@ -51,6 +51,9 @@ typedef struct bi_relay_upstream {
  * on in each direction (up: to the upstream). */
 typedef struct bi_relay_stats {
 	uint64_t connections, bytes_up, bytes_down;
+	/* connections sent to each upstream, by its index, counted since that
+	 * upstream took that place */
+	uint64_t up_connections[BI_RELAY_MAX_UPSTREAMS];
 } bi_relay_stats;
 
 /* on_event gets a `proxy` record (consumed) for each connection accepted

@@ -5,7 +5,7 @@
 # connections, and a keep-alive connection opened before it stays on its
 # upstream, uncut, through two changes.
 . "$(dirname "$0")/../lib.sh"
-plan 10
+plan 11
 for n in a b; do
 	/usr/bin/python3 "$ROOT/tests/tools/http-server.py" "$TMP/port.$n" "$n" &
 	at_exit "kill $! 2>/dev/null"
@@ -40,6 +40,9 @@ counts=$(client count "127.0.0.1:$L" 10000)
 diag "$(echo $counts)"
 split=$(within "$counts" 10000 90 10)
 exit_ok $? "10,000 connections at 90/10, counted by who answered: $split"
+is "$(curl -s "127.0.0.1:$A/proxies/web" | jq -r '[.upstreams[].connections] | join(" ")')" \
+	"$(printf '%s\n' "$counts" | awk '{ n[$1] = $2 } END { print n["a"] + 0, n["b"] + 0 }')" \
+	"the proxy's own count per upstream is what the upstreams saw"
 
 # A keep-alive connection on a, held across weight changes.
 is "$(weights 1 0)" 200 "weights 1/0"
