@@ -3,6 +3,7 @@
  *
  *   bi-metrics scrape [-i DUR] [-n N] [TARGET...]   scrape, keep, derive, alert
  *   bi-metrics query [--window DUR]                 derived figures from history
+ *   bi-metrics query --prometheus URL 'PROMQL'      a real Prometheus's answer
  *   bi-metrics export --format csv|json [--window]  the raw samples of a window
  *   bi-metrics parse [FILE]                         exposition text to records
  *   bi-metrics alerts | ack ID                      the active alerts; acknowledge
@@ -31,12 +32,15 @@
 #include "base/config.h"
 #include "base/http.h"
 #include "sources/docker.h"
+#include "sources/promapi.h"
 #include "sources/store.h"
 #include "engines/prom.h"
 #include "engines/metrics.h"
 static const char usage[] =
 	"usage: bi-metrics scrape [-i DUR] [-n COUNT] [--raw] [--no-docker] [TARGET...]\n"
 	"       bi-metrics query [--window DUR] [--service S]\n"
+	"       bi-metrics query --prometheus URL [--time T | --start T --step DUR [--end T]] PROMQL\n"
+	"       bi-metrics query --prometheus URL [--window DUR] [--service S]\n"
 	"       bi-metrics export --format csv|json [--window DUR] [--service S]\n"
 	"       bi-metrics parse [--openmetrics] [--check] [FILE]\n"
 	"       bi-metrics alerts | ack ID\n"
@@ -54,10 +58,16 @@ static const char usage[] =
 	"      --openmetrics  parse: the text is OpenMetrics (timestamps in seconds)\n"
 	"      --check        parse: only check it, as promtool does: stop at the first\n"
 	"                     error; else one record with the count\n"
+	"      --prometheus URL  query: ask this Prometheus (its HTTP API) instead\n"
+	"      --time T       an instant query at T (default now)\n"
+	"      --start T, --end T, --step DUR\n"
+	"                     a range query from T to T (default now) every DUR;\n"
+	"                     T is RFC 3339, Unix seconds, now, or -DUR (ago)\n"
 	"      --db PATH      the database (default $BI_DB or .blissful-infra/bi.db)\n"
 	"  -h, --help         show this help\n"
 	"      --version      show the version\n"
-	"Exit: 0, 1 an alert fired (scrape), 2 usage or bad input, 3 no target answered.\n";
+	"Exit: 0, 1 an alert fired (scrape), 2 usage or bad input (a query Prometheus\n"
+	"refused), 3 no target answered (Prometheus unreachable or failing).\n";
 
 static sqlite3 *db;
 static bi_metrics *hist;
@@ -492,6 +502,104 @@ cmd_query(void)
 	return BI_EXIT_OK;
 }
 
+/* A time as Prometheus takes it: now and -DUR made Unix seconds, the rest
+ * (RFC 3339, Unix seconds) passed as given. */
+static const char *
+prom_time(const char *arg, char *buf, size_t n)
+{
+	int64_t ago = 0;
+
+	if (!arg || (strcmp(arg, "now") && (arg[0] != '-' || bi_dur_parse(arg + 1, &ago))))
+		return arg;
+	int64_t t = bi_now_ns() - ago;
+	snprintf(buf, n, "%lld.%03lld", (long long)(t / BI_NS_PER_S),
+		 (long long)(t % BI_NS_PER_S / BI_NS_PER_MS));
+	return buf;
+}
+
+/* The figures `query` derives from the database, asked of a real
+ * Prometheus instead, per job (its service), over the window: the same
+ * names, units and computations, in PromQL (lib/engines/metrics.c). */
+static int promql(bi_promapi_req *q, jv *recs);
+
+static int
+cmd_prom_figures(bi_promapi_req *q)
+{
+	char w[32], expr[1200];
+
+	bi_dur_fmt(window_ms * BI_NS_PER_MS, w, sizeof w);
+	const char *name, *unit;
+	for (int i = 0; bi_metrics_promql(i, w, expr, sizeof expr, &name, &unit); i++) {
+		jv recs;
+		q->expr = expr;
+		int r = promql(q, &recs);
+		if (r != BI_EXIT_OK)
+			return r;
+		jv_array_foreach(recs, k, rec) {
+			jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
+			const char *job = bi_get_str(labels, "job");
+			if (!only_service || (job && !strcmp(job, only_service))) {
+				jv v = jv_object_get(jv_copy(rec), jv_string("value"));
+				double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+				jv out = bi_set(bi_record("metric"), "ts", jv_object_get(jv_copy(rec), jv_string("ts")));
+				out = bi_set(out, "service", jv_string(job ? job : ""));
+				out = bi_set(out, "name", jv_string(name));
+				out = bi_set(out, "labels", bi_set(jv_object(), "window", jv_string(w)));
+				out = bi_set(out, "value", jv_number(isfinite(x) ? round(x * 1e6) / 1e6 : 0));
+				out = bi_set(out, "unit", jv_string(unit));
+				out = bi_set(out, "type", jv_string("gauge"));
+				out = bi_set(out, "source", jv_string("prometheus"));
+				bi_write(out);
+				jv_free(v);
+			}
+			jv_free(labels);
+			jv_free(rec);
+		}
+		jv_free(recs);
+	}
+	bi_write_flush();
+	return BI_EXIT_OK;
+}
+
+/* A PromQL query to a real Prometheus: its samples as records; its own
+ * error as one line. */
+static int
+cmd_promql(bi_promapi_req *q)
+{
+	jv recs;
+	int r = promql(q, &recs);
+
+	jv_array_foreach(recs, i, rec)
+		bi_write(rec);
+	jv_free(recs);
+	bi_write_flush();
+	return r;
+}
+
+/* Ask, say Prometheus's warnings and error; *recs the samples. */
+static int
+promql(bi_promapi_req *q, jv *recs)
+{
+	char err[1024], tb[3][32];
+	jv warnings;
+
+	q->time = prom_time(q->time, tb[0], sizeof tb[0]);
+	q->start = prom_time(q->start, tb[1], sizeof tb[1]);
+	q->end = prom_time(q->end ? q->end : q->start ? "now" : NULL, tb[2], sizeof tb[2]);
+	int r = bi_promapi_query(q, recs, &warnings, err, sizeof err);
+	jv_array_foreach(warnings, i, w) {
+		bi_warn("prometheus: warning: %s", jv_string_value(w));
+		jv_free(w);
+	}
+	jv_free(warnings);
+	if (r == BI_PROMAPI_BAD_QUERY)
+		bi_warn("prometheus refused the query: %s", err);
+	else if (r != BI_PROMAPI_OK)
+		bi_warn("prometheus unreachable: %s", err);
+	return r == BI_PROMAPI_OK ? BI_EXIT_OK : r == BI_PROMAPI_BAD_QUERY ? BI_EXIT_USAGE :
+		BI_EXIT_UNREACHABLE;
+}
+
 static void
 csv_field(const char *s)
 {
@@ -659,6 +767,11 @@ main(int argc, char **argv)
 		{"check", no_argument, NULL, 'C'},
 		{"ack", required_argument, NULL, 'A'},
 		{"db", required_argument, NULL, 'B'},
+		{"prometheus", required_argument, NULL, 'P'},
+		{"time", required_argument, NULL, 'T'},
+		{"start", required_argument, NULL, 'S'},
+		{"end", required_argument, NULL, 'e'},
+		{"step", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
@@ -666,6 +779,7 @@ main(int argc, char **argv)
 	long count = 0;
 	int raw = 0, docker = 1, om = 0, check = 0, c;
 	const char *format = NULL, *dbpath = NULL, *ack = NULL;
+	bi_promapi_req pq = {0};
 	char *end;
 
 	bi_init(argv[0]);
@@ -693,6 +807,11 @@ main(int argc, char **argv)
 		case 'C': check = 1; break;
 		case 'A': ack = optarg; break;
 		case 'B': dbpath = optarg; break;
+		case 'P': pq.base = optarg; break;
+		case 'T': pq.time = optarg; break;
+		case 'S': pq.start = optarg; break;
+		case 'e': pq.end = optarg; break;
+		case 'p': pq.step = optarg; break;
 		case 'h': bi_help(usage);
 		case 'V': bi_version();
 		default: bi_usage_error(usage, NULL);
@@ -703,6 +822,20 @@ main(int argc, char **argv)
 		bi_usage_error(usage, "scrape, query, export, parse, alerts or ack?");
 	if (!strcmp(cmd, "parse"))
 		return cmd_parse(optind < argc ? argv[optind] : NULL, om, check);
+	if ((pq.time || pq.start || pq.end || pq.step) && !pq.base)
+		bi_usage_error(usage, "--time, --start, --end and --step go with --prometheus");
+	if (pq.base) {
+		if (strcmp(cmd, "query"))
+			bi_usage_error(usage, "--prometheus goes with query");
+		if (optind + 1 < argc || (optind < argc && !*argv[optind]))
+			bi_usage_error(usage, "query --prometheus: one PromQL expression, or none");
+		if ((pq.start || pq.end || pq.step) && (!pq.start || !pq.step || pq.time || optind == argc))
+			bi_usage_error(usage, "a range query: --start and --step (and --end), not --time, and PROMQL");
+		if (optind == argc)
+			return cmd_prom_figures(&pq);
+		pq.expr = argv[optind];
+		return cmd_promql(&pq);
+	}
 	cfg = bi_config();
 	char *path = dbpath ? bi_strdup(dbpath) : bi_store_path();
 	char err[512];

@@ -391,6 +391,48 @@ bi_metrics_derive(bi_metrics *m, const char *service, int64_t end, int64_t windo
 	return n;
 }
 
+/* "name1|name2": a list of series names as a PromQL regex (they hold no
+ * regex characters but '_'). */
+static void
+name_regex(char *buf, size_t n, const char *const *names)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (int i = 0; names[i] && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "|" : "", names[i]);
+}
+
+const char *
+bi_metrics_promql(int i, const char *window, char *buf, size_t n, const char **name, const char **unit)
+{
+	static const struct { const char *name; double q; } qs[] = {
+		{"latency_p50_ms", 0.50}, {"latency_p95_ms", 0.95}, {"latency_p99_ms", 0.99}};
+	char reqs[200], buckets[200], all[400];
+
+	name_regex(reqs, sizeof reqs, request_counters);
+	name_regex(buckets, sizeof buckets, duration_buckets);
+	snprintf(all, sizeof all, "sum by (job) (rate({__name__=~\"%s\"}[%s]))", reqs, window);
+	if (i == 0) {
+		*name = "request_rate", *unit = "req/s";
+		snprintf(buf, n, "%s", all);
+	} else if (i == 1) {
+		/* the 5xx share, by status or code as add_requests reads them; a
+		 * job without errors has none, not no figure */
+		*name = "error_rate", *unit = "ratio";
+		snprintf(buf, n, "(sum by (job) (rate({__name__=~\"%s\",status=~\"5..\"}[%s]))"
+			 " or sum by (job) (rate({__name__=~\"%s\",code=~\"5..\"}[%s])) or %s * 0) / %s",
+			 reqs, window, reqs, window, all, all);
+	} else if (i >= 2 && i < 5) {
+		*name = qs[i - 2].name, *unit = "ms";
+		snprintf(buf, n, "histogram_quantile(%.2f, sum by (job, le) (rate({__name__=~\"%s\"}[%s]))) * 1000",
+			 qs[i - 2].q, buckets, window);
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
 /* ---- alerts ---- */
 
 struct rule {

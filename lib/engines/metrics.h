@@ -78,6 +78,13 @@ typedef struct bi_metrics_figure {
 int bi_metrics_derive(bi_metrics *m, const char *service, int64_t end, int64_t window,
 		      bi_metrics_figure *f);
 
+/* The PromQL that computes the i-th of bi_metrics_derive's figures from
+ * Prometheus's history (0 to 4: request rate, error rate, p50, p95, p99,
+ * from the same series, by job) over window ("20s", as PromQL writes it),
+ * into buf; its name and unit. NULL past the last. */
+const char *bi_metrics_promql(int i, const char *window, char *buf, size_t n, const char **name,
+			      const char **unit);
+
 /* Compare the figures of service at now with their thresholds: cfg's
  * (borrowed) alerts.KEY.warning and .critical, KEY one of cpu_pct, mem_pct
  * (defaults 80 and 95), error_rate (0.01, 0.05), p95_ms (500) and p99_ms

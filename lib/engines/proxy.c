@@ -348,6 +348,7 @@ proxy_json(const struct proxy *p)
 		for (int i = 0; i < p->nup; i++) {
 			jv u = jv_object_set(jv_object(), jv_string("upstream"), jv_string(p->up[i].text));
 			u = jv_object_set(u, jv_string("weight"), jv_number(p->up[i].weight));
+			u = jv_object_set(u, jv_string("connections"), jv_number((double)st.up_connections[i]));
 			ups = jv_array_append(ups, u);
 		}
 		o = jv_object_set(o, jv_string("upstreams"), ups);

@@ -51,6 +51,9 @@ typedef struct bi_relay_upstream {
  * on in each direction (up: to the upstream). */
 typedef struct bi_relay_stats {
 	uint64_t connections, bytes_up, bytes_down;
+	/* connections sent to each upstream, by its index, counted since that
+	 * upstream took that place */
+	uint64_t up_connections[BI_RELAY_MAX_UPSTREAMS];
 } bi_relay_stats;
 
 /* on_event gets a `proxy` record (consumed) for each connection accepted
@@ -81,7 +84,7 @@ int bi_relay_listening(const bi_relay_port *p);
 void bi_relay_close(bi_relay *r, bi_relay_port *p, const char *why);
 
 /* Replace the upstreams (1 to BI_RELAY_MAX_UPSTREAMS, copied); connections
- * that come next pick one at random by weight. */
+ * that come next pick one by smooth weighted round robin, open ones keep theirs. */
 void bi_relay_set_upstreams(bi_relay_port *p, const bi_relay_upstream *up, int n);
 /* Replace the toxics (0 to BI_RELAY_MAX_TOXICS, copied). A toxic whose id
  * stays keeps each connection's decision; data held by a timeout toxic

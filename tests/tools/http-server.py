@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""http-server.py PORTFILE: a small HTTP/1.1 server on 127.0.0.1 for tests.
+"""http-server.py PORTFILE [NAME]: a small HTTP/1.1 server on 127.0.0.1 for tests.
 
 Binds a free port and writes it to PORTFILE. Paths:
   /delay/MS     answers 200 after MS milliseconds
   /status/CODE  answers with that status
   /close        promises 100 bytes, sends 10, and closes (a broken response)
   /bytes/N      a body of N bytes
+  /name         NAME (the server's, to tell two apart), or "ok"
   /chunked      a chunked body
   anything else 200 "ok"
 Keep-alive, a thread per connection.
@@ -47,6 +48,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0123456789")
             self.wfile.flush()
             self.close_connection = True
+        elif p == "/name":
+            self.reply(200, NAME.encode())
         elif p == "/chunked":
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -66,6 +69,7 @@ class Server(ThreadingHTTPServer):
         pass  # a client that hangs up mid-answer is what some tests do
 
 
+NAME = sys.argv[2] if len(sys.argv) > 2 else "ok"
 s = Server(("127.0.0.1", 0), Handler)
 with open(sys.argv[1], "w") as f:
     f.write(str(s.server_address[1]))
