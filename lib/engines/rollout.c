@@ -373,6 +373,13 @@ bi_rollout_replace(bi_rollout *r, const char *image, char *err, size_t n)
 		char e3[256];
 		bi_errf(err, n, "%s", *e2 ? e2 : "the new stable container never became healthy");
 		bi_rollout_remove(r, newid, e3, sizeof e3);
+		/* the service's tag back on the image it runs, or compose would
+		 * start the canary's on its next up */
+		const char *old = bi_jv_path_str(r->stable, "Image", NULL);
+		if (old) {
+			snprintf(path, sizeof path, "/images/%s/tag?repo=%s&tag=%s", old, repo, tag);
+			bi_docker_call(r->d, "POST", path, NULL, NULL);
+		}
 		snprintf(path, sizeof path, "/containers/%s/rename?name=%s", r->stable_id, name);
 		bi_docker_call(r->d, "POST", path, NULL, NULL);
 		bi_docker_action(r->d, r->stable_id, "start", NULL);

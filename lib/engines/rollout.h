@@ -68,7 +68,8 @@ int bi_rollout_weight(bi_rollout *r, int weight, char *err, size_t n);
 
 /* Tag image as the stable's image, and make the stable container again
  * from it; once healthy the old one is removed. When it fails, the old
- * container is started again, and the error returned. */
+ * container is started again, the tag put back on its image, and the error
+ * returned. */
 int bi_rollout_replace(bi_rollout *r, const char *image, char *err, size_t n);
 
 /* Remove a container (force); nothing when id is empty. */
