@@ -16,5 +16,6 @@
 #include "engines/experiment.h"
 #include "engines/notify.h"
 #include "engines/supervise.h"
+#include "engines/rollout.h"
 
 #endif

@@ -34,6 +34,7 @@
 #include "base/config.h"
 #include "base/http.h"
 #include "sources/docker.h"
+#include "engines/rollout.h"
 #include "analysis/canary.h"
 
 static const char usage[] =
@@ -63,12 +64,10 @@ static const char usage[] =
 
 #define SEC ((int64_t)1000000000)
 
-static volatile sig_atomic_t stop_sig;
+static volatile int stop_sig;
 static void on_signal(int sig) { stop_sig = sig; }
 
 struct ver {
-	char id[80];		/* container id */
-	int host_port;		/* its port on 127.0.0.1, for /metrics */
 	bi_canary_counts last;	/* its totals at the last analysis */
 	bi_canary_counts first;	/* ... and when the canary started */
 	int have_first;
@@ -80,21 +79,16 @@ static struct {
 	char *state_path, *ctl_path, *journal_path;
 	FILE *journal;
 	bi_docker *d;
-	jv stable_inspect;
-	char net[256];
-	int port;		/* the service's port inside its containers */
+	bi_rollout ro;		/* the containers and the split */
 	char metrics[256], health[256];
-	char stable_image[512];
 	struct ver stable, canary;
-	char proxy_id[80];
-	int api_port, entry_port;
 	jv steps;
 	int nsteps;
 	bi_canary_run run;
 	bi_canary_limits limits;
 	bi_canary_names names;
 	int64_t interval, drain, started, traffic_at;
-	int weight, paused, quiet;
+	int paused, quiet;
 	const char *status;
 } R;
 
@@ -108,7 +102,7 @@ emit(const char *event, jv extra)
 	rec = bi_set(rec, "event", jv_string(event));
 	if (R.nsteps)
 		rec = bi_set(rec, "step", jv_number(R.run.step + 1));
-	rec = bi_set(rec, "weight", jv_number(R.weight));
+	rec = bi_set(rec, "weight", jv_number(R.ro.weight));
 	if (jv_get_kind(extra) == JV_KIND_OBJECT)
 		rec = jv_object_merge(rec, extra);
 	else
@@ -122,7 +116,7 @@ emit(const char *event, jv extra)
 	if (!R.quiet) {
 		const char *why = bi_get_text(rec, "reason", NULL), *dec = bi_get_text(rec, "decision", NULL);
 		fprintf(stderr, "bi-canary: [step %d/%d, %d%%] %s%s%s%s%s\n", R.run.step + 1, R.nsteps,
-			R.weight, event, dec ? ": " : "", dec ? dec : "", why ? ": " : "", why ? why : "");
+			R.ro.weight, event, dec ? ": " : "", dec ? dec : "", why ? ": " : "", why ? why : "");
 	}
 	bi_write(rec);
 	bi_write_flush();
@@ -141,15 +135,15 @@ save_state(void)
 	s = bi_set(s, "status", jv_string(R.status));
 	s = bi_set(s, "step", jv_number(R.run.step + 1));
 	s = bi_set(s, "steps", jv_number(R.nsteps));
-	s = bi_set(s, "weight", jv_number(R.weight));
+	s = bi_set(s, "weight", jv_number(R.ro.weight));
 	s = bi_set(s, "paused", jv_bool(R.paused));
 	s = bi_set(s, "failures", jv_number(R.run.failures));
-	s = bi_set(s, "canary_id", jv_string(R.canary.id));
-	s = bi_set(s, "stable_id", jv_string(R.stable.id));
-	s = bi_set(s, "proxy_id", jv_string(R.proxy_id));
-	s = bi_set(s, "api", jv_number(R.api_port));
-	s = bi_set(s, "entry", jv_number(R.entry_port));
-	s = bi_set(s, "upstream_port", jv_number(R.port));
+	s = bi_set(s, "canary_id", jv_string(R.ro.canary_id));
+	s = bi_set(s, "stable_id", jv_string(R.ro.stable_id));
+	s = bi_set(s, "proxy_id", jv_string(R.ro.proxy_id));
+	s = bi_set(s, "api", jv_number(R.ro.api_port));
+	s = bi_set(s, "entry", jv_number(R.ro.entry_port));
+	s = bi_set(s, "upstream_port", jv_number(R.ro.port));
 	s = bi_set(s, "started", jv_string(bi_ts_now(ts)));
 	jv text = jv_dump_string(s, 0);
 	snprintf(tmp, sizeof tmp, "%s.tmp", R.state_path);
@@ -182,13 +176,7 @@ alive(jv s)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-/* ---- Docker ---- */
-
-static _Noreturn void
-docker_fail(const char *what)
-{
-	bi_die(BI_EXIT_UNREACHABLE, "%s: %s", what, bi_docker_error(R.d));
-}
+/* ---- Docker, through engines/rollout.c ---- */
 
 static void
 open_docker(void)
@@ -196,184 +184,37 @@ open_docker(void)
 	char derr[256];
 	if (!(R.d = bi_docker_open(derr, sizeof derr)))
 		bi_die(BI_EXIT_UNREACHABLE, "Docker: %s", derr);
+	R.ro.d = R.d;
+	R.ro.stop = &stop_sig;
 }
 
-/* Create and start a container from body (consumed) under this name; its
- * id into id. 0, or -1 with the API's message in err. */
+/* Weight % of new connections to the canary; a refusal is said. */
 static int
-run_container(const char *name, jv body, char *id, size_t n, char *err, size_t en)
+set_weight(int w)
 {
-	jv out = jv_null();
-	char path[512];
-	jv text = jv_dump_string(body, 0);
-	snprintf(path, sizeof path, "/containers/create?name=%s", name);
-	long st = bi_docker_call(R.d, "POST", path, jv_string_value(text), &out);
-	jv_free(text);
-	if (st != 201) {
-		bi_errf(err, en, "create %s: %s", name, st < 0 ? bi_docker_error(R.d) : bi_get_text(out, "message", "refused"));
-		jv_free(out);
-		return -1;
-	}
-	snprintf(id, n, "%s", bi_get_text(out, "Id", ""));
-	jv_free(out);
-	if (bi_docker_action(R.d, id, "start", NULL) != 0)
-		return bi_errf(err, en, "start %s: %s", name, bi_docker_error(R.d));
-	return 0;
+	char err[512];
+	if (bi_rollout_weight(&R.ro, w, err, sizeof err) == 0)
+		return 0;
+	bi_warn("%s", err);
+	return -1;
 }
 
 static void
 remove_container(const char *id)
 {
-	char path[256];
-	if (!*id)
-		return;
-	snprintf(path, sizeof path, "/containers/%s?force=1", id);
-	if (bi_docker_call(R.d, "DELETE", path, NULL, NULL) < 0)
-		bi_warn("unable to remove container %.12s: %s", id, bi_docker_error(R.d));
-}
-
-/* The port on 127.0.0.1 that Docker published for port/tcp of container id. */
-static int
-host_port(const char *id, int port)
-{
-	char key[80];
-	jv ins = bi_docker_inspect(R.d, id);
-	snprintf(key, sizeof key, "NetworkSettings.Ports.%d/tcp.0.HostPort", port);
-	int hp = jv_is_valid(ins) ? atoi(bi_jv_path_str(ins, key, "0")) : 0;
-	jv_free(ins);
-	return hp;
-}
-
-static jv
-labels(const char *role)
-{
-	char v[512];
-	snprintf(v, sizeof v, "%s/%s", R.project, R.service);
-	jv l = bi_set(jv_object(), "org.blissful-infra.canary", jv_string(v));
-	return bi_set(l, "org.blissful-infra.role", jv_string(role));
-}
-
-static jv
-port_binding(int port, int host)
-{
-	char k[32], h[16];
-	snprintf(k, sizeof k, "%d/tcp", port);
-	snprintf(h, sizeof h, "%d", host);
-	jv b = bi_set(jv_object(), "HostIp", jv_string("127.0.0.1"));
-	b = bi_set(b, "HostPort", jv_string(host > 0 ? h : ""));
-	return bi_set(jv_object(), k, jv_array_append(jv_array(), b));
-}
-
-/* Wait for GET path on 127.0.0.1:port to answer 2xx, at most ns. */
-static int
-wait_http(int port, const char *path, int64_t ns)
-{
-	char url[512];
-	int64_t end = bi_mono_ns() + ns;
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-	while (bi_mono_ns() < end) {
-		int st = bi_http_status(url, 1000);
-		if (st >= 200 && st < 300)
-			return 0;
-		if (stop_sig)
-			return -1;
-		usleep(200000);
-	}
-	return -1;
-}
-
-/* ---- the split ---- */
-
-/* Send weight % of new connections to the canary (0: stable alone; 100:
- * the canary alone). */
-static int
-set_weight(int w)
-{
-	char url[256], up_s[300], up_c[300];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/proxies/%s", R.api_port, R.service);
-	snprintf(up_s, sizeof up_s, "%s:%d", R.service, R.port);
-	snprintf(up_c, sizeof up_c, "%s-canary:%d", R.service, R.port);
-	jv ups = jv_array();
-	if (w < 100)
-		ups = jv_array_append(ups, bi_set(bi_set(jv_object(), "upstream", jv_string(up_s)),
-						  "weight", jv_number(100 - w)));
-	if (w > 0)
-		ups = jv_array_append(ups, bi_set(bi_set(jv_object(), "upstream", jv_string(up_c)),
-						  "weight", jv_number(w)));
-	jv body = jv_dump_string(bi_set(jv_object(), "upstreams", ups), 0);
-	for (int tries = 0; tries < 5; tries++) {
-		jv r = bi_http_json("POST", url, NULL, jv_string_value(body), 3000, NULL);
-		int good = jv_is_valid(r);
-		if (!good) {
-			jv m = jv_invalid_get_msg(jv_copy(r));
-			bi_warn("the canary proxy refused weight %d: %s", w,
-				jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "no answer");
-			jv_free(m);
-		}
-		jv_free(r);
-		if (good) {
-			jv_free(body);
-			R.weight = w;
-			return 0;
-		}
-		usleep(200000);
-	}
-	jv_free(body);
-	return -1;
-}
-
-/* The canary proxy of this service: the running one, else a new one. */
-static void
-ensure_proxy(int listen)
-{
-	char label[512], err[512];
-	snprintf(label, sizeof label, "org.blissful-infra.canary=%s/%s", R.project, R.service);
-	jv filters = bi_set(jv_object(), "label", jv_array_append(jv_array_append(jv_array(),
-		jv_string(label)), jv_string("org.blissful-infra.role=proxy")));
-	jv found = bi_docker_containers_filter(R.d, filters, 0);
-	if (!jv_is_valid(found))
-		docker_fail("list containers");
-	if (jv_array_length(jv_copy(found)) > 0)
-		snprintf(R.proxy_id, sizeof R.proxy_id, "%s", bi_jv_path_str(found, "0.Id", ""));
-	jv_free(found);
-	if (!*R.proxy_id) {
-		char name[300], spec[600], lst[32];
-		jv img = jv_null();
-		if (bi_docker_call(R.d, "GET", "/images/blissful-infra/bi-proxy:latest/json", NULL, &img) != 200)
-			bi_die(BI_EXIT_USAGE, "no image blissful-infra/bi-proxy:latest (scripts/images.sh bi-proxy makes it)");
-		jv_free(img);
-		snprintf(name, sizeof name, "%s-%s-canary-proxy", R.project, R.service);
-		snprintf(spec, sizeof spec, "%s,0.0.0.0:%d,%s:%d", R.service, R.port, R.service, R.port);
-		snprintf(lst, sizeof lst, "%d/tcp", R.port);
-		jv cmd = jv_array();
-		const char *args[] = {"-q", "--api", "0.0.0.0:8474", "--drain", "10s", "--proxy", spec};
-		for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
-			cmd = jv_array_append(cmd, jv_string(args[i]));
-		jv exposed = bi_set(bi_set(jv_object(), "8474/tcp", jv_object()), lst, jv_object());
-		jv host = bi_set(jv_object(), "PortBindings",
-				 jv_object_merge(port_binding(8474, 0), port_binding(R.port, listen)));
-		host = bi_set(host, "NetworkMode", jv_string(R.net));
-		host = bi_set(host, "RestartPolicy", bi_set(jv_object(), "Name", jv_string("unless-stopped")));
-		jv body = bi_set(jv_object(), "Image", jv_string("blissful-infra/bi-proxy:latest"));
-		body = bi_set(bi_set(body, "Cmd", cmd), "ExposedPorts", exposed);
-		body = bi_set(bi_set(body, "Labels", labels("proxy")), "HostConfig", host);
-		if (run_container(name, body, R.proxy_id, sizeof R.proxy_id, err, sizeof err) != 0)
-			bi_die(BI_EXIT_FAIL, "the canary proxy: %s", err);
-	}
-	R.api_port = host_port(R.proxy_id, 8474);
-	R.entry_port = host_port(R.proxy_id, R.port);
-	if (!R.api_port || !R.entry_port || wait_http(R.api_port, "/version", 10 * SEC) != 0)
-		bi_die(BI_EXIT_FAIL, "the canary proxy %.12s does not answer", R.proxy_id);
+	char err[512];
+	if (bi_rollout_remove(&R.ro, id, err, sizeof err) != 0)
+		bi_warn("%s", err);
 }
 
 /* ---- reading each version ---- */
 
 static int
-scrape(struct ver *v, bi_canary_counts *out)
+scrape(int port, bi_canary_counts *out)
 {
 	char url[512];
 	bi_http_resp resp;
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", v->host_port, R.metrics);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, R.metrics);
 	bi_http_req req = {.url = url, .timeout_ms = 3000};
 	int r = bi_http(&req, &resp);
 	if (r == 0 && resp.status == 200)
@@ -391,7 +232,7 @@ analyse(void)
 	bi_canary_counts sn, cn, sw, cw;
 	jv a;
 
-	int cs = scrape(&R.canary, &cn), ss = scrape(&R.stable, &sn);
+	int cs = scrape(R.ro.canary_port, &cn), ss = scrape(R.ro.stable_port, &sn);
 	if (cs != 0) {
 		a = bi_set(jv_object(), "decision", jv_string("fail"));
 		return bi_set(a, "reason", jv_string("the canary's metrics did not answer"));
@@ -410,9 +251,9 @@ analyse(void)
 static void
 snapshot(void)
 {
-	if (scrape(&R.canary, &R.canary.last) != 0)
+	if (scrape(R.ro.canary_port, &R.canary.last) != 0)
 		memset(&R.canary.last, 0, sizeof R.canary.last);
-	if (scrape(&R.stable, &R.stable.last) != 0)
+	if (scrape(R.ro.stable_port, &R.stable.last) != 0)
 		memset(&R.stable.last, 0, sizeof R.stable.last);
 	if (!R.canary.have_first) {
 		R.canary.first = R.canary.last;
@@ -441,7 +282,7 @@ totals(jv x)
 	x = bi_set(x, "elapsed_ms", jv_number((double)((t - R.started) / 1000000)));
 	if (R.traffic_at)
 		x = bi_set(x, "canary_traffic_ms", jv_number((double)((t - R.traffic_at) / 1000000)));
-	if (R.canary.have_first && scrape(&R.canary, &now) == 0) {
+	if (R.canary.have_first && scrape(R.ro.canary_port, &now) == 0) {
 		bi_canary_window(&now, &R.canary.first, &w);
 		x = bi_set(x, "canary_requests", jv_number(w.requests));
 		x = bi_set(x, "canary_errors", jv_number(w.errors));
@@ -462,7 +303,7 @@ abort_run(const char *why)
 	int64_t end = bi_mono_ns() + R.drain;
 	while (split == 0 && bi_mono_ns() < end && !stop_sig)
 		usleep(100000);
-	remove_container(R.canary.id);
+	remove_container(R.ro.canary_id);
 	if (split)
 		fin = bi_set(fin, "warning", jv_string("the canary proxy did not take the weight back"));
 	emit("aborted", fin);
@@ -470,74 +311,10 @@ abort_run(const char *why)
 	return BI_EXIT_FAIL;
 }
 
-/* The stable container made again from the canary's image: what compose
- * does on `up` when the image changed (same name, labels, networks,
- * ports), done here so that the proxy holds the traffic on the canary
- * meanwhile. On failure the old one is started again. */
-static int
-replace_stable(char *err, size_t en)
-{
-	jv ins = R.stable_inspect;
-	char name[300], path[700], newid[80] = "";
-	snprintf(name, sizeof name, "%s", bi_jv_path_str(ins, "Name", "/") + 1);
-	jv cfg = jv_object_get(jv_copy(ins), jv_string("Config"));
-	cfg = jv_object_delete(cfg, jv_string("Hostname"));
-	cfg = bi_set(cfg, "Image", jv_string(R.stable_image));
-	jv host = jv_object_get(jv_copy(ins), jv_string("HostConfig"));
-	jv eps = jv_object();
-	jv nets = bi_jv_path(ins, "NetworkSettings.Networks");
-	if (jv_get_kind(nets) == JV_KIND_OBJECT) {
-		jv_object_foreach(nets, k, v) {
-			jv al = jv_array();
-			jv old = jv_object_get(v, jv_string("Aliases"));
-			if (jv_get_kind(old) == JV_KIND_ARRAY) {
-				jv_array_foreach(old, i, a) {
-					/* the old container's short id is no name of the new one */
-					if (jv_get_kind(a) == JV_KIND_STRING && strncmp(jv_string_value(a), R.stable.id, 12))
-						al = jv_array_append(al, a);
-					else
-						jv_free(a);
-					(void)i;
-				}
-			}
-			jv_free(old);
-			eps = jv_object_set(eps, k, bi_set(jv_object(), "Aliases", al));
-		}
-	}
-	jv_free(nets);
-	cfg = bi_set(cfg, "HostConfig", host);
-	cfg = bi_set(cfg, "NetworkingConfig", bi_set(jv_object(), "EndpointsConfig", eps));
-
-	snprintf(path, sizeof path, "/containers/%s/rename?name=%s-replaced", R.stable.id, name);
-	if (bi_docker_call(R.d, "POST", path, NULL, NULL) != 204) {
-		jv_free(cfg);
-		return bi_errf(err, en, "rename %s: %s", name, bi_docker_error(R.d));
-	}
-	bi_docker_action(R.d, R.stable.id, "stop", "t=10");
-	*err = 0;
-	if (run_container(name, cfg, newid, sizeof newid, err, en) != 0 ||
-	    !(R.stable.host_port = host_port(newid, R.port)) ||
-	    wait_http(R.stable.host_port, R.health, 120 * SEC) != 0) {
-		char e2[512];
-		snprintf(e2, sizeof e2, "%s", *err ? err : "the new stable container never became healthy");
-		if (*newid)
-			remove_container(newid);
-		snprintf(path, sizeof path, "/containers/%s/rename?name=%s", R.stable.id, name);
-		bi_docker_call(R.d, "POST", path, NULL, NULL);
-		bi_docker_action(R.d, R.stable.id, "start", NULL);
-		R.stable.host_port = host_port(R.stable.id, R.port);
-		wait_http(R.stable.host_port, R.health, 60 * SEC);
-		return bi_errf(err, en, "%s", e2);
-	}
-	remove_container(R.stable.id);
-	snprintf(R.stable.id, sizeof R.stable.id, "%s", newid);
-	return 0;
-}
-
 static int
 promote_run(const char *why)
 {
-	char err[512] = "", path[1200], repo[512], tag[128];
+	char err[512] = "";
 	sigset_t block, old;
 
 	/* Half a promotion is worse than either end: signals wait for it. */
@@ -553,19 +330,8 @@ promote_run(const char *why)
 		return abort_run("the canary proxy refused to send everything to the canary");
 	}
 	jv fin = totals(jv_object());
-	const char *colon = strrchr(R.stable_image, ':'), *slash = strrchr(R.stable_image, '/');
-	if (colon && (!slash || colon > slash)) {
-		snprintf(repo, sizeof repo, "%.*s", (int)(colon - R.stable_image), R.stable_image);
-		snprintf(tag, sizeof tag, "%s", colon + 1);
-	} else {
-		snprintf(repo, sizeof repo, "%s", R.stable_image);
-		snprintf(tag, sizeof tag, "latest");
-	}
-	snprintf(path, sizeof path, "/images/%s/tag?repo=%s&tag=%s", R.image, repo, tag);
-	if (bi_docker_call(R.d, "POST", path, NULL, NULL) != 201)
-		snprintf(err, sizeof err, "tag %.150s as %.150s: %.150s", R.image, R.stable_image, bi_docker_error(R.d));
-	else
-		replace_stable(err, sizeof err);
+	if (bi_rollout_replace(&R.ro, R.image, err, sizeof err) != 0 && !*err)
+		snprintf(err, sizeof err, "the service's container could not be made again");
 	int r = set_weight(0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (*err) {
@@ -575,8 +341,8 @@ promote_run(const char *why)
 	int64_t end = bi_mono_ns() + R.drain;
 	while (r == 0 && bi_mono_ns() < end)
 		usleep(100000);
-	remove_container(R.canary.id);
-	fin = bi_set(fin, "image", jv_string(R.stable_image));
+	remove_container(R.ro.canary_id);
+	fin = bi_set(fin, "image", jv_string(R.ro.stable_image));
 	emit("promoted", fin);
 	finish_files();
 	return BI_EXIT_OK;
@@ -681,7 +447,7 @@ run_steps(void)
 static int
 start(int listen, char **env, int nenv)
 {
-	char err[512], name[300], path[700], p[128], alias[300], exposed[32], entry[64];
+	char err[512], path[700], p[128], entry[64];
 
 	R.started = bi_mono_ns();
 	jv st = load_state();
@@ -698,93 +464,29 @@ start(int listen, char **env, int nenv)
 		bi_die(BI_EXIT_USAGE, "no image %s", R.image);
 	jv_free(img);
 
-	jv found = bi_docker_containers(R.d, R.project, R.service, 0);
-	if (!jv_is_valid(found))
-		docker_fail("list containers");
-	if (jv_array_length(jv_copy(found)) == 0)
-		bi_die(BI_EXIT_USAGE, "no running container of service %s in project %s (blissful-infra up)",
-		       R.service, R.project);
-	snprintf(R.stable.id, sizeof R.stable.id, "%s", bi_jv_path_str(found, "0.Id", ""));
-	jv_free(found);
-	R.stable_inspect = bi_docker_inspect(R.d, R.stable.id);
-	if (!jv_is_valid(R.stable_inspect))
-		docker_fail("inspect");
-	snprintf(R.stable_image, sizeof R.stable_image, "%s", bi_jv_path_str(R.stable_inspect, "Config.Image", ""));
-	jv nets = bi_jv_path(R.stable_inspect, "NetworkSettings.Networks");
-	jv keys = jv_get_kind(nets) == JV_KIND_OBJECT ? jv_keys(nets) : (jv_free(nets), jv_array());
-	if (jv_array_length(jv_copy(keys)) == 0)
-		bi_die(BI_EXIT_USAGE, "the stable container is on no network");
-	snprintf(R.net, sizeof R.net, "%s", bi_jv_path_str(keys, "0", ""));
-	jv_free(keys);
 	snprintf(p, sizeof p, "services.%s.port", R.service);
-	R.port = (int)bi_jv_path_num(R.cfg, p, 0);
-	if (R.port <= 0) {
-		jv ex = bi_jv_path(R.stable_inspect, "Config.ExposedPorts");
-		jv ks = jv_get_kind(ex) == JV_KIND_OBJECT ? jv_keys(ex) : (jv_free(ex), jv_array());
-		R.port = atoi(bi_jv_path_str(ks, "0", "0"));
-		jv_free(ks);
-	}
-	if (R.port <= 0)
-		bi_die(BI_EXIT_USAGE, "no port for service %s (blissful-infra.yaml: %s)", R.service, p);
-	R.stable.host_port = host_port(R.stable.id, R.port);
-	if (!R.stable.host_port)
-		bi_die(BI_EXIT_USAGE, "service %s publishes no port %d on 127.0.0.1", R.service, R.port);
-
-	/* The canary: the stable's environment with the overrides, on its
-	 * network under the name SERVICE-canary. */
-	jv envs = bi_jv_path(R.stable_inspect, "Config.Env");
-	jv merged = jv_array();
-	if (jv_get_kind(envs) == JV_KIND_ARRAY) {
-		jv_array_foreach(envs, i, e) {
-			int replaced = 0;
-			for (int k = 0; k < nenv && jv_get_kind(e) == JV_KIND_STRING; k++)
-				if (!strncmp(jv_string_value(e), env[k], strcspn(env[k], "=") + 1))
-					replaced = 1;
-			if (replaced || jv_get_kind(e) != JV_KIND_STRING)
-				jv_free(e);
-			else
-				merged = jv_array_append(merged, e);
-			(void)i;
-		}
-	}
-	jv_free(envs);
-	for (int k = 0; k < nenv; k++)
-		merged = jv_array_append(merged, jv_string(env[k]));
-	snprintf(alias, sizeof alias, "%s-canary", R.service);
-	snprintf(exposed, sizeof exposed, "%d/tcp", R.port);
-	jv host = bi_set(jv_object(), "PortBindings", port_binding(R.port, 0));
-	host = bi_set(host, "NetworkMode", jv_string(R.net));
-	jv mem = bi_jv_path(R.stable_inspect, "HostConfig.Memory");
-	if (jv_get_kind(mem) == JV_KIND_NUMBER && jv_number_value(mem) > 0)
-		host = bi_set(host, "Memory", mem);
-	else
-		jv_free(mem);
-	jv body = bi_set(jv_object(), "Image", jv_string(R.image));
-	body = bi_set(bi_set(body, "Env", merged), "Labels", labels("canary"));
-	body = bi_set(body, "ExposedPorts", bi_set(jv_object(), exposed, jv_object()));
-	body = bi_set(body, "HostConfig", host);
-	jv ep = bi_set(jv_object(), "Aliases", jv_array_append(jv_array(), jv_string(alias)));
-	body = bi_set(body, "NetworkingConfig", bi_set(jv_object(), "EndpointsConfig",
-						       bi_set(jv_object(), R.net, ep)));
-	snprintf(name, sizeof name, "%s-%s-canary", R.project, R.service);
-	ensure_proxy(listen);
+	if (bi_rollout_find(&R.ro, R.d, R.project, R.service, (int)bi_jv_path_num(R.cfg, p, 0), R.health,
+			    err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "%s", err);
+	R.ro.stop = &stop_sig;
+	if (bi_rollout_proxy(&R.ro, listen, err, sizeof err) != 0)
+		bi_die(BI_EXIT_FAIL, "%s", err);
 
 	R.journal = fopen(R.journal_path, "w");
 	if (!R.journal)
 		bi_die(BI_EXIT_LOCAL, "unable to open %s:", R.journal_path);
 	R.status = "starting";
 	save_state();
-	if (run_container(name, body, R.canary.id, sizeof R.canary.id, err, sizeof err) != 0) {
-		remove_container(R.canary.id);
+	if (bi_rollout_canary(&R.ro, R.image, env, nenv, err, sizeof err) != 0) {
+		remove_container(R.ro.canary_id);
 		emit("aborted", bi_set(jv_object(), "reason", jv_string(err)));
 		finish_files();
 		return BI_EXIT_FAIL;
 	}
 	save_state();
-	R.canary.host_port = host_port(R.canary.id, R.port);
 	jv s = bi_set(jv_object(), "image", jv_string(R.image));
-	s = bi_set(s, "stable_image", jv_string(R.stable_image));
-	snprintf(entry, sizeof entry, "127.0.0.1:%d", R.entry_port);
+	s = bi_set(s, "stable_image", jv_string(R.ro.stable_image));
+	snprintf(entry, sizeof entry, "127.0.0.1:%d", R.ro.entry_port);
 	s = bi_set(bi_set(s, "entry", jv_string(entry)), "steps", jv_copy(R.steps));
 	s = bi_set(s, "failure_limit", jv_number(R.run.failure_limit));
 	s = bi_set(s, "interval_ms", jv_number((double)(R.interval / 1000000)));
@@ -795,7 +497,7 @@ start(int listen, char **env, int nenv)
 		s = bi_set(s, "env", e);
 	}
 	emit("start", s);
-	if (!R.canary.host_port || wait_http(R.canary.host_port, R.health, 120 * SEC) != 0)
+	if (bi_rollout_wait(&R.ro, R.ro.canary_port, R.health, 120 * SEC) != 0)
 		return abort_run(stop_sig ? "interrupted" : "the canary never became healthy");
 	return run_steps();
 }
@@ -826,15 +528,18 @@ cleanup_dead(jv s)
 {
 	char url[256];
 	open_docker();
-	R.api_port = (int)bi_get_num(s, "api", 0);
-	R.port = (int)bi_get_num(s, "upstream_port", 0);
+	R.ro.stable = jv_null();
+	R.ro.api_port = (int)bi_get_num(s, "api", 0);
+	R.ro.port = (int)bi_get_num(s, "upstream_port", 0);
 	R.project = bi_strdup(bi_get_text(s, "project", R.project));
 	R.service = bi_strdup(bi_get_text(s, "service", R.service));
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/version", R.api_port);
-	int split = R.api_port && bi_http_status(url, 2000) == 200 ? set_weight(0) : -1;
-	snprintf(R.canary.id, sizeof R.canary.id, "%s", bi_get_text(s, "canary_id", ""));
+	snprintf(R.ro.project, sizeof R.ro.project, "%s", R.project);
+	snprintf(R.ro.service, sizeof R.ro.service, "%s", R.service);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/version", R.ro.api_port);
+	int split = R.ro.api_port && bi_http_status(url, 2000) == 200 ? set_weight(0) : -1;
+	snprintf(R.ro.canary_id, sizeof R.ro.canary_id, "%s", bi_get_text(s, "canary_id", ""));
 	jv_free(s);
-	remove_container(R.canary.id);
+	remove_container(R.ro.canary_id);
 	R.journal = fopen(R.journal_path, "a");
 	jv x = bi_set(jv_object(), "reason", jv_string("its runner was gone: cleaned up"));
 	if (split != 0)
@@ -918,22 +623,14 @@ watch_cmd(void)
 static int
 clean_cmd(void)
 {
-	char label[512];
+	char err[512];
 	jv s = load_state();
 	if (jv_get_kind(s) == JV_KIND_OBJECT && alive(s))
 		bi_die(BI_EXIT_USAGE, "a canary is running: abort it first");
 	jv_free(s);
 	open_docker();
-	snprintf(label, sizeof label, "org.blissful-infra.canary=%s/%s", R.project, R.service);
-	jv found = bi_docker_containers_label(R.d, label, 1);
-	if (!jv_is_valid(found))
-		docker_fail("list containers");
-	jv_array_foreach(found, i, c) {
-		remove_container(bi_get_text(c, "Id", ""));
-		jv_free(c);
-		(void)i;
-	}
-	jv_free(found);
+	if (bi_rollout_clean(R.d, R.project, R.service, err, sizeof err) != 0)
+		bi_die(BI_EXIT_UNREACHABLE, "%s", err);
 	finish_files();
 	return BI_EXIT_OK;
 }

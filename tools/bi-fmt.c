@@ -159,6 +159,11 @@ static const bi_col chaos_cols[] = {
 	{"RECOVERY", "recovery_ms", BI_F_MS, 1}, {"ERRORS", "during.error_rate", BI_F_PCT, 1},
 	{"P95", "during.p95_ms", BI_F_MS, 1}, {"REASON", "reason", BI_F_STR, 0},
 	{"PLAN", "plan", BI_F_STR, 0}, {0}};
+static const bi_col canary_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"EVENT", "event", BI_F_STR, 0}, {"STEP", "step", BI_F_NUM, 1},
+	{"WEIGHT", "weight", BI_F_NUM, 1}, {"DECISION", "decision", BI_F_STR, 0},
+	{"CANARY ERR", "canary.error_rate", BI_F_PCT, 1}, {"P95", "canary.p95_ms", BI_F_MS, 1},
+	{"STABLE ERR", "stable.error_rate", BI_F_PCT, 1}, {"REASON", "reason", BI_F_STR, 0}, {0}};
 static const bi_col incident_cols[] = {
 	{"ID", "id", BI_F_STR, 0}, {"TIME", "ts", BI_F_TIME, 0}, {"STATUS", "status", BI_F_STR, 0},
 	{"PATTERN", "pattern", BI_F_STR, 0}, {"OUTCOME", "outcome", BI_F_STR, 0},
@@ -191,6 +196,7 @@ static const struct view views[] = {
 	{"perf_point", point_cols, 1, NULL},
 	{"comparison", comparison_cols, 1, state_tint},
 	{"chaos", chaos_cols, 1, state_tint},
+	{"canary", canary_cols, 1, NULL},
 	{"incident", incident_cols, 1, NULL},
 	{"file", file_cols, 1, NULL},
 	{"pattern", pattern_cols, 1, NULL},

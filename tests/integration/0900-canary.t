@@ -7,7 +7,7 @@
 # are in the store; status, and a second start while one runs.
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 19
+plan 24
 "$ROOT/scripts/images.sh" debian bi-proxy >/dev/null || { exit_ok 1 "base images"; exit 1; }
 name=bi-canary-$$
 port=$(free_port)
@@ -19,6 +19,7 @@ blissful-infra create "$name" --port "$port" >/dev/null && cd "$name" && blissfu
 exit_ok $? "a c-service project is up" || { sed 's/^/# /' "$TMP/up"; exit 1; }
 # Short steps, so that the test stays short: 3 s each, an analysis every
 # 3 s, one failed analysis aborts.
+sed -i '/^canary:/,/^$/d' blissful-infra.yaml
 cat >>blissful-infra.yaml <<'EOF'
 
 canary:
@@ -104,4 +105,38 @@ good_failed=$(jq -r --arg t "$(ev bad 'select(.event == "start") | .ts')" \
 is "$good_failed" 0 "no request failed through the good canary's steps and promotion"
 is "$(bi-store get --kind canary | jq -r 'select(.event == "aborted") | .reason' | tail -1)" \
 	"$(ev bad 'select(.event == "aborted") | .reason')" "the run's records are in the store"
+
+# Ctrl-C half-way: the traffic goes back on stable, never stays split.
+# (A load again, for the analyses to decide anything.)
+bi-perf -R 50 -c 20 -d 120s --no-thresholds -q -H 'Connection: close' \
+	"http://127.0.0.1:$entry/hello" >/dev/null 2>&1 &
+load2=$!
+at_exit "kill $load2 2>/dev/null"
+bi-canary --docker start -i "$name:canary" >"$TMP/int" 2>"$TMP/int.err" &
+run=$!
+# Paused at 10 %, it stays there past its step's time; resumed, it goes on.
+i=0
+until [ "$(bi-canary status 2>/dev/null | jq -r '.weight')" = 10 ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+done
+bi-canary pause
+st=$?
+sleep 7	# two analyses' and a step's time: a canary not paused would be at 25 %
+is "$st:$(bi-canary status | jq -r '(.paused | tostring) + " " + (.weight | tostring)')" "0:true 10" \
+	"pause: taken, and the canary holds at 10 % past its step's time"
+bi-canary resume
+is "$?:$(ev int '.event' | grep -E '^(pause|resume)$' | tr '\n' ' ')" "0:pause resume " "resume: taken; both in the records"
+i=0
+until [ "$(bi-canary status 2>/dev/null | jq -r '.weight')" = 25 ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+done
+w=$(bi-canary status | jq -r .weight)
+kill -INT $run
+wait $run
+is "$?:$w:$(ev int '.event' | tail -1):$(ev int 'select(.event == "aborted") | .reason')" "130:25:aborted:interrupted" \
+	"SIGINT at 25 %: exit 130, an aborted record saying why"
+is "$(curl -s "http://$api/proxies/app" | jq -r '.upstream + " " + (.upstreams | length | tostring)')" "app:$port 0" \
+	"and the split is back to 100 % stable"
+is "$(docker ps -aq --filter "label=org.blissful-infra.canary=$name/app" --filter label=org.blissful-infra.role=canary | wc -l):$(ls .blissful-infra/canary.state 2>/dev/null | wc -l)" "0:0" \
+	"its canary container and its state file are gone"
 diag "good run: $(ev good 'select(.event == "promoted") | "\(.elapsed_ms) ms"'); bad run: $(ev bad 'select(.event == "aborted") | "\(.elapsed_ms) ms, canary \(.canary_requests) requests, \(.canary_errors) failed"')"
