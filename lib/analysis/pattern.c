@@ -29,8 +29,9 @@
 
 /* The built-in patterns; success rates as the original's. Their terms are
  * what real software prints, from its documentation and output: the kernel
- * and runtimes on memory; libc, Go, Node, libpq and Redis clients on
- * connections; PostgreSQL, MySQL and nginx on timeouts; runtimes on crashes
+ * and runtimes on memory (and Redis's reply when it is full, "OOM command
+ * not allowed when used memory > 'maxmemory'"); libc, Go, Node, Python
+ * (its ConnectionError subclasses), libpq and Redis clients on connections; PostgreSQL, MySQL and nginx on timeouts; runtimes on crashes
  * (a signal, a Go panic, an uncaught exception); OpenSSL and Go on
  * certificates; Kubernetes reasons. `trends:` name the metric series whose
  * growth, or jump from their baseline, shows the pattern (symptom.c). */
@@ -41,7 +42,8 @@ static const char builtin[] =
 "  success_rate: 0.85\n"
 "  logs: [out of memory, outofmemoryerror, cannot allocate memory, oom-kill, oom killer,\n"
 "         oomkilled, memory limit exceeded, bad_alloc, memoryerror, heap out of memory,\n"
-"         java heap space, gc overhead limit exceeded, killed process, memory exhausted]\n"
+"         java heap space, gc overhead limit exceeded, killed process, memory exhausted,\n"
+"         oom command not allowed]\n"
 "  containers: [oom]\n"
 "  k8s: [OOMKilled, OOMKilling]\n"
 "  metrics: [mem_pct >= 95]\n"
@@ -64,7 +66,8 @@ static const char builtin[] =
 "         no live upstreams, \"connect() failed\", enotfound, ehostunreach,\n"
 "         could not translate host name, connection to server at, no such host,\n"
 "         broker may not be available, max retries exceeded with url,\n"
-"         check that the hostname and port are correct]\n"
+"         check that the hostname and port are correct, connectionrefusederror,\n"
+"         connectionreseterror, connectionabortederror]\n"
 "  containers: [dependency-stopped]\n"
 "  root_cause: >-\n"
 "    A dependency is not accepting connections: it is down, restarting, not yet\n"
@@ -406,6 +409,13 @@ int
 bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
 		 size_t *termlen)
 {
+	return bi_kb_match_text_but(p, n, text, len, termlen, -1);
+}
+
+int
+bi_kb_match_text_but(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
+		     size_t *termlen, int skip)
+{
 	char low[4096];
 	int best = -1;
 	size_t blen = 0;
@@ -416,9 +426,12 @@ bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
 		low[i] = text[i] ? (char)tolower((unsigned char)text[i]) : ' ';
 	low[len] = '\0';
 	for (size_t i = 0; i < n; i++)
-		for (char **t = p[i].logs; *t; t++) {
+		for (char **t = p[i].logs; (int)i != skip && *t; t++) {
 			size_t k = strlen(*t);
-			if (k > blen && strstr(low, *t)) {
+			/* The longest term; a user's pattern over a built-in
+			 * on a tie. */
+			if ((k > blen || (k == blen && best >= 0 && p[best].builtin &&
+					  !p[i].builtin)) && strstr(low, *t)) {
 				best = (int)i;
 				blen = k;
 			}

@@ -51,6 +51,9 @@ const bi_kb_pattern *bi_kb_pattern_find(const bi_kb_pattern *p, size_t n, const 
  * first 4 KiB of text are read. */
 int bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
 		     size_t *termlen);
+/* The same, leaving the pattern of index skip out (-1: none). */
+int bi_kb_match_text_but(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
+			 size_t *termlen, int skip);
 /* The pattern a chaos scenario that failed shows: the one with the best
  * match of its chaos terms (bi_advice_match: the longest term the name
  * holds), the first among equals; its index, or -1. */

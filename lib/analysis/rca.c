@@ -91,6 +91,7 @@ struct bi_rca {
 static void
 on_commit(bi_rca *a, jv rec)
 {
+	bi_symptoms_commit(a->symptoms, bi_record_ts(rec));
 	jv *slot = &a->commits[a->ncommits++ % MAX_COMMITS];
 	if (a->ncommits > MAX_COMMITS)
 		jv_free(*slot);

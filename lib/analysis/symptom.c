@@ -12,9 +12,13 @@
  * A container's non-zero exit is no problem when it followed a kill or stop
  * (within 30 s) or an OOM kill (within 10 s); else it is a crash when it
  * died by a signal (exit 132, 134, 135, 136, 139) or had run (been healthy,
- * or up 30 s), and a start failure when it exited at start: a crash is a
- * fault of the code at run time, a start failure one of the version, image
- * or configuration deployed. Any exit supports the connection problems of
+ * or up 30 s), and a start failure when it exited at start after a change
+ * (a commit, its container made anew or of another image, within 10 min
+ * before): a crash is a fault of the code at run time, a start failure one
+ * of the version, image or configuration deployed; a process that fails at
+ * start with no change before it is a crash. A trace a logger wrote under
+ * a message of its own was caught: its words say what failed, but that it
+ * is a trace makes no crash. Any exit supports the connection problems of
  * others. Every message of a template is matched (the first 64, then one
  * in each power of two), since a template's later lines may carry the
  * telling words its first lacks. A log line is slow by its duration_ms or
@@ -53,6 +57,7 @@
 #define MAX_SERIES 4096		/* metric series followed for trends */
 #define SERIES_BUCKETS 1024
 #define TREND_BASE 5		/* points of a series' baseline */
+#define CHANGE_BEFORE (600 * BI_NS_PER_S)	/* a change a start failure followed */
 #define MAX_MATCHED 64		/* a template's messages all matched; then 1 in 2^k */
 
 /* A metric series followed for its trend: (service, name). */
@@ -95,6 +100,8 @@ struct bi_symptoms {
 	size_t nnotes;
 	struct series *series[SERIES_BUCKETS];	/* by the hash of their key */
 	size_t nseries;
+	int crash;		/* the pattern of crashes (containers: [crash]), or -1 */
+	int64_t commit;		/* the newest commit's time; 0 if none */
 };
 
 const char *
@@ -185,10 +192,10 @@ sym_seen(bi_symptom *s, int64_t ts)
 /* Set the pattern of s from its text, unless it has one; 1 if it was set
  * (or held) by this text. */
 static int
-match_text(bi_symptoms *set, bi_symptom *s, const char *text)
+match_text_but(bi_symptoms *set, bi_symptom *s, const char *text, int skip)
 {
 	size_t len;
-	int p = bi_kb_match_text(set->pats, set->npats, text, strlen(text), &len);
+	int p = bi_kb_match_text_but(set->pats, set->npats, text, strlen(text), &len, skip);
 
 	if (p >= 0 && (s->pattern < 0 || s->pattern == p)) {
 		s->pattern = p;
@@ -196,6 +203,44 @@ match_text(bi_symptoms *set, bi_symptom *s, const char *text)
 		return 1;
 	}
 	return 0;
+}
+
+static int
+match_text(bi_symptoms *set, bi_symptom *s, const char *text)
+{
+	return match_text_but(set, s, text, -1);
+}
+
+/* A trace a logger wrote under a message of its own (Python's
+ * logger.exception, log4j's and logback's log.error(msg, e), pino's err):
+ * the exception was caught and logged, and the process lives on. An
+ * uncaught one is the trace itself, its message one of the trace's lines
+ * ("ValueError: ...", Node's "TypeError: ...", "panic: ..."). */
+static int
+handled(const char *msg, const char *stack)
+{
+	while (*msg == ' ' || *msg == '\t')
+		msg++;
+	size_t n = strcspn(msg, "\n");
+	while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\r'))
+		n--;
+	if (!stack || !*stack || !n)
+		return 0;
+	return !memmem(stack, strlen(stack), msg, n > 120 ? 120 : n);
+}
+
+/* The crash pattern to leave out of a line's match, or -1: a handled
+ * trace's words say what failed, but that it is a trace says no crash, unless
+ * its message says so itself. */
+static int
+crash_skip(bi_symptoms *set, const char *msg, const char *error, const char *stack)
+{
+	if (set->crash < 0 || !handled(msg, stack))
+		return -1;
+	char *own = bi_asprintf("%s\n%s", msg, error ? error : "");
+	int p = bi_kb_match_text(set->pats, set->npats, own, strlen(own), NULL);
+	free(own);
+	return p == set->crash ? -1 : set->crash;
 }
 
 /* A log line's duration in milliseconds from its text, as PostgreSQL's
@@ -351,7 +396,7 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		s->logger = logger ? bi_strdup(logger) : NULL;
 		char *text = bi_asprintf("%s\n%s\n%s\n%s", msg, error ? error : "",
 					 logger ? logger : "", stack ? stack : "");
-		match_text(set, s, text);
+		match_text_but(set, s, text, crash_skip(set, msg, error, stack));
 		free(text);
 		free(error);
 	} else if (s->count < MAX_MATCHED || !(s->count & (s->count - 1))) {
@@ -360,7 +405,8 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		const char *stack = bi_get_str(rec, "stack");
 		char *error = error_of(rec);
 		char *text = bi_asprintf("%s\n%s\n%s", msg, error ? error : "", stack ? stack : "");
-		if (match_text(set, s, text) && !s->stack && stack)
+		if (match_text_but(set, s, text, crash_skip(set, msg, error, stack)) &&
+		    !s->stack && stack)
 			s->stack = bi_strclip(stack, MAX_STACK);
 		free(text);
 		free(error);
@@ -454,11 +500,24 @@ on_container(bi_symptoms *set, jv rec, int64_t ts)
 	 * signal, as Docker and shells report it): a crash wherever it came. */
 	int by_signal = code == 132 || code == 134 || code == 135 || code == 136 || code == 139;
 	int at_start = sv->started && !sv->healthy && ts - sv->started < 30 * BI_NS_PER_S;
+	/* A start failure is a new version's: a change came before it (a
+	 * container made anew, another image, a commit, within 10 min). A
+	 * process that fails with no change before it is a crash. */
+	int64_t change = sv->changed > set->commit ? sv->changed : set->commit;
+	int changed = change && change <= sv->started && sv->started - change <= CHANGE_BEFORE;
 	bi_symptom_kind kind = BI_SYMPTOM_NKINDS;	/* none */
 	if (!strcmp(action, "oom"))
 		kind = BI_SYMPTOM_OOM;
 	else if (!strcmp(action, "die") && code != 0 && !requested && !after_oom)
-		kind = by_signal || !at_start ? BI_SYMPTOM_CRASH : BI_SYMPTOM_START;
+		kind = by_signal || !at_start || !changed ? BI_SYMPTOM_CRASH : BI_SYMPTOM_START;
+	if (!strcmp(action, "create")) {
+		const char *image = bi_get_str(rec, "image");
+		uint64_t ih = image ? bi_hash64(image, strlen(image)) : 0;
+		if (sv->nev || (ih && sv->image && ih != sv->image))
+			sv->changed = ts;	/* made anew, or of another image */
+		if (ih)
+			sv->image = ih;
+	}
 	if (!strcmp(action, "start")) {
 		sv->started = ts;
 		sv->healthy = 0;
@@ -778,6 +837,13 @@ bi_symptoms_depend(bi_symptoms *set, const char *service, const char *dep)
 		sv->deps[sv->ndeps++] = bi_strdup(dep);
 }
 
+void
+bi_symptoms_commit(bi_symptoms *set, int64_t ts)
+{
+	if (ts > set->commit)
+		set->commit = ts;
+}
+
 static void
 on_dependency(bi_symptoms *set, jv rec)
 {
@@ -915,6 +981,10 @@ bi_symptoms_new(const bi_kb_pattern *pats, size_t npats)
 	set->pats = pats;
 	set->npats = npats;
 	set->drain = bi_drain_new();
+	set->crash = -1;
+	for (size_t i = 0; i < npats && set->crash < 0; i++)
+		if (bi_kb_in(pats[i].containers, "crash"))
+			set->crash = (int)i;
 	for (size_t i = 0; i < npats; i++)
 		for (size_t k = 0; k < pats[i].nconds; k++)
 			if (!strcmp(pats[i].conds[k].field, "duration_ms") &&

@@ -207,9 +207,10 @@ main(void)
 	       "the dependency's exit, and a Kubernetes event of the service by its pod's name");
 	jv_free(f);
 
-	/* A new version exiting at start, with Kubernetes backing off:
-	 * deployment failure. */
-	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T03:59:59.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
+	/* A new version (a commit before) exiting at start, with Kubernetes
+	 * backing off: deployment failure. */
+	f = analyze("{\"kind\":\"commit\",\"ts\":\"2026-11-24T03:58:00.000Z\",\"sha\":\"abc1234\",\"msg\":\"Read the port from config\",\"files\":[\"web/main.go\"]}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:59:59.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:09.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:10.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
