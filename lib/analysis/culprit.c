@@ -7,7 +7,8 @@
  * began, one they depend on (compose's depends_on) that was in trouble, one
  * whose trouble began first, more so of the same kind, one whose own state
  * changed (restarted, a commit to its files), one whose container went down
- * in the minute before. Each way weighs (3, 3, 2, 2, 1, 1, 2) and a
+ * in the minute before, the server whose error reply (bi_kb_reply) a
+ * client relays, when it is a client of one. Each way weighs (3, 3, 2, 2, 1, 1, 2) and a
  * culprit needs 3: one inference from time alone is not enough,
  * two are. Among equals what was seen (a name, a stop) beats what the times
  * suggest. A complainer that itself changed just before its errors name a
@@ -396,6 +397,24 @@ bi_culprit_changed(const bi_culprits *c, const char *name, int64_t from, int64_t
 	return r && (!k || r < k) ? r : k;
 }
 
+/* The server whose error reply a symptom of me relays (Redis's "OOM
+ * command not allowed"): the one known service me is a client of (names
+ * as NAME:PORT in its lines, or depends on); NULL when none, or several. */
+static const char *
+reply_server(bi_symptoms *set, const char *me, const bi_symptom *s)
+{
+	const bi_service *mine = s->reply ? bi_symptoms_service(set, me) : NULL;
+	const char *one = NULL;
+
+	for (size_t i = 0; mine && i < mine->npeers + mine->ndeps; i++) {
+		const char *x = i < mine->npeers ? mine->peers[i] : mine->deps[i - mine->npeers];
+		if (one && strcmp(one, x))
+			return NULL;
+		one = x;
+	}
+	return one && bi_symptoms_service(set, one) ? bi_symptoms_service(set, one)->name : NULL;
+}
+
 const char *
 bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 {
@@ -433,6 +452,10 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 		if (found && strcmp(name, me) && (sv || !me_changed))
 			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(set, host), BY_HOST,
 				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
+		const char *server = found ? NULL : reply_server(set, me, s);
+		if (server)
+			cand_add(c, &n, server, BY_HOST, s->first,
+				 bi_asprintf("%s relays its error reply, and is its client", me));
 		free(text);
 	}
 	const bi_service *mine = bi_symptoms_service(set, me);

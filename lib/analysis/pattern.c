@@ -44,12 +44,14 @@ static const char builtin[] =
 "         oomkilled, memory limit exceeded, bad_alloc, memoryerror, heap out of memory,\n"
 "         java heap space, gc overhead limit exceeded, killed process, memory exhausted,\n"
 "         oom command not allowed]\n"
+"  replies: [oom command not allowed]\n"
 "  containers: [oom]\n"
 "  k8s: [OOMKilled, OOMKilling]\n"
 "  metrics: [mem_pct >= 95]\n"
 "  root_cause: >-\n"
-"    The process used more memory than its limit and was killed: a leak, an\n"
-"    unbounded cache or buffer, or a limit set below the working set.\n"
+"    The process used more memory than its limit and was killed (or, a server\n"
+"    at its memory limit, refused writes): a leak, an unbounded cache or buffer,\n"
+"    keys that never expire, or a limit set below the working set.\n"
 "  fixes:\n"
 "    - Find what grows (a heap profile, or memory per request) and bound it\n"
 "    - Bound caches and queues, and stream large payloads instead of buffering them\n"
@@ -193,7 +195,9 @@ static const char builtin[] =
 "  success_rate: 0.90\n"
 "  logs: [no space left on device, enospc, disk full, disk quota exceeded, edquot,\n"
 "         diskpressure, disk pressure, ephemeral-storage, not enough space,\n"
-"         insufficient disk space, filesystem is full, could not extend file]\n"
+"         insufficient disk space, filesystem is full, could not extend file,\n"
+"         misconf redis is configured to save rdb snapshots]\n"
+"  replies: [misconf redis is configured to save rdb snapshots]\n"
 "  k8s: [DiskPressure, NodeHasDiskPressure, EvictionThresholdMet, FreeDiskSpaceFailed,\n"
 "        Evicted, ImageGCFailed]\n"
 "  metrics: [disk_pct > 90, disk_used_pct > 90, fs_used_pct > 90]\n"
@@ -266,6 +270,7 @@ pattern_free(void *e)
 	bi_advice_list_free(p->chaos);
 	bi_advice_list_free(p->fixes);
 	bi_advice_list_free(p->trends);
+	bi_advice_list_free(p->replies);
 	for (size_t i = 0; i < p->nconds; i++)
 		free(p->conds[i].field);
 	free(p->conds);
@@ -300,6 +305,21 @@ pattern_load(jv y, const char *id, const char *where, int builtin_, void *e, cha
 		}
 		*(char ***)dst[i] = v;
 	}
+	/* A server's replies are log terms too. */
+	p->replies = bi_advice_list(y, "replies", 1, where, err, errlen);
+	if (!p->replies) {
+		pattern_free(p);
+		return -1;
+	}
+	for (char **r = p->replies; *r; r++)
+		if (!bi_kb_in(p->logs, *r)) {
+			size_t k = 0;
+			while (p->logs[k])
+				k++;
+			p->logs = bi_realloc(p->logs, (k + 2) * sizeof *p->logs);
+			p->logs[k] = bi_strdup(*r);
+			p->logs[k + 1] = NULL;
+		}
 	char **conds = bi_advice_list(y, "metrics", 0, where, err, errlen);
 	if (!conds) {
 		pattern_free(p);
@@ -439,6 +459,15 @@ bi_kb_match_text_but(const bi_kb_pattern *p, size_t n, const char *text, size_t 
 	if (termlen)
 		*termlen = blen;
 	return best;
+}
+
+int
+bi_kb_reply(const bi_kb_pattern *p, const char *text)
+{
+	for (char **t = p && text ? p->replies : NULL; t && *t; t++)
+		if (strcasestr(text, *t))
+			return 1;
+	return 0;
 }
 
 int

@@ -131,6 +131,51 @@ svc_get(bi_symptoms *set, const char *name, size_t n)
 	return s;
 }
 
+/* A known service by its name (or a DNS name's first label), or NULL. */
+static bi_service *
+svc_find(bi_symptoms *set, const char *name, size_t n)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t h = bi_hash64(name, n);
+		for (bi_service *s = set->services; s; s = s->next)
+			if (s->hash == h && strlen(s->name) == n && !memcmp(s->name, name, n))
+				return s;
+		const char *dot = memchr(name, '.', n);
+		if (!dot)
+			break;
+		n = (size_t)(dot - name);
+	}
+	return NULL;
+}
+
+/* The known services a line of service names as NAME:PORT ("connected to
+ * redis:6379"): the servers it is a client of, whose error replies it
+ * relays. */
+static void
+peers_of(bi_symptoms *set, const char *service, size_t sn, const char *msg, size_t n)
+{
+	for (const char *q = memchr(msg, ':', n); q && q + 1 < msg + n;
+	     q = memchr(q + 1, ':', (size_t)(msg + n - q - 1))) {
+		if (!isdigit((unsigned char)q[1]))
+			continue;
+		const char *h = q;
+		while (h > msg && (isalnum((unsigned char)h[-1]) || h[-1] == '-' || h[-1] == '_' ||
+				   h[-1] == '.'))
+			h--;
+		if (h == q || !isalpha((unsigned char)*h) || (h > msg && strchr("/@", h[-1])))
+			continue;
+		bi_service *peer = svc_find(set, h, (size_t)(q - h));
+		if (!peer)
+			continue;
+		bi_service *sv = svc_get(set, service, sn);
+		int have = peer == sv;
+		for (size_t i = 0; !have && i < sv->npeers; i++)
+			have = sv->peers[i] == peer->name;
+		if (!have && sv->npeers < BI_SERVICE_DEPS)
+			sv->peers[sv->npeers++] = peer->name;
+	}
+}
+
 /* ---- the symptoms, by kind, service and subject ---- */
 
 static bi_symptom *
@@ -199,6 +244,7 @@ match_text_but(bi_symptoms *set, bi_symptom *s, const char *text, int skip)
 
 	if (p >= 0 && (s->pattern < 0 || s->pattern == p)) {
 		s->pattern = p;
+		s->reply |= bi_kb_reply(&set->pats[p], text);
 		s->strength[BI_SIGNAL_LOG] = weight[BI_SIGNAL_LOG];
 		return 1;
 	}
@@ -370,6 +416,7 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		dur = text_duration(msg, strlen(msg));
 	int slow = set->slow_ms > 0 && dur >= set->slow_ms;
 	bi_service *sv = svc_get(set, service, service ? strlen(service) : 0);
+	peers_of(set, sv->name, strlen(sv->name), msg, strlen(msg));
 	if (num_at(rec, "status", &status) && status >= 100 && status < 600) {
 		sv->requests++;
 		sv->errors5xx += status >= 500;
@@ -910,6 +957,8 @@ bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len)
 	if (set->slow_ms > 0 && (bi_json_raw_num(line, len, "duration_ms") >= set->slow_ms ||
 				 (v[3].p && may_have_duration(v[3].p, v[3].n))))
 		return 0;	/* perhaps slow by its text: on_log tells */
+	if (v[3].p && v[2].str && !v[2].esc)
+		peers_of(set, v[2].p, v[2].n, v[3].p, v[3].n);
 	double status = bi_json_raw_num(line, len, "status");
 	if (status >= 100 && status < 600) {
 		bi_service *sv = svc_get(set, v[2].str && !v[2].esc ? v[2].p : NULL, v[2].n);

@@ -70,6 +70,8 @@ typedef struct bi_symptom {
 	char *sample;			/* a message, for matching and root causes; or NULL */
 	char *stack;			/* logs: the first one's stack trace, clipped; or NULL */
 	char *logger;			/* logs: the first one's logger; or NULL */
+	int reply;			/* logs: its pattern matched a server's reply
+					   its service relays (bi_kb_reply) */
 	const bi_drain_cluster *cluster;	/* logs: the template; else NULL */
 	struct bi_symptom *next;	/* the next older symptom */
 	/* Symptom.c's own: its identity and place in the table. */
@@ -109,6 +111,10 @@ typedef struct bi_service {
 	uint64_t image;			/* the hash of its container's image */
 	char *deps[BI_SERVICE_DEPS];	/* what it depends on (compose depends_on) */
 	size_t ndeps;
+	const char *peers[BI_SERVICE_DEPS];	/* known services its lines name as
+						   NAME:PORT: the servers it is a
+						   client of (borrowed names) */
+	size_t npeers;
 } bi_service;
 
 /* A Kubernetes event that is no warning: part of a timeline, no symptom. */

@@ -77,7 +77,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(32);
+	plan(36);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -195,6 +195,42 @@ main(void)
 	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T07:00:00.000Z\",\"service\":\"img\",\"action\":\"die\",\"exit_code\":139}\n"
 		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T07:00:05.000Z\",\"service\":\"mail\",\"level\":\"error\",\"msg\":\"template greeting.html not found\"}\n");
 	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "a crash just before another's error: still its own");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A server's error reply a client relays (Redis's "OOM command not
+	 * allowed"): the server is at fault, the one the client's lines name
+	 * as NAME:PORT (here an info line); a client of two: no guess. The
+	 * client's own MemoryError is its own. */
+	static const char reply[] =
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"cache\",\"action\":\"start\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:01.000Z\",\"service\":\"jobs\",\"level\":\"info\","
+		"\"msg\":\"2026-11-24 08:00:01,000 - jobs - INFO - connected to cache:6379\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:09.000Z\",\"service\":\"jobs\",\"level\":\"error\","
+		"\"msg\":\"2026-11-24 08:00:09,000 - jobs - ERROR - SET failed\",\"stack\":\"Traceback (most recent call last):\\n"
+		"  File \\\"/app/jobs.py\\\", line 41, in store\\nredis.exceptions.ResponseError: OOM command not allowed when "
+		"used memory > 'maxmemory'.\"}\n";
+	set = bi_symptoms_new(pats, npats);
+	feed(set, reply);
+	is_str(culprit(set, "jobs", NULL, 0, &why), "cache", "a relayed OOM reply: the server its client named");
+	ok(why && strstr(why, "relays its error reply"), "... and why: %s", why ? why : "(none)");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T07:59:00.000Z\",\"service\":\"queue\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:00.500Z\",\"service\":\"jobs\",\"level\":\"info\","
+		  "\"msg\":\"consuming from queue:5672\"}\n");
+	feed(set, reply);
+	is_str(culprit(set, "jobs", NULL, 0, &why), "jobs", "... a client of two: no guess");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"cache\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:01.000Z\",\"service\":\"jobs\",\"level\":\"info\","
+		  "\"msg\":\"connected to cache:6379\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:09.000Z\",\"service\":\"jobs\",\"level\":\"error\","
+		  "\"msg\":\"MemoryError\",\"stack\":\"Traceback (most recent call last):\\nMemoryError\"}\n");
+	is_str(culprit(set, "jobs", NULL, 0, &why), "jobs", "... its own MemoryError: its own");
 	free(why);
 	bi_symptoms_free(set);
 
