@@ -934,8 +934,10 @@ blame(bi_rca *a, struct finding *f, size_t n)
 		}
 	/* Failing or slow requests (a pattern that is often an effect) of a
 	 * service whose trouble, from the same moment, is blamed on another,
-	 * or blamed themselves on a service with a problem of another kind:
-	 * effects of that problem, not one of their own. */
+	 * or that has a problem of another kind of its own under way then
+	 * (a proxy's 502s while its upstream refuses connections), or blamed
+	 * themselves on a service with a problem of another kind: effects of
+	 * that problem, not one of their own. */
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].nsyms || f[i].pattern < 0 || !a->pats[f[i].pattern].effect)
 			continue;
@@ -946,7 +948,8 @@ blame(bi_rca *a, struct finding *f, size_t n)
 			    f[home[d]].nsyms && home[d] != i &&
 			    f[d].first <= f[i].first + EFFECT_LAG && f[d].last >= f[i].first - WINDOW &&
 			    (moved ? !strcmp(f[home[d]].service, f[i].service) :
-			     !strcmp(f[d].complainer, f[i].complainer) && strcmp(who[d], f[i].complainer)))
+			     !strcmp(f[d].complainer, f[i].complainer) &&
+			     (strcmp(who[d], f[i].complainer) || f[d].last >= f[i].first)))
 				g = home[d];
 		if (g == n || g == i)
 			continue;
