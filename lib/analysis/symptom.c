@@ -275,6 +275,28 @@ handled(const char *msg, const char *stack)
 	return !memmem(stack, strlen(stack), msg, n > 120 ? 120 : n);
 }
 
+/* A line that is all a shell prints of a child killed by a signal
+ * (strsignal's text, as sh and bash report it: "Killed", "Segmentation fault
+ * (core dumped)"): the process died, though its container lives on and the
+ * line came as output: an error. Its pattern is its words' ("segmentation
+ * fault" a crash); a kill (SIGKILL) is done to a process from outside, and
+ * says no more than that it is gone. */
+static int
+shell_report(const char *msg, size_t n)
+{
+	static const char *const sigs[] = {"Killed", "Segmentation fault", "Aborted", "Bus error",
+					   "Illegal instruction", "Floating point exception", NULL};
+
+	while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		n--;
+	if (n > 14 && !memcmp(msg + n - 14, " (core dumped)", 14))
+		n -= 14;
+	for (const char *const *s = sigs; *s; s++)
+		if (strlen(*s) == n && !memcmp(msg, *s, n))
+			return 1;
+	return 0;
+}
+
 /* The crash pattern to leave out of a line's match, or -1: a handled
  * trace's words say what failed, but that it is a trace says no crash, unless
  * its message says so itself. */
@@ -411,6 +433,9 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		msg = "";
 	if (level < 0)
 		level = bi_level_rank(bi_level_detect(msg, strlen(msg)));
+	int killed = shell_report(msg, strlen(msg));
+	if (killed && level < 4)
+		level = 4;
 	int text_dur = !num_at(rec, "duration_ms", &dur);
 	if (text_dur)
 		dur = text_duration(msg, strlen(msg));
@@ -957,6 +982,8 @@ bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len)
 	if (set->slow_ms > 0 && (bi_json_raw_num(line, len, "duration_ms") >= set->slow_ms ||
 				 (v[3].p && may_have_duration(v[3].p, v[3].n))))
 		return 0;	/* perhaps slow by its text: on_log tells */
+	if (v[3].p && v[3].n <= 48 && shell_report(v[3].p, v[3].n))
+		return 0;	/* a child killed by a signal: on_log tells */
 	if (v[3].p && v[2].str && !v[2].esc)
 		peers_of(set, v[2].p, v[2].n, v[3].p, v[3].n);
 	double status = bi_json_raw_num(line, len, "status");

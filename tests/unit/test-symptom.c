@@ -76,7 +76,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(71);
+	plan(74);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -396,6 +396,20 @@ main(void)
 	is_str(pattern(find(set, BI_SYMPTOM_LOG, "c")), "-", "a logged KeyError: an error, no crash");
 	is_str(pattern(find(set, BI_SYMPTOM_LOG, "d")), "crash", "the trace as the message (uncaught): a crash");
 	is_str(pattern(find(set, BI_SYMPTOM_LOG, "e")), "crash", "... or a message that says so itself");
+	bi_symptoms_free(set);
+
+	/* What a shell prints of a child killed by a signal, as output (the
+	 * collector's info): an error; its words give its pattern. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:10:00.000Z\",\"service\":\"k\",\"level\":\"info\",\"msg\":\"Killed\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:10:00.000Z\",\"service\":\"s\",\"level\":\"info\","
+		  "\"msg\":\"Segmentation fault (core dumped)\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:10:00.000Z\",\"service\":\"n\",\"level\":\"info\","
+		  "\"msg\":\"Killed 3 idle sessions\"}\n");
+	s = find(set, BI_SYMPTOM_LOG, "k");
+	ok(s && s->problem && s->level >= 4 && s->pattern < 0, "a shell's \"Killed\": an error, of no pattern");
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "s")), "crash", "... its \"Segmentation fault (core dumped)\": a crash");
+	ok(!find(set, BI_SYMPTOM_LOG, "n"), "... but not a line that only begins so");
 	bi_symptoms_free(set);
 
 	bi_kb_patterns_free(pats, npats);
