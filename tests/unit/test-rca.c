@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(82);
+	plan(85);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -309,6 +309,19 @@ main(void)
 		    "\"status\":502}\n", NULL);
 	is_num(jv_array_length(jv_copy(f)), 1, "a proxy's 502s while its upstream refuses it: one finding");
 	is_str(field(f, 0, "pattern"), "connection-refused", "... the refused connections, not the error rate");
+	jv_free(f);
+	/* The same with the upstream's process killed just before (its shell
+	 * printed "Killed", as output): it is at fault, the proxy affected,
+	 * and its line is the chain's first link, no finding of its own. */
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.050Z\",\"service\":\"orders\",\"level\":\"info\",\"msg\":\"Killed\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.100Z\",\"service\":\"edge\",\"level\":\"error\","
+		    "\"msg\":\"2026/11/24 06:50:00 [error] 7#7: *61 connect() failed (111: Connection refused) while connecting "
+		    "to upstream, client: 10.1.0.1, server: , upstream: \\\"http://10.1.0.2:8000/orders\\\"\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.100Z\",\"service\":\"edge\",\"level\":\"error\","
+		    "\"msg\":\"10.1.0.1 - - [24/Nov/2026:06:50:00 +0000] \\\"GET /orders HTTP/1.1\\\" 502 157\",\"status\":502}\n", NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "an upstream killed, then refused: one finding");
+	is_str(field(f, 0, "service"), "orders", "... the upstream at fault");
+	is_str(field(f, 0, "chain.0.what"), "Killed", "... its last words first in the chain");
 	jv_free(f);
 
 	/* The culprit through depends_on: a dependency in trouble first. */
