@@ -466,6 +466,53 @@ score_report(jv rec)
 	list_lines("history", jv_object_get(jv_copy(rec), jv_string("history")), "summary");
 }
 
+/* A field of o (borrowed) into b, inert (bi_fmt_str); 0 when absent or null. */
+static int
+add_field(bi_buf *b, jv o, const char *key, const char *before)
+{
+	jv v = jv_object_get(jv_copy(o), jv_string(key));
+	int have = jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL;
+
+	if (have) {
+		bi_buf_adds(b, before);
+		bi_fmt_str(b, v);
+	}
+	jv_free(v);
+	return have;
+}
+
+/* A crash's signature (borrowed): "SIGSEGV, TypeError at FRAME, 3 times
+ * since TS". */
+static void
+crash_line(bi_buf *b, jv c)
+{
+	int any = add_field(b, c, "signal", "");
+	any |= add_field(b, c, "exception", any ? ", " : "");
+	add_field(b, c, "frame", any ? " at " : "at ");
+	double n = bi_get_num(c, "count", 0);
+	bi_buf_printf(b, "%s%.0f time%s", b->len ? ", " : "", n, n == 1 ? "" : "s");
+	add_field(b, c, "since", " since ");
+}
+
+/* A link of a finding's chain (borrowed): "07:38:00.404 app: what". */
+static void
+chain_line(bi_buf *b, jv e)
+{
+	const char *ts = jv_get_kind(e) == JV_KIND_OBJECT ? bi_get_str(e, "ts") : NULL;
+
+	if (jv_get_kind(e) != JV_KIND_OBJECT) {
+		bi_fmt_str(b, e);
+		return;
+	}
+	if (ts && strlen(ts) >= 23 && ts[10] == 'T')
+		bi_buf_printf(b, "%.12s ", ts + 11);	/* HH:MM:SS.mmm */
+	else if (add_field(b, e, "ts", ""))
+		bi_buf_adds(b, " ");
+	if (add_field(b, e, "service", ""))
+		bi_buf_adds(b, ": ");
+	add_field(b, e, "what", "");
+}
+
 static void
 finding_report(jv rec)
 {
@@ -481,11 +528,25 @@ finding_report(jv rec)
 		bi_buf_printf(&b, " (confidence %.0f%%)", conf);
 	puts(b.p);
 	b.len = 0;
-	static const char *const keys[] = {"incident", "pattern", "service", "count", "first_seen",
-					   "last_seen", "root_cause", "template", NULL};
+	static const char *const keys[] = {"incident", "pattern", "service", "affected", "count",
+					   "first_seen", "last_seen", "crash", "root_cause",
+					   "template", NULL};
 	for (const char *const *k = keys; *k; k++) {
 		jv v = jv_object_get(jv_copy(rec), jv_string(*k));
-		if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
+		if (jv_get_kind(v) == JV_KIND_ARRAY) {	/* the affected: a, b */
+			b.len = 0;
+			jv_array_foreach(v, i, e) {
+				bi_buf_adds(&b, i ? ", " : "");
+				bi_fmt_str(&b, e);
+				jv_free(e);
+			}
+			if (b.len)
+				printf("  %-11s %s\n", *k, b.p);
+		} else if (jv_get_kind(v) == JV_KIND_OBJECT) {	/* a crash's signature */
+			b.len = 0;
+			crash_line(&b, v);
+			printf("  %-11s %s\n", *k, b.p);
+		} else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
 			b.len = 0;
 			bi_fmt_str(&b, v);
 			printf("  %-11s %s\n", *k, b.p);
@@ -504,6 +565,17 @@ finding_report(jv rec)
 		printf("  %-11s %s\n", "confidence", b.p);
 	}
 	jv_free(comp);
+	jv ch = jv_object_get(jv_copy(rec), jv_string("chain"));
+	if (jv_get_kind(ch) == JV_KIND_ARRAY && jv_array_length(jv_copy(ch)) > 0) {
+		printf("  chain:\n");
+		jv_array_foreach(ch, i, e) {
+			b.len = 0;
+			chain_line(&b, e);
+			printf("    - %s\n", b.p);
+			jv_free(e);
+		}
+	}
+	jv_free(ch);
 	list_lines("timeline", jv_object_get(jv_copy(rec), jv_string("timeline")), "text");
 	list_lines("evidence", jv_object_get(jv_copy(rec), jv_string("evidence")), "text");
 	list_lines("similar incidents", jv_object_get(jv_copy(rec), jv_string("similar")), "title");

@@ -7,7 +7,10 @@
  * began, one they depend on (compose's depends_on) that was in trouble, one
  * whose trouble began first, more so of the same kind, one whose own state
  * changed (restarted, a commit to its files), one whose container went down
- * in the minute before. Each way weighs (3, 3, 2, 2, 1, 1, 2) and a
+ * in the minute before, the server whose error reply (bi_kb_reply) a
+ * client relays, when it is a client of one; one whose trouble began first
+ * when the errors name another host by address (an IP, which no record
+ * maps to a service). Each way weighs (3, 3, 2, 2, 1, 1, 2, 1) and a
  * culprit needs 3: one inference from time alone is not enough,
  * two are. Among equals what was seen (a name, a stop) beats what the times
  * suggest. A complainer that itself changed just before its errors name a
@@ -117,8 +120,28 @@ bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap)
 
 /* Ways a service is told to be the culprit, each counted once, and what
  * each weighs (a culprit needs 3). */
-enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_DOWN, BY_N };
-static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2};
+enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_DOWN, BY_ADDR, BY_N };
+static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2, 1};
+
+/* Does text name a remote IPv4 address with a port ("10.0.0.7:5432",
+ * nginx's upstream "http://192.168.208.2:8000/"), not a loopback one? The
+ * fault is then another host's, though not which. */
+static int
+names_address(const char *text)
+{
+	for (const char *p = text; p && *p; p++) {
+		unsigned d[4], port;
+		int used = 0;
+		if (!isdigit((unsigned char)*p) || (p > text && (isalnum((unsigned char)p[-1]) ||
+								 p[-1] == '.')))
+			continue;
+		if (sscanf(p, "%3u.%3u.%3u.%3u:%5u%n", &d[0], &d[1], &d[2], &d[3], &port, &used) == 5 &&
+		    used && d[0] != 127 && d[0] != 0 && d[0] < 256 && d[1] < 256 && d[2] < 256 &&
+		    d[3] < 256)
+			return 1;
+	}
+	return 0;
+}
 
 struct cand {
 	const char *name;
@@ -396,6 +419,24 @@ bi_culprit_changed(const bi_culprits *c, const char *name, int64_t from, int64_t
 	return r && (!k || r < k) ? r : k;
 }
 
+/* The server whose error reply a symptom of me relays (Redis's "OOM
+ * command not allowed"): the one known service me is a client of (names
+ * as NAME:PORT in its lines, or depends on); NULL when none, or several. */
+static const char *
+reply_server(bi_symptoms *set, const char *me, const bi_symptom *s)
+{
+	const bi_service *mine = s->reply ? bi_symptoms_service(set, me) : NULL;
+	const char *one = NULL;
+
+	for (size_t i = 0; mine && i < mine->npeers + mine->ndeps; i++) {
+		const char *x = i < mine->npeers ? mine->peers[i] : mine->deps[i - mine->npeers];
+		if (one && strcmp(one, x))
+			return NULL;
+		one = x;
+	}
+	return one && bi_symptoms_service(set, one) ? bi_symptoms_service(set, one)->name : NULL;
+}
+
 const char *
 bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 {
@@ -408,6 +449,7 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 	 * knows: its own change (an address, a setting) is the likelier fault. */
 	int me_changed = bi_culprit_changed(ctx, me, f->first - BI_CULPRIT_WINDOW, f->first) != 0;
 
+	int addr = 0;	/* its errors name another host by address */
 	for (size_t i = 0; i < f->nsyms; i++) {
 		const bi_symptom *s = f->syms[i];
 		if (s->kind == BI_SYMPTOM_STOPPED && strcmp(s->service, me))
@@ -418,6 +460,7 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "", s->stack ? s->stack : "");
 		const bi_service *sv = NULL;
 		int found = bi_culprit_host(set, text, host, sizeof host);
+		addr |= !found && names_address(text);
 		if (found) {
 			sv = bi_symptoms_service(set, host);
 			/* A service by its DNS name: "redis.shop.svc.cluster.local". */
@@ -433,6 +476,10 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 		if (found && strcmp(name, me) && (sv || !me_changed))
 			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(set, host), BY_HOST,
 				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
+		const char *server = found ? NULL : reply_server(set, me, s);
+		if (server)
+			cand_add(c, &n, server, BY_HOST, s->first,
+				 bi_asprintf("%s relays its error reply, and is its client", me));
 		free(text);
 	}
 	const bi_service *mine = bi_symptoms_service(set, me);
@@ -451,6 +498,9 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 		if (t && t < f->first) {
 			cand_add(c, &n, sv->name, BY_FIRST, t,
 				 bi_asprintf("its trouble began before %s's", me));
+			if (addr)
+				cand_add(c, &n, sv->name, BY_ADDR, t,
+					 bi_asprintf("%s's errors name another host by its address", me));
 			if (same)
 				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
 		}

@@ -29,8 +29,9 @@
 
 /* The built-in patterns; success rates as the original's. Their terms are
  * what real software prints, from its documentation and output: the kernel
- * and runtimes on memory; libc, Go, Node, libpq and Redis clients on
- * connections; PostgreSQL, MySQL and nginx on timeouts; runtimes on crashes
+ * and runtimes on memory (and Redis's reply when it is full, "OOM command
+ * not allowed when used memory > 'maxmemory'"); libc, Go, Node, Python
+ * (its ConnectionError subclasses), libpq and Redis clients on connections; PostgreSQL, MySQL and nginx on timeouts; runtimes on crashes
  * (a signal, a Go panic, an uncaught exception); OpenSSL and Go on
  * certificates; Kubernetes reasons. `trends:` name the metric series whose
  * growth, or jump from their baseline, shows the pattern (symptom.c). */
@@ -41,13 +42,16 @@ static const char builtin[] =
 "  success_rate: 0.85\n"
 "  logs: [out of memory, outofmemoryerror, cannot allocate memory, oom-kill, oom killer,\n"
 "         oomkilled, memory limit exceeded, bad_alloc, memoryerror, heap out of memory,\n"
-"         java heap space, gc overhead limit exceeded, killed process, memory exhausted]\n"
+"         java heap space, gc overhead limit exceeded, killed process, memory exhausted,\n"
+"         oom command not allowed]\n"
+"  replies: [oom command not allowed]\n"
 "  containers: [oom]\n"
 "  k8s: [OOMKilled, OOMKilling]\n"
 "  metrics: [mem_pct >= 95]\n"
 "  root_cause: >-\n"
-"    The process used more memory than its limit and was killed: a leak, an\n"
-"    unbounded cache or buffer, or a limit set below the working set.\n"
+"    The process used more memory than its limit and was killed (or, a server\n"
+"    at its memory limit, refused writes): a leak, an unbounded cache or buffer,\n"
+"    keys that never expire, or a limit set below the working set.\n"
 "  fixes:\n"
 "    - Find what grows (a heap profile, or memory per request) and bound it\n"
 "    - Bound caches and queues, and stream large payloads instead of buffering them\n"
@@ -64,7 +68,8 @@ static const char builtin[] =
 "         no live upstreams, \"connect() failed\", enotfound, ehostunreach,\n"
 "         could not translate host name, connection to server at, no such host,\n"
 "         broker may not be available, max retries exceeded with url,\n"
-"         check that the hostname and port are correct]\n"
+"         check that the hostname and port are correct, connectionrefusederror,\n"
+"         connectionreseterror, connectionabortederror]\n"
 "  containers: [dependency-stopped]\n"
 "  root_cause: >-\n"
 "    A dependency is not accepting connections: it is down, restarting, not yet\n"
@@ -190,7 +195,9 @@ static const char builtin[] =
 "  success_rate: 0.90\n"
 "  logs: [no space left on device, enospc, disk full, disk quota exceeded, edquot,\n"
 "         diskpressure, disk pressure, ephemeral-storage, not enough space,\n"
-"         insufficient disk space, filesystem is full, could not extend file]\n"
+"         insufficient disk space, filesystem is full, could not extend file,\n"
+"         misconf redis is configured to save rdb snapshots]\n"
+"  replies: [misconf redis is configured to save rdb snapshots]\n"
 "  k8s: [DiskPressure, NodeHasDiskPressure, EvictionThresholdMet, FreeDiskSpaceFailed,\n"
 "        Evicted, ImageGCFailed]\n"
 "  metrics: [disk_pct > 90, disk_used_pct > 90, fs_used_pct > 90]\n"
@@ -263,6 +270,7 @@ pattern_free(void *e)
 	bi_advice_list_free(p->chaos);
 	bi_advice_list_free(p->fixes);
 	bi_advice_list_free(p->trends);
+	bi_advice_list_free(p->replies);
 	for (size_t i = 0; i < p->nconds; i++)
 		free(p->conds[i].field);
 	free(p->conds);
@@ -297,6 +305,21 @@ pattern_load(jv y, const char *id, const char *where, int builtin_, void *e, cha
 		}
 		*(char ***)dst[i] = v;
 	}
+	/* A server's replies are log terms too. */
+	p->replies = bi_advice_list(y, "replies", 1, where, err, errlen);
+	if (!p->replies) {
+		pattern_free(p);
+		return -1;
+	}
+	for (char **r = p->replies; *r; r++)
+		if (!bi_kb_in(p->logs, *r)) {
+			size_t k = 0;
+			while (p->logs[k])
+				k++;
+			p->logs = bi_realloc(p->logs, (k + 2) * sizeof *p->logs);
+			p->logs[k] = bi_strdup(*r);
+			p->logs[k + 1] = NULL;
+		}
 	char **conds = bi_advice_list(y, "metrics", 0, where, err, errlen);
 	if (!conds) {
 		pattern_free(p);
@@ -406,6 +429,13 @@ int
 bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
 		 size_t *termlen)
 {
+	return bi_kb_match_text_but(p, n, text, len, termlen, -1);
+}
+
+int
+bi_kb_match_text_but(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
+		     size_t *termlen, int skip)
+{
 	char low[4096];
 	int best = -1;
 	size_t blen = 0;
@@ -416,9 +446,12 @@ bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
 		low[i] = text[i] ? (char)tolower((unsigned char)text[i]) : ' ';
 	low[len] = '\0';
 	for (size_t i = 0; i < n; i++)
-		for (char **t = p[i].logs; *t; t++) {
+		for (char **t = p[i].logs; (int)i != skip && *t; t++) {
 			size_t k = strlen(*t);
-			if (k > blen && strstr(low, *t)) {
+			/* The longest term; a user's pattern over a built-in
+			 * on a tie. */
+			if ((k > blen || (k == blen && best >= 0 && p[best].builtin &&
+					  !p[i].builtin)) && strstr(low, *t)) {
 				best = (int)i;
 				blen = k;
 			}
@@ -426,6 +459,15 @@ bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
 	if (termlen)
 		*termlen = blen;
 	return best;
+}
+
+int
+bi_kb_reply(const bi_kb_pattern *p, const char *text)
+{
+	for (char **t = p && text ? p->replies : NULL; t && *t; t++)
+		if (strcasestr(text, *t))
+			return 1;
+	return 0;
 }
 
 int

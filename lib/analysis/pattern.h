@@ -26,6 +26,8 @@ typedef struct bi_kb_cond {
 typedef struct bi_kb_pattern {
 	char *id, *name, *severity, *root_cause;
 	char **logs, **containers, **k8s, **chaos, **fixes, **trends;
+	char **replies;		/* log terms that are a server's error reply, which
+				   its clients relay: the fault is the server's */
 	bi_kb_cond *conds;
 	size_t nconds;
 	double success_rate;	/* the initial success rate of its fixes */
@@ -51,6 +53,12 @@ const bi_kb_pattern *bi_kb_pattern_find(const bi_kb_pattern *p, size_t n, const 
  * first 4 KiB of text are read. */
 int bi_kb_match_text(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
 		     size_t *termlen);
+/* The same, leaving the pattern of index skip out (-1: none). */
+int bi_kb_match_text_but(const bi_kb_pattern *p, size_t n, const char *text, size_t len,
+			 size_t *termlen, int skip);
+/* Does text hold one of p's replies (a server's error reply a client
+ * relays)? */
+int bi_kb_reply(const bi_kb_pattern *p, const char *text);
 /* The pattern a chaos scenario that failed shows: the one with the best
  * match of its chaos terms (bi_advice_match: the longest term the name
  * holds), the first among equals; its index, or -1. */

@@ -20,7 +20,9 @@
  * problem of its own joins that one (the caller's connection errors are
  * effects of the database's out-of-memory kill), a culprit blamed by a
  * victim of another passes the blame on, and several findings of one
- * pattern blamed on one service are one. A finding says who is `affected`,
+ * pattern blamed on one service are one; errors no pattern knows that the
+ * culprit logged as that trouble began are its first sign. A finding says
+ * who is `affected`,
  * and the `chain` of evidence between them in time order; a crash its
  * signature (the signal, the exception, the frame, how often, since when).
  * A finding's pattern match combines its own symptoms' signals (not those
@@ -91,6 +93,7 @@ struct bi_rca {
 static void
 on_commit(bi_rca *a, jv rec)
 {
+	bi_symptoms_commit(a->symptoms, bi_record_ts(rec));
 	jv *slot = &a->commits[a->ncommits++ % MAX_COMMITS];
 	if (a->ncommits > MAX_COMMITS)
 		jv_free(*slot);
@@ -933,8 +936,10 @@ blame(bi_rca *a, struct finding *f, size_t n)
 		}
 	/* Failing or slow requests (a pattern that is often an effect) of a
 	 * service whose trouble, from the same moment, is blamed on another,
-	 * or blamed themselves on a service with a problem of another kind:
-	 * effects of that problem, not one of their own. */
+	 * or that has a problem of another kind of its own under way then
+	 * (a proxy's 502s while its upstream refuses connections), or blamed
+	 * themselves on a service with a problem of another kind: effects of
+	 * that problem, not one of their own. */
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].nsyms || f[i].pattern < 0 || !a->pats[f[i].pattern].effect)
 			continue;
@@ -945,7 +950,8 @@ blame(bi_rca *a, struct finding *f, size_t n)
 			    f[home[d]].nsyms && home[d] != i &&
 			    f[d].first <= f[i].first + EFFECT_LAG && f[d].last >= f[i].first - WINDOW &&
 			    (moved ? !strcmp(f[home[d]].service, f[i].service) :
-			     !strcmp(f[d].complainer, f[i].complainer) && strcmp(who[d], f[i].complainer)))
+			     !strcmp(f[d].complainer, f[i].complainer) &&
+			     (strcmp(who[d], f[i].complainer) || f[d].last >= f[i].first)))
 				g = home[d];
 		if (g == n || g == i)
 			continue;
@@ -958,6 +964,23 @@ blame(bi_rca *a, struct finding *f, size_t n)
 		for (size_t j = 0; j < n; j++)
 			if (home[j] == i)
 				home[j] = g;
+	}
+	/* Errors no pattern knows that the service at fault logged as the
+	 * trouble it is blamed for began (a shell's "Killed" as the upstream
+	 * went away): the first sign of that story, not one of their own. */
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].nsyms || f[i].pattern >= 0)
+			continue;
+		for (size_t g = 0; g < n; g++) {
+			if (g == i || !f[g].nsyms || f[g].pattern < 0 ||
+			    !strcmp(f[g].service, f[g].complainer) || strcmp(f[g].service, f[i].service) ||
+			    f[i].first < f[g].first - WINDOW || f[i].first > f[g].first + EFFECT_LAG)
+				continue;
+			for (size_t j = 0; j < f[i].nsyms; j++)
+				add_sym(&f[g], f[i].syms[j]);
+			f[i].nsyms = 0;
+			break;
+		}
 	}
 	/* The affected in the order their trouble began. */
 	for (size_t i = 0; i < n; i++) {

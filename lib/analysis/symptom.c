@@ -12,9 +12,13 @@
  * A container's non-zero exit is no problem when it followed a kill or stop
  * (within 30 s) or an OOM kill (within 10 s); else it is a crash when it
  * died by a signal (exit 132, 134, 135, 136, 139) or had run (been healthy,
- * or up 30 s), and a start failure when it exited at start: a crash is a
- * fault of the code at run time, a start failure one of the version, image
- * or configuration deployed. Any exit supports the connection problems of
+ * or up 30 s), and a start failure when it exited at start after a change
+ * (a commit, its container made anew or of another image, within 10 min
+ * before): a crash is a fault of the code at run time, a start failure one
+ * of the version, image or configuration deployed; a process that fails at
+ * start with no change before it is a crash. A trace a logger wrote under
+ * a message of its own was caught: its words say what failed, but that it
+ * is a trace makes no crash. Any exit supports the connection problems of
  * others. Every message of a template is matched (the first 64, then one
  * in each power of two), since a template's later lines may carry the
  * telling words its first lacks. A log line is slow by its duration_ms or
@@ -53,6 +57,7 @@
 #define MAX_SERIES 4096		/* metric series followed for trends */
 #define SERIES_BUCKETS 1024
 #define TREND_BASE 5		/* points of a series' baseline */
+#define CHANGE_BEFORE (600 * BI_NS_PER_S)	/* a change a start failure followed */
 #define MAX_MATCHED 64		/* a template's messages all matched; then 1 in 2^k */
 
 /* A metric series followed for its trend: (service, name). */
@@ -95,6 +100,8 @@ struct bi_symptoms {
 	size_t nnotes;
 	struct series *series[SERIES_BUCKETS];	/* by the hash of their key */
 	size_t nseries;
+	int crash;		/* the pattern of crashes (containers: [crash]), or -1 */
+	int64_t commit;		/* the newest commit's time; 0 if none */
 };
 
 const char *
@@ -122,6 +129,51 @@ svc_get(bi_symptoms *set, const char *name, size_t n)
 	s->next = set->services;
 	set->services = s;
 	return s;
+}
+
+/* A known service by its name (or a DNS name's first label), or NULL. */
+static bi_service *
+svc_find(bi_symptoms *set, const char *name, size_t n)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t h = bi_hash64(name, n);
+		for (bi_service *s = set->services; s; s = s->next)
+			if (s->hash == h && strlen(s->name) == n && !memcmp(s->name, name, n))
+				return s;
+		const char *dot = memchr(name, '.', n);
+		if (!dot)
+			break;
+		n = (size_t)(dot - name);
+	}
+	return NULL;
+}
+
+/* The known services a line of service names as NAME:PORT ("connected to
+ * redis:6379"): the servers it is a client of, whose error replies it
+ * relays. */
+static void
+peers_of(bi_symptoms *set, const char *service, size_t sn, const char *msg, size_t n)
+{
+	for (const char *q = memchr(msg, ':', n); q && q + 1 < msg + n;
+	     q = memchr(q + 1, ':', (size_t)(msg + n - q - 1))) {
+		if (!isdigit((unsigned char)q[1]))
+			continue;
+		const char *h = q;
+		while (h > msg && (isalnum((unsigned char)h[-1]) || h[-1] == '-' || h[-1] == '_' ||
+				   h[-1] == '.'))
+			h--;
+		if (h == q || !isalpha((unsigned char)*h) || (h > msg && strchr("/@", h[-1])))
+			continue;
+		bi_service *peer = svc_find(set, h, (size_t)(q - h));
+		if (!peer)
+			continue;
+		bi_service *sv = svc_get(set, service, sn);
+		int have = peer == sv;
+		for (size_t i = 0; !have && i < sv->npeers; i++)
+			have = sv->peers[i] == peer->name;
+		if (!have && sv->npeers < BI_SERVICE_DEPS)
+			sv->peers[sv->npeers++] = peer->name;
+	}
 }
 
 /* ---- the symptoms, by kind, service and subject ---- */
@@ -185,17 +237,78 @@ sym_seen(bi_symptom *s, int64_t ts)
 /* Set the pattern of s from its text, unless it has one; 1 if it was set
  * (or held) by this text. */
 static int
-match_text(bi_symptoms *set, bi_symptom *s, const char *text)
+match_text_but(bi_symptoms *set, bi_symptom *s, const char *text, int skip)
 {
 	size_t len;
-	int p = bi_kb_match_text(set->pats, set->npats, text, strlen(text), &len);
+	int p = bi_kb_match_text_but(set->pats, set->npats, text, strlen(text), &len, skip);
 
 	if (p >= 0 && (s->pattern < 0 || s->pattern == p)) {
 		s->pattern = p;
+		s->reply |= bi_kb_reply(&set->pats[p], text);
 		s->strength[BI_SIGNAL_LOG] = weight[BI_SIGNAL_LOG];
 		return 1;
 	}
 	return 0;
+}
+
+static int
+match_text(bi_symptoms *set, bi_symptom *s, const char *text)
+{
+	return match_text_but(set, s, text, -1);
+}
+
+/* A trace a logger wrote under a message of its own (Python's
+ * logger.exception, log4j's and logback's log.error(msg, e), pino's err):
+ * the exception was caught and logged, and the process lives on. An
+ * uncaught one is the trace itself, its message one of the trace's lines
+ * ("ValueError: ...", Node's "TypeError: ...", "panic: ..."). */
+static int
+handled(const char *msg, const char *stack)
+{
+	while (*msg == ' ' || *msg == '\t')
+		msg++;
+	size_t n = strcspn(msg, "\n");
+	while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\r'))
+		n--;
+	if (!stack || !*stack || !n)
+		return 0;
+	return !memmem(stack, strlen(stack), msg, n > 120 ? 120 : n);
+}
+
+/* A line that is all a shell prints of a child killed by a signal
+ * (strsignal's text, as sh and bash report it: "Killed", "Segmentation fault
+ * (core dumped)"): the process died, though its container lives on and the
+ * line came as output: an error. Its pattern is its words' ("segmentation
+ * fault" a crash); a kill (SIGKILL) is done to a process from outside, and
+ * says no more than that it is gone. */
+static int
+shell_report(const char *msg, size_t n)
+{
+	static const char *const sigs[] = {"Killed", "Segmentation fault", "Aborted", "Bus error",
+					   "Illegal instruction", "Floating point exception", NULL};
+
+	while (n && (msg[n - 1] == ' ' || msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		n--;
+	if (n > 14 && !memcmp(msg + n - 14, " (core dumped)", 14))
+		n -= 14;
+	for (const char *const *s = sigs; *s; s++)
+		if (strlen(*s) == n && !memcmp(msg, *s, n))
+			return 1;
+	return 0;
+}
+
+/* The crash pattern to leave out of a line's match, or -1: a handled
+ * trace's words say what failed, but that it is a trace says no crash, unless
+ * its message says so itself. */
+static int
+crash_skip(bi_symptoms *set, const char *msg, const char *error, const char *stack)
+{
+	if (set->crash < 0 || !handled(msg, stack))
+		return -1;
+	char *own = bi_asprintf("%s\n%s", msg, error ? error : "");
+	int p = bi_kb_match_text(set->pats, set->npats, own, strlen(own), NULL);
+	free(own);
+	return p == set->crash ? -1 : set->crash;
 }
 
 /* A log line's duration in milliseconds from its text, as PostgreSQL's
@@ -320,11 +433,15 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		msg = "";
 	if (level < 0)
 		level = bi_level_rank(bi_level_detect(msg, strlen(msg)));
+	int killed = shell_report(msg, strlen(msg));
+	if (killed && level < 4)
+		level = 4;
 	int text_dur = !num_at(rec, "duration_ms", &dur);
 	if (text_dur)
 		dur = text_duration(msg, strlen(msg));
 	int slow = set->slow_ms > 0 && dur >= set->slow_ms;
 	bi_service *sv = svc_get(set, service, service ? strlen(service) : 0);
+	peers_of(set, sv->name, strlen(sv->name), msg, strlen(msg));
 	if (num_at(rec, "status", &status) && status >= 100 && status < 600) {
 		sv->requests++;
 		sv->errors5xx += status >= 500;
@@ -351,7 +468,7 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		s->logger = logger ? bi_strdup(logger) : NULL;
 		char *text = bi_asprintf("%s\n%s\n%s\n%s", msg, error ? error : "",
 					 logger ? logger : "", stack ? stack : "");
-		match_text(set, s, text);
+		match_text_but(set, s, text, crash_skip(set, msg, error, stack));
 		free(text);
 		free(error);
 	} else if (s->count < MAX_MATCHED || !(s->count & (s->count - 1))) {
@@ -360,7 +477,8 @@ on_log(bi_symptoms *set, jv rec, int64_t ts)
 		const char *stack = bi_get_str(rec, "stack");
 		char *error = error_of(rec);
 		char *text = bi_asprintf("%s\n%s\n%s", msg, error ? error : "", stack ? stack : "");
-		if (match_text(set, s, text) && !s->stack && stack)
+		if (match_text_but(set, s, text, crash_skip(set, msg, error, stack)) &&
+		    !s->stack && stack)
 			s->stack = bi_strclip(stack, MAX_STACK);
 		free(text);
 		free(error);
@@ -454,11 +572,24 @@ on_container(bi_symptoms *set, jv rec, int64_t ts)
 	 * signal, as Docker and shells report it): a crash wherever it came. */
 	int by_signal = code == 132 || code == 134 || code == 135 || code == 136 || code == 139;
 	int at_start = sv->started && !sv->healthy && ts - sv->started < 30 * BI_NS_PER_S;
+	/* A start failure is a new version's: a change came before it (a
+	 * container made anew, another image, a commit, within 10 min). A
+	 * process that fails with no change before it is a crash. */
+	int64_t change = sv->changed > set->commit ? sv->changed : set->commit;
+	int changed = change && change <= sv->started && sv->started - change <= CHANGE_BEFORE;
 	bi_symptom_kind kind = BI_SYMPTOM_NKINDS;	/* none */
 	if (!strcmp(action, "oom"))
 		kind = BI_SYMPTOM_OOM;
 	else if (!strcmp(action, "die") && code != 0 && !requested && !after_oom)
-		kind = by_signal || !at_start ? BI_SYMPTOM_CRASH : BI_SYMPTOM_START;
+		kind = by_signal || !at_start || !changed ? BI_SYMPTOM_CRASH : BI_SYMPTOM_START;
+	if (!strcmp(action, "create")) {
+		const char *image = bi_get_str(rec, "image");
+		uint64_t ih = image ? bi_hash64(image, strlen(image)) : 0;
+		if (sv->nev || (ih && sv->image && ih != sv->image))
+			sv->changed = ts;	/* made anew, or of another image */
+		if (ih)
+			sv->image = ih;
+	}
 	if (!strcmp(action, "start")) {
 		sv->started = ts;
 		sv->healthy = 0;
@@ -778,6 +909,13 @@ bi_symptoms_depend(bi_symptoms *set, const char *service, const char *dep)
 		sv->deps[sv->ndeps++] = bi_strdup(dep);
 }
 
+void
+bi_symptoms_commit(bi_symptoms *set, int64_t ts)
+{
+	if (ts > set->commit)
+		set->commit = ts;
+}
+
 static void
 on_dependency(bi_symptoms *set, jv rec)
 {
@@ -844,6 +982,10 @@ bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len)
 	if (set->slow_ms > 0 && (bi_json_raw_num(line, len, "duration_ms") >= set->slow_ms ||
 				 (v[3].p && may_have_duration(v[3].p, v[3].n))))
 		return 0;	/* perhaps slow by its text: on_log tells */
+	if (v[3].p && v[3].n <= 48 && shell_report(v[3].p, v[3].n))
+		return 0;	/* a child killed by a signal: on_log tells */
+	if (v[3].p && v[2].str && !v[2].esc)
+		peers_of(set, v[2].p, v[2].n, v[3].p, v[3].n);
 	double status = bi_json_raw_num(line, len, "status");
 	if (status >= 100 && status < 600) {
 		bi_service *sv = svc_get(set, v[2].str && !v[2].esc ? v[2].p : NULL, v[2].n);
@@ -915,6 +1057,10 @@ bi_symptoms_new(const bi_kb_pattern *pats, size_t npats)
 	set->pats = pats;
 	set->npats = npats;
 	set->drain = bi_drain_new();
+	set->crash = -1;
+	for (size_t i = 0; i < npats && set->crash < 0; i++)
+		if (bi_kb_in(pats[i].containers, "crash"))
+			set->crash = (int)i;
 	for (size_t i = 0; i < npats; i++)
 		for (size_t k = 0; k < pats[i].nconds; k++)
 			if (!strcmp(pats[i].conds[k].field, "duration_ms") &&

@@ -70,6 +70,8 @@ typedef struct bi_symptom {
 	char *sample;			/* a message, for matching and root causes; or NULL */
 	char *stack;			/* logs: the first one's stack trace, clipped; or NULL */
 	char *logger;			/* logs: the first one's logger; or NULL */
+	int reply;			/* logs: its pattern matched a server's reply
+					   its service relays (bi_kb_reply) */
 	const bi_drain_cluster *cluster;	/* logs: the template; else NULL */
 	struct bi_symptom *next;	/* the next older symptom */
 	/* Symptom.c's own: its identity and place in the table. */
@@ -104,8 +106,15 @@ typedef struct bi_service {
 	int64_t last_action_ts;
 	int64_t started;		/* its container's last start; 0 if none */
 	int healthy;			/* healthy, or died by choice, since then */
+	int64_t changed;		/* its last new version: a container made
+					   anew, or of another image; 0 if none */
+	uint64_t image;			/* the hash of its container's image */
 	char *deps[BI_SERVICE_DEPS];	/* what it depends on (compose depends_on) */
 	size_t ndeps;
+	const char *peers[BI_SERVICE_DEPS];	/* known services its lines name as
+						   NAME:PORT: the servers it is a
+						   client of (borrowed names) */
+	size_t npeers;
 } bi_service;
 
 /* A Kubernetes event that is no warning: part of a timeline, no symptom. */
@@ -144,6 +153,9 @@ int bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len);
 /* Say that service depends on dep (docker compose's depends_on), as a
  * `dependency` record does; the first BI_SERVICE_DEPS of a service are kept. */
 void bi_symptoms_depend(bi_symptoms *set, const char *service, const char *dep);
+/* A commit at ts: a change, for a start failure after it (bi_symptoms_add
+ * tells a start failure from a crash by a change before it). */
+void bi_symptoms_commit(bi_symptoms *set, int64_t ts);
 
 /* The service of that name, made when no record named it yet (a host a
  * connection error names): its name, valid until bi_symptoms_free. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bi-fmt: records rendered, bad lines reported and skipped, quiet on SIGPIPE.
 . "$(dirname "$0")/../lib.sh"
-plan 21
+plan 23
 
 log='{"kind":"log","ts":"2026-11-24T01:02:03.000Z","service":"api","level":"error","msg":"x"}'
 out=$(printf 'not json\n%s\n' "$log" | bi-fmt 2>"$TMP/err"); st=$?
@@ -64,6 +64,26 @@ out=$(printf '%s\n' '{"kind":"log","ts":"2026-11-24T01:02:03.000Z","level":"erro
 is "$out" "2026-11-24 01:02:03.000  ERROR  -  boom
     X: boom
     	at a"'\e[8m(hidden)\0' "a stack trace keeps its lines, nothing else"
+
+# A finding: the service at fault, the others affected, the chain that
+# links them in time order, a crash's signature; all inert.
+out=$(cat <<'IN' | bi-fmt
+{"kind":"finding","ts":"2026-11-24T05:00:09.000Z","title":"Connection refused in sessions, affecting cart and others","severity":"high","pattern":"connection-refused","service":"sessions","affected":["cart","checkout"],"count":3,"chain":[{"ts":"2026-11-24T05:00:00.000Z","service":"sessions","what":"container exited with code 139"},{"ts":"2026-11-24T05:00:00.250Z","service":"cart","what":"dial tcp sessions:6379: connect: connection refused\u001b[2J"}],"crash":{"signal":"SIGSEGV","exception":null,"frame":"main.c:42","count":2,"since":"2026-11-24T05:00:00.000Z"}}
+IN
+)
+is "$out" 'Finding: Connection refused in sessions, affecting cart and others
+  pattern     connection-refused
+  service     sessions
+  affected    cart, checkout
+  count       3
+  crash       SIGSEGV at main.c:42, 2 times since 2026-11-24T05:00:00.000Z
+  chain:
+    - 05:00:00.000 sessions: container exited with code 139
+    - 05:00:00.250 cart: dial tcp sessions:6379: connect: connection refused\e[2J' \
+	"a finding: affected, crash and chain, inert"
+out=$(echo '{"kind":"finding","title":"Error in api: x","severity":"medium","service":"api","affected":[],"chain":[]}' | bi-fmt)
+is "$out" 'Finding: Error in api: x
+  service     api' "... none affected, no chain: no lines for them"
 
 bi-fmt --color sometimes </dev/null >/dev/null 2>&1
 is $? 2 "bad --color value: exit 2"

@@ -9,28 +9,32 @@
 . "$(dirname "$0")/../lib.sh"
 cases=$(cd "$ROOT/tests/incidents" && for d in */; do [ -f "$d/expected" ] && echo "${d%/}"; done)
 n=$(printf '%s\n' $cases | wc -l)
-plan $((n + 25))
+plan $((n + 26))
 cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 
 # The corpus: the service at fault, and both figures by where the case came from.
-captured=$(sed -n 's/^| \([a-z0-9-]*\) | .* | [a-z-]* |$/\1/p' "$ROOT/tests/incidents/README.md" |
-	while read -r c; do grep -q "capture.sh $c" "$ROOT/tests/incidents/$c/expected" 2>/dev/null && echo "$c"; done)
+# tests/incidents/sources says how each case was made (as 0310 reads it).
 for set in captured handwritten; do eval "cat_$set=0 svc_$set=0 all_$set=0"; done
+unlabelled=
 for c in $cases; do
 	want_p=$(sed -n 1p "$ROOT/tests/incidents/$c/expected")
 	want_s=$(sed -n 's/^service: //p' "$ROOT/tests/incidents/$c/expected")
 	got=$(bi-rca --no-kb "$ROOT/tests/incidents/$c/records.jsonl" 2>/dev/null | head -n 1 |
 		jq -r '[.pattern // "none", .service // "none"] | join(" ")')
-	is "${got#* }" "$want_s" "$c: the top finding blames $want_s"
-	set=handwritten
-	printf '%s\n' $captured | grep -qx "$c" && set=captured
+	set=$(awk -v c="$c" '$1 == c { print $2 }' "$ROOT/tests/incidents/sources")
+	is "${got#* }" "$want_s" "$c (${set:-unlabelled}): the top finding blames $want_s"
+	case $set in
+	captured | handwritten) ;;
+	*) unlabelled="$unlabelled $c"; continue ;;
+	esac
 	eval "all_$set=\$((all_$set + 1))"
 	[ "${got% *}" = "$want_p" ] && eval "cat_$set=\$((cat_$set + 1))"
 	[ "${got#* }" = "$want_s" ] && eval "svc_$set=\$((svc_$set + 1))"
 done
 diag "captured: category first $cat_captured/$all_captured, service first $svc_captured/$all_captured"
 diag "handwritten: category first $cat_handwritten/$all_handwritten, service first $svc_handwritten/$all_handwritten"
+is "${unlabelled:-none}" none "every case says in tests/incidents/sources how it was made"
 
 # A connection error naming its host: the host is at fault, the caller affected.
 cat >conn.jsonl <<'IN'

@@ -77,7 +77,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(32);
+	plan(39);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -197,6 +197,66 @@ main(void)
 	is_str(culprit(set, "mail", NULL, 0, &why), "mail", "a crash just before another's error: still its own");
 	free(why);
 	bi_symptoms_free(set);
+
+	/* A server's error reply a client relays (Redis's "OOM command not
+	 * allowed"): the server is at fault, the one the client's lines name
+	 * as NAME:PORT (here an info line); a client of two: no guess. The
+	 * client's own MemoryError is its own. */
+	static const char reply[] =
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"cache\",\"action\":\"start\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:01.000Z\",\"service\":\"jobs\",\"level\":\"info\","
+		"\"msg\":\"2026-11-24 08:00:01,000 - jobs - INFO - connected to cache:6379\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:09.000Z\",\"service\":\"jobs\",\"level\":\"error\","
+		"\"msg\":\"2026-11-24 08:00:09,000 - jobs - ERROR - SET failed\",\"stack\":\"Traceback (most recent call last):\\n"
+		"  File \\\"/app/jobs.py\\\", line 41, in store\\nredis.exceptions.ResponseError: OOM command not allowed when "
+		"used memory > 'maxmemory'.\"}\n";
+	set = bi_symptoms_new(pats, npats);
+	feed(set, reply);
+	is_str(culprit(set, "jobs", NULL, 0, &why), "cache", "a relayed OOM reply: the server its client named");
+	ok(why && strstr(why, "relays its error reply"), "... and why: %s", why ? why : "(none)");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T07:59:00.000Z\",\"service\":\"queue\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:00.500Z\",\"service\":\"jobs\",\"level\":\"info\","
+		  "\"msg\":\"consuming from queue:5672\"}\n");
+	feed(set, reply);
+	is_str(culprit(set, "jobs", NULL, 0, &why), "jobs", "... a client of two: no guess");
+	free(why);
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"cache\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:01.000Z\",\"service\":\"jobs\",\"level\":\"info\","
+		  "\"msg\":\"connected to cache:6379\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:09.000Z\",\"service\":\"jobs\",\"level\":\"error\","
+		  "\"msg\":\"MemoryError\",\"stack\":\"Traceback (most recent call last):\\nMemoryError\"}\n");
+	is_str(culprit(set, "jobs", NULL, 0, &why), "jobs", "... its own MemoryError: its own");
+	free(why);
+	bi_symptoms_free(set);
+
+	/* A refused connection to an address (nginx's upstream by IP, which
+	 * no record maps to a service): the fault is another host's, and one
+	 * whose trouble began first is it. A loopback address, or no address,
+	 * is not enough. */
+	static const char *const addrs[] = {"http://10.1.0.2:8000/orders", "http://127.0.0.1:8000/orders",
+					    "the orders backend"};
+	static const char *const want[] = {"orders", "edge", "edge"};
+	static const char *const says[] = {"a refused upstream by its address: the one in trouble first",
+					   "... a loopback address: its own",
+					   "... no address: its own"};
+	for (int i = 0; i < 3; i++) {
+		char *recs = bi_asprintf(
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T09:00:00.000Z\",\"service\":\"orders\",\"level\":\"info\",\"msg\":\"Killed\"}\n"
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T09:00:00.100Z\",\"service\":\"edge\",\"level\":\"error\","
+			"\"msg\":\"2026/11/24 09:00:00 [error] 7#7: *61 connect() failed (111: Connection refused) while "
+			"connecting to upstream, client: 10.1.0.9, server: , upstream: \\\"%s\\\"\"}\n", addrs[i]);
+		set = bi_symptoms_new(pats, npats);
+		feed(set, recs);
+		is_str(culprit(set, "edge", NULL, 0, &why), want[i], "%s", says[i]);
+		free(why);
+		bi_symptoms_free(set);
+		free(recs);
+	}
 
 	jv_free(commit);
 	bi_kb_patterns_free(pats, npats);

@@ -37,7 +37,7 @@ main(void)
 	char err[512], dir[] = "/tmp/bi-test-pattern-XXXXXX";
 	size_t n;
 
-	plan(47);
+	plan(50);
 	bi_init("test-pattern");
 	mkdtemp(dir);
 
@@ -59,6 +59,13 @@ main(void)
 
 	/* Text matching: case-insensitive, the longest term winning. */
 	is_str(pattern_of(p, n, "java.lang.OutOfMemoryError: Java heap space"), "out-of-memory", "a Java OOM");
+	is_str(pattern_of(p, n, "ConnectionRefusedError: [Errno 111] Connection refused"),
+	       "connection-refused", "Python's ConnectionRefusedError");
+	is_str(pattern_of(p, n, "Traceback (most recent call last):\n  File \"w.py\", line 28\n"
+			  "ConnectionResetError: Redis closed the connection"),
+	       "connection-refused", "... its ConnectionResetError, over the trace it ends");
+	is_str(pattern_of(p, n, "redis.exceptions.ResponseError: OOM command not allowed when used memory > 'maxmemory'."),
+	       "out-of-memory", "Redis's reply when full (maxmemory, noeviction)");
 	is_str(pattern_of(p, n, "connect ECONNREFUSED 10.0.0.5:5432"), "connection-refused", "Node's ECONNREFUSED");
 	is_str(pattern_of(p, n, "redis is down: redis: Name or service not known"), "connection-refused",
 	       "a dependency's name not resolving");

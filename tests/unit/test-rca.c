@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(80);
+	plan(85);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -207,9 +207,10 @@ main(void)
 	       "the dependency's exit, and a Kubernetes event of the service by its pod's name");
 	jv_free(f);
 
-	/* A new version exiting at start, with Kubernetes backing off:
-	 * deployment failure. */
-	f = analyze("{\"kind\":\"container\",\"ts\":\"2026-11-24T03:59:59.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
+	/* A new version (a commit before) exiting at start, with Kubernetes
+	 * backing off: deployment failure. */
+	f = analyze("{\"kind\":\"commit\",\"ts\":\"2026-11-24T03:58:00.000Z\",\"sha\":\"abc1234\",\"msg\":\"Read the port from config\",\"files\":[\"web/main.go\"]}\n"
+		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:59:59.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:00.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:09.500Z\",\"service\":\"web\",\"action\":\"start\"}\n"
 		    "{\"kind\":\"container\",\"ts\":\"2026-11-24T04:00:10.000Z\",\"service\":\"web\",\"action\":\"die\",\"exit_code\":1}\n"
@@ -292,6 +293,35 @@ main(void)
 	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T06:40:00.100Z\",\"service\":\"shop\",\"level\":\"error\","
 		    "\"msg\":\"GET /cart 503\",\"attrs\":{\"status\":503}}\n", NULL);
 	is_str(field(f, 0, "pattern"), "high-error-rate", "503s alone: an error rate of its own");
+	jv_free(f);
+	/* A proxy's 502s while its upstream, at an address no record names,
+	 * refuses its connections (nginx's error log and its access log): the
+	 * refused connections, the 502s their effect. */
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.100Z\",\"service\":\"edge\",\"level\":\"error\","
+		    "\"msg\":\"2026/11/24 06:50:00 [error] 7#7: *61 connect() failed (111: Connection refused) while connecting "
+		    "to upstream, client: 10.1.0.1, server: , request: \\\"GET /orders HTTP/1.1\\\", upstream: "
+		    "\\\"http://10.1.0.2:8000/orders\\\", host: \\\"127.0.0.1:8080\\\"\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.100Z\",\"service\":\"edge\",\"level\":\"error\","
+		    "\"msg\":\"10.1.0.1 - - [24/Nov/2026:06:50:00 +0000] \\\"GET /orders HTTP/1.1\\\" 502 157 \\\"-\\\" \\\"curl/7.88.1\\\"\","
+		    "\"status\":502}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:01.100Z\",\"service\":\"edge\",\"level\":\"error\","
+		    "\"msg\":\"10.1.0.1 - - [24/Nov/2026:06:50:01 +0000] \\\"GET /orders HTTP/1.1\\\" 502 157 \\\"-\\\" \\\"curl/7.88.1\\\"\","
+		    "\"status\":502}\n", NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "a proxy's 502s while its upstream refuses it: one finding");
+	is_str(field(f, 0, "pattern"), "connection-refused", "... the refused connections, not the error rate");
+	jv_free(f);
+	/* The same with the upstream's process killed just before (its shell
+	 * printed "Killed", as output): it is at fault, the proxy affected,
+	 * and its line is the chain's first link, no finding of its own. */
+	f = analyze("{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.050Z\",\"service\":\"orders\",\"level\":\"info\",\"msg\":\"Killed\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.100Z\",\"service\":\"edge\",\"level\":\"error\","
+		    "\"msg\":\"2026/11/24 06:50:00 [error] 7#7: *61 connect() failed (111: Connection refused) while connecting "
+		    "to upstream, client: 10.1.0.1, server: , upstream: \\\"http://10.1.0.2:8000/orders\\\"\"}\n"
+		    "{\"kind\":\"log\",\"ts\":\"2026-11-24T06:50:00.100Z\",\"service\":\"edge\",\"level\":\"error\","
+		    "\"msg\":\"10.1.0.1 - - [24/Nov/2026:06:50:00 +0000] \\\"GET /orders HTTP/1.1\\\" 502 157\",\"status\":502}\n", NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "an upstream killed, then refused: one finding");
+	is_str(field(f, 0, "service"), "orders", "... the upstream at fault");
+	is_str(field(f, 0, "chain.0.what"), "Killed", "... its last words first in the chain");
 	jv_free(f);
 
 	/* The culprit through depends_on: a dependency in trouble first. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "base/time.h"
 #include "analysis/pattern.h"
 #include "analysis/symptom.h"
 #include "tap.h"
@@ -75,7 +76,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(62);
+	plan(74);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -234,10 +235,13 @@ main(void)
 	   "its container events, oldest first");
 	bi_symptoms_free(set);
 
-	/* An exit at start, never healthy, is no crash: a start failure. A
-	 * death by a signal is a crash even at start. */
+	/* An exit at start, never healthy, after a change (here a container
+	 * of another image) is no crash: a start failure. A death by a signal
+	 * is a crash even at start. */
 	set = bi_symptoms_new(pats, npats);
-	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.000Z\",\"service\":\"n\",\"action\":\"start\"}\n"
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:00:00.000Z\",\"service\":\"n\",\"action\":\"create\",\"image\":\"n:1\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:59:59.000Z\",\"service\":\"n\",\"action\":\"create\",\"image\":\"n:2\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.000Z\",\"service\":\"n\",\"action\":\"start\"}\n"
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.500Z\",\"service\":\"n\",\"action\":\"die\",\"exit_code\":1}\n"
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:01.000Z\",\"service\":\"n\",\"action\":\"start\"}\n"
 		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:01.500Z\",\"service\":\"n\",\"action\":\"die\",\"exit_code\":139}\n");
@@ -246,6 +250,45 @@ main(void)
 	s = find(set, BI_SYMPTOM_CRASH, "n");
 	ok(s && s->count == 1 && !strcmp(pattern(s), "crash"), "a SIGSEGV: a crash");
 	is_str(bi_symptom_kind_name(BI_SYMPTOM_START), "start-failure", "... named as patterns name it");
+	bi_symptoms_free(set);
+
+	/* With no change before it (a first container, a restart by its
+	 * policy), a process that exits soon after it started is a crash: an
+	 * uncaught exception at run time, not a version that does not come up.
+	 * A commit, or the container made anew, is a change. */
+	static const char exits[] =
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.000Z\",\"service\":\"n\",\"action\":\"create\",\"image\":\"n:1\"}\n"
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:00.200Z\",\"service\":\"n\",\"action\":\"start\"}\n"
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:02.400Z\",\"service\":\"n\",\"action\":\"die\",\"exit_code\":1}\n"
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:02.700Z\",\"service\":\"n\",\"action\":\"start\"}\n"
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T03:00:05.100Z\",\"service\":\"n\",\"action\":\"die\",\"exit_code\":1}\n";
+	set = bi_symptoms_new(pats, npats);
+	feed(set, exits);
+	s = find(set, BI_SYMPTOM_CRASH, "n");
+	ok(s && s->count == 2 && !strcmp(pattern(s), "crash") && !find(set, BI_SYMPTOM_START, "n"),
+	   "exits soon after a first start, no change before: a crash");
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	int64_t at;
+	bi_ts_parse("2026-11-24T02:55:00.000Z", &at);
+	bi_symptoms_commit(set, at);
+	feed(set, exits);
+	s = find(set, BI_SYMPTOM_START, "n");
+	ok(s && s->count == 2 && !find(set, BI_SYMPTOM_CRASH, "n"), "... a commit 5 min before: a start failure");
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	bi_ts_parse("2026-11-24T02:40:00.000Z", &at);
+	bi_symptoms_commit(set, at);
+	feed(set, exits);
+	ok(find(set, BI_SYMPTOM_CRASH, "n") && !find(set, BI_SYMPTOM_START, "n"),
+	   "... a commit 20 min before is no change of this start");
+	bi_symptoms_free(set);
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:59:00.000Z\",\"service\":\"n\",\"action\":\"kill\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T02:59:00.100Z\",\"service\":\"n\",\"action\":\"die\",\"exit_code\":0}\n");
+	feed(set, exits);
+	ok(find(set, BI_SYMPTOM_START, "n") && !find(set, BI_SYMPTOM_CRASH, "n"),
+	   "... the container made anew (recreated): a start failure");
 	bi_symptoms_free(set);
 
 	/* One template, one pattern: a later message of the template carries
@@ -322,6 +365,51 @@ main(void)
 	is_str(s ? pattern(s) : "", "slow-queries", "a p99 alert: slow queries");
 	s = find(set, BI_SYMPTOM_ALERT, "o");
 	is_str(s ? pattern(s) : "", "kafka-consumer-lag", "an alert on a lag: consumer lag");
+	bi_symptoms_free(set);
+
+	/* A trace a logger wrote under a message of its own (Python's
+	 * logger.exception) was caught: its exception says what failed, and
+	 * that it is a trace says no crash. The trace itself as the message
+	 * (what Python prints for an uncaught one) is a crash. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"a\",\"level\":\"error\","
+		  "\"msg\":\"2026-11-24 08:00:00,001 - worker - ERROR - INCR events failed\",\"stack\":\"Traceback "
+		  "(most recent call last):\\n  File \\\"/app/w.py\\\", line 28, in incr\\n    raise ConnectionResetError("
+		  "\\\"closed\\\")\\nConnectionResetError: Redis closed the connection\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"b\",\"level\":\"error\","
+		  "\"msg\":\"2026-11-24 08:00:00,001 - worker - ERROR - SET session failed\",\"stack\":\"Traceback "
+		  "(most recent call last):\\n  File \\\"/app/w.py\\\", line 41, in store\\nRuntimeError: OOM command not "
+		  "allowed when used memory > 'maxmemory'.\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"c\",\"level\":\"error\","
+		  "\"msg\":\"2026-11-24 08:00:00,001 - api - ERROR - pricing failed\",\"stack\":\"Traceback "
+		  "(most recent call last):\\n  File \\\"/app/p.py\\\", line 18, in price\\nKeyError: 'quince'\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"d\",\"level\":\"error\","
+		  "\"msg\":\"KeyError: 'quince'\",\"stack\":\"Traceback "
+		  "(most recent call last):\\n  File \\\"/app/p.py\\\", line 18, in price\\nKeyError: 'quince'\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:00:00.000Z\",\"service\":\"e\",\"level\":\"error\","
+		  "\"msg\":\"unhandled exception in request handler\",\"stack\":\"Traceback "
+		  "(most recent call last):\\n  File \\\"/app/p.py\\\", line 18, in price\\nKeyError: 'quince'\"}\n");
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "a")), "connection-refused",
+	       "a logged ConnectionResetError: connection refused, no crash");
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "b")), "out-of-memory",
+	       "a logged Redis OOM reply: out of memory, no crash");
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "c")), "-", "a logged KeyError: an error, no crash");
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "d")), "crash", "the trace as the message (uncaught): a crash");
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "e")), "crash", "... or a message that says so itself");
+	bi_symptoms_free(set);
+
+	/* What a shell prints of a child killed by a signal, as output (the
+	 * collector's info): an error; its words give its pattern. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:10:00.000Z\",\"service\":\"k\",\"level\":\"info\",\"msg\":\"Killed\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:10:00.000Z\",\"service\":\"s\",\"level\":\"info\","
+		  "\"msg\":\"Segmentation fault (core dumped)\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T08:10:00.000Z\",\"service\":\"n\",\"level\":\"info\","
+		  "\"msg\":\"Killed 3 idle sessions\"}\n");
+	s = find(set, BI_SYMPTOM_LOG, "k");
+	ok(s && s->problem && s->level >= 4 && s->pattern < 0, "a shell's \"Killed\": an error, of no pattern");
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "s")), "crash", "... its \"Segmentation fault (core dumped)\": a crash");
+	ok(!find(set, BI_SYMPTOM_LOG, "n"), "... but not a line that only begins so");
 	bi_symptoms_free(set);
 
 	bi_kb_patterns_free(pats, npats);
