@@ -77,7 +77,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(39);
+	plan(40);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);

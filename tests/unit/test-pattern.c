@@ -37,7 +37,7 @@ main(void)
 	char err[512], dir[] = "/tmp/bi-test-pattern-XXXXXX";
 	size_t n;
 
-	plan(50);
+	plan(51);
 	bi_init("test-pattern");
 	mkdtemp(dir);
 

@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(85);
+	plan(84);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);

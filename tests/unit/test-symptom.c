@@ -76,7 +76,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(74);
+	plan(73);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
