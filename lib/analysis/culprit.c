@@ -8,14 +8,20 @@
  * whose trouble began first, more so of the same kind, one whose own state
  * changed (restarted, a commit to its files), one whose container went down
  * in the minute before, the server whose error reply (bi_kb_reply) a
- * client relays, when it is a client of one; one whose trouble began first
+ * client relays, when it is a client of one, or when one other service
+ * logged that very reply then; one whose trouble began first
  * when the errors name another host by address (an IP, which no record
- * maps to a service). Each way weighs (3, 3, 2, 2, 1, 1, 2, 1) and a
+ * maps to a service); the callee of timed-out requests, whose answers found
+ * the caller gone (a broken pipe as it wrote) while the caller's requests
+ * of that kind failed (and by address again when the caller's errors name
+ * one: a callee's sign comes after its caller gave up, not first). Each
+ * way weighs (3, 3, 2, 2, 1, 1, 2, 1, 2) and a
  * culprit needs 3: one inference from time alone is not enough,
  * two are. Among equals what was seen (a name, a stop) beats what the times
  * suggest. A complainer that itself changed just before its errors name a
  * host no record knows keeps the blame: its own new address or setting is
- * the likelier fault.
+ * the likelier fault. A service whose clients gave up on it is the slow
+ * one: that their timeouts began first says nothing.
  *
  * Layer: analysis.
  */
@@ -120,8 +126,9 @@ bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap)
 
 /* Ways a service is told to be the culprit, each counted once, and what
  * each weighs (a culprit needs 3). */
-enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_DOWN, BY_ADDR, BY_N };
-static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2, 1};
+enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_DOWN, BY_ADDR, BY_CALLEE,
+       BY_N };
+static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2, 1, 2};
 
 /* Does text name a remote IPv4 address with a port ("10.0.0.7:5432",
  * nginx's upstream "http://192.168.208.2:8000/"), not a loopback one? The
@@ -197,6 +204,8 @@ struct svc_ix {
 	const bi_service *sv;
 	int64_t **first;	/* [pattern + 1]: -1 (none) first */
 	size_t *n;
+	int64_t gone;		/* its first write that found its client gone; 0 if none */
+	int gone_pattern;
 };
 
 struct commit_ix {
@@ -262,6 +271,10 @@ bi_culprits_new(bi_symptoms *set, size_t npats, const jv *commits, size_t ncommi
 		size_t p = s->pattern >= 0 && (size_t)s->pattern < npats ? (size_t)s->pattern + 1 : 0;
 		if (!x)
 			continue;
+		if (s->gone && (!x->gone || s->first < x->gone)) {
+			x->gone = s->first;
+			x->gone_pattern = s->pattern;
+		}
 		x->first[p] = bi_realloc(x->first[p], (x->n[p] + 1) * sizeof *x->first[p]);
 		x->first[p][x->n[p]++] = s->first;
 	}
@@ -437,6 +450,33 @@ reply_server(bi_symptoms *set, const char *me, const bi_symptom *s)
 	return one && bi_symptoms_service(set, one) ? bi_symptoms_service(set, one)->name : NULL;
 }
 
+/* The server whose error reply a symptom of me relays, when no record says
+ * whom me is a client of: the one other service that logged that very
+ * reply (the client's message within its own line, of the same pattern) in
+ * the same stretch of time; NULL when none, or several. */
+static const char *
+reply_echo(bi_symptoms *set, const char *me, const bi_symptom *s)
+{
+	const char *one = NULL;
+	const char *msg = s->reply && s->sample ? s->sample : "";
+
+	while (*msg == ' ' || *msg == '\t')
+		msg++;
+	if (strlen(msg) < 12)	/* too short to be one reply's words */
+		return NULL;
+	for (const bi_symptom *o = bi_symptoms_list(set); o; o = o->next) {
+		if (!o->problem || !o->reply || o->pattern != s->pattern || !o->sample ||
+		    !strcmp(o->service, me) || !strcmp(o->service, "-") ||
+		    o->first > s->last || o->last < s->first - BI_CULPRIT_WINDOW ||
+		    !strstr(o->sample, msg))
+			continue;
+		if (one && strcmp(one, o->service))
+			return NULL;
+		one = o->service;
+	}
+	return one;
+}
+
 const char *
 bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 {
@@ -450,8 +490,10 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 	int me_changed = bi_culprit_changed(ctx, me, f->first - BI_CULPRIT_WINDOW, f->first) != 0;
 
 	int addr = 0;	/* its errors name another host by address */
+	int gone = 0;	/* its clients gave up on it: it is the slow one */
 	for (size_t i = 0; i < f->nsyms; i++) {
 		const bi_symptom *s = f->syms[i];
+		gone |= s->gone && !strcmp(s->service, me);
 		if (s->kind == BI_SYMPTOM_STOPPED && strcmp(s->service, me))
 			cand_add(c, &n, s->service, BY_STOP, s->first,
 				 bi_asprintf("its container stopped as %s's trouble began", me));
@@ -477,6 +519,8 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 			cand_add(c, &n, sv ? sv->name : bi_symptoms_name(set, host), BY_HOST,
 				 s->first, bi_asprintf("%s's errors name it (%s)", me, host));
 		const char *server = found ? NULL : reply_server(set, me, s);
+		if (!server && !found)
+			server = reply_echo(set, me, s);
 		if (server)
 			cand_add(c, &n, server, BY_HOST, s->first,
 				 bi_asprintf("%s relays its error reply, and is its client", me));
@@ -495,7 +539,9 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 		if (dep && t)
 			cand_add(c, &n, sv->name, BY_DEPENDS, t,
 				 bi_asprintf("%s depends on it, and it was in trouble", me));
-		if (t && t < f->first) {
+		/* Its clients gave up on me: their timeouts come first, as
+		 * effects of mine, and their time says nothing. */
+		if (t && t < f->first && !gone) {
 			cand_add(c, &n, sv->name, BY_FIRST, t,
 				 bi_asprintf("its trouble began before %s's", me));
 			if (addr)
@@ -503,6 +549,20 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 					 bi_asprintf("%s's errors name another host by its address", me));
 			if (same)
 				cand_add(c, &n, sv->name, BY_SAME, t, NULL);
+		}
+		/* Timed out on: its writes found its clients gone while my
+		 * requests of that kind failed. A callee answers after its
+		 * caller gave up, so its sign comes later, not first; an
+		 * address in my errors (nginx's upstream) points the same way. */
+		int64_t g = ctx->ix[x].gone;
+		if (g && ctx->ix[x].gone_pattern == f->pattern && !gone &&
+		    g >= f->first - BI_CULPRIT_WINDOW && g <= f->last + BI_CULPRIT_WINDOW) {
+			cand_add(c, &n, sv->name, BY_CALLEE, g,
+				 bi_asprintf("its answers found %s's requests gone: it is the callee they "
+					     "timed out on", me));
+			if (addr)
+				cand_add(c, &n, sv->name, BY_ADDR, g,
+					 bi_asprintf("%s's errors name another host by its address", me));
 		}
 		/* Down in the minute before, though its stop joined no symptom
 		 * of this kind: a likely cause, not a sure one. A crash is

@@ -30,7 +30,8 @@
 /* The built-in patterns; success rates as the original's. Their terms are
  * what real software prints, from its documentation and output: the kernel
  * and runtimes on memory (and Redis's reply when it is full, "OOM command
- * not allowed when used memory > 'maxmemory'"); libc, Go, Node, Python
+ * not allowed when used memory > 'maxmemory'", and PostgreSQL's and MySQL's
+ * cancellations and lock timeouts: errors of the server its clients relay); libc, Go, Node, Python
  * (its ConnectionError subclasses), libpq and Redis clients on connections; PostgreSQL, MySQL and nginx on timeouts; runtimes on crashes
  * (a signal, a Go panic, an uncaught exception); OpenSSL and Go on
  * certificates; Kubernetes reasons. `trends:` name the metric series whose
@@ -89,6 +90,8 @@ static const char builtin[] =
 "         upstream timed out, lock timeout, canceling statement due to lock timeout,\n"
 "         deadlock detected, too many connections, remaining connection slots are reserved,\n"
 "         connection pool exhausted, timeouterror, querycanceled]\n"
+"  replies: [canceling statement due to statement timeout,\n"
+"            canceling statement due to lock timeout, lock wait timeout exceeded]\n"
 "  metrics: [duration_ms >= 500, latency.p95 > 500, p95_ms > 500, latency_p95 > 0.5,\n"
 "            latency_p95_ms > 500, latency_p99_ms > 1000]\n"
 "  trends: [p95, p99, latency, duration]\n"

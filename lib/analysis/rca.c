@@ -860,6 +860,27 @@ merge_own(struct finding *dst, const struct finding *src)
 	dst->nself = own + src->nself;
 }
 
+/* Is a pattern read on a field's condition (metrics: [status >= 500])? */
+static int
+has_cond(const bi_kb_pattern *p, const char *field)
+{
+	for (size_t k = 0; k < p->nconds; k++)
+		if (!strcmp(p->conds[k].field, field))
+			return 1;
+	return 0;
+}
+
+/* Are failures of pattern e (server errors: a status condition) the
+ * answers a service gives for its trouble of pattern d (slow requests: a
+ * duration condition)? A gateway that times out on its upstream answers
+ * 504: its server errors are its timeouts, not a problem of their own. */
+static int
+answers(const bi_kb_pattern *e, const bi_kb_pattern *d)
+{
+	return e != d && has_cond(e, "status") && !has_cond(e, "duration_ms") &&
+	       has_cond(d, "duration_ms") && !has_cond(d, "status");
+}
+
 /* Name each finding's culprit; a finding whose culprit has a problem of
  * its own (one a pattern knows, or any when the finding's is unknown too),
  * or the same problem as another's, joins it as an effect. */
@@ -937,16 +958,20 @@ blame(bi_rca *a, struct finding *f, size_t n)
 	/* Failing or slow requests (a pattern that is often an effect) of a
 	 * service whose trouble, from the same moment, is blamed on another,
 	 * or that has a problem of another kind of its own under way then
-	 * (a proxy's 502s while its upstream refuses connections), or blamed
-	 * themselves on a service with a problem of another kind: effects of
-	 * that problem, not one of their own. */
+	 * (a proxy's 502s while its upstream refuses connections; its 504s
+	 * while it times out on its upstream, the server errors being the
+	 * timeouts' answers), or blamed themselves on a service with a
+	 * problem of another kind: effects of that problem, not one of their
+	 * own. */
 	for (size_t i = 0; i < n; i++) {
 		if (!f[i].nsyms || f[i].pattern < 0 || !a->pats[f[i].pattern].effect)
 			continue;
 		int moved = strcmp(f[i].service, f[i].complainer) != 0;
 		size_t g = n;
 		for (size_t d = 0; d < n && g == n; d++)
-			if (d != i && f[d].pattern >= 0 && !a->pats[f[d].pattern].effect &&
+			if (d != i && f[d].pattern >= 0 &&
+			    (!a->pats[f[d].pattern].effect ||
+			     answers(&a->pats[f[i].pattern], &a->pats[f[d].pattern])) &&
 			    f[home[d]].nsyms && home[d] != i &&
 			    f[d].first <= f[i].first + EFFECT_LAG && f[d].last >= f[i].first - WINDOW &&
 			    (moved ? !strcmp(f[home[d]].service, f[i].service) :
@@ -1037,6 +1062,7 @@ bi_rca_rank(bi_rca *a, sqlite3 *db)
 
 	if (a->ranked)
 		return a->nf;
+	bi_symptoms_settle(a->symptoms);	/* traces that were no crash */
 	for (const bi_symptom *s = bi_symptoms_list(a->symptoms); s; s = s->next) {
 		if (!s->problem)
 			continue;

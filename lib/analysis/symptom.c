@@ -101,6 +101,8 @@ struct bi_symptoms {
 	struct series *series[SERIES_BUCKETS];	/* by the hash of their key */
 	size_t nseries;
 	int crash;		/* the pattern of crashes (containers: [crash]), or -1 */
+	int slow;		/* the pattern of slow requests (a duration_ms
+				   condition), or -1 */
 	int64_t commit;		/* the newest commit's time; 0 if none */
 };
 
@@ -997,6 +999,67 @@ bi_symptoms_skip(bi_symptoms *set, const char *line, size_t len)
 
 /* ---- what was found ---- */
 
+/* Did a write find the peer gone: EPIPE ("Broken pipe", Python's
+ * BrokenPipeError, Node's "write EPIPE"), or a reset by the peer on a write
+ * or send of the trace? On a server, the client went away before its
+ * answer: usually it gave up waiting. */
+static int
+peer_gone(const char *sample, const char *stack)
+{
+	char buf[MAX_SAMPLE + MAX_STACK + 2];
+	snprintf(buf, sizeof buf, "%s\n%s", sample ? sample : "", stack ? stack : "");
+	if (strcasestr(buf, "broken pipe") || strcasestr(buf, "brokenpipeerror") ||
+	    strcasestr(buf, "epipe"))
+		return 1;
+	return (strcasestr(buf, "connection reset by peer") ||
+		strcasestr(buf, "connectionreseterror")) &&
+	       stack && (strcasestr(stack, "write") || strcasestr(stack, "send"));
+}
+
+/* Did the service's process end at or after ts: its container died, was
+ * stopped, killed, OOM-killed or restarted? -1 when its container's life
+ * is not in the records (no event of it at or before ts): who knows. */
+static int
+ended_after(const bi_service *sv, int64_t ts)
+{
+	int known = 0;
+
+	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
+		const bi_container_event *e = bi_service_event(sv, i);
+		if (e->ts <= ts)
+			known = 1;
+		else if (!strcmp(e->action, "die") || !strcmp(e->action, "stop") ||
+			 !strcmp(e->action, "kill") || !strcmp(e->action, "oom") ||
+			 !strcmp(e->action, "restart") || !strcmp(e->action, "start"))
+			return 1;
+	}
+	return known ? 0 : -1;
+}
+
+void
+bi_symptoms_settle(bi_symptoms *set)
+{
+	for (bi_symptom *s = set->syms; s && set->crash >= 0; s = s->next) {
+		if (s->kind != BI_SYMPTOM_LOG || s->pattern != set->crash || s->settled)
+			continue;
+		s->settled = 1;
+		if (ended_after(bi_symptoms_service(set, s->service), s->first) != 0)
+			continue;
+		/* It lived on: no crash, whatever the trace's words. */
+		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "",
+					 s->stack ? s->stack : "");
+		s->pattern = bi_kb_match_text_but(set->pats, set->npats, text, strlen(text), NULL,
+						  set->crash);
+		free(text);
+		s->gone = peer_gone(s->sample, s->stack);
+		if (s->gone && set->slow >= 0)
+			s->pattern = set->slow;
+		s->reply = s->pattern >= 0 && bi_kb_reply(&set->pats[s->pattern], s->sample);
+		s->strength[BI_SIGNAL_LOG] = s->pattern >= 0 ? weight[BI_SIGNAL_LOG] : 0;
+		s->problem = s->level >= 4 || s->pattern >= 0;
+	}
+}
+
 const bi_symptom *
 bi_symptoms_list(const bi_symptoms *set)
 {
@@ -1058,14 +1121,17 @@ bi_symptoms_new(const bi_kb_pattern *pats, size_t npats)
 	set->npats = npats;
 	set->drain = bi_drain_new();
 	set->crash = -1;
+	set->slow = -1;
 	for (size_t i = 0; i < npats && set->crash < 0; i++)
 		if (bi_kb_in(pats[i].containers, "crash"))
 			set->crash = (int)i;
 	for (size_t i = 0; i < npats; i++)
 		for (size_t k = 0; k < pats[i].nconds; k++)
 			if (!strcmp(pats[i].conds[k].field, "duration_ms") &&
-			    (set->slow_ms <= 0 || pats[i].conds[k].value < set->slow_ms))
+			    (set->slow_ms <= 0 || pats[i].conds[k].value < set->slow_ms)) {
 				set->slow_ms = pats[i].conds[k].value;
+				set->slow = (int)i;
+			}
 	return set;
 }
 

@@ -73,6 +73,11 @@ typedef struct bi_symptom {
 	int reply;			/* logs: its pattern matched a server's reply
 					   its service relays (bi_kb_reply) */
 	const bi_drain_cluster *cluster;	/* logs: the template; else NULL */
+	int gone;			/* logs: a trace the process lived on,
+					   of a write that found the peer gone
+					   (a broken pipe): the client gave up
+					   (bi_symptoms_settle) */
+	int settled;			/* bi_symptoms_settle saw it */
 	struct bi_symptom *next;	/* the next older symptom */
 	/* Symptom.c's own: its identity and place in the table. */
 	char *key;
@@ -161,6 +166,14 @@ void bi_symptoms_commit(bi_symptoms *set, int64_t ts);
  * connection error names): its name, valid until bi_symptoms_free. */
 const char *bi_symptoms_name(bi_symptoms *set, const char *name);
 
+/* Once the records are in: a trace matched as a crash whose service's
+ * container lived on (its life is in the records, and no die, stop, kill,
+ * OOM kill or restart came at or after the trace) was caught and survived:
+ * no crash. Its words decide its pattern, the crash pattern left out; a
+ * write that found the peer gone (a broken pipe, a reset on a write) is the
+ * slow pattern's (the one with a duration_ms condition), its client having
+ * given up waiting, and sets ->gone. Symptoms it saw before stay. */
+void bi_symptoms_settle(bi_symptoms *set);
 /* Every symptom, the newest first, along ->next; NULL when none. */
 const bi_symptom *bi_symptoms_list(const bi_symptoms *set);
 
