@@ -77,7 +77,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(40);
+	plan(46);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -253,6 +253,72 @@ main(void)
 		set = bi_symptoms_new(pats, npats);
 		feed(set, recs);
 		is_str(culprit(set, "edge", NULL, 0, &why), want[i], "%s", says[i]);
+		free(why);
+		bi_symptoms_free(set);
+		free(recs);
+	}
+
+	/* A proxy that times out on an upstream it names by address; the
+	 * upstream, a server that lived on, found the proxy gone as it
+	 * answered (a broken pipe): it is the callee they timed out on,
+	 * though its sign came after. A trace of another kind there says no
+	 * such thing. And the callee's own slowness is its own: the callers'
+	 * timeouts that came first do not blame them. */
+	static const char *const callee[] = {"BrokenPipeError: [Errno 32] Broken pipe",
+					     "KeyError: 'user'"};
+	for (int i = 0; i < 2; i++) {
+		char *recs = bi_asprintf(
+			"{\"kind\":\"container\",\"ts\":\"2026-11-24T11:00:00.000Z\",\"service\":\"web\",\"action\":\"start\"}\n"
+			"{\"kind\":\"container\",\"ts\":\"2026-11-24T11:00:00.000Z\",\"service\":\"gw\",\"action\":\"start\"}\n"
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T11:00:10.000Z\",\"service\":\"gw\",\"level\":\"error\","
+			"\"msg\":\"2026/11/24 11:00:10 [error] 7#7: *9 upstream timed out (110: Connection timed out) while reading "
+			"response header from upstream, client: 10.2.0.9, server: , upstream: \\\"http://10.2.0.3:8000/a\\\"\"}\n"
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T11:00:12.000Z\",\"service\":\"web\",\"level\":\"error\","
+			"\"msg\":\"%s\",\"stack\":\"Traceback (most recent call last):\\n  File \\\"socketserver.py\\\", line 834, in write\\n%s\"}\n"
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T11:00:20.000Z\",\"service\":\"gw\",\"level\":\"error\","
+			"\"msg\":\"2026/11/24 11:00:20 [error] 7#7: *11 upstream timed out (110: Connection timed out) while reading "
+			"response header from upstream, client: 10.2.0.9, server: , upstream: \\\"http://10.2.0.3:8000/a\\\"\"}\n",
+			callee[i], callee[i]);
+		set = bi_symptoms_new(pats, npats);
+		feed(set, recs);
+		bi_symptoms_settle(set);
+		is_str(culprit(set, "gw", NULL, 0, &why), i ? "gw" : "web", "%s",
+		       i ? "... a trace of no gone client there: the proxy's own" :
+		       "timeouts on an address, and a server whose answers found them gone: that server");
+		free(why);
+		if (!i) {
+			is_str(culprit(set, "web", NULL, 0, &why), "web",
+			       "... its own slowness: its callers' earlier timeouts do not blame them");
+			free(why);
+		}
+		bi_symptoms_free(set);
+		free(recs);
+	}
+
+	/* A client relays a server's error reply (PostgreSQL's cancellation)
+	 * and no record says whose client it is: the one service that logged
+	 * that very reply then is the server; two that did, no one. */
+	static const char *const echo_other[] = {
+		"",
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T12:00:00.000Z\",\"service\":\"db2\",\"level\":\"error\","
+		"\"msg\":\"2026-11-24 12:00:00.000 UTC [9] ERROR:  canceling statement due to statement timeout\"}\n",
+		NULL};
+	static const char *const echo_want[] = {"db", "api", "api"};
+	static const char *const echo_says[] = {
+		"a relayed reply: the one service that logged it",
+		"... two that logged it: its own",
+		"... none that did (another timeout there): its own"};
+	for (int i = 0; i < 3; i++) {
+		char *recs = bi_asprintf(
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T12:00:00.000Z\",\"service\":\"api\",\"level\":\"error\","
+			"\"msg\":\"ERROR:  canceling statement due to statement timeout\"}\n"
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T12:00:00.000Z\",\"service\":\"db\",\"level\":\"error\","
+			"\"msg\":\"2026-11-24 12:00:00.000 UTC [76] %s\"}\n%s",
+			echo_other[i] ? "ERROR:  canceling statement due to statement timeout" :
+			"LOG:  checkpoint took too long", echo_other[i] ? echo_other[i] : "");
+		set = bi_symptoms_new(pats, npats);
+		feed(set, recs);
+		is_str(culprit(set, "api", NULL, 0, &why), echo_want[i], "%s", echo_says[i]);
 		free(why);
 		bi_symptoms_free(set);
 		free(recs);

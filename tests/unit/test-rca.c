@@ -93,7 +93,7 @@ main(void)
 	char err[512], path[] = "/tmp/bi-test-rca-XXXXXX";
 	size_t records, logs;
 
-	plan(84);
+	plan(92);
 	bi_init("test-rca");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -323,6 +323,50 @@ main(void)
 	is_str(field(f, 0, "service"), "orders", "... the upstream at fault");
 	is_str(field(f, 0, "chain.0.what"), "Killed", "... its last words first in the chain");
 	jv_free(f);
+
+	/* A proxy's 504s while it times out on its upstream (nginx's error
+	 * log and access log): the server errors are the timeouts' answers,
+	 * one finding. Then the upstream, alive, logging a broken pipe each
+	 * time it answered a request the proxy had given up on: the slow
+	 * upstream is at fault, no crash of its own. With a die after its
+	 * traces, it would be one. */
+	static const char gw_timeouts[] =
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T06:55:00.000Z\",\"service\":\"gw\",\"action\":\"start\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T06:55:10.000Z\",\"service\":\"gw\",\"level\":\"error\","
+		"\"msg\":\"2026/11/24 06:55:10 [error] 7#7: *9 upstream timed out (110: Connection timed out) while reading "
+		"response header from upstream, client: 10.1.0.1, server: , upstream: \\\"http://10.1.0.3:8000/a\\\"\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T06:55:10.000Z\",\"service\":\"gw\",\"level\":\"error\","
+		"\"msg\":\"10.1.0.1 - - [24/Nov/2026:06:55:10 +0000] \\\"GET /a HTTP/1.1\\\" 504 167\",\"status\":504}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T06:55:11.000Z\",\"service\":\"gw\",\"level\":\"error\","
+		"\"msg\":\"10.1.0.1 - - [24/Nov/2026:06:55:11 +0000] \\\"GET /a HTTP/1.1\\\" 504 167\",\"status\":504}\n";
+	f = analyze(gw_timeouts, NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "a proxy's 504s while it times out on its upstream: one finding");
+	is_str(field(f, 0, "pattern"), "slow-queries", "... the timeouts, not the error rate");
+	jv_free(f);
+	char *slow_up = bi_asprintf(
+		"%s{\"kind\":\"container\",\"ts\":\"2026-11-24T06:55:00.000Z\",\"service\":\"up\",\"action\":\"start\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T06:55:12.000Z\",\"service\":\"up\",\"level\":\"error\","
+		"\"msg\":\"BrokenPipeError: [Errno 32] Broken pipe\",\"stack\":\"Traceback (most recent call last):\\n"
+		"  File \\\"socketserver.py\\\", line 834, in write\\nBrokenPipeError: [Errno 32] Broken pipe\"}\n"
+		"{\"kind\":\"log\",\"ts\":\"2026-11-24T06:55:13.000Z\",\"service\":\"up\",\"level\":\"info\","
+		"\"msg\":\"10.1.0.2 - - \\\"GET /a HTTP/1.0\\\" 200 -\",\"status\":200}\n", gw_timeouts);
+	f = analyze(slow_up, NULL);
+	is_num(jv_array_length(jv_copy(f)), 1, "... and its upstream's broken pipes as it answered late: one finding");
+	is_str(field(f, 0, "pattern"), "slow-queries", "... slow requests");
+	is_str(field(f, 0, "service"), "up", "... the upstream at fault");
+	is_str(field(f, 0, "affected"), "[\"gw\"]", "... the proxy affected");
+	is_str(field(f, 0, "crash"), "", "... no crash: the upstream lived on");
+	jv_free(f);
+	char *died = bi_asprintf("%s{\"kind\":\"container\",\"ts\":\"2026-11-24T06:55:12.500Z\",\"service\":\"up\","
+				 "\"action\":\"die\",\"exit_code\":1}\n", slow_up);
+	f = analyze(died, NULL);
+	int crashed = 0;
+	for (int i = 0; i < (int)jv_array_length(jv_copy(f)); i++)
+		crashed |= !strcmp(field(f, i, "pattern"), "crash") && !strcmp(field(f, i, "service"), "up");
+	ok(crashed, "... the same trace, then its container died: a crash");
+	jv_free(f);
+	free(died);
+	free(slow_up);
 
 	/* The culprit through depends_on: a dependency in trouble first. */
 	static const char deps[] =

@@ -76,7 +76,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(73);
+	plan(82);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -410,6 +410,60 @@ main(void)
 	ok(s && s->problem && s->level >= 4 && s->pattern < 0, "a shell's \"Killed\": an error, of no pattern");
 	is_str(pattern(find(set, BI_SYMPTOM_LOG, "s")), "crash", "... its \"Segmentation fault (core dumped)\": a crash");
 	ok(!find(set, BI_SYMPTOM_LOG, "n"), "... but not a line that only begins so");
+	bi_symptoms_free(set);
+
+	/* A trace is a crash only if the process ends: one its service lives
+	 * on (its container's life is in the records, no die follows) was
+	 * caught by a server that went on; its words decide. */
+	static const char *const trace_tail[] = {
+		/* lives on */ "",
+		/* dies */ "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:06.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":1}\n"};
+	for (int i = 0; i < 2; i++) {
+		char *recs = bi_asprintf(
+			"{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:00.000Z\",\"service\":\"w\",\"action\":\"start\"}\n"
+			"{\"kind\":\"log\",\"ts\":\"2026-11-24T10:00:05.000Z\",\"service\":\"w\",\"level\":\"error\","
+			"\"msg\":\"ValueError: bad row\",\"stack\":\"Traceback (most recent call last):\\n  File \\\"w.py\\\", line 3, in run\\nValueError: bad row\"}\n"
+			"%s", trace_tail[i]);
+		set = bi_symptoms_new(pats, npats);
+		feed(set, recs);
+		is_str(pattern(find(set, BI_SYMPTOM_LOG, "w")), "crash", "%s", i ? "a trace then a die: a crash" :
+		       "a trace, before settling: a crash by its words");
+		bi_symptoms_settle(set);
+		s = find(set, BI_SYMPTOM_LOG, "w");
+		if (i)
+			is_str(pattern(s), "crash", "... settled, it stays one");
+		else
+			ok(s && s->pattern < 0 && s->problem && !s->gone,
+			   "a trace its process lived on: an error, no crash");
+		bi_symptoms_free(set);
+		free(recs);
+	}
+	/* A server's write that found its client gone (Python's BrokenPipeError
+	 * from socketserver): the client gave up waiting; the slow pattern. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:00.000Z\",\"service\":\"api\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:00.000Z\",\"service\":\"rs\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T10:00:05.000Z\",\"service\":\"api\",\"level\":\"error\","
+		  "\"msg\":\"BrokenPipeError: [Errno 32] Broken pipe\",\"stack\":\"Traceback (most recent call last):\\n"
+		  "  File \\\"/usr/lib/python3.11/socketserver.py\\\", line 834, in write\\nBrokenPipeError: [Errno 32] Broken pipe\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T10:00:05.000Z\",\"service\":\"rs\",\"level\":\"error\","
+		  "\"msg\":\"ConnectionResetError: [Errno 104] Connection reset by peer\",\"stack\":\"Traceback (most recent call last):\\n"
+		  "  File \\\"c.py\\\", line 9, in fetch\\n    data = sock.recv(4096)\\nConnectionResetError: [Errno 104] Connection reset by peer\"}\n");
+	bi_symptoms_settle(set);
+	s = find(set, BI_SYMPTOM_LOG, "api");
+	is_str(pattern(s), "slow-queries", "a broken pipe on a server's write it lived on: its client gave up");
+	ok(s && s->gone, "... the peer gone");
+	s = find(set, BI_SYMPTOM_LOG, "rs");
+	is_str(pattern(s), "connection-refused", "a reset on a read: its peer went away, by its words");
+	ok(s && !s->gone, "... no client that gave up");
+	bi_symptoms_free(set);
+	/* With no container record, whether it lived on is unknown: the words. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T10:00:05.000Z\",\"service\":\"w\",\"level\":\"error\","
+		  "\"msg\":\"BrokenPipeError: [Errno 32] Broken pipe\",\"stack\":\"Traceback (most recent call last):\\n"
+		  "  File \\\"w.py\\\", line 3, in write\\nBrokenPipeError: [Errno 32] Broken pipe\"}\n");
+	bi_symptoms_settle(set);
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "w")), "crash", "a trace whose process's life is unknown: a crash still");
 	bi_symptoms_free(set);
 
 	bi_kb_patterns_free(pats, npats);
