@@ -2,8 +2,9 @@
  * names; a host found is a name that fits, never an address or a part of
  * the text longer than asked for. Each line goes as a record too, through
  * the fast path and the full one (the servers a line names, a shell's
- * report of a killed child, a handled trace), and the culprit of what they
- * made is a known service. */
+ * report of a killed child, a handled trace), the traces are settled (a
+ * process that lived on: no crash), and the culprit of what they made is a
+ * known service. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 			jv_free(rec);
 		}
 	}
+	bi_symptoms_settle(set);	/* the traces their processes lived on */
 	bi_culprits *c = bi_culprits_new(set, npats, NULL, 0);
 	for (const bi_symptom *s = bi_symptoms_list(set); s; s = s->next) {
 		if (!s->problem)
