@@ -58,6 +58,8 @@
 #define SERIES_BUCKETS 1024
 #define TREND_BASE 5		/* points of a series' baseline */
 #define CHANGE_BEFORE (600 * BI_NS_PER_S)	/* a change a start failure followed */
+#define TRACE_END (60 * BI_NS_PER_S)	/* a crash's trace to its process's end */
+#define STOP_GRACE (30 * BI_NS_PER_S)	/* a stop asked for to the container's die */
 #define MAX_MATCHED 64		/* a template's messages all matched; then 1 in 2^k */
 
 /* A metric series followed for its trend: (service, name). */
@@ -1016,21 +1018,29 @@ peer_gone(const char *sample, const char *stack)
 	       stack && (strcasestr(stack, "write") || strcasestr(stack, "send"));
 }
 
-/* Did the service's process end at or after ts: its container died, was
- * stopped, killed, OOM-killed or restarted? -1 when its container's life
- * is not in the records (no event of it at or before ts): who knows. */
+/* Did the service's process end as a trace's end would, from..to: its
+ * container died unasked (no kill or stop in the 30 s before), was
+ * OOM-killed or restarted? -1 when its container's life is not in the
+ * records (no event of it at or before from): who knows. A stop asked for
+ * later (the project taken down) is no end of the trace's making. */
 static int
-ended_after(const bi_service *sv, int64_t ts)
+ended_after(const bi_service *sv, int64_t from, int64_t to)
 {
 	int known = 0;
+	int64_t asked = 0;
 
 	for (size_t i = 0; sv && i < bi_service_nevents(sv); i++) {
 		const bi_container_event *e = bi_service_event(sv, i);
-		if (e->ts <= ts)
+		if (!strcmp(e->action, "kill") || !strcmp(e->action, "stop"))
+			asked = e->ts;
+		if (e->ts <= from) {
 			known = 1;
-		else if (!strcmp(e->action, "die") || !strcmp(e->action, "stop") ||
-			 !strcmp(e->action, "kill") || !strcmp(e->action, "oom") ||
-			 !strcmp(e->action, "restart") || !strcmp(e->action, "start"))
+			continue;
+		}
+		if (e->ts > to)
+			continue;
+		if ((!strcmp(e->action, "die") && !(asked && e->ts - asked <= STOP_GRACE)) ||
+		    !strcmp(e->action, "oom") || !strcmp(e->action, "restart"))
 			return 1;
 	}
 	return known ? 0 : -1;
@@ -1043,7 +1053,8 @@ bi_symptoms_settle(bi_symptoms *set)
 		if (s->kind != BI_SYMPTOM_LOG || s->pattern != set->crash || s->settled)
 			continue;
 		s->settled = 1;
-		if (ended_after(bi_symptoms_service(set, s->service), s->first) != 0)
+		if (ended_after(bi_symptoms_service(set, s->service), s->first,
+				s->last + TRACE_END) != 0)
 			continue;
 		/* It lived on: no crash, whatever the trace's words. */
 		char *text = bi_asprintf("%s\n%s", s->sample ? s->sample : "",

@@ -167,8 +167,9 @@ void bi_symptoms_commit(bi_symptoms *set, int64_t ts);
 const char *bi_symptoms_name(bi_symptoms *set, const char *name);
 
 /* Once the records are in: a trace matched as a crash whose service's
- * container lived on (its life is in the records, and no die, stop, kill,
- * OOM kill or restart came at or after the trace) was caught and survived:
+ * container lived on (its life is in the records, and it did not die unasked,
+ * get OOM-killed or restart from the trace's first to a minute after its
+ * last; a stop asked for is no end) was caught and survived:
  * no crash. Its words decide its pattern, the crash pattern left out; a
  * write that found the peer gone (a broken pipe, a reset on a write) is the
  * slow pattern's (the one with a duration_ms condition), its client having

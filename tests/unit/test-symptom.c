@@ -76,7 +76,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(82);
+	plan(84);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -417,8 +417,13 @@ main(void)
 	 * caught by a server that went on; its words decide. */
 	static const char *const trace_tail[] = {
 		/* lives on */ "",
-		/* dies */ "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:06.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":1}\n"};
-	for (int i = 0; i < 2; i++) {
+		/* dies */ "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:06.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":1}\n",
+		/* taken down later */ "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:30.000Z\",\"service\":\"w\",\"action\":\"kill\"}\n"
+		"{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:31.000Z\",\"service\":\"w\",\"action\":\"die\",\"exit_code\":137}\n"};
+	static const char *const trace_says[] = {"a trace its process lived on: an error, no crash",
+						 "... settled, it stays one",
+						 "... a stop asked for after it is no end of its making"};
+	for (int i = 0; i < 3; i++) {
 		char *recs = bi_asprintf(
 			"{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:00.000Z\",\"service\":\"w\",\"action\":\"start\"}\n"
 			"{\"kind\":\"log\",\"ts\":\"2026-11-24T10:00:05.000Z\",\"service\":\"w\",\"level\":\"error\","
@@ -426,15 +431,14 @@ main(void)
 			"%s", trace_tail[i]);
 		set = bi_symptoms_new(pats, npats);
 		feed(set, recs);
-		is_str(pattern(find(set, BI_SYMPTOM_LOG, "w")), "crash", "%s", i ? "a trace then a die: a crash" :
-		       "a trace, before settling: a crash by its words");
+		is_str(pattern(find(set, BI_SYMPTOM_LOG, "w")), "crash", "%s",
+		       i == 1 ? "a trace then a die: a crash" : "a trace, before settling: a crash by its words");
 		bi_symptoms_settle(set);
 		s = find(set, BI_SYMPTOM_LOG, "w");
-		if (i)
-			is_str(pattern(s), "crash", "... settled, it stays one");
+		if (i == 1)
+			is_str(pattern(s), "crash", "%s", trace_says[i]);
 		else
-			ok(s && s->pattern < 0 && s->problem && !s->gone,
-			   "a trace its process lived on: an error, no crash");
+			ok(s && s->pattern < 0 && s->problem && !s->gone, "%s", trace_says[i]);
 		bi_symptoms_free(set);
 		free(recs);
 	}
