@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 cases=$(cd "$ROOT/tests/incidents" && for d in */; do [ -f "$d/expected" ] && echo "${d%/}"; done)
 n=$(printf '%s\n' $cases | wc -l)
-plan $((n + 26))
+plan $((n + 29))
 cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 
@@ -103,6 +103,29 @@ is "$(jq -r '[.pattern, .crash.signal, .crash.count] | join(" ")' out)" "crash S
 bi-rca --no-kb "$ROOT/tests/incidents/bad-deploy/records.jsonl" 2>/dev/null | head -n 1 >out
 is "$(jq -r '[.pattern, has("crash")] | join(" ")' out)" "deployment-failure false" \
 	"bad-deploy: a version that does not come up, no crash"
+
+# A proxy that times out on an upstream it names by address, with its 504s;
+# the upstream, alive (started, never died), printing a broken pipe each time
+# it answered too late: the slow upstream is at fault, no crash, one finding.
+cat >slow.jsonl <<'IN'
+{"kind":"container","ts":"2026-11-24T07:00:00.000Z","service":"search","action":"start"}
+{"kind":"container","ts":"2026-11-24T07:00:00.000Z","service":"front","action":"start"}
+{"kind":"log","ts":"2026-11-24T07:00:10.000Z","service":"front","level":"error","msg":"2026/11/24 07:00:10 [error] 7#7: *9 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.3.0.1, server: , upstream: \"http://10.3.0.7:9000/q\""}
+{"kind":"log","ts":"2026-11-24T07:00:10.000Z","service":"front","level":"error","status":504,"msg":"10.3.0.1 - - [24/Nov/2026:07:00:10 +0000] \"GET /q HTTP/1.1\" 504 167"}
+{"kind":"log","ts":"2026-11-24T07:00:12.000Z","service":"search","level":"error","msg":"BrokenPipeError: [Errno 32] Broken pipe","stack":"Traceback (most recent call last):\n  File \"/usr/lib/python3.11/socketserver.py\", line 834, in write\nBrokenPipeError: [Errno 32] Broken pipe"}
+{"kind":"log","ts":"2026-11-24T07:00:12.000Z","service":"search","level":"info","status":200,"msg":"10.3.0.2 - - \"GET /q HTTP/1.0\" 200 -"}
+{"kind":"log","ts":"2026-11-24T07:00:20.000Z","service":"front","level":"error","msg":"2026/11/24 07:00:20 [error] 7#7: *11 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 10.3.0.1, server: , upstream: \"http://10.3.0.7:9000/q\""}
+{"kind":"log","ts":"2026-11-24T07:00:20.000Z","service":"front","level":"error","status":504,"msg":"10.3.0.1 - - [24/Nov/2026:07:00:20 +0000] \"GET /q HTTP/1.1\" 504 167"}
+{"kind":"log","ts":"2026-11-24T07:00:22.000Z","service":"search","level":"error","msg":"BrokenPipeError: [Errno 32] Broken pipe","stack":"Traceback (most recent call last):\n  File \"/usr/lib/python3.11/socketserver.py\", line 834, in write\nBrokenPipeError: [Errno 32] Broken pipe"}
+IN
+bi-rca --no-kb slow.jsonl >out 2>/dev/null
+is "$(head -n 1 out | jq -r '[.pattern, .service, (.affected | join(",")), has("crash")] | join(" ")')" \
+	"slow-queries search front false" "timeouts on an upstream by address, its broken pipes: the upstream at fault, no crash"
+is "$(wc -l <out | tr -d ' ')" 1 "... one finding: the 504s are the timeouts' answers"
+printf '%s\n' '{"kind":"container","ts":"2026-11-24T07:00:22.500Z","service":"search","action":"die","exit_code":1}' >>slow.jsonl
+bi-rca --no-kb slow.jsonl 2>/dev/null | jq -r 'select(.service == "search") | .pattern' >out
+grep -qx crash out
+exit_ok $? "... the same traces, then the upstream died: a crash"
 
 # Real captures (tests/fixtures/rca): Redis stopped under traffic behind the
 # template's proxy, with the watcher's metrics and alerts: one finding, Redis
