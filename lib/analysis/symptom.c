@@ -1053,6 +1053,10 @@ bi_symptoms_settle(bi_symptoms *set)
 		if (s->kind != BI_SYMPTOM_LOG || s->pattern != set->crash || s->settled)
 			continue;
 		s->settled = 1;
+		/* A trace only: a shell's report of a child killed by a signal
+		 * says a process ended, whatever its container did. */
+		if (!s->stack || !*s->stack || (s->sample && shell_report(s->sample, strlen(s->sample))))
+			continue;
 		if (ended_after(bi_symptoms_service(set, s->service), s->first,
 				s->last + TRACE_END) != 0)
 			continue;

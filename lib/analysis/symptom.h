@@ -166,7 +166,8 @@ void bi_symptoms_commit(bi_symptoms *set, int64_t ts);
  * connection error names): its name, valid until bi_symptoms_free. */
 const char *bi_symptoms_name(bi_symptoms *set, const char *name);
 
-/* Once the records are in: a trace matched as a crash whose service's
+/* Once the records are in: a trace (a log line with a stack) matched as a
+ * crash whose service's
  * container lived on (its life is in the records, and it did not die unasked,
  * get OOM-killed or restart from the trace's first to a minute after its
  * last; a stop asked for is no end) was caught and survived:

@@ -76,7 +76,7 @@ main(void)
 {
 	char err[512], buf[512];
 
-	plan(84);
+	plan(85);
 	bi_init("test-symptom");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -460,6 +460,15 @@ main(void)
 	s = find(set, BI_SYMPTOM_LOG, "rs");
 	is_str(pattern(s), "connection-refused", "a reset on a read: its peer went away, by its words");
 	ok(s && !s->gone, "... no client that gave up");
+	bi_symptoms_free(set);
+	/* A shell's report of a child killed by a signal is no trace: a process
+	 * ended, though its container lives on. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"container\",\"ts\":\"2026-11-24T10:00:00.000Z\",\"service\":\"w\",\"action\":\"start\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T10:00:05.000Z\",\"service\":\"w\",\"level\":\"info\","
+		  "\"msg\":\"Segmentation fault (core dumped)\"}\n");
+	bi_symptoms_settle(set);
+	is_str(pattern(find(set, BI_SYMPTOM_LOG, "w")), "crash", "a shell's \"Segmentation fault\", its container alive: a crash still");
 	bi_symptoms_free(set);
 	/* With no container record, whether it lived on is unknown: the words. */
 	set = bi_symptoms_new(pats, npats);
