@@ -20,7 +20,9 @@
  * problem of its own joins that one (the caller's connection errors are
  * effects of the database's out-of-memory kill), a culprit blamed by a
  * victim of another passes the blame on, and several findings of one
- * pattern blamed on one service are one; errors no pattern knows that the
+ * pattern blamed on one service are one; failing requests are effects of
+ * another problem under way (a proxy's 504s of its timeouts on its
+ * upstream); errors no pattern knows that the
  * culprit logged as that trouble began are its first sign. A finding says
  * who is `affected`,
  * and the `chain` of evidence between them in time order; a crash its

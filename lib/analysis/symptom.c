@@ -18,7 +18,11 @@
  * of the version, image or configuration deployed; a process that fails at
  * start with no change before it is a crash. A trace a logger wrote under
  * a message of its own was caught: its words say what failed, but that it
- * is a trace makes no crash. Any exit supports the connection problems of
+ * is a trace makes no crash; nor does one its process lived on (settled
+ * once the records are in: its container's life known, no die unasked,
+ * OOM kill or restart from it to a minute after), whose words then decide,
+ * a write that found the peer gone being a slow server's sign. Any exit
+ * supports the connection problems of
  * others. Every message of a template is matched (the first 64, then one
  * in each power of two), since a template's later lines may carry the
  * telling words its first lacks. A log line is slow by its duration_ms or
