@@ -28,12 +28,18 @@ addon_names() {
 	done
 }
 
+# addon_line_ok: dies unless the addons: line is absent or is add's own.
+addon_line_ok() {
+	f=$ROOT/blissful-infra.yaml
+	! grep -q '^addons:' "$f" || grep -q '^addons: \[[a-z0-9, -]*\]'"$ADDONS_MARK"'$' "$f" ||
+		die "the addons: line of $f is not the one add and remove keep; edit it by hand"
+}
+
 # addon_write NAMES...: the addons line for these names; none removes it.
 addon_write() {
 	f=$ROOT/blissful-infra.yaml
+	addon_line_ok
 	if grep -q '^addons:' "$f"; then
-		grep -q '^addons: \[[a-z0-9, -]*\]'"$ADDONS_MARK"'$' "$f" ||
-			die "the addons: line of $f is not the one add and remove keep; edit it by hand"
 		if [ $# -eq 0 ]; then
 			sed -i '/^addons: /d' "$f"
 		else
@@ -187,12 +193,20 @@ render_alertmanager() {
 	} >"$d/alertmanager.yml"
 }
 
-# addon_render: every add-on's configuration, from blissful-infra.yaml now.
+# addon_render: every add-on's configuration, from blissful-infra.yaml now;
+# a running Prometheus or Alertmanager of the project reads it again (SIGHUP).
 addon_render() {
 	for a in $(addon_names); do
 		case $a in
 		prometheus) render_prometheus ;;
 		alertmanager) render_alertmanager ;;
+		*) continue ;;
 		esac
+		docker info >/dev/null 2>&1 || continue
+		for id in $(docker ps -q --filter "label=com.docker.compose.project=$NAME" \
+			--filter "label=com.docker.compose.service=$a"); do
+			docker kill -s HUP "$id" >/dev/null 2>&1 ||
+				echo "blissful-infra: $a did not take its new configuration; blissful-infra down and up restart it" >&2
+		done
 	done
 }

@@ -8,7 +8,7 @@
 # through blissful-infra.yaml's settings.
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 14
+plan 17
 "$ROOT/scripts/images.sh" debian prometheus alertmanager >/dev/null ||
 	{ exit_ok 1 "base, prometheus and alertmanager images"; exit 1; }
 name=bi-addon-$$
@@ -114,6 +114,22 @@ curl -s -X POST -d '{"error_rate":0}' "http://127.0.0.1:$port/admin/faults" >/de
 wait_hook 'select(.status == "resolved" and .commonLabels.alertname == "error_rate")'
 exit_ok $? "the resolved notification followed once the knob was back to 0"
 kill $load 2>/dev/null
+
+# The README's pipeline: the add-on's Prometheus, read by bi-metrics.
+bi-metrics query --prometheus "http://127.0.0.1:$PROMETHEUS_PORT" 'sum by (service) (http_requests_total)' >"$TMP/q" 2>&1
+jq -e -s 'length == 1 and .[0].kind == "metric" and .[0].labels.service == "app" and .[0].value > 0' "$TMP/q" >/dev/null
+exit_ok $? "bi-metrics query --prometheus reads the add-on's Prometheus" || sed 's/^/# /' "$TMP/q"
+
+# Removed while up: its container goes, and Prometheus, told, stops sending to it.
+blissful-infra remove alertmanager >/dev/null 2>&1
+[ -z "$(cid alertmanager)" ]
+exit_ok $? "remove alertmanager while up: its container is gone"
+i=0
+until [ "$(curl -s "$api/alertmanagers" | jq '.data.activeAlertmanagers | length')" = 0 ]; do
+	i=$((i + 1)); [ $i -lt 30 ] || break; sleep 1
+done
+is "$(curl -s "$api/alertmanagers" | jq '.data.activeAlertmanagers | length')" 0 \
+	"and the running Prometheus reloaded its configuration without it"
 
 blissful-infra down >/dev/null 2>&1
 is "$(docker ps -aq --filter "label=com.docker.compose.project=$name" | wc -l | tr -d ' ')" 0 \
