@@ -1,12 +1,12 @@
 #!/bin/sh
 # blissful-infra add/remove without Docker: the compose files stay valid with
-# the add-ons' fragments, the generated Prometheus configuration passes
+# the add-ons' fragments, every kustomize overlay renders their components, the generated Prometheus configuration passes
 # promtool and its rules fire as blissful-infra.yaml's levels say (promtool
 # test rules), Alertmanager's routes are the project's webhooks, and remove
 # gives back the project file for file; adding twice, an unknown component and
 # removing what is not there are refused.
 . "$(dirname "$0")/../lib.sh"
-plan 23
+plan 28
 P=$TMP/svc
 bi-scaffold --template c-service --dir "$P" svc >/dev/null || { exit_ok 1 "scaffold"; exit 1; }
 cat >>"$P/blissful-infra.yaml" <<'YML'
@@ -83,6 +83,32 @@ grep -A3 '^alerting:' addons/prometheus/prometheus.yml | grep -q "targets: \['12
 exit_ok $? "Prometheus sends to it"
 dc -f docker-compose.prometheus.yaml -f docker-compose.alertmanager.yaml config -q
 exit_ok $? "docker-compose config: valid with both fragments"
+
+# Kubernetes: each overlay renders the components, their config mounted.
+for o in k8s/overlays/*/; do
+	o=${o%/}
+	kubectl kustomize "$o" 2>&1 | python3 -c '
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
+got = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+names = sorted("%s/%s" % k for k in got if k[1].startswith(("prometheus", "alertmanager")))
+cm = [n for k, n in got if k == "ConfigMap" and n.startswith("prometheus-config-")]
+sec = [n for k, n in got if k == "Secret" and n.startswith("alertmanager-config-")]
+vol = lambda d: d["spec"]["template"]["spec"]["volumes"][0]
+ok = (len(cm) == 1 and len(sec) == 1
+      and vol(got[("Deployment", "prometheus")])["configMap"]["name"] == cm[0]
+      and vol(got[("Deployment", "alertmanager")])["secret"]["secretName"] == sec[0])
+print(" ".join(n.split("-config-")[0] + "-config" if "-config-" in n else n for n in names))
+sys.exit(0 if ok else 1)' >"$TMP/k8s" 2>&1
+	st=$?
+	is "$st $(cat "$TMP/k8s")" "0 ConfigMap/prometheus-config Deployment/alertmanager Deployment/prometheus Secret/alertmanager-config Service/alertmanager Service/prometheus" \
+		"kubectl kustomize $o: both components, each mounting its generated config"
+done
+(cd k8s/components/prometheus && promtool check config prometheus.yml >"$TMP/promtool" 2>&1)
+exit_ok $? "promtool check config: the Kubernetes prometheus.yml" || sed 's/^/# /' "$TMP/promtool"
+grep -q "targets: \['svc:80'\]" k8s/components/prometheus/prometheus.yml &&
+	grep -q "targets: \['alertmanager:9093'\]" k8s/components/prometheus/prometheus.yml
+exit_ok $? "which scrapes the app's Service and sends to alertmanager's"
 
 blissful-infra remove alertmanager >/dev/null 2>&1
 diff -r "$TMP/with-prom" "$P" >"$TMP/diff"
