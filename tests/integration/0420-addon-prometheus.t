@@ -8,7 +8,7 @@
 # through blissful-infra.yaml's settings.
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 17
+plan 18
 "$ROOT/scripts/images.sh" debian prometheus alertmanager >/dev/null ||
 	{ exit_ok 1 "base, prometheus and alertmanager images"; exit 1; }
 name=bi-addon-$$
@@ -43,7 +43,7 @@ http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Hook).serve_forever()
 PY
 at_exit "kill $! 2>/dev/null"
 
-blissful-infra create "$name" --port "$port" >"$TMP/create" 2>&1 && cd "$name" ||
+blissful-infra create "$name" --template c-service --port "$port" >"$TMP/create" 2>&1 && cd "$name" ||
 	{ exit_ok 1 "a c-service project"; sed 's/^/# /' "$TMP/create"; exit 1; }
 cat >>blissful-infra.yaml <<'YML'
 notifications:
@@ -65,6 +65,11 @@ exit_ok $? "add prometheus, add alertmanager"
 is "$(bi-config get addons)" '["prometheus","alertmanager"]' "blissful-infra.yaml lists them"
 promtool check config addons/prometheus/prometheus.yml >"$TMP/promtool" 2>&1
 exit_ok $? "promtool check config: the generated config and its rules" || sed 's/^/# /' "$TMP/promtool"
+
+# Their ports are checked with the project's: the webhook's is taken.
+PROMETHEUS_PORT=$hp blissful-infra up >"$TMP/up" 2>&1
+is "$?:$(grep -c "port $hp is already in use" "$TMP/up"):$(docker ps -aq --filter "label=com.docker.compose.project=$name" | wc -l | tr -d ' ')" \
+	"1:1:0" "up refuses a taken Prometheus port, naming it, and starts nothing"
 
 blissful-infra up >"$TMP/up" 2>&1
 exit_ok $? "up starts the app with both" || { sed 's/^/# /' "$TMP/up"; exit 1; }
