@@ -218,7 +218,7 @@ render_prometheus() {
 render_alertmanager() {
 	d=$ROOT/addons/alertmanager
 	mkdir -p "$d"
-	hooks=$(bi-config get notifications.webhooks '[]' | jq -r '.[] | "\(.name // "webhook") \(.url // "")"')
+	hooks=$(bi-config get notifications.webhooks '[]' | jq -r '.[] | "\(.name // "webhook")\t\(.url // "")"')
 	slack=$(bi-config get notifications.slack.webhook '')
 	bi-config get notifications.teams.webhook >/dev/null 2>&1 &&
 		echo "blissful-infra: notifications.teams: Alertmanager 0.25 cannot send to Teams; bi-notify still does" >&2
@@ -232,7 +232,7 @@ render_alertmanager() {
 		printf '    target_matchers: [severity="warning"]\n    equal: [alertname, service]\n'
 		printf 'receivers:\n  - name: blissful-infra\n'
 		n=0
-		printf '%s\n' "$hooks" | while read -r hname url; do
+		printf '%s\n' "$hooks" | while IFS='	' read -r hname url; do
 			[ -n "$url" ] || continue
 			u=$(expand "$url") || { echo "blissful-infra: webhook $hname: its URL names an unset variable; left out" >&2; continue; }
 			[ $n -eq 0 ] && printf '    webhook_configs:\n'
@@ -250,6 +250,24 @@ render_alertmanager() {
 	k=$ROOT/k8s/components/alertmanager
 	[ -d "$k" ] && cp "$d/alertmanager.yml" "$k/alertmanager.yml"
 	return 0
+}
+
+# addon_settings_ok: dies (2) unless the settings the configuration is made
+# of are what it needs: durations, and alert levels that are numbers. Checked
+# before anything is written, since rendering cannot stop half-way.
+addon_settings_ok() {
+	for k in prometheus.scrape_interval prometheus.evaluation_interval prometheus.window \
+		prometheus.for alertmanager.group_wait alertmanager.group_interval alertmanager.repeat_interval; do
+		bi-config seconds "$k" 1 >/dev/null 2>&1 ||
+			die "$k in blissful-infra.yaml: $(bi-config get "$k" '') is not a duration"
+	done
+	for k in error_rate p95_ms p99_ms; do
+		for sev in warning critical; do
+			v=$(bi-config get "alerts.$k.$sev" 0) || exit 2
+			printf '%s' "$v" | grep -Eqx '[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?' ||
+				die "alerts.$k.$sev in blissful-infra.yaml: $v is not a number"
+		done
+	done
 }
 
 # addon_render: every add-on's configuration, from blissful-infra.yaml now;

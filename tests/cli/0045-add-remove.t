@@ -6,7 +6,7 @@
 # gives back the project file for file; adding twice, an unknown component and
 # removing what is not there are refused.
 . "$(dirname "$0")/../lib.sh"
-plan 28
+plan 30
 P=$TMP/svc
 bi-scaffold --template c-service --dir "$P" svc >/dev/null || { exit_ok 1 "scaffold"; exit 1; }
 cat >>"$P/blissful-infra.yaml" <<'YML'
@@ -126,6 +126,17 @@ blissful-infra add >/dev/null 2>&1
 is $? 2 "no component: exit 2"
 blissful-infra add --help | grep -q '^  prometheus  '
 exit_ok $? "--help lists the components"
+
+# Settings the configuration cannot be made of: refused before any change.
+cp blissful-infra.yaml "$TMP/before"
+printf 'prometheus:\n  for: soon\n' >>blissful-infra.yaml
+cp blissful-infra.yaml "$TMP/bad"
+blissful-infra add prometheus >/dev/null 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "2:blissful-infra: prometheus.for in blissful-infra.yaml: soon is not a duration" \
+	"a duration that is none: exit 2, naming it"
+cmp -s "$TMP/bad" blissful-infra.yaml && [ ! -e docker-compose.prometheus.yaml ] && [ ! -e addons ]
+exit_ok $? "and nothing changed"
+cp "$TMP/before" blissful-infra.yaml
 
 # An addons: line written by hand is not rewritten.
 printf 'addons:\n  - prometheus\n' >>blissful-infra.yaml
