@@ -11,6 +11,10 @@
 #   bi-proxy    blissful-infra/bi-proxy:latest  the bi-proxy found in PATH, for
 #                                   the chaos-proxy of generated projects (rebuilt
 #                                   when that binary changes)
+#   prometheus  blissful-infra/prometheus:latest  Debian's prometheus, for the
+#                                   prometheus add-on (blissful-infra add)
+#   alertmanager  blissful-infra/alertmanager:latest  Debian's
+#                                   prometheus-alertmanager, for the alertmanager add-on
 # An image that exists is left alone (delete it to rebuild). With no argument,
 # all are built. Progress goes to stderr, one line per image built.
 set -eu
@@ -88,6 +92,8 @@ for img; do
 	redis) build_from redis:7 redis ;;
 	postgres) build_from postgres:15 postgres ;;
 	bi-proxy) build_proxy ;;
-	*) say "unknown image: $img (busybox, debian, redis, postgres, bi-proxy)"; exit 2 ;;
+	prometheus) build_from blissful-infra/prometheus:latest prometheus ;;
+	alertmanager) build_from blissful-infra/alertmanager:latest alertmanager ;;
+	*) say "unknown image: $img (busybox, debian, redis, postgres, bi-proxy, prometheus, alertmanager)"; exit 2 ;;
 	esac
 done

@@ -1,0 +1,289 @@
+# _addons.sh: the project's add-ons, sourced after _project.sh by add, remove,
+# up and down (not a command).
+#
+# An add-on NAME is a folder templates/addons/NAME/ whose compose fragment is
+# copied to the project as docker-compose.NAME.yaml; its configuration is
+# generated from blissful-infra.yaml into addons/NAME/. The project lists its
+# add-ons on one line of blissful-infra.yaml that add and remove keep:
+#     addons: [prometheus, alertmanager]  # blissful-infra add/remove
+# It is read through bi-config like every other setting; only that line is
+# ever rewritten, so that remove gives back the file as it was.
+
+ADDONS_DIR=$BI_TEMPLATES/addons
+ADDONS_MARK='  # blissful-infra add/remove'
+
+# addon_known: the add-ons this installation has, one a line.
+addon_known() {
+	for d in "$ADDONS_DIR"/*/; do
+		[ -f "$d/docker-compose.yaml" ] && basename "$d"
+	done
+}
+
+# addon_names: the project's add-ons, in the order they were added.
+addon_names() {
+	i=0
+	while a=$(bi-config get "addons.$i" 2>/dev/null); do
+		printf '%s\n' "$a"
+		i=$((i + 1))
+	done
+}
+
+# addon_line_ok: dies unless the addons: line, and each overlay's
+# components:, is absent or add's own.
+addon_line_ok() {
+	f=$ROOT/blissful-infra.yaml
+	! grep -q '^addons:' "$f" || grep -q '^addons: \[[a-z0-9, -]*\]'"$ADDONS_MARK"'$' "$f" ||
+		die "the addons: line of $f is not the one add and remove keep; edit it by hand"
+	for k in "$ROOT"/k8s/overlays/*/kustomization.yaml; do
+		[ -f "$k" ] || continue
+		! grep -q '^components:' "$k" || grep -qx "components:$ADDONS_MARK" "$k" ||
+			die "$k has components: of its own; add and remove keep only theirs"
+	done
+}
+
+# addon_k8s_write: each kustomize overlay lists, at its end, the components
+# of the project's add-ons that have one (k8s/components/NAME/); none, no list.
+addon_k8s_write() {
+	items=
+	for a in $(addon_names); do
+		[ -d "$ROOT/k8s/components/$a" ] && items="$items $a"
+	done
+	for k in "$ROOT"/k8s/overlays/*/kustomization.yaml; do
+		[ -f "$k" ] || continue
+		{
+			awk -v mark="components:$ADDONS_MARK" '
+				$0 == mark { ours = 1; next }
+				ours && /^  - \.\.\/\.\.\/components\/[a-z0-9-]*$/ { next }
+				{ ours = 0; print }' "$k"
+			if [ -n "$items" ]; then
+				printf 'components:%s\n' "$ADDONS_MARK"
+				for a in $items; do printf '  - ../../components/%s\n' "$a"; done
+			fi
+		} >"$k.new" || exit 1
+		cat "$k.new" >"$k" && rm -f "$k.new"
+	done
+}
+
+# addon_write NAMES...: the addons line for these names; none removes it.
+addon_write() {
+	f=$ROOT/blissful-infra.yaml
+	addon_line_ok
+	if grep -q '^addons:' "$f"; then
+		if [ $# -eq 0 ]; then
+			sed -i '/^addons: /d' "$f"
+		else
+			line="addons: [$(printf '%s\n' "$@" | paste -sd, - | sed 's/,/, /g')]$ADDONS_MARK"
+			sed -i "s|^addons: .*|$line|" "$f" || exit 1
+		fi
+	elif [ $# -gt 0 ]; then
+		printf 'addons: [%s]%s\n' "$(printf '%s\n' "$@" | paste -sd, - | sed 's/,/, /g')" "$ADDONS_MARK" >>"$f"
+	fi
+}
+
+# compose ARGS: _project.sh's compose, with each add-on's fragment after the
+# project's files, so that up, down and config see its services.
+compose() {
+	if [ -z "${BI_COMPOSE:-}" ]; then
+		if docker compose version >/dev/null 2>&1; then
+			BI_COMPOSE="docker compose"
+		elif command -v docker-compose >/dev/null 2>&1; then
+			BI_COMPOSE=docker-compose
+		else
+			echo "blissful-infra: neither 'docker compose' nor docker-compose is installed" >&2
+			exit 3
+		fi
+	fi
+	n=$#
+	set -- "$@" -f "$ROOT/docker-compose.yaml"
+	[ -f "$ROOT/docker-compose.override.yaml" ] && set -- "$@" -f "$ROOT/docker-compose.override.yaml"
+	for a in $(addon_names); do
+		[ -f "$ROOT/docker-compose.$a.yaml" ] && set -- "$@" -f "$ROOT/docker-compose.$a.yaml"
+	done
+	# The caller's arguments go after the files.
+	while [ $n -gt 0 ]; do set -- "$@" "$1"; shift; n=$((n - 1)); done
+	$BI_COMPOSE -p "$NAME" "$@"
+}
+
+# dur KEY DEFAULT: a duration of blissful-infra.yaml as Prometheus writes one.
+dur() {
+	s=$(bi-config seconds "$1" "$2") || exit 2
+	awk -v s="$s" 'BEGIN { if (s == int(s)) printf "%ds\n", s; else printf "%dms\n", s * 1000 }'
+}
+
+# yq STRING: a single-quoted YAML scalar.
+yq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"; }
+
+# expand URL: ${VAR} replaced from the environment; fails when one is unset.
+expand() {
+	u=$1
+	while :; do
+		v=$(printf '%s' "$u" | sed -n 's/.*\${\([A-Za-z_][A-Za-z0-9_]*\)}.*/\1/p')
+		[ -n "$v" ] || break
+		val=$(printenv "$v") || return 1
+		u=$(printf '%s' "$u" | sed "s|\${$v}|$(printf '%s' "$val" | sed 's/[|&\\]/\\&/g')|g")
+	done
+	printf '%s\n' "$u"
+}
+
+has_addon() { addon_names | grep -qx "$1"; }
+
+# addon_ports: the ports the add-ons listen on, on the host's network (so
+# that up can say when one is taken: they publish none).
+addon_ports() {
+	! has_addon prometheus || echo "${PROMETHEUS_PORT:-9090}"
+	! has_addon alertmanager || echo "${ALERTMANAGER_PORT:-9093}"
+}
+
+# The generated files say where they come from.
+GEN='# Generated by blissful-infra from blissful-infra.yaml: add, remove and up
+# write it again, so change blissful-infra.yaml instead.'
+
+# prom_config k8s|docker: a prometheus.yml. On Docker, the services that
+# have a port and a metrics path, scraped on 127.0.0.1 as bi-metrics does;
+# on Kubernetes, the app through its Service (the only one the manifests
+# have). Alertmanager when the project has it.
+prom_config() {
+	printf '%s\n' "$GEN"
+	printf 'global:\n  scrape_interval: %s\n  evaluation_interval: %s\n' \
+		"$(dur prometheus.scrape_interval 15s)" "$(dur prometheus.evaluation_interval 15s)"
+	printf 'rule_files:\n  - rules.yml\n'
+	printf 'scrape_configs:\n'
+	bi-config get services '{}' | jq -r 'to_entries[] | select(.value.port != null and .value.metrics != null) |
+		"\(.key) \(.value.port) \(.value.metrics)"' |
+	while read -r svc port path; do
+		if [ "$1" = k8s ]; then
+			[ "$svc" = app ] || continue
+			target=$NAME:80
+		else
+			[ "$svc" = app ] && [ -n "${APP_PORT:-}" ] && port=$APP_PORT
+			target=127.0.0.1:$port
+		fi
+		printf '  - job_name: %s\n    metrics_path: %s\n    static_configs:\n' "$(yq "$svc")" "$(yq "$path")"
+		printf "      - targets: ['%s']\n        labels: {service: %s}\n" "$target" "$(yq "$svc")"
+	done
+	if has_addon alertmanager; then
+		printf 'alerting:\n  alertmanagers:\n    - static_configs:\n'
+		if [ "$1" = k8s ]; then
+			printf "        - targets: ['alertmanager:9093']\n"
+		else
+			printf "        - targets: ['127.0.0.1:%s']\n" "${ALERTMANAGER_PORT:-9093}"
+		fi
+	fi
+}
+
+# render_prometheus: prometheus.yml and rules.yml (the alerts: levels of
+# blissful-infra.yaml on the figures a /metrics endpoint gives), for Docker
+# and, when the project has the component, for Kubernetes.
+render_prometheus() {
+	d=$ROOT/addons/prometheus
+	mkdir -p "$d"
+	prom_config docker >"$d/prometheus.yml"
+
+	req=$(bi-config get canary.requests_metric http_requests_total)
+	durm=$(bi-config get canary.duration_metric http_request_duration_seconds)
+	w=$(dur prometheus.window 1m)
+	for_=$(dur prometheus.for 1m)
+	{
+		printf '%s\n' "$GEN"
+		printf 'groups:\n  - name: blissful-infra\n    rules:\n'
+		# figure, key, PromQL, default warning, default critical
+		printf '%s\n' \
+			"error_rate error_rate sum by (service) (rate(${req}{status=~\"5..\"}[$w])) / sum by (service) (rate(${req}[$w])) 0.01 0.05" \
+			"latency_p95_ms p95_ms histogram_quantile(0.95, sum by (service, le) (rate(${durm}_bucket[$w]))) * 1000 500 -" \
+			"latency_p99_ms p99_ms histogram_quantile(0.99, sum by (service, le) (rate(${durm}_bucket[$w]))) * 1000 1000 -" |
+		while read -r fig key rest; do
+			crit_d=${rest##* }; rest=${rest% *}
+			warn_d=${rest##* }; expr=${rest% *}
+			for sev in warning critical; do
+				if [ $sev = warning ]; then lvl=$(bi-config get "alerts.$key.warning" "$warn_d")
+				else lvl=$(bi-config get "alerts.$key.critical" "$crit_d"); fi
+				[ "$lvl" = - ] && continue
+				printf '      - alert: %s\n        expr: %s\n        for: %s\n' "$fig" "$(yq "($expr) >= $lvl")" "$for_"
+				printf '        labels: {severity: %s}\n' "$sev"
+				printf '        annotations:\n          summary: %s\n' \
+					"$(yq "{{ \$labels.service }}: $fig is {{ \$value }}, at or above its $sev level $lvl")"
+			done
+		done
+	} >"$d/rules.yml"
+	k=$ROOT/k8s/components/prometheus
+	if [ -d "$k" ]; then
+		prom_config k8s >"$k/prometheus.yml"
+		cp "$d/rules.yml" "$k/rules.yml"
+	fi
+}
+
+# render_alertmanager: alertmanager.yml, one receiver holding the project's
+# notification targets (generic webhooks and Slack; Alertmanager 0.25 has no
+# Teams receiver), critical holding back warning for the same alert.
+render_alertmanager() {
+	d=$ROOT/addons/alertmanager
+	mkdir -p "$d"
+	hooks=$(bi-config get notifications.webhooks '[]' | jq -r '.[] | "\(.name // "webhook")\t\(.url // "")"')
+	slack=$(bi-config get notifications.slack.webhook '')
+	bi-config get notifications.teams.webhook >/dev/null 2>&1 &&
+		echo "blissful-infra: notifications.teams: Alertmanager 0.25 cannot send to Teams; bi-notify still does" >&2
+	{
+		printf '%s\n' "$GEN"
+		printf 'route:\n  receiver: blissful-infra\n  group_by: [alertname, service]\n'
+		printf '  group_wait: %s\n  group_interval: %s\n  repeat_interval: %s\n' \
+			"$(dur alertmanager.group_wait 30s)" "$(dur alertmanager.group_interval 5m)" \
+			"$(dur alertmanager.repeat_interval 4h)"
+		printf 'inhibit_rules:\n  - source_matchers: [severity="critical"]\n'
+		printf '    target_matchers: [severity="warning"]\n    equal: [alertname, service]\n'
+		printf 'receivers:\n  - name: blissful-infra\n'
+		n=0
+		printf '%s\n' "$hooks" | while IFS='	' read -r hname url; do
+			[ -n "$url" ] || continue
+			u=$(expand "$url") || { echo "blissful-infra: webhook $hname: its URL names an unset variable; left out" >&2; continue; }
+			[ $n -eq 0 ] && printf '    webhook_configs:\n'
+			n=1
+			printf '      - url: %s\n        send_resolved: true\n' "$(yq "$u")"
+		done
+		if [ -n "$slack" ]; then
+			if u=$(expand "$slack"); then
+				printf '    slack_configs:\n      - api_url: %s\n        send_resolved: true\n' "$(yq "$u")"
+			else
+				echo "blissful-infra: notifications.slack: its URL names an unset variable; left out" >&2
+			fi
+		fi
+	} >"$d/alertmanager.yml"
+	k=$ROOT/k8s/components/alertmanager
+	[ -d "$k" ] && cp "$d/alertmanager.yml" "$k/alertmanager.yml"
+	return 0
+}
+
+# addon_settings_ok: dies (2) unless the settings the configuration is made
+# of are what it needs: durations, and alert levels that are numbers. Checked
+# before anything is written, since rendering cannot stop half-way.
+addon_settings_ok() {
+	for k in prometheus.scrape_interval prometheus.evaluation_interval prometheus.window \
+		prometheus.for alertmanager.group_wait alertmanager.group_interval alertmanager.repeat_interval; do
+		bi-config seconds "$k" 1 >/dev/null 2>&1 ||
+			die "$k in blissful-infra.yaml: $(bi-config get "$k" '') is not a duration"
+	done
+	for k in error_rate p95_ms p99_ms; do
+		for sev in warning critical; do
+			v=$(bi-config get "alerts.$k.$sev" 0) || exit 2
+			printf '%s' "$v" | grep -Eqx '[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?' ||
+				die "alerts.$k.$sev in blissful-infra.yaml: $v is not a number"
+		done
+	done
+}
+
+# addon_render: every add-on's configuration, from blissful-infra.yaml now;
+# a running Prometheus or Alertmanager of the project reads it again (SIGHUP).
+addon_render() {
+	for a in $(addon_names); do
+		case $a in
+		prometheus) render_prometheus ;;
+		alertmanager) render_alertmanager ;;
+		*) continue ;;
+		esac
+		docker info >/dev/null 2>&1 || continue
+		for id in $(docker ps -q --filter "label=com.docker.compose.project=$NAME" \
+			--filter "label=com.docker.compose.service=$a"); do
+			docker kill -s HUP "$id" >/dev/null 2>&1 ||
+				echo "blissful-infra: $a did not take its new configuration; blissful-infra down and up restart it" >&2
+		done
+	done
+}
