@@ -381,7 +381,7 @@ test_store(void)
 int
 main(void)
 {
-	plan(103);
+	plan(106);
 	test_values();
 	test_gate();
 	test_query();
