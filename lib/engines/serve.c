@@ -257,7 +257,7 @@ bi_serve_open_db(const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(db, 2000);
 	if (bi_sql_exec(db, "PRAGMA query_only = ON") ||
 	    bi_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'records'", 0) != 1) {
-		bi_errf(err, errlen, "%s: not a blissful-infra store (%s)", path, bi_sql_error(db));
+		bi_errf(err, errlen, "%s: holds no records table, so no store of ours (%s)", path, bi_sql_error(db));
 		sqlite3_close(db);
 		return NULL;
 	}
