@@ -2,7 +2,8 @@
  * bi-serve: the dashboard's JSON API over a project's store, read-only.
  *
  * Serves GET /api/status, /api/logs, /api/logs/stream (Server-Sent Events of
- * new log records), /api/metrics, /api/alerts, /api/findings and /api/events
+ * new log records), /api/metrics, /api/metrics/series, /api/alerts,
+ * /api/findings and /api/events
  * from the store bi-store and bi-metrics keep (lib/engines/serve.c answers;
  * this file is the HTTP transport, with libmicrohttpd, one thread per
  * connection so that a stream that waits blocks no one else).

@@ -355,16 +355,24 @@ route_records(const bi_serve_param *p, int n, sqlite3 *db, const char *const *ki
 	return records(db, &q, out);
 }
 
+/* The window parameter: 1m to 24h, default 5m; 0, or -1. */
+static int
+window_param(const bi_serve_param *p, int n, int64_t *win)
+{
+	const char *w = param(p, n, "window");
+	*win = 5 * 60 * BI_NS_PER_S;
+	return w && *w && (bi_dur_parse(w, win) || *win < 60 * BI_NS_PER_S ||
+			   *win > 24 * 3600 * BI_NS_PER_S) ? -1 : 0;
+}
+
 /* Figures of each service over a window (1m to 24h, default 5m) ending now. */
 static int
 route_metrics(const bi_serve_param *p, int n, sqlite3 *db, bi_buf *out)
 {
-	const char *w = param(p, n, "window");
-	int64_t win = 5 * 60 * BI_NS_PER_S;
+	int64_t win;
 	char wbuf[32];
 
-	if (w && *w && (bi_dur_parse(w, &win) || win < 60 * BI_NS_PER_S ||
-			win > 24 * 3600 * BI_NS_PER_S))
+	if (window_param(p, n, &win))
 		return error(out, 400, "window: not a duration from 1m to 24h");
 	const char *svc = param(p, n, "service");
 	bi_metrics *m = bi_metrics_open(db);
@@ -400,6 +408,60 @@ route_metrics(const bi_serve_param *p, int n, sqlite3 *db, bi_buf *out)
 	r = jv_object_set(r, jv_string("end"), jv_string(bi_ts_fmt(end * BI_NS_PER_MS, ts)));
 	r = jv_object_set(r, jv_string("services"), list);
 	add_jv(out, r);
+	return 200;
+}
+
+struct series_out {
+	bi_buf *out;
+	int n;
+};
+
+static void
+on_series(void *ctx, jv labels, const int64_t *t, const double *v, int n)
+{
+	struct series_out *so = ctx;
+	bi_buf_adds(so->out, so->n++ ? ",{\"labels\":" : "{\"labels\":");
+	add_jv(so->out, jv_copy(labels));
+	bi_buf_adds(so->out, ",\"points\":[");
+	for (int i = 0; i < n; i++) {
+		if (isfinite(v[i]))
+			bi_buf_printf(so->out, "%s[%lld,%.17g]", i ? "," : "", (long long)t[i], v[i]);
+		else
+			bi_buf_printf(so->out, "%s[%lld,null]", i ? "," : "", (long long)t[i]);
+	}
+	bi_buf_adds(so->out, "]}");
+}
+
+/* The samples of one metric of one service over a window, by series:
+ * what a chart draws. Times in ms. */
+static int
+route_series(const bi_serve_param *p, int n, sqlite3 *db, bi_buf *out)
+{
+	const char *svc = param(p, n, "service"), *name = param(p, n, "name");
+	int64_t win;
+	char wbuf[32];
+
+	if (!svc || !*svc || !name || !*name)
+		return error(out, 400, "service and name are required");
+	if (window_param(p, n, &win))
+		return error(out, 400, "window: not a duration from 1m to 24h");
+	int64_t end = bi_now_ns() / BI_NS_PER_MS;
+	const char *names[] = {name, NULL};
+	jv head = jv_object_set(jv_object(), jv_string("service"), jv_string(svc));
+	head = jv_object_set(head, jv_string("name"), jv_string(name));
+	head = jv_object_set(head, jv_string("window"), jv_string(bi_dur_fmt(win, wbuf, sizeof wbuf)));
+	head = jv_object_set(head, jv_string("end_ms"), jv_number((double)end));
+	add_jv(out, head);
+	out->len--;	/* the object goes on: its closing brace off */
+	bi_buf_adds(out, ",\"series\":[");
+	struct series_out so = {out, 0};
+	bi_metrics *m = bi_metrics_open(db);
+	bi_metrics_each_series(m, svc, names, end - win / BI_NS_PER_MS, end, on_series, &so);
+	int bad = bi_metrics_error(m) != NULL;
+	bi_metrics_close(m);
+	if (bad)
+		return db_error(db, out);
+	bi_buf_adds(out, "]}");
 	return 200;
 }
 
@@ -493,6 +555,8 @@ bi_serve_handle(const bi_serve *s, sqlite3 *db, const char *method, const char *
 		return route_alerts(db, out);
 	if (!strcmp(path, "/api/metrics"))
 		return route_metrics(p, n, db, out);
+	if (!strcmp(path, "/api/metrics/series"))
+		return route_series(p, n, db, out);
 	return error(out, 404, "no such route");
 }
 

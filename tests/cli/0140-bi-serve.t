@@ -7,7 +7,7 @@
 # 400, loopback only by default, a token file only its owner reads); and a
 # clean stop on SIGTERM with a stream open.
 . "$(dirname "$0")/../lib.sh"
-plan 55
+plan 57
 
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
 export BI_DB=$TMP/proj/.blissful-infra/bi.db
@@ -118,6 +118,10 @@ is "$(jq -c '[.window, .services[0].service]' body):$(awk -v a="$got" -v b="$wan
 	'BEGIN { d = a - b; print (b > 0 && d < 0.01 && d > -0.01) ? "same" : a " vs " b }')" \
 	'["1m","api"]:same' "the window's figures are bi-metrics query's (error_rate $got, $want)"
 is "$(jq -c '.services[0].figures.request_rate | keys' body)" '["unit","value"]' "each figure: value and unit"
+is "$(get '/api/metrics/series?service=api&name=http_requests_total&window=1h'):$(jq -c '[.series[] | {labels, values: [.points[][1]]}]' body)" \
+	"200:$(bi-metrics export --format json --window 1h --service api | jq -sc 'map(select(.name == "http_requests_total")) | group_by(.labels.code) | map({labels: .[0].labels, values: map(.value)})')" \
+	"/api/metrics/series: the samples of each series, as bi-metrics export has them"
+is "$(get '/api/metrics/series?service=api')" 400 "/api/metrics/series without a name: 400"
 is "$(get '/api/metrics?window=30s')" 400 "a window under 1m: 400"
 is "$(get '/api/metrics?window=2d')" 400 "a window over 24h: 400"
 is "$(get /api/alerts):$(jq -c '[.count, (.alerts[] | {name, service, severity, state})]' body)" \

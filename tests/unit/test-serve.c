@@ -323,6 +323,20 @@ test_store(void)
 		jv_string("request_rate")), jv_string("value"));
 	near(jv_number_value(rate), 10, 0.01, "request_rate over the window: 10 a second");
 	jv_free(rate);
+	bi_serve_param sp[] = {P("service", "api"), P("name", "http_requests_total"), P("window", "5m")};
+	v = answer(db, "GET", "/api/metrics/series", sp, 3, &st);
+	is_num(st, 200, "/api/metrics/series");
+	jv pts = jv_object_get(jv_array_get(jv_object_get(jv_copy(v), jv_string("series")), 0),
+			       jv_string("points"));
+	is_num(jv_array_length(jv_copy(pts)), 70, "every sample of the window, as a point");
+	jv pt = jv_array_get(pts, 69);
+	jv lastv = jv_array_get(pt, 1);
+	is_num(jv_number_value(lastv), 690, "[time in ms, value], oldest first");
+	jv_free(lastv);
+	jv_free(v);
+	v = answer(db, "GET", "/api/metrics/series", sp, 1, &st);
+	is_num(st, 400, "series without a name: 400");
+	jv_free(v);
 	bi_serve_param w2[] = {P("window", "30s")};
 	v = answer(db, "GET", "/api/metrics", w2, 1, &st);
 	is_num(st, 400, "a window under 1m is 400");
@@ -381,7 +395,7 @@ test_store(void)
 int
 main(void)
 {
-	plan(106);
+	plan(110);
 	test_values();
 	test_gate();
 	test_query();
