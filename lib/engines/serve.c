@@ -543,6 +543,8 @@ bi_serve_handle(const bi_serve *s, sqlite3 *db, const char *method, const char *
 		return error(out, 404, "no such route (the API is under /api/)");
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return error(out, 405, "the API reads only: GET");
+	if (bi_serve_is_stream(path))	/* a GET of it is the transport's */
+		return error(out, 405, "the stream answers GET only");
 	if (!strcmp(path, "/api/status"))
 		return route_status(s, db, out);
 	if (!strcmp(path, "/api/logs"))
