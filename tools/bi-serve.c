@@ -30,6 +30,8 @@
 #include "base/util.h"
 #include "base/addr.h"
 #include "base/time.h"
+#include "base/config.h"
+#include "base/jsonl.h"
 #include "sources/store.h"
 #include "engines/serve.h"
 
@@ -44,7 +46,8 @@ static const char usage[] =
 	"                        .blissful-infra/serve.token beside the store, made\n"
 	"                        with mode 0600 when missing)\n"
 	"      --db PATH         the store (default $BI_DB, else .blissful-infra/bi.db)\n"
-	"      --project NAME    the project's name in /api/status\n"
+	"      --project NAME    the project's name in /api/status (default: the\n"
+	"                        name in blissful-infra.yaml, else its folder's)\n"
 	"  -h, --help            show this help\n"
 	"      --version         show the version\n"
 	"Exit: 0 stopped by SIGINT or SIGTERM, 1 cannot listen, 2 usage (no store,\n"
@@ -372,6 +375,15 @@ main(int argc, char **argv)
 
 	if (!db_path)
 		db_path = bi_store_path();
+	jv cfg = bi_config();	/* a malformed file is fatal, exit 2 */
+	char *root = bi_project_dir(), *name = NULL;
+	if (!s.project) {
+		const char *n = bi_jv_path_str(cfg, "name", NULL);
+		name = n ? bi_strdup(n) : root ? bi_strdup(strrchr(root, '/') + 1) : NULL;
+		s.project = name;
+	}
+	jv_free(cfg);
+	free(root);
 	if (access(db_path, F_OK) != 0)
 		bi_die(BI_EXIT_USAGE, "no store at %s (bi-store put makes one)", db_path);
 	char err[512];
@@ -437,6 +449,7 @@ main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	free(token);
 	free(made);
+	free(name);
 	free(db_path);
 	return BI_EXIT_OK;
 }

@@ -11,6 +11,7 @@ plan 57
 
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
 export BI_DB=$TMP/proj/.blissful-infra/bi.db
+printf 'name: shop\n' >blissful-infra.yaml
 
 cat >recs.jsonl <<'EOF'
 {"kind":"log","ts":"2026-12-04T10:00:00.000Z","service":"api","level":"info","msg":"listening on port 8080"}
@@ -84,9 +85,9 @@ logs() { jq -c "select(.kind == \"log\")${1:+ | $1}" recs.jsonl; }
 
 # --- the routes ---
 is "$(get /api/status)" 200 "/api/status: 200"
-is "$(jq -c '{records, services, alerts_firing, schema: (.schema > 0)}' body)" \
-	"$(jq -sc '{records: (group_by(.kind) | map({(.[0].kind): length}) | add), services: ([.[].service | strings] | unique), alerts_firing: 1, schema: true}' recs.jsonl)" \
-	"/api/status: records by kind, services, alerts firing"
+is "$(jq -c '{project, records, services, alerts_firing, schema: (.schema > 0)}' body)" \
+	"$(jq -sc '{project: "shop", records: (group_by(.kind) | map({(.[0].kind): length}) | add), services: ([.[].service | strings] | unique), alerts_firing: 1, schema: true}' recs.jsonl)" \
+	"/api/status: the project's name (blissful-infra.yaml), records by kind, services, alerts firing"
 is "$(get /api/logs)" 200 "/api/logs: 200"
 is "$(jq -c '.records[]' body)" "$(logs)" "every log record as stored, oldest first"
 is "$(jq .count body)" "$(logs | wc -l)" "with their count"
