@@ -92,3 +92,51 @@ a=$(date -u -d "@$((T0 + 43200))" +%Y-%m-%dT%H:%M:%SZ) b=$(date -u -d "@$((T0 + 
 search "q=connection refused, a 1 h window, 1000" \
 	"q=connection%20refused&since=$a&until=$b&limit=1000" \
 	"$base AND ts >= $((T0 + 43200))000000000 AND ts <= $((T0 + 46800))000000000 AND id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH '\"connection\" \"refused\"') ORDER BY ts DESC, id DESC LIMIT 1000"
+
+# A 24 h metrics window: 24 h of samples at a 5 s interval (17 280 times) of
+# one service's request counters (two codes) and its latency histogram (ten
+# buckets), written into bi-metrics' tables as its scrapes would keep them;
+# the figures of the window (/api/metrics, rate and quantiles) and one
+# series' points (/api/metrics/series), against bi-metrics query --window 24h
+# computing the same figures in a process of its own.
+now=$(date +%s)000
+sqlite3 "$BI_DB" <<SQL
+BEGIN;
+INSERT INTO metric_series (service, name, labels, type) VALUES
+  ('bench', 'http_requests_total', '{"code":"200"}', 'counter'),
+  ('bench', 'http_requests_total', '{"code":"500"}', 'counter');
+INSERT INTO metric_series (service, name, labels, type)
+  SELECT 'bench', 'http_request_duration_seconds_bucket', '{"le":"' || column1 || '"}', 'histogram'
+  FROM (VALUES ('0.005'), ('0.01'), ('0.025'), ('0.05'), ('0.1'), ('0.25'), ('0.5'), ('1'), ('2.5'), ('+Inf'));
+WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 17279)
+INSERT INTO metric_samples (series, ts, value)
+  SELECT s.id, $now - (17279 - c.i) * 5000, c.i * 50.0 * CASE s.labels
+      WHEN '{"code":"200"}' THEN 1.0 WHEN '{"code":"500"}' THEN 0.02
+      WHEN '{"le":"0.005"}' THEN 0.1 WHEN '{"le":"0.01"}' THEN 0.2 WHEN '{"le":"0.025"}' THEN 0.35
+      WHEN '{"le":"0.05"}' THEN 0.5 WHEN '{"le":"0.1"}' THEN 0.7 WHEN '{"le":"0.25"}' THEN 0.85
+      WHEN '{"le":"0.5"}' THEN 0.95 WHEN '{"le":"1"}' THEN 0.99 ELSE 1.0 END
+  FROM metric_series s, c WHERE s.service = 'bench';
+COMMIT;
+SQL
+samples=$(sqlite3 "$BI_DB" "SELECT count(*) FROM metric_samples")
+echo "metrics window: 24 h at 5 s, $samples samples of 12 series, median of 21"
+: >"$TMP/ours"; : >"$TMP/series"; : >"$TMP/theirs"
+for k in $(seq 21); do
+	curl -s -o "$TMP/m.json" -w '%{time_total}\n' -H "Authorization: Bearer $T" \
+		"http://127.0.0.1:$P/api/metrics?service=bench&window=24h" | awk '{ print $1 * 1000 }' >>"$TMP/ours"
+	curl -s -o "$TMP/s.json" -w '%{time_total}\n' -H "Authorization: Bearer $T" \
+		"http://127.0.0.1:$P/api/metrics/series?service=bench&name=http_requests_total&window=24h" |
+		awk '{ print $1 * 1000 }' >>"$TMP/series"
+	a=$(date +%s%N)
+	bi-metrics query --window 24h --service bench >"$TMP/q.jsonl"
+	b=$(date +%s%N)
+	echo $(((b - a) / 1000)) | awk '{ print $1 / 1000 }' >>"$TMP/theirs"
+done
+ours=$(jq -c '.services[0].figures | {request_rate: .request_rate.value, p95: .latency_p95_ms.value}' "$TMP/m.json")
+theirs=$(jq -sc 'map({(.name): .value}) | add | {request_rate, p95: .latency_p95_ms}' "$TMP/q.jsonl")
+points=$(jq '[.series[].points | length] | add' "$TMP/s.json")
+echo "  figures: bi-serve $ours, bi-metrics query $theirs"
+o=$(median <"$TMP/ours") s2=$(median <"$TMP/series") w=$(median <"$TMP/theirs")
+awk -v o="$o" -v s="$s2" -v w="$w" -v p="$points" 'BEGIN {
+	printf "  /api/metrics?window=24h            bi-serve %7.1f ms  bi-metrics query %7.1f ms  ratio %.2f (goal: bi-serve < 100 ms)\n", o, w, w / o
+	printf "  /api/metrics/series, %6d points  bi-serve %7.1f ms\n", p, s }'
