@@ -408,8 +408,12 @@ main(int argc, char **argv)
 		h[strcspn(h, "]")] = '\0';
 		host = h;
 	}
-	if (listen && !bi_host_is_loopback(host))
+	/* Host may name the address asked for, loopback (127.0.0.2) or not. */
+	if (listen)
 		s.listen = host;
+	if (listen && !bi_host_is_loopback(host))
+		bi_warn("listening beyond loopback, on %s: whoever reaches it with the token "
+			"reads the store (no TLS)", host);
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	if (bi_addr_resolve(host, s.port, 0, &ss, &sslen, err, sizeof err) != 0)

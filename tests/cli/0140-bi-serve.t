@@ -7,7 +7,7 @@
 # 400, loopback only by default, a token file only its owner reads); and a
 # clean stop on SIGTERM with a stream open.
 . "$(dirname "$0")/../lib.sh"
-plan 57
+plan 59
 
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
 export BI_DB=$TMP/proj/.blissful-infra/bi.db
@@ -178,6 +178,21 @@ wait $cpid
 st=$?
 [ $st -lt 128 ]
 exit_ok $? "and the stream ended with the server (curl exit $st, not killed)"
+
+# --- --listen: another address, and Host may name it ---
+bi-serve --port "$P" --listen 127.0.0.2 >/dev/null 2>&1 &
+srv3=$!
+at_exit "kill $srv3 2>/dev/null"
+i=0
+until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.2:$P/api/status")" = 401 ] || [ $i -gt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $T" "http://127.0.0.2:$P/api/status")" 200 \
+	"--listen 127.0.0.2: answered there, Host naming it"
+is "$(awk -v p=":$ok_port" '$4 == "0A" && substr($2, 9) == p { print $2 }' /proc/net/tcp /proc/net/tcp6 | sort -u)" \
+	"0200007F:$ok_port" "and listening there only, not on 127.0.0.1"
+kill $srv3
+wait $srv3
 
 # --- a token file of one's own ---
 printf 'my-own-token-of-enough-length\n' >tok
