@@ -81,6 +81,12 @@ search() {
 		printf "  %-44s %5d found  bi-serve %7.1f ms  sqlite3 %7.1f ms  ratio %.2f (bi-serve faster when > 1; goal: bi-serve < 100 ms)\n",
 			n, c, o, w, w / o }'
 }
+: >"$TMP/status"
+for k in $(seq 5); do
+	curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $T" "http://127.0.0.1:$P/api/status" |
+		awk '{ print $1 * 1000 }' >>"$TMP/status"
+done
+echo "  /api/status (counts by kind, services), median of 5: $(median <"$TMP/status") ms"
 base="SELECT id, body FROM records WHERE 1 AND kind IN ('log')"
 search "newest 100 logs" "limit=100" \
 	"$base ORDER BY ts DESC, id DESC LIMIT 100"
