@@ -7,7 +7,7 @@
 # 400, loopback only by default, a token file only its owner reads); and a
 # clean stop on SIGTERM with a stream open.
 . "$(dirname "$0")/../lib.sh"
-plan 59
+plan 60
 
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
 export BI_DB=$TMP/proj/.blissful-infra/bi.db
@@ -76,6 +76,8 @@ else
 	skip "no non-loopback address here"
 fi
 is "$(wc -c <serve.out)" 0 "nothing on stdout"
+bi-serve --port "$P" >/dev/null 2>err
+is "$?:$(grep -c 'cannot listen' err)" "1:1" "its port taken: a second server says so, exit 1"
 
 get() {	# PATH [CURL ARGS]: the status; the body in body
 	p=$1; shift
