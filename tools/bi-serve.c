@@ -147,12 +147,10 @@ reply(struct MHD_Connection *conn, int status, const char *body, size_t n, const
 static enum MHD_Result
 reply_error(struct MHD_Connection *conn, int status, const char *why)
 {
-	bi_buf b = {0};
-	bi_buf_adds(&b, "{\"error\":\"");
-	bi_buf_adds(&b, why);	/* static messages of ours: no quote in them */
-	bi_buf_adds(&b, "\"}");
-	enum MHD_Result r = reply(conn, status, b.p, b.len, "application/json");
-	bi_buf_free(&b);
+	jv d = jv_dump_string(jv_object_set(jv_object(), jv_string("error"), jv_string(why)), 0);
+	enum MHD_Result r = reply(conn, status, jv_string_value(d),
+				  (size_t)jv_string_length_bytes(jv_copy(d)), "application/json");
+	jv_free(d);
 	return r;
 }
 
@@ -219,7 +217,7 @@ start_stream(struct MHD_Connection *conn, const bi_serve *s, sqlite3 *db, const 
 	st->db = db;
 	if (bi_serve_query_parse(ps->p, ps->n, bi_now_ns(), &st->q, err, sizeof err)) {
 		stream_free(st);
-		return reply_error(conn, 400, "service, level or q is not valid");
+		return reply_error(conn, 400, err);
 	}
 	/* The parameters live with the request; the stream may outlive them. */
 	st->q.service = st->service = st->q.service ? bi_strdup(st->q.service) : NULL;

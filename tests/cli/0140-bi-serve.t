@@ -7,7 +7,7 @@
 # 400, loopback only by default, a token file only its owner reads); and a
 # clean stop on SIGTERM with a stream open.
 . "$(dirname "$0")/../lib.sh"
-plan 60
+plan 61
 
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
 export BI_DB=$TMP/proj/.blissful-infra/bi.db
@@ -171,6 +171,8 @@ until grep -q 'while streaming' sse || [ $i -ge 20 ]; do sleep 0.1; i=$((i + 1))
 is "$(sed -n 's/^data: //p' sse)" "$line" "the stream delivers the new line within 2 s, and only its service's"
 is "$(grep -c '^id: [0-9][0-9]*$' sse)" 1 "with its id"
 is "$(get /api/logs/stream -H 'Host: evil.example')" 403 "the stream has the same gate"
+is "$(get '/api/logs/stream?level=%22loud'):$(jq -r .error body)" '400:level: not a level: "loud' \
+	"and the same checks of its parameters, told in JSON"
 
 kill -TERM $srv
 wait $srv
