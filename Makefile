@@ -68,6 +68,7 @@ lib/libbi.a: $(LIB_OBJ)
 
 EXTRA_LIBS_bi-ask = -ledit
 EXTRA_LIBS_bi-proxy = -lmicrohttpd
+EXTRA_LIBS_bi-serve = -lmicrohttpd
 bin/%: tools/%.c lib/libbi.a | build/libs.ok
 	@mkdir -p $(@D) build/tools
 	$(CC) $(BI_CFLAGS) -MMD -MP -MF build/tools/$*.d $(CFLAGS) -o $@ $< lib/libbi.a $(LDLIBS) $(EXTRA_LIBS_$*)

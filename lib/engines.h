@@ -17,5 +17,6 @@
 #include "engines/notify.h"
 #include "engines/supervise.h"
 #include "engines/rollout.h"
+#include "engines/serve.h"
 
 #endif

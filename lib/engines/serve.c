@@ -1,0 +1,601 @@
+/*
+ * serve.c: the dashboard's JSON API over a project's store, safe by
+ * default. The original's dashboard listened on every interface with no
+ * authentication and had a route that deleted directories; this one reads
+ * only. Every request passes a gate first: Host must name loopback (or the
+ * address the user asked to listen on) with our port, so a DNS name rebound
+ * to 127.0.0.1 is refused; an Origin, when a browser sends one, the same,
+ * so no other site's page can call us; a bearer token; a bounded body.
+ * Then its parameters: no NUL, no control bytes, no "../" anywhere, though
+ * no route takes a path today, so that none can grow one unchecked.
+ *
+ * Every value reaches SQLite as a bound parameter: the SQL text is built
+ * from constants and placeholders only. The database is opened read-only
+ * and query_only, per request (SQLite connections are cheap to open, and a
+ * connection per request needs no lock between the server's threads).
+ * Record bodies are stored as the JSON lines bi-store kept, so answers are
+ * assembled from their text without parsing each one again.
+ *
+ * Layer: engines.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engines/serve.h"
+
+#include "base/time.h"
+#include "engines/metrics.h"
+#include "sources/logparse.h"
+#include "sources/store.h"
+
+#include <jv.h>
+
+/* ---- checks ---- */
+
+int
+bi_serve_value_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+		/* ".." as a path component: at the end, or before / or \ */
+		if (c == '.' && i + 1 < n && s[i + 1] == '.' &&
+		    (i + 2 == n || s[i + 2] == '/' || s[i + 2] == '\\'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+bi_serve_params_ok(const char *path, const bi_serve_param *p, int n, char *err, size_t errlen)
+{
+	if (!path || !bi_serve_value_ok(path, strlen(path)))
+		return bi_errf(err, errlen, "the path holds \"..\" or a control character"), 400;
+	if (n > BI_SERVE_PARAMS_MAX)
+		return bi_errf(err, errlen, "more than %d parameters", BI_SERVE_PARAMS_MAX), 400;
+	for (int i = 0; i < n; i++) {
+		if (!bi_serve_value_ok(p[i].key, p[i].klen))
+			return bi_errf(err, errlen, "a parameter's name holds \"..\" or a control "
+				       "character"), 400;
+		if (!bi_serve_value_ok(p[i].value, p[i].vlen))
+			return bi_errf(err, errlen, "parameter %.*s holds \"..\", a NUL or a control "
+				       "character", (int)(p[i].klen > 40 ? 40 : p[i].klen), p[i].key), 400;
+	}
+	return 0;
+}
+
+/* host is NAME:PORT with NAME one of ours and PORT s's. */
+static int
+host_ok(const bi_serve *s, const char *host, size_t n)
+{
+	static const char *const names[] = {"127.0.0.1", "localhost", "[::1]"};
+	char want[300];
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0] + 1; i++) {
+		const char *name = i < sizeof names / sizeof names[0] ? names[i] : s->listen;
+		if (!name)
+			continue;
+		int k = strchr(name, ':') && name[0] != '[' ?
+			snprintf(want, sizeof want, "[%s]:%d", name, s->port) :
+			snprintf(want, sizeof want, "%s:%d", name, s->port);
+		if (k > 0 && (size_t)k == n && !strncasecmp(host, want, n))
+			return 1;
+	}
+	return 0;
+}
+
+int
+bi_serve_gate(const bi_serve *s, const char *host, const char *origin, const char *auth,
+	      int64_t content_length, const char **why)
+{
+	if (!host || !host_ok(s, host, strlen(host))) {
+		*why = "Host must be 127.0.0.1, localhost or [::1] with this server's port";
+		return 403;
+	}
+	if (origin) {
+		if (strncmp(origin, "http://", 7) || !host_ok(s, origin + 7, strlen(origin + 7))) {
+			*why = "requests from another origin are refused";
+			return 403;
+		}
+	}
+	const char *tok = s->token ? s->token : "";
+	size_t tn = strlen(tok);
+	if (!auth || strncmp(auth, "Bearer ", 7) || !tn) {
+		*why = "an Authorization: Bearer token is required";
+		return 401;
+	}
+	auth += 7;
+	size_t an = strlen(auth);
+	unsigned diff = an != tn;
+	/* The time taken does not depend on where a wrong token differs. */
+	for (size_t i = 0; i < tn; i++)
+		diff |= (unsigned char)tok[i] ^ (unsigned char)(i < an ? auth[i] : 0);
+	if (diff) {
+		*why = "the token is not this server's";
+		return 401;
+	}
+	if (content_length > BI_SERVE_BODY_MAX) {
+		*why = "the request body is over 1 MiB";
+		return 413;
+	}
+	*why = NULL;
+	return 0;
+}
+
+/* ---- queries ---- */
+
+static const char *
+param(const bi_serve_param *p, int n, const char *key)
+{
+	size_t k = strlen(key);
+	for (int i = 0; i < n; i++)
+		if (p[i].klen == k && !memcmp(p[i].key, key, k))
+			return p[i].value;
+	return NULL;
+}
+
+int
+bi_serve_query_parse(const bi_serve_param *p, int n, int64_t now, bi_serve_query *q,
+		     char *err, size_t errlen)
+{
+	const char *v;
+
+	q->service = param(p, n, "service");
+	if (q->service && !*q->service)
+		q->service = NULL;
+	q->level = -1;
+	if ((v = param(p, n, "level")) && *v) {
+		q->level = bi_level_rank(bi_level_norm(v));
+		if (q->level < 0)
+			return bi_errf(err, errlen, "level: not a level: %.40s", v);
+	}
+	q->text = param(p, n, "q");
+	if (!q->text)
+		q->text = param(p, n, "text");
+	if (q->text && !*q->text)
+		q->text = NULL;
+	q->since = q->until = 0;
+	if ((v = param(p, n, "since")) && *v && bi_when_parse(v, now, &q->since))
+		return bi_errf(err, errlen, "since: not a time or duration: %.40s", v);
+	if ((v = param(p, n, "until")) && *v && bi_when_parse(v, now, &q->until))
+		return bi_errf(err, errlen, "until: not a time or duration: %.40s", v);
+	q->limit = BI_SERVE_LIMIT_DEF;
+	if ((v = param(p, n, "limit")) && *v) {
+		char *end;
+		long l = strtol(v, &end, 10);
+		if (*end || l <= 0 || l > BI_SERVE_LIMIT_MAX)
+			return bi_errf(err, errlen, "limit: not a count from 1 to %d: %.40s",
+				       BI_SERVE_LIMIT_MAX, v);
+		q->limit = l;
+	}
+	return 0;
+}
+
+void
+bi_serve_query_sql(const bi_serve_query *q, bi_buf *sql, char **match)
+{
+	*match = NULL;
+	bi_buf_adds(sql, "SELECT id, body FROM records WHERE 1");
+	if (q->kinds && q->kinds[0]) {
+		bi_buf_adds(sql, " AND kind IN (");
+		for (int i = 0; q->kinds[i]; i++)
+			bi_buf_adds(sql, i ? ",?" : "?");
+		bi_buf_adds(sql, ")");
+	}
+	if (q->service)
+		bi_buf_adds(sql, " AND service = ?");
+	if (q->level >= 0)
+		bi_buf_adds(sql, " AND level >= ?");
+	if (q->since)
+		bi_buf_adds(sql, " AND ts >= ?");
+	if (q->until)
+		bi_buf_adds(sql, " AND ts <= ?");
+	if (q->after)
+		bi_buf_adds(sql, " AND id > ?");
+	if (q->text) {
+		/* Each word a quoted FTS5 string, so punctuation is no syntax. */
+		bi_buf m = {0};
+		for (const char *p = q->text; *p;) {
+			while (*p == ' ')
+				p++;
+			size_t k = strcspn(p, " ");
+			if (!k)
+				break;
+			bi_buf_adds(&m, m.len ? " \"" : "\"");
+			for (size_t j = 0; j < k; j++)
+				bi_buf_add(&m, p[j] == '"' ? "\"\"" : p + j, p[j] == '"' ? 2 : 1);
+			bi_buf_adds(&m, "\"");
+			p += k;
+		}
+		*match = m.p ? m.p : bi_strdup("\"\"");
+		bi_buf_adds(sql, " AND id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ?)");
+	}
+	/* A stream goes forward from after; a search keeps the newest. */
+	if (q->after || q->limit <= 0)
+		bi_buf_adds(sql, " ORDER BY id LIMIT ?");
+	else
+		bi_buf_adds(sql, " ORDER BY ts DESC, id DESC LIMIT ?");
+}
+
+int
+bi_serve_query_bind(sqlite3_stmt *st, const bi_serve_query *q, const char *match)
+{
+	int i = 0, rc = SQLITE_OK;
+
+	for (int k = 0; q->kinds && q->kinds[k]; k++)
+		rc |= sqlite3_bind_text(st, ++i, q->kinds[k], -1, SQLITE_STATIC);
+	if (q->service)
+		rc |= sqlite3_bind_text(st, ++i, q->service, -1, SQLITE_STATIC);
+	if (q->level >= 0)
+		rc |= sqlite3_bind_int(st, ++i, q->level);
+	if (q->since)
+		rc |= sqlite3_bind_int64(st, ++i, q->since);
+	if (q->until)
+		rc |= sqlite3_bind_int64(st, ++i, q->until);
+	if (q->after)
+		rc |= sqlite3_bind_int64(st, ++i, q->after);
+	if (q->text)
+		rc |= sqlite3_bind_text(st, ++i, match, -1, SQLITE_STATIC);
+	rc |= sqlite3_bind_int64(st, ++i, q->limit > 0 ? q->limit : BI_SERVE_LIMIT_MAX);
+	return rc == SQLITE_OK && i == sqlite3_bind_parameter_count(st) ? 0 : -1;
+}
+
+sqlite3 *
+bi_serve_open_db(const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		bi_errf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 2000);
+	if (bi_sql_exec(db, "PRAGMA query_only = ON") ||
+	    bi_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'records'", 0) != 1) {
+		bi_errf(err, errlen, "%s: holds no records table, so no store of ours (%s)", path, bi_sql_error(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* ---- answers ---- */
+
+static int
+error(bi_buf *out, int status, const char *msg)
+{
+	jv e = jv_object_set(jv_object(), jv_string("error"), jv_string(msg));
+	jv d = jv_dump_string(e, 0);
+	out->len = 0;
+	bi_buf_adds(out, jv_string_value(d));
+	jv_free(d);
+	return status;
+}
+
+static int
+db_error(sqlite3 *db, bi_buf *out)
+{
+	char msg[300];
+	snprintf(msg, sizeof msg, "database: %s", bi_sql_error(db));
+	return error(out, 500, msg);
+}
+
+static void
+add_jv(bi_buf *out, jv v)
+{
+	jv d = jv_dump_string(v, 0);
+	bi_buf_adds(out, jv_string_value(d));
+	jv_free(d);
+}
+
+/* {"records": [...], "count": N}: the newest q->limit, oldest first. */
+static int
+records(sqlite3 *db, const bi_serve_query *q, bi_buf *out)
+{
+	bi_buf sql = {0};
+	char *match;
+
+	bi_serve_query_sql(q, &sql, &match);
+	sqlite3_stmt *st = bi_sql_prepare(db, sql.p);
+	bi_buf_free(&sql);
+	if (!st || bi_serve_query_bind(st, q, match)) {
+		sqlite3_finalize(st);
+		free(match);
+		return db_error(db, out);
+	}
+	char **rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = bi_sql_step(st)) == 1) {
+		if (n == cap)
+			rows = bi_realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof *rows);
+		rows[n++] = bi_strdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	free(match);
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(rows[i]);
+		free(rows);
+		return db_error(db, out);
+	}
+	bi_buf_adds(out, "{\"records\":[");
+	for (size_t i = n; i-- > 0;) {
+		bi_buf_adds(out, rows[i]);
+		if (i)
+			bi_buf_adds(out, ",");
+		free(rows[i]);
+	}
+	free(rows);
+	bi_buf_printf(out, "],\"count\":%zu}", n);
+	return 200;
+}
+
+static const char *const log_kinds[] = {"log", NULL};
+static const char *const finding_kinds[] = {"finding", "incident", NULL};
+static const char *const event_kinds[] = {"container", "k8s_event", "commit", "chaos", "score",
+					  "comparison", "perf_summary", NULL};
+
+static int
+route_records(const bi_serve_param *p, int n, sqlite3 *db, const char *const *kinds, bi_buf *out)
+{
+	bi_serve_query q = {0};
+	char err[200];
+
+	if (bi_serve_query_parse(p, n, bi_now_ns(), &q, err, sizeof err))
+		return error(out, 400, err);
+	q.kinds = kinds;
+	if (kinds != log_kinds && (q.level >= 0 || q.text))
+		return error(out, 400, "level and q search logs only: use /api/logs");
+	return records(db, &q, out);
+}
+
+/* The window parameter: 1m to 24h, default 5m; 0, or -1. */
+static int
+window_param(const bi_serve_param *p, int n, int64_t *win)
+{
+	const char *w = param(p, n, "window");
+	*win = 5 * 60 * BI_NS_PER_S;
+	return w && *w && (bi_dur_parse(w, win) || *win < 60 * BI_NS_PER_S ||
+			   *win > 24 * 3600 * BI_NS_PER_S) ? -1 : 0;
+}
+
+/* Figures of each service over a window (1m to 24h, default 5m) ending now. */
+static int
+route_metrics(const bi_serve_param *p, int n, sqlite3 *db, bi_buf *out)
+{
+	int64_t win;
+	char wbuf[32];
+
+	if (window_param(p, n, &win))
+		return error(out, 400, "window: not a duration from 1m to 24h");
+	const char *svc = param(p, n, "service");
+	bi_metrics *m = bi_metrics_open(db);
+	jv services = bi_metrics_services(m, svc && *svc ? svc : NULL);
+	int64_t end = bi_now_ns() / BI_NS_PER_MS;
+	jv list = jv_array();
+	jv_array_foreach(services, i, name) {
+		bi_metrics_figure f[BI_METRICS_FIGURES];
+		int nf = bi_metrics_derive(m, jv_string_value(name), end, win / BI_NS_PER_MS, f);
+		jv figs = jv_object();
+		for (int k = 0; k < nf; k++) {
+			jv fig = jv_object_set(jv_object(), jv_string("value"),
+					       isfinite(f[k].value) ? jv_number(f[k].value) : jv_null());
+			fig = jv_object_set(fig, jv_string("unit"), jv_string(f[k].unit));
+			figs = jv_object_set(figs, jv_string(f[k].name), fig);
+		}
+		jv one = jv_object_set(jv_object(), jv_string("service"), name);
+		list = jv_array_append(list, jv_object_set(one, jv_string("figures"), figs));
+		(void)i;
+	}
+	jv_free(services);
+	if (bi_metrics_error(m)) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "database: %s", bi_metrics_error(m));
+		bi_metrics_close(m);
+		jv_free(list);
+		return error(out, 500, msg);
+	}
+	bi_metrics_close(m);
+	char ts[BI_TS_LEN];
+	jv r = jv_object_set(jv_object(), jv_string("window"),
+			     jv_string(bi_dur_fmt(win, wbuf, sizeof wbuf)));
+	r = jv_object_set(r, jv_string("end"), jv_string(bi_ts_fmt(end * BI_NS_PER_MS, ts)));
+	r = jv_object_set(r, jv_string("services"), list);
+	add_jv(out, r);
+	return 200;
+}
+
+struct series_out {
+	bi_buf *out;
+	int n;
+};
+
+static void
+on_series(void *ctx, jv labels, const int64_t *t, const double *v, int n)
+{
+	struct series_out *so = ctx;
+	bi_buf_adds(so->out, so->n++ ? ",{\"labels\":" : "{\"labels\":");
+	add_jv(so->out, jv_copy(labels));
+	bi_buf_adds(so->out, ",\"points\":[");
+	for (int i = 0; i < n; i++) {
+		if (isfinite(v[i]))
+			bi_buf_printf(so->out, "%s[%lld,%.17g]", i ? "," : "", (long long)t[i], v[i]);
+		else
+			bi_buf_printf(so->out, "%s[%lld,null]", i ? "," : "", (long long)t[i]);
+	}
+	bi_buf_adds(so->out, "]}");
+}
+
+/* The samples of one metric of one service over a window, by series:
+ * what a chart draws. Times in ms. */
+static int
+route_series(const bi_serve_param *p, int n, sqlite3 *db, bi_buf *out)
+{
+	const char *svc = param(p, n, "service"), *name = param(p, n, "name");
+	int64_t win;
+	char wbuf[32];
+
+	if (!svc || !*svc || !name || !*name)
+		return error(out, 400, "service and name are required");
+	if (window_param(p, n, &win))
+		return error(out, 400, "window: not a duration from 1m to 24h");
+	int64_t end = bi_now_ns() / BI_NS_PER_MS;
+	const char *names[] = {name, NULL};
+	jv head = jv_object_set(jv_object(), jv_string("service"), jv_string(svc));
+	head = jv_object_set(head, jv_string("name"), jv_string(name));
+	head = jv_object_set(head, jv_string("window"), jv_string(bi_dur_fmt(win, wbuf, sizeof wbuf)));
+	head = jv_object_set(head, jv_string("end_ms"), jv_number((double)end));
+	add_jv(out, head);
+	out->len--;	/* the object goes on: its closing brace off */
+	bi_buf_adds(out, ",\"series\":[");
+	struct series_out so = {out, 0};
+	bi_metrics *m = bi_metrics_open(db);
+	bi_metrics_each_series(m, svc, names, end - win / BI_NS_PER_MS, end, on_series, &so);
+	int bad = bi_metrics_error(m) != NULL;
+	bi_metrics_close(m);
+	if (bad)
+		return db_error(db, out);
+	bi_buf_adds(out, "]}");
+	return 200;
+}
+
+static int
+route_alerts(sqlite3 *db, bi_buf *out)
+{
+	bi_metrics *m = bi_metrics_open(db);
+	jv a = bi_metrics_alerts(m);
+	int bad = bi_metrics_error(m) != NULL;
+	bi_metrics_close(m);
+	if (bad) {
+		jv_free(a);
+		return db_error(db, out);
+	}
+	jv r = jv_object_set(jv_object(), jv_string("count"), jv_number(jv_array_length(jv_copy(a))));
+	add_jv(out, jv_object_set(r, jv_string("alerts"), a));
+	return 200;
+}
+
+static int
+route_status(const bi_serve *s, sqlite3 *db, bi_buf *out)
+{
+	char ts[BI_TS_LEN];
+	jv kinds = jv_object();
+	int64_t newest = 0;
+
+	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT kind, count(*), max(ts) FROM records GROUP BY kind");
+	int rc = -1;
+	while (st && (rc = bi_sql_step(st)) == 1) {
+		kinds = jv_object_set(kinds, jv_string((const char *)sqlite3_column_text(st, 0)),
+				      jv_number((double)sqlite3_column_int64(st, 1)));
+		if (sqlite3_column_int64(st, 2) > newest)
+			newest = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	jv services = jv_array();
+	/* The services of the newest records only: all of them would take a
+	 * scan of every record (130 ms at a million), and one that has logged
+	 * nothing lately has its metrics, which the watcher scrapes anyway. */
+	st = bi_sql_prepare(db, "SELECT service FROM (SELECT service FROM records ORDER BY id DESC "
+			    "LIMIT 50000) WHERE service IS NOT NULL "
+			    "UNION SELECT service FROM metric_series ORDER BY 1");
+	int rc2 = -1;
+	while (st && (rc2 = bi_sql_step(st)) == 1)
+		services = jv_array_append(services, jv_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	if (rc < 0 || rc2 < 0) {
+		jv_free(kinds);
+		jv_free(services);
+		return db_error(db, out);
+	}
+	int64_t firing = bi_sql_int(db, "SELECT count(*) FROM alerts WHERE state = 'firing'", 0);
+	jv r = jv_object_set(jv_object(), jv_string("project"),
+			     s->project ? jv_string(s->project) : jv_null());
+	r = jv_object_set(r, jv_string("version"), jv_string(BI_VERSION));
+	r = jv_object_set(r, jv_string("schema"),
+			  jv_number((double)bi_sql_int(db, "PRAGMA user_version", 0)));
+	r = jv_object_set(r, jv_string("records"), kinds);
+	r = jv_object_set(r, jv_string("newest"), newest ? jv_string(bi_ts_fmt(newest, ts)) : jv_null());
+	r = jv_object_set(r, jv_string("services"), services);
+	r = jv_object_set(r, jv_string("alerts_firing"), jv_number((double)firing));
+	add_jv(out, r);
+	return 200;
+}
+
+int
+bi_serve_is_stream(const char *path)
+{
+	return path && !strcmp(path, "/api/logs/stream");
+}
+
+int
+bi_serve_handle(const bi_serve *s, sqlite3 *db, const char *method, const char *path,
+		const bi_serve_param *p, int n, bi_buf *out)
+{
+	char err[300];
+	int st;
+
+	out->len = 0;
+	if ((st = bi_serve_params_ok(path, p, n, err, sizeof err)))
+		return error(out, st, err);
+	if (strncmp(path, "/api/", 5))
+		return error(out, 404, "no such route (the API is under /api/)");
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return error(out, 405, "the API reads only: GET");
+	if (bi_serve_is_stream(path))	/* a GET of it is the transport's */
+		return error(out, 405, "the stream answers GET only");
+	if (!strcmp(path, "/api/status"))
+		return route_status(s, db, out);
+	if (!strcmp(path, "/api/logs"))
+		return route_records(p, n, db, log_kinds, out);
+	if (!strcmp(path, "/api/findings"))
+		return route_records(p, n, db, finding_kinds, out);
+	if (!strcmp(path, "/api/events"))
+		return route_records(p, n, db, event_kinds, out);
+	if (!strcmp(path, "/api/alerts"))
+		return route_alerts(db, out);
+	if (!strcmp(path, "/api/metrics"))
+		return route_metrics(p, n, db, out);
+	if (!strcmp(path, "/api/metrics/series"))
+		return route_series(p, n, db, out);
+	return error(out, 404, "no such route");
+}
+
+int
+bi_serve_stream_poll(sqlite3 *db, const bi_serve_query *q, int64_t *last, bi_buf *out)
+{
+	if (*last < 0) {
+		*last = bi_sql_int(db, "SELECT coalesce(max(id), 0) FROM records", -1);
+		return *last < 0 ? -1 : 0;
+	}
+	bi_serve_query k = *q;
+	k.kinds = log_kinds;
+	k.after = *last ? *last : -1;	/* id > -1: from the first */
+	k.limit = 500;
+	k.since = k.until = 0;
+	bi_buf sql = {0};
+	char *match;
+	bi_serve_query_sql(&k, &sql, &match);
+	sqlite3_stmt *st = bi_sql_prepare(db, sql.p);
+	bi_buf_free(&sql);
+	if (!st || bi_serve_query_bind(st, &k, match)) {
+		sqlite3_finalize(st);
+		free(match);
+		return -1;
+	}
+	int rc, n = 0;
+	while ((rc = bi_sql_step(st)) == 1) {
+		*last = sqlite3_column_int64(st, 0);
+		bi_buf_printf(out, "id: %lld\ndata: %s\n\n", (long long)*last,
+			      (const char *)sqlite3_column_text(st, 1));
+		n++;
+	}
+	sqlite3_finalize(st);
+	free(match);
+	return rc < 0 ? -1 : n;
+}
