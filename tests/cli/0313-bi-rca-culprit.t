@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 cases=$(cd "$ROOT/tests/incidents" && for d in */; do [ -f "$d/expected" ] && echo "${d%/}"; done)
 n=$(printf '%s\n' $cases | wc -l)
-plan $((n + 29))
+plan $((n + 25))
 cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 

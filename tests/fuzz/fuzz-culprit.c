@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "base/jsonl.h"
 #include "analysis/pattern.h"
 #include "analysis/symptom.h"
 #include "analysis/culprit.h"
