@@ -33,8 +33,9 @@ is() {	# GOT WANT NAME
 		echo "ok $_n - $3"
 	else
 		echo "not ok $_n - $3"
-		printf '%s\n' "# got:" "$1" | sed 's/^/#   /'
-		printf '%s\n' "# want:" "$2" | sed 's/^/#   /'
+		# on stderr, which prove shows: a failure in CI explains itself
+		{ printf '%s\n' "# $3: got:" "$1" | head -n 20
+		  printf '%s\n' "# want:" "$2" | head -n 20; } | sed 's/^/#   /' >&2
 		_fail=$((_fail + 1))
 	fi
 }
