@@ -145,9 +145,18 @@ bi_store_open_with(const char *path, const char *const *migrations, int n,
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, BI_SQL_WAIT_MS);
-	if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		 "PRAGMA foreign_keys=ON;", err, errlen))
-		goto fail;
+	/* Turning a new database to WAL takes an exclusive lock, and sqlite
+	 * answers "locked" at once, without its busy handler, while another
+	 * process opening it at the same moment holds one: try again for as
+	 * long as a writer would wait. */
+	for (int waited = 0;; waited += 10) {
+		if (!exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			  "PRAGMA foreign_keys=ON;", err, errlen))
+			break;
+		if ((sqlite3_errcode(db) & 0xff) != SQLITE_BUSY || waited >= BI_SQL_WAIT_MS)
+			goto fail;
+		sqlite3_sleep(10);
+	}
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 		goto fail;

@@ -6,7 +6,7 @@
 # write fails at once while another writer holds the lock: every writer
 # takes the lock up front and waits for it.)
 . "$(dirname "$0")/../lib.sh"
-plan 8
+plan 9
 export BI_DB=$TMP/bi.db
 cd "$TMP" || exit 1
 
@@ -47,3 +47,18 @@ is "$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execut
 # Twice the same logs: stored once.
 bi-store put logs.jsonl 2>/dev/null
 is "$(bi-store get --kind log | wc -l | tr -d ' ')" 100000 "the same logs put again are not stored twice"
+
+# Three processes opening a database that does not exist yet, at the same
+# moment: the first turns it to WAL under an exclusive lock, and sqlite
+# tells the others "locked" at once, without waiting. They must wait.
+echo '{"kind":"log","ts":"2026-12-04T10:00:00Z","msg":"first"}' >one.jsonl
+locked=0
+for i in $(seq 100); do
+	export BI_DB=$TMP/new$i.db
+	bi-store put one.jsonl 2>e1 & a=$!
+	bi-kb record one.jsonl >/dev/null 2>e2 & b=$!
+	bi-metrics export --window 1h >/dev/null 2>e3 & c=$!
+	wait $a $b $c
+	cat e1 e2 e3 | grep -q . && locked=$((locked + 1)) && cat e1 e2 e3 >&2
+done
+is "$locked" 0 "100 times three processes opening a new database at once: none fails"
