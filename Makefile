@@ -12,7 +12,7 @@ DATADIR = $(PREFIX)/share/blissful-infra
 MANDIR = $(PREFIX)/share/man
 
 CC ?= cc
-PKGS = libcurl yaml-0.1 libgit2 sqlite3
+PKGS = libcurl yaml-0.1 libgit2 sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -44,7 +44,7 @@ all: lib/libbi.a $(TOOLS) bin/bi-hog
 # package has it) instead of failing on a header. Installing is deps' job,
 # which only make check and make demo run: a plain make installs nothing.
 LIBCHECK = libcurl:libcurl4-openssl-dev yaml-0.1:libyaml-dev libgit2:libgit2-dev \
-	sqlite3:libsqlite3-dev libmicrohttpd:libmicrohttpd-dev libedit:libedit-dev
+	sqlite3:libsqlite3-dev libmicrohttpd:libmicrohttpd-dev libedit:libedit-dev libpq:libpq-dev
 build/libs.ok:
 	@missing=""; \
 	for pair in $(LIBCHECK); do \

@@ -36,7 +36,7 @@ esac
 # DESIGN.md. libc6-dev is named because gcc only recommends it, and we install
 # without recommends.
 build_pkgs="gcc libc6-dev make pkg-config libcurl4-openssl-dev libjq-dev libonig-dev
-  libyaml-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libedit-dev"
+  libyaml-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libedit-dev libpq-dev"
 # Tests and the runtime: Docker, compose, base image building, TAP, man lint,
 # fuzzing, load-test peers, Prometheus and the template toolchains.
 test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
@@ -45,7 +45,7 @@ test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   golang-go golang-github-go-chi-chi-dev golang-github-prometheus-client-golang-dev
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
-  python3-redis python3-psycopg2 python3-pytest python3-kafka"
+  python3-redis python3-psycopg2 python3-pytest python3-kafka postgresql"
 [ -n "$build_only" ] && test_pkgs=
 
 missing=""

@@ -7,7 +7,7 @@
  *   bi-kb suggest [FILE...]           what to do, the most pressing first
  *
  * Incidents live in the project database (.blissful-infra/bi.db, $BI_DB or
- * --db): what was found, how often, which fixes were tried and how each went
+ * --db), or for a team in one PostgreSQL database (--db postgres://...): what was found, how often, which fixes were tried and how each went
  * (resolved, partial, failed). From those outcomes come the success rates
  * that bi-rca shows with its next findings, and the suggestions of what to
  * do about the problems that keep coming back. Patterns are the nine built in
@@ -18,18 +18,20 @@
  * the chaos results read (as bi-score sees them), and the best fix of each
  * pattern seen. Everything is written as records: `incident`, `pattern`,
  * `advice`, `suggestion`, and `metric` for the statistics. A database that
- * fails is exit 4, never 1: 1 is for findings.
+ * fails is exit 4, never 1: 1 is for findings; a server that cannot be
+ * reached is exit 3.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/config.h"
+#include "sources/db.h"
 #include "sources/store.h"
 #include "analysis/advice.h"
 #include "analysis/pattern.h"
@@ -52,12 +54,13 @@ static const char usage[] =
 	"  -n, --limit N      list: the newest N only\n"
 	"      --seen         stats: only the patterns seen at least once\n"
 	"  -p, --patterns F   more patterns and advice, in YAML (repeatable)\n"
-	"      --db PATH      the database (default $BI_DB, or .blissful-infra/bi.db)\n"
+	"      --db PATH|URL  the database (default $BI_DB, or .blissful-infra/bi.db);\n"
+	"                     postgres://USER@HOST:PORT/DB: a team's, on PostgreSQL\n"
 	"      --strict       a malformed line is fatal (exit 2)\n"
 	"  -h, --help         show this help\n"
 	"      --version      show the version\n"
-	"Exit: 0, 2 usage, bad input or no such incident, 4 database or output\n"
-	"failure.\n";
+	"Exit: 0, 2 usage, bad input or no such incident, 3 the PostgreSQL server\n"
+	"unreachable, 4 database or output failure.\n";
 
 static struct {
 	int tee, flags, seen;
@@ -67,7 +70,7 @@ static struct {
 	size_t npatfiles;
 } opt;
 
-static sqlite3 *db;
+static bi_db *db;
 static bi_kb_pattern *pats;
 static size_t npats;
 
@@ -77,7 +80,7 @@ db_fail(jv err)
 {
 	jv msg = jv_invalid_get_msg(err);
 	bi_die(BI_EXIT_LOCAL, "database: %s", jv_get_kind(msg) == JV_KIND_STRING ?
-	       jv_string_value(msg) : bi_sql_error(db));
+	       jv_string_value(msg) : bi_db_error(db));
 }
 
 /* v, unless it is a database error. */
@@ -95,7 +98,7 @@ rate_of(const char *pattern, double prior, const char *fix, int *n)
 	double r = bi_kb_rate(db, pattern, prior, fix, n);
 
 	if (r < 0)
-		bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
+		bi_die(BI_EXIT_LOCAL, "database: %s", bi_db_error(db));
 	return r;
 }
 
@@ -507,11 +510,11 @@ main(int argc, char **argv)
 	/* Reading a database that is not there finds nothing; only writing
 	 * makes one. */
 	int writes = !strcmp(cmd, "record") || !strcmp(cmd, "resolve") || !strcmp(cmd, "import");
-	if (writes || access(path, F_OK) == 0) {
-		db = bi_store_open(path, err, sizeof err);
-		if (!db)
-			bi_die(BI_EXIT_LOCAL, "database: %s", err);
-	}
+	db = bi_kb_connect(path, writes, err, sizeof err);
+	if (!db && errno == ECONNREFUSED)
+		bi_die(BI_EXIT_UNREACHABLE, "database: %s", err);
+	if (!db && errno != ENOENT)
+		bi_die(BI_EXIT_LOCAL, "database: %s", err);
 	if (!db && takes_id)
 		bi_die(BI_EXIT_USAGE, "no such incident: %s (no knowledge base at %s)",
 		       argv[optind], path);
@@ -539,7 +542,7 @@ main(int argc, char **argv)
 	else
 		r = export();
 	bi_write_flush();
-	sqlite3_close(db);
+	bi_db_close(db);
 	bi_kb_patterns_free(pats, npats);
 	bi_advice_free(adv, nadv);
 	jv_free(cfg);

@@ -26,6 +26,7 @@
 #include "base/util.h"
 #include "base/jsonl.h"
 #include "base/config.h"
+#include "sources/db.h"
 #include "sources/store.h"
 #include "analysis/drain.h"
 #include "analysis/kb.h"
@@ -268,9 +269,10 @@ main(int argc, char **argv)
 		return fatal ? BI_EXIT_USAGE : BI_EXIT_OK;
 	}
 	char *path = opt.db ? bi_strdup(opt.db) : bi_store_path();
-	sqlite3 *db = opt.no_kb ? NULL : bi_kb_open(path, 0);
+	bi_db *db = opt.no_kb ? NULL : bi_kb_open(path, 0);
 	if (!db && !opt.no_kb && errno != ENOENT)
-		bi_die(BI_EXIT_LOCAL, "database: %s cannot be opened", path);
+		bi_die(errno == ECONNREFUSED ? BI_EXIT_UNREACHABLE : BI_EXIT_LOCAL,
+		       "database: %s cannot be %s", path, errno == ECONNREFUSED ? "reached" : "opened");
 	size_t n = bi_rca_rank(a, db), nrecords, nlogs;
 	if (opt.top > 0 && (size_t)opt.top < n)
 		n = (size_t)opt.top;
@@ -283,7 +285,7 @@ main(int argc, char **argv)
 			nrecords == 1 ? "" : "s", nlogs, nlogs == 1 ? "" : "s");
 	bi_rca_free(a);
 	bi_kb_patterns_free(pats, npats);
-	sqlite3_close(db);
+	bi_db_close(db);
 	free(path);
 	return n ? BI_EXIT_FAIL : BI_EXIT_OK;
 }

@@ -36,6 +36,8 @@ static const char usage[] =
 	"      --deploy TARGET  compose or kubernetes (default compose)\n"
 	"  -p, --port N         the port the service listens on (default: the template's)\n"
 	"  -C, --dir DIR        where to create the project (default ./NAME)\n"
+	"  -w, --with A,B       add components (templates/addons/: prometheus, tracing...),\n"
+	"                       as blissful-infra add does\n"
 	"  -f, --force          write into an existing non-empty directory, overwriting\n"
 	"  -n, --dry-run        print the records, write nothing\n"
 	"  -l, --list           list the templates\n"
@@ -319,6 +321,103 @@ render_template(const char *name, const char *dst, jv vars, int depth)
 	jv_free(meta);
 }
 
+/* ---- add-ons (--with) ---- */
+
+/* The out at path, or NULL. */
+static struct out *
+out_at(const char *path)
+{
+	for (size_t i = 0; i < nouts; i++)
+		if (!strcmp(outs[i].path, path))
+			return &outs[i];
+	return NULL;
+}
+
+static void
+out_append(struct out *o, const char *text)
+{
+	size_t n = strlen(text);
+
+	o->data = bi_realloc(o->data, o->len + n + 1);
+	memcpy(o->data + o->len, text, n + 1);
+	o->len += n;
+}
+
+static void
+out_copy(const char *src, char *path)
+{
+	size_t len;
+	char *data = bi_read_file(src, &len);
+
+	if (!data)
+		bi_die(BI_EXIT_USAGE, "cannot read %s:", src);
+	outs = bi_realloc(outs, (nouts + 1) * sizeof *outs);
+	outs[nouts++] = (struct out){path, data, len, 0644};
+}
+
+/* The components of with (comma-separated) as `blissful-infra add` leaves
+ * them (scripts/cmd/_addons.sh): each fragment as docker-compose.NAME.yaml,
+ * its kustomize component under k8s/components/NAME/ listed by each overlay,
+ * and their names on the addons: line of blissful-infra.yaml. Their
+ * configuration is generated from blissful-infra.yaml by create and up. */
+static void
+add_components(const char *with)
+{
+	static const char mark[] = "  # blissful-infra add/remove";
+	char *list = bi_strdup(with), *save = NULL;
+	bi_buf line = {0}, comps = {0};
+
+	for (char *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+		char *frag = bi_asprintf("%s/addons/%s/docker-compose.yaml", tdir, a);
+		char *path = bi_asprintf("docker-compose.%s.yaml", a);
+		if (!valid_name(a) || access(frag, R_OK) != 0)
+			bi_die(BI_EXIT_USAGE, "--with: no component named '%s' in %s/addons", a, tdir);
+		if (out_at(path))
+			bi_die(BI_EXIT_USAGE, "--with: %s named twice", a);
+		out_copy(frag, path);
+		bi_buf_printf(&line, "%s%s", line.len ? ", " : "", a);
+		char *kdir = bi_asprintf("%s/addons/%s/k8s", tdir, a);
+		size_t n;
+		char **names = list_dir(kdir, &n);
+		int overlays = 0;
+		for (size_t i = 0; i < nouts; i++)
+			overlays |= !strncmp(outs[i].path, "k8s/overlays/", 13);
+		for (size_t i = 0; names && i < n; i++) {
+			char *src = bi_asprintf("%s/%s", kdir, names[i]);
+			struct stat st;
+			if (overlays && lstat(src, &st) == 0 && S_ISREG(st.st_mode))
+				out_copy(src, bi_asprintf("k8s/components/%s/%s", a, names[i]));
+			free(src);
+			free(names[i]);
+		}
+		if (names && overlays)
+			bi_buf_printf(&comps, "  - ../../components/%s\n", a);
+		free(names);
+		free(kdir);
+		free(frag);
+	}
+	struct out *cfg = out_at("blissful-infra.yaml");
+	if (cfg && line.len) {
+		if (cfg->len && cfg->data[cfg->len - 1] != '\n')
+			out_append(cfg, "\n");
+		char *l = bi_asprintf("addons: [%s]%s\n", line.p, mark);
+		out_append(cfg, l);
+		free(l);
+	}
+	for (size_t i = 0; comps.len && i < nouts; i++) {
+		const char *p = outs[i].path, *end = p + strlen(p);
+		if (strncmp(p, "k8s/overlays/", 13) || end - p < 18 || strcmp(end - 18, "kustomization.yaml") ||
+		    strchr(p + 13, '/') != end - 19)
+			continue;
+		char *l = bi_asprintf("components:%s\n%s", mark, comps.p);
+		out_append(&outs[i], l);
+		free(l);
+	}
+	bi_buf_free(&line);
+	bi_buf_free(&comps);
+	free(list);
+}
+
 /* ---- variables ---- */
 
 /* template.yaml's string at key, whole (a NUL in it stays, for the template
@@ -504,6 +603,7 @@ main(int argc, char **argv)
 		{"port", required_argument, NULL, 'p'},
 		{"dir", required_argument, NULL, 'C'},
 		{"force", no_argument, NULL, 'f'},
+		{"with", required_argument, NULL, 'w'},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"list", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
@@ -512,12 +612,12 @@ main(int argc, char **argv)
 	static const char *const dbs[] = {"none", "postgres", "redis", "both", NULL};
 	static const char *const deploys[] = {"compose", "kubernetes", NULL};
 	static const char *const yesno[] = {"yes", "no", NULL};
-	char *tmpl = NULL, *db = NULL, *deploy = NULL, *dir = NULL, *name = NULL;
+	char *tmpl = NULL, *db = NULL, *deploy = NULL, *dir = NULL, *name = NULL, *with = NULL;
 	int kafka = -1, force = 0, dry = 0, list = 0, c;
 	long port = 0;
 
 	bi_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "t:d:kp:C:fnlh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:d:kp:C:w:fnlh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': tmpl = optarg; break;
 		case 'd': db = optarg; break;
@@ -533,6 +633,7 @@ main(int argc, char **argv)
 		}
 		case 'C': dir = optarg; break;
 		case 'f': force = 1; break;
+		case 'w': with = optarg; break;
 		case 'n': dry = 1; break;
 		case 'l': list = 1; break;
 		case 'h': bi_help(usage);
@@ -597,6 +698,8 @@ main(int argc, char **argv)
 	jv_free(meta);
 
 	render_template(tmpl, "", vars, 0);
+	if (with)
+		add_components(with);
 
 	char *target = dir ? bi_strdup(dir) : bi_strdup(name);
 	struct stat st;

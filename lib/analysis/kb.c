@@ -7,8 +7,11 @@
  * the past incidents like it (Jaccard similarity of their signatures'
  * words, pattern.c's) and the fixes that worked for them.
  *
- * Every query goes through store.h's thin layer and returns its errors:
- * nothing here exits. A write takes the lock up front (bi_sql_begin) and
+ * The incidents are kept in the project's SQLite database or, for a team
+ * that learns from one history, on a PostgreSQL server (a postgres:// URL
+ * where a path would be), in the same tables. Every query goes through
+ * db.h's one interface over both, written once in SQL both accept, and
+ * returns its errors: nothing here exits. A write takes the lock up front (bi_db_begin) and
  * rolls back on an error; no statement is left stepped on a row while
  * another runs, so that a read never holds a snapshot a writer would have
  * to wait out.
@@ -27,6 +30,7 @@
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
+#include "sources/db.h"
 #include "sources/store.h"
 
 #define PRIOR_WEIGHT 2.0	/* outcomes a pattern's initial rate counts for */
@@ -34,45 +38,111 @@
 #define SIMILAR_MIN 0.1		/* Jaccard above which incidents are similar */
 #define SIMILAR_TOP 5
 
-sqlite3 *
-bi_kb_open(const char *path, int create)
-{
-	char err[512];
+/* The knowledge base's tables on a PostgreSQL server: those of store.c's
+ * migration 3, in PostgreSQL's types (times in ns need 64 bits). */
+static const char *const pg_schema[] = {
+	"CREATE TABLE kb_incidents ("
+	"  id TEXT PRIMARY KEY,"
+	"  signature TEXT NOT NULL,"
+	"  pattern TEXT,"
+	"  title TEXT NOT NULL,"
+	"  service TEXT,"
+	"  severity TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),"
+	"  fix TEXT,"
+	"  outcome TEXT,"
+	"  first_seen BIGINT NOT NULL,"
+	"  last_seen BIGINT NOT NULL,"
+	"  recorded BIGINT NOT NULL,"
+	"  resolved_at BIGINT,"
+	"  occurrences BIGINT NOT NULL DEFAULT 1,"
+	"  count BIGINT NOT NULL DEFAULT 0,"
+	"  confidence DOUBLE PRECISION,"
+	"  finding TEXT);"
+	"CREATE INDEX kb_incidents_signature ON kb_incidents (signature, last_seen);"
+	"CREATE INDEX kb_incidents_pattern ON kb_incidents (pattern);"
+	"CREATE TABLE kb_outcomes ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  incident TEXT NOT NULL REFERENCES kb_incidents (id) ON DELETE CASCADE,"
+	"  ts BIGINT NOT NULL,"
+	"  fix TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'partial', 'failed')));"
+	"CREATE INDEX kb_outcomes_incident ON kb_outcomes (incident);",
+};
 
-	if (!create && access(path, F_OK) != 0) {
+bi_db *
+bi_kb_connect(const char *where, int create, char *err, size_t errlen)
+{
+	if (bi_db_is_url(where)) {
+		bi_db *db = bi_db_pg(where, err, errlen);
+		if (!db) {
+			errno = ECONNREFUSED;
+			return NULL;
+		}
+		/* Reading finds nothing where nothing was recorded; only a
+		 * writer makes the tables. */
+		int has = bi_db_has_table(db, "bi_schema");
+		if (has < 0 || (create && bi_db_migrate(db, "kb", pg_schema,
+				sizeof pg_schema / sizeof *pg_schema, err, errlen))) {
+			if (has < 0)
+				snprintf(err, errlen, "%s", bi_db_error(db));
+			bi_db_close(db);
+			errno = EIO;
+			return NULL;
+		}
+		if (!has && !create) {
+			snprintf(err, errlen, "%s: no knowledge base recorded", where);
+			bi_db_close(db);
+			errno = ENOENT;
+			return NULL;
+		}
+		return db;
+	}
+	if (!create && access(where, F_OK) != 0) {
+		snprintf(err, errlen, "%s: no such file", where);
 		errno = ENOENT;
 		return NULL;
 	}
-	sqlite3 *db = bi_store_open(path, err, sizeof err);
-	if (!db)
+	sqlite3 *s = bi_store_open(where, err, errlen);
+	if (!s) {
 		errno = EIO;
-	return db;
+		return NULL;
+	}
+	return bi_db_sqlite(s);
+}
+
+bi_db *
+bi_kb_open(const char *where, int create)
+{
+	char err[512];
+
+	return bi_kb_connect(where, create, err, sizeof err);
 }
 
 /* The database's error, as an invalid jv with its message. */
 static jv
-db_error(sqlite3 *db)
+db_error(bi_db *db)
 {
-	return jv_invalid_with_msg(jv_string(bi_sql_error(db)));
+	return jv_invalid_with_msg(jv_string(bi_db_error(db)));
 }
 
 /* The same, for a write that failed: its transaction rolled back. */
 static jv
-db_abort(sqlite3 *db)
+db_abort(bi_db *db)
 {
 	jv e = db_error(db);
 
-	bi_sql_rollback(db);
+	bi_db_rollback(db);
 	return e;
 }
 
 /* Step st (bound, with no rows) to its end and finalize it: 0, or -1. */
 static int
-run(sqlite3_stmt *st)
+run(bi_dbq *st)
 {
-	int rc = st ? bi_sql_run(st) : -1;
+	int rc = st ? bi_db_run(st) : -1;
 
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	return rc;
 }
 
@@ -80,68 +150,68 @@ run(sqlite3_stmt *st)
 	"outcome, first_seen, last_seen, resolved_at, occurrences, count, confidence"
 
 static jv
-incident_row(sqlite3_stmt *st)
+incident_row(bi_dbq *st)
 {
 	char ts[BI_TS_LEN];
 	static const char *const names[] = {"id", "signature", "pattern", "title", "service",
 					    "severity", "status", "fix", "outcome"};
 	jv r = bi_set(jv_object(), "kind", jv_string("incident"));
 
-	r = bi_set(r, "ts", jv_string(bi_ts_fmt(sqlite3_column_int64(st, 9), ts)));
+	r = bi_set(r, "ts", jv_string(bi_ts_fmt(bi_db_col_int(st, 9), ts)));
 	for (int i = 0; i < 9; i++)
-		r = bi_set(r, names[i], bi_sql_col_str(st, i));
-	r = bi_set(r, "first_seen", bi_sql_col_ts(st, 9));
-	r = bi_set(r, "last_seen", bi_sql_col_ts(st, 10));
-	r = bi_set(r, "resolved_at", bi_sql_col_ts(st, 11));
-	r = bi_set(r, "occurrences", jv_number(sqlite3_column_int64(st, 12)));
-	r = bi_set(r, "count", jv_number(sqlite3_column_int64(st, 13)));
-	return bi_set(r, "confidence", sqlite3_column_type(st, 14) == SQLITE_NULL ?
-		      jv_null() : jv_number(sqlite3_column_double(st, 14)));
+		r = bi_set(r, names[i], bi_db_col_str(st, i));
+	r = bi_set(r, "first_seen", bi_db_col_ts(st, 9));
+	r = bi_set(r, "last_seen", bi_db_col_ts(st, 10));
+	r = bi_set(r, "resolved_at", bi_db_col_ts(st, 11));
+	r = bi_set(r, "occurrences", jv_number(bi_db_col_int(st, 12)));
+	r = bi_set(r, "count", jv_number(bi_db_col_int(st, 13)));
+	return bi_set(r, "confidence", bi_db_col_null(st, 14) ?
+		      jv_null() : jv_number(bi_db_col_num(st, 14)));
 }
 
 static jv
-outcomes(sqlite3 *db, const char *id)
+outcomes(bi_db *db, const char *id)
 {
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT ts, fix, outcome FROM kb_outcomes "
+	bi_dbq *st = bi_db_prepare(db, "SELECT ts, fix, outcome FROM kb_outcomes "
 					  "WHERE incident = ? ORDER BY ts, id");
 	jv a = jv_array();
 	int rc;
 
 	if (!st)
 		return jv_free(a), db_error(db);
-	bi_sql_bind_str(st, 1, id);
-	while ((rc = bi_sql_step(st)) == 1) {
-		jv o = bi_set(jv_object(), "ts", bi_sql_col_ts(st, 0));
-		o = bi_set(o, "fix", bi_sql_col_str(st, 1));
-		a = jv_array_append(a, bi_set(o, "outcome", bi_sql_col_str(st, 2)));
+	bi_db_bind_str(st, 1, id);
+	while ((rc = bi_db_step(st)) == 1) {
+		jv o = bi_set(jv_object(), "ts", bi_db_col_ts(st, 0));
+		o = bi_set(o, "fix", bi_db_col_str(st, 1));
+		a = jv_array_append(a, bi_set(o, "outcome", bi_db_col_str(st, 2)));
 	}
 	if (rc < 0) {
 		jv_free(a);
 		a = db_error(db);
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	return a;
 }
 
 jv
-bi_kb_get(sqlite3 *db, const char *id)
+bi_kb_get(bi_db *db, const char *id)
 {
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT " INCIDENT_COLS ", finding FROM kb_incidents "
+	bi_dbq *st = bi_db_prepare(db, "SELECT " INCIDENT_COLS ", finding FROM kb_incidents "
 					  "WHERE id = ?");
 	jv r = jv_invalid(), finding = jv_null();
 
 	if (!st)
 		return db_error(db);
-	bi_sql_bind_str(st, 1, id);
-	int rc = bi_sql_step(st);
+	bi_db_bind_str(st, 1, id);
+	int rc = bi_db_step(st);
 	if (rc == 1) {
 		r = incident_row(st);
-		const char *f = (const char *)sqlite3_column_text(st, 15);
+		const char *f = bi_db_col_text(st, 15);
 		finding = f ? jv_parse(f) : jv_null();
 	} else if (rc < 0) {
 		r = db_error(db);
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	if (!jv_is_valid(r)) {
 		jv_free(finding);
 		return r;
@@ -157,28 +227,26 @@ bi_kb_get(sqlite3 *db, const char *id)
 }
 
 jv
-bi_kb_list(sqlite3 *db, const char *status, const char *pattern, long limit)
+bi_kb_list(bi_db *db, const char *status, const char *pattern, long limit)
 {
-	char *sql = bi_asprintf("SELECT * FROM (SELECT " INCIDENT_COLS " FROM kb_incidents "
-				"WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR pattern = ?2) "
-				"ORDER BY first_seen DESC, id LIMIT %ld) ORDER BY first_seen, id",
-				limit > 0 ? limit : -1L);
-	sqlite3_stmt *st = bi_sql_prepare(db, sql);
+	bi_dbq *st = bi_db_prepare(db, "SELECT * FROM (SELECT " INCIDENT_COLS " FROM kb_incidents "
+		"WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR pattern = ?2) "
+		"ORDER BY first_seen DESC, id LIMIT ?3) AS newest ORDER BY first_seen, id");
 	jv a = jv_array();
 	int rc = -1;
 
-	free(sql);
 	if (st) {
-		bi_sql_bind_str(st, 1, status);
-		bi_sql_bind_str(st, 2, pattern);
-		while ((rc = bi_sql_step(st)) == 1)
+		bi_db_bind_str(st, 1, status);
+		bi_db_bind_str(st, 2, pattern);
+		bi_db_bind_int(st, 3, limit > 0 ? limit : INT64_MAX);
+		while ((rc = bi_db_step(st)) == 1)
 			a = jv_array_append(a, incident_row(st));
 	}
 	if (rc < 0) {
 		jv_free(a);
 		a = db_error(db);
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	return a;
 }
 
@@ -194,83 +262,83 @@ ts_of(jv rec, const char *key, int64_t def)
 /* A new incident id: "inc-" and 8 hex digits from the signature and time;
  * NULL on a database error. */
 static char *
-new_id(sqlite3 *db, const char *sig, int64_t first)
+new_id(bi_db *db, const char *sig, int64_t first)
 {
 	char *key = bi_asprintf("%s|%lld", sig, (long long)first);
 	uint64_t h = bi_hash64(key, strlen(key));
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT 1 FROM kb_incidents WHERE id = ?");
+	bi_dbq *st = bi_db_prepare(db, "SELECT 1 FROM kb_incidents WHERE id = ?");
 
 	free(key);
 	for (; st; h = h * 6364136223846793005u + 1442695040888963407u) {
 		char *id = bi_asprintf("inc-%08x", (unsigned)(h >> 32));
-		bi_sql_bind_str(st, 1, id);
-		int taken = bi_sql_step(st);
-		sqlite3_reset(st);
+		bi_db_bind_str(st, 1, id);
+		int taken = bi_db_step(st);
+		bi_db_reset(st);
 		if (taken == 0) {
-			sqlite3_finalize(st);
+			bi_db_finalize(st);
 			return id;
 		}
 		free(id);
 		if (taken < 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	return NULL;
 }
 
 /* The latest incident of a signature, read into *id (NULL: none), its
  * status open or not, its last_seen and resolved_at: 0, or -1. */
 static int
-latest(sqlite3 *db, const char *sig, char **id, int *open, int64_t *last, int64_t *resolved)
+latest(bi_db *db, const char *sig, char **id, int *open, int64_t *last, int64_t *resolved)
 {
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT id, status, last_seen, resolved_at "
+	bi_dbq *st = bi_db_prepare(db, "SELECT id, status, last_seen, resolved_at "
 		"FROM kb_incidents WHERE signature = ? ORDER BY last_seen DESC LIMIT 1");
 
 	*id = NULL;
 	if (!st)
 		return -1;
-	bi_sql_bind_str(st, 1, sig);
-	int rc = bi_sql_step(st);
+	bi_db_bind_str(st, 1, sig);
+	int rc = bi_db_step(st);
 	if (rc == 1) {
-		const char *status = (const char *)sqlite3_column_text(st, 1);
-		*id = bi_strdup((const char *)sqlite3_column_text(st, 0));
+		const char *status = bi_db_col_text(st, 1);
+		*id = bi_strdup(bi_db_col_text(st, 0));
 		*open = status && !strcmp(status, "open");
-		*last = sqlite3_column_int64(st, 2);
-		*resolved = sqlite3_column_int64(st, 3);
+		*last = bi_db_col_int(st, 2);
+		*resolved = bi_db_col_int(st, 3);
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
 static int
-insert(sqlite3 *db, const char *id, const char *sig, jv finding, int64_t first, int64_t last,
+insert(bi_db *db, const char *id, const char *sig, jv finding, int64_t first, int64_t last,
        int64_t now, double count)
 {
 	jv keep = jv_object_delete(jv_object_delete(jv_copy(finding), jv_string("similar")),
 				   jv_string("fixes"));
 	jv text = jv_dump_string(keep, 0);
-	sqlite3_stmt *in = bi_sql_prepare(db, "INSERT INTO kb_incidents (id, signature, pattern, "
+	bi_dbq *in = bi_db_prepare(db, "INSERT INTO kb_incidents (id, signature, pattern, "
 		"title, service, severity, status, first_seen, last_seen, recorded, occurrences, "
 		"count, confidence, finding) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, 1, ?, ?, ?)");
 	const char *title = bi_get_str(finding, "title");
 	double conf = bi_get_num(finding, "confidence", -1);
 
 	if (in) {
-		bi_sql_bind_str(in, 1, id);
-		bi_sql_bind_str(in, 2, sig);
-		bi_sql_bind_str(in, 3, bi_get_str(finding, "pattern"));
-		bi_sql_bind_str(in, 4, title ? title : sig);
-		bi_sql_bind_str(in, 5, bi_get_str(finding, "service"));
-		bi_sql_bind_str(in, 6, bi_get_str(finding, "severity"));
-		sqlite3_bind_int64(in, 7, first);
-		sqlite3_bind_int64(in, 8, last);
-		sqlite3_bind_int64(in, 9, now);
-		sqlite3_bind_int64(in, 10, (int64_t)count);
+		bi_db_bind_str(in, 1, id);
+		bi_db_bind_str(in, 2, sig);
+		bi_db_bind_str(in, 3, bi_get_str(finding, "pattern"));
+		bi_db_bind_str(in, 4, title ? title : sig);
+		bi_db_bind_str(in, 5, bi_get_str(finding, "service"));
+		bi_db_bind_str(in, 6, bi_get_str(finding, "severity"));
+		bi_db_bind_int(in, 7, first);
+		bi_db_bind_int(in, 8, last);
+		bi_db_bind_int(in, 9, now);
+		bi_db_bind_int(in, 10, (int64_t)count);
 		if (conf >= 0)
-			sqlite3_bind_double(in, 11, conf);
+			bi_db_bind_num(in, 11, conf);
 		else
-			sqlite3_bind_null(in, 11);
-		bi_sql_bind_str(in, 12, jv_string_value(text));
+			bi_db_bind_null(in, 11);
+		bi_db_bind_str(in, 12, jv_string_value(text));
 	}
 	int rc = run(in);
 	jv_free(text);
@@ -278,7 +346,7 @@ insert(sqlite3 *db, const char *id, const char *sig, jv finding, int64_t first, 
 }
 
 jv
-bi_kb_record(sqlite3 *db, jv finding)
+bi_kb_record(bi_db *db, jv finding)
 {
 	char *sig = bi_kb_signature(finding), *id = NULL;
 	int64_t now = bi_now_ns();
@@ -289,21 +357,23 @@ bi_kb_record(sqlite3 *db, jv finding)
 	int64_t ilast = 0, resolved = 0;
 	jv r;
 
-	if (bi_sql_begin(db) || latest(db, sig, &id, &open, &ilast, &resolved))
+	if (bi_db_begin(db) || latest(db, sig, &id, &open, &ilast, &resolved))
 		goto fail;
 	/* The latest incident of this signature: the same occurrence seen
 	 * again (times overlap), one more occurrence of an open incident, or
 	 * a recurrence after it was resolved (a new incident). */
 	int overlap = id && first <= ilast;
 	if (id && (open || (overlap && last <= resolved))) {
-		sqlite3_stmt *up = bi_sql_prepare(db, "UPDATE kb_incidents SET "
-			"occurrences = occurrences + ?2, last_seen = max(last_seen, ?3), "
-			"count = CASE WHEN ?2 THEN count + ?4 ELSE max(count, ?4) END WHERE id = ?1");
+		bi_dbq *up = bi_db_prepare(db, "UPDATE kb_incidents SET "
+			"occurrences = occurrences + ?2, "
+			"last_seen = CASE WHEN last_seen > ?3 THEN last_seen ELSE ?3 END, "
+			"count = CASE WHEN ?2 <> 0 THEN count + ?4 WHEN count > ?4 THEN count ELSE ?4 END "
+			"WHERE id = ?1");
 		if (up) {
-			bi_sql_bind_str(up, 1, id);
-			sqlite3_bind_int(up, 2, !overlap && open);
-			sqlite3_bind_int64(up, 3, last);
-			sqlite3_bind_int64(up, 4, (int64_t)count);
+			bi_db_bind_str(up, 1, id);
+			bi_db_bind_int(up, 2, !overlap && open);
+			bi_db_bind_int(up, 3, last);
+			bi_db_bind_int(up, 4, (int64_t)count);
 		}
 		if (run(up))
 			goto fail;
@@ -312,7 +382,7 @@ bi_kb_record(sqlite3 *db, jv finding)
 		if (!(id = new_id(db, sig, first)) || insert(db, id, sig, finding, first, last, now, count))
 			goto fail;
 	}
-	if (bi_sql_commit(db))
+	if (bi_db_commit(db))
 		goto fail;
 	r = bi_kb_get(db, id);
 	free(id);
@@ -339,37 +409,37 @@ bi_kb_outcome_ok(const char *outcome)
 }
 
 jv
-bi_kb_resolve(sqlite3 *db, const char *id, const char *outcome, const char *fix, int64_t when)
+bi_kb_resolve(bi_db *db, const char *id, const char *outcome, const char *fix, int64_t when)
 {
 	jv inc = bi_kb_get(db, id);
 
 	if (!jv_is_valid(inc))
 		return inc;
 	jv_free(inc);
-	if (bi_sql_begin(db))
+	if (bi_db_begin(db))
 		return db_abort(db);
-	sqlite3_stmt *st = bi_sql_prepare(db, "INSERT INTO kb_outcomes (incident, ts, fix, outcome) "
+	bi_dbq *st = bi_db_prepare(db, "INSERT INTO kb_outcomes (incident, ts, fix, outcome) "
 					  "VALUES (?, ?, ?, ?)");
 	if (st) {
-		bi_sql_bind_str(st, 1, id);
-		sqlite3_bind_int64(st, 2, when);
-		bi_sql_bind_str(st, 3, fix);
-		bi_sql_bind_str(st, 4, outcome);
+		bi_db_bind_str(st, 1, id);
+		bi_db_bind_int(st, 2, when);
+		bi_db_bind_str(st, 3, fix);
+		bi_db_bind_str(st, 4, outcome);
 	}
 	if (run(st))
 		return db_abort(db);
 	/* Resolved closes the incident; partial and failed leave it open. */
-	st = bi_sql_prepare(db, "UPDATE kb_incidents SET fix = ?2, outcome = ?3, "
+	st = bi_db_prepare(db, "UPDATE kb_incidents SET fix = ?2, outcome = ?3, "
 			    "status = CASE WHEN ?3 = 'resolved' THEN 'resolved' ELSE 'open' END, "
 			    "resolved_at = CASE WHEN ?3 = 'resolved' THEN ?4 ELSE resolved_at END "
 			    "WHERE id = ?1");
 	if (st) {
-		bi_sql_bind_str(st, 1, id);
-		bi_sql_bind_str(st, 2, fix);
-		bi_sql_bind_str(st, 3, outcome);
-		sqlite3_bind_int64(st, 4, when);
+		bi_db_bind_str(st, 1, id);
+		bi_db_bind_str(st, 2, fix);
+		bi_db_bind_str(st, 3, outcome);
+		bi_db_bind_int(st, 4, when);
 	}
-	if (run(st) || bi_sql_commit(db))
+	if (run(st) || bi_db_commit(db))
 		return db_abort(db);
 	inc = bi_kb_get(db, id);
 	return jv_is_valid(inc) ? jv_object_delete(inc, jv_string("finding")) : inc;
@@ -407,7 +477,7 @@ import_check(jv inc, char *err, size_t errlen)
 }
 
 static int
-import_row(sqlite3 *db, jv inc)
+import_row(bi_db *db, jv inc)
 {
 	const char *status = bi_get_str(inc, "status");
 	int64_t first = ts_of(inc, "first_seen", ts_of(inc, "ts", 0));
@@ -416,7 +486,17 @@ import_row(sqlite3 *db, jv inc)
 	jv finding = jv_object_get(jv_copy(inc), jv_string("finding"));
 	jv text = jv_get_kind(finding) == JV_KIND_OBJECT ? jv_dump_string(finding, 0) :
 		(jv_free(finding), jv_null());
-	sqlite3_stmt *st = bi_sql_prepare(db, "INSERT OR REPLACE INTO kb_incidents (id, signature, "
+	/* Replaced as a delete and an insert: the one way both dialects
+	 * have (its outcomes go with it, and come back below). */
+	bi_dbq *st = bi_db_prepare(db, "DELETE FROM kb_incidents WHERE id = ?");
+
+	if (st)
+		bi_db_bind_str(st, 1, bi_get_str(inc, "id"));
+	if (run(st)) {
+		jv_free(text);
+		return -1;
+	}
+	st = bi_db_prepare(db, "INSERT INTO kb_incidents (id, signature, "
 		"pattern, title, service, severity, status, fix, outcome, first_seen, last_seen, "
 		"recorded, resolved_at, occurrences, count, confidence, finding) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -425,63 +505,63 @@ import_row(sqlite3 *db, jv inc)
 		static const char *const keys[] = {"id", "signature", "pattern", "title", "service",
 						   "severity"};
 		for (int i = 0; i < 6; i++)
-			bi_sql_bind_str(st, i + 1, bi_get_str(inc, keys[i]));
-		bi_sql_bind_str(st, 7, status ? status : "open");
-		bi_sql_bind_str(st, 8, bi_get_str(inc, "fix"));
-		bi_sql_bind_str(st, 9, bi_get_str(inc, "outcome"));
-		sqlite3_bind_int64(st, 10, first);
-		sqlite3_bind_int64(st, 11, ts_of(inc, "last_seen", first));
-		sqlite3_bind_int64(st, 12, bi_now_ns());
+			bi_db_bind_str(st, i + 1, bi_get_str(inc, keys[i]));
+		bi_db_bind_str(st, 7, status ? status : "open");
+		bi_db_bind_str(st, 8, bi_get_str(inc, "fix"));
+		bi_db_bind_str(st, 9, bi_get_str(inc, "outcome"));
+		bi_db_bind_int(st, 10, first);
+		bi_db_bind_int(st, 11, ts_of(inc, "last_seen", first));
+		bi_db_bind_int(st, 12, bi_now_ns());
 		if (res)
-			sqlite3_bind_int64(st, 13, res);
+			bi_db_bind_int(st, 13, res);
 		else
-			sqlite3_bind_null(st, 13);
-		sqlite3_bind_int64(st, 14, (int64_t)bi_get_num(inc, "occurrences", 1));
-		sqlite3_bind_int64(st, 15, (int64_t)bi_get_num(inc, "count", 1));
+			bi_db_bind_null(st, 13);
+		bi_db_bind_int(st, 14, (int64_t)bi_get_num(inc, "occurrences", 1));
+		bi_db_bind_int(st, 15, (int64_t)bi_get_num(inc, "count", 1));
 		if (conf >= 0)
-			sqlite3_bind_double(st, 16, conf);
+			bi_db_bind_num(st, 16, conf);
 		else
-			sqlite3_bind_null(st, 16);
-		bi_sql_bind_str(st, 17, jv_get_kind(text) == JV_KIND_STRING ? jv_string_value(text) : NULL);
+			bi_db_bind_null(st, 16);
+		bi_db_bind_str(st, 17, jv_get_kind(text) == JV_KIND_STRING ? jv_string_value(text) : NULL);
 	}
 	int rc = run(st);
 	jv_free(text);
 	if (rc)
 		return -1;
-	st = bi_sql_prepare(db, "DELETE FROM kb_outcomes WHERE incident = ?");
+	st = bi_db_prepare(db, "DELETE FROM kb_outcomes WHERE incident = ?");
 	if (st)
-		bi_sql_bind_str(st, 1, bi_get_str(inc, "id"));
+		bi_db_bind_str(st, 1, bi_get_str(inc, "id"));
 	if (run(st))
 		return -1;
 	jv outs = jv_object_get(jv_copy(inc), jv_string("outcomes"));
 	if (jv_get_kind(outs) == JV_KIND_ARRAY && jv_array_length(jv_copy(outs)) > 0) {
-		st = bi_sql_prepare(db, "INSERT INTO kb_outcomes (incident, ts, fix, outcome) "
+		st = bi_db_prepare(db, "INSERT INTO kb_outcomes (incident, ts, fix, outcome) "
 				    "VALUES (?, ?, ?, ?)");
 		jv_array_foreach(outs, i, o) {
 			if (st) {
-				bi_sql_bind_str(st, 1, bi_get_str(inc, "id"));
-				sqlite3_bind_int64(st, 2, ts_of(o, "ts", first));
-				bi_sql_bind_str(st, 3, bi_get_str(o, "fix"));
-				bi_sql_bind_str(st, 4, bi_get_str(o, "outcome"));
+				bi_db_bind_str(st, 1, bi_get_str(inc, "id"));
+				bi_db_bind_int(st, 2, ts_of(o, "ts", first));
+				bi_db_bind_str(st, 3, bi_get_str(o, "fix"));
+				bi_db_bind_str(st, 4, bi_get_str(o, "outcome"));
 			}
-			if (!st || bi_sql_run(st))
+			if (!st || bi_db_run(st))
 				rc = -1;
 			jv_free(o);
 		}
-		sqlite3_finalize(st);
+		bi_db_finalize(st);
 	}
 	jv_free(outs);
 	return rc;
 }
 
 int
-bi_kb_import(sqlite3 *db, jv inc, char *err, size_t errlen)
+bi_kb_import(bi_db *db, jv inc, char *err, size_t errlen)
 {
 	int rc = import_check(inc, err, errlen);
 
-	if (rc == 0 && (bi_sql_begin(db) || import_row(db, inc) || bi_sql_commit(db))) {
-		snprintf(err, errlen, "%s", bi_sql_error(db));
-		bi_sql_rollback(db);
+	if (rc == 0 && (bi_db_begin(db) || import_row(db, inc) || bi_db_commit(db))) {
+		snprintf(err, errlen, "%s", bi_db_error(db));
+		bi_db_rollback(db);
 		rc = -2;
 	}
 	jv_free(inc);
@@ -489,25 +569,25 @@ bi_kb_import(sqlite3 *db, jv inc, char *err, size_t errlen)
 }
 
 double
-bi_kb_rate(sqlite3 *db, const char *pattern, double prior, const char *fix, int *n)
+bi_kb_rate(bi_db *db, const char *pattern, double prior, const char *fix, int *n)
 {
 	double sum = prior * PRIOR_WEIGHT;
 	int k = 0, rc = 0;
 
 	if (db) {
-		sqlite3_stmt *st = bi_sql_prepare(db, "SELECT o.outcome FROM kb_outcomes o "
+		bi_dbq *st = bi_db_prepare(db, "SELECT o.outcome FROM kb_outcomes o "
 			"JOIN kb_incidents i ON i.id = o.incident "
 			"WHERE (?1 IS NULL OR i.pattern = ?1) "
 			"AND (?2 IS NULL OR lower(trim(o.fix)) = lower(trim(?2)))");
 		if (!st)
 			return -1;
-		bi_sql_bind_str(st, 1, pattern);
-		bi_sql_bind_str(st, 2, fix);
-		while ((rc = bi_sql_step(st)) == 1) {
-			sum += score_of((const char *)sqlite3_column_text(st, 0));
+		bi_db_bind_str(st, 1, pattern);
+		bi_db_bind_str(st, 2, fix);
+		while ((rc = bi_db_step(st)) == 1) {
+			sum += score_of(bi_db_col_text(st, 0));
 			k++;
 		}
-		sqlite3_finalize(st);
+		bi_db_finalize(st);
 	}
 	if (n)
 		*n = k;
@@ -515,56 +595,56 @@ bi_kb_rate(sqlite3 *db, const char *pattern, double prior, const char *fix, int 
 }
 
 jv
-bi_kb_occurrences(sqlite3 *db, const char *pattern)
+bi_kb_occurrences(bi_db *db, const char *pattern)
 {
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT total(occurrences), max(last_seen) "
-					  "FROM kb_incidents WHERE pattern IS ?");
+	bi_dbq *st = bi_db_prepare(db, "SELECT coalesce(sum(occurrences), 0), "
+		"max(last_seen) FROM kb_incidents WHERE pattern = ?1 OR (?1 IS NULL AND pattern IS NULL)");
 	jv r = jv_invalid();
 
 	if (!st)
 		return db_error(db);
-	bi_sql_bind_str(st, 1, pattern);
-	int rc = bi_sql_step(st);
+	bi_db_bind_str(st, 1, pattern);
+	int rc = bi_db_step(st);
 	if (rc == 1) {
-		r = bi_set(jv_object(), "occurrences", jv_number(sqlite3_column_double(st, 0)));
-		r = bi_set(r, "last_seen", bi_sql_col_ts(st, 1));
+		r = bi_set(jv_object(), "occurrences", jv_number(bi_db_col_num(st, 0)));
+		r = bi_set(r, "last_seen", bi_db_col_ts(st, 1));
 	} else {
 		r = db_error(db);
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	return r;
 }
 
 jv
-bi_kb_fixes(sqlite3 *db, const char *pattern, int worked)
+bi_kb_fixes(bi_db *db, const char *pattern, int worked)
 {
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT i.pattern, min(o.fix) FROM kb_outcomes o "
+	bi_dbq *st = bi_db_prepare(db, "SELECT i.pattern, min(o.fix) FROM kb_outcomes o "
 		"JOIN kb_incidents i ON i.id = o.incident WHERE (?1 IS NULL OR i.pattern = ?1) "
-		"AND (NOT ?2 OR o.outcome != 'failed') "
-		"GROUP BY i.pattern, lower(trim(o.fix)) ORDER BY i.pattern, min(o.fix)");
+		"AND (?2 = 0 OR o.outcome <> 'failed') "
+		"GROUP BY i.pattern, lower(trim(o.fix)) ORDER BY i.pattern NULLS FIRST, min(o.fix)");
 	jv a = jv_array();
 	int rc = -1;
 
 	if (st) {
-		bi_sql_bind_str(st, 1, pattern);
-		sqlite3_bind_int(st, 2, worked);
-		while ((rc = bi_sql_step(st)) == 1) {
-			jv f = bi_set(jv_object(), "pattern", bi_sql_col_str(st, 0));
-			a = jv_array_append(a, bi_set(f, "fix", bi_sql_col_str(st, 1)));
+		bi_db_bind_str(st, 1, pattern);
+		bi_db_bind_int(st, 2, worked);
+		while ((rc = bi_db_step(st)) == 1) {
+			jv f = bi_set(jv_object(), "pattern", bi_db_col_str(st, 0));
+			a = jv_array_append(a, bi_set(f, "fix", bi_db_col_str(st, 1)));
 		}
 	}
 	if (rc < 0) {
 		jv_free(a);
 		a = db_error(db);
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	return a;
 }
 
 /* The best fix of p and how well it works: the pattern's own, or one of
  * the user's that worked better. 0, or -1. */
 static int
-best_fix(sqlite3 *db, const bi_kb_pattern *p, char **best, double *rate, int *outcomes)
+best_fix(bi_db *db, const bi_kb_pattern *p, char **best, double *rate, int *outcomes)
 {
 	*best = NULL;
 	*rate = -1;
@@ -602,7 +682,7 @@ best_fix(sqlite3 *db, const bi_kb_pattern *p, char **best, double *rate, int *ou
 }
 
 jv
-bi_kb_suggest(sqlite3 *db, const bi_kb_pattern *pats, size_t npats)
+bi_kb_suggest(bi_db *db, const bi_kb_pattern *pats, size_t npats)
 {
 	jv out = jv_array();
 
@@ -687,36 +767,36 @@ struct cand {
 /* The past incidents like sig (not this very occurrence, first, recorded
  * by an earlier run), the most similar first: 0, or -1. */
 static int
-candidates(sqlite3 *db, const char *sig, int64_t first, struct cand **out, size_t *nout)
+candidates(bi_db *db, const char *sig, int64_t first, struct cand **out, size_t *nout)
 {
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT id, signature, title, status, fix, outcome, "
+	bi_dbq *st = bi_db_prepare(db, "SELECT id, signature, title, status, fix, outcome, "
 					  "last_seen, pattern FROM kb_incidents");
 	struct cand *c = NULL;
 	size_t nc = 0;
 	int rc = -1;
 
 	if (st) {
-		while ((rc = bi_sql_step(st)) == 1) {
-			const char *isig = (const char *)sqlite3_column_text(st, 1);
-			const char *status = (const char *)sqlite3_column_text(st, 3);
+		while ((rc = bi_db_step(st)) == 1) {
+			const char *isig = bi_db_col_text(st, 1);
+			const char *status = bi_db_col_text(st, 3);
 			if (!strcmp(isig, sig) && status && !strcmp(status, "open") &&
-			    first && first <= sqlite3_column_int64(st, 6))
+			    first && first <= bi_db_col_int(st, 6))
 				continue;
 			double j = bi_kb_jaccard(sig, isig);
 			if (j <= SIMILAR_MIN)
 				continue;
-			jv r = bi_set(jv_object(), "id", bi_sql_col_str(st, 0));
-			r = bi_set(r, "title", bi_sql_col_str(st, 2));
+			jv r = bi_set(jv_object(), "id", bi_db_col_str(st, 0));
+			r = bi_set(r, "title", bi_db_col_str(st, 2));
 			r = bi_set(r, "similarity", jv_number(round(j * 100) / 100));
-			r = bi_set(r, "status", bi_sql_col_str(st, 3));
-			r = bi_set(r, "fix", bi_sql_col_str(st, 4));
-			r = bi_set(r, "outcome", bi_sql_col_str(st, 5));
-			r = bi_set(r, "pattern", bi_sql_col_str(st, 7));
+			r = bi_set(r, "status", bi_db_col_str(st, 3));
+			r = bi_set(r, "fix", bi_db_col_str(st, 4));
+			r = bi_set(r, "outcome", bi_db_col_str(st, 5));
+			r = bi_set(r, "pattern", bi_db_col_str(st, 7));
 			c = bi_realloc(c, (nc + 1) * sizeof *c);
 			c[nc++] = (struct cand){j, r};
 		}
 	}
-	sqlite3_finalize(st);
+	bi_db_finalize(st);
 	for (size_t i = 1; i < nc; i++)
 		for (size_t k = i; k > 0 && c[k].sim > c[k - 1].sim; k--) {
 			struct cand t = c[k];
@@ -752,7 +832,7 @@ sorted(jv fixes)
 }
 
 jv
-bi_kb_advise(sqlite3 *db, const bi_kb_pattern *pats, size_t npats, jv finding, double *best)
+bi_kb_advise(bi_db *db, const bi_kb_pattern *pats, size_t npats, jv finding, double *best)
 {
 	const bi_kb_pattern *p = bi_kb_pattern_find(pats, npats, bi_get_str(finding, "pattern"));
 	char *sig = bi_kb_signature(finding);
@@ -805,7 +885,7 @@ bi_kb_advise(sqlite3 *db, const bi_kb_pattern *pats, size_t npats, jv finding, d
 	bad |= rate < 0;
 	if (bad) {
 		/* What the patterns alone know, and why not more. */
-		jv msg = jv_string(bi_sql_error(db));
+		jv msg = jv_string(bi_db_error(db));
 		jv_free(similar);
 		jv_free(fixes);
 		similar = jv_array();

@@ -466,7 +466,7 @@ by_count(const void *a, const void *b)
 /* What a finding is called, what it is matched by, what it followed and how
  * sure it is: all that ranks it, without the record. */
 static void
-score(bi_rca *a, struct finding *f, sqlite3 *db)
+score(bi_rca *a, struct finding *f, bi_db *db)
 {
 	const bi_kb_pattern *p = f->pattern >= 0 ? &a->pats[f->pattern] : NULL;
 	const bi_symptom *m = f->main = main_sym(f);
@@ -682,7 +682,7 @@ crash_of(bi_rca *a, const struct finding *f)
 
 /* The finding record. */
 static jv
-build(bi_rca *a, struct finding *f, sqlite3 *db)
+build(bi_rca *a, struct finding *f, bi_db *db)
 {
 	const bi_kb_pattern *p = f->pattern >= 0 ? &a->pats[f->pattern] : NULL;
 	const bi_symptom *m = f->main;
@@ -1057,7 +1057,7 @@ explainable(const struct finding *f)
  * service; a symptom no pattern knows is a finding of its own. Then score
  * and rank them. */
 size_t
-bi_rca_rank(bi_rca *a, sqlite3 *db)
+bi_rca_rank(bi_rca *a, bi_db *db)
 {
 	struct finding *f = NULL;
 	size_t n = 0;
@@ -1159,7 +1159,7 @@ bi_rca_rank(bi_rca *a, sqlite3 *db)
 }
 
 jv
-bi_rca_finding(bi_rca *a, size_t i, sqlite3 *db)
+bi_rca_finding(bi_rca *a, size_t i, bi_db *db)
 {
 	return i < a->nf ? build(a, &a->f[i], db) : jv_invalid();
 }

@@ -3,10 +3,10 @@
 #define BI_ANALYSIS_RCA_H
 
 #include <jv.h>
-#include <sqlite3.h>
 #include <stddef.h>
 
 #include "analysis/pattern.h"
+#include "sources/db.h"
 /* Root-cause analysis: records in; out, one `finding` per distinct problem,
  * the most likely first (blissful-infra(7) lists its fields). Memory grows
  * with the problems and log templates seen, not with the records. */
@@ -38,11 +38,11 @@ void bi_rca_counts(const bi_rca *a, size_t *records, size_t *logs);
 /* Group what was taken into findings, score and rank them; returns how
  * many. db is the knowledge base (bi_kb_open) whose past incidents raise
  * a finding's confidence, or NULL. Once: a second call returns the same. */
-size_t bi_rca_rank(bi_rca *a, sqlite3 *db);
+size_t bi_rca_rank(bi_rca *a, bi_db *db);
 
 /* The i-th most likely finding (0 the first) as a record, with the past
  * incidents like it and the fixes to try from db (as given to bi_rca_rank,
  * or NULL); jv_invalid() past the last. */
-jv bi_rca_finding(bi_rca *a, size_t i, sqlite3 *db);
+jv bi_rca_finding(bi_rca *a, size_t i, bi_db *db);
 
 #endif

@@ -20,13 +20,7 @@ addon_known() {
 }
 
 # addon_names: the project's add-ons, in the order they were added.
-addon_names() {
-	i=0
-	while a=$(bi-config get "addons.$i" 2>/dev/null); do
-		printf '%s\n' "$a"
-		i=$((i + 1))
-	done
-}
+addon_names() { project_addons; }
 
 # addon_line_ok: dies unless the addons: line, and each overlay's
 # components:, is absent or add's own.
@@ -78,30 +72,6 @@ addon_write() {
 	elif [ $# -gt 0 ]; then
 		printf 'addons: [%s]%s\n' "$(printf '%s\n' "$@" | paste -sd, - | sed 's/,/, /g')" "$ADDONS_MARK" >>"$f"
 	fi
-}
-
-# compose ARGS: _project.sh's compose, with each add-on's fragment after the
-# project's files, so that up, down and config see its services.
-compose() {
-	if [ -z "${BI_COMPOSE:-}" ]; then
-		if docker compose version >/dev/null 2>&1; then
-			BI_COMPOSE="docker compose"
-		elif command -v docker-compose >/dev/null 2>&1; then
-			BI_COMPOSE=docker-compose
-		else
-			echo "blissful-infra: neither 'docker compose' nor docker-compose is installed" >&2
-			exit 3
-		fi
-	fi
-	n=$#
-	set -- "$@" -f "$ROOT/docker-compose.yaml"
-	[ -f "$ROOT/docker-compose.override.yaml" ] && set -- "$@" -f "$ROOT/docker-compose.override.yaml"
-	for a in $(addon_names); do
-		[ -f "$ROOT/docker-compose.$a.yaml" ] && set -- "$@" -f "$ROOT/docker-compose.$a.yaml"
-	done
-	# The caller's arguments go after the files.
-	while [ $n -gt 0 ]; do set -- "$@" "$1"; shift; n=$((n - 1)); done
-	$BI_COMPOSE -p "$NAME" "$@"
 }
 
 # dur KEY DEFAULT: a duration of blissful-infra.yaml as Prometheus writes one.

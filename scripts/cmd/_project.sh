@@ -22,7 +22,20 @@ project_name() {
 
 . "$BI_LIBEXEC/_util.sh"
 
-# compose ARGS: docker compose v2, or docker-compose v1, on the project.
+# project_addons: the components the project lists on its addons: line of
+# blissful-infra.yaml (blissful-infra add, bi-scaffold --with), in order.
+project_addons() {
+	i=0
+	while a=$(bi-config get "addons.$i" 2>/dev/null); do
+		printf '%s\n' "$a"
+		i=$((i + 1))
+	done
+}
+
+# compose ARGS: docker compose v2, or docker-compose v1, on the project: as
+# compose itself would in the project's directory (the file, and its
+# override when there is one: fullstack has), then each add-on's fragment,
+# so that every command (up, down, logs, status, chaos...) sees its services.
 compose() {
 	if [ -z "${BI_COMPOSE:-}" ]; then
 		if docker compose version >/dev/null 2>&1; then
@@ -34,13 +47,15 @@ compose() {
 			exit 3
 		fi
 	fi
-	# As compose itself would in the project's directory: the file, and its
-	# override when there is one (fullstack has).
-	if [ -f "$ROOT/docker-compose.override.yaml" ]; then
-		$BI_COMPOSE -p "$NAME" -f "$ROOT/docker-compose.yaml" -f "$ROOT/docker-compose.override.yaml" "$@"
-	else
-		$BI_COMPOSE -p "$NAME" -f "$ROOT/docker-compose.yaml" "$@"
-	fi
+	n=$#
+	set -- "$@" -f "$ROOT/docker-compose.yaml"
+	[ -f "$ROOT/docker-compose.override.yaml" ] && set -- "$@" -f "$ROOT/docker-compose.override.yaml"
+	for a in $(project_addons); do
+		[ -f "$ROOT/docker-compose.$a.yaml" ] && set -- "$@" -f "$ROOT/docker-compose.$a.yaml"
+	done
+	# The caller's arguments go after the files.
+	while [ $n -gt 0 ]; do set -- "$@" "$1"; shift; n=$((n - 1)); done
+	$BI_COMPOSE -p "$NAME" "$@"
 }
 
 need_docker() {

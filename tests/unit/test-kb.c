@@ -10,6 +10,7 @@
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
+#include "sources/db.h"
 #include "analysis/pattern.h"
 #include "analysis/kb.h"
 #include "tap.h"
@@ -71,7 +72,7 @@ main(void)
 	errno = 0;
 	ok(bi_kb_open(path, 0) == NULL && errno == ENOENT && access(path, F_OK) != 0,
 	   "no database, not created when only reading (ENOENT)");
-	sqlite3 *db = bi_kb_open(path, 1);
+	bi_db *db = bi_kb_open(path, 1);
 	ok(db != NULL, "created for writing");
 	jv f1 = finding("out-of-memory", "app", "cache grew to <*> entries",
 			"2026-11-24T01:00:00.000Z", "2026-11-24T01:05:00.000Z");
@@ -130,7 +131,7 @@ main(void)
 
 	/* Export and import: the same incidents in another database. */
 	char *path2 = bi_asprintf("%s/kb2.db", dir);
-	sqlite3 *db2 = bi_kb_open(path2, 1);
+	bi_db *db2 = bi_kb_open(path2, 1);
 	jv all = bi_kb_list(db, NULL, NULL, 0);
 	int good = 1;
 	jv_array_foreach(all, i, one) {
@@ -174,7 +175,7 @@ main(void)
 	sqlite3 *other;
 	sqlite3_open(path, &other);
 	sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	sqlite3_busy_timeout(db, 50);
+	sqlite3_busy_timeout(bi_db_sqlite_handle(db), 50);
 	jv f4 = finding("disk-pressure", "db", "disk full", "2026-11-26T00:00:00.000Z",
 			"2026-11-26T00:01:00.000Z");
 	ok(strstr(failure(bi_kb_record(db, f4)), "locked") != NULL, "record, locked out: the error returned");
@@ -189,7 +190,7 @@ main(void)
 	jv_free(f4);
 
 	/* A broken database: errors returned from every reader and writer. */
-	sqlite3_exec(db2, "DROP TABLE kb_outcomes", NULL, NULL, NULL);
+	sqlite3_exec(bi_db_sqlite_handle(db2), "DROP TABLE kb_outcomes", NULL, NULL, NULL);
 	ok(*failure(bi_kb_get(db2, id)), "get: %s", "an error, not an exit");
 	ok(*failure(bi_kb_resolve(db2, id, "resolved", "x", 1)), "resolve: an error");
 	ok(bi_kb_rate(db2, "out-of-memory", 0.85, NULL, NULL) < 0, "rate: -1");
@@ -204,7 +205,7 @@ main(void)
 	   bi_jv_path_num(adv2, "fixes.0.success_rate", 0) == 0.85,
 	   "advise: the pattern's own fixes at their initial rates, and kb_error");
 	jv_free(adv2);
-	sqlite3_exec(db2, "DROP TABLE kb_incidents", NULL, NULL, NULL);
+	sqlite3_exec(bi_db_sqlite_handle(db2), "DROP TABLE kb_incidents", NULL, NULL, NULL);
 	ok(*failure(bi_kb_list(db2, NULL, NULL, 0)), "list: an error");
 	jv f6 = finding("x", "y", "z", "2026-11-27T09:00:00.000Z", "2026-11-27T09:00:00.000Z");
 	ok(*failure(bi_kb_record(db2, f6)), "record: an error");
@@ -212,8 +213,8 @@ main(void)
 	ok(bi_kb_open("/proc/no/such/kb.db", 1) == NULL && errno == EIO,
 	   "a database that cannot be made: NULL, EIO");
 
-	sqlite3_close(db);
-	sqlite3_close(db2);
+	bi_db_close(db);
+	bi_db_close(db2);
 	bi_kb_patterns_free(p, n);
 	jv_free(cfg);
 	char *rm = bi_asprintf("rm -rf %s", dir);

@@ -6,6 +6,7 @@
 #include "base/util.h"
 #include "base/time.h"
 #include "base/jsonl.h"
+#include "sources/db.h"
 #include "analysis/kb.h"
 #include "analysis/rca.h"
 #include "tap.h"
@@ -32,7 +33,7 @@ feed(bi_rca *a, const char *text)
 
 /* The findings of text, as an array, the most likely first. */
 static jv
-analyze(const char *text, sqlite3 *db)
+analyze(const char *text, bi_db *db)
 {
 	bi_rca *a = bi_rca_new(pats, npats);
 	feed(a, text);
@@ -456,7 +457,7 @@ main(void)
 	/* A past incident like it, in the knowledge base: more confidence. */
 	mkdtemp(path);
 	char *db_path = bi_asprintf("%s/kb.db", path);
-	sqlite3 *db = bi_kb_open(db_path, 1);
+	bi_db *db = bi_kb_open(db_path, 1);
 	f = analyze(oom, db);
 	jv first = jv_array_get(jv_copy(f), 0);
 	jv inc = bi_kb_record(db, first);
@@ -470,7 +471,7 @@ main(void)
 	is_str(field(f, 0, "confidence"), "95", "... up to the cap");
 	is_str(field(f, 0, "fixes.0.title"), "Bounded the greeting cache", "... and its fix comes first");
 	jv_free(f);
-	sqlite3_close(db);
+	bi_db_close(db);
 	unlink(db_path);
 	char *wal = bi_asprintf("%s-wal", db_path), *shm = bi_asprintf("%s-shm", db_path);
 	unlink(wal);
