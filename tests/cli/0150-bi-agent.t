@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 52
+plan 56
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -198,3 +198,9 @@ is "$?:$(cat "$TMP/out")" "1:ada: stopped (3 steps, 300 tokens): stopped at the 
 	"the token budget"
 is "$(req o5 2 | jq -r '.messages[-1] | [.role, .content] | join(": ")')" \
 	"user: Only tools act: call a tool, propose_change, or finish." "a reply with no tool call is answered with a reminder"
+
+# ---- through the dispatcher: agent's commands reach bi-agent, --query stays bi-ask's
+
+is "$(blissful-infra agent list 2>&1)" "$(bi-agent list)" "blissful-infra agent list is bi-agent list"
+blissful-infra agent --help | grep -q -- '--query Q'
+exit_ok $? "blissful-infra agent --help: still the chat's"
