@@ -14,5 +14,9 @@
 #include "analysis/llm.h"
 #include "analysis/offline.h"
 #include "analysis/canary.h"
+#include "analysis/agenttool.h"
+#include "analysis/agentgit.h"
+#include "analysis/agent.h"
+#include "analysis/agentdb.h"
 
 #endif

@@ -1,0 +1,206 @@
+#!/bin/sh
+# bi-agent: hire, assign (tool calls through both APIs' tool-calling
+# formats), review, reject, revise, accept (a branch, a worktree, the
+# project's tests run there, a commit), escapes refused, a runaway model
+# stopped; against tests/tools/agent-model.py, a scripted stand-in server.
+. "$(dirname "$0")/../lib.sh"
+plan 56
+
+MODEL=$ROOT/tests/tools/agent-model.py
+unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
+export BI_DB=$TMP/bi.db BI_TEMPLATES=$ROOT/templates
+
+serve() {	# NAME SCRIPT [agent-model options]: a stand-in; its URL in $URL
+	_name=$1 _script=$2
+	shift 2
+	/usr/bin/python3 "$MODEL" --port-file "$TMP/$_name.port" --script "$_script" \
+		--log "$TMP/$_name.log" "$@" &
+	at_exit "kill $! 2>/dev/null"
+	_i=0
+	while [ ! -s "$TMP/$_name.port" ] && [ $_i -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
+	URL=http://127.0.0.1:$(cat "$TMP/$_name.port")
+}
+req() { sed -n "${2}p" "$TMP/$1.log"; }	# NAME N: the Nth request
+
+# ---- a project: a git repository, its tests, a secret outside it
+
+P=$TMP/proj
+mkdir -p "$P" "$TMP/outside"
+echo TOPSECRET >"$TMP/outside/secret.txt"
+cd "$P" || exit 1
+git init -q -b main . && git config user.name Person && git config user.email person@example.com
+cat >blissful-infra.yaml <<'EOF'
+name: demo
+agent:
+  test_command: sh check.sh
+EOF
+printf '.blissful-infra/\n' >.gitignore
+printf 'hello\nworld\n' >greet.txt
+# The project's tests: the greeting must say world; where they ran is noted.
+printf 'grep -q world greet.txt || { echo "no world in greet.txt"; exit 1; }\npwd >"$MARK"\n' >check.sh
+git add -A && git commit -qm init
+ln -s "$TMP/outside/secret.txt" leak
+ln -s "$TMP/outside" out
+export MARK=$TMP/mark
+before=$(git status --porcelain; cat greet.txt; git branch)
+
+# ---- usage
+
+bi-agent hire bug-fixer >/dev/null 2>"$TMP/err"
+is $? 2 "hire without --name: exit 2"
+bi-agent hire no-such-role --name x >/dev/null 2>"$TMP/err"
+is "$?:$(grep -c 'no role no-such-role' "$TMP/err")" "2:1" "an unknown role: exit 2, named"
+bi-agent hire bug-fixer --name ada >"$TMP/out"
+is "$?:$(cat "$TMP/out")" "0:hired ada as bug-fixer" "hire"
+bi-agent hire docs-writer --name ada >/dev/null 2>&1
+is $? 2 "a name in use: exit 2"
+mkdir -p .blissful-infra/agents
+echo "You test things." >.blissful-infra/agents/tester.md
+bi-agent hire tester --name tia >/dev/null
+is $? 0 "a role of the project's own (.blissful-infra/agents/ROLE.md)"
+bi-agent fire tia >/dev/null && bi-agent status tia >/dev/null 2>&1
+is $? 2 "fire: the agent is gone"
+bi-agent accept ada >/dev/null 2>"$TMP/err"
+is "$?:$(cat "$TMP/err")" "2:bi-agent: ada has no task (bi-agent assign ada \"TASK\")" "accept with no task: exit 2"
+OLLAMA_HOST=http://127.0.0.1:$(free_port) bi-agent assign ada "x" >/dev/null 2>&1
+is $? 3 "no server: exit 3"
+
+# ---- Ollama: tool calls, escapes refused, a suggestion, review, reject
+
+cat >"$TMP/s1.jsonl" <<'EOF'
+{"tool":"list_files","args":{}}
+{"tool":"read_file","args":{"path":"greet.txt"}}
+{"tool":"read_file","args":{"path":"../outside/secret.txt"}}
+{"tool":"read_file","args":{"path":"/etc/passwd"}}
+{"calls":[{"tool":"read_file","args":{"path":"leak"}},{"tool":"list_files","args":{"path":"out"}},{"tool":"search_files","args":{"pattern":"TOPSECRET"}}]}
+{"tool":"propose_change","args":{"path":"out/planted.txt","content":"x"}}
+{"tool":"propose_change","args":{"path":".git/hooks/pre-commit","content":"#!/bin/sh\necho owned\n"}}
+{"calls":[{"tool":"git_log","args":{"count":5}},{"tool":"git_status","args":{}},{"tool":"run_tests","args":{}}]}
+{"tool":"propose_change","args":{"path":"greet.txt","diff":"--- a/greet.txt\n+++ b/greet.txt\n@@ -1,2 +1,2 @@\n-hello\n+hello there\n world\n"}}
+{"tool":"propose_change","args":{"path":"docs/new.md","content":"# new\n"}}
+{"tool":"finish","args":{"summary":"greet more warmly"}}
+EOF
+serve o1 "$TMP/s1.jsonl"
+OLLAMA_HOST=$URL bi-agent assign ada "make the greeting warmer" >"$TMP/out" 2>"$TMP/err"
+is $? 0 "assign: exit 0"
+is "$(head -2 "$TMP/out")" "ada: revision 1 suggested: 2 files, 11 steps, 1100 tokens
+greet more warmly" "a suggestion of 2 files, with the plan"
+is "$(wc -l <"$TMP/o1.log" | tr -d ' ')" 11 "one request per step"
+is "$(req o1 1 | jq -c '[.stream, (.tools | length), (.tools | map(.function.name) | index("propose_change") != null), (.messages | map(.role))]')" \
+	'[false,10,true,["system","user"]]' "the request: not streamed, 10 tools offered, the role and the task"
+req o1 1 | jq -r '.messages[0].content' | grep -q 'You are a bug fixer'
+exit_ok $? "the role's prompt is the system message"
+is "$(req o1 2 | jq -c '.messages[2:] | map([.role, (.tool_calls // [] | map(.function.name)), .tool_name])')" \
+	'[["assistant",["list_files"],null],["tool",[],"list_files"]]' "Ollama: the call, then its result named by tool_name"
+req o1 2 | jq -r '.messages[3].content' | grep -qx 'greet.txt'
+exit_ok $? "list_files' result went back"
+req o1 3 | jq -r '.messages[5].content' | grep -q '^1	hello\|^hello'
+exit_ok $? "read_file's result went back"
+is "$(req o1 4 | jq -r '.messages[-1].content')" "error: ../outside/secret.txt: '..' is refused; paths stay inside the project" \
+	"'..' refused, and the model told"
+is "$(req o1 5 | jq -r '.messages[-1].content')" "error: /etc/passwd: an absolute path is refused; give a path relative to the project" \
+	"an absolute path refused"
+is "$(req o1 6 | jq -r '.messages[-3:] | map(.content | split(" (")[0]) | join("|")')" \
+	"error: leak leads out of the project|error: out leads out of the project|0 matches" \
+	"symlinks out refused (a file, a folder); search does not follow them"
+is "$(req o1 7 | jq -r '.messages[-1].content[0:42]')" "error: out/planted.txt leads out of the pr" \
+	"a proposal through a symlink out refused"
+is "$(req o1 8 | jq -r '.messages[-1].content[0:30]')" "error: .git/hooks/pre-commit: " "a proposal into .git refused"
+is "$(tail -n 1 "$TMP/o1.log" | jq '[.messages[] | select(.role == "tool") | .content | test("TOPSECRET")] | any')" \
+	false "the secret outside never reached the model"
+is "$(req o1 9 | jq -r '.messages[-1].content' | grep -c '^exit status 0$')" 1 "run_tests ran the project's tests"
+is "$(bi-agent status ada | grep -c '(refused)')" 6 "status: the 6 refused calls"
+bi-agent review ada >"$TMP/review"
+is "$?:$(grep -c '^-hello$\|^+hello there$\|^+++ b/docs/new.md$\|^plan: greet more warmly$' "$TMP/review")" "0:4" \
+	"review: the plan and a diff per file"
+is "$(grep -c "$(printf '\033')" "$TMP/review")" 0 "no colour off a terminal"
+NO_COLOR= script -qec "bi-agent review ada" /dev/null >"$TMP/tty" 2>&1
+grep -q "$(printf '\033')\[32m+hello there" "$TMP/tty"
+exit_ok $? "colour on a terminal"
+bi-agent reject ada "not now" >"$TMP/out"
+is "$?:$(cat "$TMP/out")" "0:ada: revision 1 rejected; nothing was written" "reject"
+is "$(git status --porcelain; cat greet.txt; git branch)" "$before" "reject leaves the tree untouched"
+bi-agent review ada >/dev/null 2>&1 && bi-agent accept ada >/dev/null 2>&1
+is $? 2 "a rejected suggestion cannot be accepted"
+
+# ---- OpenAI: revise, then accept
+
+cat >"$TMP/s2.jsonl" <<'EOF'
+{"tool":"read_file","args":{"path":"greet.txt"}}
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hi\nworld\n"}}
+{"tool":"finish","args":{"summary":"hi instead of hello"}}
+{"tool":"propose_change","args":{"path":"greet.txt","diff":"@@ -1,2 +1,2 @@\n-hi\n+good morning\n world\n"}}
+{"tool":"finish","args":{"summary":"good morning, as asked"}}
+EOF
+serve a1 "$TMP/s2.jsonl"
+bi-agent hire feature-engineer --name bob >/dev/null
+bi-agent --api openai --base-url "$URL" assign bob "change the greeting" >"$TMP/out" 2>/dev/null
+is "$?:$(head -1 "$TMP/out")" "0:bob: revision 1 suggested: 1 file, 3 steps, 300 tokens" "OpenAI: a suggestion"
+is "$(req a1 2 | jq -c '.messages[2:] | map([.role, .tool_call_id, (.tool_calls // [] | map(.id))])')" \
+	'[["assistant",null,["call_1_0"]],["tool","call_1_0",[]]]' "OpenAI: the result names its call's id"
+bi-agent revise bob "say good morning" --api openai --base-url "$URL" >"$TMP/out" 2>/dev/null
+is "$?:$(head -1 "$TMP/out")" "0:bob: revision 2 suggested: 1 file, 2 steps, 200 tokens" "revise yields revision 2"
+is "$(req a1 4 | jq -r '.messages | map(select(.role == "user")) | .[-1].content' | head -1)" \
+	"Feedback from the reviewer on revision 1: say good morning" "the feedback went to the model, with the conversation"
+is "$(req a1 4 | jq '.messages | length')" 9 "the conversation went on where it stopped"
+bi-agent review bob >"$TMP/review"
+is "$(grep '^revision\|^[-+][a-z]' "$TMP/review")" "revision 2, after: say good morning
+-hello
++good morning" "review shows revision 2 against the project's file"
+bi-agent review bob --revision 1 | grep -q '^+hi$'
+exit_ok $? "review --revision 1 still shows the first"
+bi-agent accept bob >"$TMP/out" 2>"$TMP/err"
+is $? 0 "accept: exit 0"
+br=$(git branch --list 'agent/bob/*' | tr -d ' *+')
+is "$br" "agent/bob/task-3-r2" "a new branch"
+wt=$P/.blissful-infra/worktrees/agent-bob-3-r2
+is "$(cat "$MARK")" "$wt" "the project's tests ran in the worktree"
+is "$(git show "$br:greet.txt")" "good morning
+world" "the branch's commit holds the change"
+is "$(git log -1 --format='%an|%cn|%s' "$br")" "bob|Person|change the greeting" "authored by the agent, committed by the person"
+is "$(git rev-list --count main..$br)" 1 "one commit on the branch"
+is "$(git status --porcelain; cat greet.txt; git branch --list main)" "$(printf '%s\n' "$before" | grep -v agent/)" \
+	"the working tree is untouched"
+grep -q "accepted: commit $(git rev-parse --short=12 "$br") on branch $br" "$TMP/out"
+exit_ok $? "accept reports the commit and the branch"
+bi-agent list >"$TMP/out"
+is "$(grep -c '^bob  *feature-engineer  *1  *1  *0  *accepted$' "$TMP/out"):$(grep '^role' "$TMP/out" | tr '\n' '|')" \
+	"1:role bug-fixer: 0 accepted, 1 rejected (acceptance 0%)|role feature-engineer: 1 accepted, 0 rejected (acceptance 100%)|" \
+	"list: tasks and outcomes per agent, the acceptance rate per role"
+bi-agent list --json | jq -c 'select(.kind == "agent_role") | [.role, .rate]' | tr '\n' ' ' >"$TMP/out"
+is "$(cat "$TMP/out")" '["bug-fixer",0] ["feature-engineer",1] ' "list --json: records"
+
+# ---- accept whose tests fail: nothing committed
+
+cat >"$TMP/s3.jsonl" <<'EOF'
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hello\nmoon\n"}}
+{"tool":"finish","args":{"summary":"moon"}}
+EOF
+serve o3 "$TMP/s3.jsonl"
+OLLAMA_HOST=$URL bi-agent assign ada "moon" >/dev/null 2>&1
+OLLAMA_HOST=$URL bi-agent accept ada >"$TMP/out" 2>&1
+is "$?:$(grep -c 'no world in greet.txt' "$TMP/out")" "1:1" "tests failing: exit 1, their output shown"
+is "$(git rev-list --count main..agent/ada/task-4-r1)" 0 "nothing committed"
+is "$(bi-agent status ada | sed -n 2p | cut -d, -f1)" "status: suggested" "the suggestion stays, to revise or reject"
+
+# ---- a runaway model stops at the step limit, a talkative one at the budget
+
+echo '{"tool":"read_file","args":{"path":"greet.txt"}}' >"$TMP/s4.jsonl"
+serve o4 "$TMP/s4.jsonl" --loop
+OLLAMA_HOST=$URL bi-agent assign ada "loop" --max-steps 5 >"$TMP/out" 2>/dev/null
+is "$?:$(cat "$TMP/out")" "1:ada: stopped (5 steps, 500 tokens): stopped at the step limit (5 steps, 500 tokens)" \
+	"the step limit: exit 1, stopped"
+is "$(wc -l <"$TMP/o4.log" | tr -d ' ')" 5 "no request past the limit"
+echo '{"text":"I will think about it."}' >"$TMP/s5.jsonl"
+serve o5 "$TMP/s5.jsonl" --loop
+OLLAMA_HOST=$URL bi-agent assign ada "talk" --max-tokens 250 >"$TMP/out" 2>/dev/null
+is "$?:$(cat "$TMP/out")" "1:ada: stopped (3 steps, 300 tokens): stopped at the token budget (3 steps, 300 tokens)" \
+	"the token budget"
+is "$(req o5 2 | jq -r '.messages[-1] | [.role, .content] | join(": ")')" \
+	"user: Only tools act: call a tool, propose_change, or finish." "a reply with no tool call is answered with a reminder"
+
+# ---- through the dispatcher: agent's commands reach bi-agent, --query stays bi-ask's
+
+is "$(blissful-infra agent list 2>&1)" "$(bi-agent list)" "blissful-infra agent list is bi-agent list"
+blissful-infra agent --help | grep -q -- '--query Q'
+exit_ok $? "blissful-infra agent --help: still the chat's"
