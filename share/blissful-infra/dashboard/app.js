@@ -41,6 +41,7 @@ function fmt(v, digits) {
 	if (a >= 1e9) return (v / 1e9).toFixed(1) + 'G';
 	if (a >= 1e6) return (v / 1e6).toFixed(1) + 'M';
 	if (a >= 1e4) return (v / 1e3).toFixed(1) + 'k';
+	if (Number.isInteger(v)) return String(v);
 	if (a >= 100) return v.toFixed(0);
 	if (a >= 1) return v.toFixed(2);
 	return v.toPrecision(2);
@@ -144,7 +145,7 @@ views.overview = async function () {
 		const f = by[svc] || {};
 		const v = (k) => f[k] ? f[k].value : null;
 		const er = v('error_rate');
-		const e = el('span', er >= 0.05 ? 'lv-error' : er >= 0.01 ? 'lv-warn' : 'ok',
+		const e = el('span', er === null ? '' : er >= 0.05 ? 'lv-error' : er >= 0.01 ? 'lv-warn' : 'ok',
 			er === null ? '–' : (er * 100).toFixed(2) + '%');
 		row(tb, [svc, fmt(v('request_rate')), e, fmt(v('latency_p95_ms')), fmt(v('cpu_pct')), fmt(v('mem_pct'))]);
 	}
