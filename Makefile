@@ -146,6 +146,8 @@ install: all
 	install -m 755 scripts/blissful-infra $(DESTDIR)$(BINDIR)
 	install -m 755 $(wildcard scripts/cmd/*) $(DESTDIR)$(LIBEXECDIR)
 	cp -R templates/. $(DESTDIR)$(DATADIR)/templates
+	install -d $(DESTDIR)$(DATADIR)/dashboard
+	install -m 644 $(wildcard share/blissful-infra/dashboard/*) $(DESTDIR)$(DATADIR)/dashboard
 	install -d $(DESTDIR)$(DATADIR)/scripts
 	cp -R scripts/images.sh scripts/images $(DESTDIR)$(DATADIR)/scripts/
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1

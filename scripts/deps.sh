@@ -45,7 +45,8 @@ test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   golang-go golang-github-go-chi-chi-dev golang-github-prometheus-client-golang-dev
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
-  python3-redis python3-psycopg2 python3-pytest python3-kafka postgresql"
+  python3-redis python3-psycopg2 python3-pytest python3-kafka postgresql
+  chromium sqlite3"
 [ -n "$build_only" ] && test_pkgs=
 
 missing=""
@@ -92,6 +93,20 @@ if [ -n "$missing" ]; then
 	fi
 fi
 [ -z "$build_only" ] || exit 0
+
+# The dashboard's browser tests drive Chromium with puppeteer-core (24.x runs
+# on Node 18 and 20), installed once under build/node, outside the tree git
+# keeps.
+node_dir=$(cd "$(dirname "$0")/.." && pwd)/build/node
+if [ ! -f "$node_dir/node_modules/puppeteer-core/package.json" ]; then
+	say "installing puppeteer-core into $node_dir"
+	mkdir -p "$node_dir" &&
+	npm install --prefix "$node_dir" --no-audit --no-fund --omit=dev puppeteer-core@24.9.0 \
+		>/tmp/bi-deps-npm.log 2>&1 || {
+		say "fatal: npm install puppeteer-core failed; see /tmp/bi-deps-npm.log"
+		exit 1
+	}
+fi
 
 # A Docker daemon: start one in the background when none answers and we can.
 if ! docker info >/dev/null 2>&1; then

@@ -1,19 +1,27 @@
 /*
- * bi-serve: the dashboard's JSON API over a project's store, read-only.
+ * bi-serve: the dashboard, a page and its JSON API over a project's store.
  *
- * Serves GET /api/status, /api/logs, /api/logs/stream (Server-Sent Events of
- * new log records), /api/metrics, /api/metrics/series, /api/alerts,
- * /api/findings and /api/events
- * from the store bi-store and bi-metrics keep (lib/engines/serve.c answers;
- * this file is the HTTP transport, with libmicrohttpd, one thread per
- * connection so that a stream that waits blocks no one else).
+ * Serves the page (index.html, app.js, style.css from the data directory,
+ * share/blissful-infra/dashboard beside the binary's folder, or --data) and
+ * the API: GET /api/status, /api/logs, /api/records, /api/findings,
+ * /api/events, /api/metrics, /api/metrics/series, /api/metrics/history,
+ * /api/alerts, /api/scores, /api/kb, /api/session; Server-Sent Events of new
+ * log records (/api/logs/stream) and of the figures (/api/metrics/stream);
+ * POST /api/alerts/ack and POST /api/chat, which runs bi-ask with the
+ * store's newest records as context and streams its answer as it comes
+ * (lib/engines/serve.c answers; this file is the HTTP transport, with
+ * libmicrohttpd, one thread per connection so that a stream that waits
+ * blocks no one else).
  *
  * Safe by default: it listens on 127.0.0.1 only unless --listen names
  * another address; every request carries the project's token (made at the
  * first start, 32 random bytes in .blissful-infra/serve.token, mode 0600) as
- * Authorization: Bearer; Host and Origin must name loopback and our port;
+ * Authorization: Bearer, or, for a GET, in the cookie that / sets once when
+ * the URL carries ?token= (a browser's EventSource sends no header); a
+ * POST needs the header. Host and Origin must name loopback and our port;
  * bodies are bounded (1 MiB; more is counted, never kept, and answered 413);
- * the database is opened read-only. It writes nothing to stdout.
+ * the database is opened read-only but for an alert's acknowledgement;
+ * nothing deletes a file. It writes nothing to stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +33,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <poll.h>
+#include <pty.h>
+#include <spawn.h>
+#include <termios.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <microhttpd.h>
 
 #include "base/util.h"
@@ -36,8 +50,8 @@
 #include "engines/serve.h"
 
 static const char usage[] =
-	"usage: bi-serve [--port N] [--listen ADDR] [--token-file FILE] [--db PATH]\n"
-	"Serve the project's store read-only as a JSON API, for the dashboard.\n"
+	"usage: bi-serve [--port N] [--listen ADDR] [--token-file FILE] [--db PATH] [--data DIR]\n"
+	"Serve the dashboard: its page and a JSON API over the project's store.\n"
 	"\n"
 	"  -p, --port N          the port (default 8470; 0: any free one)\n"
 	"  -l, --listen ADDR     listen on ADDR instead of 127.0.0.1 (one address,\n"
@@ -46,12 +60,14 @@ static const char usage[] =
 	"                        .blissful-infra/serve.token beside the store, made\n"
 	"                        with mode 0600 when missing)\n"
 	"      --db PATH         the store (default $BI_DB, else .blissful-infra/bi.db)\n"
+	"      --data DIR        the page's files (default: share/blissful-infra/dashboard\n"
+	"                        beside the folder of the binary)\n"
 	"      --project NAME    the project's name in /api/status (default: the\n"
 	"                        name in blissful-infra.yaml, else its folder's)\n"
 	"  -h, --help            show this help\n"
 	"      --version         show the version\n"
 	"Exit: 0 stopped by SIGINT or SIGTERM, 1 cannot listen, 2 usage (no store,\n"
-	"a bad token file), 4 the store or the token cannot be read or made.\n";
+	"no page, a bad token file), 4 the store or the token cannot be read or made.\n";
 
 static volatile sig_atomic_t stop;
 
@@ -108,14 +124,21 @@ load_token(const char *path, int make)
 
 /* ---- requests ---- */
 
+#define CHAT_BODY_MAX (64 * 1024)	/* a question and its options */
+
 struct req {
-	int64_t body;		/* bytes received, not kept */
+	int64_t body;		/* bytes received; kept only for /api/chat */
+	bi_buf kept;
+	int chat;
 };
 
 struct params {
 	bi_serve_param p[BI_SERVE_PARAMS_MAX + 1];
 	int n;
 };
+
+static const char *data_dir;	/* the page's files */
+static char self_dir[4096];	/* where bi-serve is: bi-ask beside it */
 
 static enum MHD_Result
 collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen, const char *value,
@@ -129,6 +152,18 @@ collect(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen, const 
 	return MHD_YES;
 }
 
+static void
+secure_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; img-src 'self' data:; object-src 'none'; "
+				"base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+}
+
 static enum MHD_Result
 reply(struct MHD_Connection *conn, int status, const char *body, size_t n, const char *type)
 {
@@ -137,8 +172,7 @@ reply(struct MHD_Connection *conn, int status, const char *body, size_t n, const
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	secure_headers(r);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -154,6 +188,94 @@ reply_error(struct MHD_Connection *conn, int status, const char *why)
 	return r;
 }
 
+static enum MHD_Result
+start_sse(struct MHD_Connection *conn, MHD_ContentReaderCallback fn, void *st,
+	  MHD_ContentReaderFreeCallback fr)
+{
+	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, fn,
+								   st, fr);
+	if (!r) {
+		fr(st);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "text/event-stream");
+	secure_headers(r);
+	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- the page ---- */
+
+/* A file of the data directory: one name of letters, digits, - and _ with
+ * a known extension, opened beneath it without following a link. */
+static enum MHD_Result
+serve_file(struct MHD_Connection *conn, const char *url)
+{
+	static const char *const types[][2] = {
+		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"}, {".svg", "image/svg+xml"},
+		{".png", "image/png"}, {".ico", "image/x-icon"}};
+	const char *name = strcmp(url, "/") ? url + 1 : "index.html";
+	const char *dot = strrchr(name, '.');
+	const char *type = NULL;
+
+	if (dot && dot > name && strspn(name, "abcdefghijklmnopqrstuvwxyz"
+		     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == (size_t)(dot - name))
+		for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+			if (!strcmp(dot, types[i][0]))
+				type = types[i][1];
+	if (!type)
+		return reply_error(conn, 404, "no such file");
+	int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = dfd < 0 ? -1 : openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0)
+		close(dfd);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return reply_error(conn, 404, "no such file");
+	}
+	struct MHD_Response *r = MHD_create_response_from_fd((size_t)sb.st_size, fd);
+	if (!r) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	secure_headers(r);
+	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static const char login_page[] =
+	"<!doctype html><meta charset=utf-8><title>blissful-infra</title>"
+	"<p>This dashboard needs its token: open the URL that "
+	"<code>blissful-infra dashboard</code> printed.</p>\n";
+
+/* /?token=T, with T the token: a cookie keeps it, and the browser goes
+ * to / without it in the address bar or its history. */
+static enum MHD_Result
+login(struct MHD_Connection *conn, const bi_serve *s)
+{
+	char cookie[400];
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+
+	if (!r)
+		return MHD_NO;
+	snprintf(cookie, sizeof cookie, "bi_token_%d=%s; Path=/; HttpOnly; SameSite=Strict",
+		 s->port, s->token);
+	MHD_add_response_header(r, "Set-Cookie", cookie);
+	MHD_add_response_header(r, "Location", "/");
+	secure_headers(r);
+	enum MHD_Result ret = MHD_queue_response(conn, 303, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- streams of logs and metrics ---- */
+
 /* A live stream: its own connection to the store, polled until the client
  * goes or the server stops; a comment every 15 s finds a gone client. */
 struct stream {
@@ -161,7 +283,8 @@ struct stream {
 	sqlite3 *db;
 	bi_serve_query q;
 	char *service, *text;
-	int64_t last, quiet_since;
+	int metrics;		/* the figures every 5 s, not logs */
+	int64_t last, quiet_since, next;
 	bi_buf out;
 	size_t off;
 };
@@ -176,7 +299,13 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		st->out.len = st->off = 0;
 		if (*st->s->stop)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		int n = bi_serve_stream_poll(st->db, &st->q, &st->last, &st->out);
+		int n = 0;
+		if (st->metrics && bi_mono_ns() >= st->next) {
+			st->next = bi_mono_ns() + 5 * BI_NS_PER_S;
+			n = bi_serve_metrics_event(st->db, "1m", &st->out) ? -1 : 1;
+		} else if (!st->metrics) {
+			n = bi_serve_stream_poll(st->db, &st->q, &st->last, &st->out);
+		}
 		if (n < 0) {
 			bi_warn("stream: %s", bi_sql_error(st->db));
 			return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -208,13 +337,15 @@ stream_free(void *cls)
 }
 
 static enum MHD_Result
-start_stream(struct MHD_Connection *conn, const bi_serve *s, sqlite3 *db, const struct params *ps)
+start_stream(struct MHD_Connection *conn, const bi_serve *s, sqlite3 *db, const char *url,
+	     const struct params *ps)
 {
 	char err[300];
 	struct stream *st = bi_calloc(1, sizeof *st);
 
 	st->s = s;
 	st->db = db;
+	st->metrics = !strcmp(url, "/api/metrics/stream");
 	if (bi_serve_query_parse(ps->p, ps->n, bi_now_ns(), &st->q, err, sizeof err)) {
 		stream_free(st);
 		return reply_error(conn, 400, err);
@@ -230,7 +361,7 @@ start_stream(struct MHD_Connection *conn, const bi_serve *s, sqlite3 *db, const 
 		if (!*end && id >= 0)
 			st->last = id;
 	}
-	if (bi_serve_stream_poll(db, &st->q, &st->last, &st->out) < 0) {
+	if (!st->metrics && bi_serve_stream_poll(db, &st->q, &st->last, &st->out) < 0) {
 		stream_free(st);
 		return reply_error(conn, 500, "the store cannot be read");
 	}
@@ -238,19 +369,247 @@ start_stream(struct MHD_Connection *conn, const bi_serve *s, sqlite3 *db, const 
 	if (!st->out.len)
 		bi_buf_adds(&st->out, ": connected\n\n");
 	st->quiet_since = bi_mono_ns();
-	struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
-								   stream_read, st, stream_free);
-	if (!r) {
-		stream_free(st);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
-	MHD_destroy_response(r);
-	return ret;
+	return start_sse(conn, stream_read, st, stream_free);
 }
+
+/* ---- the agent's chat: bi-ask, its answer streamed as it comes ---- */
+
+/* bi-ask streams its answer to a terminal only, as it comes; given one (a
+ * pseudo-terminal in raw mode, so no byte is translated), it streams to us.
+ * Its input is the store's newest records, its errors a pipe. */
+struct chat {
+	const bi_serve *s;
+	pid_t pid;
+	int out, err;		/* the terminal's master side, stderr's pipe */
+	bi_buf text;		/* bytes read not yet sent: a UTF-8 character may be cut */
+	bi_buf errs;
+	bi_buf out_buf;
+	size_t off;
+	int done;
+};
+
+/* The length of text's prefix that ends on a whole UTF-8 character. */
+static size_t
+utf8_whole(const char *p, size_t n)
+{
+	size_t i = n, back = 0;
+	while (i > 0 && back < 4 && ((unsigned char)p[i - 1] & 0xC0) == 0x80)
+		i--, back++;
+	if (i == 0)
+		return n;
+	unsigned char c = (unsigned char)p[i - 1];
+	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	return back + 1 >= need ? n : i - 1;
+}
+
+static void
+chat_event(struct chat *c, const char *event, jv data)
+{
+	jv d = jv_dump_string(data, 0);
+	bi_buf_printf(&c->out_buf, "event: %s\ndata: %s\n\n", event, jv_string_value(d));
+	jv_free(d);
+}
+
+static ssize_t
+chat_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct chat *c = cls;
+	(void)pos;
+
+	while (c->off == c->out_buf.len) {
+		c->out_buf.len = c->off = 0;
+		if (c->done || *c->s->stop)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		struct pollfd pf[2] = {{c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
+		int np = c->err >= 0 ? 2 : 1;
+		if (poll(pf, (nfds_t)np, 15000) == 0) {
+			bi_buf_adds(&c->out_buf, ": waiting\n\n");
+			break;
+		}
+		char tmp[4096];
+		if (np == 2 && pf[1].revents) {
+			ssize_t k = read(c->err, tmp, sizeof tmp);
+			if (k > 0 && c->errs.len < 8192)
+				bi_buf_add(&c->errs, tmp, (size_t)k);
+			else if (k <= 0) {
+				close(c->err);
+				c->err = -1;
+			}
+		}
+		if (!pf[0].revents)
+			continue;
+		ssize_t k = read(c->out, tmp, sizeof tmp);
+		if (k > 0) {
+			bi_buf_add(&c->text, tmp, (size_t)k);
+			size_t w = utf8_whole(c->text.p, c->text.len);
+			if (w) {
+				chat_event(c, "text", jv_object_set(jv_object(), jv_string("text"),
+								    jv_string_sized(c->text.p, (int)w)));
+				memmove(c->text.p, c->text.p + w, c->text.len - w);
+				c->text.len -= w;
+			}
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		/* EIO: bi-ask closed its terminal, so it is ending. */
+		while (c->err >= 0) {
+			ssize_t e = read(c->err, tmp, sizeof tmp);
+			if (e <= 0)
+				break;
+			if (c->errs.len < 8192)
+				bi_buf_add(&c->errs, tmp, (size_t)e);
+		}
+		int status = 0;
+		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		c->pid = -1;
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (code) {
+			const char *e = c->errs.p ? c->errs.p : "";
+			size_t n = c->errs.len;
+			while (n && (e[n - 1] == '\n' || e[n - 1] == '\r'))
+				n--;
+			jv o = jv_object_set(jv_object(), jv_string("error"),
+					     jv_string_sized(e, (int)n));
+			chat_event(c, "error", jv_object_set(o, jv_string("status"), jv_number(code)));
+		}
+		chat_event(c, "done", jv_object_set(jv_object(), jv_string("status"), jv_number(code)));
+		c->done = 1;
+	}
+	size_t k = c->out_buf.len - c->off < max ? c->out_buf.len - c->off : max;
+	memcpy(buf, c->out_buf.p + c->off, k);
+	c->off += k;
+	return (ssize_t)k;
+}
+
+static void
+chat_free(void *cls)
+{
+	struct chat *c = cls;
+	if (c->pid > 0) {	/* the client went first: bi-ask need not go on */
+		kill(c->pid, SIGTERM);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (c->out >= 0)
+		close(c->out);
+	if (c->err >= 0)
+		close(c->err);
+	bi_buf_free(&c->text);
+	bi_buf_free(&c->errs);
+	bi_buf_free(&c->out_buf);
+	free(c);
+}
+
+/* The store's newest 5000 records, for bi-ask to read as its input (it
+ * condenses them to its budget): a memory file, -1 on an error. */
+static int
+chat_context(const char *db_path)
+{
+	char err[300];
+	sqlite3 *db = bi_serve_open_db(db_path, err, sizeof err);
+	if (!db)
+		return -1;
+	int fd = memfd_create("context", MFD_CLOEXEC);
+	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT body FROM (SELECT id, body FROM records "
+					  "ORDER BY id DESC LIMIT 5000) ORDER BY id");
+	int rc = -1;
+	if (st && fd >= 0) {
+		FILE *f = fdopen(dup(fd), "w");
+		while (f && (rc = bi_sql_step(st)) == 1)
+			fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
+		if (!f || fclose(f) != 0)
+			rc = -1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (rc < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static enum MHD_Result
+start_chat(struct MHD_Connection *conn, const bi_serve *s, const bi_buf *body)
+{
+	jv req = body->len ? jv_parse_sized(body->p, (int)body->len) : jv_invalid();
+	jv q = jv_is_valid(req) && jv_get_kind(req) == JV_KIND_OBJECT ?
+	       jv_object_get(jv_copy(req), jv_string("question")) : jv_invalid();
+	jv_free(req);
+	if (!jv_is_valid(q) || jv_get_kind(q) != JV_KIND_STRING || !jv_string_length_bytes(jv_copy(q))) {
+		jv_free(q);
+		return reply_error(conn, 400, "the body is {\"question\": \"...\"}");
+	}
+	int ctx = chat_context(s->db_path);
+	if (ctx < 0) {
+		jv_free(q);
+		return reply_error(conn, 500, "the store cannot be read");
+	}
+	int master = -1, slave = -1, ep[2] = {-1, -1};
+	struct termios raw;
+	if (openpty(&master, &slave, NULL, NULL, NULL) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
+		bi_warn("chat: no terminal or pipe:");
+		close(ctx);
+		if (master >= 0)
+			close(master), close(slave);
+		jv_free(q);
+		return reply_error(conn, 500, "no terminal for bi-ask");
+	}
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	if (tcgetattr(slave, &raw) == 0) {
+		cfmakeraw(&raw);
+		tcsetattr(slave, TCSANOW, &raw);
+	}
+	char *ask = bi_asprintf("%s/bi-ask", self_dir);
+	const char *argv[] = {access(ask, X_OK) ? "bi-ask" : ask, "--query",
+			      jv_string_value(q), NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, ctx, 0);
+	posix_spawn_file_actions_adddup2(&fa, slave, 1);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	sigset_t none, dflt;
+	sigemptyset(&none);
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGTERM);
+	sigaddset(&dflt, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					POSIX_SPAWN_SETSID);
+	extern char **environ;
+	pid_t pid;
+	int e = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	free(ask);
+	jv_free(q);
+	close(ctx);
+	close(slave);
+	close(ep[1]);
+	if (e) {
+		close(master);
+		close(ep[0]);
+		bi_warn("chat: cannot run bi-ask: %s", strerror(e));
+		return reply_error(conn, 500, "bi-ask cannot be run");
+	}
+	struct chat *c = bi_calloc(1, sizeof *c);
+	c->s = s;
+	c->pid = pid;
+	c->out = master;
+	c->err = ep[0];
+	bi_buf_adds(&c->out_buf, ": asking\n\n");
+	return start_sse(conn, chat_read, c, chat_free);
+}
+
+/* ---- the dispatch ---- */
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -259,7 +618,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	const bi_serve *s = cls;
 	struct req *rq = *ctx;
 	(void)version;
-	(void)upload;
 
 	if (!rq) {
 		/* The gate, before any body is read. */
@@ -272,19 +630,40 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			if (*end || errno || length < 0)
 				length = INT64_MAX;
 		}
+		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+		const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+		const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+		int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+		char tok[256], bearer[300];
+		/* A GET may carry the token in its cookie; a change, in the header only,
+		 * which no other site's page can make a browser send. */
+		if (!auth && get && !bi_serve_cookie_token(MHD_lookup_connection_value(conn,
+				MHD_HEADER_KIND, "Cookie"), s->port, tok, sizeof tok)) {
+			snprintf(bearer, sizeof bearer, "Bearer %s", tok);
+			auth = bearer;
+		}
+		const char *given = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
+		if (!auth && get && given && !strcmp(url, "/")) {
+			snprintf(bearer, sizeof bearer, "Bearer %s", given);
+			const char *why;
+			int st = bi_serve_gate(s, host, origin, bearer, length, &why);
+			return st ? reply_error(conn, st, why) : login(conn, s);
+		}
 		const char *why;
-		int status = bi_serve_gate(s,
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
-			MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-			length, &why);
+		int status = bi_serve_gate(s, host, origin, auth, length, &why);
+		if (status == 401 && get && strncmp(url, "/api/", 5))
+			return reply(conn, 401, login_page, sizeof login_page - 1,
+				     "text/html; charset=utf-8");
 		if (status)
 			return reply_error(conn, status, why);
-		*ctx = bi_calloc(1, sizeof *rq);
+		rq = *ctx = bi_calloc(1, sizeof *rq);
+		rq->chat = !strcmp(method, "POST") && !strcmp(url, "/api/chat");
 		return MHD_YES;
 	}
-	if (*upload_size) {	/* no route reads a body: count it only */
+	if (*upload_size) {	/* a body is counted; only a question is kept */
 		rq->body += (int64_t)*upload_size;
+		if (rq->chat && rq->body <= CHAT_BODY_MAX)
+			bi_buf_add(&rq->kept, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -302,13 +681,41 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		bi_buf_free(&b);
 		return r;
 	}
+	if (strncmp(url, "/api/", 5)) {
+		if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+			return reply_error(conn, 405, "the page answers GET only");
+		return serve_file(conn, url);
+	}
+	if (!strcmp(url, "/api/session") && !strcmp(method, "GET")) {
+		/* For the page's POSTs, which need the header: the origin check
+		 * already keeps another site's page from reading this. */
+		jv t = jv_object_set(jv_object(), jv_string("token"), jv_string(s->token));
+		t = jv_object_set(t, jv_string("port"), jv_number(s->port));
+		jv d = jv_dump_string(t, 0);
+		enum MHD_Result r = reply(conn, 200, jv_string_value(d),
+					  (size_t)jv_string_length_bytes(jv_copy(d)), "application/json");
+		jv_free(d);
+		return r;
+	}
+	if (rq->chat) {
+		if (rq->body > CHAT_BODY_MAX)
+			return reply_error(conn, 413, "a question is at most 64 KiB");
+		return start_chat(conn, s, &rq->kept);
+	}
+	if (!strcmp(method, "POST")) {
+		bi_buf b = {0};
+		int status = bi_serve_handle(s, NULL, method, url, ps.p, ps.n, &b);
+		enum MHD_Result r = reply(conn, status, b.p ? b.p : "", b.len, "application/json");
+		bi_buf_free(&b);
+		return r;
+	}
 	sqlite3 *db = bi_serve_open_db(s->db_path, err, sizeof err);
 	if (!db) {
 		bi_warn("%s", err);
 		return reply_error(conn, 500, "the store cannot be opened");
 	}
 	if (bi_serve_is_stream(url) && !strcmp(method, "GET"))
-		return start_stream(conn, s, db, &ps);	/* which owns db now */
+		return start_stream(conn, s, db, url, &ps);	/* which owns db now */
 	bi_buf b = {0};
 	int status = bi_serve_handle(s, db, method, url, ps.p, ps.n, &b);
 	sqlite3_close(db);
@@ -322,10 +729,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 static void
 on_done(void *cls, struct MHD_Connection *conn, void **ctx, enum MHD_RequestTerminationCode t)
 {
+	struct req *rq = *ctx;
 	(void)cls;
 	(void)conn;
 	(void)t;
-	free(*ctx);
+	if (rq)
+		bi_buf_free(&rq->kept);
+	free(rq);
 	*ctx = NULL;
 }
 
@@ -340,6 +750,7 @@ main(int argc, char **argv)
 		{"token-file", required_argument, NULL, 't'},
 		{"db", required_argument, NULL, 'D'},
 		{"project", required_argument, NULL, 'P'},
+		{"data", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}};
@@ -360,6 +771,7 @@ main(int argc, char **argv)
 		case 't': token_file = optarg; break;
 		case 'D': db_path = bi_strdup(optarg); break;
 		case 'P': s.project = optarg; break;
+		case 'd': data_dir = optarg; break;
 		case 'h': bi_help(usage);
 		case 'V': bi_version();
 		default: bi_usage_error(usage, NULL);
@@ -371,6 +783,18 @@ main(int argc, char **argv)
 		       !strcmp(listen, "[::]")))
 		bi_usage_error(usage, "--listen: one address, not a wildcard: %s", listen);
 
+	ssize_t sn = readlink("/proc/self/exe", self_dir, sizeof self_dir - 1);
+	self_dir[sn > 0 ? sn : 0] = '\0';
+	if (strrchr(self_dir, '/'))
+		*strrchr(self_dir, '/') = '\0';
+	/* Installed or in the source tree, the page is in share/ beside bin/. */
+	char *data_made = NULL;
+	if (!data_dir)
+		data_dir = data_made = bi_asprintf("%.*s/share/blissful-infra/dashboard",
+			(int)(strrchr(self_dir, '/') ? strrchr(self_dir, '/') - self_dir : 0), self_dir);
+	struct stat dsb;
+	if (stat(data_dir, &dsb) != 0 || !S_ISDIR(dsb.st_mode))
+		bi_die(BI_EXIT_USAGE, "no page at %s (--data names its folder)", data_dir);
 	if (!db_path)
 		db_path = bi_store_path();
 	jv cfg = bi_config();	/* a malformed file is fatal, exit 2 */
@@ -443,7 +867,7 @@ main(int argc, char **argv)
 		const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 		s.port = i ? i->port : 0;
 	}
-	bi_warn("serving %s on http://%s%s%s:%d/api/ (token in %s)", db_path,
+	bi_warn("serving %s on http://%s%s%s:%d/ (token in %s)", db_path,
 		strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", s.port,
 		token_file ? token_file : made);
 	while (!stop)
@@ -451,6 +875,7 @@ main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	free(token);
 	free(made);
+	free(data_made);
 	free(name);
 	free(db_path);
 	return BI_EXIT_OK;

@@ -527,10 +527,225 @@ route_status(const bi_serve *s, sqlite3 *db, bi_buf *out)
 	return 200;
 }
 
+
+/* kind=a,b (at most 8 kinds, each letters, digits and _): the records of
+ * those kinds, with the search's other filters. */
+static int
+route_kinds(const bi_serve_param *p, int n, sqlite3 *db, bi_buf *out)
+{
+	const char *v = param(p, n, "kind");
+	char buf[200];
+	const char *kinds[9];
+	int k = 0;
+
+	if (!v || !*v || strlen(v) >= sizeof buf)
+		return error(out, 400, "kind is required: one or more kinds, by commas");
+	strcpy(buf, v);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (k == 8 || strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(t))
+			return error(out, 400, "kind: at most 8 kinds of letters, digits and _");
+		kinds[k++] = t;
+	}
+	if (!k)
+		return error(out, 400, "kind is required: one or more kinds, by commas");
+	kinds[k] = NULL;
+	bi_serve_query q = {0};
+	char err[200];
+	if (bi_serve_query_parse(p, n, bi_now_ns(), &q, err, sizeof err))
+		return error(out, 400, err);
+	if (q.level >= 0 || q.text)
+		return error(out, 400, "level and q search logs only: use /api/logs");
+	q.kinds = kinds;
+	return records(db, &q, out);
+}
+
+/* The score history bi-score keeps: {"scores": [{ts, score}], oldest
+ * first, at most the last 100. */
+static int
+route_scores(sqlite3 *db, bi_buf *out)
+{
+	char ts[BI_TS_LEN];
+	jv list = jv_array();
+	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT ts, score FROM (SELECT ts, score, id FROM scores "
+					  "ORDER BY ts DESC, id DESC LIMIT 100) ORDER BY ts, id");
+	int rc = -1;
+	while (st && (rc = bi_sql_step(st)) == 1) {
+		jv o = jv_object_set(jv_object(), jv_string("ts"),
+				     jv_string(bi_ts_fmt(sqlite3_column_int64(st, 0), ts)));
+		list = jv_array_append(list, jv_object_set(o, jv_string("score"),
+							   jv_number(sqlite3_column_double(st, 1))));
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		jv_free(list);
+		return db_error(db, out);
+	}
+	add_jv(out, jv_object_set(jv_object(), jv_string("scores"), list));
+	return 200;
+}
+
+/* The knowledge base's incidents, the latest seen first (at most 100). */
+static int
+route_kb(sqlite3 *db, bi_buf *out)
+{
+	static const char *const cols[] = {"id", "title", "service", "severity", "status", "fix",
+					   "outcome", "pattern", "first_seen", "last_seen",
+					   "occurrences", "confidence"};
+	char ts[BI_TS_LEN];
+	jv list = jv_array();
+	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT id, title, service, severity, status, fix, "
+		"outcome, pattern, first_seen, last_seen, occurrences, confidence FROM kb_incidents "
+		"ORDER BY last_seen DESC LIMIT 100");
+	int rc = -1;
+	while (st && (rc = bi_sql_step(st)) == 1) {
+		jv o = jv_object();
+		for (int i = 0; i < 12; i++) {
+			jv v;
+			if (sqlite3_column_type(st, i) == SQLITE_NULL)
+				v = jv_null();
+			else if (i == 8 || i == 9)
+				v = jv_string(bi_ts_fmt(sqlite3_column_int64(st, i), ts));
+			else if (i >= 10)
+				v = jv_number(sqlite3_column_double(st, i));
+			else
+				v = jv_string((const char *)sqlite3_column_text(st, i));
+			o = jv_object_set(o, jv_string(cols[i]), v);
+		}
+		list = jv_array_append(list, o);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		jv_free(list);
+		return db_error(db, out);
+	}
+	add_jv(out, jv_object_set(jv_object(), jv_string("incidents"), list));
+	return 200;
+}
+
+/* The figures of a service at points times across the window (default
+ * 60, at most 500, a step of 15 s at least), each over the step before it
+ * (30 s at least, as a rate needs two scrapes): what the metrics charts
+ * draw. Columns: t (ms) and one array per figure, null where none. */
+static int
+route_history(const bi_serve_param *p, int n, sqlite3 *db, bi_buf *out)
+{
+	const char *svc = param(p, n, "service"), *v = param(p, n, "points");
+	int64_t win;
+	long points = 60;
+	char wbuf[32];
+
+	if (!svc || !*svc)
+		return error(out, 400, "service is required");
+	if (window_param(p, n, &win))
+		return error(out, 400, "window: not a duration from 1m to 24h");
+	if (v && *v) {
+		char *end;
+		points = strtol(v, &end, 10);
+		if (*end || points < 2 || points > 500)
+			return error(out, 400, "points: not a count from 2 to 500");
+	}
+	int64_t wms = win / BI_NS_PER_MS, step = wms / points;
+	if (step < 15000)
+		step = 15000;
+	points = wms / step;
+	int64_t span = step < 30000 ? 30000 : step, end = bi_now_ns() / BI_NS_PER_MS;
+	bi_metrics *m = bi_metrics_open(db);
+	const char *names[BI_METRICS_FIGURES], *units[BI_METRICS_FIGURES];
+	int nn = 0;
+	bi_buf cols[BI_METRICS_FIGURES] = {{0}};
+	bi_buf t = {0};
+	for (long i = 0; i < points; i++) {
+		int64_t at = end - (points - 1 - i) * step;
+		bi_metrics_figure f[BI_METRICS_FIGURES];
+		int nf = bi_metrics_derive(m, svc, at, span, f);
+		bi_buf_printf(&t, "%s%lld", i ? "," : "", (long long)at);
+		for (int k = 0; k < nf; k++) {
+			int c;
+			for (c = 0; c < nn && strcmp(names[c], f[k].name); c++)
+				;
+			if (c == nn) {	/* a figure first seen here: nulls before */
+				names[nn] = f[k].name;
+				units[nn++] = f[k].unit;
+				for (long j = 0; j < i; j++)
+					bi_buf_adds(&cols[c], j ? ",null" : "null");
+			}
+		}
+		for (int c = 0; c < nn; c++) {
+			int k;
+			for (k = 0; k < nf && strcmp(names[c], f[k].name); k++)
+				;
+			const char *sep = i && cols[c].len ? "," : "";
+			if (k < nf && isfinite(f[k].value))
+				bi_buf_printf(&cols[c], "%s%.6g", sep, f[k].value);
+			else
+				bi_buf_printf(&cols[c], "%snull", sep);
+		}
+	}
+	int bad = bi_metrics_error(m) != NULL;
+	bi_metrics_close(m);
+	if (!bad) {
+		jv head = jv_object_set(jv_object(), jv_string("service"), jv_string(svc));
+		head = jv_object_set(head, jv_string("window"),
+				     jv_string(bi_dur_fmt(win, wbuf, sizeof wbuf)));
+		head = jv_object_set(head, jv_string("step_ms"), jv_number((double)step));
+		jv u = jv_object();
+		for (int c = 0; c < nn; c++)
+			u = jv_object_set(u, jv_string(names[c]), jv_string(units[c]));
+		head = jv_object_set(head, jv_string("units"), u);
+		add_jv(out, head);
+		out->len--;
+		bi_buf_adds(out, ",\"t\":[");
+		if (t.len)
+			bi_buf_add(out, t.p, t.len);
+		bi_buf_adds(out, "],\"figures\":{");
+		for (int c = 0; c < nn; c++) {
+			bi_buf_printf(out, "%s\"%s\":[", c ? "," : "", names[c]);
+			if (cols[c].len)
+				bi_buf_add(out, cols[c].p, cols[c].len);
+			bi_buf_adds(out, "]");
+		}
+		bi_buf_adds(out, "}}");
+	}
+	for (int c = 0; c < BI_METRICS_FIGURES; c++)
+		bi_buf_free(&cols[c]);
+	bi_buf_free(&t);
+	return bad ? db_error(db, out) : 200;
+}
+
+/* POST id=N: acknowledge alert N, the one write the API makes (a
+ * connection of its own, read-write, for that statement only). */
+static int
+route_ack(const bi_serve *s, const bi_serve_param *p, int n, bi_buf *out)
+{
+	const char *v = param(p, n, "id");
+	char *end;
+	long long id = v && *v ? strtoll(v, &end, 10) : -1;
+
+	if (!v || !*v || *end || id <= 0)
+		return error(out, 400, "id: the alert's number is required");
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(s->db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(db);
+		return error(out, 500, "the store cannot be opened for writing");
+	}
+	sqlite3_busy_timeout(db, 5000);
+	bi_metrics *m = bi_metrics_open(db);
+	int r = bi_metrics_ack(m, id);
+	const char *e = bi_metrics_error(m);
+	int status = e ? error(out, 500, "database: cannot acknowledge") :
+		     r ? error(out, 404, "no such alert") : 200;
+	bi_metrics_close(m);
+	sqlite3_close(db);
+	if (status == 200)
+		bi_buf_printf(out, "{\"id\":%lld,\"acked\":true}", id);
+	return status;
+}
+
 int
 bi_serve_is_stream(const char *path)
 {
-	return path && !strcmp(path, "/api/logs/stream");
+	return path && (!strcmp(path, "/api/logs/stream") || !strcmp(path, "/api/metrics/stream"));
 }
 
 int
@@ -545,8 +760,10 @@ bi_serve_handle(const bi_serve *s, sqlite3 *db, const char *method, const char *
 		return error(out, st, err);
 	if (strncmp(path, "/api/", 5))
 		return error(out, 404, "no such route (the API is under /api/)");
+	if (!strcmp(method, "POST") && !strcmp(path, "/api/alerts/ack"))
+		return route_ack(s, p, n, out);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return error(out, 405, "the API reads only: GET");
+		return error(out, 405, "GET, or POST to /api/alerts/ack and /api/chat");
 	if (bi_serve_is_stream(path))	/* a GET of it is the transport's */
 		return error(out, 405, "the stream answers GET only");
 	if (!strcmp(path, "/api/status"))
@@ -563,6 +780,14 @@ bi_serve_handle(const bi_serve *s, sqlite3 *db, const char *method, const char *
 		return route_metrics(p, n, db, out);
 	if (!strcmp(path, "/api/metrics/series"))
 		return route_series(p, n, db, out);
+	if (!strcmp(path, "/api/metrics/history"))
+		return route_history(p, n, db, out);
+	if (!strcmp(path, "/api/records"))
+		return route_kinds(p, n, db, out);
+	if (!strcmp(path, "/api/scores"))
+		return route_scores(db, out);
+	if (!strcmp(path, "/api/kb"))
+		return route_kb(db, out);
 	return error(out, 404, "no such route");
 }
 
@@ -598,4 +823,35 @@ bi_serve_stream_poll(sqlite3 *db, const bi_serve_query *q, int64_t *last, bi_buf
 	sqlite3_finalize(st);
 	free(match);
 	return rc < 0 ? -1 : n;
+}
+
+int
+bi_serve_metrics_event(sqlite3 *db, const char *window, bi_buf *out)
+{
+	bi_serve_param w = {"window", window, 6, strlen(window)};
+	bi_buf b = {0};
+	int st = route_metrics(&w, 1, db, &b);
+	if (st == 200)
+		bi_buf_printf(out, "event: metrics\ndata: %s\n\n", b.p);
+	bi_buf_free(&b);
+	return st == 200 ? 0 : -1;
+}
+
+int
+bi_serve_cookie_token(const char *cookie, int port, char *tok, size_t n)
+{
+	char name[32];
+	size_t nl = (size_t)snprintf(name, sizeof name, "bi_token_%d=", port);
+
+	for (const char *c = cookie; c && *c;) {
+		c += strspn(c, " ;");
+		size_t k = strcspn(c, ";");
+		if (k > nl && !strncmp(c, name, nl) && k - nl < n) {
+			memcpy(tok, c + nl, k - nl);
+			tok[k - nl] = '\0';
+			return 0;
+		}
+		c += k;
+	}
+	return -1;
 }

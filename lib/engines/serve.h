@@ -13,8 +13,9 @@
  * only, without the HTTP transport (the tool's, with libmicrohttpd). A
  * request is checked by bi_serve_gate (Host, Origin, token, body size),
  * its parameters by bi_serve_params_ok, and answered by bi_serve_handle;
- * the live log stream is polled with bi_serve_stream_poll. Nothing here
- * writes to the database or to a file. */
+ * the live log stream is polled with bi_serve_stream_poll. The one write
+ * is an alert's acknowledgement (POST /api/alerts/ack); nothing here
+ * writes a file or deletes anything. */
 
 #define BI_SERVE_BODY_MAX (1 << 20)	/* bytes of a request body, at most */
 #define BI_SERVE_LIMIT_MAX 10000	/* records in one answer, at most */
@@ -87,12 +88,25 @@ int bi_serve_query_bind(sqlite3_stmt *st, const bi_serve_query *q, const char *m
 sqlite3 *bi_serve_open_db(const char *path, char *err, size_t errlen);
 
 /* Answer one request: method, path (decoded), parameters; the JSON body
- * into out. Returns the status (200, 400, 404, 405, 500); an error's body
- * is {"error": "..."}. */
+ * into out. Routes: GET status, logs, records (kind=...), findings,
+ * events, alerts, metrics, metrics/series, metrics/history, scores, kb;
+ * POST alerts/ack (id=N; db may then be NULL: it opens the store
+ * read-write for that statement). Returns the status (200, 400, 404, 405,
+ * 500); an error's body is {"error": "..."}. */
 int bi_serve_handle(const bi_serve *s, sqlite3 *db, const char *method, const char *path,
 		    const bi_serve_param *p, int n, bi_buf *out);
 
-/* Whether path is the live log stream (text/event-stream). */
+/* The live metrics as one Server-Sent Event ("event: metrics", data:
+ * /api/metrics's answer over window) appended to out: 0, or -1 on a
+ * database error. */
+int bi_serve_metrics_event(sqlite3 *db, const char *window, bi_buf *out);
+
+/* The value of the cookie bi_token_PORT (cookies do not tell ports apart:
+ * two dashboards keep a cookie each) in a Cookie header into tok (n bytes
+ * with its NUL): 0, or -1 when there is none or it does not fit. */
+int bi_serve_cookie_token(const char *cookie, int port, char *tok, size_t n);
+
+/* Whether path is a live stream, of logs or of metrics (text/event-stream). */
 int bi_serve_is_stream(const char *path);
 
 /* The log records of q stored after *last, as Server-Sent Events (id:

@@ -7,7 +7,7 @@
 # 400, loopback only by default, a token file only its owner reads); and a
 # clean stop on SIGTERM with a stream open.
 . "$(dirname "$0")/../lib.sh"
-plan 61
+plan 79
 
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
 export BI_DB=$TMP/proj/.blissful-infra/bi.db
@@ -131,7 +131,40 @@ is "$(get /api/alerts):$(jq -c '[.count, (.alerts[] | {name, service, severity, 
 	"200:$(bi-metrics alerts | jq -sc '[length, (.[] | {name, service, severity, state})]')" \
 	"/api/alerts: the firing alerts, as bi-metrics alerts says"
 is "$(get /api/nope):$(jq -r '.error | type' body)" "404:string" "an unknown route: 404, the error in JSON"
-is "$(get / )" 404 "outside /api/: 404 (no page yet)"
+is "$(get /):$(grep -c '<script src="app.js"' body)" "200:1" "/: the page"
+is "$(get /app.js):$(get /nope.js)" "200:404" "its files, and 404 for one that is not there"
+is "$(get /.token.js):$(get '/a%2Fb.js')" "404:404" "no file outside its plain names"
+is "$(curl -s -o body -w '%{http_code}' "$U/"):$(grep -c 'blissful-infra dashboard' body)" "401:1" \
+	"the page without the token: 401, saying which URL to open"
+curl -s -D hdr -o /dev/null "$U/?token=$T"
+is "$(sed -n 's/^HTTP[^ ]* \([0-9]*\).*/\1/p' hdr):$(grep -ci '^location: /.$' hdr)" "303:1" \
+	"/?token=: to / again, without the token in the address"
+cookie=$(sed -n "s/^Set-Cookie: \(bi_token_$P=[0-9a-f]*\);.*/\1/p" hdr | tr -d '\r')
+is "$cookie:$(grep -c 'HttpOnly; SameSite=Strict' hdr)" "bi_token_$P=$T:1" "a cookie keeps it, HttpOnly, SameSite=Strict"
+is "$(curl -s -o /dev/null -w '%{http_code}' "$U/?token=0000000000000000")" 401 "/?token= with another token: 401"
+is "$(curl -s -o body -w '%{http_code}' -b "$cookie" "$U/api/session"):$(jq -r .token body)" "200:$T" \
+	"a GET with the cookie passes; /api/session gives the page its token"
+is "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -X POST "$U/api/alerts/ack?id=1")" 401 \
+	"a POST with the cookie only: 401 (a change needs the header)"
+is "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -H 'Origin: http://evil.example' "$U/api/status")" 403 \
+	"the cookie from another origin: 403"
+aid=$(bi-metrics alerts | jq -r '.id' | head -1)
+is "$(get "/api/alerts/ack?id=$aid" -X POST):$(bi-metrics alerts | jq -r .acked | head -1)" "200:true" \
+	"POST /api/alerts/ack with the token: the alert acknowledged, as bi-metrics sees it"
+is "$(get /api/alerts/ack?id=99999 -X POST)" 404 "an alert that is not there: 404"
+is "$(get '/api/records?kind=finding,commit'):$(jq -c '[.records[].kind]' body)" '200:["commit","finding"]' \
+	"/api/records: the kinds asked for"
+is "$(get '/api/metrics/history?service=api&window=1m'):$(jq -c '[(.t | length) > 0, (.figures | has("request_rate"))]' body)" \
+	'200:[true,true]' "/api/metrics/history: times and the figures at each"
+is "$(get /api/scores):$(jq -c . body)" '200:{"scores":[]}' "/api/scores: none kept"
+is "$(get /api/kb):$(jq -c '.incidents | type' body)" '200:"array"' "/api/kb"
+# The agent: bi-ask with the store as its input, its answer streamed; no
+# model server here, so the question is one it answers from the records.
+is "$(get /api/chat -X POST -d '{"question":"what are the recent errors?"}'):$(grep -c '^event: text' body | awk '$1 > 0 { print "some" }'):$(sed -n 's/^event: done/&/p' body)" \
+	"200:some:event: done" "POST /api/chat: the answer as events, then done"
+grep -A1 '^event: text' body | sed -n 's/^data: //p' | jq -j .text >answer
+is "$(grep -c 'connection refused to db:5432' answer)" 1 "an answer from the store's records"
+is "$(get /api/chat -X POST -d '{}')" 400 "a chat without a question: 400"
 is "$(get /api/logs -X POST)" 405 "POST: 405"
 is "$(get '/api/logs?limit=0')" 400 "limit=0: 400"
 is "$(get '/api/logs?level=loud'):$(jq -r .error body)" "400:level: not a level: loud" "a bad level: 400, said"

@@ -72,6 +72,13 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 		abort();
 	}
 
+	/* The cookie's value: a whole cookie's, so no ';' nor the name in it. */
+	char tok[128];
+	if (auth && bi_serve_cookie_token(auth, 8470, tok, sizeof tok) == 0) {
+		if (strchr(tok, ';') || strlen(tok) >= sizeof tok || !strstr(auth, "bi_token_8470="))
+			abort();
+	}
+
 	bi_serve_param ps[BI_SERVE_PARAMS_MAX + 2];
 	int np = 0;
 	for (int i = 3; i < nl; i++) {

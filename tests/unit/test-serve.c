@@ -377,6 +377,74 @@ test_store(void)
 	is_num((double)last, 8, "the stream moved on");
 	bi_buf_free(&out);
 
+	/* The routes the page's views read. */
+	bi_serve_param k1[] = {P("kind", "finding,container")};
+	v = answer(db, "GET", "/api/records", k1, 1, &st);
+	is_num(st * 10 + count(v), 2002, "/api/records?kind=finding,container: both, nothing else");
+	jv_free(v);
+	bi_serve_param k2[] = {P("kind", "log;DROP")};
+	v = answer(db, "GET", "/api/records", k2, 1, &st);
+	is_num(st, 400, "a kind of other characters is 400");
+	jv_free(v);
+	v = answer(db, "GET", "/api/records", NULL, 0, &st);
+	is_num(st, 400, "no kind is 400");
+	jv_free(v);
+	v = answer(db, "GET", "/api/scores", NULL, 0, &st);
+	s = jv_dump_string(v, 0);
+	is_str(jv_string_value(s), "{\"scores\":[]}", "/api/scores with none kept");
+	jv_free(s);
+	v = answer(db, "GET", "/api/kb", NULL, 0, &st);
+	is_num(st, 200, "/api/kb");
+	jv_free(v);
+	bi_serve_param h1[] = {P("service", "api"), P("window", "1m"), P("points", "4")};
+	v = answer(db, "GET", "/api/metrics/history", h1, 3, &st);
+	is_num(st, 200, "/api/metrics/history");
+	jv rr = jv_object_get(jv_object_get(jv_copy(v), jv_string("figures")), jv_string("request_rate"));
+	jv tt = jv_object_get(jv_copy(v), jv_string("t"));
+	is_num(jv_array_length(jv_copy(tt)) * 10 + jv_array_length(jv_copy(rr)), 44,
+	       "4 times of 15 s and a request rate at each");
+	jv lastr = jv_array_get(jv_copy(rr), 3);
+	near(jv_get_kind(lastr) == JV_KIND_NUMBER ? jv_number_value(lastr) : -1, 10, 0.01,
+	     "the last: 10 a second");
+	jv_free(lastr);
+	jv_free(rr);
+	jv_free(tt);
+	jv_free(v);
+	bi_serve_param h2[] = {P("service", "api"), P("points", "1")};
+	v = answer(db, "GET", "/api/metrics/history", h2, 2, &st);
+	is_num(st, 400, "one point is 400");
+	jv_free(v);
+
+	/* An alert acknowledged: the one write, and a POST only. */
+	bi_sql_exec(wdb, "INSERT INTO alerts (id, name, service, severity, state, fired_at) "
+		    "VALUES (5, 'error_rate', 'api', 'critical', 'firing', 1)");
+	srv.db_path = path;
+	bi_serve_param a1[] = {P("id", "5")};
+	v = answer(NULL, "POST", "/api/alerts/ack", a1, 1, &st);
+	is_num(st * 10 + bi_sql_int(db, "SELECT acked FROM alerts WHERE id = 5", -1), 2001,
+	       "POST /api/alerts/ack?id=5: 200, acknowledged");
+	jv_free(v);
+	bi_serve_param a2[] = {P("id", "99")};
+	v = answer(NULL, "POST", "/api/alerts/ack", a2, 1, &st);
+	is_num(st, 404, "an alert that is not: 404");
+	jv_free(v);
+	v = answer(db, "GET", "/api/alerts/ack", a1, 1, &st);
+	is_num(st, 404, "a GET acknowledges nothing");
+	jv_free(v);
+	srv.db_path = NULL;
+
+	char tok[100];
+	is_num(bi_serve_cookie_token("a=1; bi_token_8470=abc; b=2", 8470, tok, sizeof tok), 0,
+	       "the cookie of our port is found");
+	is_str(tok, "abc", "and its value");
+	is_num(bi_serve_cookie_token("bi_token_8471=abc", 8470, tok, sizeof tok), -1,
+	       "another port's cookie is not ours");
+	is_num(bi_serve_cookie_token("xbi_token_8470=abc", 8470, tok, sizeof tok), -1,
+	       "nor a cookie whose name ends with ours");
+	is_num(bi_serve_cookie_token(NULL, 8470, tok, sizeof tok), -1, "no Cookie header: none");
+	is_num(bi_serve_cookie_token("bi_token_8470=0123456789", 8470, tok, 4), -1,
+	       "a value too long for the buffer: none");
+
 	sqlite3_close(db);
 	sqlite3_close(wdb);
 	unlink(path);
@@ -395,7 +463,7 @@ test_store(void)
 int
 main(void)
 {
-	plan(110);
+	plan(128);
 	test_values();
 	test_gate();
 	test_query();

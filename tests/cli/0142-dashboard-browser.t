@@ -1,0 +1,112 @@
+#!/bin/sh
+# The dashboard in a real browser: headless Chromium (Debian's), driven by
+# puppeteer-core (scripts/deps.sh installs both) through
+# tests/tools/dashboard-browser.js, against `blissful-infra dashboard` over a
+# store filled the way the watcher fills it: bi-metrics scraping a real
+# service (tests/tools/metrics-app.py, serving requests and exporting their
+# counts), log records put by bi-store, and bi-ask asking the stand-in model
+# server (tests/tools/fake-llm.py). The page loads without a console error;
+# the metrics charts draw the scraped points; a log filter narrows the list
+# to what the store says; the chat shows the model's answer as it streams;
+# a screenshot of each view goes to build/artifacts/.
+. "$(dirname "$0")/../lib.sh"
+
+NODE_MODULES=${BI_NODE_MODULES:-$ROOT/build/node/node_modules}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ] || [ ! -d "$NODE_MODULES/puppeteer-core" ] || ! command -v node >/dev/null; then
+	plan 1
+	if [ "${CI:-}" = true ]; then
+		exit_ok 1 "chromium and puppeteer-core are required under CI=true (scripts/deps.sh)"
+		exit 1
+	fi
+	skip "no chromium or puppeteer-core (scripts/deps.sh installs them)"
+	exit 0
+fi
+plan 14
+ART=$ROOT/build/artifacts
+mkdir -p "$ART"
+rm -f "$ART"/dashboard-*.png
+
+mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
+printf 'name: shop\n' >blissful-infra.yaml
+unset OLLAMA_HOST BI_DB BI_PROJECT_DIR
+
+# --- a service scraped for real: its requests counted, its /metrics read ---
+python3 "$ROOT/tests/tools/metrics-app.py" "$TMP/app.port" &
+at_exit "kill $! 2>/dev/null"
+i=0
+while [ ! -s "$TMP/app.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+APP=http://127.0.0.1:$(cat "$TMP/app.port")
+(
+	while :; do
+		for k in 1 2 3 4 5 6 7 8 9; do curl -s -o /dev/null "$APP/work/$((k * 3))"; done
+		curl -s -o /dev/null "$APP/fail"
+		sleep 0.2
+	done
+) &
+load=$!
+at_exit "kill $load 2>/dev/null"
+bi-metrics scrape --no-docker -i 1s -n 8 "api=$APP/metrics" >"$TMP/scrape.out" 2>"$TMP/scrape.err"
+kill $load
+samples=$(sqlite3 .blissful-infra/bi.db "SELECT count(DISTINCT ts) FROM metric_samples s JOIN metric_series r ON r.id = s.series WHERE r.name = 'http_requests_total'")
+is "$samples" 8 "bi-metrics kept 8 scrapes of the service"
+
+# --- logs, as bi-store keeps them ---
+now=$(date -u +%Y-%m-%dT%H:%M:%S)
+cat >logs.jsonl <<EOL
+{"kind":"log","ts":"$now.001Z","service":"api","level":"info","msg":"listening on port 8080"}
+{"kind":"log","ts":"$now.002Z","service":"api","level":"error","msg":"connection refused to db:5432"}
+{"kind":"log","ts":"$now.003Z","service":"worker","level":"warn","msg":"connection refused, retrying"}
+{"kind":"log","ts":"$now.004Z","service":"api","level":"info","msg":"GET /work 200"}
+{"kind":"log","ts":"$now.005Z","service":"worker","level":"error","msg":"job 17 failed: connection refused"}
+{"kind":"log","ts":"$now.006Z","service":"api","level":"error","msg":"timeout after 5000 ms"}
+EOL
+bi-store put logs.jsonl
+
+# --- the stand-in model, streaming a word at a time ---
+REPLY="The api service cannot reach postgres on port 5432."
+python3 "$ROOT/tests/tools/fake-llm.py" --port-file "$TMP/llm.port" --mode slow --delay 0.15 \
+	--reply "$REPLY" &
+at_exit "kill $! 2>/dev/null"
+i=0
+while [ ! -s "$TMP/llm.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+
+# --- the dashboard ---
+: >dash.out
+OLLAMA_HOST=http://127.0.0.1:$(cat "$TMP/llm.port") blissful-infra dashboard --port 0 --no-open \
+	>dash.out 2>dash.err &
+dash=$!
+at_exit "kill $dash 2>/dev/null"
+i=0
+until grep -q '^dashboard: ' dash.out || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=$(sed -n 's/^dashboard: //p' dash.out)
+
+BI_NODE_MODULES=$NODE_MODULES CHROMIUM=$CHROMIUM HOME=$TMP/home \
+	node "$ROOT/tests/tools/dashboard-browser.js" "$URL" "$ART" "why is api failing?" >seen.json 2>node.err
+exit_ok $? "the browser went through every view (node: $(head -c 300 node.err; jq -r '.fatal // empty' seen.json | head -3))"
+is "$(jq -c '.console_errors' seen.json):$(jq -c '.failed' seen.json)" "[]:[]" \
+	"no console error, no failed request"
+is "$(jq -r '.url_after' seen.json)" "${URL%%\?*}" "the token left the address bar (the cookie keeps it)"
+is "$(jq -c '.views' seen.json)" '["overview","metrics","logs","pipeline","chat"]' \
+	"the views with data in the store, and those always there"
+is "$(jq -c '[.charts[] | .figure]' seen.json)" \
+	'["request_rate","error_rate","latency_p50_ms,latency_p95_ms,latency_p99_ms"]' \
+	"the metrics charts of what the service exports"
+is "$(jq '[.charts[] | select(.points > 0)] | length' seen.json)" 3 \
+	"each draws points from the scrapes ($(jq -c '[.charts[].points]' seen.json))"
+all=$(jq -s 'length' logs.jsonl)
+want=$(jq -r 'select((.level == "error" or .level == "fatal") and (.msg | test("refused"))) | .msg' logs.jsonl)
+is "$(jq .logs_all seen.json)" "$all" "the log view lists every record first"
+is "$(jq -r '.logs_filtered[]' seen.json | sed 's/^.* error //')" "$want" \
+	"level error and the word refused narrow it to what the store says"
+is "$(jq -r '.chat.state' seen.json):$(jq -r '.chat.text' seen.json)" "done:$REPLY" \
+	"the chat shows the model's answer"
+is "$(jq '.chat.chunks > 1' seen.json)" true "as it streamed, in $(jq .chat.chunks seen.json) pieces"
+is "$(jq '.narrow_overflow <= 0' seen.json)" true "a 375 px window does not scroll sideways"
+bytes=$(jq .first_load_bytes seen.json)
+is "$(jq '.first_load_bytes < 300000' seen.json)" true "the first load is under 300 KB ($bytes bytes)"
+n=0
+for f in $(jq -r '.shots[]' seen.json); do
+	[ "$(head -c 4 "$f" | tail -c 3)" = PNG ] && n=$((n + 1))
+done
+is "$n" 6 "a screenshot of each view and of the narrow window, in build/artifacts"

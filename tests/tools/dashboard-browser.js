@@ -1,0 +1,100 @@
+/* dashboard-browser.js URL ARTIFACTS [QUESTION]: drive the dashboard in
+ * headless Chromium (Debian's, by puppeteer-core) and print what it saw as
+ * one JSON object, for tests/integration/0142-dashboard-browser.t and the
+ * bench.
+ *
+ * Opens URL (the one `blissful-infra dashboard` prints, with ?token=),
+ * waits for each view the page lists to be drawn (body[data-ready=VIEW]),
+ * saves a screenshot of each in ARTIFACTS, and reports: the console errors
+ * and failed requests; the bytes of the first load (every response, as
+ * Chromium received them); the points each metrics chart drew; the log
+ * list's length before and after a filter; the agent's answer to QUESTION
+ * and in how many pieces it came; and whether a narrow window (375 px)
+ * scrolls sideways. Chromium may reach 127.0.0.1 only.
+ * CHROMIUM and BI_NODE_MODULES (where puppeteer-core is) come from the
+ * environment. */
+'use strict';
+const path = require('path');
+const puppeteer = require(path.join(process.env.BI_NODE_MODULES, 'puppeteer-core'));
+
+const [url, artifacts, question] = process.argv.slice(2);
+const out = { console_errors: [], failed: [], views: [], shots: [] };
+
+async function ready(page, view) {
+	await page.waitForFunction((v) => document.body.dataset.ready === v, { timeout: 20000 }, view);
+}
+
+async function main() {
+	const args = ['--headless=new', '--disable-gpu', '--no-first-run', '--no-default-browser-check',
+		'--disable-background-networking', '--disable-component-update', '--disable-sync',
+		'--disable-extensions', '--disable-default-apps', '--disable-dev-shm-usage',
+		'--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
+	if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+	const browser = await puppeteer.launch({
+		executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args,
+		userDataDir: path.join(artifacts, '.chromium-profile'),
+	});
+	try {
+		const page = await browser.newPage();
+		await page.setViewport({ width: 1200, height: 900 });
+		page.on('console', (m) => { if (m.type() === 'error') out.console_errors.push(m.text()); });
+		page.on('pageerror', (e) => out.console_errors.push(String(e)));
+		page.on('requestfailed', (r) => {
+			/* An event stream the page closes on purpose is no failure. */
+			if (!/\/stream/.test(r.url())) out.failed.push(r.url() + ' ' + (r.failure() || {}).errorText);
+		});
+		let bytes = 0;
+		const cdp = await page.createCDPSession();
+		await cdp.send('Network.enable');
+		cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
+		await page.goto(url, { waitUntil: 'load' });
+		await ready(page, 'overview');
+		out.first_load_bytes = bytes;
+		out.url_after = page.url();
+		out.views = await page.$$eval('nav a', (as) => as.filter((a) => !a.hidden).map((a) => a.dataset.view));
+
+		for (const v of out.views) {
+			await page.evaluate((x) => { location.hash = x; }, v);
+			await ready(page, v);
+			if (v === 'metrics') {
+				out.charts = await page.$$eval('#m-charts canvas', (cs) =>
+					cs.map((c) => ({ figure: c.dataset.figure, points: +c.dataset.points })));
+			}
+			if (v === 'logs') {
+				out.logs_all = +(await page.$eval('#l-list', (l) => l.childNodes.length));
+				await page.select('#l-level', 'error');
+				await page.type('#l-q', 'refused');
+				await page.click('#l-form button[type=submit]');
+				await page.waitForFunction(() => document.body.dataset.ready === 'logs' &&
+					document.getElementById('l-q').value === 'refused', { timeout: 20000 });
+				await ready(page, 'logs');
+				out.logs_filtered = await page.$$eval('#l-list li', (ls) => ls.map((l) => l.textContent));
+			}
+			if (v === 'chat' && question) {
+				await page.type('#c-q', question);
+				await page.click('#c-form button[type=submit]');
+				await page.waitForSelector('#c-log .a[data-state=done], #c-log .a[data-state=failed]', { timeout: 30000 });
+				out.chat = await page.$eval('#c-log .a', (a) => ({ text: a.textContent, chunks: +(a.dataset.chunks || 0), state: a.dataset.state }));
+			}
+			const shot = path.join(artifacts, `dashboard-${v}.png`);
+			await page.screenshot({ path: shot, fullPage: true });
+			out.shots.push(shot);
+		}
+		await page.setViewport({ width: 375, height: 800 });
+		await page.evaluate(() => { location.hash = 'overview'; });
+		await ready(page, 'overview');
+		out.narrow_overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		const shot = path.join(artifacts, 'dashboard-narrow.png');
+		await page.screenshot({ path: shot, fullPage: true });
+		out.shots.push(shot);
+	} finally {
+		await browser.close();
+	}
+	process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+main().catch((e) => {
+	out.fatal = String(e && e.stack || e);
+	process.stdout.write(JSON.stringify(out) + '\n');
+	process.exit(1);
+});
