@@ -45,7 +45,8 @@ test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   golang-go golang-github-go-chi-chi-dev golang-github-prometheus-client-golang-dev
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
-  python3-redis python3-psycopg2 python3-pytest python3-kafka"
+  python3-redis python3-psycopg2 python3-pytest python3-kafka
+  default-jre-headless"
 [ -n "$build_only" ] && test_pkgs=
 
 missing=""
@@ -92,6 +93,20 @@ if [ -n "$missing" ]; then
 	fi
 fi
 [ -z "$build_only" ] || exit 0
+
+# npm-groovy-lint lints the templates' Jenkinsfiles (its Groovy parser runs on
+# the Java runtime above). Into build/npm, not the system: 14.6 is the newest
+# that runs on Debian 12's Node.js 18.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -x "$root/build/npm/node_modules/.bin/npm-groovy-lint" ]; then
+	say "installing npm-groovy-lint@14.6.0 into build/npm"
+	mkdir -p "$root/build/npm"
+	npm_config_cache=$root/build/cache/npm npm install --prefix "$root/build/npm" \
+		--no-audit --no-fund --silent npm-groovy-lint@14.6.0 >>/tmp/bi-deps-npm.log 2>&1 || {
+		say "fatal: npm install npm-groovy-lint failed; see /tmp/bi-deps-npm.log"
+		exit 1
+	}
+fi
 
 # A Docker daemon: start one in the background when none answers and we can.
 if ! docker info >/dev/null 2>&1; then
