@@ -46,7 +46,7 @@ test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
   python3-redis python3-psycopg2 python3-pytest python3-kafka postgresql
-  chromium sqlite3"
+  chromium sqlite3 default-jre-headless"
 [ -n "$build_only" ] && test_pkgs=
 
 missing=""
@@ -104,6 +104,20 @@ if [ ! -f "$node_dir/node_modules/puppeteer-core/package.json" ]; then
 	npm install --prefix "$node_dir" --no-audit --no-fund --omit=dev puppeteer-core@24.9.0 \
 		>/tmp/bi-deps-npm.log 2>&1 || {
 		say "fatal: npm install puppeteer-core failed; see /tmp/bi-deps-npm.log"
+		exit 1
+	}
+fi
+
+# npm-groovy-lint lints the templates' Jenkinsfiles (its Groovy parser runs on
+# the Java runtime above). Into build/npm, not the system: 14.6 is the newest
+# that runs on Debian 12's Node.js 18.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -x "$root/build/npm/node_modules/.bin/npm-groovy-lint" ]; then
+	say "installing npm-groovy-lint@14.6.0 into build/npm"
+	mkdir -p "$root/build/npm"
+	npm_config_cache=$root/build/cache/npm npm install --prefix "$root/build/npm" \
+		--no-audit --no-fund --silent npm-groovy-lint@14.6.0 >>/tmp/bi-deps-npm.log 2>&1 || {
+		say "fatal: npm install npm-groovy-lint failed; see /tmp/bi-deps-npm.log"
 		exit 1
 	}
 fi

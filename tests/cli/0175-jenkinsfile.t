@@ -1,0 +1,50 @@
+#!/bin/sh
+# Every template's Jenkinsfile, as bi-scaffold renders it, passes
+# npm-groovy-lint with no error (scripts/deps.sh installs it into build/npm,
+# with the Java runtime its Groovy parser runs on), and every
+# `blissful-infra pipeline --stage NAME` in it names a stage that
+# `blissful-infra pipeline --list-stages` knows. A template that renders no
+# Jenkinsfile is named, and fails: every deployable template has one.
+. "$(dirname "$0")/../lib.sh"
+lint=$ROOT/build/npm/node_modules/.bin/npm-groovy-lint
+templates=$(bi-scaffold --list | awk '{print $1}')
+n=0
+for t in $templates; do n=$((n + 3)); done
+plan $((n + 3))
+
+[ -x "$lint" ]
+exit_ok $? "npm-groovy-lint is installed in build/npm (scripts/deps.sh)"
+stages=$(blissful-infra pipeline --list-stages 2>"$TMP/err")
+exit_ok $? "blissful-infra pipeline --list-stages"
+[ -n "$stages" ]
+exit_ok $? "it lists stages"
+
+files=
+for t in $templates; do
+	bi-scaffold --template "$t" --dir "$TMP/p/$t" "p$t" >/dev/null 2>"$TMP/err"
+	f=$TMP/p/$t/Jenkinsfile
+	[ -f "$f" ]
+	exit_ok $? "$t renders a Jenkinsfile"
+	files="$files $f"
+	# The stages it calls (outside comments), each known to pipeline.
+	called=$(sed -n '/^[[:space:]]*\/\//d; s/.*blissful-infra pipeline --stage \([^ '"'"'"]*\).*/\1/p' "$f" 2>/dev/null)
+	unknown=
+	for s in $called; do
+		printf '%s\n' "$stages" | grep -qx -- "$s" || unknown="$unknown $s"
+	done
+	is "$([ -n "$called" ] && echo calls)${unknown:+ unknown:$unknown}" "calls" \
+		"$t: its Jenkinsfile calls pipeline stages, all of them known"
+done
+
+# One run of the linter for all of them (it starts a JVM: seconds each).
+existing=
+for f in $files; do [ -f "$f" ] && existing="$existing $f"; done
+# shellcheck disable=SC2086
+[ -n "$existing" ] && "$lint" --noserver --output json $existing >"$TMP/lint.json" 2>"$TMP/lint.err"
+for t in $templates; do
+	f=$TMP/p/$t/Jenkinsfile
+	errs=$(jq -r --arg f "$f" '.files[$f].errors[]? | select(.severity == "error")
+		| "\(.line // "?"): \(.msg)"' "$TMP/lint.json" 2>/dev/null)
+	linted=$(jq -r --arg f "$f" '.files | has($f)' "$TMP/lint.json" 2>/dev/null)
+	is "$linted${errs:+ $errs}" "true" "$t: npm-groovy-lint finds no error in its Jenkinsfile"
+done
