@@ -41,7 +41,7 @@ build_pkgs="gcc libc6-dev make pkg-config libcurl4-openssl-dev libjq-dev libonig
 # fuzzing, load-test peers, Prometheus and the template toolchains.
 test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   docker.io docker-compose debootstrap clang wrk nginx-light hyperfine
-  prometheus prometheus-node-exporter redis-server busybox-static
+  prometheus prometheus-node-exporter redis-server busybox-static docker-registry
   golang-go golang-github-go-chi-chi-dev golang-github-prometheus-client-golang-dev
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client

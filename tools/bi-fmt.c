@@ -184,6 +184,11 @@ static const bi_col file_cols[] = {
 	{"ACTION", "action", BI_F_STR, 0}, {"BYTES", "bytes", BI_F_NUM, 1},
 	{"PATH", "path", BI_F_STR, 0}, {0}};
 
+static const bi_col stage_cols[] = {
+	{"STAGE", "name", BI_F_STR, 0}, {"STATUS", "status", BI_F_STR, 0},
+	{"TIME", "duration_ms", BI_F_MS, 1}, {"REASON", "reason", BI_F_STR, 0},
+	{"LOG", "log", BI_F_STR, 0}, {0}};
+
 static const struct view views[] = {
 	{"log", log_cols, 0, log_tint},
 	{"stats", stats_cols, 1, NULL},
@@ -202,6 +207,7 @@ static const struct view views[] = {
 	{"pattern", pattern_cols, 1, NULL},
 	{"suggestion", suggestion_cols, 1, NULL},
 	{"proxy", proxy_cols, 1, NULL},
+	{"stage", stage_cols, 1, state_tint},
 	{NULL, NULL, 0, NULL}};
 
 /* Rows of one table, waiting to be aligned. */

@@ -1,0 +1,153 @@
+#!/bin/sh
+# blissful-infra pipeline without Docker: its options, the stage names
+# Jenkins relies on, what it detects in a project, quoting of git's values,
+# a failed stage; bi-pipeline's records and Trivy reading; and
+# blissful-infra registry (a host process, no Docker needed).
+. "$(dirname "$0")/../lib.sh"
+plan 47
+export XDG_STATE_HOME=$TMP/state
+bip() { blissful-infra pipeline "$@"; }
+
+# Options, outside any project.
+cd "$TMP" || exit 1
+is "$(bip --list-stages | tr '\n' ' ')" "build test containerize scan perf push " \
+	"--list-stages: the six stages in order, one a line"
+bip --help >/dev/null; is $? 0 "--help"
+bip --bogus >/dev/null 2>&1; is $? 2 "an unknown option: exit 2"
+bip --stage deploy >/dev/null 2>"$TMP/err"; is $? 2 "--stage of no stage: exit 2"
+grep -q "no stage named 'deploy'" "$TMP/err"; exit_ok $? "and it says so"
+bip --local >/dev/null 2>&1; is $? 2 "outside a project: exit 2"
+blissful-infra help | grep -q '^  pipeline  *build, test'; exit_ok $? "help lists pipeline"
+blissful-infra help | grep -q '^  registry  *run a local image registry'; exit_ok $? "help lists registry"
+
+# Detection: what --dry-run says the build and the test stages would run.
+proj() {	# DIR FILE...: a project holding these (empty) files
+	d=$TMP/$1; shift
+	mkdir -p "$d"
+	printf 'name: p\n' >"$d/blissful-infra.yaml"
+	for f; do mkdir -p "$(dirname "$d/$f")"; : >"$d/$f"; done
+}
+plan_of() { (cd "$TMP/$1" && bip --dry-run | sed -n "s/^$2  *//p"); }
+proj mk Makefile; printf 'all:\n\ttrue\ntest:\n\ttrue\n' >"$TMP/mk/Makefile"
+is "$(plan_of mk build) | $(plan_of mk test)" "make (in .) | make test (in .)" "a Makefile: make, make test"
+proj mkb Makefile; printf 'build:\n\ttrue\n' >"$TMP/mkb/Makefile"
+is "$(plan_of mkb build)" "make build (in .)" "a Makefile with a build target: make build"
+proj npm package.json package-lock.json
+is "$(plan_of npm build) | $(plan_of npm test)" "npm ci && npm run build --if-present (in .) | npm test (in .)" \
+	"package.json and its lock: npm ci, npm test"
+proj go go.mod
+is "$(plan_of go build) | $(plan_of go test)" "go build ./... (in .) | go test ./... (in .)" "go.mod: go build, go test"
+proj py pyproject.toml requirements-dev.txt
+is "$(plan_of py build) | $(plan_of py test)" \
+	"python3 -m pip install -r requirements-dev.txt (in .) | python3 -m pytest (in .)" "pyproject: pip, pytest"
+proj mvn pom.xml
+is "$(plan_of mvn test)" "mvn -B -ntp test (in .)" "pom.xml: maven"
+proj gr gradlew
+is "$(plan_of gr build)" "./gradlew build -x test (in .)" "gradlew: gradle's wrapper"
+proj fs backend/package.json backend/Dockerfile frontend/package.json
+is "$(plan_of fs test) | $(plan_of fs containerize)" \
+	"npm test (in backend) | docker build -f backend/Dockerfile -t p:run-$(cd "$TMP/fs" && bip --dry-run | sed -n 's/.*-t p:run-\([^ ]*\) .*/\1/p') -t p:latest backend" \
+	"no build file at the root: the backend folder, and its Dockerfile"
+proj ov Makefile
+printf 'name: p\npipeline:\n  build: "./build.sh --fast"\n  test: ./check.sh\n' >"$TMP/ov/blissful-infra.yaml"
+is "$(plan_of ov build) | $(plan_of ov test)" "./build.sh --fast (in .) | ./check.sh (in .)" \
+	"blissful-infra.yaml's pipeline.build and pipeline.test win"
+
+# A run without Docker: a project with no Dockerfile and no load scenario,
+# on a branch and a commit whose names would run commands if a shell read them.
+p=$TMP/q
+mkdir -p "$p"
+printf 'name: q\n' >"$p/blissful-infra.yaml"
+printf 'build:\n\techo built >built.txt\ntest:\n\techo "ran the tests"\n\ttest ! -f fail\n' >"$p/Makefile"
+branch='feat/$(touch${IFS}PWNED1)"q'"'"'`touch${IFS}PWNED2`'
+msg='it'"'"'s "$(touch PWNED3)" and `touch PWNED4` with  spaces'
+git -C "$p" init -q && git -C "$p" add -A &&
+	git -C "$p" -c user.name=t -c user.email=t@localhost commit -qm "$msg" &&
+	git -C "$p" checkout -q -b "$branch"
+exit_ok $? "a git branch named $branch"
+cd "$p" || exit 1
+bip --local >"$TMP/out" 2>"$TMP/err"
+st=$?
+sed 's/^/# /' "$TMP/out"
+is $st 0 "the pipeline passes"
+run=$(ls .blissful-infra/pipeline)
+rec=.blissful-infra/pipeline/$run/records.jsonl
+is "$(jq -r 'select(.kind=="stage") | "\(.name) \(.status)"' "$rec" | tr '\n' ',')" \
+	"build passed,test passed,containerize skipped,scan skipped,perf skipped,push skipped," \
+	"stage records: built and tested, the rest skipped"
+is "$(jq -r 'select(.name=="push") | .reason' "$rec")" "not asked (--push)" "push says why it was skipped"
+is "$(jq -r 'select(.name=="containerize") | .reason' "$rec")" "no Dockerfile (pipeline.dockerfile)" \
+	"containerize says why"
+is "$(jq -r 'select(.kind=="pipeline") | .branch' "$rec")" "$branch" "the branch, byte for byte, in the run's record"
+is "$(jq -r 'select(.kind=="pipeline") | .msg' "$rec")" "$msg" "the commit message too"
+is "$(jq -r 'select(.kind=="pipeline") | .sha' "$rec")" "$(git rev-parse HEAD)" "and the SHA"
+is "$(find "$TMP" -name 'PWNED*' | wc -l)" 0 "no shell ran what the branch or message holds"
+grep -q 'ran the tests' ".blissful-infra/pipeline/$run/test.log"; exit_ok $? "the test stage's output is in its log"
+
+# Jenkins: a detached HEAD, the branch from BRANCH_NAME, one stage, a run
+# named by the job.
+git checkout -q --detach
+BRANCH_NAME='release 1 $(touch PWNED5) "x"' BI_PIPELINE_RUN='job/7 $(touch PWNED6)' \
+	bip --stage test >/dev/null 2>&1
+is $? 0 "--stage test alone"
+jrec='.blissful-infra/pipeline/job-7---touch-PWNED6-/records.jsonl'
+is "$(jq -r 'select(.kind=="stage") | .name' "$jrec" 2>/dev/null)" test \
+	"the run's directory: the job's name, its odd characters replaced"
+is "$(jq -r 'select(.kind=="pipeline") | .branch' "$jrec" 2>/dev/null)" 'release 1 $(touch PWNED5) "x"' \
+	"a detached HEAD's branch is BRANCH_NAME, as it is"
+is "$(find "$TMP" -name 'PWNED*' | wc -l)" 0 "still nothing ran"
+
+# A failed test stops the run there.
+git checkout -q "$branch"
+: >fail
+bip --local >"$TMP/out" 2>"$TMP/err"
+is $? 1 "a failing test: exit 1"
+sed 's/^/# /' "$TMP/out"
+run2=$(sed -n 's/^Pipeline \([^ ]*\) failed at test\.$/\1/p' "$TMP/out")
+exit_ok $((! ${#run2})) "it says it failed at test"
+grep -q "^Log: .blissful-infra/pipeline/$run2/test.log$" "$TMP/out"; exit_ok $? "it names the test's log"
+grep -q '^test  *failed .*tests failed: .make test. exited 2' "$TMP/out"; exit_ok $? "the table shows the failure and why"
+is "$(jq -r 'select(.kind=="stage" and .status=="skipped") | .reason' ".blissful-infra/pipeline/$run2/records.jsonl" | sort -u)" \
+	"not run: test failed" "nothing after it ran"
+is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | sort | tr '\n' ',')" \
+	"failed test,passed -,passed -," "the store holds the runs (two here, one from Jenkins)"
+is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and the failed run's six stage records"
+
+# bi-pipeline itself.
+bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1
+is $? 2 "a failed stage without a reason is refused"
+cat >"$TMP/trivy.json" <<'EOF'
+{"SchemaVersion":2,"ArtifactName":"svc:abc","Results":[
+ {"Target":"svc:abc (debian 12.2)","Vulnerabilities":[
+  {"VulnerabilityID":"CVE-2023-1","PkgName":"libc6","Severity":"CRITICAL"},
+  {"VulnerabilityID":"CVE-2023-2","PkgName":"zlib1g","Severity":"HIGH"},
+  {"VulnerabilityID":"CVE-2023-3","PkgName":"zlib1g","Severity":"LOW"},
+  {"VulnerabilityID":"CVE-2023-4","PkgName":"tar","Severity":"NEGLIGIBLE"}]},
+ {"Target":"app","Vulnerabilities":null}]}
+EOF
+out=$(bi-pipeline trivy "$TMP/trivy.json")
+is $? 1 "trivy: a CRITICAL vulnerability fails"
+is "$(printf '%s' "$out" | jq -c '[.counts, .critical, .high, .summary, .image]')" \
+	'[{"CRITICAL":1,"HIGH":1,"MEDIUM":0,"LOW":1,"UNKNOWN":1},["CVE-2023-1 (libc6)"],["CVE-2023-2 (zlib1g)"],"1 CRITICAL, 1 HIGH, 0 MEDIUM, 1 LOW","svc:abc"]' \
+	"counted by severity, CRITICAL and HIGH named"
+sed '/CRITICAL/d' "$TMP/trivy.json" | bi-pipeline trivy >/dev/null
+is $? 0 "HIGH alone is reported, not failed"
+is "$(printf '{"Results":null}' | bi-pipeline trivy | jq -c .counts)" \
+	'{"CRITICAL":0,"HIGH":0,"MEDIUM":0,"LOW":0,"UNKNOWN":0}' "nothing scanned counts nothing"
+printf 'not json' | bi-pipeline trivy >/dev/null 2>&1
+is $? 2 "what is not Trivy's JSON: exit 2"
+
+# The registry, on a free port.
+rp=$(free_port)
+blissful-infra registry status >/dev/null; is $? 1 "registry status: not running, exit 1"
+blissful-infra registry start --port x >/dev/null 2>&1; is $? 2 "registry: a bad port, exit 2"
+at_exit "blissful-infra registry stop >/dev/null 2>&1"
+blissful-infra registry start --port "$rp" >"$TMP/out" 2>&1
+st=$?
+sed 's/^/# /' "$TMP/out"
+is $st 0 "registry start"
+is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rp/v2/")" 200 "it answers the v2 API on 127.0.0.1"
+blissful-infra registry status >/dev/null; is $? 0 "registry status: running"
+test -d "$XDG_STATE_HOME/blissful-infra/registry/data"; exit_ok $? "its data under XDG_STATE_HOME"
+blissful-infra registry stop >/dev/null; blissful-infra registry status >/dev/null
+is $? 1 "stopped, status says not running"

@@ -1,0 +1,377 @@
+/*
+ * bi-pipeline: the records of a build pipeline, for `blissful-infra pipeline`.
+ *
+ *   bi-pipeline stage ...      one `stage` record from its options
+ *   bi-pipeline summary FILE   the `pipeline` record of the stage records in FILE
+ *   bi-pipeline trivy [FILE]   a `scan` record from a Trivy JSON report
+ *
+ * The shell layer runs the stages; this tool is what it cannot do safely
+ * or simply: write JSON whose strings come from outside (a commit message,
+ * a branch, a command's last line), add up a run's stages, and read
+ * Trivy's report. Every value arrives as one argument and leaves as one
+ * JSON string, so no quote, space or $(...) in it is ever seen by a shell.
+ *
+ * A run's status is the first failed stage's (failed), else passed: a
+ * skipped stage never makes a run fail nor counts as passed. A scan fails
+ * on any CRITICAL vulnerability; HIGH ones are counted and named, not
+ * failed, as the seed's pipeline did.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "base/jsonl.h"
+static const char usage[] =
+	"usage: bi-pipeline stage --run ID --name NAME --status S [options]\n"
+	"       bi-pipeline summary --run ID [--branch B] [--sha SHA] [--message M] FILE\n"
+	"       bi-pipeline trivy [--image IMAGE] [FILE]\n"
+	"Records of a build pipeline: a stage, a run's summary, a Trivy scan.\n"
+	"\n"
+	"  stage: a `stage` record\n"
+	"      --run ID         the run it belongs to\n"
+	"      --name NAME      the stage's name\n"
+	"      --status S       passed, failed or skipped\n"
+	"      --reason TEXT    why it failed or was skipped (or what it noted)\n"
+	"      --ms N           how long it took, in milliseconds\n"
+	"      --log PATH       where its full output is\n"
+	"      --image REF      the image it made or used\n"
+	"      --digest D       the digest it pushed\n"
+	"      --attach FILE    the last record of FILE, under `detail` (its summary\n"
+	"                       completes the reason)\n"
+	"  summary: the `pipeline` record of FILE's stage records of run ID\n"
+	"      --branch B, --sha SHA, --message M   the commit it ran on\n"
+	"      --ms N           the run's whole time (default: the stages' sum)\n"
+	"  trivy: a `scan` record from `trivy image --format json` (FILE or stdin)\n"
+	"      --image REF      the image scanned (default: the report's ArtifactName)\n"
+	"      --project NAME   the project, in every record\n"
+	"  -h, --help           show this help\n"
+	"      --version        show the version\n"
+	"Exit: 0; 1 summary: a stage failed, trivy: a CRITICAL vulnerability;\n"
+	"2 usage or input; 4 writing the output failed.\n";
+
+enum { O_RUN = 256, O_NAME, O_STATUS, O_REASON, O_MS, O_LOG, O_IMAGE, O_DIGEST,
+	O_ATTACH, O_BRANCH, O_SHA, O_MESSAGE, O_PROJECT };
+
+struct opts {
+	const char *run, *name, *status, *reason, *ms, *log, *image, *digest, *attach;
+	const char *branch, *sha, *message, *project;
+};
+
+static jv
+str_or_null(const char *s)
+{
+	return s ? jv_string(s) : jv_null();
+}
+
+static double
+parse_ms(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || v < 0)
+		bi_usage_error(usage, "--ms: not a number of milliseconds: %s", s);
+	return v;
+}
+
+static int
+keep_last(void *ctx, jv rec, bi_reader *r)
+{
+	jv *last = ctx;
+	(void)r;
+	jv_free(*last);
+	*last = rec;
+	return 0;
+}
+
+static int
+cmd_stage(const struct opts *o)
+{
+	if (!o->run || !o->name || !o->status)
+		bi_usage_error(usage, "stage needs --run, --name and --status");
+	if (strcmp(o->status, "passed") && strcmp(o->status, "failed") && strcmp(o->status, "skipped"))
+		bi_usage_error(usage, "--status: passed, failed or skipped, not %s", o->status);
+	jv detail = jv_invalid();
+	if (o->attach) {
+		char *const paths[] = {(char *)o->attach};
+		if (bi_each(1, paths, 0, keep_last, &detail) != 0 || !jv_is_valid(detail)) {
+			jv_free(detail);
+			bi_die(BI_EXIT_USAGE, "%s: no record to attach", o->attach);
+		}
+	}
+	/* The reason, completed by what the attached record sums up. */
+	const char *sum = jv_is_valid(detail) ? bi_get_text(detail, "summary", NULL) : NULL;
+	const char *why = o->reason && *o->reason ? o->reason : NULL;
+	char *reason = why && sum ? bi_asprintf("%s: %s", why, sum) : bi_strdup(why ? why : sum ? sum : "");
+	/* A stage that did not pass says why: the record must, for bi-fmt's table. */
+	if (strcmp(o->status, "passed") && !*reason) {
+		free(reason);
+		jv_free(detail);
+		bi_usage_error(usage, "a %s stage needs its --reason", o->status);
+	}
+	jv r = bi_record("stage");
+	if (o->project)
+		r = bi_set(r, "project", jv_string(o->project));
+	r = bi_set(r, "run", jv_string(o->run));
+	r = bi_set(r, "name", jv_string(o->name));
+	r = bi_set(r, "status", jv_string(o->status));
+	if (*reason)
+		r = bi_set(r, "reason", jv_string(reason));
+	free(reason);
+	if (o->ms)	/* a stage that never ran has no time */
+		r = bi_set(r, "duration_ms", jv_number(parse_ms(o->ms)));
+	if (o->log)
+		r = bi_set(r, "log", jv_string(o->log));
+	if (o->image)
+		r = bi_set(r, "image", jv_string(o->image));
+	if (o->digest)
+		r = bi_set(r, "digest", jv_string(o->digest));
+	if (jv_is_valid(detail))
+		r = bi_set(r, "detail", detail);
+	else
+		jv_free(detail);
+	bi_write(r);
+	return BI_EXIT_OK;
+}
+
+struct sum {
+	const char *run;
+	jv stages;	/* [{name,status,duration_ms}] in order */
+	double ms;
+	int passed, failed, skipped;
+	jv failed_at, reason;
+};
+
+static int
+add_stage(void *ctx, jv rec, bi_reader *r)
+{
+	struct sum *s = ctx;
+	const char *kind = bi_get_str(rec, "kind"), *run = bi_get_str(rec, "run");
+	const char *name = bi_get_str(rec, "name"), *st = bi_get_str(rec, "status");
+	(void)r;
+	if (kind && !strcmp(kind, "stage") && run && !strcmp(run, s->run) && name && st) {
+		double ms = bi_get_num(rec, "duration_ms", 0);
+		s->ms += ms;
+		if (!strcmp(st, "failed")) {
+			s->failed++;
+			if (!jv_is_valid(s->failed_at)) {
+				jv_free(s->failed_at);
+				jv_free(s->reason);
+				s->failed_at = jv_string(name);
+				s->reason = str_or_null(bi_get_str(rec, "reason"));
+			}
+		} else if (!strcmp(st, "passed")) {
+			s->passed++;
+		} else {
+			s->skipped++;
+		}
+		jv one = jv_object();
+		one = bi_set(one, "name", jv_string(name));
+		one = bi_set(one, "status", jv_string(st));
+		one = bi_set(one, "duration_ms", jv_number(ms));
+		s->stages = jv_array_append(s->stages, one);
+	}
+	jv_free(rec);
+	return 0;
+}
+
+static int
+cmd_summary(const struct opts *o, int n, char *const *files)
+{
+	struct sum s = {o->run, jv_array(), 0, 0, 0, 0, jv_invalid(), jv_invalid()};
+
+	if (!o->run)
+		bi_usage_error(usage, "summary needs --run");
+	if (n != 1)
+		bi_usage_error(usage, "summary reads one FILE of stage records");
+	if (bi_each(n, files, 0, add_stage, &s) != 0) {
+		jv_free(s.stages);
+		bi_die(BI_EXIT_USAGE, "%s: cannot read the stage records", files[0]);
+	}
+	int failed = s.failed > 0;
+	jv r = bi_record("pipeline");
+	if (o->project)
+		r = bi_set(r, "project", jv_string(o->project));
+	r = bi_set(r, "run", jv_string(o->run));
+	r = bi_set(r, "status", jv_string(failed ? "failed" : s.passed ? "passed" : "skipped"));
+	if (failed) {
+		r = bi_set(r, "failed_stage", s.failed_at);
+		if (jv_get_kind(s.reason) == JV_KIND_STRING)
+			r = bi_set(r, "reason", s.reason);
+		else
+			jv_free(s.reason);
+	} else {
+		jv_free(s.failed_at);
+		jv_free(s.reason);
+	}
+	r = bi_set(r, "duration_ms", jv_number(o->ms ? parse_ms(o->ms) : s.ms));
+	r = bi_set(r, "passed", jv_number(s.passed));
+	r = bi_set(r, "failed", jv_number(s.failed));
+	r = bi_set(r, "skipped", jv_number(s.skipped));
+	r = bi_set(r, "stages", s.stages);
+	if (o->branch)
+		r = bi_set(r, "branch", jv_string(o->branch));
+	if (o->sha)
+		r = bi_set(r, "sha", jv_string(o->sha));
+	if (o->message)
+		r = bi_set(r, "msg", jv_string(o->message));
+	bi_write(r);
+	return failed ? BI_EXIT_FAIL : BI_EXIT_OK;
+}
+
+/* The severities Trivy writes, most severe first; anything else is UNKNOWN. */
+static const char *const severities[] = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"};
+#define NSEV (sizeof severities / sizeof *severities)
+/* How many vulnerability ids the record names for CRITICAL and HIGH. */
+#define NAMED 20
+
+static int
+cmd_trivy(const struct opts *o, int n, char *const *files)
+{
+	size_t len;
+	char *text;
+
+	if (n > 1)
+		bi_usage_error(usage, "trivy reads one report");
+	if (n == 0 || !strcmp(files[0], "-")) {
+		bi_buf b = {0};
+		char chunk[65536];
+		size_t got;
+		while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+			bi_buf_add(&b, chunk, got);
+		if (ferror(stdin))
+			bi_die(BI_EXIT_USAGE, "stdin:");
+		bi_buf_add(&b, "", 1);
+		text = b.p;
+		len = b.len - 1;
+	} else if (!(text = bi_read_file(files[0], &len))) {
+		bi_die(BI_EXIT_USAGE, "%s:", files[0]);
+	}
+	jv rep = jv_parse_sized(text, (int)len);
+	free(text);
+	if (!jv_is_valid(rep)) {
+		jv msg = jv_invalid_get_msg(rep);
+		bi_die(BI_EXIT_USAGE, "not a Trivy JSON report: %s",
+		       jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "not JSON");
+	}
+	if (jv_get_kind(rep) != JV_KIND_OBJECT) {
+		jv_free(rep);
+		bi_die(BI_EXIT_USAGE, "not a Trivy JSON report: not an object");
+	}
+	int count[NSEV] = {0};
+	jv named[2] = {jv_array(), jv_array()};	/* CRITICAL, HIGH */
+	jv results = jv_object_get(jv_copy(rep), jv_string("Results"));
+	/* Results is absent or null when Trivy found nothing to scan. */
+	if (jv_get_kind(results) == JV_KIND_ARRAY) {
+		jv_array_foreach(results, i, res) {
+			jv vulns = jv_get_kind(res) == JV_KIND_OBJECT ?
+				jv_object_get(jv_copy(res), jv_string("Vulnerabilities")) : jv_null();
+			if (jv_get_kind(vulns) == JV_KIND_ARRAY) {
+				jv_array_foreach(vulns, j, v) {
+					const char *sev = jv_get_kind(v) == JV_KIND_OBJECT ? bi_get_str(v, "Severity") : NULL;
+					size_t k = NSEV - 1;
+					for (size_t m = 0; sev && m < NSEV; m++)
+						if (!strcmp(sev, severities[m]))
+							k = m;
+					count[k]++;
+					const char *id = jv_get_kind(v) == JV_KIND_OBJECT ? bi_get_str(v, "VulnerabilityID") : NULL;
+					if (k < 2 && id && jv_array_length(jv_copy(named[k])) < NAMED) {
+						const char *pkg = bi_get_str(v, "PkgName");
+						char *s = pkg ? bi_asprintf("%s (%s)", id, pkg) : bi_strdup(id);
+						named[k] = jv_array_append(named[k], jv_string(s));
+						free(s);
+					}
+					jv_free(v);
+				}
+			}
+			jv_free(vulns);
+			jv_free(res);
+		}
+	}
+	jv_free(results);
+
+	jv r = bi_record("scan");
+	if (o->project)
+		r = bi_set(r, "project", jv_string(o->project));
+	r = bi_set(r, "scanner", jv_string("trivy"));
+	const char *image = o->image ? o->image : bi_get_str(rep, "ArtifactName");
+	if (image)
+		r = bi_set(r, "image", jv_string(image));
+	jv counts = jv_object();
+	for (size_t m = 0; m < NSEV; m++)
+		counts = jv_object_set(counts, jv_string(severities[m]), jv_number(count[m]));
+	r = bi_set(r, "counts", counts);
+	r = bi_set(r, "critical", named[0]);
+	r = bi_set(r, "high", named[1]);
+	char *summary = bi_asprintf("%d CRITICAL, %d HIGH, %d MEDIUM, %d LOW", count[0], count[1],
+				    count[2], count[3]);
+	r = bi_set(r, "summary", jv_string(summary));
+	free(summary);
+	jv_free(rep);
+	bi_write(r);
+	return count[0] ? BI_EXIT_FAIL : BI_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"run", required_argument, NULL, O_RUN},
+		{"name", required_argument, NULL, O_NAME},
+		{"status", required_argument, NULL, O_STATUS},
+		{"reason", required_argument, NULL, O_REASON},
+		{"ms", required_argument, NULL, O_MS},
+		{"log", required_argument, NULL, O_LOG},
+		{"image", required_argument, NULL, O_IMAGE},
+		{"digest", required_argument, NULL, O_DIGEST},
+		{"attach", required_argument, NULL, O_ATTACH},
+		{"branch", required_argument, NULL, O_BRANCH},
+		{"sha", required_argument, NULL, O_SHA},
+		{"message", required_argument, NULL, O_MESSAGE},
+		{"project", required_argument, NULL, O_PROJECT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	struct opts o = {0};
+	int c, st;
+
+	bi_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_RUN: o.run = optarg; break;
+		case O_NAME: o.name = optarg; break;
+		case O_STATUS: o.status = optarg; break;
+		case O_REASON: o.reason = optarg; break;
+		case O_MS: o.ms = optarg; break;
+		case O_LOG: o.log = optarg; break;
+		case O_IMAGE: o.image = optarg; break;
+		case O_DIGEST: o.digest = optarg; break;
+		case O_ATTACH: o.attach = optarg; break;
+		case O_BRANCH: o.branch = optarg; break;
+		case O_SHA: o.sha = optarg; break;
+		case O_MESSAGE: o.message = optarg; break;
+		case O_PROJECT: o.project = optarg; break;
+		case 'h': bi_help(usage);
+		case 'V': bi_version();
+		default: bi_usage_error(usage, NULL);
+		}
+	}
+	const char *cmd = optind < argc ? argv[optind++] : NULL;
+	int n = argc - optind;
+	char *const *rest = argv + optind;
+	if (!cmd)
+		bi_usage_error(usage, "stage, summary or trivy?");
+	if (!strcmp(cmd, "stage")) {
+		if (n)
+			bi_usage_error(usage, "stage takes options only");
+		st = cmd_stage(&o);
+	} else if (!strcmp(cmd, "summary")) {
+		st = cmd_summary(&o, n, rest);
+	} else if (!strcmp(cmd, "trivy")) {
+		st = cmd_trivy(&o, n, rest);
+	} else {
+		bi_usage_error(usage, "unknown command: %s", cmd);
+	}
+	bi_write_flush();
+	return st;
+}
