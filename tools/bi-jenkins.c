@@ -82,7 +82,7 @@ console_line(void *ctx, const char *line, size_t len)
 	rec = bi_set(rec, "source", jv_string("jenkins"));
 	rec = bi_set(rec, "service", jv_string(f->job));
 	rec = bi_set(rec, "build", jv_number(f->build));
-	rec = bi_set(rec, "message", jv_string_sized(line, (int)len));
+	rec = bi_set(rec, "msg", jv_string_sized(line, (int)len));
 	bi_write(rec);
 	bi_write_flush();
 }

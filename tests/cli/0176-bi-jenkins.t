@@ -87,7 +87,7 @@ is "$(jq -r 'select(.path | startswith("/queue/item/")) | .path' req.log | sort 
 is "$(jq -r 'select(.path | startswith("/queue/item/")) | .path' req.log | wc -l | tr -d ' ')" 2 \
 	"read until it had a build number (waiting, then executable)"
 # The console as Jenkins has it, put back together from reads cut mid-line.
-jq -r 'select(.kind == "log") | .message' out >console.got
+jq -r 'select(.kind == "log") | .msg' out >console.got
 is "$(sed -n 3p console.got)" "PARAM BRANCH=a b" "console lines come whole though the reads cut them"
 is "$(sed -n 4p console.got)" "PARAM MSG=$msg" "the parameter's text comes back as it went"
 is "$(tail -n 1 console.got)" "Finished: SUCCESS" "the console is followed to its end"
