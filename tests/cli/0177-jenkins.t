@@ -7,7 +7,7 @@
 # stand-in, with a branch whose name holds quotes and $(...).
 . "$(dirname "$0")/../lib.sh"
 STANDIN=$ROOT/tests/tools/jenkins-standin.py
-plan 24
+plan 25
 cd "$TMP" || exit 1
 export BI_JENKINS_DIR=$TMP/state BI_JENKINS_BASE=bi-test/no-such-jenkins:none
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=t \
@@ -103,6 +103,8 @@ is "$(git -C "$S/repos/shop.git" rev-parse "refs/heads/$branch")" "$(git -C shop
 	"build refreshed the mirror first"
 grep -q 'Finished: SUCCESS' out
 exit_ok $? "the console is shown"
+is "$(BI_PROJECT_DIR=$TMP/shop bi-store get --kind pipeline --kind stage | jq -r '"\(.kind):\(.status)"' | sort | uniq -c | tr -s ' \n' '  ')" \
+	" 1 pipeline:passed 3 stage:passed " "the build's pipeline and stage records are in the project's store"
 
 bi-scaffold --template c-service --dir broken broken >/dev/null 2>&1
 (cd broken && git init -q -b main && git add -A && git commit -q -m first)
