@@ -447,6 +447,9 @@ request(bi_jenkins *j, const char *method, const char *path, const char *body,
 	size_t bl = strlen(j->url);
 	int rc = BI_JENKINS_OK;
 
+	/* The caller reads both whatever happens, even when nothing is sent. */
+	memset(resp, 0, sizeof *resp);
+	bi_jenkins_hdrs_reset(h);
 	while (bl > 0 && j->url[bl - 1] == '/')
 		bl--;
 	bi_buf_add(&url, j->url, bl);
@@ -474,7 +477,6 @@ request(bi_jenkins *j, const char *method, const char *path, const char *body,
 			bi_errf(err, n, "a credential or crumb holds a line break");
 			goto out;
 		}
-	bi_jenkins_hdrs_reset(h);
 	bi_http_req req = {.method = method, .url = url.p, .body = body, .content_type = ctype,
 			   .headers = hdr, .timeout_ms = j->timeout_ms > 0 ? j->timeout_ms : 30000,
 			   .on_header = on_hdr, .ctx = h};
