@@ -7,7 +7,7 @@
 # they were written, and no shell runs them.
 . "$(dirname "$0")/../lib.sh"
 STANDIN=$ROOT/tests/tools/jenkins-standin.py
-plan 30
+plan 31
 cd "$TMP" || exit 1
 unset JENKINS_URL JENKINS_USER JENKINS_PASSWORD JENKINS_PASSWORD_FILE
 
@@ -124,6 +124,16 @@ JENKINS_PASSWORD_FILE= JENKINS_PASSWORD=wrong jk status >out 2>err
 is "$?" 2 "a wrong password: exit 2 (Jenkins says 401)"
 jk -u "http://127.0.0.1:$(free_port)" status >out 2>err
 is "$?:$(wc -c <out | tr -d ' ')" "3:0" "no Jenkins there: exit 3, no record"
+# A crumb holding a line break and a header of its own is not sent.
+/usr/bin/python3 "$STANDIN" --port-file port2 --log req2.log --password 's3cret pass' \
+	--crumb-suffix "$(printf '\r\nX-Evil: 1')" &
+at_exit "kill $! 2>/dev/null"
+i=0
+while [ ! -s port2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+jk -u "http://127.0.0.1:$(cat port2)" add-job evil --repo /r >out 2>err
+is "$?:$(jq -r 'select(.method == "POST") | .path' req2.log)" "2:" \
+	"a crumb with a line break is refused, and no request carries it"
+
 bi-jenkins --param nokey status >out 2>err
 is "$?" 2 "a parameter without KEY= is a usage error"
 bi-jenkins add-job x >out 2>err

@@ -18,7 +18,8 @@ Behaves as Jenkins documents it, for what bi-jenkins uses:
     X-More-Data: true until the end (lines are cut across reads on purpose);
   - JOB/N/api/json (result), JOB/N/wfapi/describe (stages), and
     [JOB/]api/json?tree=jobs[name,color,lastBuild[number,result,timestamp]].
-A job named with --fail-job fails its Test stage (FAILURE). The console
+A job named with --fail-job fails its Test stage (FAILURE); --crumb-suffix
+makes the crumbs end with some text (a line break and a header, say). The console
 echoes the build's parameters, as a job would. Every request is written to
 --log as a JSON line {method, path, query, cookie, crumb, auth, body, status};
 each job's config.xml as received is kept, and --dump FILE writes
@@ -43,6 +44,7 @@ ap.add_argument("--user", default="admin")
 ap.add_argument("--password", required=True)
 ap.add_argument("--fail-job", action="append", default=[])
 ap.add_argument("--chunk", type=int, default=37)
+ap.add_argument("--crumb-suffix", default="", help="appended to every crumb (a line break, say)")
 args = ap.parse_args()
 
 lock = threading.Lock()
@@ -173,7 +175,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(401, "Unauthorized", headers=[("WWW-Authenticate", 'Basic realm="Jenkins"')])
         if path == "/crumbIssuer/api/json" and method == "GET":
             sid = secrets.token_hex(8)
-            sessions[sid] = secrets.token_hex(16)
+            sessions[sid] = secrets.token_hex(16) + args.crumb_suffix
             return self.json(200, {"_class": "hudson.security.csrf.DefaultCrumbIssuer",
                                    "crumb": sessions[sid], "crumbRequestField": "Jenkins-Crumb"},
                              [("Set-Cookie", "JSESSIONID.4f2a=%s; Path=/; HttpOnly" % sid)])
