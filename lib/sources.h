@@ -6,6 +6,7 @@
 #include "sources/docker.h"
 #include "sources/k8s.h"
 #include "sources/gitctx.h"
+#include "sources/jenkins.h"
 #include "sources/logparse.h"
 #include "sources/merge.h"
 #include "sources/promapi.h"

@@ -10,7 +10,7 @@ lint=$ROOT/build/npm/node_modules/.bin/npm-groovy-lint
 templates=$(bi-scaffold --list | awk '{print $1}')
 n=0
 for t in $templates; do n=$((n + 3)); done
-plan $((n + 3))
+plan $((n + 4))
 
 [ -x "$lint" ]
 exit_ok $? "npm-groovy-lint is installed in build/npm (scripts/deps.sh)"
@@ -35,6 +35,15 @@ for t in $templates; do
 	is "$([ -n "$called" ] && echo calls)${unknown:+ unknown:$unknown}" "calls" \
 		"$t: its Jenkinsfile calls pipeline stages, all of them known"
 done
+
+# Every shell step is a single-quoted Groovy string: nothing from outside
+# (a branch's name, a commit message, a webhook) is interpolated into a
+# command; what a step needs it reads from the environment or a file.
+for f in $files; do
+	[ -f "$f" ] && grep -nE '(^|[^A-Za-z_])sh[[:space:]]*(\(?[[:space:]]*(script:[[:space:]]*)?["$]|$)' "$f" |
+		sed "s|^|${f#"$TMP"/p/}:|"
+done >"$TMP/dq"
+is "$(cat "$TMP/dq")" "" "every sh step is a single-quoted string, in every Jenkinsfile"
 
 # One run of the linter for all of them (it starts a JVM: seconds each).
 existing=
