@@ -408,9 +408,6 @@ accept(const char *name)
 	char *branch = bi_asprintf("agent/%s/task-%lld-r%d", name, (long long)id, rev);
 	char *wtname = bi_asprintf("agent-%s-%lld-r%d", name, (long long)id, rev);
 	char *wt = bi_asprintf("%s/.blissful-infra/worktrees/%s", root, wtname);
-	char *dir = bi_asprintf("%s/.blissful-infra/worktrees", root);
-	bi_mkdirs(dir);
-	free(dir);
 	bi_agent_env env;
 	env_open(&env);
 	char *email = bi_asprintf("%s@agents.blissful-infra.invalid", name);

@@ -157,9 +157,8 @@ bi_agent_parse_reply(int api, const char *body, size_t len, bi_agent_reply *r, c
 			jv_free(fn);
 			jv_free(c);
 		}
-	} else {
-		jv_free(calls);
 	}
+	jv_free(calls);
 	/* What goes back: the role, the text and the calls, as came. */
 	jv back = bi_set(jv_object(), "role", jv_string("assistant"));
 	back = bi_set(back, "content", jv_string(r->content ? r->content : ""));

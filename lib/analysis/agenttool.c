@@ -310,6 +310,8 @@ bi_agent_patch(const char *text, const char *diff, char *err, size_t n)
 		 * nearest place after the previous hunk where its old lines are. */
 		size_t want = old.n ? (a > 0 ? (size_t)a - 1 : 0) : (size_t)a;
 		size_t at = SIZE_MAX;
+		if (want > t.n)	/* a line past the end: looked for from the end */
+			want = t.n;
 		if (want >= cur && want <= t.n && match_at(&t, want, &old))
 			at = want;
 		for (size_t dist = 1; at == SIZE_MAX && old.n && dist <= t.n; dist++) {
@@ -550,7 +552,7 @@ tool_read(bi_agent_env *e, jv args, int *is_error)
 		}
 		p += k + (p[k] == '\n');
 	}
-	if (total < ln - from && ln > 1)
+	if (total < ln - 1)
 		bi_buf_printf(&b, "[lines %ld-%ld of %ld shown; ask with start_line for more]\n", from,
 			      from + total - 1, ln - 1);
 	free(text);
