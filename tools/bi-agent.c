@@ -30,15 +30,22 @@
 #include "analysis/agenttool.h"
 #include "analysis/agentgit.h"
 #include "analysis/agentdb.h"
+#include "analysis/agentwatch.h"
+#include "base/time.h"
 
 static const char usage[] =
 	"usage: bi-agent hire ROLE --name N | fire N | list | roles\n"
 	"       bi-agent assign N \"TASK\" | revise N \"FEEDBACK\"\n"
 	"       bi-agent status N | review N [--revision R] | accept N | reject N\n"
+	"       bi-agent watch [--runbooks FILE] | silence PATTERN [--for DUR] |\n"
+	"       bi-agent investigate FINDING [--name N]\n"
 	"Agents with roles propose changes to the project; nothing is written\n"
 	"until a person accepts (on a new branch, in a git worktree).\n"
 	"\n"
-	"  -n, --name N         hire: the agent's name\n"
+	"  -n, --name N         hire: the agent's name; investigate: the agent\n"
+	"                       (default: the first bug-fixer)\n"
+	"      --runbooks FILE  watch: these runbooks (default: agents/runbooks.yaml)\n"
+	"      --for DUR        silence: for this long (default 1h)\n"
 	"  -m, --model M        this model (default: agent.models, then any installed)\n"
 	"      --api A          ollama (default) or openai\n"
 	"      --base-url URL   the server (default: agent.base_url, $OLLAMA_HOST,\n"
@@ -57,7 +64,8 @@ static const char usage[] =
 
 static struct {
 	bi_llm llm;
-	const char *model, *db_path;
+	const char *model, *db_path, *runbooks;
+	int64_t silence;	/* ns */
 	int allow_remote, json, max_steps, revision;
 	long max_tokens;
 	jv cfg;
@@ -82,49 +90,19 @@ db_die(void)
 
 /* ---- roles ---- */
 
-static char *
-templates_dir(void)
-{
-	const char *env = getenv("BI_TEMPLATES");
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-	if (env && *env)
-		return bi_strdup(env);
-	if (n > 0) {
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		const char *tries[] = {"%s/../templates", "%s/../share/blissful-infra/templates"};
-		for (int i = 0; i < 2; i++) {
-			char *d = bi_asprintf(tries[i], exe), *a = bi_asprintf("%s/agents", d);
-			int there = access(a, F_OK) == 0;
-			free(a);
-			if (there)
-				return d;
-			free(d);
-		}
-	}
-	return bi_strdup("/usr/local/share/blissful-infra/templates");
-}
-
 /* The prompt of role: the project's own first, then the installed ones. */
 static char *
 role_prompt(const char *role)
 {
-	char *t = templates_dir(), *text = NULL;
-	char *tries[] = {bi_asprintf("%s/.blissful-infra/agents/%s.md", root, role),
-			 bi_asprintf("%s/agents/%s.md", t, role)};
+	char *name = bi_asprintf("%s.md", role), *looked, *path, *text;
 
 	if (strchr(role, '/') || role[0] == '.' || !*role)
 		bi_die(BI_EXIT_USAGE, "%s: not a role name", role);
-	for (int i = 0; i < 2; i++) {
-		if (!text)
-			text = bi_read_file(tries[i], NULL);
-		free(tries[i]);
-	}
-	if (!text)
-		bi_die(BI_EXIT_USAGE, "no role %s (in %s/.blissful-infra/agents or %s/agents)", role, root, t);
-	free(t);
+	if (!(path = bi_agent_file(root, name, &looked)) || !(text = bi_read_file(path, NULL)))
+		bi_die(BI_EXIT_USAGE, "no role %s (in %s)", role, looked);
+	free(looked);
+	free(path);
+	free(name);
 	return text;
 }
 
@@ -550,6 +528,110 @@ list(int roles_only)
 	return BI_EXIT_OK;
 }
 
+static long
+number(const char *s, const char *what, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 1 || v > max)
+		bi_usage_error(usage, "%s: a number from 1 to %ld, not %s", what, max, s);
+	return v;
+}
+
+/* ---- the watchdog ---- */
+
+static jv runbooks;
+
+/* A record from the pipe: a finding when a runbook says so, unless a
+ * silence keeps it quiet; told at once on standard error (with a bell on a
+ * terminal), and written as a record. */
+static int
+on_record(void *ctx, jv rec, bi_reader *r)
+{
+	(void)ctx, (void)r;
+	jv f = bi_watch_match(runbooks, rec);
+	jv_free(rec);
+	if (!jv_is_valid(f)) {
+		jv_free(f);
+		return 0;
+	}
+	jv quiet = bi_agentdb_silences(db, bi_now_ns());
+	if (!jv_is_valid(quiet))
+		db_die();
+	const char *by = bi_watch_silenced(quiet, f);
+	int64_t id = bi_agentdb_finding_add(db, f, by);
+	if (id < 0)
+		db_die();
+	if (by) {
+		bi_warn("finding %lld silenced by %s: %s", (long long)id, by, bi_get_text(f, "title", ""));
+	} else {
+		jv acts = jv_object_get(jv_copy(f), jv_string("actions")), all = jv_string("");
+		jv_array_foreach(acts, i, a)
+			all = jv_string_concat(jv_string_concat(all, jv_string(i ? "; " : "")), a);
+		jv_free(acts);
+		fprintf(stderr, "%s%s: FINDING %lld [%s] %s\n  suggested: %s\n  bi-agent investigate %lld"
+			"  |  bi-agent silence '%s' --for 1h\n", isatty(2) ? "\a" : "", bi_progname,
+			(long long)id, bi_get_text(f, "severity", "?"), bi_get_text(f, "title", ""),
+			jv_string_value(all), (long long)id, bi_get_text(f, "runbook", "?"));
+		jv_free(all);
+		bi_write(bi_set(jv_copy(f), "id", jv_number((double)id)));
+		bi_write_flush();
+	}
+	jv_free(f);
+	return 0;
+}
+
+static int
+watch(void)
+{
+	char *path = opt.runbooks ? bi_strdup(opt.runbooks) : bi_agent_file(root, "runbooks.yaml", NULL);
+
+	if (!path)
+		bi_die(BI_EXIT_USAGE, "no runbooks.yaml (in .blissful-infra/agents or the templates)");
+	runbooks = bi_watch_runbooks(path);
+	if (!jv_is_valid(runbooks)) {
+		jv why = jv_invalid_get_msg(runbooks);
+		bi_die(BI_EXIT_USAGE, "%s", jv_string_value(why));
+	}
+	bi_warn("watching with %d runbooks of %s", jv_array_length(jv_copy(runbooks)), path);
+	free(path);
+	int bad = bi_each(0, NULL, 0, on_record, NULL);
+	jv_free(runbooks);
+	return bad ? BI_EXIT_USAGE : BI_EXIT_OK;
+}
+
+/* A finding given to an agent: the one named, else the first bug-fixer. */
+static int
+investigate(const char *which, const char *name)
+{
+	jv f = bi_agentdb_finding(db, number(which, "investigate", 1000000000L));
+	if (!jv_is_valid(f))
+		db_die();
+	if (jv_get_kind(f) != JV_KIND_OBJECT)
+		bi_die(BI_EXIT_USAGE, "no finding %s", which);
+	char *who = name ? bi_strdup(name) : NULL;
+	jv all = bi_agentdb_agents(db);
+	jv_array_foreach(all, i, a) {
+		if (!who && !strcmp(bi_get_text(a, "role", ""), "bug-fixer"))
+			who = bi_strdup(bi_get_str(a, "name"));
+		jv_free(a);
+	}
+	jv_free(all);
+	if (!who)
+		bi_die(BI_EXIT_USAGE, "no bug-fixer to investigate (bi-agent hire bug-fixer --name N)");
+	jv ev = jv_dump_string(jv_object_get(jv_copy(f), jv_string("evidence")), 0);
+	char *task = bi_asprintf("Investigate this finding of the watchdog: %s (service %s, runbook %s). "
+				 "The record: %s. Find the cause in the code, the configuration and the "
+				 "stored records, and propose a fix.", bi_get_text(f, "title", "?"),
+				 bi_get_text(f, "service", "?"), bi_get_text(f, "runbook", "?"), jv_string_value(ev));
+	int code = assign(who, task);
+	free(task);
+	free(who);
+	jv_free(ev);
+	jv_free(f);
+	return code;
+}
+
 /* ---- the story ---- */
 
 static void
@@ -578,15 +660,6 @@ configure(const char *api, const char *base)
 		opt.max_tokens = (long)bi_jv_path_num(opt.cfg, "agent.max_tokens", 60000);
 }
 
-static long
-number(const char *s, const char *what, long max)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*end || v < 1 || v > max)
-		bi_usage_error(usage, "%s: a number from 1 to %ld, not %s", what, max, s);
-	return v;
-}
 
 static void
 option(int c, const char **name, const char **api, const char **base)
@@ -602,6 +675,11 @@ option(int c, const char **name, const char **api, const char **base)
 	case 'r': opt.revision = (int)number(optarg, "--revision", 100000); break;
 	case 'J': opt.json = 1; break;
 	case 'D': opt.db_path = optarg; break;
+	case 'B': opt.runbooks = optarg; break;
+	case 'F':
+		if (bi_dur_parse(optarg, &opt.silence) != 0 || opt.silence <= 0)
+			bi_usage_error(usage, "--for: a duration (90s, 1h), not %s", optarg);
+		break;
 	case 'h': bi_help(usage);
 	case 'V': bi_version();
 	default: bi_usage_error(usage, NULL);
@@ -617,6 +695,7 @@ main(int argc, char **argv)
 		{"allow-remote", no_argument, NULL, 'R'}, {"max-steps", required_argument, NULL, 'S'},
 		{"max-tokens", required_argument, NULL, 'T'}, {"revision", required_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'J'}, {"db", required_argument, NULL, 'D'},
+		{"runbooks", required_argument, NULL, 'B'}, {"for", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	const char *api = NULL, *base = NULL, *name = NULL;
 	int c;
@@ -642,7 +721,8 @@ main(int argc, char **argv)
 	}
 	static const struct { const char *cmd; int words; } cmds[] = {
 		{"hire", 1}, {"fire", 1}, {"list", 0}, {"roles", 0}, {"assign", 2}, {"revise", 2},
-		{"status", 1}, {"review", 1}, {"accept", 1}, {"reject", 1}};
+		{"status", 1}, {"review", 1}, {"accept", 1}, {"reject", 1}, {"watch", 0}, {"silence", 1},
+		{"investigate", 1}};
 	int known = -1;
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(cmd, cmds[i].cmd))
@@ -654,8 +734,8 @@ main(int argc, char **argv)
 			       cmds[known].words == 1 ? "" : "s");
 	if (!strcmp(cmd, "hire") && !name)
 		bi_usage_error(usage, "hire: --name N names the agent");
-	if (name && strcmp(cmd, "hire"))
-		bi_usage_error(usage, "--name is for hire");
+	if (name && strcmp(cmd, "hire") && strcmp(cmd, "investigate"))
+		bi_usage_error(usage, "--name is for hire and investigate");
 	configure(api, base);
 	if (!(root = bi_project_dir()) && !(root = getcwd(NULL, 0)))
 		bi_die(BI_EXIT_LOCAL, "the working directory:");
@@ -695,6 +775,16 @@ main(int argc, char **argv)
 		code = review(words[0]);
 	} else if (!strcmp(cmd, "accept")) {
 		code = accept(words[0]);
+	} else if (!strcmp(cmd, "watch")) {
+		code = watch();
+	} else if (!strcmp(cmd, "silence")) {
+		int64_t until = bi_now_ns() + (opt.silence ? opt.silence : 3600 * BI_NS_PER_S);
+		if (bi_agentdb_silence(db, words[0], until) != 0)
+			db_die();
+		char ts[BI_TS_LEN];
+		printf("silenced %s until %s\n", words[0], bi_ts_fmt(until, ts));
+	} else if (!strcmp(cmd, "investigate")) {
+		code = investigate(words[0], name);
 	} else {
 		code = reject(words[0], nw == 2 ? words[1] : NULL);
 	}

@@ -22,7 +22,7 @@ main(void)
 {
 	char *dir = bi_temp_dir("bi-test-agentdb"), *path = bi_asprintf("%s/bi.db", dir), err[512], *s;
 
-	plan(18);
+	plan(21);
 	bi_init("test-agentdb");
 	sqlite3 *db = bi_agentdb_open(path, err, sizeof err);
 	ok(db != NULL, "open: %s", db ? "" : err);
@@ -77,6 +77,16 @@ main(void)
 	is_str(s = dump(bi_agentdb_roles(db)), "[{\"accepted\":1,\"rate\":1,\"rejected\":0,\"role\":\"bug-fixer\"},"
 	       "{\"accepted\":0,\"rate\":0,\"rejected\":1,\"role\":\"docs-writer\"}]",
 	       "rates per role, a fired agent's work counted, a failed test run not");
+	free(s);
+
+	jv f = jv_parse("{\"kind\":\"finding\",\"runbook\":\"oom\",\"title\":\"api OOM\"}");
+	int64_t fid = bi_agentdb_finding_add(db, f, NULL);
+	jv_free(f);
+	f = bi_agentdb_finding(db, fid);
+	ok(fid > 0 && !strcmp(bi_get_text(f, "title", ""), "api OOM"), "a finding kept, and found by its id");
+	jv_free(f);
+	ok(bi_agentdb_silence(db, "oom", 2000) == 0 && bi_agentdb_silence(db, "old", 500) == 0, "silences");
+	is_str(s = dump(bi_agentdb_silences(db, 1000)), "[\"oom\"]", "those in force, not those ended");
 	free(s);
 	sqlite3_close(db);
 	char *cmd = bi_asprintf("rm -rf %s", dir);
