@@ -31,6 +31,7 @@
 #include "analysis/agentgit.h"
 #include "analysis/agentdb.h"
 #include "analysis/agentwatch.h"
+#include "analysis/agentwork.h"
 #include "base/time.h"
 
 static const char usage[] =
@@ -64,7 +65,7 @@ static const char usage[] =
 
 static struct {
 	bi_llm llm;
-	const char *model, *db_path, *runbooks;
+	const char *model, *db_path, *runbooks, *name;
 	int64_t silence;	/* ns */
 	int allow_remote, json, max_steps, revision;
 	long max_tokens;
@@ -111,113 +112,57 @@ role_prompt(const char *role)
 static char *
 choose_model(void)
 {
+	char err[1024], *m;
 	int down;
-	char *m, *absent = NULL;
 
 	if (!bi_llm_is_local(opt.llm.base) && !opt.allow_remote)
 		bi_die(BI_EXIT_USAGE, "%s is not on this machine, and the project's files would go "
 		       "there; --allow-remote or agent.allow_remote: true permits it", opt.llm.base);
-	jv have = bi_llm_models(&opt.llm, &down);
-	if (!jv_is_valid(have)) {
-		jv why = jv_invalid_get_msg(have);
-		bi_die(BI_EXIT_UNREACHABLE, "%s", jv_string_value(why));
-	}
-	if (opt.model) {
-		if (!(m = bi_llm_find_model(have, opt.model)))
-			bi_die(BI_EXIT_UNREACHABLE, "model %s is not installed at %s", opt.model, opt.llm.base);
-	} else {
-		jv prefs = bi_jv_path(opt.cfg, "agent.models");
-		if (jv_get_kind(prefs) != JV_KIND_ARRAY) {
-			jv_free(prefs);
-			prefs = jv_array();
-		}
-		m = bi_llm_choose(have, prefs, &absent);
-		jv_free(prefs);
-		if (!m)
-			bi_die(BI_EXIT_UNREACHABLE, "no model is installed at %s", opt.llm.base);
-	}
+	if (!(m = bi_agent_model(&opt.llm, opt.model, opt.cfg, &down, err, sizeof err)))
+		bi_die(BI_EXIT_UNREACHABLE, "%s", err);
 	bi_warn("using model %s", m);
-	free(absent);
-	jv_free(have);
 	return m;
 }
-
-static const char rules[] =
-	"\n\nYou work on the project through the tools only; paths are relative to "
-	"the project's root. Read before you change. propose_change keeps a change "
-	"for a person to review: nothing is written until they accept it. When you "
-	"are done, call finish with a summary: the plan, and what each change does.";
-
-typedef struct {
-	int64_t task;
-	int revision;
-} step_ctx;
 
 static void
 on_step(void *ctx, int step, jv call, const char *result, int is_error)
 {
-	step_ctx *s = ctx;
-	const char *tool = bi_get_text(call, "name", "?");
-	jv args = jv_object_get(jv_copy(call), jv_string("args"));
-	jv d = jv_dump_string(jv_copy(args), 0);
+	jv d = jv_dump_string(jv_object_get(jv_copy(call), jv_string("args")), 0);
 
-	fprintf(stderr, "%s: step %d: %s %.*s%s%s%.*s\n", bi_progname, step, tool,
+	(void)ctx;
+	fprintf(stderr, "%s: step %d: %s %.*s%s%.*s\n", bi_progname, step, bi_get_text(call, "name", "?"),
 		bi_line_span(jv_string_value(d), SIZE_MAX, 100), jv_string_value(d),
-		is_error ? " -> refused: " : " -> ok", is_error ? "" : "",
-		is_error ? bi_line_span(result, SIZE_MAX, 160) : 0, result);
-	if (bi_agentdb_step(db, s->task, s->revision, step, tool, args, result, is_error) != 0)
-		db_die();
+		is_error ? " -> refused: " : " -> ok", is_error ? bi_line_span(result, SIZE_MAX, 160) : 0, result);
 	jv_free(d);
-	jv_free(args);
 }
 
-static const char *const end_names[] = {"finished", "the step limit", "the token budget",
-					"interrupted", "failed"};
-
-/* Run task's revision with messages (consumed) and env's changes so far;
- * record the steps, the suggestion and the task's state. The exit status. */
+/* Run task's revision with messages (consumed) and env's changes so far,
+ * recorded (agentwork.c). The exit status. */
 static int
 work(jv task, int revision, jv messages, bi_agent_env *env, const char *feedback)
 {
-	int64_t id = (int64_t)bi_get_num(task, "id", 0);
-	char *model = choose_model(), *err = NULL;
-	step_ctx sc = {id, revision};
+	char *model = choose_model();
 	bi_agent_run run = {.llm = &opt.llm, .model = model, .env = env, .messages = messages,
 			    .max_steps = opt.max_steps, .max_tokens = opt.max_tokens, .stop = &stop,
-			    .on_step = on_step, .ctx = &sc};
+			    .on_step = on_step};
 	struct sigaction sa = {.sa_handler = on_signal};
+	bi_agent_result res;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	int end = bi_agent_loop(&run, &err);
-	int nchanges = jv_object_length(jv_copy(env->changes));
-	const char *status = end == BI_AGENT_FINISHED ? (nchanges ? "suggested" : "done") :
-		end == BI_AGENT_FAILED ? "failed" : "stopped";
-	jv f = bi_set(bi_set(jv_object(), "status", jv_string(status)), "revision", jv_number(revision));
-	f = bi_set(bi_set(f, "steps", jv_number(bi_get_num(task, "steps", 0) + run.steps)),
-		   "tokens", jv_number(bi_get_num(task, "tokens", 0) + (double)run.tokens));
-	f = bi_set(f, "messages", jv_copy(run.messages));
-	char *reason = end == BI_AGENT_FINISHED ? bi_strdup(env->summary ? env->summary : "") :
-		err ? bi_strdup(err) : bi_asprintf("stopped at %s (%d steps, %ld tokens)", end_names[end],
-						   run.steps, run.tokens);
-	f = bi_set(f, "reason", jv_string(reason));
-	if (bi_agentdb_task_set(db, id, f) != 0 ||
-	    (end == BI_AGENT_FINISHED && nchanges &&
-	     bi_agentdb_suggest(db, id, revision, env->summary, feedback, env->changes) != 0))
+	if (bi_agent_work(db, &run, task, revision, feedback, &res) != 0)
 		db_die();
 	const char *name = bi_get_str(task, "agent");
-	if (end == BI_AGENT_FINISHED && nchanges)
+	if (!strcmp(res.status, "suggested"))
 		printf("%s: revision %d suggested: %d file%s, %d steps, %ld tokens\n%s\nreview: bi-agent review %s\n",
-		       name, revision, nchanges, nchanges == 1 ? "" : "s", run.steps, run.tokens, reason, name);
+		       name, revision, res.changes, res.changes == 1 ? "" : "s", run.steps, run.tokens, res.reason, name);
 	else
-		printf("%s: %s (%d steps, %ld tokens): %s\n", name, status, run.steps, run.tokens, reason);
-	int code = end == BI_AGENT_FINISHED ? BI_EXIT_OK : end == BI_AGENT_FAILED ?
-		(run.down ? BI_EXIT_UNREACHABLE : BI_EXIT_FAIL) : BI_EXIT_FAIL;
+		printf("%s: %s (%d steps, %ld tokens): %s\n", name, res.status, run.steps, run.tokens, res.reason);
 	jv_free(run.messages);
-	free(reason);
-	free(err);
+	free(res.reason);
 	free(model);
-	return code;
+	return res.end == BI_AGENT_FINISHED ? BI_EXIT_OK : res.end == BI_AGENT_FAILED && run.down ?
+		BI_EXIT_UNREACHABLE : BI_EXIT_FAIL;
 }
 
 /* ---- the commands ---- */
@@ -250,23 +195,14 @@ env_open(bi_agent_env *env)
 {
 	char err[4096];
 
-	*env = (bi_agent_env){.test_timeout = (int)bi_cfg_dur(opt.cfg, "agent.test_timeout", 600),
-			      .store_db = opt.db_path};
-	if (bi_agent_env_open(env, root, err, sizeof err) != 0)
+	if (bi_agent_env_setup(env, root, opt.cfg, opt.db_path, err, sizeof err) != 0)
 		bi_die(BI_EXIT_USAGE, "%s", err);
-	env->test_cmd = bi_agent_test_command(root, bi_jv_path_str(opt.cfg, "agent.test_command", NULL));
-}
-
-static void
-env_close(bi_agent_env *env)
-{
-	free((char *)env->test_cmd);
-	bi_agent_env_free(env);
 }
 
 static int
-assign(const char *name, const char *text)
+assign(char **w)
 {
+	const char *name = w[0], *text = w[1];
 	jv a = agent_or_die(name);
 	const char *role = bi_get_str(a, "role");
 	char *prompt = role_prompt(role);
@@ -276,10 +212,8 @@ assign(const char *name, const char *text)
 	jv task = task_or_die(name);
 	bi_agent_env env;
 	env_open(&env);
-	jv msgs = jv_array_append(jv_array(), bi_llm_msg("system", jv_string_fmt("%s%s", prompt, rules)));
-	msgs = jv_array_append(msgs, bi_llm_msg("user", jv_string(text)));
-	int code = work(task, 1, msgs, &env, NULL);
-	env_close(&env);
+	int code = work(task, 1, bi_agent_messages(prompt, text), &env, NULL);
+	bi_agent_env_free(&env);
 	jv_free(task);
 	jv_free(a);
 	free(prompt);
@@ -287,8 +221,9 @@ assign(const char *name, const char *text)
 }
 
 static int
-revise(const char *name, const char *feedback)
+revise(char **w)
 {
+	const char *name = w[0], *feedback = w[1];
 	jv t = task_or_die(name);
 	const char *st = bi_get_text(t, "status", "");
 	int rev = (int)bi_get_num(t, "revision", 1);
@@ -306,11 +241,8 @@ revise(const char *name, const char *feedback)
 	jv msgs = jv_object_get(jv_copy(t), jv_string("messages"));
 	if (jv_get_kind(msgs) != JV_KIND_ARRAY)
 		bi_die(BI_EXIT_USAGE, "%s's task has no conversation to go on with", name);
-	msgs = jv_array_append(msgs, bi_llm_msg("user", jv_string_fmt(
-		"Feedback from the reviewer on revision %d: %s\nRevise your changes (your proposals so far "
-		"are kept; propose a file again to change it) and call finish.", rev, feedback)));
-	int code = work(t, rev + 1, msgs, &env, feedback);
-	env_close(&env);
+	int code = work(t, rev + 1, bi_agent_feedback(msgs, rev, feedback), &env, feedback);
+	bi_agent_env_free(&env);
 	jv_free(t);
 	return code;
 }
@@ -343,8 +275,9 @@ show_diff(const char *d, int color)
 }
 
 static int
-review(const char *name)
+review(char **w)
 {
+	const char *name = w[0];
 	jv t = task_or_die(name), s = suggestion_or_die(t, name, opt.revision);
 	jv ch = jv_object_get(jv_copy(s), jv_string("changes"));
 	int color = bi_color_ok(1);
@@ -375,42 +308,26 @@ review(const char *name)
 }
 
 static int
-accept(const char *name)
+accept(char **w)
 {
-	jv t = task_or_die(name);
+	const char *name = w[0];
+	jv t = task_or_die(name), report;
 	if (strcmp(bi_get_text(t, "status", ""), "suggested"))
 		bi_die(BI_EXIT_USAGE, "%s's task is %s, not a suggestion to accept", name, bi_get_text(t, "status", "?"));
 	jv s = suggestion_or_die(t, name, -1);
-	int64_t id = (int64_t)bi_get_num(t, "id", 0);
-	int rev = (int)bi_get_num(t, "revision", 1);
-	char *branch = bi_asprintf("agent/%s/task-%lld-r%d", name, (long long)id, rev);
-	char *wtname = bi_asprintf("agent-%s-%lld-r%d", name, (long long)id, rev);
-	char *wt = bi_asprintf("%s/.blissful-infra/worktrees/%s", root, wtname);
 	bi_agent_env env;
-	env_open(&env);
-	char *email = bi_asprintf("%s@agents.blissful-infra.invalid", name);
-	char *msg = bi_asprintf("%s\n\n%s\n\nProposed by %s (%s), revision %d; accepted by a person.\n",
-				bi_get_text(t, "task", "a change"), bi_get_text(s, "plan", ""), name,
-				bi_get_text(t, "role", "?"), rev);
-	jv ch = jv_object_get(jv_copy(s), jv_string("changes")), report;
-	bi_agent_accept_req req = {.root = root, .branch = branch, .wt = wt, .wtname = wtname, .changes = ch,
-				   .test_cmd = env.test_cmd, .timeout = env.test_timeout, .msg = msg,
-				   .author = name, .email = email};
 	char err[1024];
-	int r = bi_agent_accept(&req, &report, err, sizeof err);
+
+	env_open(&env);
+	int r = bi_agent_accept_task(db, root, t, s, env.test_cmd, env.test_timeout, &report, err, sizeof err);
+	if (r == -2)
+		db_die();
 	if (r < 0)
 		bi_die(BI_EXIT_FAIL, "accept: %s", err);
-	const char *outcome = r == 0 ? "accepted" : "tests-failed";
-	jv d = jv_dump_string(jv_copy(report), 0);
-	jv f = bi_set(bi_set(jv_object(), "status", jv_string(r == 0 ? "accepted" : "suggested")),
-		      "branch", jv_string(branch));
-	if (r == 0)
-		f = bi_set(f, "commit", jv_string(bi_get_text(report, "commit", "")));
-	if (bi_agentdb_outcome(db, id, rev, outcome, jv_string_value(d)) != 0 || bi_agentdb_task_set(db, id, f))
-		db_die();
+	const char *wt = bi_get_text(report, "worktree", "?"), *branch = bi_get_text(report, "branch", "?");
 	if (opt.json) {
 		bi_write(bi_set(bi_set(bi_record("agent_outcome"), "agent", jv_string(name)), "outcome",
-				bi_set(jv_copy(report), "outcome", jv_string(outcome))));
+				bi_set(jv_copy(report), "outcome", jv_string(r == 0 ? "accepted" : "tests-failed"))));
 	} else {
 		jv tests = jv_object_get(jv_copy(report), jv_string("tests"));
 		if (jv_get_kind(tests) == JV_KIND_OBJECT)
@@ -426,23 +343,17 @@ accept(const char *name)
 			printf("not committed: the tests failed; the changes are in %s. "
 			       "bi-agent revise %s \"...\" or reject %s\n", wt, name, name);
 	}
-	jv_free(d);
 	jv_free(report);
-	jv_free(ch);
-	env_close(&env);
-	free(msg);
-	free(email);
-	free(branch);
-	free(wtname);
-	free(wt);
+	bi_agent_env_free(&env);
 	jv_free(s);
 	jv_free(t);
 	return r == 0 ? BI_EXIT_OK : BI_EXIT_FAIL;
 }
 
 static int
-reject(const char *name, const char *why)
+reject(char **w)
 {
+	const char *name = w[0], *why = w[1];
 	jv t = task_or_die(name);
 	if (strcmp(bi_get_text(t, "status", ""), "suggested"))
 		bi_die(BI_EXIT_USAGE, "%s's task is %s, not a suggestion to reject", name, bi_get_text(t, "status", "?"));
@@ -456,8 +367,9 @@ reject(const char *name, const char *why)
 }
 
 static int
-status(const char *name)
+status(char **w)
 {
+	const char *name = w[0];
 	jv t = task_or_die(name);
 	int64_t id = (int64_t)bi_get_num(t, "id", 0);
 	jv steps = bi_agentdb_steps(db, id, (int)bi_get_num(t, "revision", 1));
@@ -495,7 +407,7 @@ status(const char *name)
 }
 
 static int
-list(int roles_only)
+listing(int roles_only)
 {
 	jv all = roles_only ? jv_array() : bi_agentdb_agents(db), roles = bi_agentdb_roles(db);
 	if (!jv_is_valid(all) || !jv_is_valid(roles))
@@ -538,6 +450,20 @@ number(const char *s, const char *what, long max)
 	return v;
 }
 
+static int
+list(char **w)
+{
+	(void)w;
+	return listing(0);
+}
+
+static int
+roles(char **w)
+{
+	(void)w;
+	return listing(1);
+}
+
 /* ---- the watchdog ---- */
 
 static jv runbooks;
@@ -548,23 +474,16 @@ static jv runbooks;
 static int
 on_record(void *ctx, jv rec, bi_reader *r)
 {
+	jv f;
+	char *by;
+	int64_t id = bi_agent_watch_record(db, runbooks, rec, &f, &by);
+
 	(void)ctx, (void)r;
-	jv f = bi_watch_match(runbooks, rec);
-	jv_free(rec);
-	if (!jv_is_valid(f)) {
-		jv_free(f);
-		return 0;
-	}
-	jv quiet = bi_agentdb_silences(db, bi_now_ns());
-	if (!jv_is_valid(quiet))
-		db_die();
-	const char *by = bi_watch_silenced(quiet, f);
-	int64_t id = bi_agentdb_finding_add(db, f, by);
 	if (id < 0)
 		db_die();
-	if (by) {
+	if (id > 0 && by) {
 		bi_warn("finding %lld silenced by %s: %s", (long long)id, by, bi_get_text(f, "title", ""));
-	} else {
+	} else if (id > 0) {
 		jv acts = jv_object_get(jv_copy(f), jv_string("actions")), all = jv_string("");
 		jv_array_foreach(acts, i, a)
 			all = jv_string_concat(jv_string_concat(all, jv_string(i ? "; " : "")), a);
@@ -574,16 +493,18 @@ on_record(void *ctx, jv rec, bi_reader *r)
 			(long long)id, bi_get_text(f, "severity", "?"), bi_get_text(f, "title", ""),
 			jv_string_value(all), (long long)id, bi_get_text(f, "runbook", "?"));
 		jv_free(all);
-		bi_write(bi_set(jv_copy(f), "id", jv_number((double)id)));
+		bi_write(jv_copy(f));
 		bi_write_flush();
 	}
+	free(by);
 	jv_free(f);
 	return 0;
 }
 
 static int
-watch(void)
+watch(char **w)
 {
+	(void)w;
 	char *path = opt.runbooks ? bi_strdup(opt.runbooks) : bi_agent_file(root, "runbooks.yaml", NULL);
 
 	if (!path)
@@ -602,8 +523,10 @@ watch(void)
 
 /* A finding given to an agent: the one named, else the first bug-fixer. */
 static int
-investigate(const char *which, const char *name)
+investigate(char **w)
 {
+	const char *which = w[0], *name = opt.name;
+
 	jv f = bi_agentdb_finding(db, number(which, "investigate", 1000000000L));
 	if (!jv_is_valid(f))
 		db_die();
@@ -619,17 +542,55 @@ investigate(const char *which, const char *name)
 	jv_free(all);
 	if (!who)
 		bi_die(BI_EXIT_USAGE, "no bug-fixer to investigate (bi-agent hire bug-fixer --name N)");
-	jv ev = jv_dump_string(jv_object_get(jv_copy(f), jv_string("evidence")), 0);
-	char *task = bi_asprintf("Investigate this finding of the watchdog: %s (service %s, runbook %s). "
-				 "The record: %s. Find the cause in the code, the configuration and the "
-				 "stored records, and propose a fix.", bi_get_text(f, "title", "?"),
-				 bi_get_text(f, "service", "?"), bi_get_text(f, "runbook", "?"), jv_string_value(ev));
-	int code = assign(who, task);
+	char *task = bi_agent_investigation(f);
+	char *words[] = {who, task};
+	int code = assign(words);
 	free(task);
 	free(who);
-	jv_free(ev);
 	jv_free(f);
 	return code;
+}
+
+static int
+hire(char **w)
+{
+	const char *name = opt.name;
+
+	free(role_prompt(w[0]));
+	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
+		bi_die(BI_EXIT_USAGE, "%s: a name of letters, digits, '-' and '_'", name);
+	int r = bi_agentdb_hire(db, name, w[0]);
+	if (r < 0)
+		db_die();
+	if (r)
+		bi_die(BI_EXIT_USAGE, "%s is already working here", name);
+	printf("hired %s as %s\n", name, w[0]);
+	return BI_EXIT_OK;
+}
+
+static int
+fire(char **w)
+{
+	int r = bi_agentdb_fire(db, w[0]);
+
+	if (r < 0)
+		db_die();
+	if (r)
+		bi_die(BI_EXIT_USAGE, "no agent %s", w[0]);
+	printf("fired %s\n", w[0]);
+	return BI_EXIT_OK;
+}
+
+static int
+silence(char **w)
+{
+	int64_t until = bi_now_ns() + (opt.silence ? opt.silence : 3600 * BI_NS_PER_S);
+	char ts[BI_TS_LEN];
+
+	if (bi_agentdb_silence(db, w[0], until) != 0)
+		db_die();
+	printf("silenced %s until %s\n", w[0], bi_ts_fmt(until, ts));
+	return BI_EXIT_OK;
 }
 
 /* ---- the story ---- */
@@ -640,17 +601,8 @@ configure(const char *api, const char *base)
 	char err[512];
 
 	opt.cfg = bi_config();
-	api = api ? api : bi_jv_path_str(opt.cfg, "agent.api", "ollama");
-	if (strcmp(api, "ollama") && strcmp(api, "openai"))
-		bi_usage_error(usage, "--api: ollama or openai, not %s", api);
-	opt.llm.api = !strcmp(api, "ollama") ? BI_LLM_OLLAMA : BI_LLM_OPENAI;
-	const char *url = base ? base : bi_jv_path_str(opt.cfg, "agent.base_url", NULL);
-	if (!(opt.llm.base = bi_llm_base_url(opt.llm.api, url, err, sizeof err)))
+	if (bi_agent_llm(opt.cfg, api, base, &opt.llm, err, sizeof err) != 0)
 		bi_die(BI_EXIT_USAGE, "%s", err);
-	const char *key = getenv(bi_jv_path_str(opt.cfg, "agent.api_key_env", "OPENAI_API_KEY"));
-	if (opt.llm.api == BI_LLM_OPENAI && key && *key)
-		opt.llm.auth = bi_asprintf("Authorization: Bearer %s", key);
-	opt.llm.budget = (long)bi_jv_path_num(opt.cfg, "agent.context", 8192);
 	jv remote = bi_jv_path(opt.cfg, "agent.allow_remote");
 	opt.allow_remote |= jv_get_kind(remote) == JV_KIND_TRUE;
 	jv_free(remote);
@@ -662,10 +614,10 @@ configure(const char *api, const char *base)
 
 
 static void
-option(int c, const char **name, const char **api, const char **base)
+option(int c, const char **api, const char **base)
 {
 	switch (c) {
-	case 'n': *name = optarg; break;
+	case 'n': opt.name = optarg; break;
 	case 'm': opt.model = optarg; break;
 	case 'A': *api = optarg; break;
 	case 'U': *base = optarg; break;
@@ -697,12 +649,12 @@ main(int argc, char **argv)
 		{"json", no_argument, NULL, 'J'}, {"db", required_argument, NULL, 'D'},
 		{"runbooks", required_argument, NULL, 'B'}, {"for", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
-	const char *api = NULL, *base = NULL, *name = NULL;
+	const char *api = NULL, *base = NULL;
 	int c;
 
 	bi_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "+n:m:r:h", opts, NULL)) != -1) {
-		option(c, &name, &api, &base);
+		option(c, &api, &base);
 	}
 	if (optind >= argc)
 		bi_usage_error(usage, "no command");
@@ -717,24 +669,28 @@ main(int argc, char **argv)
 			words[nw++] = argv[optind++];
 			continue;
 		}
-		option(c, &name, &api, &base);
+		option(c, &api, &base);
 	}
-	static const struct { const char *cmd; int words; } cmds[] = {
-		{"hire", 1}, {"fire", 1}, {"list", 0}, {"roles", 0}, {"assign", 2}, {"revise", 2},
-		{"status", 1}, {"review", 1}, {"accept", 1}, {"reject", 1}, {"watch", 0}, {"silence", 1},
-		{"investigate", 1}};
-	int known = -1;
+	static const struct {
+		const char *cmd;
+		int words, more;	/* the words it takes, and how many more it may */
+		int (*run)(char **w);
+	} cmds[] = {
+		{"hire", 1, 0, hire}, {"fire", 1, 0, fire}, {"list", 0, 0, list}, {"roles", 0, 0, roles},
+		{"assign", 2, 0, assign}, {"revise", 2, 0, revise}, {"status", 1, 0, status},
+		{"review", 1, 0, review}, {"accept", 1, 0, accept}, {"reject", 1, 1, reject},
+		{"watch", 0, 0, watch}, {"silence", 1, 0, silence}, {"investigate", 1, 0, investigate}};
+	int k = -1;
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(cmd, cmds[i].cmd))
-			known = (int)i;
-	if (known < 0)
+			k = (int)i;
+	if (k < 0)
 		bi_usage_error(usage, "no command %s", cmd);
-	if (nw != cmds[known].words && !(!strcmp(cmd, "reject") && nw == 2))
-		bi_usage_error(usage, "%s takes %d argument%s", cmd, cmds[known].words,
-			       cmds[known].words == 1 ? "" : "s");
-	if (!strcmp(cmd, "hire") && !name)
+	if (nw < cmds[k].words || nw > cmds[k].words + cmds[k].more)
+		bi_usage_error(usage, "%s takes %d argument%s", cmd, cmds[k].words, cmds[k].words == 1 ? "" : "s");
+	if (!strcmp(cmd, "hire") && !opt.name)
 		bi_usage_error(usage, "hire: --name N names the agent");
-	if (name && strcmp(cmd, "hire") && strcmp(cmd, "investigate"))
+	if (opt.name && strcmp(cmd, "hire") && strcmp(cmd, "investigate"))
 		bi_usage_error(usage, "--name is for hire and investigate");
 	configure(api, base);
 	if (!(root = bi_project_dir()) && !(root = getcwd(NULL, 0)))
@@ -744,50 +700,7 @@ main(int argc, char **argv)
 	if (!(db = bi_agentdb_open(path, err, sizeof err)))
 		bi_die(BI_EXIT_LOCAL, "%s", err);
 
-	int code = BI_EXIT_OK;
-	if (!strcmp(cmd, "hire")) {
-		char *p = role_prompt(words[0]);
-		free(p);
-		if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name) || !*name)
-			bi_die(BI_EXIT_USAGE, "%s: a name of letters, digits, '-' and '_'", name);
-		int r = bi_agentdb_hire(db, name, words[0]);
-		if (r < 0)
-			db_die();
-		if (r)
-			bi_die(BI_EXIT_USAGE, "%s is already working here", name);
-		printf("hired %s as %s\n", name, words[0]);
-	} else if (!strcmp(cmd, "fire")) {
-		int r = bi_agentdb_fire(db, words[0]);
-		if (r < 0)
-			db_die();
-		if (r)
-			bi_die(BI_EXIT_USAGE, "no agent %s", words[0]);
-		printf("fired %s\n", words[0]);
-	} else if (!strcmp(cmd, "list") || !strcmp(cmd, "roles")) {
-		code = list(!strcmp(cmd, "roles"));
-	} else if (!strcmp(cmd, "assign")) {
-		code = assign(words[0], words[1]);
-	} else if (!strcmp(cmd, "revise")) {
-		code = revise(words[0], words[1]);
-	} else if (!strcmp(cmd, "status")) {
-		code = status(words[0]);
-	} else if (!strcmp(cmd, "review")) {
-		code = review(words[0]);
-	} else if (!strcmp(cmd, "accept")) {
-		code = accept(words[0]);
-	} else if (!strcmp(cmd, "watch")) {
-		code = watch();
-	} else if (!strcmp(cmd, "silence")) {
-		int64_t until = bi_now_ns() + (opt.silence ? opt.silence : 3600 * BI_NS_PER_S);
-		if (bi_agentdb_silence(db, words[0], until) != 0)
-			db_die();
-		char ts[BI_TS_LEN];
-		printf("silenced %s until %s\n", words[0], bi_ts_fmt(until, ts));
-	} else if (!strcmp(cmd, "investigate")) {
-		code = investigate(words[0], name);
-	} else {
-		code = reject(words[0], nw == 2 ? words[1] : NULL);
-	}
+	int code = cmds[k].run(words);
 	bi_write_flush();
 	bi_fshut(stdout, "stdout");
 	sqlite3_close(db);

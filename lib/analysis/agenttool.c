@@ -56,6 +56,8 @@ void
 bi_agent_env_free(bi_agent_env *e)
 {
 	free(e->root);
+	free(e->test_cmd);
+	e->test_cmd = NULL;
 	jv_free(e->changes);
 	free(e->summary);
 	e->root = e->summary = NULL;
