@@ -13,7 +13,8 @@
  * State (agents, tasks, steps, suggestions and revisions, outcomes) is in
  * the project database (lib/analysis/agentdb.c). The tools and their fence
  * are agenttool.c's, the conversation agent.c's, git agentgit.c's. Human
- * text on stdout; --json writes records instead (kinds agent, agent_task).
+ * text on stdout; --json writes records instead (agent, agent_role,
+ * agent_task, agent_suggestion, agent_outcome); watch writes findings.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -283,7 +284,8 @@ review(char **w)
 	int color = bi_color_ok(1);
 
 	if (opt.json) {
-		jv r = bi_set(bi_set(bi_record("agent_suggestion"), "agent", jv_string(name)), "task", jv_copy(t));
+		jv r = bi_set(bi_set(bi_record("agent_suggestion"), "agent", jv_string(name)), "task",
+			      jv_object_delete(jv_copy(t), jv_string("messages")));
 		bi_write(bi_set(r, "suggestion", jv_copy(s)));
 	} else {
 		printf("%s (%s), task %d: %s\nrevision %d%s%s\nplan: %s\n\n", name, bi_get_text(t, "role", "?"),
@@ -377,11 +379,9 @@ status(char **w)
 	if (!jv_is_valid(steps))
 		db_die();
 	if (opt.json) {
-		jv r = bi_set(bi_set(bi_record("agent_task"), "agent", jv_string(name)), "task", jv_copy(t));
-		jv_free(steps);
-		jv m = jv_object_get(jv_copy(t), jv_string("messages"));
-		jv_free(m);
-		bi_write(jv_object_delete(r, jv_string("messages")));
+		jv r = bi_set(bi_set(bi_record("agent_task"), "agent", jv_string(name)), "task",
+			      jv_object_delete(jv_copy(t), jv_string("messages")));
+		bi_write(bi_set(r, "steps", steps));
 	} else {
 		printf("%s (%s), task %lld: %s\nstatus: %s, revision %d, %d steps, %d tokens\n%s%s\n",
 		       name, bi_get_text(t, "role", "?"), (long long)id, bi_get_text(t, "task", ""),
