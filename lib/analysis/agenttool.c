@@ -562,8 +562,10 @@ tool_read(bi_agent_env *e, jv args, int *is_error)
 }
 
 /* search: fixed text, line by line, through the project's files. */
+#define SEARCH_FILES 5000	/* files read by one search, at most */
+
 static void
-search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hits, int depth)
+search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hits, int *files, int depth)
 {
 	int fd = bi_agent_open(e->root, rel);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -574,7 +576,7 @@ search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hi
 			close(fd);
 		return;
 	}
-	while ((de = readdir(d)) && *hits < 100 && b->len < BI_AGENT_RESULT_MAX - 512) {
+	while ((de = readdir(d)) && *hits < 100 && *files < SEARCH_FILES && b->len < BI_AGENT_RESULT_MAX - 512) {
 		const char *nm = de->d_name;
 		if (nm[0] == '.' && (!nm[1] || !strcmp(nm, "..") || !strcmp(nm, ".git") ||
 				     !strcmp(nm, ".blissful-infra")))
@@ -583,8 +585,9 @@ search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hi
 			continue;
 		char *child = strcmp(rel, ".") ? bi_asprintf("%s/%s", rel, nm) : bi_strdup(nm);
 		if (de->d_type == DT_DIR && depth < 12) {
-			search_dir(e, child, pat, b, hits, depth + 1);
+			search_dir(e, child, pat, b, hits, files, depth + 1);
 		} else if (de->d_type == DT_REG) {
+			(*files)++;
 			char err[64];
 			size_t len;
 			char *text = read_confined(e->root, child, &len, err, sizeof err);
@@ -610,7 +613,7 @@ tool_search(bi_agent_env *e, jv args, int *is_error)
 {
 	char err[PATH_MAX + 128], *rel;
 	const char *pat = arg_str(args, "pattern");
-	int hits = 0;
+	int hits = 0, files = 0;
 
 	if (!pat || !*pat)
 		return fail(is_error, "%s", "search_files: \"pattern\" (a text to find) is required");
@@ -618,8 +621,9 @@ tool_search(bi_agent_env *e, jv args, int *is_error)
 		return fail(is_error, "%s", err);
 	bi_buf b = {0};
 	bi_buf_add(&b, "", 0);
-	search_dir(e, rel, pat, &b, &hits, 0);
-	bi_buf_printf(&b, "%d match%s%s\n", hits, hits == 1 ? "" : "es", hits >= 100 ? " (the first 100)" : "");
+	search_dir(e, rel, pat, &b, &hits, &files, 0);
+	bi_buf_printf(&b, "%d match%s%s\n", hits, hits == 1 ? "" : "es", hits >= 100 ? " (the first 100)" :
+		      files >= SEARCH_FILES ? " (in the first 5000 files)" : "");
 	free(rel);
 	return b.p;
 }

@@ -251,6 +251,6 @@ bi_agent_watch_record(sqlite3 *db, jv runbooks, jv rec, jv *finding, char **by)
 		*by = NULL;
 		return -1;
 	}
-	*finding = bi_set(f, "id", jv_number((double)id));
+	*finding = bi_set(f, "id", jv_string_fmt("%lld", (long long)id));	/* ids of findings are strings */
 	return id;
 }

@@ -52,7 +52,7 @@ wait_for "$TMP/out" '"runbook":"oom"' 100
 exit_ok $? "an OOM finding within 10 s of the kill"
 diag "the finding came $(awk -v a="$died" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s after the container was seen dead"
 is "$(head -n 1 "$TMP/out" | jq -c '[.kind, .source, .service, .severity, .evidence.container, .actions[0], .id]')" \
-	"[\"finding\",\"watchdog\",\"c-service\",\"critical\",\"$(echo "$cid" | cut -c1-12)\",\"raise the memory limit of c-service\",1]" \
+	"[\"finding\",\"watchdog\",\"c-service\",\"critical\",\"$(echo "$cid" | cut -c1-12)\",\"raise the memory limit of c-service\",\"1\"]" \
 	"the finding: service, severity, the event as evidence, the runbook's actions"
 grep -q "FINDING 1 \[critical\] c-service was killed: out of memory" "$TMP/err"
 exit_ok $? "told on the terminal, with what to do"
