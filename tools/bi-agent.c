@@ -11,8 +11,9 @@
  * touches nothing.
  *
  * State (agents, tasks, steps, suggestions and revisions, outcomes) is in
- * the project database (lib/analysis/agentdb.c). The tools and their fence
- * are agenttool.c's, the conversation agent.c's, git agentgit.c's. Human
+ * the project database (lib/analysis/agentdb.c, agentwork.c). The tools and
+ * their fence are agenttool.c's, the conversation agent.c's, git
+ * agentgit.c's, the watchdog's runbooks agentwatch.c's, the text agentfmt.c's. Human
  * text on stdout; --json writes records instead (agent, agent_role,
  * agent_task, agent_suggestion, agent_outcome); watch writes findings.
  */
@@ -25,15 +26,15 @@
 #include "base/util.h"
 #include "base/jsonl.h"
 #include "base/config.h"
+#include "base/time.h"
 #include "sources/store.h"
 #include "analysis/llm.h"
 #include "analysis/agent.h"
 #include "analysis/agenttool.h"
-#include "analysis/agentgit.h"
 #include "analysis/agentdb.h"
 #include "analysis/agentwatch.h"
 #include "analysis/agentwork.h"
-#include "base/time.h"
+#include "analysis/agentfmt.h"
 
 static const char usage[] =
 	"usage: bi-agent hire ROLE --name N | fire N | list | roles\n"
@@ -262,48 +263,20 @@ suggestion_or_die(jv t, const char *name, int revision)
 	return s;
 }
 
-static void
-show_diff(const char *d, int color)
-{
-	for (const char *p = d; *p;) {
-		size_t k = strcspn(p, "\n");
-		const char *c = !color ? "" : !strncmp(p, "+++", 3) || !strncmp(p, "---", 3) ||
-			!strncmp(p, "diff ", 5) ? "\033[1m" : *p == '+' ? "\033[32m" : *p == '-' ? "\033[31m" :
-			!strncmp(p, "@@", 2) ? "\033[36m" : "";
-		printf("%s%.*s%s\n", c, (int)k, p, *c ? "\033[0m" : "");
-		p += k + (p[k] == '\n');
-	}
-}
-
 static int
 review(char **w)
 {
-	const char *name = w[0];
-	jv t = task_or_die(name), s = suggestion_or_die(t, name, opt.revision);
-	jv ch = jv_object_get(jv_copy(s), jv_string("changes"));
-	int color = bi_color_ok(1);
+	jv t = task_or_die(w[0]), s = suggestion_or_die(t, w[0], opt.revision);
 
 	if (opt.json) {
-		jv r = bi_set(bi_set(bi_record("agent_suggestion"), "agent", jv_string(name)), "task",
+		jv r = bi_set(bi_set(bi_record("agent_suggestion"), "agent", jv_string(w[0])), "task",
 			      jv_object_delete(jv_copy(t), jv_string("messages")));
 		bi_write(bi_set(r, "suggestion", jv_copy(s)));
 	} else {
-		printf("%s (%s), task %d: %s\nrevision %d%s%s\nplan: %s\n\n", name, bi_get_text(t, "role", "?"),
-		       (int)bi_get_num(t, "id", 0), bi_get_text(t, "task", ""), (int)bi_get_num(s, "revision", 0),
-		       bi_get_str(s, "feedback") ? ", after: " : "", bi_get_text(s, "feedback", ""),
-		       bi_get_text(s, "plan", "(none)"));
-		jv_object_foreach(ch, path, c) {
-			jv old = jv_object_get(jv_copy(c), jv_string("old"));
-			char *d = bi_agent_diff(jv_string_value(path), jv_get_kind(old) == JV_KIND_STRING ?
-						jv_string_value(old) : NULL, bi_get_text(c, "new", ""));
-			show_diff(d, color);
-			free(d);
-			jv_free(old);
-			jv_free(path);
-			jv_free(c);
-		}
+		char *text = bi_agent_fmt_review(t, s, bi_color_ok(1));
+		fputs(text, stdout);
+		free(text);
 	}
-	jv_free(ch);
 	jv_free(s);
 	jv_free(t);
 	return BI_EXIT_OK;
@@ -371,35 +344,19 @@ reject(char **w)
 static int
 status(char **w)
 {
-	const char *name = w[0];
-	jv t = task_or_die(name);
-	int64_t id = (int64_t)bi_get_num(t, "id", 0);
-	jv steps = bi_agentdb_steps(db, id, (int)bi_get_num(t, "revision", 1));
+	jv t = task_or_die(w[0]);
+	jv steps = bi_agentdb_steps(db, (int64_t)bi_get_num(t, "id", 0), (int)bi_get_num(t, "revision", 1));
 
 	if (!jv_is_valid(steps))
 		db_die();
 	if (opt.json) {
-		jv r = bi_set(bi_set(bi_record("agent_task"), "agent", jv_string(name)), "task",
+		jv r = bi_set(bi_set(bi_record("agent_task"), "agent", jv_string(w[0])), "task",
 			      jv_object_delete(jv_copy(t), jv_string("messages")));
 		bi_write(bi_set(r, "steps", steps));
 	} else {
-		printf("%s (%s), task %lld: %s\nstatus: %s, revision %d, %d steps, %d tokens\n%s%s\n",
-		       name, bi_get_text(t, "role", "?"), (long long)id, bi_get_text(t, "task", ""),
-		       bi_get_text(t, "status", "?"), (int)bi_get_num(t, "revision", 0), (int)bi_get_num(t, "steps", 0),
-		       (int)bi_get_num(t, "tokens", 0), bi_get_str(t, "reason") ? "note: " : "",
-		       bi_get_text(t, "reason", ""));
-		if (bi_get_str(t, "branch"))
-			printf("branch: %s%s%s\n", bi_get_str(t, "branch"), bi_get_str(t, "commit") ? ", commit " : "",
-			       bi_get_text(t, "commit", ""));
-		jv_array_foreach(steps, i, s) {
-			jv d = jv_dump_string(jv_object_get(jv_copy(s), jv_string("args")), 0);
-			printf("  %d %s %.*s%s\n", (int)bi_get_num(s, "step", 0), bi_get_text(s, "tool", "?"),
-			       bi_line_span(jv_string_value(d), SIZE_MAX, 80), jv_string_value(d),
-			       jv_get_kind(jv_object_get(jv_copy(s), jv_string("error"))) == JV_KIND_TRUE ?
-			       " (refused)" : "");
-			jv_free(d);
-			jv_free(s);
-		}
+		char *text = bi_agent_fmt_status(t, steps);
+		fputs(text, stdout);
+		free(text);
 		jv_free(steps);
 	}
 	jv_free(t);
@@ -410,30 +367,18 @@ static int
 listing(int roles_only)
 {
 	jv all = roles_only ? jv_array() : bi_agentdb_agents(db), roles = bi_agentdb_roles(db);
+
 	if (!jv_is_valid(all) || !jv_is_valid(roles))
 		db_die();
-	if (!opt.json && !roles_only)
-		printf("%-16s %-18s %5s %8s %8s  %s\n", "NAME", "ROLE", "TASKS", "ACCEPTED", "REJECTED", "LAST");
-	jv_array_foreach(all, i, a) {
-		if (opt.json)
+	if (opt.json) {
+		jv_array_foreach(all, i, a)
 			bi_write(jv_object_merge(bi_record("agent"), a));
-		else {
-			printf("%-16s %-18s %5d %8d %8d  %s\n", bi_get_text(a, "name", "?"), bi_get_text(a, "role", "?"),
-			       (int)bi_get_num(a, "tasks", 0), (int)bi_get_num(a, "accepted", 0),
-			       (int)bi_get_num(a, "rejected", 0), bi_get_text(a, "last_status", "-"));
-			jv_free(a);
-		}
-	}
-	jv_array_foreach(roles, i, r) {
-		if (opt.json)
+		jv_array_foreach(roles, i, r)
 			bi_write(jv_object_merge(bi_record("agent_role"), r));
-		else {
-			double rate = bi_get_num(r, "rate", -1);
-			printf("role %s: %d accepted, %d rejected (%s%.0f%%)\n", bi_get_text(r, "role", "?"),
-			       (int)bi_get_num(r, "accepted", 0), (int)bi_get_num(r, "rejected", 0),
-			       "acceptance ", rate * 100);
-			jv_free(r);
-		}
+	} else {
+		char *text = bi_agent_fmt_list(roles_only ? jv_invalid() : all, roles);
+		fputs(text, stdout);
+		free(text);
 	}
 	jv_free(all);
 	jv_free(roles);
