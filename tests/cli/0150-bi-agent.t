@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 60
+plan 62
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -46,6 +46,10 @@ before=$(git status --porcelain; cat greet.txt; git branch)
 
 # ---- usage
 
+bi-agent --help | grep -q '^usage: bi-agent hire ROLE --name N'
+exit_ok $? "--help"
+bi-agent frob >/dev/null 2>"$TMP/err"
+is "$?:$(head -1 "$TMP/err")" "2:bi-agent: no command frob" "an unknown command: exit 2"
 bi-agent hire bug-fixer >/dev/null 2>"$TMP/err"
 is $? 2 "hire without --name: exit 2"
 bi-agent hire no-such-role --name x >/dev/null 2>"$TMP/err"
