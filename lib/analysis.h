@@ -18,5 +18,8 @@
 #include "analysis/agentgit.h"
 #include "analysis/agent.h"
 #include "analysis/agentdb.h"
+#include "analysis/agentwatch.h"
+#include "analysis/agentwork.h"
+#include "analysis/agentfmt.h"
 
 #endif

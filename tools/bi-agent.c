@@ -11,9 +11,11 @@
  * touches nothing.
  *
  * State (agents, tasks, steps, suggestions and revisions, outcomes) is in
- * the project database (lib/analysis/agentdb.c). The tools and their fence
- * are agenttool.c's, the conversation agent.c's, git agentgit.c's. Human
- * text on stdout; --json writes records instead (kinds agent, agent_task).
+ * the project database (lib/analysis/agentdb.c, agentwork.c). The tools and
+ * their fence are agenttool.c's, the conversation agent.c's, git
+ * agentgit.c's, the watchdog's runbooks agentwatch.c's, the text agentfmt.c's. Human
+ * text on stdout; --json writes records instead (agent, agent_role,
+ * agent_task, agent_suggestion, agent_outcome); watch writes findings.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -24,21 +26,29 @@
 #include "base/util.h"
 #include "base/jsonl.h"
 #include "base/config.h"
+#include "base/time.h"
 #include "sources/store.h"
 #include "analysis/llm.h"
 #include "analysis/agent.h"
 #include "analysis/agenttool.h"
-#include "analysis/agentgit.h"
 #include "analysis/agentdb.h"
+#include "analysis/agentwatch.h"
+#include "analysis/agentwork.h"
+#include "analysis/agentfmt.h"
 
 static const char usage[] =
 	"usage: bi-agent hire ROLE --name N | fire N | list | roles\n"
 	"       bi-agent assign N \"TASK\" | revise N \"FEEDBACK\"\n"
 	"       bi-agent status N | review N [--revision R] | accept N | reject N\n"
+	"       bi-agent watch [--runbooks FILE] | silence PATTERN [--for DUR] |\n"
+	"       bi-agent investigate FINDING [--name N]\n"
 	"Agents with roles propose changes to the project; nothing is written\n"
 	"until a person accepts (on a new branch, in a git worktree).\n"
 	"\n"
-	"  -n, --name N         hire: the agent's name\n"
+	"  -n, --name N         hire: the agent's name; investigate: the agent\n"
+	"                       (default: the first bug-fixer)\n"
+	"      --runbooks FILE  watch: these runbooks (default: agents/runbooks.yaml)\n"
+	"      --for DUR        silence: for this long (default 1h)\n"
 	"  -m, --model M        this model (default: agent.models, then any installed)\n"
 	"      --api A          ollama (default) or openai\n"
 	"      --base-url URL   the server (default: agent.base_url, $OLLAMA_HOST,\n"
@@ -57,7 +67,8 @@ static const char usage[] =
 
 static struct {
 	bi_llm llm;
-	const char *model, *db_path;
+	const char *model, *db_path, *runbooks, *name;
+	int64_t silence;	/* ns */
 	int allow_remote, json, max_steps, revision;
 	long max_tokens;
 	jv cfg;
@@ -82,49 +93,19 @@ db_die(void)
 
 /* ---- roles ---- */
 
-static char *
-templates_dir(void)
-{
-	const char *env = getenv("BI_TEMPLATES");
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-
-	if (env && *env)
-		return bi_strdup(env);
-	if (n > 0) {
-		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		const char *tries[] = {"%s/../templates", "%s/../share/blissful-infra/templates"};
-		for (int i = 0; i < 2; i++) {
-			char *d = bi_asprintf(tries[i], exe), *a = bi_asprintf("%s/agents", d);
-			int there = access(a, F_OK) == 0;
-			free(a);
-			if (there)
-				return d;
-			free(d);
-		}
-	}
-	return bi_strdup("/usr/local/share/blissful-infra/templates");
-}
-
 /* The prompt of role: the project's own first, then the installed ones. */
 static char *
 role_prompt(const char *role)
 {
-	char *t = templates_dir(), *text = NULL;
-	char *tries[] = {bi_asprintf("%s/.blissful-infra/agents/%s.md", root, role),
-			 bi_asprintf("%s/agents/%s.md", t, role)};
+	char *name = bi_asprintf("%s.md", role), *looked, *path, *text;
 
 	if (strchr(role, '/') || role[0] == '.' || !*role)
 		bi_die(BI_EXIT_USAGE, "%s: not a role name", role);
-	for (int i = 0; i < 2; i++) {
-		if (!text)
-			text = bi_read_file(tries[i], NULL);
-		free(tries[i]);
-	}
-	if (!text)
-		bi_die(BI_EXIT_USAGE, "no role %s (in %s/.blissful-infra/agents or %s/agents)", role, root, t);
-	free(t);
+	if (!(path = bi_agent_file(root, name, &looked)) || !(text = bi_read_file(path, NULL)))
+		bi_die(BI_EXIT_USAGE, "no role %s (in %s)", role, looked);
+	free(looked);
+	free(path);
+	free(name);
 	return text;
 }
 
@@ -133,113 +114,57 @@ role_prompt(const char *role)
 static char *
 choose_model(void)
 {
+	char err[1024], *m;
 	int down;
-	char *m, *absent = NULL;
 
 	if (!bi_llm_is_local(opt.llm.base) && !opt.allow_remote)
 		bi_die(BI_EXIT_USAGE, "%s is not on this machine, and the project's files would go "
 		       "there; --allow-remote or agent.allow_remote: true permits it", opt.llm.base);
-	jv have = bi_llm_models(&opt.llm, &down);
-	if (!jv_is_valid(have)) {
-		jv why = jv_invalid_get_msg(have);
-		bi_die(BI_EXIT_UNREACHABLE, "%s", jv_string_value(why));
-	}
-	if (opt.model) {
-		if (!(m = bi_llm_find_model(have, opt.model)))
-			bi_die(BI_EXIT_UNREACHABLE, "model %s is not installed at %s", opt.model, opt.llm.base);
-	} else {
-		jv prefs = bi_jv_path(opt.cfg, "agent.models");
-		if (jv_get_kind(prefs) != JV_KIND_ARRAY) {
-			jv_free(prefs);
-			prefs = jv_array();
-		}
-		m = bi_llm_choose(have, prefs, &absent);
-		jv_free(prefs);
-		if (!m)
-			bi_die(BI_EXIT_UNREACHABLE, "no model is installed at %s", opt.llm.base);
-	}
+	if (!(m = bi_agent_model(&opt.llm, opt.model, opt.cfg, &down, err, sizeof err)))
+		bi_die(BI_EXIT_UNREACHABLE, "%s", err);
 	bi_warn("using model %s", m);
-	free(absent);
-	jv_free(have);
 	return m;
 }
-
-static const char rules[] =
-	"\n\nYou work on the project through the tools only; paths are relative to "
-	"the project's root. Read before you change. propose_change keeps a change "
-	"for a person to review: nothing is written until they accept it. When you "
-	"are done, call finish with a summary: the plan, and what each change does.";
-
-typedef struct {
-	int64_t task;
-	int revision;
-} step_ctx;
 
 static void
 on_step(void *ctx, int step, jv call, const char *result, int is_error)
 {
-	step_ctx *s = ctx;
-	const char *tool = bi_get_text(call, "name", "?");
-	jv args = jv_object_get(jv_copy(call), jv_string("args"));
-	jv d = jv_dump_string(jv_copy(args), 0);
+	jv d = jv_dump_string(jv_object_get(jv_copy(call), jv_string("args")), 0);
 
-	fprintf(stderr, "%s: step %d: %s %.*s%s%s%.*s\n", bi_progname, step, tool,
+	(void)ctx;
+	fprintf(stderr, "%s: step %d: %s %.*s%s%.*s\n", bi_progname, step, bi_get_text(call, "name", "?"),
 		bi_line_span(jv_string_value(d), SIZE_MAX, 100), jv_string_value(d),
-		is_error ? " -> refused: " : " -> ok", is_error ? "" : "",
-		is_error ? bi_line_span(result, SIZE_MAX, 160) : 0, result);
-	if (bi_agentdb_step(db, s->task, s->revision, step, tool, args, result, is_error) != 0)
-		db_die();
+		is_error ? " -> refused: " : " -> ok", is_error ? bi_line_span(result, SIZE_MAX, 160) : 0, result);
 	jv_free(d);
-	jv_free(args);
 }
 
-static const char *const end_names[] = {"finished", "the step limit", "the token budget",
-					"interrupted", "failed"};
-
-/* Run task's revision with messages (consumed) and env's changes so far;
- * record the steps, the suggestion and the task's state. The exit status. */
+/* Run task's revision with messages (consumed) and env's changes so far,
+ * recorded (agentwork.c). The exit status. */
 static int
 work(jv task, int revision, jv messages, bi_agent_env *env, const char *feedback)
 {
-	int64_t id = (int64_t)bi_get_num(task, "id", 0);
-	char *model = choose_model(), *err = NULL;
-	step_ctx sc = {id, revision};
+	char *model = choose_model();
 	bi_agent_run run = {.llm = &opt.llm, .model = model, .env = env, .messages = messages,
 			    .max_steps = opt.max_steps, .max_tokens = opt.max_tokens, .stop = &stop,
-			    .on_step = on_step, .ctx = &sc};
+			    .on_step = on_step};
 	struct sigaction sa = {.sa_handler = on_signal};
+	bi_agent_result res;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	int end = bi_agent_loop(&run, &err);
-	int nchanges = jv_object_length(jv_copy(env->changes));
-	const char *status = end == BI_AGENT_FINISHED ? (nchanges ? "suggested" : "done") :
-		end == BI_AGENT_FAILED ? "failed" : "stopped";
-	jv f = bi_set(bi_set(jv_object(), "status", jv_string(status)), "revision", jv_number(revision));
-	f = bi_set(bi_set(f, "steps", jv_number(bi_get_num(task, "steps", 0) + run.steps)),
-		   "tokens", jv_number(bi_get_num(task, "tokens", 0) + (double)run.tokens));
-	f = bi_set(f, "messages", jv_copy(run.messages));
-	char *reason = end == BI_AGENT_FINISHED ? bi_strdup(env->summary ? env->summary : "") :
-		err ? bi_strdup(err) : bi_asprintf("stopped at %s (%d steps, %ld tokens)", end_names[end],
-						   run.steps, run.tokens);
-	f = bi_set(f, "reason", jv_string(reason));
-	if (bi_agentdb_task_set(db, id, f) != 0 ||
-	    (end == BI_AGENT_FINISHED && nchanges &&
-	     bi_agentdb_suggest(db, id, revision, env->summary, feedback, env->changes) != 0))
+	if (bi_agent_work(db, &run, task, revision, feedback, &res) != 0)
 		db_die();
 	const char *name = bi_get_str(task, "agent");
-	if (end == BI_AGENT_FINISHED && nchanges)
+	if (!strcmp(res.status, "suggested"))
 		printf("%s: revision %d suggested: %d file%s, %d steps, %ld tokens\n%s\nreview: bi-agent review %s\n",
-		       name, revision, nchanges, nchanges == 1 ? "" : "s", run.steps, run.tokens, reason, name);
+		       name, revision, res.changes, res.changes == 1 ? "" : "s", run.steps, run.tokens, res.reason, name);
 	else
-		printf("%s: %s (%d steps, %ld tokens): %s\n", name, status, run.steps, run.tokens, reason);
-	int code = end == BI_AGENT_FINISHED ? BI_EXIT_OK : end == BI_AGENT_FAILED ?
-		(run.down ? BI_EXIT_UNREACHABLE : BI_EXIT_FAIL) : BI_EXIT_FAIL;
+		printf("%s: %s (%d steps, %ld tokens): %s\n", name, res.status, run.steps, run.tokens, res.reason);
 	jv_free(run.messages);
-	free(reason);
-	free(err);
+	free(res.reason);
 	free(model);
-	return code;
+	return res.end == BI_AGENT_FINISHED ? BI_EXIT_OK : res.end == BI_AGENT_FAILED && run.down ?
+		BI_EXIT_UNREACHABLE : BI_EXIT_FAIL;
 }
 
 /* ---- the commands ---- */
@@ -272,23 +197,14 @@ env_open(bi_agent_env *env)
 {
 	char err[4096];
 
-	*env = (bi_agent_env){.test_timeout = (int)bi_cfg_dur(opt.cfg, "agent.test_timeout", 600),
-			      .store_db = opt.db_path};
-	if (bi_agent_env_open(env, root, err, sizeof err) != 0)
+	if (bi_agent_env_setup(env, root, opt.cfg, opt.db_path, err, sizeof err) != 0)
 		bi_die(BI_EXIT_USAGE, "%s", err);
-	env->test_cmd = bi_agent_test_command(root, bi_jv_path_str(opt.cfg, "agent.test_command", NULL));
-}
-
-static void
-env_close(bi_agent_env *env)
-{
-	free((char *)env->test_cmd);
-	bi_agent_env_free(env);
 }
 
 static int
-assign(const char *name, const char *text)
+assign(char **w)
 {
+	const char *name = w[0], *text = w[1];
 	jv a = agent_or_die(name);
 	const char *role = bi_get_str(a, "role");
 	char *prompt = role_prompt(role);
@@ -298,10 +214,8 @@ assign(const char *name, const char *text)
 	jv task = task_or_die(name);
 	bi_agent_env env;
 	env_open(&env);
-	jv msgs = jv_array_append(jv_array(), bi_llm_msg("system", jv_string_fmt("%s%s", prompt, rules)));
-	msgs = jv_array_append(msgs, bi_llm_msg("user", jv_string(text)));
-	int code = work(task, 1, msgs, &env, NULL);
-	env_close(&env);
+	int code = work(task, 1, bi_agent_messages(prompt, text), &env, NULL);
+	bi_agent_env_free(&env);
 	jv_free(task);
 	jv_free(a);
 	free(prompt);
@@ -309,8 +223,9 @@ assign(const char *name, const char *text)
 }
 
 static int
-revise(const char *name, const char *feedback)
+revise(char **w)
 {
+	const char *name = w[0], *feedback = w[1];
 	jv t = task_or_die(name);
 	const char *st = bi_get_text(t, "status", "");
 	int rev = (int)bi_get_num(t, "revision", 1);
@@ -328,11 +243,8 @@ revise(const char *name, const char *feedback)
 	jv msgs = jv_object_get(jv_copy(t), jv_string("messages"));
 	if (jv_get_kind(msgs) != JV_KIND_ARRAY)
 		bi_die(BI_EXIT_USAGE, "%s's task has no conversation to go on with", name);
-	msgs = jv_array_append(msgs, bi_llm_msg("user", jv_string_fmt(
-		"Feedback from the reviewer on revision %d: %s\nRevise your changes (your proposals so far "
-		"are kept; propose a file again to change it) and call finish.", rev, feedback)));
-	int code = work(t, rev + 1, msgs, &env, feedback);
-	env_close(&env);
+	int code = work(t, rev + 1, bi_agent_feedback(msgs, rev, feedback), &env, feedback);
+	bi_agent_env_free(&env);
 	jv_free(t);
 	return code;
 }
@@ -351,91 +263,46 @@ suggestion_or_die(jv t, const char *name, int revision)
 	return s;
 }
 
-static void
-show_diff(const char *d, int color)
-{
-	for (const char *p = d; *p;) {
-		size_t k = strcspn(p, "\n");
-		const char *c = !color ? "" : !strncmp(p, "+++", 3) || !strncmp(p, "---", 3) ||
-			!strncmp(p, "diff ", 5) ? "\033[1m" : *p == '+' ? "\033[32m" : *p == '-' ? "\033[31m" :
-			!strncmp(p, "@@", 2) ? "\033[36m" : "";
-		printf("%s%.*s%s\n", c, (int)k, p, *c ? "\033[0m" : "");
-		p += k + (p[k] == '\n');
-	}
-}
-
 static int
-review(const char *name)
+review(char **w)
 {
-	jv t = task_or_die(name), s = suggestion_or_die(t, name, opt.revision);
-	jv ch = jv_object_get(jv_copy(s), jv_string("changes"));
-	int color = bi_color_ok(1);
+	jv t = task_or_die(w[0]), s = suggestion_or_die(t, w[0], opt.revision);
 
 	if (opt.json) {
-		jv r = bi_set(bi_set(bi_record("agent_suggestion"), "agent", jv_string(name)), "task", jv_copy(t));
+		jv r = bi_set(bi_set(bi_record("agent_suggestion"), "agent", jv_string(w[0])), "task",
+			      jv_object_delete(jv_copy(t), jv_string("messages")));
 		bi_write(bi_set(r, "suggestion", jv_copy(s)));
 	} else {
-		printf("%s (%s), task %d: %s\nrevision %d%s%s\nplan: %s\n\n", name, bi_get_text(t, "role", "?"),
-		       (int)bi_get_num(t, "id", 0), bi_get_text(t, "task", ""), (int)bi_get_num(s, "revision", 0),
-		       bi_get_str(s, "feedback") ? ", after: " : "", bi_get_text(s, "feedback", ""),
-		       bi_get_text(s, "plan", "(none)"));
-		jv_object_foreach(ch, path, c) {
-			jv old = jv_object_get(jv_copy(c), jv_string("old"));
-			char *d = bi_agent_diff(jv_string_value(path), jv_get_kind(old) == JV_KIND_STRING ?
-						jv_string_value(old) : NULL, bi_get_text(c, "new", ""));
-			show_diff(d, color);
-			free(d);
-			jv_free(old);
-			jv_free(path);
-			jv_free(c);
-		}
+		char *text = bi_agent_fmt_review(t, s, bi_color_ok(1));
+		fputs(text, stdout);
+		free(text);
 	}
-	jv_free(ch);
 	jv_free(s);
 	jv_free(t);
 	return BI_EXIT_OK;
 }
 
 static int
-accept(const char *name)
+accept(char **w)
 {
-	jv t = task_or_die(name);
+	const char *name = w[0];
+	jv t = task_or_die(name), report;
 	if (strcmp(bi_get_text(t, "status", ""), "suggested"))
 		bi_die(BI_EXIT_USAGE, "%s's task is %s, not a suggestion to accept", name, bi_get_text(t, "status", "?"));
 	jv s = suggestion_or_die(t, name, -1);
-	int64_t id = (int64_t)bi_get_num(t, "id", 0);
-	int rev = (int)bi_get_num(t, "revision", 1);
-	char *branch = bi_asprintf("agent/%s/task-%lld-r%d", name, (long long)id, rev);
-	char *wtname = bi_asprintf("agent-%s-%lld-r%d", name, (long long)id, rev);
-	char *wt = bi_asprintf("%s/.blissful-infra/worktrees/%s", root, wtname);
-	char *dir = bi_asprintf("%s/.blissful-infra/worktrees", root);
-	bi_mkdirs(dir);
-	free(dir);
 	bi_agent_env env;
-	env_open(&env);
-	char *email = bi_asprintf("%s@agents.blissful-infra.invalid", name);
-	char *msg = bi_asprintf("%s\n\n%s\n\nProposed by %s (%s), revision %d; accepted by a person.\n",
-				bi_get_text(t, "task", "a change"), bi_get_text(s, "plan", ""), name,
-				bi_get_text(t, "role", "?"), rev);
-	jv ch = jv_object_get(jv_copy(s), jv_string("changes")), report;
-	bi_agent_accept_req req = {.root = root, .branch = branch, .wt = wt, .wtname = wtname, .changes = ch,
-				   .test_cmd = env.test_cmd, .timeout = env.test_timeout, .msg = msg,
-				   .author = name, .email = email};
 	char err[1024];
-	int r = bi_agent_accept(&req, &report, err, sizeof err);
+
+	env_open(&env);
+	int r = bi_agent_accept_task(db, root, t, s, env.test_cmd, env.test_timeout, &report, err, sizeof err);
+	if (r == -2)
+		db_die();
 	if (r < 0)
 		bi_die(BI_EXIT_FAIL, "accept: %s", err);
-	const char *outcome = r == 0 ? "accepted" : "tests-failed";
-	jv d = jv_dump_string(jv_copy(report), 0);
-	jv f = bi_set(bi_set(jv_object(), "status", jv_string(r == 0 ? "accepted" : "suggested")),
-		      "branch", jv_string(branch));
-	if (r == 0)
-		f = bi_set(f, "commit", jv_string(bi_get_text(report, "commit", "")));
-	if (bi_agentdb_outcome(db, id, rev, outcome, jv_string_value(d)) != 0 || bi_agentdb_task_set(db, id, f))
-		db_die();
+	const char *wt = bi_get_text(report, "worktree", "?"), *branch = bi_get_text(report, "branch", "?");
 	if (opt.json) {
 		bi_write(bi_set(bi_set(bi_record("agent_outcome"), "agent", jv_string(name)), "outcome",
-				bi_set(jv_copy(report), "outcome", jv_string(outcome))));
+				bi_set(jv_copy(report), "outcome", jv_string(r == 0 ? "accepted" : "tests-failed"))));
 	} else {
 		jv tests = jv_object_get(jv_copy(report), jv_string("tests"));
 		if (jv_get_kind(tests) == JV_KIND_OBJECT)
@@ -451,23 +318,17 @@ accept(const char *name)
 			printf("not committed: the tests failed; the changes are in %s. "
 			       "bi-agent revise %s \"...\" or reject %s\n", wt, name, name);
 	}
-	jv_free(d);
 	jv_free(report);
-	jv_free(ch);
-	env_close(&env);
-	free(msg);
-	free(email);
-	free(branch);
-	free(wtname);
-	free(wt);
+	bi_agent_env_free(&env);
 	jv_free(s);
 	jv_free(t);
 	return r == 0 ? BI_EXIT_OK : BI_EXIT_FAIL;
 }
 
 static int
-reject(const char *name, const char *why)
+reject(char **w)
 {
+	const char *name = w[0], *why = w[1];
 	jv t = task_or_die(name);
 	if (strcmp(bi_get_text(t, "status", ""), "suggested"))
 		bi_die(BI_EXIT_USAGE, "%s's task is %s, not a suggestion to reject", name, bi_get_text(t, "status", "?"));
@@ -481,38 +342,21 @@ reject(const char *name, const char *why)
 }
 
 static int
-status(const char *name)
+status(char **w)
 {
-	jv t = task_or_die(name);
-	int64_t id = (int64_t)bi_get_num(t, "id", 0);
-	jv steps = bi_agentdb_steps(db, id, (int)bi_get_num(t, "revision", 1));
+	jv t = task_or_die(w[0]);
+	jv steps = bi_agentdb_steps(db, (int64_t)bi_get_num(t, "id", 0), (int)bi_get_num(t, "revision", 1));
 
 	if (!jv_is_valid(steps))
 		db_die();
 	if (opt.json) {
-		jv r = bi_set(bi_set(bi_record("agent_task"), "agent", jv_string(name)), "task", jv_copy(t));
-		jv_free(steps);
-		jv m = jv_object_get(jv_copy(t), jv_string("messages"));
-		jv_free(m);
-		bi_write(jv_object_delete(r, jv_string("messages")));
+		jv r = bi_set(bi_set(bi_record("agent_task"), "agent", jv_string(w[0])), "task",
+			      jv_object_delete(jv_copy(t), jv_string("messages")));
+		bi_write(bi_set(r, "steps", steps));
 	} else {
-		printf("%s (%s), task %lld: %s\nstatus: %s, revision %d, %d steps, %d tokens\n%s%s\n",
-		       name, bi_get_text(t, "role", "?"), (long long)id, bi_get_text(t, "task", ""),
-		       bi_get_text(t, "status", "?"), (int)bi_get_num(t, "revision", 0), (int)bi_get_num(t, "steps", 0),
-		       (int)bi_get_num(t, "tokens", 0), bi_get_str(t, "reason") ? "note: " : "",
-		       bi_get_text(t, "reason", ""));
-		if (bi_get_str(t, "branch"))
-			printf("branch: %s%s%s\n", bi_get_str(t, "branch"), bi_get_str(t, "commit") ? ", commit " : "",
-			       bi_get_text(t, "commit", ""));
-		jv_array_foreach(steps, i, s) {
-			jv d = jv_dump_string(jv_object_get(jv_copy(s), jv_string("args")), 0);
-			printf("  %d %s %.*s%s\n", (int)bi_get_num(s, "step", 0), bi_get_text(s, "tool", "?"),
-			       bi_line_span(jv_string_value(d), SIZE_MAX, 80), jv_string_value(d),
-			       jv_get_kind(jv_object_get(jv_copy(s), jv_string("error"))) == JV_KIND_TRUE ?
-			       " (refused)" : "");
-			jv_free(d);
-			jv_free(s);
-		}
+		char *text = bi_agent_fmt_status(t, steps);
+		fputs(text, stdout);
+		free(text);
 		jv_free(steps);
 	}
 	jv_free(t);
@@ -520,65 +364,25 @@ status(const char *name)
 }
 
 static int
-list(int roles_only)
+listing(int roles_only)
 {
 	jv all = roles_only ? jv_array() : bi_agentdb_agents(db), roles = bi_agentdb_roles(db);
+
 	if (!jv_is_valid(all) || !jv_is_valid(roles))
 		db_die();
-	if (!opt.json && !roles_only)
-		printf("%-16s %-18s %5s %8s %8s  %s\n", "NAME", "ROLE", "TASKS", "ACCEPTED", "REJECTED", "LAST");
-	jv_array_foreach(all, i, a) {
-		if (opt.json)
+	if (opt.json) {
+		jv_array_foreach(all, i, a)
 			bi_write(jv_object_merge(bi_record("agent"), a));
-		else {
-			printf("%-16s %-18s %5d %8d %8d  %s\n", bi_get_text(a, "name", "?"), bi_get_text(a, "role", "?"),
-			       (int)bi_get_num(a, "tasks", 0), (int)bi_get_num(a, "accepted", 0),
-			       (int)bi_get_num(a, "rejected", 0), bi_get_text(a, "last_status", "-"));
-			jv_free(a);
-		}
-	}
-	jv_array_foreach(roles, i, r) {
-		if (opt.json)
+		jv_array_foreach(roles, i, r)
 			bi_write(jv_object_merge(bi_record("agent_role"), r));
-		else {
-			double rate = bi_get_num(r, "rate", -1);
-			printf("role %s: %d accepted, %d rejected (%s%.0f%%)\n", bi_get_text(r, "role", "?"),
-			       (int)bi_get_num(r, "accepted", 0), (int)bi_get_num(r, "rejected", 0),
-			       "acceptance ", rate * 100);
-			jv_free(r);
-		}
+	} else {
+		char *text = bi_agent_fmt_list(roles_only ? jv_invalid() : all, roles);
+		fputs(text, stdout);
+		free(text);
 	}
 	jv_free(all);
 	jv_free(roles);
 	return BI_EXIT_OK;
-}
-
-/* ---- the story ---- */
-
-static void
-configure(const char *api, const char *base)
-{
-	char err[512];
-
-	opt.cfg = bi_config();
-	api = api ? api : bi_jv_path_str(opt.cfg, "agent.api", "ollama");
-	if (strcmp(api, "ollama") && strcmp(api, "openai"))
-		bi_usage_error(usage, "--api: ollama or openai, not %s", api);
-	opt.llm.api = !strcmp(api, "ollama") ? BI_LLM_OLLAMA : BI_LLM_OPENAI;
-	const char *url = base ? base : bi_jv_path_str(opt.cfg, "agent.base_url", NULL);
-	if (!(opt.llm.base = bi_llm_base_url(opt.llm.api, url, err, sizeof err)))
-		bi_die(BI_EXIT_USAGE, "%s", err);
-	const char *key = getenv(bi_jv_path_str(opt.cfg, "agent.api_key_env", "OPENAI_API_KEY"));
-	if (opt.llm.api == BI_LLM_OPENAI && key && *key)
-		opt.llm.auth = bi_asprintf("Authorization: Bearer %s", key);
-	opt.llm.budget = (long)bi_jv_path_num(opt.cfg, "agent.context", 8192);
-	jv remote = bi_jv_path(opt.cfg, "agent.allow_remote");
-	opt.allow_remote |= jv_get_kind(remote) == JV_KIND_TRUE;
-	jv_free(remote);
-	if (!opt.max_steps)
-		opt.max_steps = (int)bi_jv_path_num(opt.cfg, "agent.max_steps", 20);
-	if (!opt.max_tokens)
-		opt.max_tokens = (long)bi_jv_path_num(opt.cfg, "agent.max_tokens", 60000);
 }
 
 static long
@@ -591,11 +395,174 @@ number(const char *s, const char *what, long max)
 	return v;
 }
 
+static int
+list(char **w)
+{
+	(void)w;
+	return listing(0);
+}
+
+static int
+roles(char **w)
+{
+	(void)w;
+	return listing(1);
+}
+
+/* ---- the watchdog ---- */
+
+static jv runbooks;
+
+/* A record from the pipe: a finding when a runbook says so, unless a
+ * silence keeps it quiet; told at once on standard error (with a bell on a
+ * terminal), and written as a record. */
+static int
+on_record(void *ctx, jv rec, bi_reader *r)
+{
+	jv f;
+	char *by;
+	int64_t id = bi_agent_watch_record(db, runbooks, rec, &f, &by);
+
+	(void)ctx, (void)r;
+	if (id < 0)
+		db_die();
+	if (id > 0 && by) {
+		bi_warn("finding %lld silenced by %s: %s", (long long)id, by, bi_get_text(f, "title", ""));
+	} else if (id > 0) {
+		jv acts = jv_object_get(jv_copy(f), jv_string("actions")), all = jv_string("");
+		jv_array_foreach(acts, i, a)
+			all = jv_string_concat(jv_string_concat(all, jv_string(i ? "; " : "")), a);
+		jv_free(acts);
+		fprintf(stderr, "%s%s: FINDING %lld [%s] %s\n  suggested: %s\n  bi-agent investigate %lld"
+			"  |  bi-agent silence '%s' --for 1h\n", isatty(2) ? "\a" : "", bi_progname,
+			(long long)id, bi_get_text(f, "severity", "?"), bi_get_text(f, "title", ""),
+			jv_string_value(all), (long long)id, bi_get_text(f, "runbook", "?"));
+		jv_free(all);
+		bi_write(jv_copy(f));
+		bi_write_flush();
+	}
+	free(by);
+	jv_free(f);
+	return 0;
+}
+
+static int
+watch(char **w)
+{
+	(void)w;
+	char *path = opt.runbooks ? bi_strdup(opt.runbooks) : bi_agent_file(root, "runbooks.yaml", NULL);
+
+	if (!path)
+		bi_die(BI_EXIT_USAGE, "no runbooks.yaml (in .blissful-infra/agents or the templates)");
+	runbooks = bi_watch_runbooks(path);
+	if (!jv_is_valid(runbooks)) {
+		jv why = jv_invalid_get_msg(runbooks);
+		bi_die(BI_EXIT_USAGE, "%s", jv_string_value(why));
+	}
+	bi_warn("watching with %d runbooks of %s", jv_array_length(jv_copy(runbooks)), path);
+	free(path);
+	int bad = bi_each(0, NULL, 0, on_record, NULL);
+	jv_free(runbooks);
+	return bad ? BI_EXIT_USAGE : BI_EXIT_OK;
+}
+
+/* A finding given to an agent: the one named, else the first bug-fixer. */
+static int
+investigate(char **w)
+{
+	const char *which = w[0], *name = opt.name;
+
+	jv f = bi_agentdb_finding(db, number(which, "investigate", 1000000000L));
+	if (!jv_is_valid(f))
+		db_die();
+	if (jv_get_kind(f) != JV_KIND_OBJECT)
+		bi_die(BI_EXIT_USAGE, "no finding %s", which);
+	char *who = name ? bi_strdup(name) : NULL;
+	jv all = bi_agentdb_agents(db);
+	jv_array_foreach(all, i, a) {
+		if (!who && !strcmp(bi_get_text(a, "role", ""), "bug-fixer"))
+			who = bi_strdup(bi_get_str(a, "name"));
+		jv_free(a);
+	}
+	jv_free(all);
+	if (!who)
+		bi_die(BI_EXIT_USAGE, "no bug-fixer to investigate (bi-agent hire bug-fixer --name N)");
+	char *task = bi_agent_investigation(f);
+	char *words[] = {who, task};
+	int code = assign(words);
+	free(task);
+	free(who);
+	jv_free(f);
+	return code;
+}
+
+static int
+hire(char **w)
+{
+	const char *name = opt.name;
+
+	free(role_prompt(w[0]));
+	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
+		bi_die(BI_EXIT_USAGE, "%s: a name of letters, digits, '-' and '_'", name);
+	int r = bi_agentdb_hire(db, name, w[0]);
+	if (r < 0)
+		db_die();
+	if (r)
+		bi_die(BI_EXIT_USAGE, "%s is already working here", name);
+	printf("hired %s as %s\n", name, w[0]);
+	return BI_EXIT_OK;
+}
+
+static int
+fire(char **w)
+{
+	int r = bi_agentdb_fire(db, w[0]);
+
+	if (r < 0)
+		db_die();
+	if (r)
+		bi_die(BI_EXIT_USAGE, "no agent %s", w[0]);
+	printf("fired %s\n", w[0]);
+	return BI_EXIT_OK;
+}
+
+static int
+silence(char **w)
+{
+	int64_t until = bi_now_ns() + (opt.silence ? opt.silence : 3600 * BI_NS_PER_S);
+	char ts[BI_TS_LEN];
+
+	if (bi_agentdb_silence(db, w[0], until) != 0)
+		db_die();
+	printf("silenced %s until %s\n", w[0], bi_ts_fmt(until, ts));
+	return BI_EXIT_OK;
+}
+
+/* ---- the story ---- */
+
 static void
-option(int c, const char **name, const char **api, const char **base)
+configure(const char *api, const char *base)
+{
+	char err[512];
+
+	opt.cfg = bi_config();
+	if (bi_agent_llm(opt.cfg, api, base, &opt.llm, err, sizeof err) != 0)
+		bi_die(BI_EXIT_USAGE, "%s", err);
+	jv remote = bi_jv_path(opt.cfg, "agent.allow_remote");
+	opt.allow_remote |= jv_get_kind(remote) == JV_KIND_TRUE;
+	jv_free(remote);
+	if (!opt.max_steps)
+		opt.max_steps = (int)bi_jv_path_num(opt.cfg, "agent.max_steps", 20);
+	if (!opt.max_tokens)
+		opt.max_tokens = (long)bi_jv_path_num(opt.cfg, "agent.max_tokens", 60000);
+}
+
+
+static void
+option(int c, const char **api, const char **base)
 {
 	switch (c) {
-	case 'n': *name = optarg; break;
+	case 'n': opt.name = optarg; break;
 	case 'm': opt.model = optarg; break;
 	case 'A': *api = optarg; break;
 	case 'U': *base = optarg; break;
@@ -605,6 +572,11 @@ option(int c, const char **name, const char **api, const char **base)
 	case 'r': opt.revision = (int)number(optarg, "--revision", 100000); break;
 	case 'J': opt.json = 1; break;
 	case 'D': opt.db_path = optarg; break;
+	case 'B': opt.runbooks = optarg; break;
+	case 'F':
+		if (bi_dur_parse(optarg, &opt.silence) != 0 || opt.silence <= 0)
+			bi_usage_error(usage, "--for: a duration (90s, 1h), not %s", optarg);
+		break;
 	case 'h': bi_help(usage);
 	case 'V': bi_version();
 	default: bi_usage_error(usage, NULL);
@@ -620,13 +592,14 @@ main(int argc, char **argv)
 		{"allow-remote", no_argument, NULL, 'R'}, {"max-steps", required_argument, NULL, 'S'},
 		{"max-tokens", required_argument, NULL, 'T'}, {"revision", required_argument, NULL, 'r'},
 		{"json", no_argument, NULL, 'J'}, {"db", required_argument, NULL, 'D'},
+		{"runbooks", required_argument, NULL, 'B'}, {"for", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
-	const char *api = NULL, *base = NULL, *name = NULL;
+	const char *api = NULL, *base = NULL;
 	int c;
 
 	bi_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "+n:m:r:h", opts, NULL)) != -1) {
-		option(c, &name, &api, &base);
+		option(c, &api, &base);
 	}
 	if (optind >= argc)
 		bi_usage_error(usage, "no command");
@@ -641,24 +614,29 @@ main(int argc, char **argv)
 			words[nw++] = argv[optind++];
 			continue;
 		}
-		option(c, &name, &api, &base);
+		option(c, &api, &base);
 	}
-	static const struct { const char *cmd; int words; } cmds[] = {
-		{"hire", 1}, {"fire", 1}, {"list", 0}, {"roles", 0}, {"assign", 2}, {"revise", 2},
-		{"status", 1}, {"review", 1}, {"accept", 1}, {"reject", 1}};
-	int known = -1;
+	static const struct {
+		const char *cmd;
+		int words, more;	/* the words it takes, and how many more it may */
+		int (*run)(char **w);
+	} cmds[] = {
+		{"hire", 1, 0, hire}, {"fire", 1, 0, fire}, {"list", 0, 0, list}, {"roles", 0, 0, roles},
+		{"assign", 2, 0, assign}, {"revise", 2, 0, revise}, {"status", 1, 0, status},
+		{"review", 1, 0, review}, {"accept", 1, 0, accept}, {"reject", 1, 1, reject},
+		{"watch", 0, 0, watch}, {"silence", 1, 0, silence}, {"investigate", 1, 0, investigate}};
+	int k = -1;
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(cmd, cmds[i].cmd))
-			known = (int)i;
-	if (known < 0)
+			k = (int)i;
+	if (k < 0)
 		bi_usage_error(usage, "no command %s", cmd);
-	if (nw != cmds[known].words && !(!strcmp(cmd, "reject") && nw == 2))
-		bi_usage_error(usage, "%s takes %d argument%s", cmd, cmds[known].words,
-			       cmds[known].words == 1 ? "" : "s");
-	if (!strcmp(cmd, "hire") && !name)
+	if (nw < cmds[k].words || nw > cmds[k].words + cmds[k].more)
+		bi_usage_error(usage, "%s takes %d argument%s", cmd, cmds[k].words, cmds[k].words == 1 ? "" : "s");
+	if (!strcmp(cmd, "hire") && !opt.name)
 		bi_usage_error(usage, "hire: --name N names the agent");
-	if (name && strcmp(cmd, "hire"))
-		bi_usage_error(usage, "--name is for hire");
+	if (opt.name && strcmp(cmd, "hire") && strcmp(cmd, "investigate"))
+		bi_usage_error(usage, "--name is for hire and investigate");
 	configure(api, base);
 	if (!(root = bi_project_dir()) && !(root = getcwd(NULL, 0)))
 		bi_die(BI_EXIT_LOCAL, "the working directory:");
@@ -667,40 +645,7 @@ main(int argc, char **argv)
 	if (!(db = bi_agentdb_open(path, err, sizeof err)))
 		bi_die(BI_EXIT_LOCAL, "%s", err);
 
-	int code = BI_EXIT_OK;
-	if (!strcmp(cmd, "hire")) {
-		char *p = role_prompt(words[0]);
-		free(p);
-		if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name) || !*name)
-			bi_die(BI_EXIT_USAGE, "%s: a name of letters, digits, '-' and '_'", name);
-		int r = bi_agentdb_hire(db, name, words[0]);
-		if (r < 0)
-			db_die();
-		if (r)
-			bi_die(BI_EXIT_USAGE, "%s is already working here", name);
-		printf("hired %s as %s\n", name, words[0]);
-	} else if (!strcmp(cmd, "fire")) {
-		int r = bi_agentdb_fire(db, words[0]);
-		if (r < 0)
-			db_die();
-		if (r)
-			bi_die(BI_EXIT_USAGE, "no agent %s", words[0]);
-		printf("fired %s\n", words[0]);
-	} else if (!strcmp(cmd, "list") || !strcmp(cmd, "roles")) {
-		code = list(!strcmp(cmd, "roles"));
-	} else if (!strcmp(cmd, "assign")) {
-		code = assign(words[0], words[1]);
-	} else if (!strcmp(cmd, "revise")) {
-		code = revise(words[0], words[1]);
-	} else if (!strcmp(cmd, "status")) {
-		code = status(words[0]);
-	} else if (!strcmp(cmd, "review")) {
-		code = review(words[0]);
-	} else if (!strcmp(cmd, "accept")) {
-		code = accept(words[0]);
-	} else {
-		code = reject(words[0], nw == 2 ? words[1] : NULL);
-	}
+	int code = cmds[k].run(words);
 	bi_write_flush();
 	bi_fshut(stdout, "stdout");
 	sqlite3_close(db);

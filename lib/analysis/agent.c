@@ -17,9 +17,9 @@
  *
  * Layer: analysis.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/agent.h"
 
@@ -157,9 +157,8 @@ bi_agent_parse_reply(int api, const char *body, size_t len, bi_agent_reply *r, c
 			jv_free(fn);
 			jv_free(c);
 		}
-	} else {
-		jv_free(calls);
 	}
+	jv_free(calls);
 	/* What goes back: the role, the text and the calls, as came. */
 	jv back = bi_set(jv_object(), "role", jv_string("assistant"));
 	back = bi_set(back, "content", jv_string(r->content ? r->content : ""));
@@ -276,4 +275,55 @@ bi_agent_loop(bi_agent_run *t, char **err)
 		bi_agent_reply_free(&r);
 	}
 	return BI_AGENT_FINISHED;
+}
+
+/* ---- roles and runbooks ---- */
+
+/* The installed templates: $BI_TEMPLATES, else beside the executable
+ * (a source tree's templates/, an installed share/blissful-infra/templates). */
+static char *
+templates_dir(void)
+{
+	const char *env = getenv("BI_TEMPLATES");
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (env && *env)
+		return bi_strdup(env);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		const char *tries[] = {"%s/../templates", "%s/../share/blissful-infra/templates"};
+		for (int i = 0; i < 2; i++) {
+			char *d = bi_asprintf(tries[i], exe), *a = bi_asprintf("%s/agents", d);
+			int there = access(a, F_OK) == 0;
+			free(a);
+			if (there)
+				return d;
+			free(d);
+		}
+	}
+	return bi_strdup("/usr/local/share/blissful-infra/templates");
+}
+
+char *
+bi_agent_file(const char *root, const char *name, char **looked)
+{
+	char *t = templates_dir();
+	char *tries[] = {bi_asprintf("%s/.blissful-infra/agents/%s", root, name),
+			 bi_asprintf("%s/agents/%s", t, name)};
+	char *found = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		if (!found && access(tries[i], R_OK) == 0)
+			found = tries[i];
+		else
+			free(tries[i]);
+	}
+	if (looked)
+		*looked = bi_asprintf("%s/.blissful-infra/agents or %s/agents", root, t);
+	free(t);
+	return found;
 }

@@ -69,4 +69,11 @@ enum { BI_AGENT_FINISHED, BI_AGENT_STEP_LIMIT, BI_AGENT_TOKEN_LIMIT, BI_AGENT_ST
  * caller frees it). Returns one of the above. */
 int bi_agent_loop(bi_agent_run *t, char **err);
 
+/* A file of the agents' (a role's NAME.md, runbooks.yaml): the project's
+ * own in ROOT/.blissful-infra/agents/ first, then the installed one in
+ * templates/agents/ ($BI_TEMPLATES, else beside the executable). Its path
+ * (the caller frees it), or NULL; *looked (when not NULL) gets where it was
+ * looked for, for a message (the caller frees it). */
+char *bi_agent_file(const char *root, const char *name, char **looked);
+
 #endif

@@ -71,7 +71,18 @@ static const char tables[] =
 	"  revision INTEGER NOT NULL,"
 	"  ts INTEGER NOT NULL,"
 	"  outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'rejected', 'tests-failed')),"
-	"  detail TEXT);";
+	"  detail TEXT);"
+	"CREATE TABLE IF NOT EXISTS agent_findings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"
+	"  runbook TEXT NOT NULL,"
+	"  silenced_by TEXT,"
+	"  record TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS agent_silences ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pattern TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL);";
 
 sqlite3 *
 bi_agentdb_open(const char *path, char *err, size_t n)
@@ -420,4 +431,71 @@ bi_agentdb_outcome(sqlite3 *db, int64_t task, int revision, const char *outcome,
 	int r = bi_sql_run(st);
 	sqlite3_finalize(st);
 	return r;
+}
+
+int64_t
+bi_agentdb_finding_add(sqlite3 *db, jv finding, const char *silenced_by)
+{
+	jv d = jv_dump_string(jv_copy(finding), 0);
+	int64_t now = bi_now_ns();
+	const char *s[] = {bi_get_text(finding, "runbook", "?"), jv_string_value(d), silenced_by, NULL};
+	int r = run(db, "INSERT INTO agent_findings (ts, runbook, record, silenced_by) VALUES (?, ?, ?, ?)", 1, &now, s);
+	jv_free(d);
+	return r ? -1 : sqlite3_last_insert_rowid(db);
+}
+
+jv
+bi_agentdb_finding(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT record FROM agent_findings WHERE id = ?");
+	jv f = jv_null();
+
+	if (!st)
+		return jv_invalid();
+	sqlite3_bind_int64(st, 1, id);
+	int r = bi_sql_step(st);
+	if (r == 1) {
+		jv t = bi_sql_col_str(st, 0);
+		f = jv_parse(jv_string_value(t));
+		jv_free(t);
+		if (jv_get_kind(f) != JV_KIND_OBJECT) {
+			jv_free(f);
+			f = jv_null();
+		}
+	} else if (r < 0) {
+		f = jv_invalid();
+	}
+	sqlite3_finalize(st);
+	return f;
+}
+
+int
+bi_agentdb_silence(sqlite3 *db, const char *pattern, int64_t until)
+{
+	int64_t v[] = {bi_now_ns(), until};
+	const char *s[] = {pattern, NULL};
+
+	return run(db, "INSERT INTO agent_silences (created, until, pattern) VALUES (?, ?, ?)", 2, v, s);
+}
+
+jv
+bi_agentdb_silences(sqlite3 *db, int64_t now)
+{
+	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT pattern FROM agent_silences WHERE until > ? ORDER BY id");
+	jv out = jv_array();
+	int r;
+
+	if (!st) {
+		jv_free(out);
+		return jv_invalid();
+	}
+	sqlite3_bind_int64(st, 1, now);
+	while ((r = bi_sql_step(st)) == 1)
+		out = jv_array_append(out, bi_sql_col_str(st, 0));
+	sqlite3_finalize(st);
+	if (r < 0) {
+		jv_free(out);
+		return jv_invalid();
+	}
+	return out;
 }

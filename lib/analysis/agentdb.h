@@ -58,4 +58,13 @@ jv bi_agentdb_suggestion(sqlite3 *db, int64_t task, int revision);
 int bi_agentdb_outcome(sqlite3 *db, int64_t task, int revision, const char *outcome,
 		       const char *detail);
 
+/* The watchdog's findings: one kept (silenced_by: the silence that kept it
+ * quiet, or NULL), its id or -1; one by its id, null when none. */
+int64_t bi_agentdb_finding_add(sqlite3 *db, jv finding, const char *silenced_by);
+jv bi_agentdb_finding(sqlite3 *db, int64_t id);
+/* A silence of pattern until a time (ns): 0, or -1. The patterns in force
+ * at now: an array of strings. */
+int bi_agentdb_silence(sqlite3 *db, const char *pattern, int64_t until);
+jv bi_agentdb_silences(sqlite3 *db, int64_t now);
+
 #endif

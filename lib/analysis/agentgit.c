@@ -305,8 +305,14 @@ bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 		goto out;
 	}
 	o.ref = br;
-	if (git_worktree_add(&wt, repo, a->wtname, a->wt, &o) != 0) {
+	char *parent = bi_strdup(a->wt), *slash = strrchr(parent, '/');
+	if (slash && slash > parent)
+		*slash = '\0';
+	int made = !slash || slash == parent || bi_mkdirs(parent) == 0;
+	free(parent);
+	if (!made || git_worktree_add(&wt, repo, a->wtname, a->wt, &o) != 0) {
 		git_fail(err, n, a->wt);
+		git_branch_delete(br);	/* no branch left for a worktree that is not */
 		goto out;
 	}
 	jv keys = jv_keys(jv_copy(a->changes));

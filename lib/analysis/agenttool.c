@@ -56,6 +56,8 @@ void
 bi_agent_env_free(bi_agent_env *e)
 {
 	free(e->root);
+	free(e->test_cmd);
+	e->test_cmd = NULL;
 	jv_free(e->changes);
 	free(e->summary);
 	e->root = e->summary = NULL;
@@ -310,6 +312,8 @@ bi_agent_patch(const char *text, const char *diff, char *err, size_t n)
 		 * nearest place after the previous hunk where its old lines are. */
 		size_t want = old.n ? (a > 0 ? (size_t)a - 1 : 0) : (size_t)a;
 		size_t at = SIZE_MAX;
+		if (want > t.n)	/* a line past the end: looked for from the end */
+			want = t.n;
 		if (want >= cur && want <= t.n && match_at(&t, want, &old))
 			at = want;
 		for (size_t dist = 1; at == SIZE_MAX && old.n && dist <= t.n; dist++) {
@@ -550,7 +554,7 @@ tool_read(bi_agent_env *e, jv args, int *is_error)
 		}
 		p += k + (p[k] == '\n');
 	}
-	if (total < ln - from && ln > 1)
+	if (total < ln - 1)
 		bi_buf_printf(&b, "[lines %ld-%ld of %ld shown; ask with start_line for more]\n", from,
 			      from + total - 1, ln - 1);
 	free(text);
@@ -558,8 +562,10 @@ tool_read(bi_agent_env *e, jv args, int *is_error)
 }
 
 /* search: fixed text, line by line, through the project's files. */
+#define SEARCH_FILES 5000	/* files read by one search, at most */
+
 static void
-search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hits, int depth)
+search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hits, int *files, int depth)
 {
 	int fd = bi_agent_open(e->root, rel);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -570,7 +576,7 @@ search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hi
 			close(fd);
 		return;
 	}
-	while ((de = readdir(d)) && *hits < 100 && b->len < BI_AGENT_RESULT_MAX - 512) {
+	while ((de = readdir(d)) && *hits < 100 && *files < SEARCH_FILES && b->len < BI_AGENT_RESULT_MAX - 512) {
 		const char *nm = de->d_name;
 		if (nm[0] == '.' && (!nm[1] || !strcmp(nm, "..") || !strcmp(nm, ".git") ||
 				     !strcmp(nm, ".blissful-infra")))
@@ -579,8 +585,9 @@ search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hi
 			continue;
 		char *child = strcmp(rel, ".") ? bi_asprintf("%s/%s", rel, nm) : bi_strdup(nm);
 		if (de->d_type == DT_DIR && depth < 12) {
-			search_dir(e, child, pat, b, hits, depth + 1);
+			search_dir(e, child, pat, b, hits, files, depth + 1);
 		} else if (de->d_type == DT_REG) {
+			(*files)++;
 			char err[64];
 			size_t len;
 			char *text = read_confined(e->root, child, &len, err, sizeof err);
@@ -606,7 +613,7 @@ tool_search(bi_agent_env *e, jv args, int *is_error)
 {
 	char err[PATH_MAX + 128], *rel;
 	const char *pat = arg_str(args, "pattern");
-	int hits = 0;
+	int hits = 0, files = 0;
 
 	if (!pat || !*pat)
 		return fail(is_error, "%s", "search_files: \"pattern\" (a text to find) is required");
@@ -614,8 +621,9 @@ tool_search(bi_agent_env *e, jv args, int *is_error)
 		return fail(is_error, "%s", err);
 	bi_buf b = {0};
 	bi_buf_add(&b, "", 0);
-	search_dir(e, rel, pat, &b, &hits, 0);
-	bi_buf_printf(&b, "%d match%s%s\n", hits, hits == 1 ? "" : "es", hits >= 100 ? " (the first 100)" : "");
+	search_dir(e, rel, pat, &b, &hits, &files, 0);
+	bi_buf_printf(&b, "%d match%s%s\n", hits, hits == 1 ? "" : "es", hits >= 100 ? " (the first 100)" :
+		      files >= SEARCH_FILES ? " (in the first 5000 files)" : "");
 	free(rel);
 	return b.p;
 }

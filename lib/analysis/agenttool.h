@@ -11,7 +11,7 @@
  * bi_agent_env_open; free with bi_agent_env_free. */
 typedef struct bi_agent_env {
 	char *root;		/* the project's real path (bi_agent_env_open) */
-	const char *test_cmd;	/* run_tests: a sh -c command, run in root */
+	char *test_cmd;		/* run_tests: a sh -c command, run in root (owned) */
 	int test_timeout;	/* s */
 	const char *store_db;	/* query: the database bi-store reads (NULL: its default) */
 	jv changes;		/* proposed: {path: {"old": text or null, "new": text}} */

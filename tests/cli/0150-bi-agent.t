@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 56
+plan 62
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -46,6 +46,10 @@ before=$(git status --porcelain; cat greet.txt; git branch)
 
 # ---- usage
 
+bi-agent --help | grep -q '^usage: bi-agent hire ROLE --name N'
+exit_ok $? "--help"
+bi-agent frob >/dev/null 2>"$TMP/err"
+is "$?:$(head -1 "$TMP/err")" "2:bi-agent: no command frob" "an unknown command: exit 2"
 bi-agent hire bug-fixer >/dev/null 2>"$TMP/err"
 is $? 2 "hire without --name: exit 2"
 bi-agent hire no-such-role --name x >/dev/null 2>"$TMP/err"
@@ -204,3 +208,24 @@ is "$(req o5 2 | jq -r '.messages[-1] | [.role, .content] | join(": ")')" \
 is "$(blissful-infra agent list 2>&1)" "$(bi-agent list)" "blissful-infra agent list is bi-agent list"
 blissful-infra agent --help | grep -q -- '--query Q'
 exit_ok $? "blissful-infra agent --help: still the chat's"
+
+# ---- the records and git, through the tools; --json
+
+printf '{"kind":"log","ts":"%s","service":"api","level":"error","msg":"disk full on /var"}\n' \
+	"$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" | bi-store put
+echo changed >>greet.txt
+cat >"$TMP/s6.jsonl" <<'EOF2'
+{"calls":[{"tool":"query","args":{"kind":"log","service":"api"}},{"tool":"query","args":{"kind":"secrets"}},{"tool":"git_diff","args":{}}]}
+{"tool":"finish","args":{"summary":"the disk is full"}}
+EOF2
+serve o6 "$TMP/s6.jsonl"
+OLLAMA_HOST=$URL bi-agent assign ada "why 500s?" >/dev/null 2>&1
+git checkout -q greet.txt
+is "$(req o6 2 | jq -r '.messages[-3].content' | head -1 | jq -r .msg)" "disk full on /var" \
+	"query: the stored logs, through bi-store"
+is "$(req o6 2 | jq -r '.messages[-2].content' | cut -c1-24)" "error: query: \"kind\" is " "query: a kind it does not know is refused"
+req o6 2 | jq -r '.messages[-1].content' | grep -qx '+changed'
+exit_ok $? "git_diff: the working tree against HEAD"
+is "$(bi-agent status ada --json | jq -c '[.kind, .agent, .task.status, .task.reason, (.task.messages | type), (.steps | map(.tool))]')" \
+	'["agent_task","ada","done","the disk is full","null",["query","query","git_diff","finish"]]' \
+	"status --json: an agent_task record with its steps, without the conversation"

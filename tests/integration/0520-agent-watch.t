@@ -1,0 +1,78 @@
+#!/bin/sh
+# bi-agent watch, the SRE watchdog: a real container killed for want of
+# memory (a hog in a 32 MiB cgroup) raises an OOM finding within 10 s of
+# its death, through bi-collect's events; a silence keeps the next one
+# quiet; investigate hands the finding to a bug-fixer (a stand-in model).
+. "$(dirname "$0")/../lib.sh"
+need_docker
+plan 10
+
+"$ROOT/scripts/images.sh" busybox >/dev/null 2>&1
+name=biaw$$
+export BI_DB=$TMP/bi.db BI_TEMPLATES=$ROOT/templates
+unset OLLAMA_HOST BI_PROJECT_DIR
+cd "$TMP" || exit 1
+at_exit "docker rm -f \$(docker ps -aq --filter label=com.docker.compose.project=$name) >/dev/null 2>&1"
+
+hog() {	# a container of the project that asks for 128 MiB within 32
+	docker run -d --pull never --label org.blissful-infra.test=agent-watch \
+		--label com.docker.compose.project=$name --label com.docker.compose.service=c-service \
+		--memory 32m --memory-swap 32m -v "$ROOT/bin/bi-hog:/bi-hog:ro" bi-busybox /bi-hog mem 128 30
+}
+wait_for() {	# FILE PATTERN TENTHS: 0 once FILE holds PATTERN
+	_i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		[ $_i -ge "$3" ] && return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+exited() {	# CID: wait (30 s at most) until the container is no longer running
+	_i=0
+	while [ "$(docker inspect -f '{{.State.Status}}' "$1")" = running ] && [ $_i -lt 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+mkfifo "$TMP/pipe"
+bi-collect -p $name --events --follow --since 1m >"$TMP/pipe" 2>"$TMP/collect.err" &
+cpid=$!
+bi-agent watch <"$TMP/pipe" >"$TMP/out" 2>"$TMP/err" &
+wpid=$!
+at_exit "kill $cpid $wpid 2>/dev/null"
+wait_for "$TMP/err" "watching with" 100
+exit_ok $? "the watchdog starts with the runbooks"
+
+cid=$(hog)
+exited "$cid"
+is "$(docker inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' "$cid")" "true 137" "the container was OOM-killed"
+died=$(date +%s.%N)
+wait_for "$TMP/out" '"runbook":"oom"' 100
+exit_ok $? "an OOM finding within 10 s of the kill"
+diag "the finding came $(awk -v a="$died" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s after the container was seen dead"
+is "$(head -n 1 "$TMP/out" | jq -c '[.kind, .source, .service, .severity, .evidence.container, .actions[0], .id]')" \
+	"[\"finding\",\"watchdog\",\"c-service\",\"critical\",\"$(echo "$cid" | cut -c1-12)\",\"raise the memory limit of c-service\",\"1\"]" \
+	"the finding: service, severity, the event as evidence, the runbook's actions"
+grep -q "FINDING 1 \[critical\] c-service was killed: out of memory" "$TMP/err"
+exit_ok $? "told on the terminal, with what to do"
+
+bi-agent silence oom --for 10m >"$TMP/sil"
+exit_ok $? "silence oom for 10 minutes"
+cid2=$(hog)
+exited "$cid2"
+wait_for "$TMP/err" "silenced by oom" 150
+exit_ok $? "the next OOM is seen, and silenced"
+is "$(grep -c '"runbook":"oom"' "$TMP/out")" 1 "no second finding written"
+
+# investigate: the finding goes to a bug-fixer, as its task.
+echo '{"tool":"finish","args":{"summary":"the hog asks for more than its limit"}}' >"$TMP/s.jsonl"
+/usr/bin/python3 "$ROOT/tests/tools/agent-model.py" --port-file "$TMP/m.port" --script "$TMP/s.jsonl" \
+	--log "$TMP/m.log" &
+at_exit "kill $! 2>/dev/null"
+wait_for "$TMP/m.port" . 100
+bi-agent hire bug-fixer --name ada >/dev/null
+OLLAMA_HOST=http://127.0.0.1:$(cat "$TMP/m.port") bi-agent investigate 1 >"$TMP/inv" 2>/dev/null
+is "$?:$(cat "$TMP/inv")" "0:ada: done (1 steps, 100 tokens): the hog asks for more than its limit" "investigate: the bug-fixer works on it"
+jq -r '.messages[1].content' "$TMP/m.log" | grep -q "^Investigate this finding of the watchdog: c-service was killed: out of memory"
+exit_ok $? "the task names the finding and carries its record"
