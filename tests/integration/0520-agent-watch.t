@@ -1,23 +1,36 @@
 #!/bin/sh
-# bi-agent watch, the SRE watchdog: a real container killed for want of
-# memory (a hog in a 32 MiB cgroup) raises an OOM finding within 10 s of
+# bi-agent watch, the SRE watchdog: a real c-service container killed for
+# want of memory (the template's image, leaking 4 MiB a request through its
+# FAULT_LEAK_KB knob, in a 32 MiB cgroup) raises an OOM finding within 10 s of
 # its death, through bi-collect's events; a silence keeps the next one
 # quiet; investigate hands the finding to a bug-fixer (a stand-in model).
 . "$(dirname "$0")/../lib.sh"
 need_docker
 plan 10
 
-"$ROOT/scripts/images.sh" busybox >/dev/null 2>&1
+"$ROOT/scripts/images.sh" debian >/dev/null || { exit_ok 1 "base image"; exit 1; }
 name=biaw$$
 export BI_DB=$TMP/bi.db BI_TEMPLATES=$ROOT/templates
 unset OLLAMA_HOST BI_PROJECT_DIR
+bi-scaffold --template c-service --dir "$TMP/svc" svc >/dev/null
+tag=bi-test-agent-watch:$$
+docker build -q -t "$tag" --label org.blissful-infra.test=agent-watch "$TMP/svc" >/dev/null 2>&1 ||
+	{ exit_ok 1 "the c-service image builds"; exit 1; }
+at_exit "docker rmi -f $tag >/dev/null 2>&1"
 cd "$TMP" || exit 1
 at_exit "docker rm -f \$(docker ps -aq --filter label=com.docker.compose.project=$name) >/dev/null 2>&1"
 
-hog() {	# a container of the project that asks for 128 MiB within 32
-	docker run -d --pull never --label org.blissful-infra.test=agent-watch \
+hog() {	# a c-service of the project that leaks 4 MiB a request within 32 MiB
+	_p=$(free_port)
+	_c=$(docker run -d --pull never --label org.blissful-infra.test=agent-watch \
 		--label com.docker.compose.project=$name --label com.docker.compose.service=c-service \
-		--memory 32m --memory-swap 32m -v "$ROOT/bin/bi-hog:/bi-hog:ro" bi-busybox /bi-hog mem 128 30
+		--memory 32m --memory-swap 32m -e FAULT_LEAK_KB=4096 -p "127.0.0.1:$_p:8080" "$tag")
+	_i=0	# requests until it is killed (30 s at most)
+	while [ "$(docker inspect -f '{{.State.Status}}' "$_c")" = running ] && [ $_i -lt 300 ]; do
+		curl -s -o /dev/null -m 2 "http://127.0.0.1:$_p/hello" 2>/dev/null || sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "$_c"
 }
 wait_for() {	# FILE PATTERN TENTHS: 0 once FILE holds PATTERN
 	_i=0
