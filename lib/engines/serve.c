@@ -523,6 +523,8 @@ route_status(const bi_serve *s, sqlite3 *db, bi_buf *out)
 	r = jv_object_set(r, jv_string("newest"), newest ? jv_string(bi_ts_fmt(newest, ts)) : jv_null());
 	r = jv_object_set(r, jv_string("services"), services);
 	r = jv_object_set(r, jv_string("alerts_firing"), jv_number((double)firing));
+	r = jv_object_set(r, jv_string("metric_series"),
+			  jv_number((double)bi_sql_int(db, "SELECT count(*) FROM metric_series", 0)));
 	add_jv(out, r);
 	return 200;
 }

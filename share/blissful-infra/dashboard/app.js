@@ -374,7 +374,7 @@ async function ask(q) {
 		if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error || 'HTTP ' + r.status);
 		const rd = r.body.getReader();
 		const dec = new TextDecoder();
-		let buf = '';
+		let buf = '', ended = false;
 		for (;;) {
 			const { value, done } = await rd.read();
 			if (done) break;
@@ -392,12 +392,14 @@ async function ask(q) {
 				const d = JSON.parse(data);
 				if (name === 'text') { a.textContent += d.text; a.dataset.chunks = String(+(a.dataset.chunks || 0) + 1); }
 				else if (name === 'error') { a.classList.add('err'); a.textContent += (a.textContent ? '\n' : '') + d.error; }
+				else if (name === 'done') ended = true;
 			}
 		}
+		if (!ended) throw new Error('the answer was cut off');
 		a.dataset.state = 'done';
 	} catch (e) {
 		a.classList.add('err');
-		a.textContent = 'The agent cannot answer: ' + e.message;
+		a.textContent += (a.textContent ? '\n' : '') + 'The agent cannot answer: ' + e.message;
 		a.dataset.state = 'failed';
 	}
 }
@@ -408,7 +410,7 @@ function shown(view) {
 	const recs = status.records || {};
 	const any = (...k) => k.some((x) => recs[x]);
 	switch (view) {
-	case 'metrics': return status.has_metrics;
+	case 'metrics': return status.metric_series > 0;
 	case 'logs': return any('log');
 	case 'resilience': return any('score', 'chaos');
 	case 'performance': return any('perf_summary', 'comparison');
@@ -435,8 +437,6 @@ async function show() {
 
 async function refreshStatus() {
 	status = await api('/api/status');
-	const m = await api('/api/metrics?window=24h');
-	status.has_metrics = m.services.length > 0;
 	$('project').textContent = status.project || 'blissful-infra';
 	document.title = (status.project || 'project') + ' · blissful-infra';
 	for (const a of document.querySelectorAll('nav a')) a.hidden = !shown(a.dataset.view);
