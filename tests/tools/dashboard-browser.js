@@ -9,14 +9,18 @@
  * and failed requests; the bytes of the first load (every response, as
  * Chromium received them); the points each metrics chart drew; the log
  * list's length before and after a filter; the agent's answer to QUESTION
- * and in how many pieces it came; and whether a narrow window (375 px)
- * scrolls sideways. Chromium may reach 127.0.0.1 only.
+ * and in how many pieces it came; what the resilience, performance and
+ * incidents views show; whether the first alert's Acknowledge button did
+ * it; with BI_TAIL_LINE (a log record that passes the filter), whether the
+ * live tail shows it once bi-store puts it; and whether a narrow window
+ * (375 px) scrolls sideways. Chromium may reach 127.0.0.1 only.
  * CHROMIUM and BI_NODE_MODULES (where puppeteer-core is) come from the
  * environment. */
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { execFileSync } = require('child_process');
 const puppeteer = require(path.join(process.env.BI_NODE_MODULES, 'puppeteer-core'));
 
 const [url, artifacts, question] = process.argv.slice(2);
@@ -58,6 +62,33 @@ async function main() {
 		for (const v of out.views) {
 			await page.evaluate((x) => { location.hash = x; }, v);
 			await ready(page, v);
+			if (v === 'overview') {
+				const ack = await page.$('#ov-alerts button');
+				if (ack) {
+					await ack.click();
+					await page.waitForFunction(() => !document.querySelector('#ov-alerts button') ||
+						document.getElementById('problem').textContent, { timeout: 10000 });
+					out.acked = await page.$$eval('#ov-alerts .meta', (m) => m.map((x) => x.textContent));
+				}
+			}
+			if (v === 'resilience') {
+				out.resilience = await page.evaluate(() => ({
+					score: document.querySelector('#r-cards .card b').textContent,
+					scenarios: [...document.querySelectorAll('#r-scen tbody tr')].map((r) => r.cells[0].textContent + ' ' + r.cells[1].textContent),
+					gaps: document.querySelectorAll('#r-gaps li').length,
+					experiments: document.querySelectorAll('#r-chaos tbody tr').length,
+					trend_points: +document.getElementById('r-trend').dataset.points,
+				}));
+			}
+			if (v === 'performance') {
+				out.performance = await page.evaluate(() => ({
+					runs: document.querySelectorAll('#p-runs tbody tr').length,
+					comparisons: [...document.querySelectorAll('#p-cmp tbody tr')].map((r) => r.cells[1].textContent + ' ' + r.cells[5].textContent),
+				}));
+			}
+			if (v === 'incidents') {
+				out.incidents = await page.$$eval('#i-list .incident', (is) => is.map((i) => i.textContent));
+			}
 			if (v === 'metrics') {
 				out.charts = await page.$$eval('#m-charts canvas', (cs) =>
 					cs.map((c) => ({ figure: c.dataset.figure, points: +c.dataset.points })));
@@ -71,6 +102,17 @@ async function main() {
 					document.getElementById('l-q').value === 'refused', { timeout: 20000 });
 				await ready(page, 'logs');
 				out.logs_filtered = await page.$$eval('#l-list li', (ls) => ls.map((l) => l.textContent));
+				if (process.env.BI_TAIL_LINE) {
+					await page.click('#l-tail');
+					/* The stream goes on from the newest record when it opens. */
+					await page.waitForSelector('#l-list[data-tail=open]', { timeout: 10000 });
+					execFileSync('bi-store', ['put'], { input: process.env.BI_TAIL_LINE + '\n' });
+					const msg = JSON.parse(process.env.BI_TAIL_LINE).msg;
+					await page.waitForFunction((m) => [...document.querySelectorAll('#l-list li')]
+						.some((l) => l.textContent.endsWith(m)), { timeout: 10000 }, msg);
+					out.tailed = await page.$$eval('#l-list li', (ls) => ls.map((l) => l.textContent).pop());
+					await page.click('#l-tail');
+				}
 			}
 			if (v === 'chat' && question) {
 				await page.type('#c-q', question);

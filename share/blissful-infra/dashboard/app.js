@@ -255,12 +255,15 @@ views.logs = async function () {
 
 function tail() {
 	if (logSource) { logSource.close(); logSource = null; }
+	delete $('l-list').dataset.tail;
 	if (!$('l-tail').checked) return;
 	logSource = new EventSource('/api/logs/stream?' + logQuery());
+	logSource.onopen = () => { $('l-list').dataset.tail = 'open'; };
 	logSource.onmessage = (ev) => {
 		const list = $('l-list');
 		list.appendChild(logLine(JSON.parse(ev.data)));
 		list.dataset.count = String(list.childNodes.length);
+		$('l-count').textContent = list.childNodes.length + ' records, live';
 	};
 }
 
@@ -336,13 +339,18 @@ views.incidents = async function () {
 		else if (r.fix) d.appendChild(el('p', null, 'Fix: ' + r.fix));
 		for (const s of (r.similar || []).slice(0, 3))
 			d.appendChild(el('p', 'meta', `similar: ${s.title} (${Math.round((s.similarity || 0) * 100)}%)${s.fix ? ', fixed by ' + s.fix : ''}`));
-		for (const t of (r.timeline || []).slice(0, 5))
-			d.appendChild(el('p', 'meta', `${when(t.ts)} ${t.what || t.msg || t.event || ''}`));
+		const tl = r.timeline || [];
+		if (tl.length) {
+			const ol = el('ol', 'meta');
+			for (const t of tl.slice(0, 8)) ol.appendChild(el('li', null, t.text || when(t.ts)));
+			d.append(el('p', null, 'Timeline:'), ol);
+		}
 		box.appendChild(d);
 	}
 	const kb = await api('/api/kb');
 	const tb = $('i-kb').tBodies[0];
 	clear(tb);
+	$('i-kb').hidden = $('i-kb-h').hidden = !kb.incidents.length;
 	for (const i of kb.incidents) row(tb, [when(i.last_seen), i.title, i.service, i.status, i.fix, i.outcome]);
 };
 
