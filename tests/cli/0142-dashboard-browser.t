@@ -26,7 +26,7 @@ if [ ! -x "$CHROMIUM" ] || [ ! -d "$NODE_MODULES/puppeteer-core" ] || ! command 
 	skip "no chromium or puppeteer-core (scripts/deps.sh installs them)"
 	exit 0
 fi
-plan 21
+plan 22
 ART=$ROOT/build/artifacts
 mkdir -p "$ART"
 rm -f "$ART"/dashboard-*.png
@@ -77,7 +77,9 @@ for x in "pod-kill passed 3000" "network-latency passed 12000" "memory-pressure 
 done >chaos.jsonl
 bi-score <chaos.jsonl >score.jsonl
 bi-rca <logs.jsonl >rca.jsonl
-cat perf1.jsonl perf2.jsonl cmp.jsonl chaos.jsonl score.jsonl rca.jsonl | bi-store put
+# A health check of the service, named as `up` names its services.
+bi-wait -t 10s "$APP/work/1" | jq -c '.service = "api"' >health.jsonl
+cat perf1.jsonl perf2.jsonl cmp.jsonl chaos.jsonl score.jsonl rca.jsonl health.jsonl | bi-store put
 
 # --- the stand-in model, streaming a word at a time ---
 REPLY="The api service cannot reach postgres on port 5432."
@@ -106,6 +108,8 @@ is "$(jq -c '.console_errors' seen.json):$(jq -c '.failed' seen.json)" "[]:[]" \
 is "$(jq -r '.url_after' seen.json)" "${URL%%\?*}" "the token left the address bar (the cookie keeps it)"
 is "$(jq -c '.views' seen.json)" '["overview","metrics","logs","resilience","performance","incidents","pipeline","chat"]' \
 	"every view, the store holding data for each"
+is "$(jq -c '.services' seen.json)" '["api healthy","worker –"]' \
+	"the overview: each service with its health where a check says it"
 is "$(jq -c '.acked' seen.json):$(bi-metrics alerts | jq -r .acked)" '["acknowledged"]:true' \
 	"an alert acknowledged from the page, as bi-metrics sees it"
 is "$(jq -r '.resilience.score' seen.json):$(jq -c '.resilience.scenarios' seen.json)" \

@@ -63,6 +63,8 @@ async function main() {
 			await page.evaluate((x) => { location.hash = x; }, v);
 			await ready(page, v);
 			if (v === 'overview') {
+				out.services = await page.$$eval('#ov-services tbody tr', (rs) =>
+					rs.map((r) => r.cells[0].textContent + ' ' + r.cells[1].textContent));
 				const ack = await page.$('#ov-alerts button');
 				if (ack) {
 					await ack.click();

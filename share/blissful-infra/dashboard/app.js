@@ -141,13 +141,22 @@ views.overview = async function () {
 	clear(tb);
 	const by = {};
 	for (const s of m.services) by[s.service] = s.figures;
+	/* Health: the newest health check, else the newest container event. */
+	const hc = {};
+	if (recs.health || recs.container)
+		for (const r of (await api('/api/records?kind=health,container&limit=500')).records)
+			if (r.service) hc[r.service] = r;
 	for (const svc of status.services) {
 		const f = by[svc] || {};
+		const h = hc[svc];
+		const bad = h && (h.kind === 'health' ? !h.ok : /die|oom|kill|stop/.test(h.action || ''));
+		const hl = el('span', h ? (bad ? 'lv-error' : 'ok') : '',
+			!h ? '–' : h.kind === 'health' ? (h.ok ? 'healthy' : 'unhealthy') : (h.action === 'status' ? h.state : h.action) || '–');
 		const v = (k) => f[k] ? f[k].value : null;
 		const er = v('error_rate');
 		const e = el('span', er === null ? '' : er >= 0.05 ? 'lv-error' : er >= 0.01 ? 'lv-warn' : 'ok',
 			er === null ? '–' : (er * 100).toFixed(2) + '%');
-		row(tb, [svc, fmt(v('request_rate')), e, fmt(v('latency_p95_ms')), fmt(v('cpu_pct')), fmt(v('mem_pct'))]);
+		row(tb, [svc, hl, fmt(v('request_rate')), e, fmt(v('latency_p95_ms')), fmt(v('cpu_pct')), fmt(v('mem_pct'))]);
 	}
 	const a = await api('/api/alerts');
 	const box = $('ov-alerts');
