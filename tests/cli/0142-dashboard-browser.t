@@ -26,7 +26,7 @@ if [ ! -x "$CHROMIUM" ] || [ ! -d "$NODE_MODULES/puppeteer-core" ] || ! command 
 	skip "no chromium or puppeteer-core (scripts/deps.sh installs them)"
 	exit 0
 fi
-plan 22
+plan 23
 ART=$ROOT/build/artifacts
 mkdir -p "$ART"
 rm -f "$ART"/dashboard-*.png
@@ -132,6 +132,8 @@ want=$(jq -r 'select((.level == "error" or .level == "fatal") and (.msg | test("
 is "$(jq .logs_all seen.json)" "$all" "the log view lists every record first"
 is "$(jq -r '.logs_filtered[]' seen.json | sed 's/^.* error //')" "$want" \
 	"level error and the word refused narrow it to what the store says"
+is "$(jq -c '.pipeline' seen.json)" '{"empty":true,"table":false}' \
+	"pipeline: no canary or deployment in the store, said so, no empty table"
 is "$(jq -r '.tailed' seen.json)" "$(printf '%s' "$TAIL" | jq -r '"\(.ts | sub("T"; " ") | sub("\\.[0-9]+Z$"; "Z")) \(.service) \(.level) \(.msg)"')" \
 	"the live tail shows a line put after it opened"
 is "$(jq -r '.chat.state' seen.json):$(jq -r '.chat.text' seen.json)" "done:$REPLY" \

@@ -88,6 +88,12 @@ async function main() {
 					comparisons: [...document.querySelectorAll('#p-cmp tbody tr')].map((r) => r.cells[1].textContent + ' ' + r.cells[5].textContent),
 				}));
 			}
+			if (v === 'pipeline') {
+				out.pipeline = await page.evaluate(() => ({
+					empty: document.getElementById('pl-empty').offsetParent !== null,
+					table: document.getElementById('pl-list').offsetParent !== null,
+				}));
+			}
 			if (v === 'incidents') {
 				out.incidents = await page.$$eval('#i-list .incident', (is) => is.map((i) => i.textContent));
 			}
