@@ -33,12 +33,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <poll.h>
-#include <pty.h>
-#include <spawn.h>
-#include <termios.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <microhttpd.h>
 
 #include "base/util.h"
@@ -374,41 +368,17 @@ start_stream(struct MHD_Connection *conn, const bi_serve *s, sqlite3 *db, const 
 
 /* ---- the agent's chat: bi-ask, its answer streamed as it comes ---- */
 
-/* bi-ask streams its answer to a terminal only, as it comes; given one (a
- * pseudo-terminal in raw mode, so no byte is translated), it streams to us.
- * Its input is the store's newest records, its errors a pipe. */
+#define CHATS_MAX 4	/* bi-asks at once; more are answered 429 */
+static int chats;	/* running, under chats_lock */
+static pthread_mutex_t chats_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct chat {
 	const bi_serve *s;
-	pid_t pid;
-	int out, err;		/* the terminal's master side, stderr's pipe */
-	bi_buf text;		/* bytes read not yet sent: a UTF-8 character may be cut */
-	bi_buf errs;
-	bi_buf out_buf;
+	bi_serve_chat *run;
+	bi_buf out;
 	size_t off;
 	int done;
 };
-
-/* The length of text's prefix that ends on a whole UTF-8 character. */
-static size_t
-utf8_whole(const char *p, size_t n)
-{
-	size_t i = n, back = 0;
-	while (i > 0 && back < 4 && ((unsigned char)p[i - 1] & 0xC0) == 0x80)
-		i--, back++;
-	if (i == 0)
-		return n;
-	unsigned char c = (unsigned char)p[i - 1];
-	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	return back + 1 >= need ? n : i - 1;
-}
-
-static void
-chat_event(struct chat *c, const char *event, jv data)
-{
-	jv d = jv_dump_string(data, 0);
-	bi_buf_printf(&c->out_buf, "event: %s\ndata: %s\n\n", event, jv_string_value(d));
-	jv_free(d);
-}
 
 static ssize_t
 chat_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -416,69 +386,16 @@ chat_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct chat *c = cls;
 	(void)pos;
 
-	while (c->off == c->out_buf.len) {
-		c->out_buf.len = c->off = 0;
+	while (c->off == c->out.len) {
+		c->out.len = c->off = 0;
 		if (c->done || *c->s->stop)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		struct pollfd pf[2] = {{c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
-		int np = c->err >= 0 ? 2 : 1;
-		if (poll(pf, (nfds_t)np, 15000) == 0) {
-			bi_buf_adds(&c->out_buf, ": waiting\n\n");
-			break;
-		}
-		char tmp[4096];
-		if (np == 2 && pf[1].revents) {
-			ssize_t k = read(c->err, tmp, sizeof tmp);
-			if (k > 0 && c->errs.len < 8192)
-				bi_buf_add(&c->errs, tmp, (size_t)k);
-			else if (k <= 0) {
-				close(c->err);
-				c->err = -1;
-			}
-		}
-		if (!pf[0].revents)
-			continue;
-		ssize_t k = read(c->out, tmp, sizeof tmp);
-		if (k > 0) {
-			bi_buf_add(&c->text, tmp, (size_t)k);
-			size_t w = utf8_whole(c->text.p, c->text.len);
-			if (w) {
-				chat_event(c, "text", jv_object_set(jv_object(), jv_string("text"),
-								    jv_string_sized(c->text.p, (int)w)));
-				memmove(c->text.p, c->text.p + w, c->text.len - w);
-				c->text.len -= w;
-			}
-			continue;
-		}
-		if (k < 0 && errno == EINTR)
-			continue;
-		/* EIO: bi-ask closed its terminal, so it is ending. */
-		while (c->err >= 0) {
-			ssize_t e = read(c->err, tmp, sizeof tmp);
-			if (e <= 0)
-				break;
-			if (c->errs.len < 8192)
-				bi_buf_add(&c->errs, tmp, (size_t)e);
-		}
-		int status = 0;
-		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-			;
-		c->pid = -1;
-		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		if (code) {
-			const char *e = c->errs.p ? c->errs.p : "";
-			size_t n = c->errs.len;
-			while (n && (e[n - 1] == '\n' || e[n - 1] == '\r'))
-				n--;
-			jv o = jv_object_set(jv_object(), jv_string("error"),
-					     jv_string_sized(e, (int)n));
-			chat_event(c, "error", jv_object_set(o, jv_string("status"), jv_number(code)));
-		}
-		chat_event(c, "done", jv_object_set(jv_object(), jv_string("status"), jv_number(code)));
-		c->done = 1;
+		c->done = !bi_serve_chat_poll(c->run, 1000, &c->out);
+		if (!c->out.len && !c->done)
+			bi_buf_adds(&c->out, ": waiting\n\n");	/* finds a client gone */
 	}
-	size_t k = c->out_buf.len - c->off < max ? c->out_buf.len - c->off : max;
-	memcpy(buf, c->out_buf.p + c->off, k);
+	size_t k = c->out.len - c->off < max ? c->out.len - c->off : max;
+	memcpy(buf, c->out.p + c->off, k);
 	c->off += k;
 	return (ssize_t)k;
 }
@@ -487,49 +404,12 @@ static void
 chat_free(void *cls)
 {
 	struct chat *c = cls;
-	if (c->pid > 0) {	/* the client went first: bi-ask need not go on */
-		kill(c->pid, SIGTERM);
-		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (c->out >= 0)
-		close(c->out);
-	if (c->err >= 0)
-		close(c->err);
-	bi_buf_free(&c->text);
-	bi_buf_free(&c->errs);
-	bi_buf_free(&c->out_buf);
+	bi_serve_chat_free(c->run);	/* the client went first: bi-ask need not go on */
+	bi_buf_free(&c->out);
 	free(c);
-}
-
-/* The store's newest 5000 records, for bi-ask to read as its input (it
- * condenses them to its budget): a memory file, -1 on an error. */
-static int
-chat_context(const char *db_path)
-{
-	char err[300];
-	sqlite3 *db = bi_serve_open_db(db_path, err, sizeof err);
-	if (!db)
-		return -1;
-	int fd = memfd_create("context", MFD_CLOEXEC);
-	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT body FROM (SELECT id, body FROM records "
-					  "ORDER BY id DESC LIMIT 5000) ORDER BY id");
-	int rc = -1;
-	if (st && fd >= 0) {
-		FILE *f = fdopen(dup(fd), "w");
-		while (f && (rc = bi_sql_step(st)) == 1)
-			fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
-		if (!f || fclose(f) != 0)
-			rc = -1;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	if (rc < 0 || lseek(fd, 0, SEEK_SET) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
+	pthread_mutex_lock(&chats_lock);
+	chats--;
+	pthread_mutex_unlock(&chats_lock);
 }
 
 static enum MHD_Result
@@ -543,69 +423,34 @@ start_chat(struct MHD_Connection *conn, const bi_serve *s, const bi_buf *body)
 		jv_free(q);
 		return reply_error(conn, 400, "the body is {\"question\": \"...\"}");
 	}
-	int ctx = chat_context(s->db_path);
-	if (ctx < 0) {
+	pthread_mutex_lock(&chats_lock);
+	int busy = chats >= CHATS_MAX;
+	if (!busy)
+		chats++;
+	pthread_mutex_unlock(&chats_lock);
+	if (busy) {
 		jv_free(q);
-		return reply_error(conn, 500, "the store cannot be read");
-	}
-	int master = -1, slave = -1, ep[2] = {-1, -1};
-	struct termios raw;
-	if (openpty(&master, &slave, NULL, NULL, NULL) != 0 || pipe2(ep, O_CLOEXEC) != 0) {
-		bi_warn("chat: no terminal or pipe:");
-		close(ctx);
-		if (master >= 0)
-			close(master), close(slave);
-		jv_free(q);
-		return reply_error(conn, 500, "no terminal for bi-ask");
-	}
-	fcntl(master, F_SETFD, FD_CLOEXEC);
-	fcntl(slave, F_SETFD, FD_CLOEXEC);
-	if (tcgetattr(slave, &raw) == 0) {
-		cfmakeraw(&raw);
-		tcsetattr(slave, TCSANOW, &raw);
-	}
-	char *ask = bi_asprintf("%s/bi-ask", self_dir);
-	const char *argv[] = {access(ask, X_OK) ? "bi-ask" : ask, "--query",
-			      jv_string_value(q), NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, ctx, 0);
-	posix_spawn_file_actions_adddup2(&fa, slave, 1);
-	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
-	posix_spawnattr_t attr;
-	posix_spawnattr_init(&attr);
-	sigset_t none, dflt;
-	sigemptyset(&none);
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGTERM);
-	sigaddset(&dflt, SIGPIPE);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					POSIX_SPAWN_SETSID);
-	extern char **environ;
-	pid_t pid;
-	int e = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	free(ask);
-	jv_free(q);
-	close(ctx);
-	close(slave);
-	close(ep[1]);
-	if (e) {
-		close(master);
-		close(ep[0]);
-		bi_warn("chat: cannot run bi-ask: %s", strerror(e));
-		return reply_error(conn, 500, "bi-ask cannot be run");
+		return reply_error(conn, 429, "the agent is answering enough questions already");
 	}
 	struct chat *c = bi_calloc(1, sizeof *c);
 	c->s = s;
-	c->pid = pid;
-	c->out = master;
-	c->err = ep[0];
-	bi_buf_adds(&c->out_buf, ": asking\n\n");
+	char err[300];
+	sqlite3 *db = bi_serve_open_db(s->db_path, err, sizeof err);
+	int ctx = db ? bi_serve_chat_context(db, 5000) : -1;
+	sqlite3_close(db);
+	char *ask = bi_asprintf("%s/bi-ask", self_dir);
+	const char *argv[] = {access(ask, X_OK) ? "bi-ask" : ask, "--query", jv_string_value(q), NULL};
+	c->run = ctx < 0 ? NULL : bi_serve_chat_start(argv, ctx, err, sizeof err);
+	if (ctx >= 0)
+		close(ctx);
+	free(ask);
+	jv_free(q);
+	if (!c->run) {
+		bi_warn("chat: %s", ctx < 0 ? "the store cannot be read" : err);
+		chat_free(c);
+		return reply_error(conn, 500, ctx < 0 ? "the store cannot be read" : "bi-ask cannot be run");
+	}
+	bi_buf_adds(&c->out, ": asking\n\n");
 	return start_sse(conn, chat_read, c, chat_free);
 }
 

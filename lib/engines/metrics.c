@@ -213,46 +213,47 @@ void
 bi_metrics_each_series(bi_metrics *m, const char *service, const char *const *names, int64_t start,
 		       int64_t end, bi_metrics_series_fn *fn, void *ctx)
 {
-	sqlite3_stmt *st = prepare(m, "SELECT s.id, s.labels, m.ts, m.value FROM metric_series s "
-				      "JOIN metric_samples m ON m.series = s.id "
-				      "WHERE s.service = ? AND s.name = ? AND m.ts >= ? AND m.ts <= ? "
-				      "ORDER BY s.id, m.ts");
-	for (const char *const *n = names; *n; n++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, service, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, *n, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, start);
-		sqlite3_bind_int64(st, 4, end);
-		int64_t cur = -1, *t = NULL;
-		double *v = NULL;
-		int k = 0, cap = 0;
-		jv labels = jv_null();
-		for (;;) {
-			int rc = sqlite3_step(st);
-			int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-			if (id != cur && cur != -1) {
+	/* The series first, then each one's samples by its primary key, in
+	 * order: one join sorted by series and time made SQLite sort every
+	 * sample of the window in a temporary tree (10 times the read). */
+	sqlite3_stmt *ids = prepare(m, "SELECT id, labels FROM metric_series "
+				       "WHERE service = ? AND name = ? ORDER BY id");
+	sqlite3_stmt *st = prepare(m, "SELECT ts, value FROM metric_samples "
+				      "WHERE series = ? AND ts >= ? AND ts <= ? ORDER BY ts");
+	int64_t *t = NULL;
+	double *v = NULL;
+	int cap = 0;
+
+	for (const char *const *n = names; ids && st && *n; n++) {
+		sqlite3_reset(ids);
+		sqlite3_bind_text(ids, 1, service, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ids, 2, *n, -1, SQLITE_STATIC);
+		while (sqlite3_step(ids) == SQLITE_ROW) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, sqlite3_column_int64(ids, 0));
+			sqlite3_bind_int64(st, 2, start);
+			sqlite3_bind_int64(st, 3, end);
+			int k = 0;
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				if (k == cap) {
+					cap = cap ? cap * 2 : 64;
+					t = bi_realloc(t, cap * sizeof *t);
+					v = bi_realloc(v, cap * sizeof *v);
+				}
+				t[k] = sqlite3_column_int64(st, 0);
+				v[k++] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN :
+					 sqlite3_column_double(st, 1);
+			}
+			if (k) {
+				jv labels = jv_parse((const char *)sqlite3_column_text(ids, 1));
 				fn(ctx, labels, t, v, k);
-				k = 0;
-			}
-			if (rc != SQLITE_ROW)
-				break;
-			if (id != cur) {
 				jv_free(labels);
-				labels = jv_parse((const char *)sqlite3_column_text(st, 1));
-				cur = id;
 			}
-			if (k == cap) {
-				cap = cap ? cap * 2 : 64;
-				t = bi_realloc(t, cap * sizeof *t);
-				v = bi_realloc(v, cap * sizeof *v);
-			}
-			t[k] = sqlite3_column_int64(st, 2);
-			v[k++] = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
 		}
-		jv_free(labels);
-		free(t);
-		free(v);
 	}
+	free(t);
+	free(v);
+	sqlite3_finalize(ids);
 	sqlite3_finalize(st);
 }
 

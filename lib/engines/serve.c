@@ -13,16 +13,31 @@
  * from constants and placeholders only. The database is opened read-only
  * and query_only, per request (SQLite connections are cheap to open, and a
  * connection per request needs no lock between the server's threads).
+ *
+ * The agent's chat runs a program (bi-ask) on a pseudo-terminal: bi-ask
+ * streams its answer as it comes only to a terminal, and one in raw mode
+ * translates no byte. Its output becomes Server-Sent Events, a UTF-8
+ * character cut between two reads kept for the next.
  * Record bodies are stored as the JSON lines bi-store kept, so answers are
  * assembled from their text without parsing each one again.
  *
  * Layer: engines.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "engines/serve.h"
 
@@ -523,6 +538,8 @@ route_status(const bi_serve *s, sqlite3 *db, bi_buf *out)
 	r = jv_object_set(r, jv_string("newest"), newest ? jv_string(bi_ts_fmt(newest, ts)) : jv_null());
 	r = jv_object_set(r, jv_string("services"), services);
 	r = jv_object_set(r, jv_string("alerts_firing"), jv_number((double)firing));
+	r = jv_object_set(r, jv_string("metric_series"),
+			  jv_number((double)bi_sql_int(db, "SELECT count(*) FROM metric_series", 0)));
 	add_jv(out, r);
 	return 200;
 }
@@ -854,4 +871,214 @@ bi_serve_cookie_token(const char *cookie, int port, char *tok, size_t n)
 		c += k;
 	}
 	return -1;
+}
+
+/* ---- the agent's chat ---- */
+
+struct bi_serve_chat {
+	pid_t pid;
+	int out, err;		/* the terminal's master side; stderr's pipe */
+	bi_buf text;		/* read, not yet sent: a character may be cut */
+	bi_buf errs;		/* stderr, its first 8 KiB */
+	int done;
+};
+
+size_t
+bi_serve_utf8_whole(const char *p, size_t n)
+{
+	size_t i = n, back = 0;
+	while (i > 0 && back < 4 && ((unsigned char)p[i - 1] & 0xC0) == 0x80)
+		i--, back++;
+	if (i == 0)
+		return n;	/* no lead byte: nothing to wait for */
+	unsigned char c = (unsigned char)p[i - 1];
+	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	return back + 1 >= need ? n : i - 1;
+}
+
+int
+bi_serve_chat_context(sqlite3 *db, int limit)
+{
+	int fd = memfd_create("context", MFD_CLOEXEC);
+	sqlite3_stmt *st = bi_sql_prepare(db, "SELECT body FROM (SELECT id, body FROM records "
+					  "ORDER BY id DESC LIMIT ?) ORDER BY id");
+	int rc = -1;
+	if (st && fd >= 0) {
+		sqlite3_bind_int(st, 1, limit);
+		int w = dup(fd);
+		FILE *f = w < 0 ? NULL : fdopen(w, "w");
+		if (!f && w >= 0)
+			close(w);
+		while (f && (rc = bi_sql_step(st)) == 1)
+			fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
+		if (!f || fclose(f) != 0)
+			rc = -1;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bi_serve_chat *
+bi_serve_chat_start(const char *const *argv, int input, char *err, size_t errlen)
+{
+	int master = -1, slave = -1, ep[2] = {-1, -1};
+	struct termios raw;
+
+	if (openpty(&master, &slave, NULL, NULL, NULL) != 0) {
+		bi_errf(err, errlen, "no pseudo-terminal: %s", strerror(errno));
+		return NULL;
+	}
+	if (pipe2(ep, O_CLOEXEC) != 0) {
+		bi_errf(err, errlen, "no pipe: %s", strerror(errno));
+		close(master);
+		close(slave);
+		return NULL;
+	}
+	/* Neither side of the terminal goes to another child of ours. */
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	if (tcgetattr(slave, &raw) == 0) {
+		cfmakeraw(&raw);
+		tcsetattr(slave, TCSANOW, &raw);
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, input, 0);
+	posix_spawn_file_actions_adddup2(&fa, slave, 1);
+	posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	sigset_t none, dflt;
+	sigemptyset(&none);
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGINT);
+	sigaddset(&dflt, SIGTERM);
+	sigaddset(&dflt, SIGPIPE);
+	/* The caller's threads may block signals: the child starts clean, in a
+	 * session of its own (the terminal its controlling one). */
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					POSIX_SPAWN_SETSID);
+	extern char **environ;
+	pid_t pid;
+	int e = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(slave);
+	close(ep[1]);
+	if (e) {
+		bi_errf(err, errlen, "cannot run %s: %s", argv[0], strerror(e));
+		close(master);
+		close(ep[0]);
+		return NULL;
+	}
+	bi_serve_chat *c = bi_calloc(1, sizeof *c);
+	c->pid = pid;
+	c->out = master;
+	c->err = ep[0];
+	return c;
+}
+
+static void
+chat_event(bi_buf *out, const char *event, jv data)
+{
+	jv d = jv_dump_string(data, 0);
+	bi_buf_printf(out, "event: %s\ndata: %s\n\n", event, jv_string_value(d));
+	jv_free(d);
+}
+
+static void
+keep_errs(bi_serve_chat *c, const char *p, size_t n)
+{
+	if (c->errs.len < 8192)
+		bi_buf_add(&c->errs, p, n);
+}
+
+int
+bi_serve_chat_poll(bi_serve_chat *c, int timeout_ms, bi_buf *out)
+{
+	char tmp[4096];
+
+	if (c->done)
+		return 0;
+	struct pollfd pf[2] = {{c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
+	int np = c->err >= 0 ? 2 : 1;
+	if (poll(pf, (nfds_t)np, timeout_ms) <= 0)
+		return 1;
+	if (np == 2 && pf[1].revents) {
+		ssize_t k = read(c->err, tmp, sizeof tmp);
+		if (k > 0) {
+			keep_errs(c, tmp, (size_t)k);
+		} else if (k == 0 || errno != EINTR) {
+			close(c->err);
+			c->err = -1;
+		}
+	}
+	if (!pf[0].revents)
+		return 1;
+	ssize_t k = read(c->out, tmp, sizeof tmp);
+	if (k > 0) {
+		bi_buf_add(&c->text, tmp, (size_t)k);
+		size_t w = bi_serve_utf8_whole(c->text.p, c->text.len);
+		if (w) {
+			chat_event(out, "text", jv_object_set(jv_object(), jv_string("text"),
+							      jv_string_sized(c->text.p, (int)w)));
+			memmove(c->text.p, c->text.p + w, c->text.len - w);
+			c->text.len -= w;
+		}
+		return 1;
+	}
+	if (k < 0 && errno == EINTR)
+		return 1;
+	/* EIO (or an end): every holder of the terminal closed it, so the
+	 * program is ending. Its last words on stderr, then its status. */
+	while (c->err >= 0) {
+		ssize_t e = read(c->err, tmp, sizeof tmp);
+		if (e <= 0)
+			break;
+		keep_errs(c, tmp, (size_t)e);
+	}
+	int status = 0;
+	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	c->pid = -1;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (c->text.len)	/* a cut character at the very end: as it is */
+		chat_event(out, "text", jv_object_set(jv_object(), jv_string("text"),
+						      jv_string_sized(c->text.p, (int)c->text.len)));
+	if (code) {
+		size_t n = c->errs.len;
+		while (n && (c->errs.p[n - 1] == '\n' || c->errs.p[n - 1] == '\r'))
+			n--;
+		jv o = jv_object_set(jv_object(), jv_string("error"),
+				     jv_string_sized(n ? c->errs.p : "", (int)n));
+		chat_event(out, "error", jv_object_set(o, jv_string("status"), jv_number(code)));
+	}
+	chat_event(out, "done", jv_object_set(jv_object(), jv_string("status"), jv_number(code)));
+	c->done = 1;
+	return 0;
+}
+
+void
+bi_serve_chat_free(bi_serve_chat *c)
+{
+	if (!c)
+		return;
+	if (c->pid > 0) {
+		kill(c->pid, SIGTERM);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(c->out);
+	if (c->err >= 0)
+		close(c->err);
+	bi_buf_free(&c->text);
+	bi_buf_free(&c->errs);
+	free(c);
 }

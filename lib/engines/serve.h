@@ -115,4 +115,30 @@ int bi_serve_is_stream(const char *path);
  * < 0, no event: *last becomes the newest id stored. */
 int bi_serve_stream_poll(sqlite3 *db, const bi_serve_query *q, int64_t *last, bi_buf *out);
 
+/* The agent's chat: argv (argv[0] found in PATH when it has no slash) run
+ * with input as its stdin (dup'd: the caller keeps input), its stdout a
+ * pseudo-terminal in raw mode, so that bi-ask streams; NULL with the
+ * reason in err when it cannot be run. */
+typedef struct bi_serve_chat bi_serve_chat;
+bi_serve_chat *bi_serve_chat_start(const char *const *argv, int input, char *err, size_t errlen);
+
+/* Wait up to timeout_ms for the program's output and append it to out as
+ * Server-Sent Events: "text" ({"text"}: what it wrote, whole UTF-8
+ * characters), and at its end "error" ({"error": its stderr, "status"})
+ * when it failed, then "done" ({"status"}). 1 while it runs (out may have
+ * nothing), 0 once done. */
+int bi_serve_chat_poll(bi_serve_chat *c, int timeout_ms, bi_buf *out);
+
+/* Free c, ending the program (SIGTERM) if it still runs. NULL is fine. */
+void bi_serve_chat_free(bi_serve_chat *c);
+
+/* The newest limit records of db, oldest first, one JSON line each, in a
+ * memory file at offset 0 (close-on-exec): the chat's input. -1 on an
+ * error. */
+int bi_serve_chat_context(sqlite3 *db, int limit);
+
+/* How much of p[0..n) ends on a whole UTF-8 character: n, or less when the
+ * last one is cut (its bytes wait for the next read). */
+size_t bi_serve_utf8_whole(const char *p, size_t n);
+
 #endif

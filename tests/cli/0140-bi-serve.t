@@ -191,6 +191,7 @@ is "$(get /api/../../etc/passwd --path-as-is)" 400 "../ in the path: 400"
 is "$(get /api/status)" 200 "and the server still answers"
 
 # --- the live stream ---
+: >sse
 curl -sN -H "Authorization: Bearer $T" "$U/api/logs/stream?service=api" >sse &
 cpid=$!
 at_exit "kill $cpid 2>/dev/null"

@@ -6,9 +6,9 @@
 . "$(dirname "$0")/../lib.sh"
 plan 11
 
+cd "$TMP" || exit 1
 blissful-infra dashboard --help >out 2>&1
 is "$?:$(head -c 31 out)" "0:usage: blissful-infra dashboard" "--help: usage, exit 0"
-cd "$TMP" || exit 1
 blissful-infra dashboard --no-open >/dev/null 2>err
 is "$?:$(grep -c 'not in a blissful-infra project' err)" "2:1" "outside a project: exit 2, said"
 mkdir proj && cd proj || exit 1

@@ -1,5 +1,6 @@
 /* fuzz-serve: the dashboard API's request checks and query building from
- * arbitrary bytes. Input: lines (Host, Origin, Authorization, then KEY=VALUE
+ * arbitrary bytes. Input: lines (Host, Origin, Authorization (also read as
+ * a Cookie header), then KEY=VALUE
  * parameters; a value may hold a NUL). What the gate lets in is loopback
  * with our port and the token; what the parameter check passes holds no
  * control byte and no "../"; the SQL built holds no byte of the input and

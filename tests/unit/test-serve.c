@@ -1,6 +1,7 @@
 /* test-serve: the dashboard API's gate (Host, Origin, token, body size),
  * its parameter checks, the SQL it builds (placeholders only), and its
  * answers and stream over a small store opened read-only. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -445,6 +446,18 @@ test_store(void)
 	is_num(bi_serve_cookie_token("bi_token_8470=0123456789", 8470, tok, 4), -1,
 	       "a value too long for the buffer: none");
 
+	/* The chat's input: the newest records, oldest first. */
+	int cfd = bi_serve_chat_context(db, 2);
+	char cbuf[4096] = "";
+	ssize_t cn = cfd >= 0 ? read(cfd, cbuf, sizeof cbuf - 1) : -1;
+	cbuf[cn > 0 ? cn : 0] = '\0';
+	ok(cfd >= 0 && cn > 0, "the chat's context: a memory file");
+	ok(strstr(cbuf, "not this service") && strstr(cbuf, "a new line") &&
+	   strstr(cbuf, "not this service") < strstr(cbuf, "a new line") &&
+	   !strstr(cbuf, "restart"), "the 2 newest records, oldest first");
+	if (cfd >= 0)
+		close(cfd);
+
 	sqlite3_close(db);
 	sqlite3_close(wdb);
 	unlink(path);
@@ -460,12 +473,79 @@ test_store(void)
 	free(dir);
 }
 
+/* Run argv as a chat to its end; the events in out. Its return: how many
+ * polls it took, or -1 when it did not start. */
+static int
+chat(const char *const *argv, bi_buf *out)
+{
+	char err[200];
+	int in = open("/dev/null", O_RDONLY);
+	bi_serve_chat *c = bi_serve_chat_start(argv, in, err, sizeof err);
+	close(in);
+	if (!c)
+		return -1;
+	int n = 1;
+	while (bi_serve_chat_poll(c, 2000, out) && n < 200)
+		n++;
+	bi_serve_chat_free(c);
+	return n;
+}
+
+static void
+test_chat(void)
+{
+	is_num(bi_serve_utf8_whole("abc", 3), 3, "ASCII is whole");
+	is_num(bi_serve_utf8_whole("a\xc3", 2), 1, "a lead byte alone waits");
+	is_num(bi_serve_utf8_whole("a\xc3\xa9", 3), 3, "a two-byte character is whole");
+	is_num(bi_serve_utf8_whole("a\xe2\x82", 3), 1, "two bytes of three wait");
+	is_num(bi_serve_utf8_whole("\xf0\x9f\x98\x80", 4), 4, "four of four are whole");
+
+	/* A program that writes é in two reads, says something on stderr and fails. */
+	const char *const fails[] = {"sh", "-c", "[ -t 1 ] && printf 'tty '; printf 'caf\\303'; sleep 0.2; "
+				     "printf '\\251 ok'; echo oops >&2; exit 3", NULL};
+	bi_buf out = {0};
+	ok(chat(fails, &out) > 1, "a chat runs to its end");
+	bi_buf text = {0};
+	int texts = 0;
+	for (const char *p = out.p; p && (p = strstr(p, "event: text\ndata: ")); p++, texts++) {
+		jv e = jv_parse_sized(p + 18, (int)strcspn(p + 18, "\n"));
+		jv t = jv_object_get(e, jv_string("text"));
+		bi_buf_adds(&text, jv_string_value(t));
+		jv_free(t);
+	}
+	ok(texts >= 2, "its output in pieces as it came (%d)", texts);
+	is_str(text.p, "tty caf\xc3\xa9 ok", "on a terminal, without a cut character");
+	ok(out.p && strstr(out.p, "event: error\ndata: {\"error\":\"oops\",\"status\":3}\n\n"),
+	   "its failure: stderr and status");
+	ok(out.p && strstr(out.p, "event: done\ndata: {\"status\":3}\n\n") &&
+	   out.len == (size_t)(strstr(out.p, "event: done") - out.p) + 32, "then done, last");
+	bi_buf_free(&text);
+	out.len = 0;
+	const char *const fine[] = {"sh", "-c", "printf 'fine'", NULL};
+	chat(fine, &out);
+	ok(out.p && !strstr(out.p, "event: error") && strstr(out.p, "event: done\ndata: {\"status\":0}"),
+	   "a program that succeeds: no error event");
+	bi_buf_free(&out);
+	const char *const none[] = {"bi-no-such-program-here", NULL};
+	is_num(chat(none, &out), -1, "a program that is not there does not start");
+
+	char err[200];
+	int in = open("/dev/null", O_RDONLY);
+	const char *const slow[] = {"sleep", "30", NULL};
+	bi_serve_chat *c = bi_serve_chat_start(slow, in, err, sizeof err);
+	close(in);
+	int64_t t0 = bi_mono_ns();
+	bi_serve_chat_free(c);
+	ok(c && bi_mono_ns() - t0 < 10 * BI_NS_PER_S, "freed while it runs, the program is ended");
+}
+
 int
 main(void)
 {
-	plan(128);
+	plan(143);
 	test_values();
 	test_gate();
+	test_chat();
 	test_query();
 	test_store();
 	return done();

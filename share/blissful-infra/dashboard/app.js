@@ -141,13 +141,22 @@ views.overview = async function () {
 	clear(tb);
 	const by = {};
 	for (const s of m.services) by[s.service] = s.figures;
+	/* Health: the newest health check, else the newest container event. */
+	const hc = {};
+	if (recs.health || recs.container)
+		for (const r of (await api('/api/records?kind=health,container&limit=500')).records)
+			if (r.service) hc[r.service] = r;
 	for (const svc of status.services) {
 		const f = by[svc] || {};
+		const h = hc[svc];
+		const bad = h && (h.kind === 'health' ? !h.ok : /die|oom|kill|stop/.test(h.action || ''));
+		const hl = el('span', h ? (bad ? 'lv-error' : 'ok') : '',
+			!h ? '–' : h.kind === 'health' ? (h.ok ? 'healthy' : 'unhealthy') : (h.action === 'status' ? h.state : h.action) || '–');
 		const v = (k) => f[k] ? f[k].value : null;
 		const er = v('error_rate');
 		const e = el('span', er === null ? '' : er >= 0.05 ? 'lv-error' : er >= 0.01 ? 'lv-warn' : 'ok',
 			er === null ? '–' : (er * 100).toFixed(2) + '%');
-		row(tb, [svc, fmt(v('request_rate')), e, fmt(v('latency_p95_ms')), fmt(v('cpu_pct')), fmt(v('mem_pct'))]);
+		row(tb, [svc, hl, fmt(v('request_rate')), e, fmt(v('latency_p95_ms')), fmt(v('cpu_pct')), fmt(v('mem_pct'))]);
 	}
 	const a = await api('/api/alerts');
 	const box = $('ov-alerts');
@@ -255,12 +264,15 @@ views.logs = async function () {
 
 function tail() {
 	if (logSource) { logSource.close(); logSource = null; }
+	delete $('l-list').dataset.tail;
 	if (!$('l-tail').checked) return;
 	logSource = new EventSource('/api/logs/stream?' + logQuery());
+	logSource.onopen = () => { $('l-list').dataset.tail = 'open'; };
 	logSource.onmessage = (ev) => {
 		const list = $('l-list');
 		list.appendChild(logLine(JSON.parse(ev.data)));
 		list.dataset.count = String(list.childNodes.length);
+		$('l-count').textContent = list.childNodes.length + ' records, live';
 	};
 }
 
@@ -336,13 +348,18 @@ views.incidents = async function () {
 		else if (r.fix) d.appendChild(el('p', null, 'Fix: ' + r.fix));
 		for (const s of (r.similar || []).slice(0, 3))
 			d.appendChild(el('p', 'meta', `similar: ${s.title} (${Math.round((s.similarity || 0) * 100)}%)${s.fix ? ', fixed by ' + s.fix : ''}`));
-		for (const t of (r.timeline || []).slice(0, 5))
-			d.appendChild(el('p', 'meta', `${when(t.ts)} ${t.what || t.msg || t.event || ''}`));
+		const tl = r.timeline || [];
+		if (tl.length) {
+			const ol = el('ol', 'meta');
+			for (const t of tl.slice(0, 8)) ol.appendChild(el('li', null, t.text || when(t.ts)));
+			d.append(el('p', null, 'Timeline:'), ol);
+		}
 		box.appendChild(d);
 	}
 	const kb = await api('/api/kb');
 	const tb = $('i-kb').tBodies[0];
 	clear(tb);
+	$('i-kb').hidden = $('i-kb-h').hidden = !kb.incidents.length;
 	for (const i of kb.incidents) row(tb, [when(i.last_seen), i.title, i.service, i.status, i.fix, i.outcome]);
 };
 
@@ -374,7 +391,7 @@ async function ask(q) {
 		if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error || 'HTTP ' + r.status);
 		const rd = r.body.getReader();
 		const dec = new TextDecoder();
-		let buf = '';
+		let buf = '', ended = false;
 		for (;;) {
 			const { value, done } = await rd.read();
 			if (done) break;
@@ -392,12 +409,14 @@ async function ask(q) {
 				const d = JSON.parse(data);
 				if (name === 'text') { a.textContent += d.text; a.dataset.chunks = String(+(a.dataset.chunks || 0) + 1); }
 				else if (name === 'error') { a.classList.add('err'); a.textContent += (a.textContent ? '\n' : '') + d.error; }
+				else if (name === 'done') ended = true;
 			}
 		}
+		if (!ended) throw new Error('the answer was cut off');
 		a.dataset.state = 'done';
 	} catch (e) {
 		a.classList.add('err');
-		a.textContent = 'The agent cannot answer: ' + e.message;
+		a.textContent += (a.textContent ? '\n' : '') + 'The agent cannot answer: ' + e.message;
 		a.dataset.state = 'failed';
 	}
 }
@@ -408,7 +427,7 @@ function shown(view) {
 	const recs = status.records || {};
 	const any = (...k) => k.some((x) => recs[x]);
 	switch (view) {
-	case 'metrics': return status.has_metrics;
+	case 'metrics': return status.metric_series > 0;
 	case 'logs': return any('log');
 	case 'resilience': return any('score', 'chaos');
 	case 'performance': return any('perf_summary', 'comparison');
@@ -435,8 +454,6 @@ async function show() {
 
 async function refreshStatus() {
 	status = await api('/api/status');
-	const m = await api('/api/metrics?window=24h');
-	status.has_metrics = m.services.length > 0;
 	$('project').textContent = status.project || 'blissful-infra';
 	document.title = (status.project || 'project') + ' · blissful-infra';
 	for (const a of document.querySelectorAll('nav a')) a.hidden = !shown(a.dataset.view);
