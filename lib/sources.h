@@ -10,5 +10,6 @@
 #include "sources/merge.h"
 #include "sources/promapi.h"
 #include "sources/store.h"
+#include "sources/trivy.h"
 
 #endif

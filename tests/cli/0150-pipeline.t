@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 47
+plan 49
 export XDG_STATE_HOME=$TMP/state
 bip() { blissful-infra pipeline "$@"; }
 
@@ -112,6 +112,31 @@ is "$(jq -r 'select(.kind=="stage" and .status=="skipped") | .reason' ".blissful
 is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | sort | tr '\n' ',')" \
 	"failed test,passed -,passed -," "the store holds the runs (two here, one from Jenkins)"
 is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and the failed run's six stage records"
+
+# Cloud registries: the login command runs when the provider is set (a
+# stand-in CLI records how it was called), and is named when its CLI is
+# missing. Neither reaches any network: there is no image to push after.
+rm -f fail
+mkdir -p "$TMP/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/gcloud.args"\n' "$TMP" >"$TMP/bin/gcloud"
+chmod +x "$TMP/bin/gcloud"
+cp blissful-infra.yaml "$TMP/yaml"
+printf 'registry:\n  url: registry.example.test/team\n  provider: gcr\n' >>blissful-infra.yaml
+PATH=$TMP/bin:$PATH bip --stage push >/dev/null 2>&1
+is "$(tr '\n' ' ' <"$TMP/gcloud.args")" "auth configure-docker registry.example.test --quiet " \
+	"provider gcr: gcloud auth configure-docker HOST runs first"
+cp "$TMP/yaml" blissful-infra.yaml
+printf 'registry:\n  url: team.example.test\n  provider: acr\n' >>blissful-infra.yaml
+if command -v az >/dev/null 2>&1; then
+	skip "an az CLI is installed here"
+else
+	bip --stage push --json >"$TMP/out" 2>/dev/null
+	is "$? $(jq -r 'select(.kind=="stage") | .reason' "$TMP/out")" \
+		"1 registry.provider acr needs the az CLI: az acr login --name team" \
+		"provider acr without az: the push fails naming the command"
+fi
+cp "$TMP/yaml" blissful-infra.yaml
+git checkout -q -- blissful-infra.yaml
 
 # bi-pipeline itself.
 bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1

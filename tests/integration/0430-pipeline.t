@@ -8,7 +8,7 @@
 # push. The store holds every run and stage.
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 22
+plan 25
 "$ROOT/scripts/images.sh" debian || { exit_ok 1 "base image"; exit 1; }
 export XDG_STATE_HOME=$TMP/state
 label=org.blissful-infra.test=pipeline
@@ -58,6 +58,38 @@ exit_ok $st "with the registry's digest: $digest"
 is "$(curl -s "http://127.0.0.1:$rp/v2/$name/tags/list" | jq -c '.tags | sort')" "[\"$sha\",\"latest\"]" \
 	"the registry holds the SHA and latest"
 
+# The perf gate fails a build slower than its baseline: here a baseline made
+# from this very run with every latency divided and the throughput
+# multiplied by 1000, as if the service had been that much faster.
+cp .blissful-infra/pipeline/baseline.jsonl "$TMP/baseline"
+jq -c 'if .kind == "perf_summary" then
+	(.latency |= map_values(if type == "number" then . / 1000 else . end))
+	| .rps *= 1000 | .per_second.rps |= map(. * 1000)
+	| .per_second.avg_ms |= map(. / 1000) | .per_second.p95_ms |= map(. / 1000)
+	| .per_second.p99_ms |= map(. / 1000) else . end' "$TMP/baseline" >.blissful-infra/pipeline/baseline.jsonl
+blissful-infra pipeline --stage perf --json >"$TMP/gate" 2>/dev/null
+is "$? $(jq -r 'select(.kind=="stage") | "\(.status): \(.reason)"' "$TMP/gate")" \
+	"1 failed: slower than the baseline beyond 20% (bi-compare; .blissful-infra/pipeline/baseline.jsonl)" \
+	"perf: a regression beyond the tolerance fails the stage"
+cp "$TMP/baseline" .blissful-infra/pipeline/baseline.jsonl
+
+# Trivy's verdict: a stand-in that writes the report Trivy would, with one
+# CRITICAL and one HIGH vulnerability.
+mkdir -p "$TMP/bin"
+cat >"$TMP/bin/trivy" <<'EOF'
+#!/bin/sh
+out=
+while [ $# -gt 0 ]; do case $1 in --output) out=$2; shift ;; esac; shift; done
+printf '{"ArtifactName":"x","Results":[{"Target":"x","Vulnerabilities":[%s,%s]}]}\n' \
+	'{"VulnerabilityID":"CVE-2024-1","PkgName":"libc6","Severity":"CRITICAL"}' \
+	'{"VulnerabilityID":"CVE-2024-2","PkgName":"zlib1g","Severity":"HIGH"}' >"$out"
+EOF
+chmod +x "$TMP/bin/trivy"
+PATH=$TMP/bin:$PATH blissful-infra pipeline --stage scan --json >"$TMP/scan" 2>/dev/null
+is "$? $(jq -r 'select(.kind=="stage") | "\(.status): \(.reason); \(.detail.high[0])"' "$TMP/scan")" \
+	"1 failed: CRITICAL vulnerabilities: 1 CRITICAL, 1 HIGH, 0 MEDIUM, 0 LOW; CVE-2024-2 (zlib1g)" \
+	"scan: a CRITICAL vulnerability fails it, the HIGH one is reported"
+
 # Back from the registry by digest, with no local tag left to help.
 docker rmi "127.0.0.1:$rp/$name:$sha" "127.0.0.1:$rp/$name:latest" "$name:$sha" "$name:latest" >/dev/null 2>&1
 docker pull -q "127.0.0.1:$rp/$name@$digest" >"$TMP/pull" 2>&1
@@ -86,6 +118,7 @@ grep -q '^not ok .*routes with the name' ".blissful-infra/pipeline/$run2/test.lo
 exit_ok $? "the log holds the failing test"
 is "$(curl -s "http://127.0.0.1:$rp/v2/$name/tags/list" | jq -c '.tags | sort')" "[\"$sha\",\"latest\"]" \
 	"nothing was pushed ($sha2 is not in the registry)"
-is "$(bi-store get -k pipeline | jq -r .status | tr '\n' ' ')$(bi-store get -k stage | jq -r .run | sort -u | wc -l)" \
-	"passed failed 2" "the store holds both runs and their stages"
+is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | tr '\n' ',')" \
+	"passed -,failed perf,failed scan,failed test," "the store holds every run"
+is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and their stages"
 is "$(find "$TMP" -name PWNED | wc -l)" 0 "the commit message ran nothing"
