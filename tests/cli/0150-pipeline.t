@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 49
+plan 54
 export XDG_STATE_HOME=$TMP/state
 bip() { blissful-infra pipeline "$@"; }
 
@@ -173,6 +173,18 @@ sed 's/^/# /' "$TMP/out"
 is $st 0 "registry start"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rp/v2/")" 200 "it answers the v2 API on 127.0.0.1"
 blissful-infra registry status >/dev/null; is $? 0 "registry status: running"
+XDG_STATE_HOME=$TMP/state2 blissful-infra registry start --port "$rp" >/dev/null 2>"$TMP/err"
+is $? 1 "another registry on a port in use: exit 1"
+grep -q "port $rp is already in use" "$TMP/err"; exit_ok $? "saying the port is in use"
+blissful-infra registry start --port "$rp" >"$TMP/out"; is "$? $(cut -d, -f1 "$TMP/out")" \
+	"0 registry: already running" "start again: already running, exit 0"
 test -d "$XDG_STATE_HOME/blissful-infra/registry/data"; exit_ok $? "its data under XDG_STATE_HOME"
 blissful-infra registry stop >/dev/null; blissful-infra registry status >/dev/null
 is $? 1 "stopped, status says not running"
+# A pidfile left by a registry that died, whose pid another program now has.
+echo $$ >"$XDG_STATE_HOME/blissful-infra/registry/registry.pid"
+blissful-infra registry status >"$TMP/out"
+is "$? $(cat "$TMP/out")" "1 registry: not running (a stale pidfile: $XDG_STATE_HOME/blissful-infra/registry/registry.pid)" \
+	"a stale pidfile: not running, and said"
+blissful-infra registry stop >/dev/null
+test -f "$XDG_STATE_HOME/blissful-infra/registry/registry.pid"; is $? 1 "stop removes the stale pidfile and kills nothing"
