@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 54
+plan 55
 export XDG_STATE_HOME=$TMP/state
 bip() { blissful-infra pipeline "$@"; }
 
@@ -112,6 +112,8 @@ is "$(jq -r 'select(.kind=="stage" and .status=="skipped") | .reason' ".blissful
 is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | sort | tr '\n' ',')" \
 	"failed test,passed -,passed -," "the store holds the runs (two here, one from Jenkins)"
 is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and the failed run's six stage records"
+bi-store get -k pipeline | bi-fmt | grep -q "^[0-9-]* [0-9:.]*  $run2  failed  test "
+exit_ok $? "bi-fmt lists the runs as a table"
 
 # Cloud registries: the login command runs when the provider is set (a
 # stand-in CLI records how it was called), and is named when its CLI is
