@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 55
+plan 56
 export XDG_STATE_HOME=$TMP/state
 bip() { blissful-infra pipeline "$@"; }
 
@@ -16,6 +16,7 @@ bip --help >/dev/null; is $? 0 "--help"
 bip --bogus >/dev/null 2>&1; is $? 2 "an unknown option: exit 2"
 bip --stage deploy >/dev/null 2>"$TMP/err"; is $? 2 "--stage of no stage: exit 2"
 grep -q "no stage named 'deploy'" "$TMP/err"; exit_ok $? "and it says so"
+bip --stage "build test" >/dev/null 2>&1; is $? 2 "--stage of two names: exit 2"
 bip --local >/dev/null 2>&1; is $? 2 "outside a project: exit 2"
 blissful-infra help | grep -q '^  pipeline  *build, test'; exit_ok $? "help lists pipeline"
 blissful-infra help | grep -q '^  registry  *run a local image registry'; exit_ok $? "help lists registry"
