@@ -7,8 +7,8 @@
  *
  *   base/      util time jsonl config http httpresp addr stats tmpl fmt:
  *              no knowledge of Docker or of what records mean
- *   sources/   demux docker k8s gitctx logparse merge store: where records come
- *              from and where they are kept
+ *   sources/   demux docker k8s gitctx logparse merge store trivy: where records
+ *              come from and where they are kept
  *   engines/   hist load threshold prom metrics proxy relay chaos endpoint
  *              faultload reach experiment notify supervise: things that run
  *   analysis/  drain pattern kb advice score symptom rca context llm offline:

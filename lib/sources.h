@@ -12,5 +12,6 @@
 #include "sources/promapi.h"
 #include "sources/db.h"
 #include "sources/store.h"
+#include "sources/trivy.h"
 
 #endif

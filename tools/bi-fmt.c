@@ -188,6 +188,11 @@ static const bi_col stage_cols[] = {
 	{"STAGE", "name", BI_F_STR, 0}, {"STATUS", "status", BI_F_STR, 0},
 	{"TIME", "duration_ms", BI_F_MS, 1}, {"REASON", "reason", BI_F_STR, 0},
 	{"LOG", "log", BI_F_STR, 0}, {0}};
+static const bi_col pipeline_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"RUN", "run", BI_F_STR, 0}, {"STATUS", "status", BI_F_STR, 0},
+	{"FAILED AT", "failed_stage", BI_F_STR, 0}, {"TOOK", "duration_ms", BI_F_MS, 1},
+	{"BRANCH", "branch", BI_F_STR, 0}, {"COMMIT", "sha", BI_F_SHORT, 0},
+	{"MESSAGE", "msg", BI_F_FIRSTLINE, 0}, {0}};
 
 static const struct view views[] = {
 	{"log", log_cols, 0, log_tint},
@@ -208,6 +213,7 @@ static const struct view views[] = {
 	{"suggestion", suggestion_cols, 1, NULL},
 	{"proxy", proxy_cols, 1, NULL},
 	{"stage", stage_cols, 1, state_tint},
+	{"pipeline", pipeline_cols, 1, state_tint},
 	{NULL, NULL, 0, NULL}};
 
 /* Rows of one table, waiting to be aligned. */

@@ -12,16 +12,18 @@
  * JSON string, so no quote, space or $(...) in it is ever seen by a shell.
  *
  * A run's status is the first failed stage's (failed), else passed: a
- * skipped stage never makes a run fail nor counts as passed. A scan fails
- * on any CRITICAL vulnerability; HIGH ones are counted and named, not
- * failed, as the seed's pipeline did.
+ * skipped stage never makes a run fail nor counts as passed. A scan
+ * (lib/sources/trivy.c) fails on any CRITICAL vulnerability; HIGH ones are
+ * counted and named, not failed.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "base/jsonl.h"
+#include "sources/trivy.h"
 static const char usage[] =
 	"usage: bi-pipeline stage --run ID --name NAME --status S [options]\n"
 	"       bi-pipeline summary --run ID [--branch B] [--sha SHA] [--message M] FILE\n"
@@ -219,27 +221,22 @@ cmd_summary(const struct opts *o, int n, char *const *files)
 	return failed ? BI_EXIT_FAIL : BI_EXIT_OK;
 }
 
-/* The severities Trivy writes, most severe first; anything else is UNKNOWN. */
-static const char *const severities[] = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"};
-#define NSEV (sizeof severities / sizeof *severities)
-/* How many vulnerability ids the record names for CRITICAL and HIGH. */
-#define NAMED 20
-
 static int
 cmd_trivy(const struct opts *o, int n, char *const *files)
 {
 	size_t len;
 	char *text;
+	int critical;
 
 	if (n > 1)
 		bi_usage_error(usage, "trivy reads one report");
 	if (n == 0 || !strcmp(files[0], "-")) {
 		bi_buf b = {0};
 		char chunk[65536];
-		size_t got;
-		while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-			bi_buf_add(&b, chunk, got);
-		if (ferror(stdin))
+		ssize_t got;
+		while ((got = read(0, chunk, sizeof chunk)) > 0)
+			bi_buf_add(&b, chunk, (size_t)got);
+		if (got < 0)
 			bi_die(BI_EXIT_USAGE, "stdin:");
 		bi_buf_add(&b, "", 1);
 		text = b.p;
@@ -251,65 +248,24 @@ cmd_trivy(const struct opts *o, int n, char *const *files)
 	free(text);
 	if (!jv_is_valid(rep)) {
 		jv msg = jv_invalid_get_msg(rep);
-		bi_die(BI_EXIT_USAGE, "not a Trivy JSON report: %s",
-		       jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "not JSON");
+		bi_warn("not a Trivy JSON report: %s",
+			jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "not JSON");
+		jv_free(msg);
+		return BI_EXIT_USAGE;
 	}
-	if (jv_get_kind(rep) != JV_KIND_OBJECT) {
-		jv_free(rep);
-		bi_die(BI_EXIT_USAGE, "not a Trivy JSON report: not an object");
+	jv r = bi_trivy_scan(rep, &critical);
+	if (!jv_is_valid(r)) {
+		jv msg = jv_invalid_get_msg(r);
+		bi_warn("%s", jv_string_value(msg));
+		jv_free(msg);
+		return BI_EXIT_USAGE;
 	}
-	int count[NSEV] = {0};
-	jv named[2] = {jv_array(), jv_array()};	/* CRITICAL, HIGH */
-	jv results = jv_object_get(jv_copy(rep), jv_string("Results"));
-	/* Results is absent or null when Trivy found nothing to scan. */
-	if (jv_get_kind(results) == JV_KIND_ARRAY) {
-		jv_array_foreach(results, i, res) {
-			jv vulns = jv_get_kind(res) == JV_KIND_OBJECT ?
-				jv_object_get(jv_copy(res), jv_string("Vulnerabilities")) : jv_null();
-			if (jv_get_kind(vulns) == JV_KIND_ARRAY) {
-				jv_array_foreach(vulns, j, v) {
-					const char *sev = jv_get_kind(v) == JV_KIND_OBJECT ? bi_get_str(v, "Severity") : NULL;
-					size_t k = NSEV - 1;
-					for (size_t m = 0; sev && m < NSEV; m++)
-						if (!strcmp(sev, severities[m]))
-							k = m;
-					count[k]++;
-					const char *id = jv_get_kind(v) == JV_KIND_OBJECT ? bi_get_str(v, "VulnerabilityID") : NULL;
-					if (k < 2 && id && jv_array_length(jv_copy(named[k])) < NAMED) {
-						const char *pkg = bi_get_str(v, "PkgName");
-						char *s = pkg ? bi_asprintf("%s (%s)", id, pkg) : bi_strdup(id);
-						named[k] = jv_array_append(named[k], jv_string(s));
-						free(s);
-					}
-					jv_free(v);
-				}
-			}
-			jv_free(vulns);
-			jv_free(res);
-		}
-	}
-	jv_free(results);
-
-	jv r = bi_record("scan");
 	if (o->project)
 		r = bi_set(r, "project", jv_string(o->project));
-	r = bi_set(r, "scanner", jv_string("trivy"));
-	const char *image = o->image ? o->image : bi_get_str(rep, "ArtifactName");
-	if (image)
-		r = bi_set(r, "image", jv_string(image));
-	jv counts = jv_object();
-	for (size_t m = 0; m < NSEV; m++)
-		counts = jv_object_set(counts, jv_string(severities[m]), jv_number(count[m]));
-	r = bi_set(r, "counts", counts);
-	r = bi_set(r, "critical", named[0]);
-	r = bi_set(r, "high", named[1]);
-	char *summary = bi_asprintf("%d CRITICAL, %d HIGH, %d MEDIUM, %d LOW", count[0], count[1],
-				    count[2], count[3]);
-	r = bi_set(r, "summary", jv_string(summary));
-	free(summary);
-	jv_free(rep);
+	if (o->image)
+		r = bi_set(r, "image", jv_string(o->image));
 	bi_write(r);
-	return count[0] ? BI_EXIT_FAIL : BI_EXIT_OK;
+	return critical ? BI_EXIT_FAIL : BI_EXIT_OK;
 }
 
 int

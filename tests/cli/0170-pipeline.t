@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 47
+plan 56
 export XDG_STATE_HOME=$TMP/state
 bip() { blissful-infra pipeline "$@"; }
 
@@ -16,6 +16,7 @@ bip --help >/dev/null; is $? 0 "--help"
 bip --bogus >/dev/null 2>&1; is $? 2 "an unknown option: exit 2"
 bip --stage deploy >/dev/null 2>"$TMP/err"; is $? 2 "--stage of no stage: exit 2"
 grep -q "no stage named 'deploy'" "$TMP/err"; exit_ok $? "and it says so"
+bip --stage "build test" >/dev/null 2>&1; is $? 2 "--stage of two names: exit 2"
 bip --local >/dev/null 2>&1; is $? 2 "outside a project: exit 2"
 blissful-infra help | grep -q '^  pipeline  *build, test'; exit_ok $? "help lists pipeline"
 blissful-infra help | grep -q '^  registry  *run a local image registry'; exit_ok $? "help lists registry"
@@ -45,8 +46,9 @@ is "$(plan_of mvn test)" "mvn -B -ntp test (in .)" "pom.xml: maven"
 proj gr gradlew
 is "$(plan_of gr build)" "./gradlew build -x test (in .)" "gradlew: gradle's wrapper"
 proj fs backend/package.json backend/Dockerfile frontend/package.json
-is "$(plan_of fs test) | $(plan_of fs containerize)" \
-	"npm test (in backend) | docker build -f backend/Dockerfile -t p:run-$(cd "$TMP/fs" && bip --dry-run | sed -n 's/.*-t p:run-\([^ ]*\) .*/\1/p') -t p:latest backend" \
+# Outside git, the image is tagged by the run (its time): RUN here.
+is "$(plan_of fs test) | $(plan_of fs containerize | sed 's/p:run-[^ ]*/p:run-RUN/')" \
+	"npm test (in backend) | docker build -f backend/Dockerfile -t p:run-RUN -t p:latest backend" \
 	"no build file at the root: the backend folder, and its Dockerfile"
 proj ov Makefile
 printf 'name: p\npipeline:\n  build: "./build.sh --fast"\n  test: ./check.sh\n' >"$TMP/ov/blissful-infra.yaml"
@@ -112,6 +114,34 @@ is "$(jq -r 'select(.kind=="stage" and .status=="skipped") | .reason' ".blissful
 is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | sort | tr '\n' ',')" \
 	"failed test,passed -,passed -," "the store holds the runs (two here, one from Jenkins)"
 is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and the failed run's six stage records"
+bi-store get -k pipeline | bi-fmt >"$TMP/runs"; sed "s/^/# /" "$TMP/runs"
+grep -q "  $run2  *failed  *test  " "$TMP/runs"
+exit_ok $? "bi-fmt lists the runs as a table"
+
+# Cloud registries: the login command runs when the provider is set (a
+# stand-in CLI records how it was called), and is named when its CLI is
+# missing. Neither reaches any network: there is no image to push after.
+rm -f fail
+mkdir -p "$TMP/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s/gcloud.args"\n' "$TMP" >"$TMP/bin/gcloud"
+chmod +x "$TMP/bin/gcloud"
+cp blissful-infra.yaml "$TMP/yaml"
+printf 'registry:\n  url: registry.example.test/team\n  provider: gcr\n' >>blissful-infra.yaml
+PATH=$TMP/bin:$PATH bip --stage push >/dev/null 2>&1
+is "$(tr '\n' ' ' <"$TMP/gcloud.args")" "auth configure-docker registry.example.test --quiet " \
+	"provider gcr: gcloud auth configure-docker HOST runs first"
+cp "$TMP/yaml" blissful-infra.yaml
+printf 'registry:\n  url: team.example.test\n  provider: acr\n' >>blissful-infra.yaml
+if command -v az >/dev/null 2>&1; then
+	skip "an az CLI is installed here"
+else
+	bip --stage push --json >"$TMP/out" 2>/dev/null
+	is "$? $(jq -r 'select(.kind=="stage") | .reason' "$TMP/out")" \
+		"1 registry.provider acr needs the az CLI: az acr login --name team" \
+		"provider acr without az: the push fails naming the command"
+fi
+cp "$TMP/yaml" blissful-infra.yaml
+git checkout -q -- blissful-infra.yaml
 
 # bi-pipeline itself.
 bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1
@@ -148,6 +178,18 @@ sed 's/^/# /' "$TMP/out"
 is $st 0 "registry start"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rp/v2/")" 200 "it answers the v2 API on 127.0.0.1"
 blissful-infra registry status >/dev/null; is $? 0 "registry status: running"
+XDG_STATE_HOME=$TMP/state2 blissful-infra registry start --port "$rp" >/dev/null 2>"$TMP/err"
+is $? 1 "another registry on a port in use: exit 1"
+grep -q "port $rp is already in use" "$TMP/err"; exit_ok $? "saying the port is in use"
+blissful-infra registry start --port "$rp" >"$TMP/out"; is "$? $(cut -d, -f1 "$TMP/out")" \
+	"0 registry: already running" "start again: already running, exit 0"
 test -d "$XDG_STATE_HOME/blissful-infra/registry/data"; exit_ok $? "its data under XDG_STATE_HOME"
 blissful-infra registry stop >/dev/null; blissful-infra registry status >/dev/null
 is $? 1 "stopped, status says not running"
+# A pidfile left by a registry that died, whose pid another program now has.
+echo $$ >"$XDG_STATE_HOME/blissful-infra/registry/registry.pid"
+blissful-infra registry status >"$TMP/out"
+is "$? $(cat "$TMP/out")" "1 registry: not running (a stale pidfile: $XDG_STATE_HOME/blissful-infra/registry/registry.pid)" \
+	"a stale pidfile: not running, and said"
+blissful-infra registry stop >/dev/null
+test -f "$XDG_STATE_HOME/blissful-infra/registry/registry.pid"; is $? 1 "stop removes the stale pidfile and kills nothing"
