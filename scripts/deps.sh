@@ -45,7 +45,7 @@ test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   golang-go golang-github-go-chi-chi-dev golang-github-prometheus-client-golang-dev
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
-  python3-redis python3-psycopg2 python3-pytest python3-kafka postgresql"
+  python3-redis python3-psycopg2 python3-pytest python3-kafka postgresql python3-jsonschema"
 [ -n "$build_only" ] && test_pkgs=
 
 missing=""
