@@ -10,7 +10,8 @@
  *
  * Tracing: every request is a span of a W3C trace, continued from its
  * traceparent header when it has one, and answered with its own; its log
- * line carries trace_id and span_id. With OTEL_EXPORTER_OTLP_ENDPOINT (or
+ * line carries trace_id and span_id. Probes (/health, /live, /ready,
+ * /startup) and /metrics make no span. With OTEL_EXPORTER_OTLP_ENDPOINT (or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, spans are sent in batches over
  * OTLP/HTTP JSON by a thread of their own, every OTEL_BSP_SCHEDULE_DELAY ms
  * (5000), at most 2048 waiting (more are dropped and counted), and the last
@@ -511,8 +512,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	double secs = (mono_us() - rq->start_us) / 1e6;
 	metrics_observe(method, r, status, secs);
 	if (r != R_METRICS) {
-		span_keep(&rq->trace, method, route_pattern[r], status, rq->start_ns,
-			  rq->start_ns + (mono_us() - rq->start_us) * 1000);
+		/* Probes are no one's request: no span. */
+		if (r != R_HEALTH && r != R_LIVE && r != R_READY && r != R_STARTUP)
+			span_keep(&rq->trace, method, route_pattern[r], status, rq->start_ns,
+				  rq->start_ns + (mono_us() - rq->start_us) * 1000);
 		struct str extra = {0};
 		str_printf(&extra, "\"method\":\"%s\",\"path\":", method);
 		str_json(&extra, url);
