@@ -15,7 +15,7 @@ if [ ! -x "$pgbin/initdb" ]; then
 	skip "no PostgreSQL server installed (Debian's postgresql)"
 	exit 0
 fi
-plan 40
+plan 41
 # Stopped on any end, a closed pipe included.
 trap 'exit 141' PIPE HUP
 cd "$TMP" || exit 1
@@ -65,3 +65,5 @@ done
 wait
 is "$(cat "$TMP"/rec[1-4] | jq -r .id | sort -u | wc -l | tr -d ' ')" 1 "four writers at once: one incident"
 is "$(BI_DB=$shared bi-kb list | jq -r .occurrences)" 1 "... seen once: the same occurrence"
+BI_DB=$KB_BAD bi-rca "$TMP/day1.jsonl" >/dev/null 2>&1
+is $? 3 "bi-rca with a knowledge base whose server cannot be reached: exit 3"
