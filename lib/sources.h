@@ -9,6 +9,7 @@
 #include "sources/jenkins.h"
 #include "sources/logparse.h"
 #include "sources/merge.h"
+#include "sources/otlp.h"
 #include "sources/promapi.h"
 #include "sources/db.h"
 #include "sources/store.h"

@@ -46,7 +46,7 @@ test_pkgs="perl git curl jq mandoc man-db ca-certificates iproute2 procps psmisc
   golang-github-lib-pq-dev python3 python3-fastapi
   python3-uvicorn python3-httpx python3-yaml python3-prometheus-client
   python3-redis python3-psycopg2 python3-pytest python3-kafka postgresql
-  chromium sqlite3 default-jre-headless"
+  chromium sqlite3 default-jre-headless python3-jsonschema"
 [ -n "$build_only" ] && test_pkgs=
 
 missing=""

@@ -25,6 +25,7 @@
 #include "sources/gitctx.h"
 #include "sources/logparse.h"
 #include "sources/merge.h"
+#include "sources/otlp.h"
 static const char usage[] =
 	"usage: bi-collect [sources] [options]\n"
 	"Gather a project's context as records, in time order.\n"
@@ -37,6 +38,9 @@ static const char usage[] =
 	"  -g, --git            commits: author, message, files, insertions, deletions\n"
 	"  -k, --k8s            Kubernetes events and pod states (kubectl's context)\n"
 	"  -r, --results        saved chaos, perf and compare results (.blissful-infra/)\n"
+	"      --spans FILE     spans of OTLP/HTTP JSON export requests, one a line (an\n"
+	"                       OpenTelemetry collector's file exporter), as `span`\n"
+	"                       records; - is stdin (repeatable)\n"
 	"\n"
 	"  -p, --project NAME   compose project (default: blissful-infra.yaml's name)\n"
 	"  -s, --service S      only this service (repeatable)\n"
@@ -50,12 +54,14 @@ static const char usage[] =
 	"      --repo DIR       git: the repository (default: the one holding the project)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
-	"Exit: 0, 2 usage (or not a git repository), 3 Docker unreachable.\n";
+	"Exit: 0, 2 usage (or not a git repository, or a --spans file unread), 3 Docker\n"
+	"unreachable.\n";
 
 enum { P_LOGS = 1, P_STATS = 2, P_EVENTS = 4, P_STATUS = 8 };
 
 static struct {
-	int docker_parts, git, k8s, results, follow;
+	int docker_parts, git, k8s, results, follow, nspans;
+	char **spans;
 	const char *project, *range, *repo, *grep;
 	char **services;
 	int nservices;
@@ -518,6 +524,42 @@ collect_results(void)
 	}
 }
 
+/* ---- spans ---- */
+
+static int
+span_request(void *ctx, jv req, bi_reader *r)
+{
+	(void)ctx, (void)r;
+	jv a = bi_otlp_spans(req);
+
+	jv_free(req);
+	if (!jv_is_valid(a)) {
+		jv msg = jv_invalid_get_msg(a);
+		bi_warn("--spans: %s, skipped", jv_get_kind(msg) == JV_KIND_STRING ?
+			jv_string_value(msg) : "not a request");
+		jv_free(msg);
+		return 0;
+	}
+	jv_array_foreach(a, i, rec) {
+		int64_t t = bi_record_ts(rec);
+		if ((opt.since && t < opt.since) || (opt.until && t > opt.until) ||
+		    !want_service(bi_get_str(rec, "service")))
+			jv_free(rec);
+		else
+			put(rec);
+	}
+	jv_free(a);
+	return 0;
+}
+
+static int spans_unread;
+
+static void
+collect_spans(void)
+{
+	spans_unread = bi_each(opt.nspans, opt.spans, 0, span_request, NULL) != 0;
+}
+
 /* ---- main ---- */
 
 struct job {
@@ -578,6 +620,7 @@ main(int argc, char **argv)
 		{"git", no_argument, NULL, 'g'},
 		{"k8s", no_argument, NULL, 'k'},
 		{"results", no_argument, NULL, 'r'},
+		{"spans", required_argument, NULL, 'O'},
 		{"project", required_argument, NULL, 'p'},
 		{"service", required_argument, NULL, 's'},
 		{"since", required_argument, NULL, 'a'},
@@ -605,6 +648,10 @@ main(int argc, char **argv)
 		case 'g': opt.git = 1; break;
 		case 'k': opt.k8s = 1; break;
 		case 'r': opt.results = 1; break;
+		case 'O':
+			opt.spans = bi_realloc(opt.spans, (opt.nspans + 1) * sizeof *opt.spans);
+			opt.spans[opt.nspans++] = optarg;
+			break;
 		case 'p': opt.project = optarg; break;
 		case 's':
 			opt.services = bi_realloc(opt.services, (opt.nservices + 1) * sizeof *opt.services);
@@ -642,7 +689,7 @@ main(int argc, char **argv)
 		bi_usage_error(usage, "--until: not a time or duration: %s", until);
 	if (opt.docker_parts)
 		docker = 1;
-	if (!docker && !opt.git && !opt.k8s && !opt.results)
+	if (!docker && !opt.git && !opt.k8s && !opt.results && !opt.nspans)
 		docker = 1;
 	if (docker && !opt.docker_parts)
 		opt.docker_parts = P_LOGS | P_STATS | P_EVENTS;
@@ -658,7 +705,8 @@ main(int argc, char **argv)
 	 * past that the oldest goes at once, in order within those. */
 	merge = bi_merge_new(20000, opt.follow ? BI_NS_PER_S : -1);
 	bi_merge_producer(merge, 1);	/* main, until every source has started */
-	static struct job git = {collect_git}, k8s = {collect_k8s}, results = {collect_results};
+	static struct job git = {collect_git}, k8s = {collect_k8s}, results = {collect_results},
+		spans = {collect_spans};
 	if (opt.git) {
 		/* Outside a repository is a usage error: say so before any output. */
 		const char *at = opt.repo ? opt.repo : opt.project_dir ? opt.project_dir : ".";
@@ -674,6 +722,8 @@ main(int argc, char **argv)
 		start(&k8s);
 	if (opt.results)
 		start(&results);
+	if (opt.nspans)
+		start(&spans);
 	bi_merge_producer(merge, -1);
 
 	for (;;) {
@@ -689,5 +739,5 @@ main(int argc, char **argv)
 			flush_quiet_joiners();
 	}
 	bi_write_flush();
-	return BI_EXIT_OK;
+	return spans_unread ? BI_EXIT_USAGE : BI_EXIT_OK;
 }

@@ -42,12 +42,14 @@ static const char usage[] =
 	"  -p, --patterns FILE  more patterns, in YAML (repeatable)\n"
 	"  -n, --top N          at most N findings\n"
 	"  -c, --compose FILE   the services' depends_on, from a docker-compose file\n"
-	"      --db PATH        the knowledge base (default $BI_DB, or the project's)\n"
+	"      --db PATH|URL    the knowledge base (default $BI_DB, or the project's);\n"
+	"                       postgres://USER@HOST:PORT/DB: a team's, on PostgreSQL\n"
 	"      --no-kb          no past incidents: patterns only\n"
 	"      --strict         a malformed line is fatal (exit 2)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
-	"Exit: 0 no problem found, 1 findings written, 2 usage or bad input.\n";
+	"Exit: 0 no problem found, 1 findings written, 2 usage or bad input, 3 the\n"
+	"knowledge base's server unreachable.\n";
 
 static struct {
 	int templates, top, no_kb, flags;

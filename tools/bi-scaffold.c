@@ -343,16 +343,22 @@ out_append(struct out *o, const char *text)
 	o->len += n;
 }
 
+/* src rendered with the project's variables, as path. */
 static void
-out_copy(const char *src, char *path)
+out_copy(const char *src, char *path, jv vars)
 {
-	size_t len;
-	char *data = bi_read_file(src, &len);
+	char err[512];
+	size_t len, dlen;
+	char *text = bi_read_file(src, &len);
 
-	if (!data)
+	if (!text)
 		bi_die(BI_EXIT_USAGE, "cannot read %s:", src);
+	char *data = bi_tmpl_render(text, len, vars, bi_tmpl_esc_for(path), &dlen, err, sizeof err);
+	if (!data)
+		bi_die(BI_EXIT_USAGE, "%s:%s", src, err);
+	free(text);
 	outs = bi_realloc(outs, (nouts + 1) * sizeof *outs);
-	outs[nouts++] = (struct out){path, data, len, 0644};
+	outs[nouts++] = (struct out){path, data, dlen, 0644};
 }
 
 /* The components of with (comma-separated) as `blissful-infra add` leaves
@@ -361,7 +367,7 @@ out_copy(const char *src, char *path)
  * and their names on the addons: line of blissful-infra.yaml. Their
  * configuration is generated from blissful-infra.yaml by create and up. */
 static void
-add_components(const char *with)
+add_components(const char *with, jv vars)
 {
 	static const char mark[] = "  # blissful-infra add/remove";
 	char *list = bi_strdup(with), *save = NULL;
@@ -370,23 +376,32 @@ add_components(const char *with)
 	for (char *a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
 		char *frag = bi_asprintf("%s/addons/%s/docker-compose.yaml", tdir, a);
 		char *path = bi_asprintf("docker-compose.%s.yaml", a);
-		if (!valid_name(a) || access(frag, R_OK) != 0)
-			bi_die(BI_EXIT_USAGE, "--with: no component named '%s' in %s/addons", a, tdir);
-		if (out_at(path))
-			bi_die(BI_EXIT_USAGE, "--with: %s named twice", a);
-		out_copy(frag, path);
-		bi_buf_printf(&line, "%s%s", line.len ? ", " : "", a);
 		char *kdir = bi_asprintf("%s/addons/%s/k8s", tdir, a);
 		size_t n;
 		char **names = list_dir(kdir, &n);
-		int overlays = 0;
+		int overlays = 0, compose = access(frag, R_OK) == 0;
 		for (size_t i = 0; i < nouts; i++)
 			overlays |= !strncmp(outs[i].path, "k8s/overlays/", 13);
+		if (!valid_name(a) || (!compose && !names))
+			bi_die(BI_EXIT_USAGE, "--with: no component named '%s' in %s/addons", a, tdir);
+		if (!compose && !overlays)
+			bi_die(BI_EXIT_USAGE, "--with: %s is a Kubernetes component, and the project "
+			       "has no k8s/overlays", a);
+		char *seen = bi_asprintf(", %s, ", line.p ? line.p : ""), *me = bi_asprintf(", %s, ", a);
+		if (strstr(seen, me))
+			bi_die(BI_EXIT_USAGE, "--with: %s named twice", a);
+		free(seen);
+		free(me);
+		if (compose)
+			out_copy(frag, path, vars);
+		else
+			free(path);
+		bi_buf_printf(&line, "%s%s", line.len ? ", " : "", a);
 		for (size_t i = 0; names && i < n; i++) {
 			char *src = bi_asprintf("%s/%s", kdir, names[i]);
 			struct stat st;
 			if (overlays && lstat(src, &st) == 0 && S_ISREG(st.st_mode))
-				out_copy(src, bi_asprintf("k8s/components/%s/%s", a, names[i]));
+				out_copy(src, bi_asprintf("k8s/components/%s/%s", a, names[i]), vars);
 			free(src);
 			free(names[i]);
 		}
@@ -699,7 +714,7 @@ main(int argc, char **argv)
 
 	render_template(tmpl, "", vars, 0);
 	if (with)
-		add_components(with);
+		add_components(with, vars);
 
 	char *target = dir ? bi_strdup(dir) : bi_strdup(name);
 	struct stat st;

@@ -1,9 +1,13 @@
 # _addons.sh: the project's add-ons, sourced after _project.sh by add, remove,
 # up and down (not a command).
 #
-# An add-on NAME is a folder templates/addons/NAME/ whose compose fragment is
-# copied to the project as docker-compose.NAME.yaml; its configuration is
-# generated from blissful-infra.yaml into addons/NAME/. The project lists its
+# An add-on NAME is a folder templates/addons/NAME/ whose compose fragment
+# (when it has one: network policies and cert-manager are Kubernetes' only)
+# is copied to the project as docker-compose.NAME.yaml and whose k8s/ is
+# copied as the kustomize component k8s/components/NAME/, {{PROJECT_NAME}}
+# and {{PORT}} filled in as bi-scaffold --with does; its configuration is
+# generated from blissful-infra.yaml into addons/NAME/, or copied there from
+# its config/ folder. The project lists its
 # add-ons on one line of blissful-infra.yaml that add and remove keep:
 #     addons: [prometheus, alertmanager]  # blissful-infra add/remove
 # It is read through bi-config like every other setting; only that line is
@@ -15,8 +19,15 @@ ADDONS_MARK='  # blissful-infra add/remove'
 # addon_known: the add-ons this installation has, one a line.
 addon_known() {
 	for d in "$ADDONS_DIR"/*/; do
-		[ -f "$d/docker-compose.yaml" ] && basename "$d"
+		[ -f "$d/docker-compose.yaml" ] || [ -d "$d/k8s" ] && basename "$d"
 	done
+}
+
+# addon_copy SRC DST: an add-on's file into the project, with the project's
+# name and its app's port.
+addon_copy() {
+	port=$(bi-config get services.app.port 8080) || exit 2
+	sed -e "s/{{PROJECT_NAME}}/$NAME/g" -e "s/{{PORT}}/$port/g" "$1" >"$2"
 }
 
 # addon_names: the project's add-ons, in the order they were added.
@@ -240,6 +251,22 @@ addon_settings_ok() {
 	done
 }
 
+# addon_static NAME: an add-on's fixed configuration (its config/ folder)
+# into addons/NAME/ and, when the project has it, its kustomize component;
+# a file whose name starts with "user-" is compose's only, and the user's
+# once there (traefik's htpasswd): never written over.
+addon_static() {
+	[ -d "$ADDONS_DIR/$1/config" ] || return 0
+	for f in "$ADDONS_DIR/$1/config"/*; do
+		b=$(basename "$f")
+		for d in "$ROOT/addons/$1" "$ROOT/k8s/components/$1"; do
+			[ "$d" = "$ROOT/addons/$1" ] || [ -d "$d" ] || continue
+			case $b in user-*) [ -e "$d/$b" ] || [ "$d" != "$ROOT/addons/$1" ] && continue ;; esac
+			mkdir -p "$d" && addon_copy "$f" "$d/$b" || exit 1
+		done
+	done
+}
+
 # addon_render: every add-on's configuration, from blissful-infra.yaml now;
 # a running Prometheus or Alertmanager of the project reads it again (SIGHUP).
 addon_render() {
@@ -247,7 +274,7 @@ addon_render() {
 		case $a in
 		prometheus) render_prometheus ;;
 		alertmanager) render_alertmanager ;;
-		*) continue ;;
+		*) addon_static "$a"; continue ;;
 		esac
 		docker info >/dev/null 2>&1 || continue
 		for id in $(docker ps -q --filter "label=com.docker.compose.project=$NAME" \

@@ -119,8 +119,8 @@ exit_ok $? "remove prometheus: the project as it was, file for file" || sed 's/^
 blissful-infra remove prometheus >/dev/null 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "1:blissful-infra: svc has no prometheus (its add-ons: none)" "removing what is not there: exit 1"
 
-blissful-infra add tracing >"$TMP/out" 2>"$TMP/err"
-is "$?:$(cat "$TMP/out")$(cat "$TMP/err")" "2:blissful-infra: unknown component: tracing (known: alertmanager prometheus)" \
+blissful-infra add nosuch >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/out")$(cat "$TMP/err")" "2:blissful-infra: unknown component: nosuch (known: alertmanager cert-manager network-policies prometheus tracing traefik vault)" \
 	"an unknown component: exit 2, listing the known ones"
 blissful-infra add >/dev/null 2>&1
 is $? 2 "no component: exit 2"

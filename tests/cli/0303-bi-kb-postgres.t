@@ -15,7 +15,7 @@ if [ ! -x "$pgbin/initdb" ]; then
 	skip "no PostgreSQL server installed (Debian's postgresql)"
 	exit 0
 fi
-plan 38
+plan 41
 # Stopped on any end, a closed pipe included.
 trap 'exit 141' PIPE HUP
 cd "$TMP" || exit 1
@@ -54,3 +54,16 @@ KB_NO_TABLE='relation "kb_incidents" does not exist'
 KB_BAD="postgresql://bi@127.0.0.1:$(free_port)/kb" KB_BAD_EXIT=3
 KB_BAD_WHY="a server that cannot be reached"
 . "$ROOT/tests/kb-cases.sh"
+
+# Several projects at once on one history: writers take turns (an advisory
+# lock), so the same trouble recorded by four at once is one incident.
+shared=$(kb_url shared)
+bi-rca "$TMP/day1.jsonl" 2>/dev/null >"$TMP/f"
+for i in 1 2 3 4; do
+	BI_DB=$shared bi-kb record <"$TMP/f" >"$TMP/rec$i" 2>&1 &
+done
+wait
+is "$(cat "$TMP"/rec[1-4] | jq -r .id | sort -u | wc -l | tr -d ' ')" 1 "four writers at once: one incident"
+is "$(BI_DB=$shared bi-kb list | jq -r .occurrences)" 1 "... seen once: the same occurrence"
+BI_DB=$KB_BAD bi-rca "$TMP/day1.jsonl" >/dev/null 2>&1
+is $? 3 "bi-rca with a knowledge base whose server cannot be reached: exit 3"

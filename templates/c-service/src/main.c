@@ -7,6 +7,15 @@
  * environment. Fault knobs (service.h) make it misbehave on purpose, for
  * chaos experiments and load tests. `service --healthcheck` asks a running
  * service for /health and exits 0 or 1, for container health checks.
+ *
+ * Tracing: every request is a span of a W3C trace, continued from its
+ * traceparent header when it has one, and answered with its own; its log
+ * line carries trace_id and span_id. Probes (/health, /live, /ready,
+ * /startup) and /metrics make no span. With OTEL_EXPORTER_OTLP_ENDPOINT (or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) set, spans are sent in batches over
+ * OTLP/HTTP JSON by a thread of their own, every OTEL_BSP_SCHEDULE_DELAY ms
+ * (5000), at most 2048 waiting (more are dropped and counted), and the last
+ * ones at shutdown.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +38,92 @@
 static int64_t started_ms, startup_ms;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long requests;
+
+/* ---- span export ---- */
+
+#define SPANS_MAX 2048
+static pthread_mutex_t span_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct str span_batch;	/* span objects, comma-separated */
+static int span_count;
+static unsigned long spans_dropped;
+static char *otlp_url;		/* NULL: no export */
+static const char *service_name = "{{PROJECT_NAME}}";
+
+static int dial(const char *url, const char *defport, char *why, size_t n);
+static void log_json(const char *level, const char *logger, const char *extra, const char *fmt, ...);
+
+static void
+span_keep(const struct trace *t, const char *method, const char *route, int status,
+	  int64_t start_ns, int64_t end_ns)
+{
+	if (!otlp_url || !t->sampled)
+		return;
+	pthread_mutex_lock(&span_lock);
+	if (span_count < SPANS_MAX) {
+		if (span_count++)
+			str_add(&span_batch, ",", 1);
+		span_json(&span_batch, t, method, route, status, start_ns, end_ns);
+	} else {
+		spans_dropped++;
+	}
+	pthread_mutex_unlock(&span_lock);
+}
+
+/* POST the spans waiting to the collector: the HTTP status, or -1. */
+static int
+span_flush(void)
+{
+	char why[256], head[512], reply[64] = "";
+	struct str body = {0}, req = {0};
+
+	pthread_mutex_lock(&span_lock);
+	struct str batch = span_batch;
+	int n = span_count;
+	span_batch = (struct str){0};
+	span_count = 0;
+	pthread_mutex_unlock(&span_lock);
+	if (!n)
+		return 0;
+	otlp_request(&body, service_name, batch.p, batch.len);
+	str_free(&batch);
+	const char *p = strstr(otlp_url, "://");
+	p = p ? p + 3 : otlp_url;
+	const char *path = strchr(p, '/');
+	int fd = dial(otlp_url, "4318", why, sizeof why), status = -1;
+	if (fd >= 0) {
+		int hl = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: %.*s\r\n"
+				  "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+				  "Connection: close\r\n\r\n", path ? path : "/",
+				  (int)(path ? (size_t)(path - p) : strlen(p)), p, body.len);
+		str_add(&req, head, (size_t)hl);
+		str_add(&req, body.p, body.len);
+		ssize_t w = write(fd, req.p, req.len);
+		ssize_t got = w == (ssize_t)req.len ? read(fd, reply, sizeof reply - 1) : -1;
+		if (got > 0) {
+			reply[got] = '\0';
+			sscanf(reply, "HTTP/%*s %d", &status);
+		}
+		close(fd);
+	}
+	if (status < 200 || status > 299)
+		log_json("WARN", "tracing", NULL, "%d span%s not sent to %s: %s", n, n == 1 ? "" : "s",
+			 otlp_url, fd < 0 ? why : status < 0 ? "no answer" : reply);
+	str_free(&body);
+	str_free(&req);
+	return status;
+}
+
+static void *
+span_exporter(void *arg)
+{
+	long delay = (long)(intptr_t)arg;
+
+	for (;;) {
+		usleep((useconds_t)(delay * 1000));
+		span_flush();
+	}
+	return NULL;
+}
 
 /* One JSON log line; extra is a fragment of further fields or NULL. */
 static void
@@ -248,7 +343,8 @@ watchdog(void *arg)
 
 struct req {
 	struct str body;
-	int64_t start_us;
+	int64_t start_us, start_ns;
+	struct trace trace;
 };
 
 static int64_t
@@ -360,6 +456,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		if (!rq)
 			return MHD_NO;
 		rq->start_us = mono_us();
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		rq->start_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+		trace_start(&rq->trace, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "traceparent"));
 		*ctx = rq;
 		return MHD_YES;
 	}
@@ -403,17 +503,25 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	struct MHD_Response *resp = MHD_create_response_from_buffer(out.len, out.p ? out.p : "",
 								    MHD_RESPMEM_MUST_COPY);
 	MHD_add_response_header(resp, "Content-Type", ctype);
+	char tp[56];
+	trace_header(&rq->trace, tp);
+	MHD_add_response_header(resp, "traceparent", tp);
 	enum MHD_Result ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 
 	double secs = (mono_us() - rq->start_us) / 1e6;
 	metrics_observe(method, r, status, secs);
 	if (r != R_METRICS) {
+		/* Probes are no one's request: no span. */
+		if (r != R_HEALTH && r != R_LIVE && r != R_READY && r != R_STARTUP)
+			span_keep(&rq->trace, method, route_pattern[r], status, rq->start_ns,
+				  rq->start_ns + (mono_us() - rq->start_us) * 1000);
 		struct str extra = {0};
 		str_printf(&extra, "\"method\":\"%s\",\"path\":", method);
 		str_json(&extra, url);
-		str_printf(&extra, ",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f",
-			   route_pattern[r], status, secs * 1000);
+		str_printf(&extra, ",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,"
+			   "\"trace_id\":\"%s\",\"span_id\":\"%s\"", route_pattern[r], status,
+			   secs * 1000, rq->trace.trace_id, rq->trace.span_id);
 		log_json(status >= 500 ? "ERROR" : "INFO", "http", extra.p, "%s %s %d", method,
 			 url, status);
 		str_free(&extra);
@@ -490,6 +598,24 @@ main(int argc, char **argv)
 	pthread_t wd;
 	pthread_create(&wd, NULL, watchdog, NULL);
 	pthread_detach(wd);
+	const char *traces = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+	const char *otlp = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+	const char *sn = getenv("OTEL_SERVICE_NAME"), *bsp = getenv("OTEL_BSP_SCHEDULE_DELAY");
+	if (sn && *sn)
+		service_name = sn;
+	if (traces && *traces) {
+		otlp_url = strdup(traces);
+	} else if (otlp && *otlp) {
+		struct str u = {0};
+		str_printf(&u, "%.*s/v1/traces", (int)(strlen(otlp) - (otlp[strlen(otlp) - 1] == '/')), otlp);
+		otlp_url = u.p;
+	}
+	if (otlp_url) {
+		long delay = bsp && atol(bsp) > 0 ? atol(bsp) : 5000;
+		pthread_t ex;
+		pthread_create(&ex, NULL, span_exporter, (void *)(intptr_t)delay);
+		pthread_detach(ex);
+	}
 	startup_ms = (mono_us() - t0) / 1000;
 	log_json("INFO", "main", NULL, "{{PROJECT_NAME}} listening on port %s (started in %lld ms)",
 		 port, (long long)startup_ms);
@@ -501,5 +627,11 @@ main(int argc, char **argv)
 		pause();
 	log_json("INFO", "main", NULL, "shutting down");
 	MHD_stop_daemon(d);
+	if (otlp_url) {
+		span_flush();
+		if (spans_dropped)
+			log_json("WARN", "tracing", NULL, "%lu spans dropped (more than %d waiting)",
+				 spans_dropped, SPANS_MAX);
+	}
 	return 0;
 }

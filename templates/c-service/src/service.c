@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "service.h"
@@ -447,4 +448,114 @@ timestamp(char *buf, int64_t ms)
 	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, 32 - n, ".%03dZ", (int)(ms % 1000));
 	return buf;
+}
+
+/* ---- trace context ---- */
+
+/* p[0..n) is lower-case hex; with nonzero, not all zeros (no id is). */
+static int
+hex_ok(const char *p, size_t n, int nonzero)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+		any |= p[i] != '0';
+	}
+	return any || !nonzero;
+}
+
+int
+trace_parse(const char *h, struct trace *t)
+{
+	/* Version 00 has nothing after the flags; a later one may have more
+	 * fields, after a '-'. Version ff is invalid. */
+	if (!h || strlen(h) < 55 || h[2] != '-' || h[35] != '-' || h[52] != '-' ||
+	    !hex_ok(h, 2, 0) || !strncmp(h, "ff", 2) || !hex_ok(h + 3, 32, 1) ||
+	    !hex_ok(h + 36, 16, 1) || !hex_ok(h + 53, 2, 0))
+		return -1;
+	if (!strncmp(h, "00", 2) ? h[55] != '\0' : h[55] != '\0' && h[55] != '-')
+		return -1;
+	memcpy(t->trace_id, h + 3, 32);
+	t->trace_id[32] = '\0';
+	memcpy(t->parent_id, h + 36, 16);
+	t->parent_id[16] = '\0';
+	t->sampled = (int)strtol((char[]){h[53], h[54], 0}, NULL, 16) & 1;
+	return 0;
+}
+
+static void
+random_hex(char *out, size_t bytes)
+{
+	unsigned char b[16];
+
+	do {
+		if (getrandom(b, bytes, 0) != (ssize_t)bytes)
+			for (size_t i = 0; i < bytes; i++)
+				b[i] = (unsigned char)random();
+		for (size_t i = 0; i < bytes; i++)
+			sprintf(out + 2 * i, "%02x", b[i]);
+	} while (!hex_ok(out, 2 * bytes, 1));	/* all zeros is no id */
+}
+
+void
+trace_start(struct trace *t, const char *header)
+{
+	if (trace_parse(header, t) != 0) {
+		random_hex(t->trace_id, 16);
+		t->parent_id[0] = '\0';
+		t->sampled = 1;
+	}
+	random_hex(t->span_id, 8);
+}
+
+void
+trace_header(const struct trace *t, char out[56])
+{
+	snprintf(out, 56, "00-%s-%s-%02x", t->trace_id, t->span_id, t->sampled ? 1 : 0);
+}
+
+static void
+attr_str(struct str *out, const char *key, const char *value)
+{
+	str_printf(out, "{\"key\":\"%s\",\"value\":{\"stringValue\":", key);
+	str_json(out, value);
+	str_add(out, "}}", 2);
+}
+
+void
+span_json(struct str *out, const struct trace *t, const char *method, const char *route,
+	  int status, int64_t start_ns, int64_t end_ns)
+{
+	struct str name = {0};
+
+	str_printf(&name, "%s %s", method, route);
+	/* OTLP's JSON: ids in hex, 64-bit integers as strings, kind 2 a
+	 * server span, status code 2 an error. */
+	str_printf(out, "{\"traceId\":\"%s\",\"spanId\":\"%s\",", t->trace_id, t->span_id);
+	if (t->parent_id[0])
+		str_printf(out, "\"parentSpanId\":\"%s\",", t->parent_id);
+	str_printf(out, "\"name\":");
+	str_json(out, name.p);
+	str_printf(out, ",\"kind\":2,\"startTimeUnixNano\":\"%lld\",\"endTimeUnixNano\":\"%lld\","
+		   "\"attributes\":[", (long long)start_ns, (long long)end_ns);
+	attr_str(out, "http.request.method", method);
+	str_add(out, ",", 1);
+	attr_str(out, "http.route", route);
+	str_printf(out, ",{\"key\":\"http.response.status_code\",\"value\":{\"intValue\":\"%d\"}}],"
+		   "\"status\":{\"code\":%d}}", status, status >= 500 ? 2 : 0);
+	str_free(&name);
+}
+
+void
+otlp_request(struct str *out, const char *service, const char *spans, size_t len)
+{
+	str_printf(out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+	attr_str(out, "service.name", service);
+	str_printf(out, "]},\"scopeSpans\":[{\"scope\":{\"name\":");
+	str_json(out, service);
+	str_printf(out, "},\"spans\":[");
+	str_add(out, spans, len);
+	str_add(out, "]}]}]}", 6);
 }

@@ -55,6 +55,26 @@ void faults_from_env(void);
 void faults_json(struct str *out);
 int faults_update(const char *json);	/* 0, or -1 if not a JSON object */
 
+/* W3C trace context: the traceparent header, version 00
+ * ("00-" 32 hex trace id "-" 16 hex parent id "-" 2 hex flags, lower case),
+ * and the span of a request. A request that comes with a valid traceparent
+ * continues its trace as a child of its span; any other starts a trace. */
+struct trace {
+	char trace_id[33], span_id[17], parent_id[17];	/* parent_id "" for a root */
+	int sampled;
+};
+int trace_parse(const char *header, struct trace *t);	/* 0, or -1 if not valid */
+void trace_start(struct trace *t, const char *header);	/* header may be NULL */
+void trace_header(const struct trace *t, char out[56]);
+
+/* One span as OTLP/HTTP JSON (an element of scopeSpans[].spans): a server
+ * span named "METHOD ROUTE", with its HTTP attributes, an error status from
+ * 500 up; times in ns since the epoch. otlp_request wraps spans (a comma-
+ * separated list of them) in an export request for service. */
+void span_json(struct str *out, const struct trace *t, const char *method, const char *route,
+	       int status, int64_t start_ns, int64_t end_ns);
+void otlp_request(struct str *out, const char *service, const char *spans, size_t len);
+
 /* RFC 3339 UTC with milliseconds. buf holds 32 bytes. */
 char *timestamp(char *buf, int64_t ms);
 int64_t now_ms(void);

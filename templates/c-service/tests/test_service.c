@@ -68,6 +68,47 @@ main(void)
 
 	char ts[32];
 	check(strcmp(timestamp(ts, 1795481205758), "2026-11-24T00:46:45.758Z") == 0, "RFC 3339 timestamps");
+
+	/* W3C trace context. */
+	struct trace t;
+	const char *tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	check(trace_parse(tp, &t) == 0 && !strcmp(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") &&
+	      !strcmp(t.parent_id, "00f067aa0ba902b7") && t.sampled, "a traceparent read");
+	check(trace_parse("00-00000000000000000000000000000000-00f067aa0ba902b7-01", &t) == -1,
+	      "an all-zero trace id refused");
+	check(trace_parse("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", &t) == -1,
+	      "an all-zero parent id refused");
+	check(trace_parse("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", &t) == -1,
+	      "upper-case hex refused");
+	check(trace_parse("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &t) == -1,
+	      "version ff refused");
+	check(trace_parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", &t) == -1,
+	      "version 00 with more after the flags refused");
+	check(trace_parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-later", &t) == 0 &&
+	      !t.sampled, "a later version's extra fields allowed; flags 00: not sampled");
+	trace_start(&t, tp);
+	check(!strcmp(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") &&
+	      !strcmp(t.parent_id, "00f067aa0ba902b7") && strlen(t.span_id) == 16 &&
+	      strcmp(t.span_id, "00f067aa0ba902b7"), "a request continues the trace, as a child span");
+	char hdr[56];
+	trace_header(&t, hdr);
+	struct trace back;
+	check(trace_parse(hdr, &back) == 0 && !strcmp(back.parent_id, t.span_id),
+	      "its own traceparent names its span");
+	trace_start(&t, "garbage");
+	check(strlen(t.trace_id) == 32 && t.parent_id[0] == '\0' && t.sampled,
+	      "no valid traceparent: a new trace, a root span");
+	struct str sp = {0}, rq = {0};
+	trace_start(&t, tp);
+	span_json(&sp, &t, "GET", "/hello", 503, 1764900000000000000LL, 1764900000002500000LL);
+	otlp_request(&rq, "svc", sp.p, sp.len);
+	check(json_valid(rq.p, rq.len) && strstr(rq.p, "\"parentSpanId\":\"00f067aa0ba902b7\"") &&
+	      strstr(rq.p, "\"name\":\"GET /hello\"") && strstr(rq.p, "\"status\":{\"code\":2}") &&
+	      strstr(rq.p, "\"startTimeUnixNano\":\"1764900000000000000\"") &&
+	      strstr(rq.p, "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"svc\"}}"),
+	      "an OTLP/HTTP JSON export request: valid JSON, the span's parent, name, error, times");
+	str_free(&sp);
+	str_free(&rq);
 	printf("1..%d\n", n);
 	return failed != 0;
 }
