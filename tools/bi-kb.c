@@ -513,6 +513,8 @@ main(int argc, char **argv)
 	db = bi_kb_connect(path, writes, err, sizeof err);
 	if (!db && errno == ECONNREFUSED)
 		bi_die(BI_EXIT_UNREACHABLE, "database: %s", err);
+	if (!db && errno == EINVAL)
+		bi_die(BI_EXIT_USAGE, "database: %s", err);
 	if (!db && errno != ENOENT)
 		bi_die(BI_EXIT_LOCAL, "database: %s", err);
 	if (!db && takes_id)

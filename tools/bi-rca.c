@@ -273,8 +273,9 @@ main(int argc, char **argv)
 	char *path = opt.db ? bi_strdup(opt.db) : bi_store_path();
 	bi_db *db = opt.no_kb ? NULL : bi_kb_open(path, 0);
 	if (!db && !opt.no_kb && errno != ENOENT)
-		bi_die(errno == ECONNREFUSED ? BI_EXIT_UNREACHABLE : BI_EXIT_LOCAL,
-		       "database: %s cannot be %s", path, errno == ECONNREFUSED ? "reached" : "opened");
+		bi_die(errno == ECONNREFUSED ? BI_EXIT_UNREACHABLE : errno == EINVAL ? BI_EXIT_USAGE :
+		       BI_EXIT_LOCAL, "database: %s cannot be %s", path,
+		       errno == ECONNREFUSED ? "reached" : errno == EINVAL ? "read as a URL" : "opened");
 	size_t n = bi_rca_rank(a, db), nrecords, nlogs;
 	if (opt.top > 0 && (size_t)opt.top < n)
 		n = (size_t)opt.top;

@@ -75,10 +75,8 @@ bi_kb_connect(const char *where, int create, char *err, size_t errlen)
 {
 	if (bi_db_is_url(where)) {
 		bi_db *db = bi_db_pg(where, err, errlen);
-		if (!db) {
-			errno = ECONNREFUSED;
-			return NULL;
-		}
+		if (!db)
+			return NULL;	/* errno: EINVAL a bad URL, ECONNREFUSED */
 		/* Reading finds nothing where nothing was recorded; only a
 		 * writer makes the tables. */
 		int has = bi_db_has_table(db, "bi_schema");

@@ -16,6 +16,7 @@
  *
  * Layer: sources.
  */
+#include <errno.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,20 @@ pg_error(bi_db *db, const char *msg)
 bi_db *
 bi_db_pg(const char *url, char *err, size_t errlen)
 {
+	/* A URL libpq cannot read is the caller's mistake (EINVAL), not a
+	 * server that does not answer (ECONNREFUSED). */
+	char *why = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &why);
+	if (!opts) {
+		bi_db tmp;
+		pg_error(&tmp, why ? why : "cannot read the URL");
+		snprintf(err, errlen, "%s", tmp.err);
+		PQfreemem(why);
+		errno = EINVAL;
+		return NULL;
+	}
+	PQconninfoFree(opts);
+
 	PGconn *c = PQconnectdb(url);
 
 	if (PQstatus(c) != CONNECTION_OK) {
@@ -91,6 +106,7 @@ bi_db_pg(const char *url, char *err, size_t errlen)
 		pg_error(&tmp, PQerrorMessage(c));
 		snprintf(err, errlen, "%s", tmp.err);
 		PQfinish(c);
+		errno = ECONNREFUSED;
 		return NULL;
 	}
 	PQsetNoticeProcessor(c, quiet, NULL);

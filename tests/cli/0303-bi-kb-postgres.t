@@ -15,7 +15,7 @@ if [ ! -x "$pgbin/initdb" ]; then
 	skip "no PostgreSQL server installed (Debian's postgresql)"
 	exit 0
 fi
-plan 41
+plan 43
 # Stopped on any end, a closed pipe included.
 trap 'exit 141' PIPE HUP
 cd "$TMP" || exit 1
@@ -67,3 +67,8 @@ is "$(cat "$TMP"/rec[1-4] | jq -r .id | sort -u | wc -l | tr -d ' ')" 1 "four wr
 is "$(BI_DB=$shared bi-kb list | jq -r .occurrences)" 1 "... seen once: the same occurrence"
 BI_DB=$KB_BAD bi-rca "$TMP/day1.jsonl" >/dev/null 2>&1
 is $? 3 "bi-rca with a knowledge base whose server cannot be reached: exit 3"
+# A URL libpq cannot read is a usage error, not an unreachable server.
+BI_DB='postgres://127.0.0.1:1/kb?bogus=1' bi-kb list >/dev/null 2>"$TMP/err"
+is "$?:$(grep -c 'invalid URI query parameter' "$TMP/err")" 2:1 "bi-kb with a URL libpq cannot read: exit 2, libpq's reason"
+BI_DB='postgres://127.0.0.1:1/kb?bogus=1' bi-rca "$TMP/day1.jsonl" >/dev/null 2>&1
+is $? 2 "bi-rca with that URL: exit 2"
