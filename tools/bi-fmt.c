@@ -183,6 +183,18 @@ static const bi_col proxy_cols[] = {
 static const bi_col file_cols[] = {
 	{"ACTION", "action", BI_F_STR, 0}, {"BYTES", "bytes", BI_F_NUM, 1},
 	{"PATH", "path", BI_F_STR, 0}, {0}};
+static const bi_col environment_cols[] = {
+	{"ENV", "env", BI_F_STR, 0}, {"NAMESPACE", "namespace", BI_F_STR, 0},
+	{"VERSION", "version", BI_F_STR, 0}, {"SYNC", "sync", BI_F_STR, 0},
+	{"HEALTH", "health", BI_F_STR, 0}, {"REPLICAS", "replicas", BI_F_STR, 1},
+	{"PHASE", "phase", BI_F_STR, 0}, {"LAST DEPLOY", "last_deploy", BI_F_STR, 0},
+	{"EXPIRES", "expires", BI_F_STR, 0}, {"ACTION", "action", BI_F_STR, 0},
+	{"ERROR", "error", BI_F_FIRSTLINE, 0}, {0}};
+static const bi_col deployment_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"ENV", "env", BI_F_STR, 0}, {"NAMESPACE", "namespace", BI_F_STR, 0},
+	{"ACTION", "action", BI_F_STR, 0}, {"ENGINE", "engine", BI_F_STR, 0},
+	{"IMAGE", "image", BI_F_STR, 0}, {"REVISION", "revision", BI_F_SHORT, 0},
+	{"PHASE", "phase", BI_F_STR, 0}, {"MESSAGE", "msg", BI_F_FIRSTLINE, 0}, {0}};
 
 static const struct view views[] = {
 	{"log", log_cols, 0, log_tint},
@@ -202,6 +214,8 @@ static const struct view views[] = {
 	{"pattern", pattern_cols, 1, NULL},
 	{"suggestion", suggestion_cols, 1, NULL},
 	{"proxy", proxy_cols, 1, NULL},
+	{"environment", environment_cols, 1, NULL},
+	{"deployment", deployment_cols, 1, NULL},
 	{NULL, NULL, 0, NULL}};
 
 /* Rows of one table, waiting to be aligned. */
