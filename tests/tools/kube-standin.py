@@ -19,9 +19,11 @@ No controllers run; the stand-in plays their part where a test needs it:
   pod template gets a ReplicaSet owned by it, with the revision annotation
   that `kubectl rollout undo` reads; going back to an old template takes its
   ReplicaSet again with the next revision, as the controller does.
-- a Rollout likewise: Healthy at its last step, its ReplicaSets revisioned
-  under rollout.argoproj.io/revision; the annotation standin/phase (Paused,
-  Degraded, Progressing) holds it there instead, at step standin/step.
+- a Rollout likewise: its ReplicaSets revisioned under
+  rollout.argoproj.io/revision, and at once at its last step (Healthy);
+  with annotation standin/hold=true it holds at each pause step until
+  promoted, and answers abort, promoteFull and spec.paused as the controller
+  does (rollout_controller below).
 - an Application: an operation.sync patch (what `argocd app sync` and
   `argocd app rollback` send) is carried out at once: the revision (HEAD:
   a new commit) synced, Healthy, operationState Succeeded, a history entry
@@ -194,6 +196,60 @@ def track_template(obj, ann, hash_label):
     return h
 
 
+def rollout_controller(obj, old, spec_changed):
+    """Argo Rollouts' controller, in steps taken at once: a new pod template
+    starts at step 0 and runs on to the first pause step (or to the end:
+    Healthy). With annotation standin/hold a pause step holds until promoted
+    (pauseConditions removed, or currentStepIndex moved on, as the plugin's
+    promote does); status.abort sends all traffic back to stable (Degraded);
+    status.promoteFull goes to the end; spec.paused holds wherever it is.
+    standin/analysis sets the background AnalysisRun's status."""
+    md, ann = obj["metadata"], obj["metadata"].get("annotations") or {}
+    steps = obj["spec"].get("strategy", {}).get("canary", {}).get("steps", [])
+    prev = copy.deepcopy((old or {}).get("status") or obj.get("status") or {})
+    st = obj.get("status") or {}
+    hold = ann.get("standin/hold") == "true"
+    new_rev = spec_changed and (old is None or (old.get("spec") or {}).get("template") != obj["spec"].get("template"))
+    h = track_template(obj, "rollout.argoproj.io/revision", "rollouts-pod-template-hash") if new_rev \
+        else prev.get("currentPodHash", "")
+    stable = prev.get("stableRS") or h
+    step = 0 if new_rev else int(st.get("currentStepIndex", prev.get("currentStepIndex", len(steps))))
+    aborted = bool(st.get("abort")) and not new_rev
+    if st.get("promoteFull") and not aborted:
+        step = len(steps)
+    elif not new_rev and prev.get("pauseConditions") and st.get("pauseConditions") is None \
+            and step == prev.get("currentStepIndex"):
+        step += 1       # the pause step promoted
+    # Run on to the next pause step (held) or to the end.
+    while step < len(steps) and not aborted:
+        if "pause" in steps[step] and hold:
+            break
+        step += 1
+    weight = 0
+    for x in steps[:step + 1] if step < len(steps) else steps:
+        weight = x.get("setWeight", weight)
+    if aborted:
+        phase, weight, msg = "Degraded", 0, f"RolloutAborted: Rollout aborted update to revision {md['annotations'].get('rollout.argoproj.io/revision')}"
+    elif step >= len(steps):
+        phase, weight, stable, msg = "Healthy", 100, h, ""
+    else:
+        phase, msg = "Paused", "CanaryPauseStep"
+    if obj["spec"].get("paused") and phase != "Degraded":
+        phase, msg = "Paused", "manually paused"
+    n = obj["spec"].get("replicas", 1)
+    out = {"phase": phase, "message": msg, "observedGeneration": str(md["generation"]),
+           "replicas": n, "updatedReplicas": n, "readyReplicas": n, "availableReplicas": n,
+           "currentPodHash": h, "stableRS": stable, "currentStepIndex": step, "abort": aborted,
+           "canary": {"weights": {"canary": {"weight": weight, "podTemplateHash": h},
+                                  "stable": {"weight": 100 - weight, "podTemplateHash": stable}}}}
+    if phase == "Paused" and msg == "CanaryPauseStep":
+        out["pauseConditions"] = [{"reason": "CanaryPauseStep", "startTime": now()}]
+    if "standin/analysis" in ann:
+        out["canary"]["currentBackgroundAnalysisRunStatus"] = {
+            "name": f"{md['name']}-{h}-bg", "status": ann["standin/analysis"]}
+    obj["status"] = out
+
+
 def settle(g, plural, obj, old):
     """What a controller would have done by now."""
     spec_changed = old is None or old.get("spec") != obj.get("spec")
@@ -210,25 +266,8 @@ def settle(g, plural, obj, old):
                          "conditions": [{"type": "Available", "status": "True"},
                                         {"type": "Progressing", "status": "True",
                                          "reason": "NewReplicaSetAvailable"}]}
-    elif plural == "rollouts" and (spec_changed or "standin/phase" in ann):
-        h = track_template(obj, "rollout.argoproj.io/revision", "rollouts-pod-template-hash")
-        n = obj["spec"].get("replicas", 1)
-        steps = obj["spec"].get("strategy", {}).get("canary", {}).get("steps", [])
-        phase = ann.get("standin/phase", "Healthy")
-        step = int(ann.get("standin/step", len(steps))) if phase != "Healthy" else len(steps)
-        weight = 0
-        for s in steps[:step]:
-            weight = s.get("setWeight", weight)
-        stable = (obj.get("status") or {}).get("stableRS", h) if phase != "Healthy" else h
-        obj["status"] = {"phase": phase, "observedGeneration": str(md["generation"]),
-                         "replicas": n, "updatedReplicas": n, "readyReplicas": n, "availableReplicas": n,
-                         "currentPodHash": h, "stableRS": stable, "currentStepIndex": step,
-                         "currentStepHash": h, "pauseConditions": [{"reason": "CanaryPauseStep",
-                                                                   "startTime": now()}] if phase == "Paused" else None,
-                         "canary": {"weights": {"canary": {"weight": weight, "podTemplateHash": h},
-                                                "stable": {"weight": 100 - weight,
-                                                           "podTemplateHash": stable}}},
-                         "message": ann.get("standin/message", "")}
+    elif plural == "rollouts":
+        rollout_controller(obj, old, spec_changed)
     elif plural == "applications":
         st = obj.setdefault("status", {})
         st.setdefault("sync", {"status": "OutOfSync"})
@@ -405,6 +444,8 @@ class Handler(BaseHTTPRequestHandler):
                 if "status" in cur and "status" not in (p if method == "PATCH" and isinstance(p, dict) else {}):
                     new["status"] = copy.deepcopy(cur["status"])
                 settle(g, plural, new, cur)
+            elif plural == "rollouts":
+                rollout_controller(new, cur, False)
             store[key] = new
             return self.send(200, new)
 
