@@ -15,7 +15,10 @@ No controllers run; the stand-in plays their part where a test needs it:
   JSON patches (add, replace, remove), replace (PUT), delete (a namespace
   takes what is in it). resourceVersion, uid, generation (bumped on a spec
   change), creationTimestamp.
-- a Deployment is at once as its spec says (status ready, observed); each new
+- a Deployment is at once as its spec says (status ready, observed, its
+  pods Running and Ready; a pod deleted is replaced, and the Deployment
+  ready again, after its annotation standin/recovery seconds, 1 by default,
+  counted by the requests that come after); each new
   pod template gets a ReplicaSet owned by it, with the revision annotation
   that `kubectl rollout undo` reads; going back to an old template takes its
   ReplicaSet again with the next revision, as the controller does.
@@ -250,6 +253,64 @@ def rollout_controller(obj, old, spec_changed):
     obj["status"] = out
 
 
+pending = []         # (due time, namespace, deployment name): a pod to replace
+
+
+def make_pods(dep):
+    """The Deployment's pods, as many as it asks for, of its current
+    template: Running and Ready."""
+    ns, name = dep["metadata"]["namespace"], dep["metadata"]["name"]
+    h, bare = template_hash(dep["spec"]["template"])
+    for k in [k for k, o in store.items() if k[1] == "pods" and k[2] == ns
+              and o["metadata"].get("annotations", {}).get("standin/owner") == name
+              and o["metadata"]["labels"].get("pod-template-hash") != h]:
+        del store[k]
+    mine = [o for k, o in store.items() if k[1] == "pods" and k[2] == ns
+            and o["metadata"].get("annotations", {}).get("standin/owner") == name]
+    want = dep["spec"].get("replicas", 1)
+    for o in mine[want:]:
+        del store[("", "pods", ns, o["metadata"]["name"])]
+    for _ in range(max(0, want - len(mine))):
+        rv[0] += 1
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": f"{name}-{h}-{rv[0]}", "namespace": ns,
+                            "labels": dict((bare.get("metadata") or {}).get("labels") or {}, **{"pod-template-hash": h}),
+                            "annotations": {"standin/owner": name}, "uid": f"pod-{rv[0]}",
+                            "creationTimestamp": now(), "resourceVersion": str(rv[0])},
+               "spec": copy.deepcopy(bare.get("spec") or {}),
+               "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}
+        store[("", "pods", ns, pod["metadata"]["name"])] = pod
+
+
+def ready(dep, n):
+    st = dep.setdefault("status", {})
+    st["readyReplicas"] = st["availableReplicas"] = n
+
+
+def pod_deleted(pod):
+    """A pod of a Deployment gone: one fewer ready until its replacement
+    is, after the Deployment's standin/recovery seconds (default 1)."""
+    ns, owner = pod["metadata"]["namespace"], pod["metadata"].get("annotations", {}).get("standin/owner")
+    dep = store.get(("apps", "deployments", ns, owner))
+    if dep is None:
+        return
+    ready(dep, max(0, dep["status"].get("readyReplicas", 0) - 1))
+    delay = float((dep["metadata"].get("annotations") or {}).get("standin/recovery", "1"))
+    pending.append((time.time() + delay, ns, owner))
+
+
+def tick():
+    """The replacements whose time has come."""
+    t = time.time()
+    for item in [p for p in pending if p[0] <= t]:
+        pending.remove(item)
+        dep = store.get(("apps", "deployments", item[1], item[2]))
+        if dep is not None:
+            make_pods(dep)
+            ready(dep, min(dep["spec"].get("replicas", 1), dep["status"].get("readyReplicas", 0) + 1))
+            dep["metadata"]["resourceVersion"] = next_rv()
+
+
 def settle(g, plural, obj, old):
     """What a controller would have done by now."""
     spec_changed = old is None or old.get("spec") != obj.get("spec")
@@ -260,6 +321,7 @@ def settle(g, plural, obj, old):
         obj["status"] = {"phase": "Active"}
     elif plural == "deployments" and spec_changed:
         track_template(obj, "deployment.kubernetes.io/revision", "pod-template-hash")
+        make_pods(obj)
         n = obj["spec"].get("replicas", 1)
         obj["status"] = {"observedGeneration": md["generation"], "replicas": n, "updatedReplicas": n,
                          "readyReplicas": n, "availableReplicas": n,
@@ -393,6 +455,7 @@ class Handler(BaseHTTPRequestHandler):
         if not namespaced:
             ns = None
         with lock:
+            tick()
             key = (g, plural, ns, name)
             cur = store.get(key)
             if method == "GET" and name is None:
@@ -427,6 +490,8 @@ class Handler(BaseHTTPRequestHandler):
             if method == "DELETE":
                 self.body()
                 del store[key]
+                if plural == "pods":
+                    pod_deleted(cur)
                 if plural == "namespaces":
                     for k in [k for k in store if k[2] == name]:
                         del store[k]
