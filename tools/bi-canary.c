@@ -18,6 +18,13 @@
  * journal (.blissful-infra/canary.jsonl); the running canary's state is in
  * .blissful-infra/canary.state, and the other commands (status, promote,
  * abort, pause, resume, watch) act through it and .blissful-infra/canary.ctl.
+ *
+ * On Kubernetes (--k8s): the canary is an Argo Rollouts Rollout that
+ * `blissful-infra deploy` started; status and watch read it, and promote,
+ * abort, pause and resume patch it through kubectl as the Argo Rollouts
+ * plugin does (spec.paused, status.pauseConditions, status.abort,
+ * status.promoteFull, status.currentStepIndex); the same `canary` records,
+ * with source "k8s", on stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +41,7 @@
 #include "base/config.h"
 #include "base/http.h"
 #include "sources/docker.h"
+#include "sources/k8s.h"
 #include "engines/rollout.h"
 #include "analysis/canary.h"
 
@@ -41,10 +49,15 @@ static const char usage[] =
 	"usage: bi-canary --docker start --image IMAGE [options]\n"
 	"       bi-canary status | promote [--full] | abort | pause | resume | watch\n"
 	"       bi-canary --docker clean\n"
+	"       bi-canary --k8s [--namespace NS] [--rollout NAME] status | promote [--full] |\n"
+	"                 abort | pause | resume | watch\n"
 	"Release IMAGE to a share of a service's traffic, step by step (blissful-infra.yaml's\n"
 	"canary.steps), and promote or abort it from its error rate and latency; `canary` records.\n"
 	"\n"
 	"  -d, --docker          on this machine's Docker, behind a bi-proxy split\n"
+	"  -k, --k8s             the Argo Rollouts Rollout of a Kubernetes namespace, through kubectl\n"
+	"      --namespace NS    --k8s: the namespace (default PROJECT-production)\n"
+	"      --rollout NAME    --k8s: the Rollout (default the project's name)\n"
 	"  -i, --image IMAGE     start: the canary's image\n"
 	"  -s, --service S       the compose service (default app)\n"
 	"  -p, --project NAME    the compose project (default blissful-infra.yaml's name)\n"
@@ -60,7 +73,9 @@ static const char usage[] =
 	"      --version         show the version\n"
 	"Exit: 0 promoted (start), acknowledged or running (others); 1 aborted (start),\n"
 	"no canary running (status, control); 2 usage or a canary already running;\n"
-	"3 Docker unreachable; 4 this machine failed (state files, output).\n";
+	"3 Docker unreachable; 4 this machine failed (state files, output).\n"
+	"--k8s: 0 read or patched (watch: the Rollout Healthy), 1 no such Rollout (watch:\n"
+	"aborted or Degraded), 3 kubectl missing or the cluster unreachable.\n";
 
 #define SEC ((int64_t)1000000000)
 
@@ -635,6 +650,135 @@ clean_cmd(void)
 	return BI_EXIT_OK;
 }
 
+/* ---- Kubernetes: the Rollout, through kubectl ---- */
+
+static struct {
+	const char *ns, *name, *context;
+} K;
+
+static jv
+k8s_call(const char *verb, const char *patch, char *err, size_t n)
+{
+	return bi_k8s_rollout_call(K.context, K.ns, K.name, verb, patch, err, n);
+}
+
+/* The exit status for a kubectl failure: 1 when the Rollout is not there,
+ * 3 when the cluster (or kubectl) is not. */
+static int
+k8s_failed(const char *err)
+{
+	int missing = strstr(err, "NotFound") || strstr(err, "not found") || strstr(err, "the server doesn't have a resource type");
+	bi_warn("%s/%s: %s", K.ns, K.name, err);
+	return missing && !strstr(err, "kubectl is not installed") ? BI_EXIT_FAIL : BI_EXIT_UNREACHABLE;
+}
+
+static void
+k8s_emit(const char *event, jv state)
+{
+	jv rec = bi_record("canary");
+	rec = bi_set(rec, "project", jv_string(R.project));
+	rec = bi_set(rec, "service", jv_string(K.name));
+	rec = bi_set(rec, "source", jv_string("k8s"));
+	rec = bi_set(rec, "namespace", jv_string(K.ns));
+	rec = bi_set(rec, "event", jv_string(event));
+	rec = jv_object_merge(rec, state);
+	bi_write(rec);
+	bi_write_flush();
+}
+
+/* watch: a record each time the canary's phase, step, weight, pause or
+ * analysis changes, until it is Healthy (0) or aborted (1). */
+static int
+k8s_watch(void)
+{
+	char err[512], last[1024] = "";
+	int64_t every = bi_cfg_dur(R.cfg, "canary.watch_interval", 2 * SEC);
+	int misses = 0;
+
+	while (!stop_sig) {
+		jv ro = k8s_call("get", NULL, err, sizeof err);
+		if (!jv_is_valid(ro)) {
+			jv_free(ro);
+			if (++misses >= 3 || k8s_failed(err) == BI_EXIT_FAIL)
+				return k8s_failed(err);
+			usleep((useconds_t)(every / 1000));
+			continue;
+		}
+		misses = 0;
+		jv st = bi_k8s_rollout(ro);
+		jv_free(ro);
+		if (!jv_is_valid(st)) {
+			jv_free(st);
+			bi_die(BI_EXIT_FAIL, "%s/%s is not a Rollout", K.ns, K.name);
+		}
+		jv key = jv_dump_string(jv_copy(st), JV_PRINT_SORTED);
+		int changed = strcmp(last, jv_string_value(key)) != 0;
+		snprintf(last, sizeof last, "%s", jv_string_value(key));
+		jv_free(key);
+		const char *phase = bi_get_str(st, "phase");
+		jv ab = jv_object_get(jv_copy(st), jv_string("aborted"));
+		int aborted = jv_get_kind(ab) == JV_KIND_TRUE || (phase && !strcmp(phase, "Degraded"));
+		int done = phase && !strcmp(phase, "Healthy");
+		jv_free(ab);
+		if (changed || aborted || done)
+			k8s_emit(aborted ? "aborted" : done ? "promoted" : "status", st);
+		else
+			jv_free(st);
+		if (aborted)
+			return BI_EXIT_FAIL;
+		if (done)
+			return BI_EXIT_OK;
+		usleep((useconds_t)(every / 1000));
+	}
+	return 128 + stop_sig;
+}
+
+static int
+k8s_cmd(const char *cmd, int full)
+{
+	char err[512];
+	const char *patch = NULL;
+	char buf[160];
+
+	if (!strcmp(cmd, "watch"))
+		return k8s_watch();
+	jv ro = k8s_call("get", NULL, err, sizeof err);
+	if (!jv_is_valid(ro)) {
+		jv_free(ro);
+		return k8s_failed(err);
+	}
+	if (!strcmp(cmd, "promote")) {
+		if (bi_k8s_promote_patch(ro, full, buf, sizeof buf) != 0) {
+			jv_free(ro);
+			bi_warn("%s/%s: at its last step already: nothing to promote", K.ns, K.name);
+			return BI_EXIT_FAIL;
+		}
+		patch = buf;
+	} else if (!strcmp(cmd, "abort"))
+		patch = "{\"status\":{\"abort\":true}}";
+	else if (!strcmp(cmd, "pause"))
+		patch = "{\"spec\":{\"paused\":true}}";
+	else if (!strcmp(cmd, "resume"))
+		patch = "{\"spec\":{\"paused\":false}}";
+	if (patch) {
+		jv_free(ro);
+		ro = k8s_call("patch", patch, err, sizeof err);
+		if (!jv_is_valid(ro)) {
+			jv_free(ro);
+			return k8s_failed(err);
+		}
+	}
+	jv st = bi_k8s_rollout(ro);
+	jv_free(ro);
+	if (!jv_is_valid(st)) {
+		jv_free(st);
+		bi_warn("%s/%s is not a Rollout", K.ns, K.name);
+		return BI_EXIT_FAIL;
+	}
+	k8s_emit(cmd, st);
+	return BI_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -645,16 +789,27 @@ main(int argc, char **argv)
 		{"full", no_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
 		{"interval", required_argument, NULL, 'I'}, {"pause", required_argument, NULL, 'P'},
 		{"failure-limit", required_argument, NULL, 'L'}, {"quiet", no_argument, NULL, 'q'},
-		{"version", no_argument, NULL, 'V'}, {0, 0, 0, 0}};
+		{"version", no_argument, NULL, 'V'}, {"k8s", no_argument, NULL, 'k'},
+		{"namespace", required_argument, NULL, 'N'}, {"rollout", required_argument, NULL, 'R'},
+		{0, 0, 0, 0}};
 	char **env = NULL, err[512], p[128];
-	int nenv = 0, docker = 0, full = 0, listen = -1, c;
+	int nenv = 0, docker = 0, k8s = 0, full = 0, listen = -1, c;
 	jv over = jv_object();	/* the flags that override blissful-infra.yaml's canary: */
 	int64_t ns;
 
 	bi_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "di:s:p:e:l:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "dki:s:p:e:l:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': docker = 1; break;
+		case 'k': k8s = 1; break;
+		case 'N':
+		case 'R':
+			/* Never passed on to kubectl as a flag of its own. */
+			if (!*optarg || *optarg == '-')
+				bi_die(BI_EXIT_USAGE, "--%s '%s': a name, not starting with '-'",
+				       c == 'N' ? "namespace" : "rollout", optarg);
+			*(c == 'N' ? &K.ns : &K.name) = optarg;
+			break;
 		case 'i': R.image = optarg; break;
 		case 's': R.service = optarg; break;
 		case 'p': R.project = optarg; break;
@@ -702,8 +857,15 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return BI_EXIT_USAGE;
 	}
-	if (!docker && (!strcmp(cmd, "start") || !strcmp(cmd, "clean")))
-		bi_die(BI_EXIT_USAGE, "%s: give --docker (the only engine of this tool)", cmd);
+	if (docker && k8s)
+		bi_die(BI_EXIT_USAGE, "--docker or --k8s, not both");
+	if (k8s && (!strcmp(cmd, "start") || !strcmp(cmd, "clean")))
+		bi_die(BI_EXIT_USAGE, "%s --k8s: on Kubernetes, blissful-infra deploy --env production starts "
+		       "the canary (its Rollout), and Argo Rollouts runs it", cmd);
+	if (!docker && !k8s && (!strcmp(cmd, "start") || !strcmp(cmd, "clean")))
+		bi_die(BI_EXIT_USAGE, "%s: give --docker (the only engine that starts a canary)", cmd);
+	if ((K.ns || K.name) && !k8s)
+		bi_die(BI_EXIT_USAGE, "--namespace and --rollout are for --k8s");
 
 	R.cfg = bi_config();
 	if (jv_get_kind(R.cfg) == JV_KIND_OBJECT) {
@@ -738,6 +900,18 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (k8s) {
+		if (!K.name)
+			K.name = R.project;
+		if (!K.ns)
+			K.ns = bi_asprintf("%s-production", R.project);
+		K.context = bi_jv_path_str(R.cfg, "kubernetes.context", NULL);
+		if (K.context && (!*K.context || *K.context == '-'))
+			bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: kubernetes.context '%s': a context's name", K.context);
+		int st = k8s_cmd(cmd, full);
+		bi_fshut(stdout, "stdout");
+		return st;
+	}
 	if (!strcmp(cmd, "status"))
 		return status_cmd();
 	if (!strcmp(cmd, "watch"))

@@ -183,6 +183,18 @@ static const bi_col proxy_cols[] = {
 static const bi_col file_cols[] = {
 	{"ACTION", "action", BI_F_STR, 0}, {"BYTES", "bytes", BI_F_NUM, 1},
 	{"PATH", "path", BI_F_STR, 0}, {0}};
+static const bi_col environment_cols[] = {
+	{"ENV", "env", BI_F_STR, 0}, {"NAMESPACE", "namespace", BI_F_STR, 0},
+	{"VERSION", "version", BI_F_STR, 0}, {"SYNC", "sync", BI_F_STR, 0},
+	{"HEALTH", "health", BI_F_STR, 0}, {"REPLICAS", "replicas", BI_F_STR, 1},
+	{"PHASE", "phase", BI_F_STR, 0}, {"LAST DEPLOY", "last_deploy", BI_F_STR, 0},
+	{"EXPIRES", "expires", BI_F_STR, 0}, {"ACTION", "action", BI_F_STR, 0},
+	{"ERROR", "error", BI_F_FIRSTLINE, 0}, {0}};
+static const bi_col deployment_cols[] = {
+	{"TIME", "ts", BI_F_TIME, 0}, {"ENV", "env", BI_F_STR, 0}, {"NAMESPACE", "namespace", BI_F_STR, 0},
+	{"ACTION", "action", BI_F_STR, 0}, {"ENGINE", "engine", BI_F_STR, 0},
+	{"IMAGE", "image", BI_F_STR, 0}, {"REVISION", "revision", BI_F_SHORT, 0},
+	{"PHASE", "phase", BI_F_STR, 0}, {"MESSAGE", "msg", BI_F_FIRSTLINE, 0}, {0}};
 
 static const bi_col stage_cols[] = {
 	{"STAGE", "name", BI_F_STR, 0}, {"STATUS", "status", BI_F_STR, 0},
@@ -214,6 +226,8 @@ static const struct view views[] = {
 	{"proxy", proxy_cols, 1, NULL},
 	{"stage", stage_cols, 1, state_tint},
 	{"pipeline", pipeline_cols, 1, state_tint},
+	{"environment", environment_cols, 1, NULL},
+	{"deployment", deployment_cols, 1, NULL},
 	{NULL, NULL, 0, NULL}};
 
 /* Rows of one table, waiting to be aligned. */

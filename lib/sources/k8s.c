@@ -179,3 +179,144 @@ bi_k8s_pods(jv list)
 {
 	return each_item(list, one_pod);
 }
+
+/* The weight Argo Rollouts gives the canary at step idx (0-based) of steps:
+ * the last setWeight at or before it; 100 past the end. */
+static double
+step_weight(jv steps, int idx)
+{
+	double w = 0;
+	int n = jv_get_kind(steps) == JV_KIND_ARRAY ? jv_array_length(jv_copy(steps)) : 0;
+
+	if (idx >= n)
+		return 100;
+	for (int i = 0; i <= idx && i < n; i++) {
+		jv s = jv_array_get(jv_copy(steps), i);
+		w = bi_jv_path_num(s, "setWeight", w);
+		jv_free(s);
+	}
+	return w;
+}
+
+jv
+bi_k8s_rollout(jv ro)
+{
+	const char *kind = bi_jv_path_str(ro, "kind", NULL);
+	if (jv_get_kind(ro) != JV_KIND_OBJECT || !kind || strcmp(kind, "Rollout"))
+		return jv_invalid_with_msg(jv_string("not an Argo Rollouts Rollout"));
+	jv st = jv_object(), steps = bi_jv_path(ro, "spec.strategy.canary.steps");
+	int n = jv_get_kind(steps) == JV_KIND_ARRAY ? jv_array_length(jv_copy(steps)) : 0;
+	int idx = (int)bi_jv_path_num(ro, "status.currentStepIndex", n);
+	const char *phase = bi_jv_path_str(ro, "status.phase", NULL);
+	const char *s;
+
+	if (idx < 0)
+		idx = 0;
+	if (idx > n)
+		idx = n;
+	if (phase)
+		st = bi_set(st, "phase", jv_string(phase));
+	st = bi_set(st, "step", jv_number(idx));
+	st = bi_set(st, "steps", jv_number(n));
+	jv aborted = bi_jv_path(ro, "status.abort");
+	int ab = jv_get_kind(aborted) == JV_KIND_TRUE;
+	jv_free(aborted);
+	/* What the controller says it set, else what the steps say. */
+	double w = bi_jv_path_num(ro, "status.canary.weights.canary.weight", -1);
+	if (w < 0)
+		w = ab ? 0 : step_weight(steps, idx);
+	st = bi_set(st, "weight", jv_number(w));
+	jv sp = bi_jv_path(ro, "spec.paused"), pc = bi_jv_path(ro, "status.pauseConditions");
+	int paused = jv_get_kind(sp) == JV_KIND_TRUE ||
+		(jv_get_kind(pc) == JV_KIND_ARRAY && jv_array_length(jv_copy(pc)) > 0);
+	jv_free(sp);
+	jv_free(pc);
+	st = bi_set(st, "paused", jv_bool(paused));
+	st = bi_set(st, "aborted", jv_bool(ab));
+	if ((s = bi_jv_path_str(ro, "status.canary.currentBackgroundAnalysisRunStatus.status", NULL)) ||
+	    (s = bi_jv_path_str(ro, "status.canary.currentStepAnalysisRunStatus.status", NULL)))
+		st = bi_set(st, "analysis", jv_string(s));
+	jv ann = bi_jv_path(ro, "metadata.annotations");
+	if (jv_get_kind(ann) == JV_KIND_OBJECT) {
+		jv rev = jv_object_get(jv_copy(ann), jv_string("rollout.argoproj.io/revision"));
+		if (jv_get_kind(rev) == JV_KIND_STRING)
+			st = bi_set(st, "revision", jv_copy(rev));
+		jv_free(rev);
+	}
+	jv_free(ann);
+	if ((s = bi_jv_path_str(ro, "spec.template.spec.containers.0.image", NULL)))
+		st = bi_set(st, "image", jv_string(s));
+	if ((s = bi_jv_path_str(ro, "status.message", NULL)) && *s)
+		st = bi_set(st, "reason", jv_string(s));
+	jv_free(steps);
+	return st;
+}
+
+jv
+bi_k8s_rollout_call(const char *ctx, const char *ns, const char *name, const char *verb,
+		    const char *patch, char *err, size_t n)
+{
+	const char *a[16];
+	char cbuf[300];
+	int k = 0;
+
+	if (ctx) {
+		snprintf(cbuf, sizeof cbuf, "--context=%s", ctx);
+		a[k++] = cbuf;
+	}
+	a[k++] = "-n";
+	a[k++] = ns;
+	a[k++] = verb;
+	a[k++] = "rollout";
+	a[k++] = name;
+	if (patch) {
+		a[k++] = "--type";
+		a[k++] = "merge";
+		a[k++] = "-p";
+		a[k++] = patch;
+	}
+	a[k] = NULL;
+	char *out = bi_kubectl(a, err, n);
+	if (!out)
+		return jv_invalid();
+	jv v = jv_parse(out);
+	free(out);
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		snprintf(err, n, "kubectl's output is not JSON");
+		return jv_invalid();
+	}
+	return v;
+}
+
+int
+bi_k8s_promote_patch(jv ro, int full, char *buf, size_t n)
+{
+	jv sp = bi_jv_path(ro, "spec.paused"), pc = bi_jv_path(ro, "status.pauseConditions");
+	int manual = jv_get_kind(sp) == JV_KIND_TRUE;
+	int waiting = jv_get_kind(pc) == JV_KIND_ARRAY && jv_array_length(jv_copy(pc)) > 0;
+
+	jv_free(sp);
+	jv_free(pc);
+	if (full) {
+		snprintf(buf, n, "%s", manual ? "{\"spec\":{\"paused\":false},\"status\":{\"promoteFull\":true}}"
+					     : "{\"status\":{\"promoteFull\":true}}");
+		return 0;
+	}
+	if (manual) {
+		snprintf(buf, n, "{\"spec\":{\"paused\":false}}");
+		return 0;
+	}
+	if (waiting) {
+		snprintf(buf, n, "{\"status\":{\"pauseConditions\":null,\"controllerPause\":false}}");
+		return 0;
+	}
+	jv steps = bi_jv_path(ro, "spec.strategy.canary.steps");
+	int ns = jv_get_kind(steps) == JV_KIND_ARRAY ? jv_array_length(jv_copy(steps)) : 0;
+	int idx = (int)bi_jv_path_num(ro, "status.currentStepIndex", ns);
+	jv_free(steps);
+	if (idx >= ns)
+		return -1;
+	snprintf(buf, n, "{\"status\":{\"currentStepIndex\":%d}}", idx + 1);
+	return 0;
+}

@@ -21,4 +21,25 @@ jv bi_k8s_events(jv list);
  * (OOMKilled, Error; ts when it ended), with the restart count. */
 jv bi_k8s_pods(jv list);
 
+/* The state of an Argo Rollouts canary from `kubectl get rollout -o json`
+ * (borrowed): {phase, step (steps done, currentStepIndex), steps (how many
+ * the canary has), weight (the canary's percent: the controller's, else
+ * the steps'), paused, aborted, analysis (the AnalysisRun's status),
+ * revision, image, reason (the controller's message)}, those absent left
+ * out; jv_invalid_with_msg when ro is not a Rollout. */
+jv bi_k8s_rollout(jv ro);
+
+/* kubectl [--context=CTX] -n NS VERB rollout NAME [--type merge -p PATCH]
+ * (ctx and patch may be NULL), through bi_kubectl: the Rollout as kubectl
+ * prints it (get: as it is; patch: as the patch left it), or jv_invalid
+ * with kubectl's last line of error in err. */
+jv bi_k8s_rollout_call(const char *ctx, const char *ns, const char *name, const char *verb,
+		       const char *patch, char *err, size_t n);
+
+/* The merge patch that `kubectl argo rollouts promote [--full]` sends for
+ * ro (borrowed), written to buf: unpause a Rollout paused by hand; --full,
+ * go to the last step; else end the pause step it waits at, or skip the
+ * step it is on. 0, or -1 when it is past its last step already. */
+int bi_k8s_promote_patch(jv ro, int full, char *buf, size_t n);
+
 #endif

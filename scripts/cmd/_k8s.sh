@@ -1,14 +1,34 @@
 # _k8s.sh: what deploy, rollback, env and status share for Kubernetes,
-# sourced after _project.sh (not a command). kubectl does the talking: its
-# current context, or KUBECONFIG; every call has a deadline so an unreachable
-# cluster is an answer, not a hang.
+# sourced after _project.sh (not a command). kubectl does all the talking, in
+# blissful-infra.yaml's kubernetes.context (else kubectl's current one, or
+# KUBECONFIG's); every request has a deadline, so an unreachable cluster is
+# an answer, not a hang. Argo CD is driven through its Application resource
+# (kubectl get/patch), as its own CLI does through Argo CD's API: no argocd
+# binary is needed.
 
-# kc ARGS: kubectl with a deadline on each request.
+K8S_CONTEXT=$(bi-config get kubernetes.context '') || exit 2
+K8S_ARGOCD=$(bi-config get kubernetes.argocd false) || exit 2
+K8S_ARGO_NS=$(bi-config get kubernetes.argocd_namespace argocd) || exit 2
+K8S_TIMEOUT=$(bi-config seconds kubernetes.timeout 600) || exit 2
+K8S_TTL=$(bi-config seconds kubernetes.ephemeral_ttl 86400) || exit 2
+K8S_LABEL=blissful-infra.io
+
+# kc ARGS: kubectl in the project's context, with a deadline on each request.
 kc() {
-	kubectl --request-timeout="${BI_KUBE_TIMEOUT:-10s}" "$@"
+	if [ -n "$K8S_CONTEXT" ]; then
+		kubectl --context="$K8S_CONTEXT" --request-timeout="${BI_KUBE_TIMEOUT:-10s}" "$@"
+	else
+		kubectl --request-timeout="${BI_KUBE_TIMEOUT:-10s}" "$@"
+	fi
 }
 
-# no_flag WHAT VALUE: refuse a value that kubectl would read as a flag.
+need_kubectl() {
+	command -v kubectl >/dev/null 2>&1 && return 0
+	echo "blissful-infra: kubectl is not installed (Debian: kubernetes-client; scripts/deps.sh installs it)" >&2
+	exit 3
+}
+
+# no_flag WHAT VALUE: refuse a value that a command would read as a flag.
 no_flag() {
 	case $2 in
 	-*) die "$1: '$2' starts with '-'; refused (it would be read as a flag)" ;;
@@ -16,19 +36,48 @@ no_flag() {
 	esac
 }
 
-# The namespace of an environment: the overlay's, as its kustomization says
-# (ephemeral ones: NAME-BRANCH, from env_ephemeral_ns).
+# env_ns ENV [BRANCH]: the namespace of an environment: NAME-staging,
+# NAME-production, and for an ephemeral one NAME-BRANCH (the branch or pull
+# request lower-cased, [a-z0-9-] only, the whole at most 63 characters).
 env_ns() {
-	printf '%s-%s\n' "$NAME" "$1"
+	if [ "$1" != ephemeral ]; then
+		printf '%s-%s\n' "$NAME" "$1"
+		return
+	fi
+	s=$(printf '%s' "$2" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-' '-' | sed 's/--*/-/g; s/^-//; s/-$//')
+	[ -n "$s" ] || die "--branch: '$2' leaves nothing to name a namespace with"
+	printf '%.63s\n' "$NAME-$s" | sed 's/-*$//'
 }
 
-# A branch or pull request name made into a namespace's suffix: lower case,
-# [a-z0-9-], at most 63 characters in all.
-env_ephemeral_ns() {
-	s=$(printf '%s' "$1" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-' '-' | sed 's/--*/-/g; s/^-//; s/-$//')
-	[ -n "$s" ] || die "--branch: '$1' leaves nothing for a namespace name"
-	n="$NAME-$s"
-	printf '%.63s\n' "$n" | sed 's/-$//'
+# argo_app ENV: the Argo CD Application that drives ENV, when Argo CD is on
+# (kubernetes.argocd) and k8s/argocd/ has one for it (NAME-ENV); else nothing.
+argo_app() {
+	[ "$K8S_ARGOCD" = true ] || return 0
+	for f in "$ROOT"/k8s/argocd/*.yaml; do
+		[ -f "$f" ] || continue
+		grep -q "^  name: $NAME-$1\$" "$f" && { printf '%s\t%s\n' "$NAME-$1" "$f"; return 0; }
+	done
+	return 0
+}
+
+# record JSON-ARGS...: one record of blissful-infra(7) from jq --arg pairs
+# and a jq object body, e.g. record deployment '{env: $e}' --arg e staging.
+record() {
+	kind=$1 body=$2
+	shift 2
+	jq -nc --arg kind "$kind" --arg project "$NAME" \
+		--arg ts "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "$@" \
+		"{kind: \$kind, ts: \$ts, project: \$project} + $body"
+}
+
+# k8s_unreachable ERRFILE: kubectl's error says it reached no API server.
+k8s_unreachable() {
+	grep -qi 'unable to connect\|connection refused\|no such host\|i/o timeout\|deadline exceeded\|context deadline\|server is currently unable\|was refused' "$1"
+}
+
+# last_line FILE: the last non-empty line, for a diagnostic (kubectl's own).
+last_line() {
+	grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1
 }
 
 # k8s_canary_files DIR: write DIR/canary-steps.yaml (the Rollout's steps) and

@@ -19,7 +19,7 @@ is $? 2 "no command: exit 2"
 bi-canary launch 2>"$TMP/err"
 is "$?:$(head -1 "$TMP/err")" "2:bi-canary: no command launch" "an unknown command: exit 2"
 bi-canary start 2>"$TMP/err"
-is "$?:$(cat "$TMP/err")" "2:bi-canary: start: give --docker (the only engine of this tool)" "start needs --docker"
+is "$?:$(cat "$TMP/err")" "2:bi-canary: start: give --docker (the only engine that starts a canary)" "start needs --docker"
 bi-canary --docker start 2>"$TMP/err"
 is "$?:$(cat "$TMP/err")" "2:bi-canary: start: --image is required" "and an image"
 bi-canary --docker -i x --failure-limit -1 start 2>/dev/null

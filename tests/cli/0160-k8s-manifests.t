@@ -7,12 +7,15 @@
 # them (tests/tools/check-canary.py, tests/fixtures/k8s/exports/). The canary
 # files a new project has are what deploy writes again from its
 # blissful-infra.yaml, and a change to canary: changes the rendered Rollout.
+# The shapes themselves are checked against the real /metrics of the two
+# services that build and run here without Docker (c-service, fastapi); the
+# others' are read from their sources (tests/fixtures/k8s/exports/*.shape).
 . "$(dirname "$0")/../lib.sh"
 templates=$(cd "$ROOT/templates" && for d in */; do
 	d=${d%/}; case $d in _*) ;; *) [ -f "$d/template.yaml" ] && echo "$d" ;; esac; done)
 n=0
 for t in $templates; do n=$((n + 6)); done
-plan $((n + 1))
+plan $((n + 3))
 missing=
 for p in kubectl promtool; do command -v $p >/dev/null 2>&1 || missing="$missing $p"; done
 exit_ok $([ -z "$missing" ]; echo $?) "kubectl and promtool are installed (scripts/deps.sh)${missing:+; missing:$missing}"
@@ -62,3 +65,32 @@ for d in yaml.safe_load_all(sys.stdin):
 	exit_ok $([ -s "$d/k8s/argocd/application.yaml" ]; echo $?) "$t: an Argo CD Application"
 	rm -rf "$TMP/$t"
 done
+
+# The shapes against what the services really write.
+scrape() {	# DIR CMD...: run the service in DIR on a free port, some requests, its /metrics
+	dir=$1; shift
+	port=$(free_port)
+	(cd "$dir" && PORT=$port HOST=127.0.0.1 BIND_ADDRESS=127.0.0.1 FAULT_ERROR_RATE=0.5 exec "$@" >"$TMP/svc.log" 2>&1) &
+	svc=$!
+	at_exit "kill $svc 2>/dev/null"
+	i=0
+	until curl -sf -o /dev/null "http://127.0.0.1:$port/health" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+	for i in 1 2 3 4 5 6; do curl -s -o /dev/null "http://127.0.0.1:$port/hello/x"; done
+	curl -s "http://127.0.0.1:$port/metrics"
+	kill $svc 2>/dev/null
+	wait $svc 2>/dev/null
+}
+d=$TMP/real-c/shop
+bi-scaffold --template c-service --dir "$d" shop >/dev/null && (cd "$d" && make >/dev/null 2>&1)
+scrape "$d" ./service >"$TMP/m.txt"
+python3 "$ROOT/tests/tools/check-shape.py" "$ROOT/tests/fixtures/k8s/exports/c-service.shape" <"$TMP/m.txt" >"$TMP/out" 2>&1
+st=$?
+sed 's/^/# /' "$TMP/out"
+exit_ok $st "c-service's real /metrics has the series, labels and bounds its shape gives promtool"
+d=$TMP/real-py/shop
+bi-scaffold --template fastapi --dir "$d" shop >/dev/null
+scrape "$d" /usr/bin/python3 -m app >"$TMP/m.txt"
+python3 "$ROOT/tests/tools/check-shape.py" "$ROOT/tests/fixtures/k8s/exports/fastapi.shape" <"$TMP/m.txt" >"$TMP/out" 2>&1
+st=$?
+sed 's/^/# /' "$TMP/out"
+exit_ok $st "fastapi's real /metrics has the series, labels and bounds its shape gives promtool"

@@ -1,5 +1,6 @@
-/* fuzz-k8s: kubectl's JSON, whatever shape it takes, read as events and as
- * pods; every record that comes out must print.
+/* fuzz-k8s: kubectl's JSON, whatever shape it takes, read as events, as
+ * pods and as an Argo Rollouts Rollout (and the promote patch made for it);
+ * every record that comes out must print.
  *
  * The input is parsed once, and only when our own scanner vouches that it
  * is JSON (fuzz.h says why); anything else is read as the invalid value it
@@ -23,6 +24,14 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 		else
 			jv_free(recs);
 	}
+	jv st = bi_k8s_rollout(list);
+	if (jv_is_valid(st))
+		jv_free(jv_dump_string(st, 0));
+	else
+		jv_free(st);
+	char buf[160];
+	(void)bi_k8s_promote_patch(list, 0, buf, sizeof buf);
+	(void)bi_k8s_promote_patch(list, 1, buf, sizeof buf);
 	jv_free(list);
 	return 0;
 }

@@ -3,7 +3,9 @@
  * EventList with core and events.k8s.io events, a PodList with a container
  * in CrashLoopBackOff after an OOM kill), and bi_kubectl run against the
  * stand-in kubectl there: a warning on stderr kept out of the JSON, a
- * refusal's last line reported, no kubectl at all named as such.
+ * refusal's last line reported, no kubectl at all named as such. An Argo
+ * Rollouts canary's state read from its Rollout, and the patches that
+ * promote it as the Argo Rollouts plugin does.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -117,12 +119,69 @@ test_kubectl(void)
 	free(path);
 }
 
+static void
+test_rollout(void)
+{
+	char buf[160];
+	jv ro = fixture("rollout.json");
+	jv st = bi_k8s_rollout(ro);
+	jv_free(jv_dump_string(jv_copy(st), 0));
+	is_str(bi_get_str(st, "phase"), "Paused", "a Rollout at its first pause: Paused");
+	is_num(bi_jv_path_num(st, "step", -1), 1, "at step 1 ...");
+	is_num(bi_jv_path_num(st, "steps", -1), 5, "... of 5");
+	is_num(bi_jv_path_num(st, "weight", -1), 10, "the canary's weight, as the controller set it");
+	ok(jv_get_kind(jv_object_get(jv_copy(st), jv_string("paused"))) == JV_KIND_TRUE, "paused (a pause condition)");
+	is_str(bi_get_str(st, "analysis"), "Running", "the background analysis run's status");
+	is_str(bi_get_str(st, "revision"), "4", "the revision, from its annotation");
+	is_str(bi_get_str(st, "image"), "shop:v4", "the image");
+	jv_free(st);
+
+	ok(bi_k8s_promote_patch(ro, 0, buf, sizeof buf) == 0 &&
+	   !strcmp(buf, "{\"status\":{\"pauseConditions\":null,\"controllerPause\":false}}"),
+	   "promote at a pause step: the pause ended");
+	ok(bi_k8s_promote_patch(ro, 1, buf, sizeof buf) == 0 && !strcmp(buf, "{\"status\":{\"promoteFull\":true}}"),
+	   "promote --full: promoteFull");
+
+	/* No weights from the controller, no pause: the steps say; promote skips a step. */
+	ro = jv_object_set(ro, jv_string("status"),
+			   jv_parse("{\"phase\":\"Progressing\",\"currentStepIndex\":2}"));
+	ro = jv_object_set(ro, jv_string("spec"), jv_object_set(bi_jv_path(ro, "spec"), jv_string("paused"), jv_true()));
+	st = bi_k8s_rollout(ro);
+	is_num(bi_jv_path_num(st, "weight", -1), 25, "no weights in status: the last setWeight up to the step");
+	ok(jv_get_kind(jv_object_get(jv_copy(st), jv_string("paused"))) == JV_KIND_TRUE, "spec.paused: paused");
+	jv_free(st);
+	ok(bi_k8s_promote_patch(ro, 0, buf, sizeof buf) == 0 && !strcmp(buf, "{\"spec\":{\"paused\":false}}"),
+	   "promote a Rollout paused by hand: unpaused");
+	ro = jv_object_set(ro, jv_string("spec"), jv_object_set(bi_jv_path(ro, "spec"), jv_string("paused"), jv_false()));
+	ok(bi_k8s_promote_patch(ro, 0, buf, sizeof buf) == 0 && !strcmp(buf, "{\"status\":{\"currentStepIndex\":3}}"),
+	   "promote between pauses: on to the next step");
+	ro = jv_object_set(ro, jv_string("status"), jv_parse("{\"phase\":\"Degraded\",\"abort\":true,\"currentStepIndex\":5}"));
+	st = bi_k8s_rollout(ro);
+	ok(jv_get_kind(jv_object_get(jv_copy(st), jv_string("aborted"))) == JV_KIND_TRUE &&
+	   bi_jv_path_num(st, "weight", -1) == 0, "aborted: weight 0");
+	jv_free(st);
+	ok(bi_k8s_promote_patch(ro, 0, buf, sizeof buf) == -1, "past the last step: nothing to promote");
+	jv_free(ro);
+
+	jv dep = jv_parse("{\"kind\":\"Deployment\"}");
+	jv bad = bi_k8s_rollout(dep);
+	ok(!jv_is_valid(bad), "a Deployment is not a Rollout");
+	jv_free(bad);
+	jv_free(dep);
+	jv num = jv_number(3);
+	bad = bi_k8s_rollout(num);
+	ok(!jv_is_valid(bad), "nor is a number");
+	jv_free(bad);
+	jv_free(num);
+}
+
 int
 main(void)
 {
 	bi_init("test-k8s");
-	plan(24);
+	plan(42);
 	test_parse();
 	test_kubectl();
+	test_rollout();
 	return done();
 }
