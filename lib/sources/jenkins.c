@@ -299,8 +299,9 @@ bi_jenkins_stages(jv d, const char *job, long build)
 		const char *name = bi_get_str(s, "name"), *st = bi_get_str(s, "status");
 		jv rec = bi_record("stage");
 		jv start = num_or_null(s, "startTimeMillis");
+		/* Milliseconds below 9e12 (the year 2255) fit in int64 nanoseconds. */
 		if (jv_get_kind(start) == JV_KIND_NUMBER && jv_number_value(start) > 0 &&
-		    jv_number_value(start) < 1e14) {
+		    jv_number_value(start) < 9e12) {
 			char ts[40];
 			bi_ts_fmt((int64_t)jv_number_value(start) * 1000000, ts);
 			rec = bi_set(rec, "ts", jv_string(ts));
@@ -385,7 +386,7 @@ bi_jenkins_jobs(jv a, const char *folder)
 			rec = bi_set(rec, "last_result", res ? jv_string(res) : jv_null());
 			jv t = num_or_null(last, "timestamp");
 			if (jv_get_kind(t) == JV_KIND_NUMBER && jv_number_value(t) > 0 &&
-			    jv_number_value(t) < 1e14) {
+			    jv_number_value(t) < 9e12) {
 				char ts[40];
 				bi_ts_fmt((int64_t)jv_number_value(t) * 1000000, ts);
 				rec = bi_set(rec, "last_ts", jv_string(ts));

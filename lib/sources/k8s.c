@@ -180,6 +180,16 @@ bi_k8s_pods(jv list)
 	return each_item(list, one_pod);
 }
 
+/* A Rollout's currentStepIndex clamped to 0..n: a JSON number may be
+ * anything, and no cast of one out of int's range is defined. */
+static int
+step_index(jv ro, int n)
+{
+	double d = bi_jv_path_num(ro, "status.currentStepIndex", n);
+
+	return !(d >= 0) ? 0 : d > n ? n : (int)d;
+}
+
 /* The weight Argo Rollouts gives the canary at step idx (0-based) of steps:
  * the last setWeight at or before it; 100 past the end. */
 static double
@@ -206,7 +216,7 @@ bi_k8s_rollout(jv ro)
 		return jv_invalid_with_msg(jv_string("not an Argo Rollouts Rollout"));
 	jv st = jv_object(), steps = bi_jv_path(ro, "spec.strategy.canary.steps");
 	int n = jv_get_kind(steps) == JV_KIND_ARRAY ? jv_array_length(jv_copy(steps)) : 0;
-	int idx = (int)bi_jv_path_num(ro, "status.currentStepIndex", n);
+	int idx = step_index(ro, n);
 	const char *phase = bi_jv_path_str(ro, "status.phase", NULL);
 	const char *s;
 
@@ -313,7 +323,7 @@ bi_k8s_promote_patch(jv ro, int full, char *buf, size_t n)
 	}
 	jv steps = bi_jv_path(ro, "spec.strategy.canary.steps");
 	int ns = jv_get_kind(steps) == JV_KIND_ARRAY ? jv_array_length(jv_copy(steps)) : 0;
-	int idx = (int)bi_jv_path_num(ro, "status.currentStepIndex", ns);
+	int idx = step_index(ro, ns);
 	jv_free(steps);
 	if (idx >= ns)
 		return -1;
