@@ -75,7 +75,7 @@ cx make >"$TMP/make1" 2>&1
 st=$?
 [ $st -eq 2 ] || show "$TMP/make1"
 is "$st" 2 "make with no libraries: exit 2"
-want="make: missing libraries; install: libcurl4-openssl-dev libyaml-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libedit-dev libjq-dev (scripts/deps.sh, or make deps, does it on Debian)"
+want="make: missing libraries; install: libcurl4-openssl-dev libyaml-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libedit-dev libpq-dev libjq-dev (scripts/deps.sh, or make deps, does it on Debian)"
 is "$(grep '^make: missing libraries' "$TMP/make1")" "$want" "and one line naming the packages to install"
 grep -q -- ' -c -o ' "$TMP/make1"
 exit_ok $((! $?)) "and nothing compiled"
