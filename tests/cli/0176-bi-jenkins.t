@@ -7,7 +7,7 @@
 # they were written, and no shell runs them.
 . "$(dirname "$0")/../lib.sh"
 STANDIN=$ROOT/tests/tools/jenkins-standin.py
-plan 31
+plan 32
 cd "$TMP" || exit 1
 unset JENKINS_URL JENKINS_USER JENKINS_PASSWORD JENKINS_PASSWORD_FILE
 

@@ -7,7 +7,7 @@
 # stand-in, with a branch whose name holds quotes and $(...).
 . "$(dirname "$0")/../lib.sh"
 STANDIN=$ROOT/tests/tools/jenkins-standin.py
-plan 25
+plan 26
 cd "$TMP" || exit 1
 export BI_JENKINS_DIR=$TMP/state BI_JENKINS_BASE=bi-test/no-such-jenkins:none
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=t \
