@@ -49,6 +49,7 @@ bi_agent_env_open(bi_agent_env *e, const char *root, char *err, size_t n)
 	e->changes = jv_object();
 	e->summary = NULL;
 	e->finished = 0;
+	e->stop = NULL;
 	return 0;
 }
 
@@ -166,17 +167,18 @@ bi_agent_open(const char *root, const char *rel)
 	return fd;
 }
 
-/* A confined file's text, at most READ_MAX bytes; NULL with the reason. */
-static char *
-read_confined(const char *root, const char *rel, size_t *len, char *err, size_t n)
+char *
+bi_agent_read(const char *root, const char *rel, size_t *len, char *err, size_t n)
 {
 	int fd = bi_agent_open(root, rel);
 	struct stat st;
 	bi_buf b = {0};
 
 	if (fd < 0) {
+		int saved = errno;
 		bi_errf(err, n, "%s: %s", rel, errno == ELOOP || errno == EXDEV ?
 			"a symlink on the way; refused" : strerror(errno));
+		errno = saved;
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -355,8 +357,19 @@ bi_agent_patch(const char *text, const char *diff, char *err, size_t n)
 
 /* ---- commands ---- */
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+#define DRAIN_MS 300	/* output read after the command exited, while a child of it holds the pipe */
+
 int
-bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap, char **out)
+bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
+	      volatile sig_atomic_t *stop, char **out)
 {
 	int p[2];
 	bi_buf b = {0};
@@ -377,34 +390,51 @@ bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
 		    (dir && chdir(dir) != 0))
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	setpgid(pid, pid);
 	close(p[1]);
-	struct timespec t0;
+	/* The command is watched, not only its output: it may have closed
+	 * the pipe and run on (the deadline holds), or exited leaving a child
+	 * that holds the pipe (its status counts; the rest of its group is
+	 * killed after a short drain). */
+	struct timespec t0, t_exit;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int timed_out = 0;
+	int timed_out = 0, stopped = 0, exited = 0, eof = 0, st = 0;
 	char buf[8192];
 	for (;;) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = (long)timeout * 1000 - ((now.tv_sec - t0.tv_sec) * 1000 +
-						    (now.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0) {
-			timed_out = 1;
-			kill(-pid, SIGKILL);
+		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
+			exited = 1;
+			clock_gettime(CLOCK_MONOTONIC, &t_exit);
+		}
+		if (stop && *stop) {
+			stopped = 1;
 			break;
 		}
-		struct pollfd pf = {.fd = p[0], .events = POLLIN};
-		int r = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
+		long left;
+		if (exited) {
+			if (eof || (left = DRAIN_MS - ms_since(&t_exit)) <= 0)
+				break;
+		} else if ((left = (long)timeout * 1000 - ms_since(&t0)) <= 0) {
+			timed_out = 1;
+			break;
+		}
+		if (!exited && left > 50)	/* looked at again soon: waitpid cannot be polled */
+			left = 50;
+		struct pollfd pf = {.fd = eof ? -1 : p[0], .events = POLLIN};
+		int r = poll(&pf, 1, (int)left);
+		if (r <= 0 || eof)
 			continue;
 		ssize_t k = read(p[0], buf, sizeof buf);
-		if (k <= 0)
-			break;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			eof = 1;
+			continue;
+		}
 		bi_buf_add(&b, buf, (size_t)k);
 		if (b.len > 2 * cap) {	/* keep the tail */
 			memmove(b.p, b.p + b.len - cap, cap);
@@ -413,10 +443,9 @@ bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
 		}
 	}
 	close(p[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	kill(-pid, SIGKILL);	/* the command at a limit, or what it left running in its group */
+	while (!exited && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	kill(-pid, SIGKILL);	/* what it left running in its group */
 	bi_buf_add(&b, "", 0);
 	if (b.len > cap) {
 		memmove(b.p, b.p + b.len - cap, cap);
@@ -424,6 +453,8 @@ bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
 		b.p[b.len] = '\0';
 	}
 	*out = b.p;
+	if (stopped)
+		return 128 + SIGINT;
 	if (timed_out)
 		return 124;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -536,7 +567,7 @@ tool_read(bi_agent_env *e, jv args, int *is_error)
 		return fail(is_error, "%s", "read_file: \"path\" is required");
 	if (bi_agent_confine(e->root, path, 1, &rel, err, sizeof err))
 		return fail(is_error, "%s", err);
-	text = read_confined(e->root, rel, &len, err, sizeof err);
+	text = bi_agent_read(e->root, rel, &len, err, sizeof err);
 	free(rel);
 	if (!text)
 		return fail(is_error, "%s", err);
@@ -590,7 +621,7 @@ search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hi
 			(*files)++;
 			char err[64];
 			size_t len;
-			char *text = read_confined(e->root, child, &len, err, sizeof err);
+			char *text = bi_agent_read(e->root, child, &len, err, sizeof err);
 			long ln = 1;
 			for (const char *p = text; p && *p && *hits < 100; ln++) {
 				size_t k = strcspn(p, "\n");
@@ -632,12 +663,12 @@ static char *
 tool_run(bi_agent_env *e, const char *const *argv, const char *dir, int timeout)
 {
 	char *out;
-	int st = bi_agent_exec(argv, dir, timeout, BI_AGENT_RESULT_MAX - 256, &out);
+	int st = bi_agent_exec(argv, dir, timeout, BI_AGENT_RESULT_MAX - 256, e->stop, &out);
 
 	if (st < 0)
 		return bi_asprintf("%s could not start: %s\n", argv[0], strerror(errno));
-	char *r = bi_asprintf("%sexit status %d%s\n", out, st, st == 124 ? " (timed out)" : "");
-	(void)e;
+	char *r = bi_asprintf("%sexit status %d%s\n", out, st, st == 124 ? " (timed out)" :
+			      e->stop && *e->stop ? " (interrupted)" : "");
 	free(out);
 	return r;
 }
@@ -714,7 +745,7 @@ tool_propose(bi_agent_env *e, jv args, int *is_error)
 		int fd = bi_agent_open(e->root, rel);
 		if (fd >= 0) {
 			close(fd);
-			if (!(old = read_confined(e->root, rel, &len, rerr, sizeof rerr))) {
+			if (!(old = bi_agent_read(e->root, rel, &len, rerr, sizeof rerr))) {
 				free(rel);
 				jv_free(prev);
 				return fail(is_error, "%s", rerr);

@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 62
+plan 70
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -229,3 +229,82 @@ exit_ok $? "git_diff: the working tree against HEAD"
 is "$(bi-agent status ada --json | jq -c '[.kind, .agent, .task.status, .task.reason, (.task.messages | type), (.steps | map(.tool))]')" \
 	'["agent_task","ada","done","the disk is full","null",["query","query","git_diff","finish"]]' \
 	"status --json: an agent_task record with its steps, without the conversation"
+
+# ---- a failed accept can be tried again; reject removes what it left
+
+cat >"$TMP/s7.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hello\nmoon\n"}}
+{"tool":"finish","args":{"summary":"moon"}}
+EOF2
+serve o7 "$TMP/s7.jsonl"
+bi-agent hire bug-fixer --name cy >/dev/null
+OLLAMA_HOST=$URL bi-agent assign cy "moon" >/dev/null 2>&1
+bi-agent accept cy >/dev/null 2>&1
+bi-agent accept cy >"$TMP/out" 2>&1
+is "$?:$(grep -c 'no world in greet.txt' "$TMP/out")" "1:1" "accept again after failed tests: the tests ran again"
+cwt=$(git worktree list | grep -c 'agent-cy-')
+bi-agent reject cy "no" >/dev/null 2>&1
+is "$cwt:$(git branch --list 'agent/cy/*' | wc -l | tr -d ' '):$(git worktree list | grep -c 'agent-cy-')" "1:0:0" \
+	"reject removes the branch and the worktree a failed accept left"
+
+# ---- revise after a revision stopped at a limit keeps the earlier proposals
+
+cat >"$TMP/s8.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"a.txt","content":"a\n"}}
+{"tool":"finish","args":{"summary":"a"}}
+EOF2
+serve o8 "$TMP/s8.jsonl"
+bi-agent hire feature-engineer --name dee >/dev/null
+OLLAMA_HOST=$URL bi-agent assign dee "a" >/dev/null 2>&1
+echo '{"tool":"read_file","args":{"path":"greet.txt"}}' >"$TMP/s9.jsonl"
+serve o9 "$TMP/s9.jsonl" --loop
+OLLAMA_HOST=$URL bi-agent revise dee "more" --max-steps 2 >/dev/null 2>&1
+is $? 1 "a revision stopped at the step limit"
+cat >"$TMP/s10.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"b.txt","content":"b\n"}}
+{"tool":"finish","args":{"summary":"a and b"}}
+EOF2
+serve o10 "$TMP/s10.jsonl"
+OLLAMA_HOST=$URL bi-agent revise dee "b too" >"$TMP/out" 2>/dev/null
+is "$(head -1 "$TMP/out")" "dee: revision 3 suggested: 2 files, 2 steps, 200 tokens" \
+	"the revision after it builds on revision 1's proposal"
+
+# ---- no tests: refused unless --no-tests
+
+cp blissful-infra.yaml "$TMP/yaml"
+printf 'name: demo\n' >blissful-infra.yaml
+bi-agent accept dee >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err"):$(git branch --list 'agent/dee/*' | wc -l | tr -d ' ')" \
+	"1:bi-agent: accept: no tests to run (agent.test_command, or a Makefile, package.json, pom.xml, go.mod or Python project); --no-tests to accept anyway:0" \
+	"accept with no test command: refused, exit 1"
+bi-agent accept dee --no-tests >"$TMP/out" 2>&1
+is "$?:$(head -1 "$TMP/out"):$(git show agent/dee/task-9-r3:b.txt)" "0:tests: none (--no-tests):b" \
+	"accept --no-tests: committed untested, as asked"
+cp "$TMP/yaml" blissful-infra.yaml
+
+# ---- accept makes the change against the file as it was proposed
+
+seq 1 10 >long.txt && git add long.txt && git commit -qm long
+sed -i 's/^10$/ten, not committed/' long.txt
+cat >"$TMP/s11.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"long.txt","diff":"@@ -1,2 +1,2 @@\n-1\n+one\n 2\n"}}
+{"tool":"finish","args":{"summary":"one"}}
+EOF2
+serve o11 "$TMP/s11.jsonl"
+bi-agent hire bug-fixer --name eve >/dev/null
+OLLAMA_HOST=$URL bi-agent assign eve "one" >/dev/null 2>&1
+bi-agent accept eve >"$TMP/out" 2>&1
+is "$?:$(git show agent/eve/task-10-r1:long.txt | sed -n '1p;10p' | tr '\n' ' ')" "0:one 10 " \
+	"an edit not committed when the change was proposed is not carried into the commit"
+git checkout -q long.txt
+cat >"$TMP/s12.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","diff":"@@ -1,2 +1,2 @@\n-hello\n+hello there\n world\n"}}
+{"tool":"finish","args":{"summary":"there"}}
+EOF2
+bi-agent hire bug-fixer --name fay >/dev/null
+serve o12 "$TMP/s12.jsonl"
+OLLAMA_HOST=$URL bi-agent assign fay "there" >/dev/null 2>&1
+printf 'howdy\nworld\n' >greet.txt && git commit -qam howdy
+bi-agent accept fay >"$TMP/out" 2>"$TMP/err"
+is "$?:$(grep -c 'greet.txt: changed since it was proposed' "$TMP/err"):$(git branch --list 'agent/fay/*' | wc -l | tr -d ' ')" \
+	"1:1:0" "a file changed on HEAD since the proposal that the change does not fit: refused, exit 1, nothing left"
