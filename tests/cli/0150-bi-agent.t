@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 70
+plan 72
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -308,3 +308,47 @@ printf 'howdy\nworld\n' >greet.txt && git commit -qam howdy
 bi-agent accept fay >"$TMP/out" 2>"$TMP/err"
 is "$?:$(grep -c 'greet.txt: changed since it was proposed' "$TMP/err"):$(git branch --list 'agent/fay/*' | wc -l | tr -d ' ')" \
 	"1:1:0" "a file changed on HEAD since the proposal that the change does not fit: refused, exit 1, nothing left"
+
+# ---- Ctrl-C: a test run and a model's request end at once, nothing left running
+
+waitfile() { _i=0; while [ ! -s "$1" ] && [ $_i -lt 600 ]; do sleep 0.05; _i=$((_i + 1)); done; }
+waitpid_bounded() {	# PID: its status; killed (137) when it is not done within 60 s
+	( sleep 60; kill -KILL "$1" 2>/dev/null ) &
+	_wd=$!
+	wait "$1"
+	_st=$?
+	kill "$_wd" 2>/dev/null
+	return $_st
+}
+cat >"$TMP/s13.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hello\nworld\nhi\n"}}
+{"tool":"finish","args":{"summary":"hi"}}
+EOF2
+serve o13 "$TMP/s13.jsonl"
+bi-agent hire bug-fixer --name gus >/dev/null
+OLLAMA_HOST=$URL bi-agent assign gus "hi" >/dev/null 2>&1
+cp blissful-infra.yaml "$TMP/yaml"
+printf 'name: demo\nagent:\n  test_command: sleep 300 & echo $! >"$SLEEPER"; wait\n' >blissful-infra.yaml
+SLEEPER=$TMP/sleeper bi-agent accept gus >"$TMP/out" 2>"$TMP/err" &
+apid=$!
+waitfile "$TMP/sleeper"
+kill -INT $apid
+waitpid_bounded $apid
+st=$?
+running() { kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" | grep -q Z; }
+_i=0	# a SIGKILLed process takes a moment to go
+while running "$(cat "$TMP/sleeper")" && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+running "$(cat "$TMP/sleeper")"
+is "$st:$?:$(cat "$TMP/err"):$(git branch --list 'agent/gus/*' | wc -l | tr -d ' ')" \
+	"1:1:bi-agent: accept: interrupted while the tests ran:0" \
+	"Ctrl-C during accept's tests: exit 1, the tests' processes gone, no branch left"
+cp "$TMP/yaml" blissful-infra.yaml
+echo '{"tool":"finish","args":{"summary":"late"},"sleep":120}' >"$TMP/s14.jsonl"
+serve o14 "$TMP/s14.jsonl"
+OLLAMA_HOST=$URL bi-agent assign gus "slow" >"$TMP/out" 2>/dev/null &
+apid=$!
+waitfile "$TMP/o14.log"
+kill -TERM $apid
+waitpid_bounded $apid
+is "$?:$(cat "$TMP/out")" "1:gus: stopped (1 steps, 0 tokens): stopped at interrupted (1 steps, 0 tokens)" \
+	"a signal during a model's request ends it; the task is stopped"
