@@ -143,11 +143,17 @@ static void
 on_step(void *ctx, int step, jv call, const char *result, int is_error)
 {
 	jv d = jv_dump_string(jv_object_get(jv_copy(call), jv_string("args")), 0);
+	const char *name = bi_get_text(call, "name", "?");
+	/* The model's words, shown and not obeyed by the terminal. */
+	char *vn = bi_agent_visible(name, strlen(name), 0);
+	char *va = bi_agent_visible(jv_string_value(d), (size_t)bi_line_span(jv_string_value(d), SIZE_MAX, 100), 0);
+	char *vr = bi_agent_visible(result, is_error ? (size_t)bi_line_span(result, SIZE_MAX, 160) : 0, 0);
 
 	(void)ctx;
-	fprintf(stderr, "%s: step %d: %s %.*s%s%.*s\n", bi_progname, step, bi_get_text(call, "name", "?"),
-		bi_line_span(jv_string_value(d), SIZE_MAX, 100), jv_string_value(d),
-		is_error ? " -> refused: " : " -> ok", is_error ? bi_line_span(result, SIZE_MAX, 160) : 0, result);
+	fprintf(stderr, "%s: step %d: %s %s%s%s\n", bi_progname, step, vn, va, is_error ? " -> refused: " : " -> ok", vr);
+	free(vn);
+	free(va);
+	free(vr);
 	jv_free(d);
 }
 
@@ -166,11 +172,13 @@ work(jv task, int revision, jv messages, bi_agent_env *env, const char *feedback
 	if (bi_agent_work(db, &run, task, revision, feedback, &res) != 0)
 		db_die();
 	const char *name = bi_get_str(task, "agent");
+	char *why = bi_agent_visible(res.reason, strlen(res.reason), 1);	/* the model's summary */
 	if (!strcmp(res.status, "suggested"))
 		printf("%s: revision %d suggested: %d file%s, %d steps, %ld tokens\n%s\nreview: bi-agent review %s\n",
-		       name, revision, res.changes, res.changes == 1 ? "" : "s", run.steps, run.tokens, res.reason, name);
+		       name, revision, res.changes, res.changes == 1 ? "" : "s", run.steps, run.tokens, why, name);
 	else
-		printf("%s: %s (%d steps, %ld tokens): %s\n", name, res.status, run.steps, run.tokens, res.reason);
+		printf("%s: %s (%d steps, %ld tokens): %s\n", name, res.status, run.steps, run.tokens, why);
+	free(why);
 	jv_free(run.messages);
 	free(res.reason);
 	free(model);

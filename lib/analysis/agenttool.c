@@ -74,6 +74,23 @@ comp_is(const char *s, size_t len, const char *c)
 	return len == strlen(c) && !memcmp(s, c, len);
 }
 
+/* The first component of path that is closed to agents: .git (hooks
+ * there would run, a config holds credentials) or .blissful-infra (the
+ * database, the server's token), or NULL. */
+static const char *
+closed_part(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t len = strcspn(p, "/");
+		if (comp_is(p, len, ".git"))
+			return ".git";
+		if (comp_is(p, len, ".blissful-infra"))
+			return ".blissful-infra";
+		p += len + (p[len] == '/');
+	}
+	return NULL;
+}
+
 int
 bi_agent_confine(const char *root, const char *rel, int must_exist, char **out,
 		 char *err, size_t n)
@@ -90,11 +107,12 @@ bi_agent_confine(const char *root, const char *rel, int must_exist, char **out,
 		size_t len = strcspn(p, "/");
 		if (comp_is(p, len, ".."))
 			return bi_errf(err, n, "%s: '..' is refused; paths stay inside the project", rel);
-		if (comp_is(p, len, ".git"))
-			return bi_errf(err, n, "%s: .git is not open to agents (use git_log, git_status, "
-				       "git_diff)", rel);
 		p += len + (p[len] == '/');
 	}
+	const char *closed = closed_part(rel);
+	if (closed)
+		return bi_errf(err, n, "%s: %s is not open to agents%s", rel, closed, !strcmp(closed, ".git") ?
+			       " (use git_log, git_status, git_diff)" : "");
 	char *full = bi_asprintf("%s/%s", root, rel), *real = realpath(full, NULL);
 	char *rest = NULL;
 	struct stat lst;
@@ -135,10 +153,11 @@ bi_agent_confine(const char *root, const char *rel, int must_exist, char **out,
 		free(rest);
 		return -1;
 	}
-	/* A symlink inside that leads into .git is refused as .git is. */
+	/* A symlink inside that leads into .git (a nested repository's too)
+	 * or .blissful-infra is refused as they are. */
 	const char *in = real[rl] ? real + rl + 1 : "";
-	if (comp_is(in, strcspn(in, "/"), ".git")) {
-		bi_errf(err, n, "%s leads into .git; refused", rel);
+	if ((closed = closed_part(in)) || (rest && (closed = closed_part(rest)))) {
+		bi_errf(err, n, "%s leads into %s; refused", rel, closed);
 		free(real);
 		free(rest);
 		return -1;
@@ -537,7 +556,7 @@ tool_list(bi_agent_env *e, jv args, int *is_error)
 	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) && n < 1000) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || closed_part(de->d_name))
 			continue;
 		names = bi_realloc(names, (n + 1) * sizeof *names);
 		names[n++] = bi_asprintf("%s%s", de->d_name, de->d_type == DT_DIR ? "/" : "");

@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 72
+plan 73
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -352,3 +352,19 @@ kill -TERM $apid
 waitpid_bounded $apid
 is "$?:$(cat "$TMP/out")" "1:gus: stopped (1 steps, 0 tokens): stopped at interrupted (1 steps, 0 tokens)" \
 	"a signal during a model's request ends it; the task is stopped"
+
+# ---- the model's text is shown, not obeyed by the terminal
+
+cat >"$TMP/s15.jsonl" <<'EOF2'
+{"tool":"read\u001b]0;owned\u0007","args":{"path":"x\r\u001b[2K"}}
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hello\u001b[2J\nworld\n"}}
+{"tool":"finish","args":{"summary":"clear\u001b[H\rscreen"}}
+EOF2
+serve o15 "$TMP/s15.jsonl"
+bi-agent hire bug-fixer --name hal >/dev/null
+OLLAMA_HOST=$URL bi-agent assign hal "esc" >"$TMP/out" 2>"$TMP/err"
+bi-agent review hal >>"$TMP/out"
+bi-agent status hal >>"$TMP/out"
+E=$(printf '\033') R=$(printf '\r')
+is "$(cat "$TMP/out" "$TMP/err" | grep -c "$E\|$R"):$(grep -c 'step 1: read^\[\]0;owned^G {"path":"x\\r\\u001b\[2K"} -> refused: no tool read^\[\]0;owned^G' "$TMP/err"):$(grep -c '^+hello^\[\[2J$' "$TMP/out"):$(grep -c 'clear^\[\[H\\rscreen' "$TMP/out")" \
+	"0:1:1:3" "escape sequences and carriage returns from the model made visible in step lines, review and status"

@@ -64,12 +64,15 @@ main(void)
 {
 	char *tmp = bi_temp_dir("bi-test-agenttool"), err[512];
 
-	plan(51);
+	plan(55);
 	bi_init("test-agenttool");
 	root = realpath(tmp, NULL);
 	char *cmd = bi_asprintf("cd %s && mkdir -p sub .git outside && printf 'one\\ntwo\\n' >a.txt && "
 				"printf 'b\\n' >sub/b.txt && echo secret >outside/s && ln -s /etc out && "
-				"ln -s sub in && ln -s /nonexistent/x dangling && ln -s .git g && echo x >.git/config", root);
+				"ln -s sub in && ln -s /nonexistent/x dangling && ln -s .git g && echo x >.git/config && "
+				"mkdir -p nested/.git .blissful-infra && echo x >nested/.git/config && "
+				"ln -s nested/.git/config ncfg && echo t >.blissful-infra/serve.token && "
+				"ln -s .blissful-infra/serve.token tok", root);
 	if (system(cmd) != 0)
 		return 1;
 	free(cmd);
@@ -93,6 +96,9 @@ main(void)
 	REFUSED(".git/config", 1, ".git is not open", ".git");
 	REFUSED("sub/.git", 0, ".git is not open", ".git anywhere");
 	REFUSED("g/config", 1, "leads into .git", "a symlink into .git");
+	REFUSED("ncfg", 1, "leads into .git", "a symlink into a nested repository's .git");
+	REFUSED(".blissful-infra/serve.token", 1, ".blissful-infra is not open", ".blissful-infra, to read too");
+	REFUSED("tok", 1, "leads into .blissful-infra", "a symlink into .blissful-infra");
 	REFUSED("a.txt/x", 0, "Not a directory", "a file taken as a folder");
 
 	/* A link swapped in after the check is not followed. */
@@ -167,6 +173,7 @@ main(void)
 	free(r);
 	r = tool(&e, "list_files", "{}", &bad);
 	ok(!bad && strstr(r, "\nsub/\n") && !strstr(r, ".git\n"), "list_files: folders marked, no .git");
+	ok(!strstr(r, ".blissful-infra"), "list_files: no .blissful-infra");
 	free(r);
 	r = tool(&e, "search_files", "{\"pattern\":\"secret\"}", &bad);
 	is_str(r, "outside/s:1: secret\n1 match\n", "search_files, through no symlink");
