@@ -241,6 +241,21 @@ assign(char **w)
 	return code;
 }
 
+/* The latest suggestion of task t at or before revision rev (a revision
+ * that stopped at a limit has none of its own), or null. */
+static jv
+suggestion_upto(jv t, int rev)
+{
+	jv s = jv_null();
+	for (int r = rev; r >= 1 && jv_get_kind(s) == JV_KIND_NULL; r--) {
+		jv_free(s);
+		s = bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), r);
+		if (!jv_is_valid(s))
+			db_die();
+	}
+	return s;
+}
+
 static int
 revise(char **w)
 {
@@ -255,13 +270,7 @@ revise(char **w)
 	env_open(&env);
 	/* The next revision builds on the latest suggestion: this revision's,
 	 * or, when it stopped at a limit, the one before it. */
-	jv s = jv_null();
-	for (int r = rev; r >= 1 && jv_get_kind(s) == JV_KIND_NULL; r--) {
-		jv_free(s);
-		s = bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), r);
-		if (!jv_is_valid(s))
-			db_die();
-	}
+	jv s = suggestion_upto(t, rev);
 	if (jv_get_kind(s) == JV_KIND_OBJECT) {
 		jv_free(env.changes);
 		env.changes = jv_object_get(jv_copy(s), jv_string("changes"));
@@ -276,12 +285,12 @@ revise(char **w)
 	return code;
 }
 
-/* A suggestion to act on: the latest task's, when it is one. */
+/* A suggestion to act on: revision's, else the latest task's latest. */
 static jv
 suggestion_or_die(jv t, const char *name, int revision)
 {
-	int rev = revision > 0 ? revision : (int)bi_get_num(t, "revision", 0);
-	jv s = bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), rev);
+	jv s = revision > 0 ? bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), revision) :
+		suggestion_upto(t, (int)bi_get_num(t, "revision", 0));
 	if (!jv_is_valid(s))
 		db_die();
 	if (jv_get_kind(s) != JV_KIND_OBJECT)

@@ -393,10 +393,8 @@ bi_agent_discard(const char *root, const char *branch, const char *wtname, char 
 	int r;
 
 	git_libgit2_init();
-	if (git_repository_open_ext(&repo, root, 0, NULL) != 0)
-		r = git_fail(err, n, "the project is no git repository");
-	else
-		r = discard(repo, branch, wtname, err, n);
+	r = git_repository_open_ext(&repo, root, 0, NULL) != 0 ? 0 :	/* no repository, nothing left */
+		discard(repo, branch, wtname, err, n);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return r;

@@ -42,8 +42,8 @@ typedef struct bi_agent_accept_req {
 int bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t errlen);
 
 /* Remove the worktree wtname and branch an accept left in root's
- * repository, when there; a branch with commits HEAD does not hold is
- * kept and refused. 0, or -1 with the reason. */
+ * repository, when there (and when root is in one); a branch with commits
+ * HEAD does not hold is kept and refused. 0, or -1 with the reason. */
 int bi_agent_discard(const char *root, const char *branch, const char *wtname, char *err, size_t errlen);
 
 #endif

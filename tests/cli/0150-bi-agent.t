@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 73
+plan 74
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -260,6 +260,8 @@ echo '{"tool":"read_file","args":{"path":"greet.txt"}}' >"$TMP/s9.jsonl"
 serve o9 "$TMP/s9.jsonl" --loop
 OLLAMA_HOST=$URL bi-agent revise dee "more" --max-steps 2 >/dev/null 2>&1
 is $? 1 "a revision stopped at the step limit"
+bi-agent review dee >"$TMP/out" 2>&1
+is "$?:$(grep -c '^+++ b/a.txt$' "$TMP/out")" "0:1" "review after it: the latest suggestion, revision 1's"
 cat >"$TMP/s10.jsonl" <<'EOF2'
 {"tool":"propose_change","args":{"path":"b.txt","content":"b\n"}}
 {"tool":"finish","args":{"summary":"a and b"}}
@@ -312,13 +314,12 @@ is "$?:$(grep -c 'greet.txt: changed since it was proposed' "$TMP/err"):$(git br
 # ---- Ctrl-C: a test run and a model's request end at once, nothing left running
 
 waitfile() { _i=0; while [ ! -s "$1" ] && [ $_i -lt 600 ]; do sleep 0.05; _i=$((_i + 1)); done; }
-waitpid_bounded() {	# PID: its status; killed (137) when it is not done within 60 s
-	( sleep 60; kill -KILL "$1" 2>/dev/null ) &
-	_wd=$!
+running() { kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" | grep -q Z; }
+waitpid_bounded() {	# PID: its status; killed (137) when it is not done within ~60 s
+	_i=0
+	while running "$1" && [ $_i -lt 1200 ]; do sleep 0.05; _i=$((_i + 1)); done
+	running "$1" && kill -KILL "$1"
 	wait "$1"
-	_st=$?
-	kill "$_wd" 2>/dev/null
-	return $_st
 }
 cat >"$TMP/s13.jsonl" <<'EOF2'
 {"tool":"propose_change","args":{"path":"greet.txt","content":"hello\nworld\nhi\n"}}
@@ -335,7 +336,6 @@ waitfile "$TMP/sleeper"
 kill -INT $apid
 waitpid_bounded $apid
 st=$?
-running() { kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" | grep -q Z; }
 _i=0	# a SIGKILLed process takes a moment to go
 while running "$(cat "$TMP/sleeper")" && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
 running "$(cat "$TMP/sleeper")"
