@@ -4,10 +4,18 @@
  *
  * An accepted suggestion is never written into the person's working tree:
  * a new branch at HEAD is checked out in a new worktree (git worktree), the
- * changes are written there (each path confined to the worktree again, as
- * a checkout may hold symlinks of its own), the project's tests run there,
+ * changes are made there (each path confined to the worktree again, as a
+ * checkout may hold symlinks of its own), the project's tests run there,
  * and only when they pass are the changes committed on that branch. The
  * person merges it, or not.
+ *
+ * A proposal is the model's new text against the file as it was then
+ * (the working tree's, with whatever was not committed). Writing the new
+ * text whole at HEAD would commit those uncommitted edits and undo commits
+ * made to the file since; so the change old -> new is made as a patch on
+ * HEAD's file, and a change that no longer fits is refused, not forced.
+ * The project may be a folder of its repository: paths are taken under
+ * that folder in the worktree, and the tests run there.
  *
  * Layer: analysis.
  */

@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 74
+plan 75
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -368,3 +368,25 @@ bi-agent status hal >>"$TMP/out"
 E=$(printf '\033') R=$(printf '\r')
 is "$(cat "$TMP/out" "$TMP/err" | grep -c "$E\|$R"):$(grep -c 'step 1: read^\[\]0;owned^G {"path":"x\\r\\u001b\[2K"} -> refused: no tool read^\[\]0;owned^G' "$TMP/err"):$(grep -c '^+hello^\[\[2J$' "$TMP/out"):$(grep -c 'clear^\[\[H\\rscreen' "$TMP/out")" \
 	"0:1:1:3" "escape sequences and carriage returns from the model made visible in step lines, review and status"
+
+# ---- a project in a folder of its repository
+
+M=$TMP/mono
+mkdir -p "$M/svc" && cd "$M" && git init -q -b main . && git config user.name Person && git config user.email p@x
+cd svc || exit 1
+printf 'name: svc\nagent:\n  test_command: grep -q bye greet.txt && pwd >"$MARK"\n' >blissful-infra.yaml
+printf '.blissful-infra/\n' >.gitignore
+echo hi >greet.txt
+git add -A && git commit -qm init
+cat >"$TMP/s16.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","content":"bye\n"}}
+{"tool":"finish","args":{"summary":"bye"}}
+EOF2
+serve o16 "$TMP/s16.jsonl"
+export BI_DB=$TMP/mono.db
+bi-agent hire bug-fixer --name ian >/dev/null
+OLLAMA_HOST=$URL bi-agent assign ian "bye" >/dev/null 2>&1
+bi-agent accept ian >"$TMP/out" 2>&1
+is "$?:$(git show agent/ian/task-1-r1:svc/greet.txt):$(git show --stat --format= agent/ian/task-1-r1 | head -1 | cut -d' ' -f2):$(cat "$MARK")" \
+	"0:bye:svc/greet.txt:$M/svc/.blissful-infra/worktrees/agent-ian-1-r1/svc" \
+	"a project in a folder of its repository: the change at its path there, the tests run in its folder"
