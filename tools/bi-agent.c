@@ -7,8 +7,9 @@
  * written until a person accepts: review shows the plan and a diff per
  * file, revise sends feedback and yields the next revision, accept applies
  * the changes on a new branch in a new git worktree, runs the project's
- * tests there and commits when they pass; reject records the outcome and
- * touches nothing.
+ * tests there and commits when they pass (a project without tests only
+ * with --no-tests); reject records the outcome and removes what failed
+ * accepts left, never touching the project's files.
  *
  * State (agents, tasks, steps, suggestions and revisions, outcomes) is in
  * the project database (lib/analysis/agentdb.c, agentwork.c). The tools and
@@ -39,7 +40,7 @@
 static const char usage[] =
 	"usage: bi-agent hire ROLE --name N | fire N | list | roles\n"
 	"       bi-agent assign N \"TASK\" | revise N \"FEEDBACK\"\n"
-	"       bi-agent status N | review N [--revision R] | accept N | reject N\n"
+	"       bi-agent status N | review N [--revision R] | accept N [--no-tests] | reject N\n"
 	"       bi-agent watch [--runbooks FILE] | silence PATTERN [--for DUR] |\n"
 	"       bi-agent investigate FINDING [--name N]\n"
 	"Agents with roles propose changes to the project; nothing is written\n"
@@ -64,8 +65,9 @@ static const char usage[] =
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
 	"Exit: 0; 1 the agent stopped at a limit without a suggestion, or accept\n"
-	"      failed (the tests, a conflict, no tests); 2 usage (an unknown agent or role, no suggestion);\n"
-	"      3 the model's server unreachable; 4 the database or the output failed.\n";
+	"      failed (the tests, a conflict, no tests); 2 usage (an unknown agent\n"
+	"      or role, no suggestion); 3 the model's server unreachable; 4 the\n"
+	"      database or the output failed.\n";
 
 static struct {
 	bi_llm llm;
@@ -682,6 +684,8 @@ main(int argc, char **argv)
 		bi_usage_error(usage, "hire: --name N names the agent");
 	if (opt.name && strcmp(cmd, "hire") && strcmp(cmd, "investigate"))
 		bi_usage_error(usage, "--name is for hire and investigate");
+	if (opt.no_tests && strcmp(cmd, "accept"))
+		bi_usage_error(usage, "--no-tests is for accept");
 	configure(api, base);
 	if (!(root = bi_project_dir()) && !(root = getcwd(NULL, 0)))
 		bi_die(BI_EXIT_LOCAL, "the working directory:");
