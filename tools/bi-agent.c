@@ -7,8 +7,9 @@
  * written until a person accepts: review shows the plan and a diff per
  * file, revise sends feedback and yields the next revision, accept applies
  * the changes on a new branch in a new git worktree, runs the project's
- * tests there and commits when they pass; reject records the outcome and
- * touches nothing.
+ * tests there and commits when they pass (a project without tests only
+ * with --no-tests); reject records the outcome and removes what failed
+ * accepts left, never touching the project's files.
  *
  * State (agents, tasks, steps, suggestions and revisions, outcomes) is in
  * the project database (lib/analysis/agentdb.c, agentwork.c). The tools and
@@ -39,7 +40,7 @@
 static const char usage[] =
 	"usage: bi-agent hire ROLE --name N | fire N | list | roles\n"
 	"       bi-agent assign N \"TASK\" | revise N \"FEEDBACK\"\n"
-	"       bi-agent status N | review N [--revision R] | accept N | reject N\n"
+	"       bi-agent status N | review N [--revision R] | accept N [--no-tests] | reject N\n"
 	"       bi-agent watch [--runbooks FILE] | silence PATTERN [--for DUR] |\n"
 	"       bi-agent investigate FINDING [--name N]\n"
 	"Agents with roles propose changes to the project; nothing is written\n"
@@ -57,19 +58,22 @@ static const char usage[] =
 	"      --max-steps N    requests to the model per task (default agent.max_steps, 20)\n"
 	"      --max-tokens N   tokens per task (default agent.max_tokens, 60000)\n"
 	"  -r, --revision R     review: this revision (default the latest)\n"
+	"      --no-tests       accept: commit without running tests (else refused\n"
+	"                       when the project has no test command)\n"
 	"      --json           records instead of text\n"
 	"      --db PATH        the database (default $BI_DB, .blissful-infra/bi.db)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
-	"Exit: 0; 1 the agent stopped at a limit without a suggestion, or the tests\n"
-	"      failed on accept; 2 usage (an unknown agent or role, no suggestion);\n"
-	"      3 the model's server unreachable; 4 the database or the output failed.\n";
+	"Exit: 0; 1 the agent stopped at a limit without a suggestion, or accept\n"
+	"      failed (the tests, a conflict, no tests); 2 usage (an unknown agent\n"
+	"      or role, no suggestion); 3 the model's server unreachable; 4 the\n"
+	"      database or the output failed.\n";
 
 static struct {
 	bi_llm llm;
 	const char *model, *db_path, *runbooks, *name;
 	int64_t silence;	/* ns */
-	int allow_remote, json, max_steps, revision;
+	int allow_remote, json, max_steps, revision, no_tests;
 	long max_tokens;
 	jv cfg;
 } opt = {.revision = -1};
@@ -83,6 +87,17 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* Ctrl-C and TERM end a model's request and a command's process group,
+ * and the command stops, recording where it got to. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static _Noreturn void
@@ -130,11 +145,17 @@ static void
 on_step(void *ctx, int step, jv call, const char *result, int is_error)
 {
 	jv d = jv_dump_string(jv_object_get(jv_copy(call), jv_string("args")), 0);
+	const char *name = bi_get_text(call, "name", "?");
+	/* The model's words, shown and not obeyed by the terminal. */
+	char *vn = bi_agent_visible(name, strlen(name), 0);
+	char *va = bi_agent_visible(jv_string_value(d), (size_t)bi_line_span(jv_string_value(d), SIZE_MAX, 100), 0);
+	char *vr = bi_agent_visible(result, is_error ? (size_t)bi_line_span(result, SIZE_MAX, 160) : 0, 0);
 
 	(void)ctx;
-	fprintf(stderr, "%s: step %d: %s %.*s%s%.*s\n", bi_progname, step, bi_get_text(call, "name", "?"),
-		bi_line_span(jv_string_value(d), SIZE_MAX, 100), jv_string_value(d),
-		is_error ? " -> refused: " : " -> ok", is_error ? bi_line_span(result, SIZE_MAX, 160) : 0, result);
+	fprintf(stderr, "%s: step %d: %s %s%s%s\n", bi_progname, step, vn, va, is_error ? " -> refused: " : " -> ok", vr);
+	free(vn);
+	free(va);
+	free(vr);
 	jv_free(d);
 }
 
@@ -147,19 +168,19 @@ work(jv task, int revision, jv messages, bi_agent_env *env, const char *feedback
 	bi_agent_run run = {.llm = &opt.llm, .model = model, .env = env, .messages = messages,
 			    .max_steps = opt.max_steps, .max_tokens = opt.max_tokens, .stop = &stop,
 			    .on_step = on_step};
-	struct sigaction sa = {.sa_handler = on_signal};
 	bi_agent_result res;
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_signals();
 	if (bi_agent_work(db, &run, task, revision, feedback, &res) != 0)
 		db_die();
 	const char *name = bi_get_str(task, "agent");
+	char *why = bi_agent_visible(res.reason, strlen(res.reason), 1);	/* the model's summary */
 	if (!strcmp(res.status, "suggested"))
 		printf("%s: revision %d suggested: %d file%s, %d steps, %ld tokens\n%s\nreview: bi-agent review %s\n",
-		       name, revision, res.changes, res.changes == 1 ? "" : "s", run.steps, run.tokens, res.reason, name);
+		       name, revision, res.changes, res.changes == 1 ? "" : "s", run.steps, run.tokens, why, name);
 	else
-		printf("%s: %s (%d steps, %ld tokens): %s\n", name, res.status, run.steps, run.tokens, res.reason);
+		printf("%s: %s (%d steps, %ld tokens): %s\n", name, res.status, run.steps, run.tokens, why);
+	free(why);
 	jv_free(run.messages);
 	free(res.reason);
 	free(model);
@@ -222,6 +243,21 @@ assign(char **w)
 	return code;
 }
 
+/* The latest suggestion of task t at or before revision rev (a revision
+ * that stopped at a limit has none of its own), or null. */
+static jv
+suggestion_upto(jv t, int rev)
+{
+	jv s = jv_null();
+	for (int r = rev; r >= 1 && jv_get_kind(s) == JV_KIND_NULL; r--) {
+		jv_free(s);
+		s = bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), r);
+		if (!jv_is_valid(s))
+			db_die();
+	}
+	return s;
+}
+
 static int
 revise(char **w)
 {
@@ -234,8 +270,10 @@ revise(char **w)
 		       name, st);
 	bi_agent_env env;
 	env_open(&env);
-	jv s = bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), rev);
-	if (jv_get_kind(s) == JV_KIND_OBJECT) {	/* the next revision builds on this one */
+	/* The next revision builds on the latest suggestion: this revision's,
+	 * or, when it stopped at a limit, the one before it. */
+	jv s = suggestion_upto(t, rev);
+	if (jv_get_kind(s) == JV_KIND_OBJECT) {
 		jv_free(env.changes);
 		env.changes = jv_object_get(jv_copy(s), jv_string("changes"));
 	}
@@ -249,12 +287,12 @@ revise(char **w)
 	return code;
 }
 
-/* A suggestion to act on: the latest task's, when it is one. */
+/* A suggestion to act on: revision's, else the latest task's latest. */
 static jv
 suggestion_or_die(jv t, const char *name, int revision)
 {
-	int rev = revision > 0 ? revision : (int)bi_get_num(t, "revision", 0);
-	jv s = bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), rev);
+	jv s = revision > 0 ? bi_agentdb_suggestion(db, (int64_t)bi_get_num(t, "id", 0), revision) :
+		suggestion_upto(t, (int)bi_get_num(t, "revision", 0));
 	if (!jv_is_valid(s))
 		db_die();
 	if (jv_get_kind(s) != JV_KIND_OBJECT)
@@ -294,7 +332,12 @@ accept(char **w)
 	char err[1024];
 
 	env_open(&env);
-	int r = bi_agent_accept_task(db, root, t, s, env.test_cmd, env.test_timeout, &report, err, sizeof err);
+	if (!env.test_cmd && !opt.no_tests)
+		bi_die(BI_EXIT_FAIL, "accept: no tests to run (agent.test_command, or a Makefile, package.json, "
+		       "pom.xml, go.mod or Python project); --no-tests to accept anyway");
+	catch_signals();
+	int r = bi_agent_accept_task(db, root, t, s, opt.no_tests ? NULL : env.test_cmd, env.test_timeout,
+				     &stop, &report, err, sizeof err);
 	if (r == -2)
 		db_die();
 	if (r < 0)
@@ -309,7 +352,7 @@ accept(char **w)
 			printf("tests: %s in %s: exit %d\n%s", bi_get_text(tests, "command", "?"), wt,
 			       (int)bi_get_num(tests, "status", -1), r ? bi_get_text(tests, "output", "") : "");
 		else
-			printf("tests: none (no test command: agent.test_command)\n");
+			printf("tests: none (--no-tests)\n");
 		jv_free(tests);
 		if (r == 0)
 			printf("accepted: commit %.12s on branch %s (worktree %s)\nmerge it with: git merge %s\n",
@@ -333,6 +376,9 @@ reject(char **w)
 	if (strcmp(bi_get_text(t, "status", ""), "suggested"))
 		bi_die(BI_EXIT_USAGE, "%s's task is %s, not a suggestion to reject", name, bi_get_text(t, "status", "?"));
 	int64_t id = (int64_t)bi_get_num(t, "id", 0);
+	char err[1024];
+	if (bi_agent_discard_task(root, t, err, sizeof err) != 0)	/* what a failed accept left */
+		bi_warn("reject: %s", err);
 	if (bi_agentdb_outcome(db, id, (int)bi_get_num(t, "revision", 1), "rejected", why) != 0 ||
 	    bi_agentdb_task_set(db, id, bi_set(jv_object(), "status", jv_string("rejected"))) != 0)
 		db_die();
@@ -571,6 +617,7 @@ option(int c, const char **api, const char **base)
 	case 'T': opt.max_tokens = number(optarg, "--max-tokens", 100000000); break;
 	case 'r': opt.revision = (int)number(optarg, "--revision", 100000); break;
 	case 'J': opt.json = 1; break;
+	case 'N': opt.no_tests = 1; break;
 	case 'D': opt.db_path = optarg; break;
 	case 'B': opt.runbooks = optarg; break;
 	case 'F':
@@ -591,7 +638,7 @@ main(int argc, char **argv)
 		{"api", required_argument, NULL, 'A'}, {"base-url", required_argument, NULL, 'U'},
 		{"allow-remote", no_argument, NULL, 'R'}, {"max-steps", required_argument, NULL, 'S'},
 		{"max-tokens", required_argument, NULL, 'T'}, {"revision", required_argument, NULL, 'r'},
-		{"json", no_argument, NULL, 'J'}, {"db", required_argument, NULL, 'D'},
+		{"json", no_argument, NULL, 'J'}, {"no-tests", no_argument, NULL, 'N'}, {"db", required_argument, NULL, 'D'},
 		{"runbooks", required_argument, NULL, 'B'}, {"for", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 	const char *api = NULL, *base = NULL;
@@ -637,6 +684,8 @@ main(int argc, char **argv)
 		bi_usage_error(usage, "hire: --name N names the agent");
 	if (opt.name && strcmp(cmd, "hire") && strcmp(cmd, "investigate"))
 		bi_usage_error(usage, "--name is for hire and investigate");
+	if (opt.no_tests && strcmp(cmd, "accept"))
+		bi_usage_error(usage, "--no-tests is for accept");
 	configure(api, base);
 	if (!(root = bi_project_dir()) && !(root = getcwd(NULL, 0)))
 		bi_die(BI_EXIT_LOCAL, "the working directory:");

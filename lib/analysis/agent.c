@@ -191,7 +191,8 @@ bi_agent_tool_msg(int api, jv call, const char *content)
 }
 
 char *
-bi_agent_ask(const bi_llm *c, const char *model, jv messages, bi_agent_reply *r, int *down)
+bi_agent_ask(const bi_llm *c, const char *model, jv messages, volatile sig_atomic_t *stop,
+	     bi_agent_reply *r, int *down)
 {
 	const char *hdrs[] = {c->auth, NULL};
 	int ollama = c->api == BI_LLM_OLLAMA;
@@ -202,7 +203,7 @@ bi_agent_ask(const bi_llm *c, const char *model, jv messages, bi_agent_reply *r,
 		body = bi_set(body, "options", bi_set(jv_object(), "num_ctx", jv_number((double)c->budget)));
 	jv text = jv_dump_string(body, 0);
 	bi_http_req req = {.url = url, .body = jv_string_value(text), .headers = hdrs,
-			   .timeout_ms = 600000, .connect_timeout_ms = 3000};
+			   .timeout_ms = 600000, .connect_timeout_ms = 3000, .stop = (const volatile int *)stop};
 	bi_http_resp resp;
 	char *err = NULL, why[512];
 
@@ -211,6 +212,8 @@ bi_agent_ask(const bi_llm *c, const char *model, jv messages, bi_agent_reply *r,
 	if (bi_http(&req, &resp) != 0) {
 		*down = resp.status == 0;
 		err = bi_asprintf("no answer from %s: %s", url, resp.error);
+	} else if (resp.stopped) {
+		err = bi_strdup("interrupted");
 	} else if (resp.status == 404 && ollama) {
 		err = bi_asprintf("model %s is not installed at %s; run: ollama pull %s", model, c->base, model);
 	} else if (bi_agent_parse_reply(c->api, resp.body.p ? resp.body.p : "", resp.body.len, r, why,
@@ -235,6 +238,8 @@ bi_agent_loop(bi_agent_run *t, char **err)
 	int api = t->llm->api;
 
 	*err = NULL;
+	if (!t->env->stop)	/* the tools' commands end on the same signal */
+		t->env->stop = t->stop;
 	while (!t->env->finished) {
 		if (t->stop && *t->stop)
 			return BI_AGENT_STOPPED;
@@ -244,8 +249,13 @@ bi_agent_loop(bi_agent_run *t, char **err)
 			return BI_AGENT_TOKEN_LIMIT;
 		bi_agent_reply r;
 		t->steps++;
-		if ((*err = bi_agent_ask(t->llm, t->model, t->messages, &r, &t->down))) {
+		if ((*err = bi_agent_ask(t->llm, t->model, t->messages, t->stop, &r, &t->down))) {
 			bi_agent_reply_free(&r);
+			if (t->stop && *t->stop) {
+				free(*err);
+				*err = NULL;
+				return BI_AGENT_STOPPED;
+			}
 			return BI_AGENT_FAILED;
 		}
 		t->tokens += r.tokens;

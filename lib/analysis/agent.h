@@ -40,8 +40,9 @@ jv bi_agent_tool_msg(int api, jv call, const char *content);
 
 /* Send messages (borrowed) with the tools to model; r gets the reply.
  * NULL, or what went wrong (the caller frees it); *down set when no
- * server answered. */
-char *bi_agent_ask(const bi_llm *c, const char *model, jv messages, bi_agent_reply *r, int *down);
+ * server answered. stop (NULL: none), once set, ends the request. */
+char *bi_agent_ask(const bi_llm *c, const char *model, jv messages, volatile sig_atomic_t *stop,
+		   bi_agent_reply *r, int *down);
 
 /* A task's run: set the fields above the line, zero the rest. */
 typedef struct bi_agent_run {

@@ -15,6 +15,38 @@
 #include "base/jsonl.h"
 #include "analysis/agentgit.h"
 
+char *
+bi_agent_visible(const char *s, size_t len, int keep_nl)
+{
+	bi_buf b = {0};
+
+	bi_buf_add(&b, "", 0);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c == '\n' && keep_nl) || c == '\t')
+			bi_buf_add(&b, s + i, 1);
+		else if (c == '\n' || c == '\r')
+			bi_buf_adds(&b, c == '\n' ? "\\n" : "\\r");
+		else if (c < 0x20 || c == 0x7f)
+			bi_buf_printf(&b, "^%c", c ^ 0x40);
+		else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+			 (unsigned char)s[i + 1] <= 0x9f)	/* a C1 control: a terminal may act on it */
+			bi_buf_printf(&b, "\\u%04x", (unsigned char)s[++i]);
+		else
+			bi_buf_add(&b, s + i, 1);
+	}
+	return b.p;
+}
+
+/* s, made visible, appended to b. */
+static void
+add_visible(bi_buf *b, const char *s)
+{
+	char *v = bi_agent_visible(s, strlen(s), 1);
+	bi_buf_adds(b, v);
+	free(v);
+}
+
 static void
 diff_lines(bi_buf *b, const char *d, int color)
 {
@@ -23,7 +55,9 @@ diff_lines(bi_buf *b, const char *d, int color)
 		const char *c = !color ? "" : !strncmp(p, "+++", 3) || !strncmp(p, "---", 3) ||
 			!strncmp(p, "diff ", 5) ? "\033[1m" : *p == '+' ? "\033[32m" : *p == '-' ? "\033[31m" :
 			!strncmp(p, "@@", 2) ? "\033[36m" : "";
-		bi_buf_printf(b, "%s%.*s%s\n", c, (int)k, p, *c ? "\033[0m" : "");
+		char *v = bi_agent_visible(p, k, 0);
+		bi_buf_printf(b, "%s%s%s\n", c, v, *c ? "\033[0m" : "");
+		free(v);
 		p += k + (p[k] == '\n');
 	}
 }
@@ -34,10 +68,17 @@ bi_agent_fmt_review(jv t, jv s, int color)
 	bi_buf b = {0};
 	jv ch = jv_object_get(jv_copy(s), jv_string("changes"));
 
-	bi_buf_printf(&b, "%s (%s), task %d: %s\nrevision %d%s%s\nplan: %s\n\n", bi_get_text(t, "agent", "?"),
-		      bi_get_text(t, "role", "?"), (int)bi_get_num(t, "id", 0), bi_get_text(t, "task", ""),
-		      (int)bi_get_num(s, "revision", 0), bi_get_str(s, "feedback") ? ", after: " : "",
-		      bi_get_text(s, "feedback", ""), bi_get_text(s, "plan", "(none)"));
+	/* What the model wrote (the plan, the diffs) may hold a terminal's
+	 * control sequences: they are shown, not sent. */
+	bi_buf_printf(&b, "%s (%s), task %d: ", bi_get_text(t, "agent", "?"), bi_get_text(t, "role", "?"),
+		      (int)bi_get_num(t, "id", 0));
+	add_visible(&b, bi_get_text(t, "task", ""));
+	bi_buf_printf(&b, "\nrevision %d%s", (int)bi_get_num(s, "revision", 0),
+		      bi_get_str(s, "feedback") ? ", after: " : "");
+	add_visible(&b, bi_get_text(s, "feedback", ""));
+	bi_buf_adds(&b, "\nplan: ");
+	add_visible(&b, bi_get_text(s, "plan", "(none)"));
+	bi_buf_adds(&b, "\n\n");
 	if (jv_get_kind(ch) == JV_KIND_OBJECT) {
 		jv_object_foreach(ch, path, c) {
 			jv old = jv_object_get(jv_copy(c), jv_string("old"));
@@ -59,21 +100,29 @@ bi_agent_fmt_status(jv t, jv steps)
 {
 	bi_buf b = {0};
 
-	bi_buf_printf(&b, "%s (%s), task %lld: %s\nstatus: %s, revision %d, %d steps, %d tokens\n",
-		      bi_get_text(t, "agent", "?"), bi_get_text(t, "role", "?"), (long long)bi_get_num(t, "id", 0),
-		      bi_get_text(t, "task", ""), bi_get_text(t, "status", "?"), (int)bi_get_num(t, "revision", 0),
-		      (int)bi_get_num(t, "steps", 0), (int)bi_get_num(t, "tokens", 0));
-	if (bi_get_str(t, "reason"))
-		bi_buf_printf(&b, "note: %s\n", bi_get_str(t, "reason"));
+	bi_buf_printf(&b, "%s (%s), task %lld: ", bi_get_text(t, "agent", "?"), bi_get_text(t, "role", "?"),
+		      (long long)bi_get_num(t, "id", 0));
+	add_visible(&b, bi_get_text(t, "task", ""));
+	bi_buf_printf(&b, "\nstatus: %s, revision %d, %d steps, %d tokens\n", bi_get_text(t, "status", "?"),
+		      (int)bi_get_num(t, "revision", 0), (int)bi_get_num(t, "steps", 0), (int)bi_get_num(t, "tokens", 0));
+	if (bi_get_str(t, "reason")) {
+		bi_buf_adds(&b, "note: ");
+		add_visible(&b, bi_get_str(t, "reason"));
+		bi_buf_adds(&b, "\n");
+	}
 	if (bi_get_str(t, "branch"))
 		bi_buf_printf(&b, "branch: %s%s%s\n", bi_get_str(t, "branch"), bi_get_str(t, "commit") ? ", commit " : "",
 			      bi_get_text(t, "commit", ""));
 	jv_array_foreach(steps, i, s) {
 		jv d = jv_dump_string(jv_object_get(jv_copy(s), jv_string("args")), 0);
 		jv e = jv_object_get(jv_copy(s), jv_string("error"));
-		bi_buf_printf(&b, "  %d %s %.*s%s\n", (int)bi_get_num(s, "step", 0), bi_get_text(s, "tool", "?"),
-			      bi_line_span(jv_string_value(d), SIZE_MAX, 80), jv_string_value(d),
+		const char *tool = bi_get_text(s, "tool", "?");
+		char *vt = bi_agent_visible(tool, strlen(tool), 0);
+		char *va = bi_agent_visible(jv_string_value(d), (size_t)bi_line_span(jv_string_value(d), SIZE_MAX, 80), 0);
+		bi_buf_printf(&b, "  %d %s %s%s\n", (int)bi_get_num(s, "step", 0), vt, va,
 			      jv_get_kind(e) == JV_KIND_TRUE ? " (refused)" : "");
+		free(vt);
+		free(va);
 		jv_free(e);
 		jv_free(d);
 		jv_free(s);

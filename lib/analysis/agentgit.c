@@ -4,10 +4,18 @@
  *
  * An accepted suggestion is never written into the person's working tree:
  * a new branch at HEAD is checked out in a new worktree (git worktree), the
- * changes are written there (each path confined to the worktree again, as
- * a checkout may hold symlinks of its own), the project's tests run there,
+ * changes are made there (each path confined to the worktree again, as a
+ * checkout may hold symlinks of its own), the project's tests run there,
  * and only when they pass are the changes committed on that branch. The
  * person merges it, or not.
+ *
+ * A proposal is the model's new text against the file as it was then
+ * (the working tree's, with whatever was not committed). Writing the new
+ * text whole at HEAD would commit those uncommitted edits and undo commits
+ * made to the file since; so the change old -> new is made as a patch on
+ * HEAD's file, and a change that no longer fits is refused, not forced.
+ * The project may be a folder of its repository: paths are taken under
+ * that folder in the worktree, and the tests run there.
  *
  * Layer: analysis.
  */
@@ -224,9 +232,56 @@ write_in(const char *wt, const char *rel, const char *text, char *err, size_t n)
 	return 0;
 }
 
-/* Commit the paths of changes in the worktree's index, on its HEAD. */
+/* One proposed change, made in the worktree's dir (a checkout of HEAD) as
+ * a change against what the file held when it was proposed: the file as
+ * it was then gets the new text; a file changed since (on HEAD, or by
+ * edits uncommitted at the time) gets the change patched in, or refuses. */
 static int
-commit(const bi_agent_accept_req *a, char *sha, char *err, size_t n)
+apply_one(const char *dir, const char *rel, jv ch, char *err, size_t n)
+{
+	jv ov = jv_object_get(jv_copy(ch), jv_string("old"));
+	const char *old = jv_get_kind(ov) == JV_KIND_STRING ? jv_string_value(ov) : NULL;
+	const char *neu = bi_get_text(ch, "new", "");
+	char *in = NULL, *cur = NULL, *out = NULL, why[512];
+	size_t len;
+	int r = -1;
+
+	if (bi_agent_confine(dir, rel, 0, &in, err, n) != 0)
+		goto done;
+	if (!(cur = bi_agent_read(dir, in, &len, why, sizeof why)) && errno != ENOENT) {
+		bi_errf(err, n, "%s", why);
+		goto done;
+	}
+	if (cur && !strcmp(cur, neu)) {
+		r = 0;	/* already so */
+	} else if (!old && cur) {
+		bi_errf(err, n, "%s: proposed as a new file, but the branch holds one now; revise or reject", rel);
+	} else if (old && !cur) {
+		bi_errf(err, n, "%s: gone from HEAD since it was proposed; revise or reject", rel);
+	} else if (!old || !strcmp(cur, old)) {
+		r = write_in(dir, rel, neu, err, n);
+	} else {
+		char *d = bi_agent_diff(rel, old, neu);
+		out = *d ? bi_agent_patch(cur, d, why, sizeof why) : bi_strdup(cur);
+		free(d);
+		if (!out)
+			bi_errf(err, n, "%s: changed since it was proposed (on HEAD, or edits not committed "
+				"then), and the change does not apply to it (%s); revise or reject", rel, why);
+		else
+			r = write_in(dir, rel, out, err, n);
+	}
+done:
+	jv_free(ov);
+	free(in);
+	free(cur);
+	free(out);
+	return r;
+}
+
+/* Commit the paths of changes (under prefix, the project's folder in the
+ * repository) in the worktree's index, on its HEAD. */
+static int
+commit(const bi_agent_accept_req *a, const char *prefix, char *sha, char *err, size_t n)
 {
 	git_repository *repo = NULL;
 	git_index *idx = NULL;
@@ -243,8 +298,10 @@ commit(const bi_agent_accept_req *a, char *sha, char *err, size_t n)
 	jv keys = jv_keys(jv_copy(a->changes));
 	int bad = 0;
 	jv_array_foreach(keys, i, k) {
-		if (!bad && git_index_add_bypath(idx, jv_string_value(k)) != 0)
-			bad = git_fail(err, n, jv_string_value(k));
+		char *path = bi_asprintf("%s%s%s", prefix, *prefix ? "/" : "", jv_string_value(k));
+		if (!bad && git_index_add_bypath(idx, path) != 0)
+			bad = git_fail(err, n, path);
+		free(path);
 		jv_free(k);
 	}
 	jv_free(keys);
@@ -281,6 +338,76 @@ out:
 	return r;
 }
 
+/* The project root's folder inside repo's working directory ("" at its
+ * top), or NULL when it is not inside. The caller frees it. */
+static char *
+project_prefix(git_repository *repo, const char *root)
+{
+	const char *wd = git_repository_workdir(repo);
+	char *rw = wd ? realpath(wd, NULL) : NULL, *rr = realpath(root, NULL), *p = NULL;
+
+	if (rw && rr) {
+		size_t l = strlen(rw);
+		if (!strcmp(rw, "/"))
+			l = 0;
+		if (!strncmp(rr, rw, l) && (rr[l] == '/' || rr[l] == '\0'))
+			p = bi_strdup(rr[l] == '/' ? rr + l + 1 : "");
+	}
+	free(rw);
+	free(rr);
+	return p;
+}
+
+/* Remove what an earlier accept left of branch and its worktree (git name
+ * wtname): the worktree, its files with it, and the branch, unless the
+ * branch holds commits HEAD does not (a person's work: kept, refused).
+ * 0 when nothing is left (or was there), -1 with the reason. */
+static int
+discard(git_repository *repo, const char *branch, const char *wtname, char *err, size_t n)
+{
+	git_worktree *w = NULL;
+	git_reference *br = NULL;
+	git_oid hid;
+	int r = 0;
+
+	if (git_branch_lookup(&br, repo, branch, GIT_BRANCH_LOCAL) == 0) {
+		const git_oid *tip = git_reference_target(br);
+		if (git_reference_name_to_id(&hid, repo, "HEAD") != 0 ||
+		    !tip || (!git_oid_equal(tip, &hid) && git_graph_descendant_of(repo, &hid, tip) != 1)) {
+			git_reference_free(br);
+			return bi_errf(err, n, "%s holds commits of its own; merge or delete it first", branch);
+		}
+	}
+	if (git_worktree_lookup(&w, repo, wtname) == 0) {
+		git_worktree_prune_options po;
+		git_worktree_prune_options_init(&po, GIT_WORKTREE_PRUNE_OPTIONS_VERSION);
+		po.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED | GIT_WORKTREE_PRUNE_WORKING_TREE;
+		if (git_worktree_prune(w, &po) != 0)
+			r = git_fail(err, n, wtname);
+		git_worktree_free(w);
+	}
+	/* git_branch_delete would also drop the branch's config, which it
+	 * has none of, and leaks doing so (libgit2 1.5). */
+	if (r == 0 && br && git_reference_delete(br) != 0)
+		r = git_fail(err, n, branch);
+	git_reference_free(br);
+	return r;
+}
+
+int
+bi_agent_discard(const char *root, const char *branch, const char *wtname, char *err, size_t n)
+{
+	git_repository *repo = NULL;
+	int r;
+
+	git_libgit2_init();
+	r = git_repository_open_ext(&repo, root, 0, NULL) != 0 ? 0 :	/* no repository, nothing left */
+		discard(repo, branch, wtname, err, n);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return r;
+}
+
 int
 bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 {
@@ -290,7 +417,8 @@ bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 	git_worktree *wt = NULL;
 	git_oid hid;
 	git_worktree_add_options o;
-	int r = -1;
+	char *prefix = NULL, *dir = NULL;
+	int r = -1, made_wt = 0;
 
 	git_worktree_add_options_init(&o, GIT_WORKTREE_ADD_OPTIONS_VERSION);
 	*report = bi_set(bi_set(jv_object(), "branch", jv_string(a->branch)), "worktree", jv_string(a->wt));
@@ -299,6 +427,13 @@ bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 		git_fail(err, n, "the project is no git repository");
 		goto out;
 	}
+	if (git_repository_is_bare(repo) || !(prefix = project_prefix(repo, a->root))) {
+		bi_errf(err, n, "%s: not in the working tree of its repository", a->root);
+		goto out;
+	}
+	/* A retry: what the earlier try left goes first. */
+	if (discard(repo, a->branch, a->wtname, err, n) != 0)
+		goto out;
 	if (git_reference_name_to_id(&hid, repo, "HEAD") != 0 || git_commit_lookup(&head, repo, &hid) != 0 ||
 	    git_branch_create(&br, repo, a->branch, head, 0) != 0) {
 		git_fail(err, n, a->branch);
@@ -312,7 +447,19 @@ bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 	free(parent);
 	if (!made || git_worktree_add(&wt, repo, a->wtname, a->wt, &o) != 0) {
 		git_fail(err, n, a->wt);
-		git_branch_delete(br);	/* no branch left for a worktree that is not */
+		git_reference_delete(br);	/* no branch left for a worktree that is not */
+		goto out;
+	}
+	made_wt = 1;
+	/* The project's folder in the new worktree, as a real path: the fence
+	 * compares real paths. */
+	char *d = bi_asprintf("%s%s%s", a->wt, *prefix ? "/" : "", prefix);
+	dir = realpath(d, NULL);
+	if (!dir && bi_mkdirs(d) == 0)
+		dir = realpath(d, NULL);
+	free(d);
+	if (!dir) {
+		bi_errf(err, n, "%s/%s: %s", a->wt, prefix, strerror(errno));
 		goto out;
 	}
 	jv keys = jv_keys(jv_copy(a->changes));
@@ -320,7 +467,7 @@ bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 	jv_array_foreach(keys, i, k) {
 		jv ch = jv_object_get(jv_copy(a->changes), jv_copy(k));
 		if (!bad)
-			bad = write_in(a->wt, jv_string_value(k), bi_get_text(ch, "new", ""), err, n);
+			bad = apply_one(dir, jv_string_value(k), ch, err, n);
 		jv_free(ch);
 		jv_free(k);
 	}
@@ -331,7 +478,7 @@ bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 	if (a->test_cmd) {
 		const char *argv[] = {"sh", "-c", a->test_cmd, NULL};
 		char *out;
-		int st = bi_agent_exec(argv, a->wt, a->timeout, 8192, &out);
+		int st = bi_agent_exec(argv, dir, a->timeout, 8192, a->stop, &out);
 		if (st < 0) {
 			bi_errf(err, n, "the tests could not start: %s", strerror(errno));
 			goto out;
@@ -339,20 +486,34 @@ bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t n)
 		*report = bi_set(*report, "tests", bi_set(bi_set(bi_set(jv_object(),
 			"command", jv_string(a->test_cmd)), "status", jv_number(st)), "output", jv_string(out)));
 		free(out);
+		if (a->stop && *a->stop) {
+			bi_errf(err, n, "interrupted while the tests ran");
+			goto out;
+		}
 		passed = st == 0;
 	}
 	if (passed) {
 		char sha[GIT_OID_HEXSZ + 1];
-		if (commit(a, sha, err, n) != 0)
+		if (commit(a, prefix, sha, err, n) != 0)
 			goto out;
 		*report = bi_set(*report, "commit", jv_string(sha));
 	}
 	r = !passed;
 out:
+	if (r < 0 && made_wt) {	/* nothing half-done is left behind */
+		char e2[256];
+		git_worktree_free(wt);
+		wt = NULL;
+		git_reference_free(br);
+		br = NULL;
+		discard(repo, a->branch, a->wtname, e2, sizeof e2);
+	}
 	git_worktree_free(wt);
 	git_reference_free(br);
 	git_commit_free(head);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
+	free(prefix);
+	free(dir);
 	return r;
 }

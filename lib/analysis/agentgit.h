@@ -3,6 +3,7 @@
 #define BI_ANALYSIS_AGENTGIT_H
 
 #include <jv.h>
+#include <signal.h>
 #include <stddef.h>
 
 /* What git says of the project at root, as text for the model (the caller
@@ -19,20 +20,30 @@ char *bi_agent_git_diff(const char *root, const char *path, size_t max, char *er
 char *bi_agent_diff(const char *path, const char *old, const char *new_);
 
 /* Accepting a suggestion. In the repository holding root: make branch at
- * HEAD, check it out in a new worktree at wt (its git name: wtname), write
- * changes ({path: {"new": text}}, borrowed) there, run test_cmd (NULL: no
- * tests) there for at most timeout s, and when it passes commit the
- * changes (libgit2) as author with msg. *report gets what happened:
- * {"branch","worktree","tests":{"command","status","output"},"commit"}.
- * 0 committed; 1 the tests failed (the worktree is left, uncommitted, to
- * look at); -1 with the reason in err. */
+ * HEAD, check it out in a new worktree at wt (its git name: wtname; what
+ * an earlier try left there is removed first), make changes ({path:
+ * {"old": text or null, "new": text}}, borrowed; paths relative to root,
+ * which may be a folder of the repository) there as changes against old:
+ * a file that differs from old gets the change patched in, or the accept
+ * is refused. Then run test_cmd (NULL: no tests) in root's folder there
+ * for at most timeout s (stop, when set, ends them), and when it passes
+ * commit the changes (libgit2) as author with msg. *report gets what
+ * happened: {"branch","worktree","tests":{"command","status","output"},
+ * "commit"}. 0 committed; 1 the tests failed (the worktree is left,
+ * uncommitted, to look at); -1 with the reason in err (nothing is left). */
 typedef struct bi_agent_accept_req {
 	const char *root, *branch, *wt, *wtname;
 	jv changes;
 	const char *test_cmd;
 	int timeout;
 	const char *msg, *author, *email;
+	volatile sig_atomic_t *stop;
 } bi_agent_accept_req;
 int bi_agent_accept(const bi_agent_accept_req *a, jv *report, char *err, size_t errlen);
+
+/* Remove the worktree wtname and branch an accept left in root's
+ * repository, when there (and when root is in one); a branch with commits
+ * HEAD does not hold is kept and refused. 0, or -1 with the reason. */
+int bi_agent_discard(const char *root, const char *branch, const char *wtname, char *err, size_t errlen);
 
 #endif

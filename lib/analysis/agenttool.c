@@ -49,6 +49,7 @@ bi_agent_env_open(bi_agent_env *e, const char *root, char *err, size_t n)
 	e->changes = jv_object();
 	e->summary = NULL;
 	e->finished = 0;
+	e->stop = NULL;
 	return 0;
 }
 
@@ -73,6 +74,23 @@ comp_is(const char *s, size_t len, const char *c)
 	return len == strlen(c) && !memcmp(s, c, len);
 }
 
+/* The first component of path that is closed to agents: .git (hooks
+ * there would run, a config holds credentials) or .blissful-infra (the
+ * database, the server's token), or NULL. */
+static const char *
+closed_part(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t len = strcspn(p, "/");
+		if (comp_is(p, len, ".git"))
+			return ".git";
+		if (comp_is(p, len, ".blissful-infra"))
+			return ".blissful-infra";
+		p += len + (p[len] == '/');
+	}
+	return NULL;
+}
+
 int
 bi_agent_confine(const char *root, const char *rel, int must_exist, char **out,
 		 char *err, size_t n)
@@ -89,11 +107,12 @@ bi_agent_confine(const char *root, const char *rel, int must_exist, char **out,
 		size_t len = strcspn(p, "/");
 		if (comp_is(p, len, ".."))
 			return bi_errf(err, n, "%s: '..' is refused; paths stay inside the project", rel);
-		if (comp_is(p, len, ".git"))
-			return bi_errf(err, n, "%s: .git is not open to agents (use git_log, git_status, "
-				       "git_diff)", rel);
 		p += len + (p[len] == '/');
 	}
+	const char *closed = closed_part(rel);
+	if (closed)
+		return bi_errf(err, n, "%s: %s is not open to agents%s", rel, closed, !strcmp(closed, ".git") ?
+			       " (use git_log, git_status, git_diff)" : "");
 	char *full = bi_asprintf("%s/%s", root, rel), *real = realpath(full, NULL);
 	char *rest = NULL;
 	struct stat lst;
@@ -134,10 +153,11 @@ bi_agent_confine(const char *root, const char *rel, int must_exist, char **out,
 		free(rest);
 		return -1;
 	}
-	/* A symlink inside that leads into .git is refused as .git is. */
+	/* A symlink inside that leads into .git (a nested repository's too)
+	 * or .blissful-infra is refused as they are. */
 	const char *in = real[rl] ? real + rl + 1 : "";
-	if (comp_is(in, strcspn(in, "/"), ".git")) {
-		bi_errf(err, n, "%s leads into .git; refused", rel);
+	if ((closed = closed_part(in)) || (rest && (closed = closed_part(rest)))) {
+		bi_errf(err, n, "%s leads into %s; refused", rel, closed);
 		free(real);
 		free(rest);
 		return -1;
@@ -166,17 +186,18 @@ bi_agent_open(const char *root, const char *rel)
 	return fd;
 }
 
-/* A confined file's text, at most READ_MAX bytes; NULL with the reason. */
-static char *
-read_confined(const char *root, const char *rel, size_t *len, char *err, size_t n)
+char *
+bi_agent_read(const char *root, const char *rel, size_t *len, char *err, size_t n)
 {
 	int fd = bi_agent_open(root, rel);
 	struct stat st;
 	bi_buf b = {0};
 
 	if (fd < 0) {
+		int saved = errno;
 		bi_errf(err, n, "%s: %s", rel, errno == ELOOP || errno == EXDEV ?
 			"a symlink on the way; refused" : strerror(errno));
+		errno = saved;
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -355,8 +376,19 @@ bi_agent_patch(const char *text, const char *diff, char *err, size_t n)
 
 /* ---- commands ---- */
 
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+#define DRAIN_MS 300	/* output read after the command exited, while a child of it holds the pipe */
+
 int
-bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap, char **out)
+bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
+	      volatile sig_atomic_t *stop, char **out)
 {
 	int p[2];
 	bi_buf b = {0};
@@ -377,34 +409,51 @@ bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
 		    (dir && chdir(dir) != 0))
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	setpgid(pid, pid);
 	close(p[1]);
-	struct timespec t0;
+	/* The command is watched, not only its output: it may have closed
+	 * the pipe and run on (the deadline holds), or exited leaving a child
+	 * that holds the pipe (its status counts; the rest of its group is
+	 * killed after a short drain). */
+	struct timespec t0, t_exit;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int timed_out = 0;
+	int timed_out = 0, stopped = 0, exited = 0, eof = 0, st = 0;
 	char buf[8192];
 	for (;;) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = (long)timeout * 1000 - ((now.tv_sec - t0.tv_sec) * 1000 +
-						    (now.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0) {
-			timed_out = 1;
-			kill(-pid, SIGKILL);
+		if (!exited && waitpid(pid, &st, WNOHANG) == pid) {
+			exited = 1;
+			clock_gettime(CLOCK_MONOTONIC, &t_exit);
+		}
+		if (stop && *stop) {
+			stopped = 1;
 			break;
 		}
-		struct pollfd pf = {.fd = p[0], .events = POLLIN};
-		int r = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
+		long left;
+		if (exited) {
+			if (eof || (left = DRAIN_MS - ms_since(&t_exit)) <= 0)
+				break;
+		} else if ((left = (long)timeout * 1000 - ms_since(&t0)) <= 0) {
+			timed_out = 1;
+			break;
+		}
+		if (!exited && left > 50)	/* looked at again soon: waitpid cannot be polled */
+			left = 50;
+		struct pollfd pf = {.fd = eof ? -1 : p[0], .events = POLLIN};
+		int r = poll(&pf, 1, (int)left);
+		if (r <= 0 || eof)
 			continue;
 		ssize_t k = read(p[0], buf, sizeof buf);
-		if (k <= 0)
-			break;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			eof = 1;
+			continue;
+		}
 		bi_buf_add(&b, buf, (size_t)k);
 		if (b.len > 2 * cap) {	/* keep the tail */
 			memmove(b.p, b.p + b.len - cap, cap);
@@ -413,10 +462,9 @@ bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
 		}
 	}
 	close(p[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	kill(-pid, SIGKILL);	/* the command at a limit, or what it left running in its group */
+	while (!exited && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	kill(-pid, SIGKILL);	/* what it left running in its group */
 	bi_buf_add(&b, "", 0);
 	if (b.len > cap) {
 		memmove(b.p, b.p + b.len - cap, cap);
@@ -424,6 +472,8 @@ bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
 		b.p[b.len] = '\0';
 	}
 	*out = b.p;
+	if (stopped)
+		return 128 + SIGINT;
 	if (timed_out)
 		return 124;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -506,7 +556,7 @@ tool_list(bi_agent_env *e, jv args, int *is_error)
 	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) && n < 1000) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || closed_part(de->d_name))
 			continue;
 		names = bi_realloc(names, (n + 1) * sizeof *names);
 		names[n++] = bi_asprintf("%s%s", de->d_name, de->d_type == DT_DIR ? "/" : "");
@@ -536,7 +586,7 @@ tool_read(bi_agent_env *e, jv args, int *is_error)
 		return fail(is_error, "%s", "read_file: \"path\" is required");
 	if (bi_agent_confine(e->root, path, 1, &rel, err, sizeof err))
 		return fail(is_error, "%s", err);
-	text = read_confined(e->root, rel, &len, err, sizeof err);
+	text = bi_agent_read(e->root, rel, &len, err, sizeof err);
 	free(rel);
 	if (!text)
 		return fail(is_error, "%s", err);
@@ -590,7 +640,7 @@ search_dir(bi_agent_env *e, const char *rel, const char *pat, bi_buf *b, int *hi
 			(*files)++;
 			char err[64];
 			size_t len;
-			char *text = read_confined(e->root, child, &len, err, sizeof err);
+			char *text = bi_agent_read(e->root, child, &len, err, sizeof err);
 			long ln = 1;
 			for (const char *p = text; p && *p && *hits < 100; ln++) {
 				size_t k = strcspn(p, "\n");
@@ -632,12 +682,12 @@ static char *
 tool_run(bi_agent_env *e, const char *const *argv, const char *dir, int timeout)
 {
 	char *out;
-	int st = bi_agent_exec(argv, dir, timeout, BI_AGENT_RESULT_MAX - 256, &out);
+	int st = bi_agent_exec(argv, dir, timeout, BI_AGENT_RESULT_MAX - 256, e->stop, &out);
 
 	if (st < 0)
 		return bi_asprintf("%s could not start: %s\n", argv[0], strerror(errno));
-	char *r = bi_asprintf("%sexit status %d%s\n", out, st, st == 124 ? " (timed out)" : "");
-	(void)e;
+	char *r = bi_asprintf("%sexit status %d%s\n", out, st, st == 124 ? " (timed out)" :
+			      e->stop && *e->stop ? " (interrupted)" : "");
 	free(out);
 	return r;
 }
@@ -714,7 +764,7 @@ tool_propose(bi_agent_env *e, jv args, int *is_error)
 		int fd = bi_agent_open(e->root, rel);
 		if (fd >= 0) {
 			close(fd);
-			if (!(old = read_confined(e->root, rel, &len, rerr, sizeof rerr))) {
+			if (!(old = bi_agent_read(e->root, rel, &len, rerr, sizeof rerr))) {
 				free(rel);
 				jv_free(prev);
 				return fail(is_error, "%s", rerr);

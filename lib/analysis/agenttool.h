@@ -3,6 +3,7 @@
 #define BI_ANALYSIS_AGENTTOOL_H
 
 #include <jv.h>
+#include <signal.h>
 #include <stddef.h>
 
 /* What an agent's tools work on: the project, confined; what they found
@@ -17,6 +18,7 @@ typedef struct bi_agent_env {
 	jv changes;		/* proposed: {path: {"old": text or null, "new": text}} */
 	char *summary;		/* what finish said, or NULL */
 	int finished;
+	volatile sig_atomic_t *stop;	/* when set (a signal), commands end */
 } bi_agent_env;
 
 /* root made real; changes an empty object. 0, or -1 with the reason. */
@@ -37,18 +39,26 @@ int bi_agent_confine(const char *root, const char *rel, int must_exist, char **o
  * a link swapped in after the check is refused, not followed. fd or -1. */
 int bi_agent_open(const char *root, const char *rel);
 
+/* The text of rel (a path bi_agent_confine gave) under root, opened as
+ * bi_agent_open does: a regular text file of at most 256 KiB. The caller
+ * frees it; NULL with the reason (errno ENOENT when it is not there). */
+char *bi_agent_read(const char *root, const char *rel, size_t *len, char *err, size_t n);
+
 /* Apply a unified diff of one file (its "---"/"+++" lines optional; hunks
  * "@@ -A,B +C,D @@") to text. A hunk whose lines do not match where it says
  * is looked for elsewhere in the file, after the previous hunk. The new
  * text (the caller frees it), or NULL with the reason. */
 char *bi_agent_patch(const char *text, const char *diff, char *err, size_t n);
 
-/* Run argv in dir, stdin from /dev/null, stdout and stderr together, for at
- * most timeout seconds (then its process group is killed). *out gets the
- * last cap bytes of its output. Its exit status, 128+signal when killed,
- * 124 at the timeout, or -1 when it could not start (errno). */
+/* Run argv in dir, stdin from /dev/null, stdout and stderr together, in a
+ * process group of its own, for at most timeout seconds, or until *stop
+ * (when not NULL) is set; then its group is killed. When argv exits, its
+ * group is killed too, once its output is read (or after a short drain,
+ * when a child of it holds the output open). *out gets the last cap bytes
+ * of the output. Its exit status, 128+signal when killed, 124 at the
+ * timeout, 130 when stopped, or -1 when it could not start (errno). */
 int bi_agent_exec(const char *const *argv, const char *dir, int timeout, size_t cap,
-		  char **out);
+		  volatile sig_atomic_t *stop, char **out);
 
 /* The test command of a project: cfg_cmd when set, else by what the
  * project holds (a Makefile: make test; package.json: npm test; pom.xml,

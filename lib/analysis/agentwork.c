@@ -182,16 +182,28 @@ bi_agent_work(sqlite3 *db, bi_agent_run *t, jv task, int revision, const char *f
 
 /* ---- an acceptance ---- */
 
+/* The branch, the worktree's git name and its folder of task t's revision rev. */
+static void
+task_names(const char *root, jv t, int rev, char **branch, char **wtname, char **wt)
+{
+	const char *name = bi_get_text(t, "agent", "agent");
+	long long id = (long long)bi_get_num(t, "id", 0);
+
+	*branch = bi_asprintf("agent/%s/task-%lld-r%d", name, id, rev);
+	*wtname = bi_asprintf("agent-%s-%lld-r%d", name, id, rev);
+	if (wt)
+		*wt = bi_asprintf("%s/.blissful-infra/worktrees/%s", root, *wtname);
+}
+
 int
 bi_agent_accept_task(sqlite3 *db, const char *root, jv t, jv s, const char *test_cmd, int timeout,
-		     jv *report, char *err, size_t n)
+		     volatile sig_atomic_t *stop, jv *report, char *err, size_t n)
 {
 	const char *name = bi_get_text(t, "agent", "agent");
 	long long id = (long long)bi_get_num(t, "id", 0);
 	int rev = (int)bi_get_num(t, "revision", 1);
-	char *branch = bi_asprintf("agent/%s/task-%lld-r%d", name, id, rev);
-	char *wtname = bi_asprintf("agent-%s-%lld-r%d", name, id, rev);
-	char *wt = bi_asprintf("%s/.blissful-infra/worktrees/%s", root, wtname);
+	char *branch, *wtname, *wt;
+	task_names(root, t, rev, &branch, &wtname, &wt);
 	char *email = bi_asprintf("%s@agents.blissful-infra.invalid", name);
 	char *msg = bi_asprintf("%s\n\n%s\n\nProposed by %s (%s), revision %d; accepted by a person.\n",
 				bi_get_text(t, "task", "a change"), bi_get_text(s, "plan", ""), name,
@@ -199,7 +211,7 @@ bi_agent_accept_task(sqlite3 *db, const char *root, jv t, jv s, const char *test
 	jv ch = jv_object_get(jv_copy(s), jv_string("changes"));
 	bi_agent_accept_req req = {.root = root, .branch = branch, .wt = wt, .wtname = wtname, .changes = ch,
 				   .test_cmd = test_cmd, .timeout = timeout, .msg = msg, .author = name,
-				   .email = email};
+				   .email = email, .stop = stop};
 	int r = bi_agent_accept(&req, report, err, n);
 
 	if (r >= 0) {
@@ -209,7 +221,7 @@ bi_agent_accept_task(sqlite3 *db, const char *root, jv t, jv s, const char *test
 		if (r == 0)
 			f = bi_set(f, "commit", jv_string(bi_get_text(*report, "commit", "")));
 		if (bi_agentdb_outcome(db, (int64_t)id, rev, r == 0 ? "accepted" : "tests-failed",
-				       jv_string_value(d)) != 0 || bi_agentdb_task_set(db, (int64_t)id, f) != 0)
+					 jv_string_value(d)) != 0 || bi_agentdb_task_set(db, (int64_t)id, f) != 0)
 			r = -2;
 		jv_free(d);
 	}
@@ -219,6 +231,21 @@ bi_agent_accept_task(sqlite3 *db, const char *root, jv t, jv s, const char *test
 	free(branch);
 	free(wtname);
 	free(wt);
+	return r;
+}
+
+int
+bi_agent_discard_task(const char *root, jv t, char *err, size_t n)
+{
+	int rev = (int)bi_get_num(t, "revision", 1), r = 0;
+
+	for (int i = 1; i <= rev && r == 0; i++) {
+		char *branch, *wtname;
+		task_names(root, t, i, &branch, &wtname, NULL);
+		r = bi_agent_discard(root, branch, wtname, err, n);
+		free(branch);
+		free(wtname);
+	}
 	return r;
 }
 

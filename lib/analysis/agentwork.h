@@ -57,12 +57,16 @@ int bi_agent_work(sqlite3 *db, bi_agent_run *t, jv task, int revision, const cha
 
 /* Accept the latest revision of task (borrowed), its suggestion s
  * (borrowed): the branch agent/AGENT/task-ID-rREV in a worktree under
- * root's .blissful-infra/worktrees/, the tests, the commit
- * (bi_agent_accept), and the outcome recorded. *report as
- * bi_agent_accept's. 0 accepted, 1 the tests failed, -1 with err (git),
- * -2 on a database error. */
+ * root's .blissful-infra/worktrees/, the tests (ended when stop is set),
+ * the commit (bi_agent_accept), and the outcome recorded. *report as
+ * bi_agent_accept's. 0 accepted, 1 the tests failed, -1 with err (git, a
+ * conflict, interrupted), -2 on a database error. */
 int bi_agent_accept_task(sqlite3 *db, const char *root, jv task, jv s, const char *test_cmd,
-			 int timeout, jv *report, char *err, size_t n);
+			 int timeout, volatile sig_atomic_t *stop, jv *report, char *err, size_t n);
+
+/* Remove the branches and worktrees accepts of task's revisions left
+ * (bi_agent_discard). 0, or -1 with the reason. */
+int bi_agent_discard_task(const char *root, jv task, char *err, size_t n);
 
 /* A record for the watchdog: the finding the first runbook it meets
  * raises (*finding, with its id; else jv_invalid), kept in the database,

@@ -4,7 +4,7 @@
 # project's tests run there, a commit), escapes refused, a runaway model
 # stopped; against tests/tools/agent-model.py, a scripted stand-in server.
 . "$(dirname "$0")/../lib.sh"
-plan 62
+plan 75
 
 MODEL=$ROOT/tests/tools/agent-model.py
 unset OLLAMA_HOST OPENAI_API_KEY BI_PROJECT_DIR
@@ -229,3 +229,164 @@ exit_ok $? "git_diff: the working tree against HEAD"
 is "$(bi-agent status ada --json | jq -c '[.kind, .agent, .task.status, .task.reason, (.task.messages | type), (.steps | map(.tool))]')" \
 	'["agent_task","ada","done","the disk is full","null",["query","query","git_diff","finish"]]' \
 	"status --json: an agent_task record with its steps, without the conversation"
+
+# ---- a failed accept can be tried again; reject removes what it left
+
+cat >"$TMP/s7.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hello\nmoon\n"}}
+{"tool":"finish","args":{"summary":"moon"}}
+EOF2
+serve o7 "$TMP/s7.jsonl"
+bi-agent hire bug-fixer --name cy >/dev/null
+OLLAMA_HOST=$URL bi-agent assign cy "moon" >/dev/null 2>&1
+bi-agent accept cy >/dev/null 2>&1
+bi-agent accept cy >"$TMP/out" 2>&1
+is "$?:$(grep -c 'no world in greet.txt' "$TMP/out")" "1:1" "accept again after failed tests: the tests ran again"
+cwt=$(git worktree list | grep -c 'agent-cy-')
+bi-agent reject cy "no" >/dev/null 2>&1
+is "$cwt:$(git branch --list 'agent/cy/*' | wc -l | tr -d ' '):$(git worktree list | grep -c 'agent-cy-')" "1:0:0" \
+	"reject removes the branch and the worktree a failed accept left"
+
+# ---- revise after a revision stopped at a limit keeps the earlier proposals
+
+cat >"$TMP/s8.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"a.txt","content":"a\n"}}
+{"tool":"finish","args":{"summary":"a"}}
+EOF2
+serve o8 "$TMP/s8.jsonl"
+bi-agent hire feature-engineer --name dee >/dev/null
+OLLAMA_HOST=$URL bi-agent assign dee "a" >/dev/null 2>&1
+echo '{"tool":"read_file","args":{"path":"greet.txt"}}' >"$TMP/s9.jsonl"
+serve o9 "$TMP/s9.jsonl" --loop
+OLLAMA_HOST=$URL bi-agent revise dee "more" --max-steps 2 >/dev/null 2>&1
+is $? 1 "a revision stopped at the step limit"
+bi-agent review dee >"$TMP/out" 2>&1
+is "$?:$(grep -c '^+++ b/a.txt$' "$TMP/out")" "0:1" "review after it: the latest suggestion, revision 1's"
+cat >"$TMP/s10.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"b.txt","content":"b\n"}}
+{"tool":"finish","args":{"summary":"a and b"}}
+EOF2
+serve o10 "$TMP/s10.jsonl"
+OLLAMA_HOST=$URL bi-agent revise dee "b too" >"$TMP/out" 2>/dev/null
+is "$(head -1 "$TMP/out")" "dee: revision 3 suggested: 2 files, 2 steps, 200 tokens" \
+	"the revision after it builds on revision 1's proposal"
+
+# ---- no tests: refused unless --no-tests
+
+cp blissful-infra.yaml "$TMP/yaml"
+printf 'name: demo\n' >blissful-infra.yaml
+bi-agent accept dee >"$TMP/out" 2>"$TMP/err"
+is "$?:$(cat "$TMP/err"):$(git branch --list 'agent/dee/*' | wc -l | tr -d ' ')" \
+	"1:bi-agent: accept: no tests to run (agent.test_command, or a Makefile, package.json, pom.xml, go.mod or Python project); --no-tests to accept anyway:0" \
+	"accept with no test command: refused, exit 1"
+bi-agent accept dee --no-tests >"$TMP/out" 2>&1
+is "$?:$(head -1 "$TMP/out"):$(git show agent/dee/task-9-r3:b.txt)" "0:tests: none (--no-tests):b" \
+	"accept --no-tests: committed untested, as asked"
+cp "$TMP/yaml" blissful-infra.yaml
+
+# ---- accept makes the change against the file as it was proposed
+
+seq 1 10 >long.txt && git add long.txt && git commit -qm long
+sed -i 's/^10$/ten, not committed/' long.txt
+cat >"$TMP/s11.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"long.txt","diff":"@@ -1,2 +1,2 @@\n-1\n+one\n 2\n"}}
+{"tool":"finish","args":{"summary":"one"}}
+EOF2
+serve o11 "$TMP/s11.jsonl"
+bi-agent hire bug-fixer --name eve >/dev/null
+OLLAMA_HOST=$URL bi-agent assign eve "one" >/dev/null 2>&1
+bi-agent accept eve >"$TMP/out" 2>&1
+is "$?:$(git show agent/eve/task-10-r1:long.txt | sed -n '1p;10p' | tr '\n' ' ')" "0:one 10 " \
+	"an edit not committed when the change was proposed is not carried into the commit"
+git checkout -q long.txt
+cat >"$TMP/s12.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","diff":"@@ -1,2 +1,2 @@\n-hello\n+hello there\n world\n"}}
+{"tool":"finish","args":{"summary":"there"}}
+EOF2
+bi-agent hire bug-fixer --name fay >/dev/null
+serve o12 "$TMP/s12.jsonl"
+OLLAMA_HOST=$URL bi-agent assign fay "there" >/dev/null 2>&1
+printf 'howdy\nworld\n' >greet.txt && git commit -qam howdy
+bi-agent accept fay >"$TMP/out" 2>"$TMP/err"
+is "$?:$(grep -c 'greet.txt: changed since it was proposed' "$TMP/err"):$(git branch --list 'agent/fay/*' | wc -l | tr -d ' ')" \
+	"1:1:0" "a file changed on HEAD since the proposal that the change does not fit: refused, exit 1, nothing left"
+
+# ---- Ctrl-C: a test run and a model's request end at once, nothing left running
+
+waitfile() { _i=0; while [ ! -s "$1" ] && [ $_i -lt 600 ]; do sleep 0.05; _i=$((_i + 1)); done; }
+running() { kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" | grep -q Z; }
+waitpid_bounded() {	# PID: its status; killed (137) when it is not done within ~60 s
+	_i=0
+	while running "$1" && [ $_i -lt 1200 ]; do sleep 0.05; _i=$((_i + 1)); done
+	running "$1" && kill -KILL "$1"
+	wait "$1"
+}
+cat >"$TMP/s13.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hello\nworld\nhi\n"}}
+{"tool":"finish","args":{"summary":"hi"}}
+EOF2
+serve o13 "$TMP/s13.jsonl"
+bi-agent hire bug-fixer --name gus >/dev/null
+OLLAMA_HOST=$URL bi-agent assign gus "hi" >/dev/null 2>&1
+cp blissful-infra.yaml "$TMP/yaml"
+printf 'name: demo\nagent:\n  test_command: sleep 300 & echo $! >"$SLEEPER"; wait\n' >blissful-infra.yaml
+SLEEPER=$TMP/sleeper bi-agent accept gus >"$TMP/out" 2>"$TMP/err" &
+apid=$!
+waitfile "$TMP/sleeper"
+kill -INT $apid
+waitpid_bounded $apid
+st=$?
+_i=0	# a SIGKILLed process takes a moment to go
+while running "$(cat "$TMP/sleeper")" && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+running "$(cat "$TMP/sleeper")"
+is "$st:$?:$(cat "$TMP/err"):$(git branch --list 'agent/gus/*' | wc -l | tr -d ' ')" \
+	"1:1:bi-agent: accept: interrupted while the tests ran:0" \
+	"Ctrl-C during accept's tests: exit 1, the tests' processes gone, no branch left"
+cp "$TMP/yaml" blissful-infra.yaml
+echo '{"tool":"finish","args":{"summary":"late"},"sleep":120}' >"$TMP/s14.jsonl"
+serve o14 "$TMP/s14.jsonl"
+OLLAMA_HOST=$URL bi-agent assign gus "slow" >"$TMP/out" 2>/dev/null &
+apid=$!
+waitfile "$TMP/o14.log"
+kill -TERM $apid
+waitpid_bounded $apid
+is "$?:$(cat "$TMP/out")" "1:gus: stopped (1 steps, 0 tokens): stopped at interrupted (1 steps, 0 tokens)" \
+	"a signal during a model's request ends it; the task is stopped"
+
+# ---- the model's text is shown, not obeyed by the terminal
+
+cat >"$TMP/s15.jsonl" <<'EOF2'
+{"tool":"read\u001b]0;owned\u0007","args":{"path":"x\r\u001b[2K"}}
+{"tool":"propose_change","args":{"path":"greet.txt","content":"hello\u001b[2J\nworld\n"}}
+{"tool":"finish","args":{"summary":"clear\u001b[H\rscreen"}}
+EOF2
+serve o15 "$TMP/s15.jsonl"
+bi-agent hire bug-fixer --name hal >/dev/null
+OLLAMA_HOST=$URL bi-agent assign hal "esc" >"$TMP/out" 2>"$TMP/err"
+bi-agent review hal >>"$TMP/out"
+bi-agent status hal >>"$TMP/out"
+E=$(printf '\033') R=$(printf '\r')
+is "$(cat "$TMP/out" "$TMP/err" | grep -c "$E\|$R"):$(grep -c 'step 1: read^\[\]0;owned^G {"path":"x\\r\\u001b\[2K"} -> refused: no tool read^\[\]0;owned^G' "$TMP/err"):$(grep -c '^+hello^\[\[2J$' "$TMP/out"):$(grep -c 'clear^\[\[H\\rscreen' "$TMP/out")" \
+	"0:1:1:3" "escape sequences and carriage returns from the model made visible in step lines, review and status"
+
+# ---- a project in a folder of its repository
+
+M=$TMP/mono
+mkdir -p "$M/svc" && cd "$M" && git init -q -b main . && git config user.name Person && git config user.email p@x
+cd svc || exit 1
+printf 'name: svc\nagent:\n  test_command: grep -q bye greet.txt && pwd >"$MARK"\n' >blissful-infra.yaml
+printf '.blissful-infra/\n' >.gitignore
+echo hi >greet.txt
+git add -A && git commit -qm init
+cat >"$TMP/s16.jsonl" <<'EOF2'
+{"tool":"propose_change","args":{"path":"greet.txt","content":"bye\n"}}
+{"tool":"finish","args":{"summary":"bye"}}
+EOF2
+serve o16 "$TMP/s16.jsonl"
+export BI_DB=$TMP/mono.db
+bi-agent hire bug-fixer --name ian >/dev/null
+OLLAMA_HOST=$URL bi-agent assign ian "bye" >/dev/null 2>&1
+bi-agent accept ian >"$TMP/out" 2>&1
+is "$?:$(git show agent/ian/task-1-r1:svc/greet.txt):$(git show --stat --format= agent/ian/task-1-r1 | head -1 | cut -d' ' -f2):$(cat "$MARK")" \
+	"0:bye:svc/greet.txt:$M/svc/.blissful-infra/worktrees/agent-ian-1-r1/svc" \
+	"a project in a folder of its repository: the change at its path there, the tests run in its folder"

@@ -6,7 +6,8 @@
  * to it (split at the first NUL), or a path to confine to a folder that
  * holds a symlink out. What must hold: at most BI_AGENT_CALLS_MAX calls,
  * each with a name and arguments; a diff applied or refused, never a
- * crash; a path confined only inside the folder. */
+ * crash; a path confined only inside the folder, never into a .git or
+ * .blissful-infra (a symlink leads to each). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,19 @@ reply(int api, const char *p, size_t n)
 	bi_agent_reply_free(&r);
 }
 
+/* Has path a component .git or .blissful-infra? */
+static int
+closed(const char *path)
+{
+	for (const char *p = path; *p;) {
+		size_t k = strcspn(p, "/");
+		if ((k == 4 && !memcmp(p, ".git", 4)) || (k == 15 && !memcmp(p, ".blissful-infra", 15)))
+			return 1;
+		p += k + (p[k] == '/');
+	}
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 {
@@ -66,7 +80,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 	} else {
 		if (!root) {
 			/* Where make fuzz runs: the source tree's build folder. */
-			if (system("mkdir -p build/fuzz/agent-root/in && ln -sfn / build/fuzz/agent-root/out") != 0 ||
+			if (system("mkdir -p build/fuzz/agent-root/in/.git build/fuzz/agent-root/.blissful-infra && "
+				   "ln -sfn / build/fuzz/agent-root/out && ln -sfn in/.git build/fuzz/agent-root/g && "
+				   "ln -sfn .blissful-infra build/fuzz/agent-root/b") != 0 ||
 			    !(root = realpath("build/fuzz/agent-root", NULL)))
 				abort();
 		}
@@ -76,6 +92,9 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 			char *real = realpath(full, NULL);
 			/* What it gave, when it exists, is inside. */
 			if (real && (strncmp(real, root, strlen(root)) || (real[strlen(root)] && real[strlen(root)] != '/')))
+				abort();
+			/* ... and neither it nor where it leads is in .git or .blissful-infra. */
+			if (closed(out) || (real && closed(real + strlen(root))))
 				abort();
 			free(real);
 			free(full);

@@ -14,6 +14,7 @@ The script (--script) has one JSON object per line:
   {"tool": NAME, "args": {...}}           one tool call
   {"calls": [{"tool":..,"args":..}, ...]}  several in one reply
   {"text": "..."}                          a reply with no tool call
+  "sleep": S in any of them                 the reply held back S seconds
 When the script is done the last step is repeated (--loop, a runaway
 model) or the reply is a finish call. Each request body is appended to
 --log as one line. Bound to 127.0.0.1 on a free port, written to
@@ -24,6 +25,7 @@ import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NOW = "2026-11-24T01:46:45.758Z"
@@ -96,6 +98,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, {"error": "this stand-in answers tool-calling requests only"})
             return
         step = next_step()
+        time.sleep(step.get("sleep", 0))
         calls = calls_of(step)
         text = step.get("text", "")
         if self.path == "/api/chat":

@@ -12,7 +12,7 @@ main(void)
 {
 	char *s;
 
-	plan(7);
+	plan(9);
 	bi_init("test-agentfmt");
 	jv t = jv_parse("{\"id\":3,\"agent\":\"ada\",\"role\":\"bug-fixer\",\"task\":\"fix it\",\"status\":\"suggested\","
 			"\"revision\":2,\"steps\":4,\"tokens\":900,\"reason\":\"the plan\",\"branch\":null}");
@@ -35,6 +35,25 @@ main(void)
 	is_str(s, "ada (bug-fixer), task 3: fix it\nstatus: suggested, revision 2, 4 steps, 900 tokens\n"
 	       "note: the plan\n  1 read_file {\"path\":\"../x\"} (refused)\n  2 finish {}\n", "status, its steps");
 	free(s);
+
+	/* What a model wrote cannot drive the terminal. */
+	jv evil = jv_parse("{\"revision\":1,\"plan\":\"ok\\u001b]0;owned\\u0007\\rdone\",\"changes\":"
+			   "{\"e.txt\":{\"old\":null,\"new\":\"a\\u001b[2Jb\\rc\\u009bd\\n\"}}}");
+	s = bi_agent_fmt_review(t, evil, 1);
+	ok(strstr(s, "plan: ok^[]0;owned^G\\rdone\n") && strstr(s, "+a^[[2Jb\\rc\\u009bd\033[0m\n") &&
+	   !strstr(s, "\033]") && !strstr(s, "\033[2J") && !strchr(s, '\r') && !strstr(s, "\xc2\x9b"),
+	   "review: control characters in the plan and the diff made visible");
+	free(s);
+	jv_free(evil);
+	jv te = jv_parse("{\"id\":1,\"agent\":\"ada\",\"role\":\"r\",\"task\":\"t\\u001b[1A\",\"status\":\"done\","
+			 "\"reason\":\"x\\r\\u001b[Ky\"}");
+	jv se = jv_parse("[{\"step\":1,\"tool\":\"re\\u001b[Kad\",\"args\":{\"p\":\"\\u007f\"},\"error\":true}]");
+	s = bi_agent_fmt_status(te, se);
+	is_str(s, "ada (r), task 1: t^[[1A\nstatus: done, revision 0, 0 steps, 0 tokens\nnote: x\\r^[[Ky\n"
+	       "  1 re^[[Kad {\"p\":\"\\u007f\"} (refused)\n", "status: control characters made visible");
+	free(s);
+	jv_free(te);
+	jv_free(se);
 
 	jv agents = jv_parse("[{\"name\":\"ada\",\"role\":\"bug-fixer\",\"tasks\":3,\"accepted\":2,\"rejected\":1,"
 			     "\"last_status\":null}]");

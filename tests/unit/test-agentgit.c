@@ -36,7 +36,7 @@ main(void)
 {
 	char *dir = bi_temp_dir("bi-test-agentgit"), err[512], *s;
 
-	plan(17);
+	plan(26);
 	bi_init("test-agentgit");
 	free(sh("cd %s && git init -q -b main && git config user.name Person && git config user.email p@x && "
 		"printf 'a\\nb\\n' >f.txt && mkdir d && ln -s /tmp d/link && git add -A && git commit -qm 'first one' && "
@@ -72,7 +72,8 @@ main(void)
 	/* Accept, tests passing. */
 	char *wt = bi_asprintf("%s/.wt/one", dir), *mark = bi_asprintf("%s/mark", dir);
 	char *test = bi_asprintf("grep -q good f.txt && pwd > %s", mark);
-	jv changes = jv_parse("{\"f.txt\":{\"new\":\"good\\n\"},\"sub/n.txt\":{\"new\":\"n\\n\"}}"), rep;
+	jv changes = jv_parse("{\"f.txt\":{\"old\":\"a\\nb\\n\",\"new\":\"good\\n\"},"
+			      "\"sub/n.txt\":{\"old\":null,\"new\":\"n\\n\"}}"), rep;
 	bi_agent_accept_req a = {.root = dir, .branch = "agent/ada/t1", .wt = wt, .wtname = "one", .changes = changes,
 				 .test_cmd = test, .timeout = 30, .msg = "do it\n", .author = "ada", .email = "ada@x"};
 	int r0 = bi_agent_accept(&a, &rep, err, sizeof err);
@@ -101,6 +102,68 @@ main(void)
 	is_str(s, "0", "nothing committed");
 	free(s);
 	jv_free(rep);
+
+	/* A retry of the same revision: the earlier worktree and branch give way. */
+	a.test_cmd = "true";
+	is_num(bi_agent_accept(&a, &rep, err, sizeof err), 0, "a retry after failed tests: committed");
+	s = sh("cd %s && git show agent/ada/t2:f.txt", dir);
+	is_str(s, "good", "the retry's commit");
+	free(s);
+	jv_free(rep);
+	ok(bi_agent_discard(dir, "agent/ada/t2", "two", err, sizeof err) < 0 && strstr(err, "commits of its own"),
+	   "discard keeps a branch with commits of its own");
+	free(sh("cd %s && git worktree remove --force .wt/two && git branch -q -D agent/ada/t2", dir));
+
+	/* Proposed against uncommitted edits (B): refused, nothing left. */
+	jv_free(changes);
+	changes = jv_parse("{\"f.txt\":{\"old\":\"a\\nB\\n\",\"new\":\"a\\nB\\nc\\n\"}}");
+	a.changes = changes, a.branch = "agent/ada/t4", a.wtname = "four";
+	free(wt);
+	wt = bi_asprintf("%s/.wt/four", dir);
+	a.wt = wt;
+	ok(bi_agent_accept(&a, &rep, err, sizeof err) < 0 && strstr(err, "f.txt: changed since it was proposed"),
+	   "a file that differs from the proposal's: refused");
+	jv_free(rep);
+	s = sh("cd %s && git branch --list agent/ada/t4; test -e .wt/four && echo left", dir);
+	is_str(s, "", "a refused accept leaves no branch, no worktree");
+	free(s);
+
+	/* A commit since the proposal: the change is patched in, the commit kept. */
+	free(sh("cd %s && printf '0\\n1\\n2\\n3\\n4\\n5\\n6\\n' >g.txt && git add g.txt && git commit -qm g", dir));
+	jv_free(changes);
+	changes = jv_parse("{\"g.txt\":{\"old\":\"1\\n2\\n3\\n4\\n5\\n6\\n\",\"new\":\"1\\n2\\n3\\n4\\n5\\nsix\\n\"}}");
+	a.changes = changes, a.branch = "agent/ada/t5", a.wtname = "five";
+	free(wt);
+	wt = bi_asprintf("%s/.wt/five", dir);
+	a.wt = wt;
+	is_num(bi_agent_accept(&a, &rep, err, sizeof err), 0, "a file changed on HEAD since: the change applies");
+	jv_free(rep);
+	s = sh("cd %s && git show agent/ada/t5:g.txt | tr '\\n' ' '", dir);
+	is_str(s, "0 1 2 3 4 5 six ", "HEAD's commit kept, the change made");
+	free(s);
+
+	/* A project in a folder of its repository. */
+	char *sub = bi_asprintf("%s/in/proj", dir);
+	free(sh("mkdir -p %s/in/proj && cd %s/in/proj && echo x >x.txt && git add x.txt && git commit -qm x", dir));
+	jv_free(changes);
+	changes = jv_parse("{\"x.txt\":{\"old\":\"x\\n\",\"new\":\"y\\n\"}}");
+	free(wt);
+	wt = bi_asprintf("%s/.wt/six", dir);
+	a.root = sub, a.wt = wt, a.changes = changes, a.branch = "agent/ada/t6", a.wtname = "six";
+	a.test_cmd = test;
+	free(test);
+	test = bi_asprintf("grep -q y x.txt && pwd > %s", mark);
+	a.test_cmd = test;
+	is_num(bi_agent_accept(&a, &rep, err, sizeof err), 0, "a project in a folder: accepted");
+	jv_free(rep);
+	s = sh("cd %s && git show agent/ada/t6:in/proj/x.txt && git show --stat --format= agent/ada/t6 | head -1 | "
+	       "cut -d' ' -f2 && cat mark", dir);
+	char *want = bi_asprintf("y\nin/proj/x.txt\n%s/in/proj", wt);
+	is_str(s, want, "the change at the project's path, the tests run in its folder");
+	free(want);
+	free(s);
+	a.root = dir;
+	free(sub);
 
 	/* A change through a symlink of the checkout is refused. */
 	jv_free(changes);

@@ -64,12 +64,15 @@ main(void)
 {
 	char *tmp = bi_temp_dir("bi-test-agenttool"), err[512];
 
-	plan(48);
+	plan(55);
 	bi_init("test-agenttool");
 	root = realpath(tmp, NULL);
 	char *cmd = bi_asprintf("cd %s && mkdir -p sub .git outside && printf 'one\\ntwo\\n' >a.txt && "
 				"printf 'b\\n' >sub/b.txt && echo secret >outside/s && ln -s /etc out && "
-				"ln -s sub in && ln -s /nonexistent/x dangling && ln -s .git g && echo x >.git/config", root);
+				"ln -s sub in && ln -s /nonexistent/x dangling && ln -s .git g && echo x >.git/config && "
+				"mkdir -p nested/.git .blissful-infra && echo x >nested/.git/config && "
+				"ln -s nested/.git/config ncfg && echo t >.blissful-infra/serve.token && "
+				"ln -s .blissful-infra/serve.token tok", root);
 	if (system(cmd) != 0)
 		return 1;
 	free(cmd);
@@ -93,6 +96,9 @@ main(void)
 	REFUSED(".git/config", 1, ".git is not open", ".git");
 	REFUSED("sub/.git", 0, ".git is not open", ".git anywhere");
 	REFUSED("g/config", 1, "leads into .git", "a symlink into .git");
+	REFUSED("ncfg", 1, "leads into .git", "a symlink into a nested repository's .git");
+	REFUSED(".blissful-infra/serve.token", 1, ".blissful-infra is not open", ".blissful-infra, to read too");
+	REFUSED("tok", 1, "leads into .blissful-infra", "a symlink into .blissful-infra");
 	REFUSED("a.txt/x", 0, "Not a directory", "a file taken as a folder");
 
 	/* A link swapped in after the check is not followed. */
@@ -125,15 +131,25 @@ main(void)
 	/* ---- commands */
 	const char *echo[] = {"sh", "-c", "echo out; echo err >&2; exit 3", NULL};
 	char *out;
-	int st = bi_agent_exec(echo, root, 10, 100, &out);
+	int st = bi_agent_exec(echo, root, 10, 100, NULL, &out);
 	ok(st == 3 && !strcmp(out, "out\nerr\n"), "exec: status and both streams");
 	free(out);
 	const char *lots[] = {"sh", "-c", "seq 1 10000", NULL};
-	bi_agent_exec(lots, root, 10, 12, &out);
+	bi_agent_exec(lots, root, 10, 12, NULL, &out);
 	is_str(out, "\n9999\n10000\n", "exec: the tail of a long output");
 	free(out);
 	const char *hang[] = {"sh", "-c", "sleep 30 & wait", NULL};
-	is_num(bi_agent_exec(hang, root, 1, 100, &out), 124, "exec: killed at the timeout, its children too");
+	is_num(bi_agent_exec(hang, root, 1, 100, NULL, &out), 124, "exec: killed at the timeout, its children too");
+	free(out);
+	const char *quiet[] = {"sh", "-c", "exec >/dev/null 2>&1; sleep 30", NULL};
+	is_num(bi_agent_exec(quiet, root, 1, 100, NULL, &out), 124, "exec: the timeout holds after the output is closed");
+	free(out);
+	const char *bg[] = {"sh", "-c", "sleep 30 & echo started; exit 5", NULL};
+	st = bi_agent_exec(bg, root, 5, 100, NULL, &out);
+	ok(st == 5 && !strcmp(out, "started\n"), "exec: a command that exited, a child holding its output: its status");
+	free(out);
+	volatile sig_atomic_t halt = 1;
+	is_num(bi_agent_exec(hang, root, 10, 100, &halt, &out), 130, "exec: stopped by the flag");
 	free(out);
 	char *tc = bi_agent_test_command(root, NULL);
 	ok(tc == NULL, "no test command in a bare folder");
@@ -157,6 +173,7 @@ main(void)
 	free(r);
 	r = tool(&e, "list_files", "{}", &bad);
 	ok(!bad && strstr(r, "\nsub/\n") && !strstr(r, ".git\n"), "list_files: folders marked, no .git");
+	ok(!strstr(r, ".blissful-infra"), "list_files: no .blissful-infra");
 	free(r);
 	r = tool(&e, "search_files", "{\"pattern\":\"secret\"}", &bad);
 	is_str(r, "outside/s:1: secret\n1 match\n", "search_files, through no symlink");
