@@ -88,14 +88,14 @@ load_token(const char *path, int make)
 			bi_die(BI_EXIT_LOCAL, "no random bytes for a token:");
 		for (size_t i = 0; i < sizeof raw; i++)
 			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			bi_die(BI_EXIT_LOCAL, "%s:", path);
 		hex[64] = '\n';
 		if (write(fd, hex, 65) != 65 || close(fd) != 0)
 			bi_die(BI_EXIT_LOCAL, "%s:", path);
 	}
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		bi_die(errno == ENOENT ? BI_EXIT_USAGE : BI_EXIT_LOCAL, "token file %s:", path);
 	if (fstat(fd, &sb) != 0)
