@@ -71,8 +71,6 @@ until [ "$(get '/api/metrics/series?service=app&name=up&window=5m')" = 200 ] &&
 done
 is "$(body '[.service, .name, (.series[0].points | length > 1), .series[0].points[-1][1]]')" '["app","up",true,1]' \
 	"/api/metrics/series?name=up: app, scraped and up at the last scrape"
-is "$(get '/api/records?kind=alert&service=app'):$(body '[.count > 0, (.records[0] | .kind, .service)]')" \
-	'200:[true,"alert","app"]' "/api/records?kind=alert: the watcher's alert record"
 is "$(get /api/events):$(body '(.records | type) + ":" + (.count | type)')" '200:"array:number"' "/api/events"
 
 # --- metrics, in every window, from the real scrapes ---
@@ -128,6 +126,8 @@ done
 aid=$(body -r '.alerts[] | select(.name == "error_rate" and .service == "app") | .id' | head -1)
 is "$(body '[.alerts[] | select(.name == "error_rate" and .service == "app") | .state, .acked]')" \
 	'["firing",false]' "/api/alerts: app's error-rate alert, firing, not acknowledged"
+is "$(get '/api/records?kind=alert&service=app'):$(body '[.count > 0, (.records[0] | .kind, .service)]')" \
+	'200:[true,"alert","app"]' "/api/records?kind=alert: the watcher's record of it"
 is "$(get "/api/alerts/ack?id=$aid" -X POST):$(body -c .)" "200:{\"id\":$aid,\"acked\":true}" "POST /api/alerts/ack"
 is "$(get /api/alerts):$(body "[.alerts[] | select(.id == $aid) | .acked]")" "200:[true]" "and the alert is acknowledged"
 
