@@ -126,8 +126,13 @@ done
 aid=$(body -r '.alerts[] | select(.name == "error_rate" and .service == "app") | .id' | head -1)
 is "$(body '[.alerts[] | select(.name == "error_rate" and .service == "app") | .state, .acked]')" \
 	'["firing",false]' "/api/alerts: app's error-rate alert, firing, not acknowledged"
-is "$(get '/api/records?kind=alert&service=app'):$(body '[.count > 0, (.records[0] | .kind, .service)]')" \
-	'200:[true,"alert","app"]' "/api/records?kind=alert: the watcher's record of it"
+# Its record, which the watcher relays to the store after the alert is kept.
+i=0
+until [ "$(get '/api/records?kind=alert&service=app')" = 200 ] && [ "$(body '.count > 0')" = true ] || [ $i -gt 20 ]; do
+	sleep 0.5; i=$((i + 1))
+done
+is "$(body '[.count > 0, (.records[0] | .kind, .service)]')" \
+	'[true,"alert","app"]' "/api/records?kind=alert: the watcher's record of it"
 is "$(get "/api/alerts/ack?id=$aid" -X POST):$(body -c .)" "200:{\"id\":$aid,\"acked\":true}" "POST /api/alerts/ack"
 is "$(get /api/alerts):$(body "[.alerts[] | select(.id == $aid) | .acked]")" "200:[true]" "and the alert is acknowledged"
 
