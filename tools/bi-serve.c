@@ -88,14 +88,14 @@ load_token(const char *path, int make)
 			bi_die(BI_EXIT_LOCAL, "no random bytes for a token:");
 		for (size_t i = 0; i < sizeof raw; i++)
 			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			bi_die(BI_EXIT_LOCAL, "%s:", path);
 		hex[64] = '\n';
 		if (write(fd, hex, 65) != 65 || close(fd) != 0)
 			bi_die(BI_EXIT_LOCAL, "%s:", path);
 	}
-	int fd = open(path, O_RDONLY | O_NOFOLLOW);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		bi_die(errno == ENOENT ? BI_EXIT_USAGE : BI_EXIT_LOCAL, "token file %s:", path);
 	if (fstat(fd, &sb) != 0)
@@ -480,19 +480,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 		int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 		char tok[256], bearer[300];
-		/* A GET may carry the token in its cookie; a change, in the header only,
-		 * which no other site's page can make a browser send. */
-		if (!auth && get && !bi_serve_cookie_token(MHD_lookup_connection_value(conn,
-				MHD_HEADER_KIND, "Cookie"), s->port, tok, sizeof tok)) {
-			snprintf(bearer, sizeof bearer, "Bearer %s", tok);
-			auth = bearer;
-		}
+		/* The URL printed at start, /?token=, is looked at before any cookie:
+		 * one left by another project's server on this port would otherwise
+		 * stand in its way. It decides, and its cookie replaces the old one. */
 		const char *given = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
 		if (!auth && get && given && !strcmp(url, "/")) {
 			snprintf(bearer, sizeof bearer, "Bearer %s", given);
 			const char *why;
 			int st = bi_serve_gate(s, host, origin, bearer, length, &why);
 			return st ? reply_error(conn, st, why) : login(conn, s);
+		}
+		/* A GET may carry the token in its cookie; a change, in the header only,
+		 * which no other site's page can make a browser send. */
+		if (!auth && get && !bi_serve_cookie_token(MHD_lookup_connection_value(conn,
+				MHD_HEADER_KIND, "Cookie"), s->port, tok, sizeof tok)) {
+			snprintf(bearer, sizeof bearer, "Bearer %s", tok);
+			auth = bearer;
 		}
 		const char *why;
 		int status = bi_serve_gate(s, host, origin, auth, length, &why);

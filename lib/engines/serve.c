@@ -27,7 +27,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -905,7 +904,9 @@ bi_serve_chat_context(sqlite3 *db, int limit)
 	int rc = -1;
 	if (st && fd >= 0) {
 		sqlite3_bind_int(st, 1, limit);
-		int w = dup(fd);
+		/* Other threads spawn other chats' bi-asks meanwhile: no moment
+		 * without close-on-exec (a plain dup() has one). */
+		int w = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		FILE *f = w < 0 ? NULL : fdopen(w, "w");
 		if (!f && w >= 0)
 			close(w);
@@ -928,9 +929,19 @@ bi_serve_chat_start(const char *const *argv, int input, char *err, size_t errlen
 {
 	int master = -1, slave = -1, ep[2] = {-1, -1};
 	struct termios raw;
+	char name[64];
 
-	if (openpty(&master, &slave, NULL, NULL, NULL) != 0) {
+	/* Neither side of the terminal goes to another chat's bi-ask, spawned
+	 * by another thread at any moment: both are opened close-on-exec
+	 * (openpty() then fcntl() would leave a moment between). Another's
+	 * slave side kept open would keep this chat from seeing its end. */
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0 ||
+	    ptsname_r(master, name, sizeof name) != 0 ||
+	    (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
 		bi_errf(err, errlen, "no pseudo-terminal: %s", strerror(errno));
+		if (master >= 0)
+			close(master);
 		return NULL;
 	}
 	if (pipe2(ep, O_CLOEXEC) != 0) {
@@ -939,9 +950,6 @@ bi_serve_chat_start(const char *const *argv, int input, char *err, size_t errlen
 		close(slave);
 		return NULL;
 	}
-	/* Neither side of the terminal goes to another child of ours. */
-	fcntl(master, F_SETFD, FD_CLOEXEC);
-	fcntl(slave, F_SETFD, FD_CLOEXEC);
 	if (tcgetattr(slave, &raw) == 0) {
 		cfmakeraw(&raw);
 		tcsetattr(slave, TCSANOW, &raw);

@@ -7,7 +7,7 @@
 # 400, loopback only by default, a token file only its owner reads); and a
 # clean stop on SIGTERM with a stream open.
 . "$(dirname "$0")/../lib.sh"
-plan 79
+plan 81
 
 mkdir -p "$TMP/proj" && cd "$TMP/proj" || exit 1
 export BI_DB=$TMP/proj/.blissful-infra/bi.db
@@ -142,6 +142,11 @@ is "$(sed -n 's/^HTTP[^ ]* \([0-9]*\).*/\1/p' hdr):$(grep -ci '^location: /.$' h
 cookie=$(sed -n "s/^Set-Cookie: \(bi_token_$P=[0-9a-f]*\);.*/\1/p" hdr | tr -d '\r')
 is "$cookie:$(grep -c 'HttpOnly; SameSite=Strict' hdr)" "bi_token_$P=$T:1" "a cookie keeps it, HttpOnly, SameSite=Strict"
 is "$(curl -s -o /dev/null -w '%{http_code}' "$U/?token=0000000000000000")" 401 "/?token= with another token: 401"
+stale="bi_token_$P=0000000000000000000000000000000000000000000000000000000000000000"
+curl -s -D hdr -o /dev/null -b "$stale" "$U/?token=$T"
+is "$(sed -n 's/^HTTP[^ ]* \([0-9]*\).*/\1/p' hdr):$(sed -n "s/^Set-Cookie: \(bi_token_$P=[0-9a-f]*\);.*/\1/p" hdr | tr -d '\r')" \
+	"303:$cookie" "a stale cookie (another server's on this port) and /?token=: the token is looked at, the cookie replaced"
+is "$(curl -s -o /dev/null -w '%{http_code}' -b "$stale" "$U/")" 401 "the stale cookie alone: 401"
 is "$(curl -s -o body -w '%{http_code}' -b "$cookie" "$U/api/session"):$(jq -r .token body)" "200:$T" \
 	"a GET with the cookie passes; /api/session gives the page its token"
 is "$(curl -s -o /dev/null -w '%{http_code}' -b "$cookie" -X POST "$U/api/alerts/ack?id=1")" 401 \

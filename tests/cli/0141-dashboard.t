@@ -4,7 +4,7 @@
 # page goes on with; a store is made when the project has none; SIGTERM
 # stops the server with it.
 . "$(dirname "$0")/../lib.sh"
-plan 11
+plan 12
 
 cd "$TMP" || exit 1
 blissful-infra dashboard --help >out 2>&1
@@ -44,6 +44,27 @@ is "$?" 0 "SIGTERM: exit 0"
 port=${base#http://127.0.0.1:}
 port=${port%/}
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" )" 000 "and the server is gone"
+
+# The status is bi-serve's: a stand-in that fails its stop (exit 7 on
+# SIGTERM) makes the dashboard exit 7, not 0. The command's script is run
+# with the stand-in first in PATH (blissful-infra would put bin/ first).
+mkdir -p "$TMP/fake"
+cat >"$TMP/fake/bi-serve" <<'EOF2'
+#!/bin/sh
+trap 'exit 7' TERM
+echo "bi-serve: serving shop on http://127.0.0.1:1/ (token in .blissful-infra/serve.token)" >&2
+while :; do sleep 0.1; done
+EOF2
+chmod +x "$TMP/fake/bi-serve"
+: >out
+BI_LIBEXEC=$ROOT/scripts/cmd PATH=$TMP/fake:$PATH sh "$ROOT/scripts/cmd/dashboard" --port 1 --no-open >out 2>err &
+pid=$!
+at_exit "kill $pid 2>/dev/null"
+i=0
+until grep -q '^dashboard: ' out || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $pid
+wait $pid
+is "$?" 7 "SIGTERM and bi-serve failing its stop: the dashboard exits with bi-serve's status"
 
 # Without --no-open, with a display: the browser is given the URL.
 : >out

@@ -26,7 +26,7 @@ if [ ! -x "$CHROMIUM" ] || [ ! -d "$NODE_MODULES/puppeteer-core" ] || ! command 
 	skip "no chromium or puppeteer-core (scripts/deps.sh installs them)"
 	exit 0
 fi
-plan 23
+plan 22
 ART=$ROOT/build/artifacts
 mkdir -p "$ART"
 rm -f "$ART"/dashboard-*.png

@@ -2,6 +2,7 @@
  * its parameter checks, the SQL it builds (placeholders only), and its
  * answers and stream over a small store opened read-only. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -539,13 +540,55 @@ test_chat(void)
 	ok(c && bi_mono_ns() - t0 < 10 * BI_NS_PER_S, "freed while it runs, the program is ended");
 }
 
+/* Chats started by several threads at once, as bi-serve's connections do:
+ * each program lists its descriptors; none may hold another chat's
+ * terminal (a master side, or a second slave side beside its own). */
+enum { RACERS = 4, RACES = 100 };
+
+static void *
+race(void *arg)
+{
+	int *counts = arg;	/* leaks, listings seen */
+	const char *const list[] = {"sh", "-c", "ls -l /proc/$$/fd", NULL};
+	for (int i = 0; i < RACES; i++) {
+		bi_buf out = {0};
+		chat(list, &out);
+		int pts = 0, ptmx = 0;
+		for (const char *p = out.p; p && (p = strstr(p, "/dev/pt")); p++)
+			p[7] == 'm' ? ptmx++ : pts++;
+		if (ptmx || pts > 1)
+			counts[0]++;
+		if (pts)
+			counts[1]++;
+		bi_buf_free(&out);
+	}
+	return NULL;
+}
+
+static void
+test_chat_race(void)
+{
+	pthread_t t[RACERS];
+	int counts[RACERS][2] = {{0}}, leaks = 0, seen = 0;
+	for (int i = 0; i < RACERS; i++)
+		pthread_create(&t[i], NULL, race, counts[i]);
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(t[i], NULL);
+		leaks += counts[i][0];
+		seen += counts[i][1];
+	}
+	is_num(seen, RACERS * RACES, "each listed its descriptors, its own terminal on 1");
+	is_num(leaks, 0, "%d chats, %d at once: none given another's terminal", RACERS * RACES, RACERS);
+}
+
 int
 main(void)
 {
-	plan(143);
+	plan(145);
 	test_values();
 	test_gate();
 	test_chat();
+	test_chat_race();
 	test_query();
 	test_store();
 	return done();
