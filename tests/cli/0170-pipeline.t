@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 56
+plan 61
 export XDG_STATE_HOME=$TMP/state
 bip() { blissful-infra pipeline "$@"; }
 
@@ -142,6 +142,35 @@ else
 fi
 cp "$TMP/yaml" blissful-infra.yaml
 git checkout -q -- blissful-infra.yaml
+
+# A Trivy that leaves a report nobody can read (stand-ins for docker, which
+# has the image, and trivy): the scan fails, its record is kept, and the run
+# says it failed there.
+mkdir -p "$TMP/sbin"
+printf '#!/bin/sh\n[ "$1 $2" = "image inspect" ]\n' >"$TMP/sbin/docker"
+printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" != --output ] || : >"$2"; shift; done\n' >"$TMP/sbin/trivy"
+chmod +x "$TMP/sbin/docker" "$TMP/sbin/trivy"
+PATH=$TMP/sbin:$PATH bip --local --json >"$TMP/out" 2>"$TMP/err"
+is "$? $(jq -r 'select(.kind=="stage" and .name=="scan") | "\(.status): \(.reason)"' "$TMP/out" | sed 's|(.*trivy.json)|(REPORT)|')" \
+	"1 failed: cannot read Trivy's report (REPORT)" "an unreadable Trivy report: the scan fails, with its record"
+is "$(jq -r 'select(.kind=="pipeline") | "\(.status) \(.failed_stage)"' "$TMP/out")" "failed scan" \
+	"and the run's record says it failed at the scan"
+run3=$(jq -r 'select(.kind=="pipeline") | .run' "$TMP/out")
+is "$(jq -r 'select(.kind=="stage") | .name' ".blissful-infra/pipeline/$run3/records.jsonl" | tr '\n' ' ')" \
+	"build test containerize scan perf push " "its file holds every stage's record"
+# Whatever a stage attaches, its record is kept without it when the
+# attachment holds none: here a bi-pipeline whose trivy writes no record.
+printf '{"Results":null}\n' >"$TMP/report.json"
+printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" != --output ] || cp "%s/report.json" "$2"; shift; done\n' \
+	"$TMP" >"$TMP/sbin/trivy"
+printf '#!/bin/sh\n[ "$1" != trivy ] || exit 0\nexec "%s/bin/bi-pipeline" "$@"\n' "$ROOT" >"$TMP/sbin/bi-pipeline"
+chmod +x "$TMP/sbin/bi-pipeline"
+# (The subcommand as the dispatcher runs it, but with the stand-in first in PATH.)
+PATH=$TMP/sbin:$PATH BI_LIBEXEC=$ROOT/scripts/cmd BI_SCRIPTS=$ROOT/scripts \
+	sh "$ROOT/scripts/cmd/pipeline" --stage scan --json >"$TMP/out" 2>"$TMP/err"
+is "$? $(jq -r 'select(.kind=="stage") | "\(.name) \(.status) \(.detail)"' "$TMP/out")" "0 scan passed null" \
+	"a stage whose attachment holds no record: its record, without the detail"
+grep -q 'has no detail' "$TMP/err"; exit_ok $? "and it says so"
 
 # bi-pipeline itself.
 bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1
