@@ -4,8 +4,9 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 61
+plan 63
 export XDG_STATE_HOME=$TMP/state
+unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 bip() { blissful-infra pipeline "$@"; }
 
 # Options, outside any project.
@@ -86,16 +87,25 @@ is "$(jq -r 'select(.kind=="pipeline") | .sha' "$rec")" "$(git rev-parse HEAD)" 
 is "$(find "$TMP" -name 'PWNED*' | wc -l)" 0 "no shell ran what the branch or message holds"
 grep -q 'ran the tests' ".blissful-infra/pipeline/$run/test.log"; exit_ok $? "the test stage's output is in its log"
 
-# Jenkins: a detached HEAD, the branch from BRANCH_NAME, one stage, a run
-# named by the job.
+# Jenkins: a detached HEAD, the branch from BRANCH_NAME, one stage per
+# invocation, all in one run named by the job and the build number (what
+# Jenkins sets in every step).
 git checkout -q --detach
-BRANCH_NAME='release 1 $(touch PWNED5) "x"' BI_PIPELINE_RUN='job/7 $(touch PWNED6)' \
-	bip --stage test >/dev/null 2>&1
-is $? 0 "--stage test alone"
-jrec='.blissful-infra/pipeline/job-7---touch-PWNED6-/records.jsonl'
-is "$(jq -r 'select(.kind=="stage") | .name' "$jrec" 2>/dev/null)" test \
-	"the run's directory: the job's name, its odd characters replaced"
-is "$(jq -r 'select(.kind=="pipeline") | .branch' "$jrec" 2>/dev/null)" 'release 1 $(touch PWNED5) "x"' \
+ls .blissful-infra/pipeline >"$TMP/runs.before"
+for s in build test; do
+	BRANCH_NAME='release 1 $(touch PWNED5) "x"' JOB_NAME='shop/feat%2Fx $(touch PWNED6)' BUILD_NUMBER=7 \
+		bip --stage $s >/dev/null 2>&1 || break
+done
+is $? 0 "--stage build, then --stage test, alone"
+ls .blissful-infra/pipeline | grep -vxF -f "$TMP/runs.before" >"$TMP/runs.new"
+is "$(cat "$TMP/runs.new")" "shop-feat-2Fx---touch-PWNED6--7" \
+	"one run for both: the job's name and build number, odd characters replaced"
+jrec='.blissful-infra/pipeline/shop-feat-2Fx---touch-PWNED6--7/records.jsonl'
+is "$(jq -r 'select(.kind=="stage") | .name' "$jrec" 2>/dev/null | tr '\n' ' ')" "build test " \
+	"it holds both stages' records"
+is "$(tail -n 1 "$jrec" | jq -c '[.kind, .status, [.stages[].name]]' 2>/dev/null)" '["pipeline","passed",["build","test"]]' \
+	"and the run's last record sums up both"
+is "$(tail -n 1 "$jrec" | jq -r .branch 2>/dev/null)" 'release 1 $(touch PWNED5) "x"' \
 	"a detached HEAD's branch is BRANCH_NAME, as it is"
 is "$(find "$TMP" -name 'PWNED*' | wc -l)" 0 "still nothing ran"
 
@@ -112,7 +122,8 @@ grep -q '^test  *failed .*tests failed: .make test. exited 2' "$TMP/out"; exit_o
 is "$(jq -r 'select(.kind=="stage" and .status=="skipped") | .reason' ".blissful-infra/pipeline/$run2/records.jsonl" | sort -u)" \
 	"not run: test failed" "nothing after it ran"
 is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | sort | tr '\n' ',')" \
-	"failed test,passed -,passed -," "the store holds the runs (two here, one from Jenkins)"
+	"failed test,passed -,passed -,passed -," \
+	"the store holds the runs (two here; Jenkins's, as its two invocations summed it up)"
 is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and the failed run's six stage records"
 bi-store get -k pipeline | bi-fmt >"$TMP/runs"; sed "s/^/# /" "$TMP/runs"
 grep -q "  $run2  *failed  *test  " "$TMP/runs"
