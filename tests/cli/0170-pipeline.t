@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 63
+plan 67
 export XDG_STATE_HOME=$TMP/state
 unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 bip() { blissful-infra pipeline "$@"; }
