@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 67
+plan 70
 export XDG_STATE_HOME=$TMP/state
 unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 bip() { blissful-infra pipeline "$@"; }
@@ -17,6 +17,9 @@ bip --help >/dev/null; is $? 0 "--help"
 bip --bogus >/dev/null 2>&1; is $? 2 "an unknown option: exit 2"
 bip --stage deploy >/dev/null 2>"$TMP/err"; is $? 2 "--stage of no stage: exit 2"
 grep -q "no stage named 'deploy'" "$TMP/err"; exit_ok $? "and it says so"
+bip --stage 'de\cploy' >/dev/null 2>"$TMP/err"
+is "$(cat "$TMP/err")" "blissful-infra pipeline: no stage named 'de\\cploy' (--list-stages)" \
+	"a name with a backslash: said as it is"
 bip --stage "build test" >/dev/null 2>&1; is $? 2 "--stage of two names: exit 2"
 bip --local >/dev/null 2>&1; is $? 2 "outside a project: exit 2"
 blissful-infra help | grep -q '^  pipeline  *build, test'; exit_ok $? "help lists pipeline"
@@ -93,10 +96,13 @@ grep -q 'ran the tests' ".blissful-infra/pipeline/$run/test.log"; exit_ok $? "th
 git checkout -q --detach
 ls .blissful-infra/pipeline >"$TMP/runs.before"
 for s in build test; do
-	BRANCH_NAME='release 1 $(touch PWNED5) "x"' JOB_NAME='shop/feat%2Fx $(touch PWNED6)' BUILD_NUMBER=7 \
-		bip --stage $s >/dev/null 2>&1 || break
+	BRANCH_NAME='release 1 $(touch PWNED5) "x" \c' JOB_NAME='shop/feat%2Fx $(touch PWNED6)' BUILD_NUMBER=7 \
+		bip --stage $s >"$TMP/out" 2>&1 || break
 done
 is $? 0 "--stage build, then --stage test, alone"
+is "$(grep '^Pipeline' "$TMP/out")" \
+	"Pipeline shop-feat-2Fx---touch-PWNED6--7 passed on release 1 \$(touch PWNED5) \"x\" \\c at $(git rev-parse --short=12 HEAD)." \
+	"it says so, with the branch as it is"
 ls .blissful-infra/pipeline | grep -vxF -f "$TMP/runs.before" >"$TMP/runs.new"
 is "$(cat "$TMP/runs.new")" "shop-feat-2Fx---touch-PWNED6--7" \
 	"one run for both: the job's name and build number, odd characters replaced"
@@ -105,7 +111,7 @@ is "$(jq -r 'select(.kind=="stage") | .name' "$jrec" 2>/dev/null | tr '\n' ' ')"
 	"it holds both stages' records"
 is "$(tail -n 1 "$jrec" | jq -c '[.kind, .status, [.stages[].name]]' 2>/dev/null)" '["pipeline","passed",["build","test"]]' \
 	"and the run's last record sums up both"
-is "$(tail -n 1 "$jrec" | jq -r .branch 2>/dev/null)" 'release 1 $(touch PWNED5) "x"' \
+is "$(tail -n 1 "$jrec" | jq -r .branch 2>/dev/null)" 'release 1 $(touch PWNED5) "x" \c' \
 	"a detached HEAD's branch is BRANCH_NAME, as it is"
 is "$(find "$TMP" -name 'PWNED*' | wc -l)" 0 "still nothing ran"
 
@@ -155,10 +161,10 @@ cp "$TMP/yaml" blissful-infra.yaml
 git checkout -q -- blissful-infra.yaml
 
 # A Trivy that leaves a report nobody can read (stand-ins for docker, which
-# has the image, and trivy): the scan fails, its record is kept, and the run
-# says it failed there.
+# answers and has the image, and trivy): the scan fails, its record is kept,
+# and the run says it failed there.
 mkdir -p "$TMP/sbin"
-printf '#!/bin/sh\n[ "$1 $2" = "image inspect" ]\n' >"$TMP/sbin/docker"
+printf '#!/bin/sh\n[ "$1" = info ] || [ "$1 $2" = "image inspect" ]\n' >"$TMP/sbin/docker"
 printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" != --output ] || : >"$2"; shift; done\n' >"$TMP/sbin/trivy"
 chmod +x "$TMP/sbin/docker" "$TMP/sbin/trivy"
 PATH=$TMP/sbin:$PATH bip --local --json >"$TMP/out" 2>"$TMP/err"
@@ -182,6 +188,31 @@ PATH=$TMP/sbin:$PATH BI_LIBEXEC=$ROOT/scripts/cmd BI_SCRIPTS=$ROOT/scripts \
 is "$? $(jq -r 'select(.kind=="stage") | "\(.name) \(.status) \(.detail)"' "$TMP/out")" "0 scan passed null" \
 	"a stage whose attachment holds no record: its record, without the detail"
 grep -q 'has no detail' "$TMP/err"; exit_ok $? "and it says so"
+
+# Docker does not answer (a socket nobody listens on): every stage that
+# needs it fails with 3, never takes the silence for "no image" and skips.
+mkdir -p "$TMP/tbin" perf
+cp "$TMP/sbin/trivy" "$TMP/tbin/trivy"
+: >perf/load.yaml
+export DOCKER_HOST="unix://$TMP/nobody.sock"
+for s in scan perf; do
+	PATH=$TMP/tbin:$PATH bip --stage $s --json >"$TMP/out" 2>/dev/null
+	printf '%s %s\n' $? "$(jq -r 'select(.kind=="stage") | "\(.status): \(.reason)"' "$TMP/out")"
+done >"$TMP/got"
+printf 'registry: 127.0.0.1:9\n' >>blissful-infra.yaml	# push needs one (and reaches none)
+PATH=$TMP/tbin:$PATH bip --stage push --json >"$TMP/out" 2>/dev/null
+printf '%s %s\n' $? "$(jq -r 'select(.kind=="stage") | "\(.status): \(.reason)"' "$TMP/out")" >>"$TMP/got"
+git checkout -q -- blissful-infra.yaml
+: >Dockerfile
+bip --local --json >"$TMP/out" 2>/dev/null
+printf '%s %s\n' $? "$(jq -r 'select(.kind=="pipeline") | "\(.status) at \(.failed_stage): \(.reason)"' "$TMP/out")" >>"$TMP/got"
+rm -f Dockerfile perf/load.yaml
+unset DOCKER_HOST
+d="Docker does not answer at unix://$TMP/nobody.sock"
+is "$(cat "$TMP/got")" "3 failed: $d
+3 failed: $d
+3 failed: $d
+3 failed at containerize: $d" "Docker unreachable: scan, perf, push and containerize fail with exit 3"
 
 # bi-pipeline itself.
 bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1
