@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 70
+plan 72
 export XDG_STATE_HOME=$TMP/state
 unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 bip() { blissful-infra pipeline "$@"; }
@@ -237,6 +237,18 @@ is "$(printf '{"Results":null}' | bi-pipeline trivy | jq -c .counts)" \
 	'{"CRITICAL":0,"HIGH":0,"MEDIUM":0,"LOW":0,"UNKNOWN":0}' "nothing scanned counts nothing"
 printf 'not json' | bi-pipeline trivy >/dev/null 2>&1
 is $? 2 "what is not Trivy's JSON: exit 2"
+# A stage run again in the same run (Jenkins' retry): its last record counts.
+for a in "build passed" "test failed" "test passed" "scan passed" "scan failed"; do
+	set -- $a
+	bi-pipeline stage --run r1 --name "$1" --status "$2" --reason "attempt" --ms 10
+done >"$TMP/retry.jsonl"
+head -n 3 "$TMP/retry.jsonl" >"$TMP/retry3.jsonl"
+out=$(bi-pipeline summary --run r1 "$TMP/retry3.jsonl")
+is "$? $(printf '%s' "$out" | jq -c '[.status, .passed, .failed, .duration_ms, [.stages[] | .name + " " + .status]]')" \
+	'0 ["passed",2,0,30,["build passed","test passed"]]' "a failed stage that passed when run again: the run passed"
+out=$(bi-pipeline summary --run r1 "$TMP/retry.jsonl")
+is "$? $(printf '%s' "$out" | jq -c '[.status, .failed_stage, .passed, .failed, [.stages[].name]]')" \
+	'1 ["failed","scan",2,1,["build","test","scan"]]' "one that failed when run again: the run failed there"
 
 # The registry, on a free port.
 rp=$(free_port)
