@@ -19,6 +19,7 @@
  * counted and named, not failed.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,7 +74,7 @@ parse_ms(const char *s)
 {
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || *end || v < 0)
+	if (end == s || *end || !isfinite(v) || v < 0)	/* strtod takes nan, inf, 1e999 */
 		bi_usage_error(usage, "--ms: not a number of milliseconds: %s", s);
 	return v;
 }

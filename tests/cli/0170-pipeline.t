@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 72
+plan 73
 export XDG_STATE_HOME=$TMP/state
 unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 bip() { blissful-infra pipeline "$@"; }
@@ -217,6 +217,11 @@ is "$(cat "$TMP/got")" "3 failed: $d
 # bi-pipeline itself.
 bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1
 is $? 2 "a failed stage without a reason is refused"
+for ms in nan inf 1e999 -1 5x; do
+	bi-pipeline stage --run r --name scan --status passed --ms $ms >/dev/null 2>&1
+	printf '%s ' $?
+done >"$TMP/got"
+is "$(cat "$TMP/got")" "2 2 2 2 2 " "--ms: nan, inf, an overflow, a negative or no number is refused"
 cat >"$TMP/trivy.json" <<'EOF'
 {"SchemaVersion":2,"ArtifactName":"svc:abc","Results":[
  {"Target":"svc:abc (debian 12.2)","Vulnerabilities":[
