@@ -4,7 +4,7 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 73
+plan 74
 export XDG_STATE_HOME=$TMP/state
 unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 bip() { blissful-infra pipeline "$@"; }
@@ -213,6 +213,26 @@ is "$(cat "$TMP/got")" "3 failed: $d
 3 failed: $d
 3 failed: $d
 3 failed at containerize: $d" "Docker unreachable: scan, perf, push and containerize fail with exit 3"
+
+# SIGTERM to the pipeline alone, during a build that ends only when told:
+# the build ends, is recorded failed "interrupted", the rest are not run,
+# and the exit status is 143.
+t=$TMP/term
+mkdir -p "$t"
+printf 'name: t\npipeline:\n  build: sh wait.sh\n' >"$t/blissful-infra.yaml"
+printf 'while [ ! -f go ]; do sleep 0.1; done\n' >"$t/wait.sh"
+(cd "$t" && exec blissful-infra pipeline --local --json >"$TMP/out" 2>/dev/null) &
+pid=$!
+i=0
+until grep -q 'wait.sh' "$t"/.blissful-infra/pipeline/*/build.log 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+done
+kill -TERM $pid
+: >"$t/go"
+wait $pid
+is "$? $(jq -r 'select(.kind=="stage") | "\(.name) \(.status): \(.reason)"' "$TMP/out" | head -n 2 | tr '\n' ,)" \
+	"143 build failed: interrupted,test skipped: not run: interrupted," \
+	"SIGTERM: the stage it interrupted failed, the rest not run, exit 143"
 
 # bi-pipeline itself.
 bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1
