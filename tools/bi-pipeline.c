@@ -12,11 +12,14 @@
  * JSON string, so no quote, space or $(...) in it is ever seen by a shell.
  *
  * A run's status is the first failed stage's (failed), else passed: a
- * skipped stage never makes a run fail nor counts as passed. A scan
+ * skipped stage never makes a run fail nor counts as passed. A stage run
+ * again in the same run (Jenkins' retry) counts as its last record says;
+ * the run's time counts every attempt. A scan
  * (lib/sources/trivy.c) fails on any CRITICAL vulnerability; HIGH ones are
  * counted and named, not failed.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,7 +74,7 @@ parse_ms(const char *s)
 {
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || *end || v < 0)
+	if (end == s || *end || !isfinite(v) || v < 0)	/* strtod takes nan, inf, 1e999 */
 		bi_usage_error(usage, "--ms: not a number of milliseconds: %s", s);
 	return v;
 }
@@ -138,10 +141,9 @@ cmd_stage(const struct opts *o)
 
 struct sum {
 	const char *run;
-	jv stages;	/* [{name,status,duration_ms}] in order */
+	jv stages;	/* [{name,status,duration_ms,reason}] in order of first record */
+	jv at;		/* {name: its index in stages} */
 	double ms;
-	int passed, failed, skipped;
-	jv failed_at, reason;
 };
 
 static int
@@ -154,24 +156,20 @@ add_stage(void *ctx, jv rec, bi_reader *r)
 	if (kind && !strcmp(kind, "stage") && run && !strcmp(run, s->run) && name && st) {
 		double ms = bi_get_num(rec, "duration_ms", 0);
 		s->ms += ms;
-		if (!strcmp(st, "failed")) {
-			s->failed++;
-			if (!jv_is_valid(s->failed_at)) {
-				jv_free(s->failed_at);
-				jv_free(s->reason);
-				s->failed_at = jv_string(name);
-				s->reason = str_or_null(bi_get_str(rec, "reason"));
-			}
-		} else if (!strcmp(st, "passed")) {
-			s->passed++;
-		} else {
-			s->skipped++;
-		}
 		jv one = jv_object();
 		one = bi_set(one, "name", jv_string(name));
 		one = bi_set(one, "status", jv_string(st));
 		one = bi_set(one, "duration_ms", jv_number(ms));
-		s->stages = jv_array_append(s->stages, one);
+		one = bi_set(one, "reason", str_or_null(bi_get_str(rec, "reason")));
+		jv i = jv_object_get(jv_copy(s->at), jv_string(name));
+		if (jv_get_kind(i) == JV_KIND_NUMBER) {	/* run again: this attempt counts */
+			s->stages = jv_array_set(s->stages, (int)jv_number_value(i), one);
+		} else {
+			s->at = jv_object_set(s->at, jv_string(name),
+				jv_number(jv_array_length(jv_copy(s->stages))));
+			s->stages = jv_array_append(s->stages, one);
+		}
+		jv_free(i);
 	}
 	jv_free(rec);
 	return 0;
@@ -180,7 +178,9 @@ add_stage(void *ctx, jv rec, bi_reader *r)
 static int
 cmd_summary(const struct opts *o, int n, char *const *files)
 {
-	struct sum s = {o->run, jv_array(), 0, 0, 0, 0, jv_invalid(), jv_invalid()};
+	struct sum s = {o->run, jv_array(), jv_object(), 0};
+	int passed = 0, failed = 0, skipped = 0;
+	jv failed_at = jv_null(), reason = jv_null(), stages = jv_array();
 
 	if (!o->run)
 		bi_usage_error(usage, "summary needs --run");
@@ -188,29 +188,49 @@ cmd_summary(const struct opts *o, int n, char *const *files)
 		bi_usage_error(usage, "summary reads one FILE of stage records");
 	if (bi_each(n, files, 0, add_stage, &s) != 0) {
 		jv_free(s.stages);
+		jv_free(s.at);
+		jv_free(stages);
 		bi_die(BI_EXIT_USAGE, "%s: cannot read the stage records", files[0]);
 	}
-	int failed = s.failed > 0;
+	jv_free(s.at);
+	/* Each stage as its last record says; the first failed one names the run's failure. */
+	jv_array_foreach(s.stages, i, one) {
+		const char *st = bi_get_str(one, "status");
+		if (!strcmp(st, "failed")) {
+			if (!failed++) {
+				jv_free(failed_at);
+				jv_free(reason);
+				failed_at = jv_object_get(jv_copy(one), jv_string("name"));
+				reason = jv_object_get(jv_copy(one), jv_string("reason"));
+			}
+		} else if (!strcmp(st, "passed")) {
+			passed++;
+		} else {
+			skipped++;
+		}
+		stages = jv_array_append(stages, jv_object_delete(one, jv_string("reason")));
+	}
+	jv_free(s.stages);
 	jv r = bi_record("pipeline");
 	if (o->project)
 		r = bi_set(r, "project", jv_string(o->project));
 	r = bi_set(r, "run", jv_string(o->run));
-	r = bi_set(r, "status", jv_string(failed ? "failed" : s.passed ? "passed" : "skipped"));
+	r = bi_set(r, "status", jv_string(failed ? "failed" : passed ? "passed" : "skipped"));
 	if (failed) {
-		r = bi_set(r, "failed_stage", s.failed_at);
-		if (jv_get_kind(s.reason) == JV_KIND_STRING)
-			r = bi_set(r, "reason", s.reason);
+		r = bi_set(r, "failed_stage", failed_at);
+		if (jv_get_kind(reason) == JV_KIND_STRING)
+			r = bi_set(r, "reason", reason);
 		else
-			jv_free(s.reason);
+			jv_free(reason);
 	} else {
-		jv_free(s.failed_at);
-		jv_free(s.reason);
+		jv_free(failed_at);
+		jv_free(reason);
 	}
 	r = bi_set(r, "duration_ms", jv_number(o->ms ? parse_ms(o->ms) : s.ms));
-	r = bi_set(r, "passed", jv_number(s.passed));
-	r = bi_set(r, "failed", jv_number(s.failed));
-	r = bi_set(r, "skipped", jv_number(s.skipped));
-	r = bi_set(r, "stages", s.stages);
+	r = bi_set(r, "passed", jv_number(passed));
+	r = bi_set(r, "failed", jv_number(failed));
+	r = bi_set(r, "skipped", jv_number(skipped));
+	r = bi_set(r, "stages", stages);
 	if (o->branch)
 		r = bi_set(r, "branch", jv_string(o->branch));
 	if (o->sha)

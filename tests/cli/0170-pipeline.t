@@ -4,8 +4,9 @@
 # a failed stage; bi-pipeline's records and Trivy reading; and
 # blissful-infra registry (a host process, no Docker needed).
 . "$(dirname "$0")/../lib.sh"
-plan 56
+plan 74
 export XDG_STATE_HOME=$TMP/state
+unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 bip() { blissful-infra pipeline "$@"; }
 
 # Options, outside any project.
@@ -16,6 +17,9 @@ bip --help >/dev/null; is $? 0 "--help"
 bip --bogus >/dev/null 2>&1; is $? 2 "an unknown option: exit 2"
 bip --stage deploy >/dev/null 2>"$TMP/err"; is $? 2 "--stage of no stage: exit 2"
 grep -q "no stage named 'deploy'" "$TMP/err"; exit_ok $? "and it says so"
+bip --stage 'de\cploy' >/dev/null 2>"$TMP/err"
+is "$(cat "$TMP/err")" "blissful-infra pipeline: no stage named 'de\\cploy' (--list-stages)" \
+	"a name with a backslash: said as it is"
 bip --stage "build test" >/dev/null 2>&1; is $? 2 "--stage of two names: exit 2"
 bip --local >/dev/null 2>&1; is $? 2 "outside a project: exit 2"
 blissful-infra help | grep -q '^  pipeline  *build, test'; exit_ok $? "help lists pipeline"
@@ -86,16 +90,28 @@ is "$(jq -r 'select(.kind=="pipeline") | .sha' "$rec")" "$(git rev-parse HEAD)" 
 is "$(find "$TMP" -name 'PWNED*' | wc -l)" 0 "no shell ran what the branch or message holds"
 grep -q 'ran the tests' ".blissful-infra/pipeline/$run/test.log"; exit_ok $? "the test stage's output is in its log"
 
-# Jenkins: a detached HEAD, the branch from BRANCH_NAME, one stage, a run
-# named by the job.
+# Jenkins: a detached HEAD, the branch from BRANCH_NAME, one stage per
+# invocation, all in one run named by the job and the build number (what
+# Jenkins sets in every step).
 git checkout -q --detach
-BRANCH_NAME='release 1 $(touch PWNED5) "x"' BI_PIPELINE_RUN='job/7 $(touch PWNED6)' \
-	bip --stage test >/dev/null 2>&1
-is $? 0 "--stage test alone"
-jrec='.blissful-infra/pipeline/job-7---touch-PWNED6-/records.jsonl'
-is "$(jq -r 'select(.kind=="stage") | .name' "$jrec" 2>/dev/null)" test \
-	"the run's directory: the job's name, its odd characters replaced"
-is "$(jq -r 'select(.kind=="pipeline") | .branch' "$jrec" 2>/dev/null)" 'release 1 $(touch PWNED5) "x"' \
+ls .blissful-infra/pipeline >"$TMP/runs.before"
+for s in build test; do
+	BRANCH_NAME='release 1 $(touch PWNED5) "x" \c' JOB_NAME='shop/feat%2Fx $(touch PWNED6)' BUILD_NUMBER=7 \
+		bip --stage $s >"$TMP/out" 2>&1 || break
+done
+is $? 0 "--stage build, then --stage test, alone"
+is "$(grep '^Pipeline' "$TMP/out")" \
+	"Pipeline shop-feat-2Fx---touch-PWNED6--7 passed on release 1 \$(touch PWNED5) \"x\" \\c at $(git rev-parse --short=12 HEAD)." \
+	"it says so, with the branch as it is"
+ls .blissful-infra/pipeline | grep -vxF -f "$TMP/runs.before" >"$TMP/runs.new"
+is "$(cat "$TMP/runs.new")" "shop-feat-2Fx---touch-PWNED6--7" \
+	"one run for both: the job's name and build number, odd characters replaced"
+jrec='.blissful-infra/pipeline/shop-feat-2Fx---touch-PWNED6--7/records.jsonl'
+is "$(jq -r 'select(.kind=="stage") | .name' "$jrec" 2>/dev/null | tr '\n' ' ')" "build test " \
+	"it holds both stages' records"
+is "$(tail -n 1 "$jrec" | jq -c '[.kind, .status, [.stages[].name]]' 2>/dev/null)" '["pipeline","passed",["build","test"]]' \
+	"and the run's last record sums up both"
+is "$(tail -n 1 "$jrec" | jq -r .branch 2>/dev/null)" 'release 1 $(touch PWNED5) "x" \c' \
 	"a detached HEAD's branch is BRANCH_NAME, as it is"
 is "$(find "$TMP" -name 'PWNED*' | wc -l)" 0 "still nothing ran"
 
@@ -112,7 +128,8 @@ grep -q '^test  *failed .*tests failed: .make test. exited 2' "$TMP/out"; exit_o
 is "$(jq -r 'select(.kind=="stage" and .status=="skipped") | .reason' ".blissful-infra/pipeline/$run2/records.jsonl" | sort -u)" \
 	"not run: test failed" "nothing after it ran"
 is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | sort | tr '\n' ',')" \
-	"failed test,passed -,passed -," "the store holds the runs (two here, one from Jenkins)"
+	"failed test,passed -,passed -,passed -," \
+	"the store holds the runs (two here; Jenkins's, as its two invocations summed it up)"
 is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and the failed run's six stage records"
 bi-store get -k pipeline | bi-fmt >"$TMP/runs"; sed "s/^/# /" "$TMP/runs"
 grep -q "  $run2  *failed  *test  " "$TMP/runs"
@@ -143,9 +160,88 @@ fi
 cp "$TMP/yaml" blissful-infra.yaml
 git checkout -q -- blissful-infra.yaml
 
+# A Trivy that leaves a report nobody can read (stand-ins for docker, which
+# answers and has the image, and trivy): the scan fails, its record is kept,
+# and the run says it failed there.
+mkdir -p "$TMP/sbin"
+printf '#!/bin/sh\n[ "$1" = info ] || [ "$1 $2" = "image inspect" ]\n' >"$TMP/sbin/docker"
+printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" != --output ] || : >"$2"; shift; done\n' >"$TMP/sbin/trivy"
+chmod +x "$TMP/sbin/docker" "$TMP/sbin/trivy"
+PATH=$TMP/sbin:$PATH bip --local --json >"$TMP/out" 2>"$TMP/err"
+is "$? $(jq -r 'select(.kind=="stage" and .name=="scan") | "\(.status): \(.reason)"' "$TMP/out" | sed 's|(.*trivy.json)|(REPORT)|')" \
+	"1 failed: cannot read Trivy's report (REPORT)" "an unreadable Trivy report: the scan fails, with its record"
+is "$(jq -r 'select(.kind=="pipeline") | "\(.status) \(.failed_stage)"' "$TMP/out")" "failed scan" \
+	"and the run's record says it failed at the scan"
+run3=$(jq -r 'select(.kind=="pipeline") | .run' "$TMP/out")
+is "$(jq -r 'select(.kind=="stage") | .name' ".blissful-infra/pipeline/$run3/records.jsonl" | tr '\n' ' ')" \
+	"build test containerize scan perf push " "its file holds every stage's record"
+# Whatever a stage attaches, its record is kept without it when the
+# attachment holds none: here a bi-pipeline whose trivy writes no record.
+printf '{"Results":null}\n' >"$TMP/report.json"
+printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" != --output ] || cp "%s/report.json" "$2"; shift; done\n' \
+	"$TMP" >"$TMP/sbin/trivy"
+printf '#!/bin/sh\n[ "$1" != trivy ] || exit 0\nexec "%s/bin/bi-pipeline" "$@"\n' "$ROOT" >"$TMP/sbin/bi-pipeline"
+chmod +x "$TMP/sbin/bi-pipeline"
+# (The subcommand as the dispatcher runs it, but with the stand-in first in PATH.)
+PATH=$TMP/sbin:$PATH BI_LIBEXEC=$ROOT/scripts/cmd BI_SCRIPTS=$ROOT/scripts \
+	sh "$ROOT/scripts/cmd/pipeline" --stage scan --json >"$TMP/out" 2>"$TMP/err"
+is "$? $(jq -r 'select(.kind=="stage") | "\(.name) \(.status) \(.detail)"' "$TMP/out")" "0 scan passed null" \
+	"a stage whose attachment holds no record: its record, without the detail"
+grep -q 'has no detail' "$TMP/err"; exit_ok $? "and it says so"
+
+# Docker does not answer (a socket nobody listens on): every stage that
+# needs it fails with 3, never takes the silence for "no image" and skips.
+mkdir -p "$TMP/tbin" perf
+cp "$TMP/sbin/trivy" "$TMP/tbin/trivy"
+: >perf/load.yaml
+export DOCKER_HOST="unix://$TMP/nobody.sock"
+for s in scan perf; do
+	PATH=$TMP/tbin:$PATH bip --stage $s --json >"$TMP/out" 2>/dev/null
+	printf '%s %s\n' $? "$(jq -r 'select(.kind=="stage") | "\(.status): \(.reason)"' "$TMP/out")"
+done >"$TMP/got"
+printf 'registry: 127.0.0.1:9\n' >>blissful-infra.yaml	# push needs one (and reaches none)
+PATH=$TMP/tbin:$PATH bip --stage push --json >"$TMP/out" 2>/dev/null
+printf '%s %s\n' $? "$(jq -r 'select(.kind=="stage") | "\(.status): \(.reason)"' "$TMP/out")" >>"$TMP/got"
+git checkout -q -- blissful-infra.yaml
+: >Dockerfile
+bip --local --json >"$TMP/out" 2>/dev/null
+printf '%s %s\n' $? "$(jq -r 'select(.kind=="pipeline") | "\(.status) at \(.failed_stage): \(.reason)"' "$TMP/out")" >>"$TMP/got"
+rm -f Dockerfile perf/load.yaml
+unset DOCKER_HOST
+d="Docker does not answer at unix://$TMP/nobody.sock"
+is "$(cat "$TMP/got")" "3 failed: $d
+3 failed: $d
+3 failed: $d
+3 failed at containerize: $d" "Docker unreachable: scan, perf, push and containerize fail with exit 3"
+
+# SIGTERM to the pipeline alone, during a build that ends only when told:
+# the build ends, is recorded failed "interrupted", the rest are not run,
+# and the exit status is 143.
+t=$TMP/term
+mkdir -p "$t"
+printf 'name: t\npipeline:\n  build: sh wait.sh\n' >"$t/blissful-infra.yaml"
+printf 'while [ ! -f go ]; do sleep 0.1; done\n' >"$t/wait.sh"
+(cd "$t" && exec blissful-infra pipeline --local --json >"$TMP/out" 2>/dev/null) &
+pid=$!
+i=0
+until grep -q 'wait.sh' "$t"/.blissful-infra/pipeline/*/build.log 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+done
+kill -TERM $pid
+: >"$t/go"
+wait $pid
+is "$? $(jq -r 'select(.kind=="stage") | "\(.name) \(.status): \(.reason)"' "$TMP/out" | head -n 2 | tr '\n' ,)" \
+	"143 build failed: interrupted,test skipped: not run: interrupted," \
+	"SIGTERM: the stage it interrupted failed, the rest not run, exit 143"
+
 # bi-pipeline itself.
 bi-pipeline stage --run r --name scan --status failed >/dev/null 2>&1
 is $? 2 "a failed stage without a reason is refused"
+for ms in nan inf 1e999 -1 5x; do
+	bi-pipeline stage --run r --name scan --status passed --ms $ms >/dev/null 2>&1
+	printf '%s ' $?
+done >"$TMP/got"
+is "$(cat "$TMP/got")" "2 2 2 2 2 " "--ms: nan, inf, an overflow, a negative or no number is refused"
 cat >"$TMP/trivy.json" <<'EOF'
 {"SchemaVersion":2,"ArtifactName":"svc:abc","Results":[
  {"Target":"svc:abc (debian 12.2)","Vulnerabilities":[
@@ -166,6 +262,18 @@ is "$(printf '{"Results":null}' | bi-pipeline trivy | jq -c .counts)" \
 	'{"CRITICAL":0,"HIGH":0,"MEDIUM":0,"LOW":0,"UNKNOWN":0}' "nothing scanned counts nothing"
 printf 'not json' | bi-pipeline trivy >/dev/null 2>&1
 is $? 2 "what is not Trivy's JSON: exit 2"
+# A stage run again in the same run (Jenkins' retry): its last record counts.
+for a in "build passed" "test failed" "test passed" "scan passed" "scan failed"; do
+	set -- $a
+	bi-pipeline stage --run r1 --name "$1" --status "$2" --reason "attempt" --ms 10
+done >"$TMP/retry.jsonl"
+head -n 3 "$TMP/retry.jsonl" >"$TMP/retry3.jsonl"
+out=$(bi-pipeline summary --run r1 "$TMP/retry3.jsonl")
+is "$? $(printf '%s' "$out" | jq -c '[.status, .passed, .failed, .duration_ms, [.stages[] | .name + " " + .status]]')" \
+	'0 ["passed",2,0,30,["build passed","test passed"]]' "a failed stage that passed when run again: the run passed"
+out=$(bi-pipeline summary --run r1 "$TMP/retry.jsonl")
+is "$? $(printf '%s' "$out" | jq -c '[.status, .failed_stage, .passed, .failed, [.stages[].name]]')" \
+	'1 ["failed","scan",2,1,["build","test","scan"]]' "one that failed when run again: the run failed there"
 
 # The registry, on a free port.
 rp=$(free_port)

@@ -3,13 +3,15 @@
 # npm-groovy-lint with no error (scripts/deps.sh installs it into build/npm,
 # with the Java runtime its Groovy parser runs on), and every
 # `blissful-infra pipeline --stage NAME` in it names a stage that
-# `blissful-infra pipeline --list-stages` knows. A template that renders no
-# Jenkinsfile is named, and fails: every deployable template has one.
+# `blissful-infra pipeline --list-stages` knows, in one run: its
+# environment {} sets BI_PIPELINE_RUN from the job and the build number.
+# A template that renders no Jenkinsfile is named, and fails: every
+# deployable template has one.
 . "$(dirname "$0")/../lib.sh"
 lint=$ROOT/build/npm/node_modules/.bin/npm-groovy-lint
 templates=$(bi-scaffold --list | awk '{print $1}')
 n=0
-for t in $templates; do n=$((n + 3)); done
+for t in $templates; do n=$((n + 4)); done
 plan $((n + 4))
 
 [ -x "$lint" ]
@@ -34,6 +36,17 @@ for t in $templates; do
 	done
 	is "$([ -n "$called" ] && echo calls)${unknown:+ unknown:$unknown}" "calls" \
 		"$t: its Jenkinsfile calls pipeline stages, all of them known"
+	# Each `pipeline --stage` is its own invocation: without one run's name
+	# in the pipeline's environment {} (outside comments), each stage would
+	# be a run of its own.
+	run=$(awk '/^[[:space:]]*\/\//{next} /^    environment[[:space:]]*\{/{e=1; next}
+		e && /^    \}/{e=0} e' "$f" 2>/dev/null |
+		sed -n 's/^[[:space:]]*BI_PIPELINE_RUN[[:space:]]*=[[:space:]]*//p')
+	case $run in
+	*env.JOB_NAME*env.BUILD_NUMBER*) st=0 ;;
+	*) st=1 ;;
+	esac
+	exit_ok $st "$t: its environment {} sets BI_PIPELINE_RUN from JOB_NAME and BUILD_NUMBER (${run:-not set})"
 done
 
 # Every shell step is a single-quoted Groovy string: nothing from outside

@@ -8,9 +8,10 @@
 # push. The store holds every run and stage.
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 25
+plan 30
 "$ROOT/scripts/images.sh" debian || { exit_ok 1 "base image"; exit 1; }
 export XDG_STATE_HOME=$TMP/state
+unset BI_PIPELINE_RUN JOB_NAME BUILD_NUMBER BRANCH_NAME	# not this test's Jenkins
 label=org.blissful-infra.test=pipeline
 
 name=bi-pl-$$
@@ -73,6 +74,51 @@ is "$? $(jq -r 'select(.kind=="stage") | "\(.status): \(.reason)"' "$TMP/gate")"
 	"perf: a regression beyond the tolerance fails the stage"
 cp "$TMP/baseline" .blissful-infra/pipeline/baseline.jsonl
 
+# Interrupted during the perf stage, as ^C does (SIGINT to the process group;
+# a background job of this shell would ignore it: python3 restores it), and
+# as an abort does (SIGTERM): the stage's container goes, the stage is
+# recorded failed, "interrupted", exit 128 + the signal.
+# (A longer perf run, committed: a dirty tree would be another image's tag.)
+printf 'pipeline:\n  perf: {duration: 60s}\n' >>blissful-infra.yaml
+git -c user.name=t -c user.email=t@localhost commit -qam 'a longer perf run'
+docker tag "$name:$sha" "$name:$(git rev-parse --short=12 HEAD)"
+interrupt() {	# SIGNAL RUN: --stage perf in run RUN, SIGNAL once its container runs
+	at_exit "docker rm -f \$(docker ps -aq --filter label=org.blissful-infra.pipeline=$2) >/dev/null 2>&1"
+	BI_PIPELINE_RUN=$2 python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setpgrp()
+os.execvp(sys.argv[1], sys.argv[1:])' blissful-infra pipeline --stage perf --json >"$TMP/$2" 2>"$TMP/$2.err" &
+	pid=$!
+	i=0
+	until grep -q ' on 127\.0\.0\.1:' ".blissful-infra/pipeline/$2/perf.log" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 600 ] || break; sleep 0.1
+	done
+	kill -s "$1" -- "-$pid"
+	wait $pid
+}
+interrupt INT "int-$$"
+is "$? $(jq -r 'select(.kind=="stage") | "\(.name) \(.status): \(.reason)"' "$TMP/int-$$")" "130 perf failed: interrupted" \
+	"SIGINT during perf: exit 130, the stage recorded failed"
+is "$(jq -r 'select(.kind=="pipeline") | "\(.status) \(.failed_stage)"' "$TMP/int-$$")" "failed perf" \
+	"and the run's record says so"
+is "$(docker ps -aq --filter "label=org.blissful-infra.pipeline=int-$$" | wc -l)" 0 \
+	"no container of the run is left"
+interrupt TERM "term-$$"
+is "$? $(jq -r 'select(.kind=="stage") | .reason' "$TMP/term-$$") $(docker ps -aq --filter "label=org.blissful-infra.pipeline=term-$$" | wc -l)" \
+	"143 interrupted 0" "SIGTERM during perf: exit 143, interrupted, no container left"
+# An image that cannot start (its program is missing): docker run creates
+# the container and fails; the stage fails, and the container goes too.
+printf '  image: %s-broken\n' "$name" >>blissful-infra.yaml
+git -c user.name=t -c user.email=t@localhost commit -qam 'an image that cannot start'
+at_exit "docker rmi -f \$(docker images -q --filter reference='$name-broken') >/dev/null 2>&1"
+at_exit "docker rm -f \$(docker ps -aq --filter label=org.blissful-infra.pipeline=broken-$$) >/dev/null 2>&1"
+printf 'FROM %s\nENTRYPOINT ["/no/such/program"]\n' "$name:$sha" |
+	docker build -q -t "$name-broken:$(git rev-parse --short=12 HEAD)" - >/dev/null 2>&1
+BI_PIPELINE_RUN=broken-$$ blissful-infra pipeline --stage perf --json >"$TMP/broken" 2>/dev/null
+is "$? $(jq -r 'select(.kind=="stage") | .reason' "$TMP/broken") $(docker ps -aq --filter "label=org.blissful-infra.pipeline=broken-$$" | wc -l)" \
+	"1 the image did not start 0" "an image that does not start: the stage fails, no container left"
+git reset -q --hard HEAD~2
+
 # Trivy's verdict: a stand-in that writes the report Trivy would, with one
 # CRITICAL and one HIGH vulnerability.
 mkdir -p "$TMP/bin"
@@ -119,6 +165,6 @@ exit_ok $? "the log holds the failing test"
 is "$(curl -s "http://127.0.0.1:$rp/v2/$name/tags/list" | jq -c '.tags | sort')" "[\"$sha\",\"latest\"]" \
 	"nothing was pushed ($sha2 is not in the registry)"
 is "$(bi-store get -k pipeline | jq -r '"\(.status) \(.failed_stage // "-")"' | tr '\n' ',')" \
-	"passed -,failed perf,failed scan,failed test," "the store holds every run"
+	"passed -,failed perf,failed perf,failed perf,failed perf,failed scan,failed test," "the store holds every run"
 is "$(bi-store get -k stage | jq -r 'select(.run=="'"$run2"'") | .name' | wc -l)" 6 "and their stages"
 is "$(find "$TMP" -name PWNED | wc -l)" 0 "the commit message ran nothing"
