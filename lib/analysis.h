@@ -14,6 +14,7 @@
 #include "analysis/llm.h"
 #include "analysis/offline.h"
 #include "analysis/canary.h"
+#include "analysis/canaryrun.h"
 #include "analysis/agenttool.h"
 #include "analysis/agentgit.h"
 #include "analysis/agent.h"

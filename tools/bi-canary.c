@@ -26,10 +26,8 @@
  * status.promoteFull, status.currentStepIndex); the same `canary` records,
  * with source "k8s", on stdout.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +37,11 @@
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/config.h"
-#include "base/http.h"
 #include "sources/docker.h"
 #include "sources/k8s.h"
 #include "engines/rollout.h"
 #include "analysis/canary.h"
+#include "analysis/canaryrun.h"
 
 static const char usage[] =
 	"usage: bi-canary --docker start --image IMAGE [options]\n"
@@ -82,392 +80,27 @@ static const char usage[] =
 static volatile int stop_sig;
 static void on_signal(int sig) { stop_sig = sig; }
 
-struct ver {
-	bi_canary_counts last;	/* its totals at the last analysis */
-	bi_canary_counts first;	/* ... and when the canary started */
-	int have_first;
-};
-
-static struct {
-	jv cfg;
-	const char *project, *service, *image;
-	char *state_path, *ctl_path, *journal_path;
-	FILE *journal;
-	bi_docker *d;
-	bi_rollout ro;		/* the containers and the split */
-	char metrics[256], health[256];
-	struct ver stable, canary;
-	jv steps;
-	int nsteps;
-	bi_canary_run run;
-	bi_canary_limits limits;
-	bi_canary_names names;
-	int64_t interval, drain, started, traffic_at;
-	int paused, quiet;
-	const char *status;
-} R;
-
-static void
-emit(const char *event, jv extra)
-{
-	jv rec = bi_record("canary");
-	rec = bi_set(rec, "project", jv_string(R.project));
-	rec = bi_set(rec, "service", jv_string(R.service));
-	rec = bi_set(rec, "source", jv_string("docker"));
-	rec = bi_set(rec, "event", jv_string(event));
-	if (R.nsteps)
-		rec = bi_set(rec, "step", jv_number(R.run.step + 1));
-	rec = bi_set(rec, "weight", jv_number(R.ro.weight));
-	if (jv_get_kind(extra) == JV_KIND_OBJECT)
-		rec = jv_object_merge(rec, extra);
-	else
-		jv_free(extra);
-	if (R.journal) {
-		jv s = jv_dump_string(jv_copy(rec), 0);
-		fprintf(R.journal, "%s\n", jv_string_value(s));
-		fflush(R.journal);
-		jv_free(s);
-	}
-	if (!R.quiet) {
-		const char *why = bi_get_text(rec, "reason", NULL), *dec = bi_get_text(rec, "decision", NULL);
-		fprintf(stderr, "bi-canary: [step %d/%d, %d%%] %s%s%s%s%s\n", R.run.step + 1, R.nsteps,
-			R.ro.weight, event, dec ? ": " : "", dec ? dec : "", why ? ": " : "", why ? why : "");
-	}
-	bi_write(rec);
-	bi_write_flush();
-}
-
-/* The state file, replaced whole so that a reader never sees half of it. */
-static void
-save_state(void)
-{
-	jv s = jv_object();
-	char tmp[4096], ts[40];
-	s = bi_set(s, "pid", jv_number(getpid()));
-	s = bi_set(s, "project", jv_string(R.project));
-	s = bi_set(s, "service", jv_string(R.service));
-	s = bi_set(s, "image", jv_string(R.image));
-	s = bi_set(s, "status", jv_string(R.status));
-	s = bi_set(s, "step", jv_number(R.run.step + 1));
-	s = bi_set(s, "steps", jv_number(R.nsteps));
-	s = bi_set(s, "weight", jv_number(R.ro.weight));
-	s = bi_set(s, "paused", jv_bool(R.paused));
-	s = bi_set(s, "failures", jv_number(R.run.failures));
-	s = bi_set(s, "canary_id", jv_string(R.ro.canary_id));
-	s = bi_set(s, "stable_id", jv_string(R.ro.stable_id));
-	s = bi_set(s, "proxy_id", jv_string(R.ro.proxy_id));
-	s = bi_set(s, "api", jv_number(R.ro.api_port));
-	s = bi_set(s, "entry", jv_number(R.ro.entry_port));
-	s = bi_set(s, "upstream_port", jv_number(R.ro.port));
-	s = bi_set(s, "started", jv_string(bi_ts_now(ts)));
-	jv text = jv_dump_string(s, 0);
-	snprintf(tmp, sizeof tmp, "%s.tmp", R.state_path);
-	FILE *f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%s\n", jv_string_value(text)) < 0 || fclose(f) != 0 || rename(tmp, R.state_path) != 0)
-		bi_warn("unable to write %s:", R.state_path);
-	jv_free(text);
-}
-
-/* The state of the running canary; jv_null when there is none. */
-static jv
-load_state(void)
-{
-	char *text = bi_read_file(R.state_path, NULL);
-	if (!text)
-		return jv_null();
-	jv s = jv_parse(text);
-	free(text);
-	if (!jv_is_valid(s)) {
-		jv_free(s);
-		return jv_null();
-	}
-	return s;
-}
-
-static int
-alive(jv s)
-{
-	pid_t pid = (pid_t)bi_get_num(s, "pid", 0);
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
-
-/* ---- Docker, through engines/rollout.c ---- */
+static bi_canaryrun R;	/* the Docker run (analysis/canaryrun.c) */
+static jv cfg;
 
 static void
 open_docker(void)
 {
 	char derr[256];
-	if (!(R.d = bi_docker_open(derr, sizeof derr)))
+	if (!(R.ro.d = bi_docker_open(derr, sizeof derr)))
 		bi_die(BI_EXIT_UNREACHABLE, "Docker: %s", derr);
-	R.ro.d = R.d;
-	R.ro.stop = &stop_sig;
-}
-
-/* Weight % of new connections to the canary; a refusal is said. */
-static int
-set_weight(int w)
-{
-	char err[512];
-	if (bi_rollout_weight(&R.ro, w, err, sizeof err) == 0)
-		return 0;
-	bi_warn("%s", err);
-	return -1;
-}
-
-static void
-remove_container(const char *id)
-{
-	char err[512];
-	if (bi_rollout_remove(&R.ro, id, err, sizeof err) != 0)
-		bi_warn("%s", err);
-}
-
-/* ---- reading each version ---- */
-
-static int
-scrape(int port, bi_canary_counts *out)
-{
-	char url[512];
-	bi_http_resp resp;
-	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, R.metrics);
-	bi_http_req req = {.url = url, .timeout_ms = 3000};
-	int r = bi_http(&req, &resp);
-	if (r == 0 && resp.status == 200)
-		r = bi_canary_scrape(resp.body.p ? resp.body.p : "", resp.body.len, &R.names, out) < 0 ? -1 : 0;
-	else
-		r = -1;
-	bi_http_resp_free(&resp);
-	return r;
-}
-
-/* One analysis: each version's window since the last one. */
-static jv
-analyse(void)
-{
-	bi_canary_counts sn, cn, sw, cw;
-	jv a;
-
-	int cs = scrape(R.ro.canary_port, &cn), ss = scrape(R.ro.stable_port, &sn);
-	if (cs != 0) {
-		a = bi_set(jv_object(), "decision", jv_string("fail"));
-		return bi_set(a, "reason", jv_string("the canary's metrics did not answer"));
-	}
-	if (ss != 0) {
-		a = bi_set(jv_object(), "decision", jv_string("wait"));
-		return bi_set(a, "reason", jv_string("stable's metrics did not answer"));
-	}
-	bi_canary_window(&cn, &R.canary.last, &cw);
-	bi_canary_window(&sn, &R.stable.last, &sw);
-	R.canary.last = cn;
-	R.stable.last = sn;
-	return bi_canary_analyze(&sw, &cw, &R.limits);
-}
-
-static void
-snapshot(void)
-{
-	if (scrape(R.ro.canary_port, &R.canary.last) != 0)
-		memset(&R.canary.last, 0, sizeof R.canary.last);
-	if (scrape(R.ro.stable_port, &R.stable.last) != 0)
-		memset(&R.stable.last, 0, sizeof R.stable.last);
-	if (!R.canary.have_first) {
-		R.canary.first = R.canary.last;
-		R.canary.have_first = 1;
-	}
-}
-
-/* ---- the ends of a run ---- */
-
-static void
-finish_files(void)
-{
-	unlink(R.state_path);
-	unlink(R.ctl_path);
-	if (R.journal)
-		fclose(R.journal);
-	R.journal = NULL;
-}
-
-/* How long the run took, and what the canary answered in all. */
-static jv
-totals(jv x)
-{
-	bi_canary_counts now, w;
-	int64_t t = bi_mono_ns();
-	x = bi_set(x, "elapsed_ms", jv_number((double)((t - R.started) / 1000000)));
-	if (R.traffic_at)
-		x = bi_set(x, "canary_traffic_ms", jv_number((double)((t - R.traffic_at) / 1000000)));
-	if (R.canary.have_first && scrape(R.ro.canary_port, &now) == 0) {
-		bi_canary_window(&now, &R.canary.first, &w);
-		x = bi_set(x, "canary_requests", jv_number(w.requests));
-		x = bi_set(x, "canary_errors", jv_number(w.errors));
-	}
-	return x;
-}
-
-/* Back to 100 % stable at once; the canary goes once its connections had
- * canary.drain to finish (not waited for when interrupted). */
-static int
-abort_run(const char *why)
-{
-	int split = set_weight(0);
-	R.status = "aborting";
-	save_state();
-	emit("abort", bi_set(jv_object(), "reason", jv_string(why)));
-	jv fin = totals(bi_set(jv_object(), "reason", jv_string(why)));
-	int64_t end = bi_mono_ns() + R.drain;
-	while (split == 0 && bi_mono_ns() < end && !stop_sig)
-		usleep(100000);
-	remove_container(R.ro.canary_id);
-	if (split)
-		fin = bi_set(fin, "warning", jv_string("the canary proxy did not take the weight back"));
-	emit("aborted", fin);
-	finish_files();
-	return BI_EXIT_FAIL;
-}
-
-static int
-promote_run(const char *why)
-{
-	char err[512] = "";
-	sigset_t block, old;
-
-	/* Half a promotion is worse than either end: signals wait for it. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	R.status = "promoting";
-	save_state();
-	emit("promote", bi_set(jv_object(), "reason", jv_string(why)));
-	if (set_weight(100) != 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return abort_run("the canary proxy refused to send everything to the canary");
-	}
-	jv fin = totals(jv_object());
-	if (bi_rollout_replace(&R.ro, R.image, err, sizeof err) != 0 && !*err)
-		snprintf(err, sizeof err, "the service's container could not be made again");
-	int r = set_weight(0);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (*err) {
-		jv_free(fin);
-		return abort_run(err);
-	}
-	int64_t end = bi_mono_ns() + R.drain;
-	while (r == 0 && bi_mono_ns() < end)
-		usleep(100000);
-	remove_container(R.ro.canary_id);
-	fin = bi_set(fin, "image", jv_string(R.ro.stable_image));
-	emit("promoted", fin);
-	finish_files();
-	return BI_EXIT_OK;
-}
-
-/* A command from the control file, or "" when none. */
-static void
-read_ctl(char *cmd, size_t n)
-{
-	char *text = bi_read_file(R.ctl_path, NULL);
-	*cmd = 0;
-	if (!text)
-		return;
-	unlink(R.ctl_path);
-	snprintf(cmd, n, "%.*s", (int)strcspn(text, "\n"), text);
-	free(text);
-}
-
-static void
-set_paused(int p, const char *why)
-{
-	R.paused = p;
-	R.status = p ? "paused" : "running";
-	save_state();
-	emit(p ? "pause" : "resume", why ? bi_set(jv_object(), "reason", jv_string(why)) : jv_object());
-}
-
-/* The steps, each until its pause is over and its last analysis passed. */
-static int
-run_steps(void)
-{
-	char cmd[64], why[300];
-	jv_array_foreach(R.steps, i, st) {
-		R.run.step = i;
-		int w = (int)bi_jv_path_num(st, "weight", 100);
-		int64_t pause = (int64_t)bi_jv_path_num(st, "pause_ms", 0) * 1000000;
-		jv_free(st);
-		if (set_weight(w) != 0)
-			return abort_run("the canary proxy refused the step's weight");
-		if (!R.traffic_at)
-			R.traffic_at = bi_mono_ns();
-		R.status = R.paused ? "paused" : "running";
-		save_state();
-		emit("step", bi_set(jv_object(), "pause_ms", jv_number((double)(pause / 1000000))));
-		snapshot();
-		int64_t t0 = bi_mono_ns(), held = 0;
-		int64_t next = t0 + (pause > 0 && pause < R.interval ? pause : R.interval);
-		for (;;) {
-			if (stop_sig)
-				return abort_run("interrupted");
-			read_ctl(cmd, sizeof cmd);
-			if (!strcmp(cmd, "abort"))
-				return abort_run("aborted by a person");
-			if (!strcmp(cmd, "promote-full"))
-				return promote_run("promoted by a person, the steps left skipped");
-			if (!strcmp(cmd, "pause") && !R.paused)
-				set_paused(1, "paused by a person");
-			if (!strcmp(cmd, "resume") && R.paused)
-				set_paused(0, NULL);
-			if (!strcmp(cmd, "promote")) {
-				if (R.paused)
-					set_paused(0, "promoted to the next step by a person");
-				if (i + 1 == R.nsteps)
-					return promote_run("promoted by a person at the last step");
-				break;
-			}
-			if (R.paused) {
-				held += 100000000;
-				next += 100000000;
-				usleep(100000);
-				continue;
-			}
-			int64_t now = bi_mono_ns();
-			if (now < next) {
-				usleep(100000);
-				continue;
-			}
-			int over = now - t0 - held >= pause;
-			jv a = analyse();
-			enum bi_canary_next x = bi_canary_after(&R.run, bi_get_text(a, "decision", "wait"), over);
-			a = bi_set(a, "failures", jv_number(R.run.failures));
-			a = bi_set(a, "next", jv_string(bi_canary_next_name(x)));
-			snprintf(why, sizeof why, "%s", bi_get_text(a, "reason", ""));
-			emit("analysis", a);
-			save_state();
-			if (x == BI_CANARY_ABORT)
-				return abort_run(why);
-			if (x == BI_CANARY_PROMOTE)
-				return promote_run("every step passed");
-			if (x == BI_CANARY_NEXT)
-				break;
-			if (x == BI_CANARY_HOLD) {
-				R.run.inconclusive = 0;
-				set_paused(1, why);
-			}
-			next = now + R.interval;
-		}
-	}
-	return promote_run("every step passed");
+	R.ro.stop = R.stop = &stop_sig;
 }
 
 static int
 start(int listen, char **env, int nenv)
 {
-	char err[512], path[700], p[128], entry[64];
+	char err[512], path[700], p[128];
 
 	R.started = bi_mono_ns();
-	jv st = load_state();
+	jv st = bi_canaryrun_state(R.state_path);
 	if (jv_get_kind(st) == JV_KIND_OBJECT) {
-		if (alive(st))
+		if (bi_canaryrun_alive(st))
 			bi_die(BI_EXIT_USAGE, "a canary is running (pid %.0f): bi-canary status", bi_get_num(st, "pid", 0));
 		bi_die(BI_EXIT_USAGE, "a canary run ended without cleaning up: bi-canary abort first");
 	}
@@ -475,12 +108,12 @@ start(int listen, char **env, int nenv)
 	open_docker();
 	jv img = jv_null();
 	snprintf(path, sizeof path, "/images/%s/json", R.image);
-	if (bi_docker_call(R.d, "GET", path, NULL, &img) != 200)
+	if (bi_docker_call(R.ro.d, "GET", path, NULL, &img) != 200)
 		bi_die(BI_EXIT_USAGE, "no image %s", R.image);
 	jv_free(img);
 
 	snprintf(p, sizeof p, "services.%s.port", R.service);
-	if (bi_rollout_find(&R.ro, R.d, R.project, R.service, (int)bi_jv_path_num(R.cfg, p, 0), R.health,
+	if (bi_rollout_find(&R.ro, R.ro.d, R.project, R.service, (int)bi_jv_path_num(cfg, p, 0), R.health,
 			    err, sizeof err) != 0)
 		bi_die(BI_EXIT_USAGE, "%s", err);
 	R.ro.stop = &stop_sig;
@@ -490,31 +123,7 @@ start(int listen, char **env, int nenv)
 	R.journal = fopen(R.journal_path, "w");
 	if (!R.journal)
 		bi_die(BI_EXIT_LOCAL, "unable to open %s:", R.journal_path);
-	R.status = "starting";
-	save_state();
-	if (bi_rollout_canary(&R.ro, R.image, env, nenv, err, sizeof err) != 0) {
-		remove_container(R.ro.canary_id);
-		emit("aborted", bi_set(jv_object(), "reason", jv_string(err)));
-		finish_files();
-		return BI_EXIT_FAIL;
-	}
-	save_state();
-	jv s = bi_set(jv_object(), "image", jv_string(R.image));
-	s = bi_set(s, "stable_image", jv_string(R.ro.stable_image));
-	snprintf(entry, sizeof entry, "127.0.0.1:%d", R.ro.entry_port);
-	s = bi_set(bi_set(s, "entry", jv_string(entry)), "steps", jv_copy(R.steps));
-	s = bi_set(s, "failure_limit", jv_number(R.run.failure_limit));
-	s = bi_set(s, "interval_ms", jv_number((double)(R.interval / 1000000)));
-	if (nenv) {
-		jv e = jv_array();
-		for (int k = 0; k < nenv; k++)
-			e = jv_array_append(e, jv_string(env[k]));
-		s = bi_set(s, "env", e);
-	}
-	emit("start", s);
-	if (bi_rollout_wait(&R.ro, R.ro.canary_port, R.health, 120 * SEC) != 0)
-		return abort_run(stop_sig ? "interrupted" : "the canary never became healthy");
-	return run_steps();
+	return bi_canaryrun_go(&R, env, nenv);
 }
 
 /* ---- the other commands ---- */
@@ -522,61 +131,36 @@ start(int listen, char **env, int nenv)
 static int
 status_cmd(void)
 {
-	jv s = load_state();
+	jv s = bi_canaryrun_state(R.state_path);
 	jv rec = bi_set(bi_record("canary"), "event", jv_string("status"));
 	if (jv_get_kind(s) != JV_KIND_OBJECT) {
 		jv_free(s);
 		bi_write(bi_set(rec, "status", jv_string("none")));
 		return BI_EXIT_FAIL;
 	}
-	int up = alive(s);
+	int up = bi_canaryrun_alive(s);
 	if (!up)
 		s = bi_set(s, "status", jv_string("gone"));
 	bi_write(jv_object_merge(rec, s));
 	return up ? BI_EXIT_OK : BI_EXIT_FAIL;
 }
 
-/* A runner that died (kill -9) left a split and a canary: traffic back on
- * stable and the canary removed, from what its state file says. */
-static int
-cleanup_dead(jv s)
-{
-	char url[256];
-	open_docker();
-	R.ro.stable = jv_null();
-	R.ro.api_port = (int)bi_get_num(s, "api", 0);
-	R.ro.port = (int)bi_get_num(s, "upstream_port", 0);
-	R.project = bi_strdup(bi_get_text(s, "project", R.project));
-	R.service = bi_strdup(bi_get_text(s, "service", R.service));
-	snprintf(R.ro.project, sizeof R.ro.project, "%s", R.project);
-	snprintf(R.ro.service, sizeof R.ro.service, "%s", R.service);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/version", R.ro.api_port);
-	int split = R.ro.api_port && bi_http_status(url, 2000) == 200 ? set_weight(0) : -1;
-	snprintf(R.ro.canary_id, sizeof R.ro.canary_id, "%s", bi_get_text(s, "canary_id", ""));
-	jv_free(s);
-	remove_container(R.ro.canary_id);
-	R.journal = fopen(R.journal_path, "a");
-	jv x = bi_set(jv_object(), "reason", jv_string("its runner was gone: cleaned up"));
-	if (split != 0)
-		x = bi_set(x, "warning", jv_string("the canary proxy did not answer"));
-	emit("aborted", x);
-	finish_files();
-	return BI_EXIT_OK;
-}
-
 static int
 control(const char *cmd)
 {
 	char tmp[4096];
-	jv s = load_state();
+	jv s = bi_canaryrun_state(R.state_path);
 	if (jv_get_kind(s) != JV_KIND_OBJECT) {
 		jv_free(s);
 		bi_warn("no canary is running");
 		return BI_EXIT_FAIL;
 	}
-	if (!alive(s)) {
+	if (!bi_canaryrun_alive(s)) {
 		if (!strcmp(cmd, "abort"))
-			return cleanup_dead(s);
+			{
+			open_docker();
+			return bi_canaryrun_cleanup(&R, s);
+		}
 		jv_free(s);
 		bi_warn("the canary's runner is gone: bi-canary abort cleans up");
 		return BI_EXIT_FAIL;
@@ -601,8 +185,8 @@ watch_cmd(void)
 {
 	bi_buf line = {0};
 	char buf[8192];
-	jv s = load_state();
-	int running = jv_get_kind(s) == JV_KIND_OBJECT && alive(s);
+	jv s = bi_canaryrun_state(R.state_path);
+	int running = jv_get_kind(s) == JV_KIND_OBJECT && bi_canaryrun_alive(s);
 	jv_free(s);
 	int fd = open(R.journal_path, O_RDONLY);
 	if (fd < 0) {
@@ -624,8 +208,8 @@ watch_cmd(void)
 		}
 		if (!running || stop_sig)
 			break;
-		s = load_state();
-		running = jv_get_kind(s) == JV_KIND_OBJECT && alive(s);
+		s = bi_canaryrun_state(R.state_path);
+		running = jv_get_kind(s) == JV_KIND_OBJECT && bi_canaryrun_alive(s);
 		jv_free(s);
 		usleep(200000);
 	}
@@ -639,14 +223,14 @@ static int
 clean_cmd(void)
 {
 	char err[512];
-	jv s = load_state();
-	if (jv_get_kind(s) == JV_KIND_OBJECT && alive(s))
+	jv s = bi_canaryrun_state(R.state_path);
+	if (jv_get_kind(s) == JV_KIND_OBJECT && bi_canaryrun_alive(s))
 		bi_die(BI_EXIT_USAGE, "a canary is running: abort it first");
 	jv_free(s);
 	open_docker();
-	if (bi_rollout_clean(R.d, R.project, R.service, err, sizeof err) != 0)
+	if (bi_rollout_clean(R.ro.d, R.project, R.service, err, sizeof err) != 0)
 		bi_die(BI_EXIT_UNREACHABLE, "%s", err);
-	finish_files();
+	bi_canaryrun_finish(&R);
 	return BI_EXIT_OK;
 }
 
@@ -692,7 +276,7 @@ static int
 k8s_watch(void)
 {
 	char err[512], last[1024] = "";
-	int64_t every = bi_cfg_dur(R.cfg, "canary.watch_interval", 2 * SEC);
+	int64_t every = bi_cfg_dur(cfg, "canary.watch_interval", 2 * SEC);
 	int misses = 0;
 
 	while (!stop_sig) {
@@ -867,14 +451,14 @@ main(int argc, char **argv)
 	if ((K.ns || K.name) && !k8s)
 		bi_die(BI_EXIT_USAGE, "--namespace and --rollout are for --k8s");
 
-	R.cfg = bi_config();
-	if (jv_get_kind(R.cfg) == JV_KIND_OBJECT) {
-		jv cc = jv_object_get(jv_copy(R.cfg), jv_string("canary"));
+	cfg = bi_config();
+	if (jv_get_kind(cfg) == JV_KIND_OBJECT) {
+		jv cc = jv_object_get(jv_copy(cfg), jv_string("canary"));
 		if (jv_get_kind(cc) != JV_KIND_OBJECT) {
 			jv_free(cc);
 			cc = jv_object();
 		}
-		R.cfg = bi_set(R.cfg, "canary", jv_object_merge(cc, over));
+		cfg = bi_set(cfg, "canary", jv_object_merge(cc, over));
 	} else
 		jv_free(over);
 	char *root = bi_project_dir();
@@ -890,7 +474,7 @@ main(int argc, char **argv)
 		R.service = "app";
 	if (!R.project) {
 		const char *b = strrchr(root, '/');
-		R.project = bi_jv_path_str(R.cfg, "name", NULL);
+		R.project = bi_jv_path_str(cfg, "name", NULL);
 		if (!R.project)
 			R.project = bi_strdup(b ? b + 1 : root);
 	}
@@ -905,7 +489,7 @@ main(int argc, char **argv)
 			K.name = R.project;
 		if (!K.ns)
 			K.ns = bi_asprintf("%s-production", R.project);
-		K.context = bi_jv_path_str(R.cfg, "kubernetes.context", NULL);
+		K.context = bi_jv_path_str(cfg, "kubernetes.context", NULL);
 		if (K.context && (!*K.context || *K.context == '-'))
 			bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: kubernetes.context '%s': a context's name", K.context);
 		int st = k8s_cmd(cmd, full);
@@ -925,28 +509,28 @@ main(int argc, char **argv)
 
 	if (!R.image)
 		bi_die(BI_EXIT_USAGE, "start: --image is required");
-	if (bi_canary_limits_config(R.cfg, &R.limits, err, sizeof err) != 0)
+	if (bi_canary_limits_config(cfg, &R.limits, err, sizeof err) != 0)
 		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: %s", err);
-	R.steps = bi_canary_steps(R.cfg, err, sizeof err);
+	R.steps = bi_canary_steps(cfg, err, sizeof err);
 	if (!jv_is_valid(R.steps))
 		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: %s", err);
 	R.nsteps = jv_array_length(jv_copy(R.steps));
 	R.run = (bi_canary_run){.nsteps = R.nsteps,
-		.failure_limit = (int)bi_jv_path_num(R.cfg, "canary.failure_limit", 3),
-		.inconclusive_limit = (int)bi_jv_path_num(R.cfg, "canary.inconclusive_limit", 3)};
-	R.interval = bi_cfg_dur(R.cfg, "canary.interval", 30 * SEC);
-	R.drain = bi_cfg_dur(R.cfg, "canary.drain", 5 * SEC);
+		.failure_limit = (int)bi_jv_path_num(cfg, "canary.failure_limit", 3),
+		.inconclusive_limit = (int)bi_jv_path_num(cfg, "canary.inconclusive_limit", 3)};
+	R.interval = bi_cfg_dur(cfg, "canary.interval", 30 * SEC);
+	R.drain = bi_cfg_dur(cfg, "canary.drain", 5 * SEC);
 	if (R.interval <= 0 || R.run.failure_limit < 0 || R.run.inconclusive_limit < 0)
 		bi_die(BI_EXIT_USAGE, "blissful-infra.yaml: canary.interval above 0, canary.failure_limit "
 		       "and canary.inconclusive_limit 0 or more");
 	if (listen < 0)
-		listen = (int)bi_jv_path_num(R.cfg, "canary.port", 0);
+		listen = (int)bi_jv_path_num(cfg, "canary.port", 0);
 	snprintf(p, sizeof p, "services.%s.metrics", R.service);
-	snprintf(R.metrics, sizeof R.metrics, "%s", bi_jv_path_str(R.cfg, p, "/metrics"));
+	snprintf(R.metrics, sizeof R.metrics, "%s", bi_jv_path_str(cfg, p, "/metrics"));
 	snprintf(p, sizeof p, "services.%s.health", R.service);
-	snprintf(R.health, sizeof R.health, "%s", bi_jv_path_str(R.cfg, p, "/health"));
-	R.names.requests = bi_jv_path_str(R.cfg, "canary.requests_metric", NULL);
-	R.names.duration = bi_jv_path_str(R.cfg, "canary.duration_metric", NULL);
+	snprintf(R.health, sizeof R.health, "%s", bi_jv_path_str(cfg, p, "/health"));
+	R.names.requests = bi_jv_path_str(cfg, "canary.requests_metric", NULL);
+	R.names.duration = bi_jv_path_str(cfg, "canary.duration_metric", NULL);
 	R.names.skip_path = R.metrics;
 	int st = start(listen, env, nenv);
 	bi_fshut(stdout, "stdout");
