@@ -381,10 +381,10 @@ bi_canaryrun_cleanup(bi_canaryrun *r, jv s)
 	r->ro.stable = jv_null();
 	r->ro.api_port = (int)bi_get_num(s, "api", 0);
 	r->ro.port = (int)bi_get_num(s, "upstream_port", 0);
-	r->project = bi_strdup(bi_get_text(s, "project", r->project));
-	r->service = bi_strdup(bi_get_text(s, "service", r->service));
-	snprintf(r->ro.project, sizeof r->ro.project, "%s", r->project);
-	snprintf(r->ro.service, sizeof r->ro.service, "%s", r->service);
+	snprintf(r->ro.project, sizeof r->ro.project, "%s", bi_get_text(s, "project", r->project));
+	snprintf(r->ro.service, sizeof r->ro.service, "%s", bi_get_text(s, "service", r->service));
+	r->project = r->ro.project;
+	r->service = r->ro.service;
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/version", r->ro.api_port);
 	int split = r->ro.api_port && bi_http_status(url, 2000) == 200 ? set_weight(r, 0) : -1;
 	snprintf(r->ro.canary_id, sizeof r->ro.canary_id, "%s", bi_get_text(s, "canary_id", ""));
