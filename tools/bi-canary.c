@@ -8,12 +8,13 @@
  * port are never cut) splits new connections between the two by weight.
  * The steps of blissful-infra.yaml's canary: (10/25/50/100 % by default)
  * move the weight; every canary.interval each version's /metrics is read
- * and lib/analysis/canary.c decides pass, fail or wait. When the last step
- * passes, the canary's image becomes the service's (the stable container is
- * made again from it, as compose would, while the proxy sends everything to
- * the canary), and the canary container goes; when failures pass
- * canary.failure_limit, or on abort or Ctrl-C, the weight goes back to 100 %
- * stable at once, and the canary container goes after canary.drain.
+ * and lib/analysis/canary.c decides pass, fail or wait (the run itself is
+ * lib/analysis/canaryrun.c). When the last step passes, the canary's image
+ * becomes the service's (the stable container is made again from it, as
+ * compose would, while the proxy sends everything to the canary), and the
+ * canary container goes; when failures pass canary.failure_limit, or on
+ * abort or Ctrl-C, the weight goes back to 100 % stable at once, and the
+ * canary container goes after canary.drain.
  * Every step and decision is a `canary` record on stdout and in the run's
  * journal (.blissful-infra/canary.jsonl); the running canary's state is in
  * .blissful-infra/canary.state, and the other commands (status, promote,
@@ -156,8 +157,8 @@ control(const char *cmd)
 		return BI_EXIT_FAIL;
 	}
 	if (!bi_canaryrun_alive(s)) {
-		if (!strcmp(cmd, "abort"))
-			{
+		if (!strcmp(cmd, "abort")) {
+			/* A runner that died (kill -9) left a split and a canary. */
 			open_docker();
 			return bi_canaryrun_cleanup(&R, s);
 		}
