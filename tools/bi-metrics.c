@@ -145,21 +145,6 @@ cmd_query(void)
 	return BI_EXIT_OK;
 }
 
-/* A time as Prometheus takes it: now and -DUR made Unix seconds, the rest
- * (RFC 3339, Unix seconds) passed as given. */
-static const char *
-prom_time(const char *arg, char *buf, size_t n)
-{
-	int64_t ago = 0;
-
-	if (!arg || (strcmp(arg, "now") && (arg[0] != '-' || bi_dur_parse(arg + 1, &ago))))
-		return arg;
-	int64_t t = bi_now_ns() - ago;
-	snprintf(buf, n, "%lld.%03lld", (long long)(t / BI_NS_PER_S),
-		 (long long)(t % BI_NS_PER_S / BI_NS_PER_MS));
-	return buf;
-}
-
 /* The figures `query` derives from the database, asked of a real
  * Prometheus instead, per job (its service), over the window: the same
  * names, units and computations, in PromQL (lib/engines/metrics.c). */
@@ -181,20 +166,8 @@ cmd_prom_figures(bi_promapi_req *q)
 		jv_array_foreach(recs, k, rec) {
 			jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
 			const char *job = bi_get_str(labels, "job");
-			if (!only_service || (job && !strcmp(job, only_service))) {
-				jv v = jv_object_get(jv_copy(rec), jv_string("value"));
-				double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
-				jv out = bi_set(bi_record("metric"), "ts", jv_object_get(jv_copy(rec), jv_string("ts")));
-				out = bi_set(out, "service", jv_string(job ? job : ""));
-				out = bi_set(out, "name", jv_string(name));
-				out = bi_set(out, "labels", bi_set(jv_object(), "window", jv_string(w)));
-				out = bi_set(out, "value", jv_number(isfinite(x) ? round(x * 1e6) / 1e6 : 0));
-				out = bi_set(out, "unit", jv_string(unit));
-				out = bi_set(out, "type", jv_string("gauge"));
-				out = bi_set(out, "source", jv_string("prometheus"));
-				bi_write(out);
-				jv_free(v);
-			}
+			if (!only_service || (job && !strcmp(job, only_service)))
+				bi_write(bi_promapi_figure_record(rec, name, unit, w));
 			jv_free(labels);
 			jv_free(rec);
 		}
@@ -226,9 +199,9 @@ promql(bi_promapi_req *q, jv *recs)
 	char err[1024], tb[3][32];
 	jv warnings;
 
-	q->time = prom_time(q->time, tb[0], sizeof tb[0]);
-	q->start = prom_time(q->start, tb[1], sizeof tb[1]);
-	q->end = prom_time(q->end ? q->end : q->start ? "now" : NULL, tb[2], sizeof tb[2]);
+	q->time = bi_promapi_time(q->time, tb[0], sizeof tb[0]);
+	q->start = bi_promapi_time(q->start, tb[1], sizeof tb[1]);
+	q->end = bi_promapi_time(q->end ? q->end : q->start ? "now" : NULL, tb[2], sizeof tb[2]);
 	int r = bi_promapi_query(q, recs, &warnings, err, sizeof err);
 	jv_array_foreach(warnings, i, w) {
 		bi_warn("prometheus: warning: %s", jv_string_value(w));
