@@ -18,5 +18,6 @@
 #include "engines/supervise.h"
 #include "engines/rollout.h"
 #include "engines/serve.h"
+#include "engines/scrape.h"
 
 #endif

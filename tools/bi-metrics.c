@@ -13,12 +13,12 @@
  * from Docker. Samples go to the project database and are kept by
  * metrics.retention (age and size); figures are derived from them over a
  * window as PromQL would, and alerts raised on them (lib/engines/metrics.c keeps the
- * history and judges the alerts; this tool scrapes and writes). Alerts fire
- * and resolve as `alert` records.
+ * history and judges the alerts, lib/engines/scrape.c runs the rounds; this
+ * tool reads the command line and writes). Alerts fire and resolve as
+ * `alert` records.
  */
 #include <getopt.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,12 +30,12 @@
 #include "base/time.h"
 #include "base/jsonl.h"
 #include "base/config.h"
-#include "base/http.h"
-#include "sources/docker.h"
 #include "sources/promapi.h"
 #include "sources/store.h"
 #include "engines/prom.h"
 #include "engines/metrics.h"
+#include "engines/scrape.h"
+
 static const char usage[] =
 	"usage: bi-metrics scrape [-i DUR] [-n COUNT] [--raw] [--no-docker] [TARGET...]\n"
 	"       bi-metrics query [--window DUR] [--service S]\n"
@@ -81,407 +81,50 @@ now_ms(void)
 	return bi_now_ns() / BI_NS_PER_MS;
 }
 
-static jv
-figure_record(const char *service, const bi_metrics_figure *f, int64_t end)
-{
-	char ts[BI_TS_LEN], w[32];
-	jv r = bi_record("metric");
-
-	r = bi_set(r, "ts", jv_string(bi_ts_fmt(end * BI_NS_PER_MS, ts)));
-	r = bi_set(r, "service", jv_string(service));
-	r = bi_set(r, "name", jv_string(f->name));
-	r = bi_set(r, "labels", bi_set(jv_object(), "window", jv_string(bi_dur_fmt(window_ms * BI_NS_PER_MS, w, sizeof w))));
-	r = bi_set(r, "value", jv_number(isfinite(f->value) ? round(f->value * 1e6) / 1e6 : 0));
-	r = bi_set(r, "unit", jv_string(f->unit));
-	r = bi_set(r, "type", jv_string("gauge"));
-	return r;
-}
-
-/* A sample as a `metric` record, of service (NULL: none named), at ts (ms);
- * values JSON has no number for as strings. */
-static jv
-sample_record(const char *service, const bi_prom_sample *s, int64_t ts)
-{
-	char t[BI_TS_LEN];
-	jv r = bi_record("metric");
-
-	r = bi_set(r, "ts", jv_string(bi_ts_fmt(ts * BI_NS_PER_MS, t)));
-	if (service)
-		r = bi_set(r, "service", jv_string(service));
-	r = bi_set(r, "name", jv_string(s->name));
-	r = bi_set(r, "labels", jv_copy(s->labels));
-	r = bi_set(r, "value", isfinite(s->value) ? jv_number(s->value) :
-		jv_string(isnan(s->value) ? "NaN" : s->value > 0 ? "+Inf" : "-Inf"));
-	r = bi_set(r, "type", jv_string(s->type));
-	return r;
-}
-
-/* ---- scraping ---- */
-
-struct target {
-	char *service, *url;
-	int down;
-	char *bad_why;	/* the malformed lines last reported: their first reason */
-	bi_http_resp resp;	/* this round's answer */
-	int answered;		/* a transfer completed (resp holds it) */
-	double ms;		/* how long it took */
-};
-
-/* A round's records are held until its transaction is committed: a reader
- * slow to take them must not keep the database locked. */
-static jv held;
-
 static void
-emit(jv rec)
+out(void *ctx, jv rec)
 {
-	held = jv_array_append(held, rec);
+	(void)ctx;
+	bi_write(rec);
 }
 
 static void
-release(void)
+round_done(void *ctx)
 {
-	jv_array_foreach(held, i, r)
-		bi_write(r);
-	jv_free(held);
-	held = jv_array();
-}
-
-static struct target *targets;
-static int ntargets;
-
-static void
-add_target(const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	const char *url = eq && eq < strstr(arg, "://") ? eq + 1 : arg;
-	char *service;
-
-	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
-		bi_die(BI_EXIT_USAGE, "not a URL: %s", url);
-	if (url != arg)
-		service = bi_strndup(arg, (size_t)(eq - arg));
-	else {
-		const char *h = strstr(url, "://") + 3;
-		service = bi_strndup(h, strcspn(h, "/"));
-	}
-	targets = bi_realloc(targets, (ntargets + 1) * sizeof *targets);
-	targets[ntargets++] = (struct target){.service = service, .url = bi_strdup(url)};
-}
-
-/* blissful-infra.yaml: each service with a port and a metrics path. */
-static void
-discover(void)
-{
-	jv svcs = bi_jv_path(cfg, "services");
-
-	if (jv_get_kind(svcs) == JV_KIND_OBJECT) {
-		jv_object_foreach(svcs, k, s) {
-			double port = bi_jv_path_num(s, "port", 0);
-			const char *path = bi_jv_path_str(s, "metrics", NULL);
-			if (port > 0 && path) {
-				/* APP_PORT moves the app's published port, as in compose. */
-				const char *env = !strcmp(jv_string_value(k), "app") ? getenv("APP_PORT") : NULL;
-				char *arg = env && *env ?
-					bi_asprintf("%s=http://127.0.0.1:%s%s", jv_string_value(k), env, path) :
-					bi_asprintf("%s=http://127.0.0.1:%.0f%s", jv_string_value(k), port, path);
-				add_target(arg);
-				free(arg);
-			}
-			jv_free(k);
-			jv_free(s);
-		}
-	}
-	jv_free(svcs);
-}
-
-struct scrape_ctx {
-	const char *service, *url;
-	int64_t ts;
-	int raw;
-	long n;
-	int bad;		/* malformed lines dropped, */
-	size_t bad_line;	/* the first of them */
-	char bad_why[200];
-};
-
-static int
-on_sample(void *ctx, const bi_prom_sample *s)
-{
-	struct scrape_ctx *c = ctx;
-	int64_t ts = s->ts_ms >= 0 ? s->ts_ms : c->ts;
-
-	bi_metrics_keep(hist, c->service, s->name, s->labels, s->type, ts, s->value);
-	c->n++;
-	if (c->raw)
-		emit(sample_record(c->service, s, ts));
-	return 0;
-}
-
-static void
-on_bad(void *ctx, size_t line, const char *why)
-{
-	struct scrape_ctx *c = ctx;
-	if (c->bad++ == 0) {
-		c->bad_line = line;
-		snprintf(c->bad_why, sizeof c->bad_why, "%s", why);
-	}
-}
-
-/* A target's malformed lines are told once, not at every scrape: again only
- * when the first reason changes, or after a scrape without any. */
-static void
-report_bad(struct target *t, const struct scrape_ctx *c)
-{
-	if (!c->bad) {
-		free(t->bad_why);
-		t->bad_why = NULL;
-		return;
-	}
-	if (t->bad_why && !strcmp(t->bad_why, c->bad_why))
-		return;
-	bi_warn("%s (%s): %d malformed line%s skipped; the first, line %zu: %s", t->service, t->url,
-		c->bad, c->bad == 1 ? "" : "s", c->bad_line, c->bad_why);
-	free(t->bad_why);
-	t->bad_why = bi_strdup(c->bad_why);
-}
-
-static jv
-health(const struct target *t, int ok, long status, double ms, const char *msg)
-{
-	jv r = bi_record("health");
-
-	r = bi_set(r, "service", jv_string(t->service));
-	r = bi_set(r, "target", jv_string(t->url));
-	r = bi_set(r, "check", jv_string("http"));
-	r = bi_set(r, "ok", jv_bool(ok));
-	r = bi_set(r, "status", status ? jv_number(status) : jv_null());
-	r = bi_set(r, "latency_ms", jv_number(round(ms * 1000) / 1000));
-	if (msg)
-		r = bi_set(r, "msg", jv_string(msg));
-	return r;
-}
-
-/* Fetch a target's text, outside any transaction. */
-static void
-fetch(struct target *t)
-{
-	static const char *const accept[] = {"Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1", NULL};
-	bi_http_req req = {.url = t->url, .timeout_ms = 10000, .connect_timeout_ms = 2000,
-			   .headers = accept};
-	int64_t t0 = bi_mono_ns();
-
-	t->answered = bi_http(&req, &t->resp) == 0;
-	t->ms = (bi_mono_ns() - t0) / 1e6;
-}
-
-/* Keep what a target answered; 1 if it did. */
-static int
-scrape(struct target *t, int64_t ts, int raw)
-{
-	bi_http_resp resp = t->resp;
-	int r = t->answered ? 0 : -1;
-	double ms = t->ms;
-
-	memset(&t->resp, 0, sizeof t->resp);
-	if (r != 0 || resp.status != 200) {
-		char why[300];
-		if (r != 0)
-			snprintf(why, sizeof why, "%s", resp.error);
-		else
-			snprintf(why, sizeof why, "HTTP %ld", resp.status);
-		if (!t->down)
-			emit(health(t, 0, r ? 0 : resp.status, ms, why));
-		t->down = 1;
-		bi_http_resp_free(&resp);
-		return 0;
-	}
-	if (t->down)
-		emit(health(t, 1, resp.status, ms, NULL));
-	t->down = 0;
-	struct scrape_ctx c = {t->service, t->url, ts, raw, 0, 0, 0, ""};
-	bi_prom_parse(resp.body.p, resp.body.len, 0, on_sample, on_bad, &c);
-	report_bad(t, &c);
-	bi_metrics_keep(hist, t->service, "up", jv_object(), "gauge", ts, 1);
-	bi_http_resp_free(&resp);
-	return 1;
-}
-
-/* Container stats of the project, kept as series and written as records. */
-struct fetch {
-	const char *id;
-	jv stats;
-};
-
-/* Docker measures a container's CPU over a second: ask for all at once. */
-static void *
-fetch_stats(void *arg)
-{
-	struct fetch *f = arg;
-	char err[256];
-	bi_docker *d = bi_docker_open(err, sizeof err);	/* a client per thread */
-
-	f->stats = d ? bi_docker_stats(d, f->id, 0) : jv_invalid();
-	bi_docker_close(d);
-	return NULL;
-}
-
-/* The project's containers and their stats, fetched outside any
- * transaction (Docker takes a second to measure CPU). */
-static struct {
-	jv list;
-	struct fetch *f;
-	int n;
-} dk;
-
-static void
-fetch_docker(void)
-{
-	char err[256];
-	bi_docker *d = bi_docker_open(err, sizeof err);
-
-	dk.n = 0;
-	if (!d)
-		return;	/* no Docker: the endpoints still count */
-	const char *project = bi_jv_path_str(cfg, "name", NULL);
-	jv list = project ? bi_docker_containers(d, project, NULL, 0) : jv_array();
-	bi_docker_close(d);
-	if (jv_get_kind(list) != JV_KIND_ARRAY) {
-		jv_free(list);
-		return;
-	}
-	int n = jv_array_length(jv_copy(list));
-	struct fetch *f = bi_calloc((size_t)n, sizeof *f);
-	pthread_t *t = bi_calloc((size_t)n, sizeof *t);
-	for (int i = 0; i < n; i++) {
-		jv c = jv_array_get(jv_copy(list), i);
-		f[i].id = bi_get_str(c, "Id");	/* list keeps it alive */
-		f[i].stats = jv_invalid();
-		jv_free(c);
-		if (f[i].id && pthread_create(&t[i], NULL, fetch_stats, &f[i]) != 0)
-			f[i].id = NULL;
-	}
-	for (int i = 0; i < n; i++)
-		if (f[i].id)
-			pthread_join(t[i], NULL);
-	free(t);
-	dk.list = list;
-	dk.f = f;
-	dk.n = n;
-}
-
-/* Keep the stats fetched, as series and as records. */
-static void
-scrape_docker(int64_t ts)
-{
-	const char *project = bi_jv_path_str(cfg, "name", NULL);
-	jv list = dk.list;
-	struct fetch *f = dk.f;
-	int n = dk.n;
-
-	for (int i = 0; i < n; i++) {
-		jv c = jv_array_get(jv_copy(list), i);
-		jv labels = jv_object_get(c, jv_string("Labels"));
-		const char *service = bi_get_str(labels, "com.docker.compose.service");
-		jv s = f[i].stats;
-		if (jv_is_valid(s) && service) {
-			jv rec = bi_record("stats");
-			rec = bi_set(rec, "project", jv_string(project));
-			rec = bi_set(rec, "service", jv_string(service));
-			rec = bi_set(rec, "container", jv_string_fmt("%.12s", f[i].id));
-			jv empty = jv_object();
-			bi_metrics_keep(hist, service, "container_cpu_pct", empty, "gauge", ts, bi_get_num(s, "cpu_pct", NAN));
-			bi_metrics_keep(hist, service, "container_mem_bytes", empty, "gauge", ts, bi_get_num(s, "mem_used", NAN));
-			bi_metrics_keep(hist, service, "container_mem_pct", empty, "gauge", ts, bi_get_num(s, "mem_pct", NAN));
-			jv_free(empty);
-			jv_object_foreach(s, k, v)
-				rec = jv_object_set(rec, k, v);
-			emit(rec);
-		}
-		jv_free(s);
-		jv_free(labels);
-	}
-	free(f);
-	jv_free(list);
-	dk.list = jv_null();
-	dk.n = 0;
-	dk.f = NULL;
+	(void)ctx;
+	bi_write_flush();
 }
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
+/* Scrape the targets given (by default the configuration's) and the
+ * containers' stats, every interval (lib/engines/scrape.c). */
 static int
-cmd_scrape(int64_t interval, long count, int raw, int docker)
+cmd_scrape(char **args, int nargs, int64_t interval, long count, int raw, int docker)
 {
-	int fired = 0, answered = 0;
+	bi_scrape s = {.db = db, .hist = hist, .cfg = cfg, .interval = interval, .count = count,
+		       .window_ms = window_ms, .only = only_service, .raw = raw, .docker = docker,
+		       .stop = &stop, .out = out, .round_done = round_done};
 	struct sigaction sa = {.sa_handler = on_signal};
+	char err[1024];
 
-	if (ntargets == 0)
-		discover();
-	if (ntargets == 0 && !docker)
+	for (int i = 0; i < nargs; i++)
+		if (bi_scrape_add(&s, args[i], err, sizeof err))
+			bi_die(BI_EXIT_USAGE, "%s", err);
+	if (s.ntargets == 0)
+		bi_scrape_discover(&s);
+	if (s.ntargets == 0 && !docker)
 		bi_die(BI_EXIT_USAGE, "nothing to scrape: give a URL, or run in a project whose "
 		       "blissful-infra.yaml names its services' metrics");
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	held = jv_array();
-	if (count <= 0)
-		count = interval > 0 ? -1 : 1;
-	for (long round = 0; (count < 0 || round < count) && !stop; round++) {
-		int64_t t0 = bi_mono_ns(), ts = now_ms();
-		/* The network first; then a short transaction that only writes. */
-		for (int i = 0; i < ntargets; i++)
-			fetch(&targets[i]);
-		if (docker)
-			fetch_docker();
-		if (bi_sql_begin(db))
-			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
-		for (int i = 0; i < ntargets; i++)
-			answered += scrape(&targets[i], ts, raw);
-		if (docker)
-			scrape_docker(ts);
-		/* Derived figures, kept as series of their own, and alerts. */
-		jv svcs = bi_metrics_services(hist, only_service);
-		jv_array_foreach(svcs, i, s) {
-			bi_metrics_figure f[BI_METRICS_FIGURES];
-			int nf = bi_metrics_derive(hist, jv_string_value(s), ts, window_ms, f);
-			for (int k = 0; k < nf; k++) {
-				char name[64];
-				snprintf(name, sizeof name, "derived:%s", f[k].name);
-				jv w = bi_set(jv_object(), "window", jv_number((double)window_ms / 1000));
-				bi_metrics_keep(hist, jv_string_value(s), name, w, "gauge", ts, f[k].value);
-				jv_free(w);
-				if (!raw)
-					emit(figure_record(jv_string_value(s), &f[k], ts));
-			}
-			int n;
-			jv alerts = bi_metrics_evaluate(hist, cfg, jv_string_value(s), f, nf, ts, &n);
-			jv_array_foreach(alerts, k, a)
-				emit(a);
-			jv_free(alerts);
-			fired += n;
-			jv_free(s);
-		}
-		jv_free(svcs);
-		if (bi_metrics_error(hist))
-			bi_die(BI_EXIT_LOCAL, "database: %s", bi_metrics_error(hist));
-		if (bi_sql_commit(db))
-			bi_die(BI_EXIT_LOCAL, "database: %s", bi_sql_error(db));
-		release();
-		char err[1024];
-		if (bi_metrics_retain(hist, cfg, now_ms(), err, sizeof err))
-			bi_die(bi_metrics_error(hist) ? BI_EXIT_LOCAL : BI_EXIT_USAGE, "%s", err);
-		bi_write_flush();
-		if (count >= 0 && round + 1 >= count)
-			break;
-		int64_t left = interval - (bi_mono_ns() - t0);
-		while (left > 0 && !stop) {
-			usleep((useconds_t)((left > 200 * BI_NS_PER_MS ? 200 * BI_NS_PER_MS : left) / 1000));
-			left = interval - (bi_mono_ns() - t0);
-		}
-	}
-	if (ntargets > 0 && answered == 0)
-		return BI_EXIT_UNREACHABLE;
-	return fired ? BI_EXIT_FAIL : BI_EXIT_OK;
+	if (bi_scrape_run(&s, err, sizeof err))
+		bi_die(s.local ? BI_EXIT_LOCAL : BI_EXIT_USAGE, "%s", err);
+	int r = s.ntargets > 0 && s.answered == 0 ? BI_EXIT_UNREACHABLE :
+		s.fired ? BI_EXIT_FAIL : BI_EXIT_OK;
+	bi_scrape_free(&s);
+	return r;
 }
 
 static int
@@ -494,27 +137,12 @@ cmd_query(void)
 		bi_metrics_figure f[BI_METRICS_FIGURES];
 		int nf = bi_metrics_derive(hist, jv_string_value(s), end, window_ms, f);
 		for (int k = 0; k < nf; k++)
-			bi_write(figure_record(jv_string_value(s), &f[k], end));
+			bi_write(bi_scrape_figure_record(jv_string_value(s), &f[k], end, window_ms));
 		jv_free(s);
 	}
 	jv_free(svcs);
 	bi_write_flush();
 	return BI_EXIT_OK;
-}
-
-/* A time as Prometheus takes it: now and -DUR made Unix seconds, the rest
- * (RFC 3339, Unix seconds) passed as given. */
-static const char *
-prom_time(const char *arg, char *buf, size_t n)
-{
-	int64_t ago = 0;
-
-	if (!arg || (strcmp(arg, "now") && (arg[0] != '-' || bi_dur_parse(arg + 1, &ago))))
-		return arg;
-	int64_t t = bi_now_ns() - ago;
-	snprintf(buf, n, "%lld.%03lld", (long long)(t / BI_NS_PER_S),
-		 (long long)(t % BI_NS_PER_S / BI_NS_PER_MS));
-	return buf;
 }
 
 /* The figures `query` derives from the database, asked of a real
@@ -538,20 +166,8 @@ cmd_prom_figures(bi_promapi_req *q)
 		jv_array_foreach(recs, k, rec) {
 			jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
 			const char *job = bi_get_str(labels, "job");
-			if (!only_service || (job && !strcmp(job, only_service))) {
-				jv v = jv_object_get(jv_copy(rec), jv_string("value"));
-				double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
-				jv out = bi_set(bi_record("metric"), "ts", jv_object_get(jv_copy(rec), jv_string("ts")));
-				out = bi_set(out, "service", jv_string(job ? job : ""));
-				out = bi_set(out, "name", jv_string(name));
-				out = bi_set(out, "labels", bi_set(jv_object(), "window", jv_string(w)));
-				out = bi_set(out, "value", jv_number(isfinite(x) ? round(x * 1e6) / 1e6 : 0));
-				out = bi_set(out, "unit", jv_string(unit));
-				out = bi_set(out, "type", jv_string("gauge"));
-				out = bi_set(out, "source", jv_string("prometheus"));
-				bi_write(out);
-				jv_free(v);
-			}
+			if (!only_service || (job && !strcmp(job, only_service)))
+				bi_write(bi_promapi_figure_record(rec, name, unit, w));
 			jv_free(labels);
 			jv_free(rec);
 		}
@@ -583,9 +199,9 @@ promql(bi_promapi_req *q, jv *recs)
 	char err[1024], tb[3][32];
 	jv warnings;
 
-	q->time = prom_time(q->time, tb[0], sizeof tb[0]);
-	q->start = prom_time(q->start, tb[1], sizeof tb[1]);
-	q->end = prom_time(q->end ? q->end : q->start ? "now" : NULL, tb[2], sizeof tb[2]);
+	q->time = bi_promapi_time(q->time, tb[0], sizeof tb[0]);
+	q->start = bi_promapi_time(q->start, tb[1], sizeof tb[1]);
+	q->end = bi_promapi_time(q->end ? q->end : q->start ? "now" : NULL, tb[2], sizeof tb[2]);
 	int r = bi_promapi_query(q, recs, &warnings, err, sizeof err);
 	jv_array_foreach(warnings, i, w) {
 		bi_warn("prometheus: warning: %s", jv_string_value(w));
@@ -711,7 +327,7 @@ print_sample(void *ctx, const bi_prom_sample *s)
 {
 	struct parse_out *o = ctx;
 
-	bi_write(sample_record(NULL, s, s->ts_ms >= 0 ? s->ts_ms : o->ts));
+	bi_write(bi_scrape_sample_record(NULL, s, s->ts_ms >= 0 ? s->ts_ms : o->ts));
 	return 0;
 }
 
@@ -846,9 +462,7 @@ main(int argc, char **argv)
 	hist = bi_metrics_open(db);
 	int r;
 	if (!strcmp(cmd, "scrape")) {
-		for (; optind < argc; optind++)
-			add_target(argv[optind]);
-		r = cmd_scrape(interval, count, raw, docker);
+		r = cmd_scrape(argv + optind, argc - optind, interval, count, raw, docker);
 	} else if (!strcmp(cmd, "query")) {
 		r = cmd_query();
 	} else if (!strcmp(cmd, "export")) {

@@ -302,3 +302,37 @@ done:
 	bi_buf_free(&form);
 	return r;
 }
+
+const char *
+bi_promapi_time(const char *arg, char *buf, size_t n)
+{
+	int64_t ago = 0;
+
+	if (!arg || (strcmp(arg, "now") && (arg[0] != '-' || bi_dur_parse(arg + 1, &ago))))
+		return arg;
+	int64_t t = bi_now_ns() - ago;
+	snprintf(buf, n, "%lld.%03lld", (long long)(t / BI_NS_PER_S),
+		 (long long)(t % BI_NS_PER_S / BI_NS_PER_MS));
+	return buf;
+}
+
+jv
+bi_promapi_figure_record(jv rec, const char *name, const char *unit, const char *window)
+{
+	jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
+	const char *job = bi_get_str(labels, "job");
+	jv v = jv_object_get(jv_copy(rec), jv_string("value"));
+	double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+	jv out = bi_set(bi_record("metric"), "ts", jv_object_get(jv_copy(rec), jv_string("ts")));
+
+	out = bi_set(out, "service", jv_string(job ? job : ""));
+	out = bi_set(out, "name", jv_string(name));
+	out = bi_set(out, "labels", bi_set(jv_object(), "window", jv_string(window)));
+	out = bi_set(out, "value", jv_number(isfinite(x) ? round(x * 1e6) / 1e6 : 0));
+	out = bi_set(out, "unit", jv_string(unit));
+	out = bi_set(out, "type", jv_string("gauge"));
+	out = bi_set(out, "source", jv_string("prometheus"));
+	jv_free(v);
+	jv_free(labels);
+	return out;
+}

@@ -43,4 +43,17 @@ int bi_promapi_parse(jv answer, const char *expr, jv *out, jv *warnings, char *e
  * transport error in err. */
 int bi_promapi_query(const bi_promapi_req *q, jv *out, jv *warnings, char *err, size_t n);
 
+/* A time as Prometheus takes it, for a user who writes "now" or "-DUR"
+ * (ago: bi_dur_parse's durations): those made Unix seconds with
+ * milliseconds, into buf (n bytes); anything else (RFC 3339, Unix seconds,
+ * NULL) is returned as given, for Prometheus to judge. */
+const char *bi_promapi_time(const char *arg, char *buf, size_t n);
+
+/* A record of bi_promapi_query's (borrowed), the answer to the PromQL of a
+ * derived figure (name, unit: bi_metrics_promql's), as the `metric` record
+ * bi-metrics query writes for it: ts, service (its job label, "" without
+ * one), name, labels {window}, value rounded to 1e-6 (0 when it is not a
+ * finite number), unit, type gauge, source prometheus. */
+jv bi_promapi_figure_record(jv rec, const char *name, const char *unit, const char *window);
+
 #endif

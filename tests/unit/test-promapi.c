@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time.h"
+#include "base/jsonl.h"
 #include "sources/promapi.h"
 #include "tap.h"
 #include "httpd.h"
@@ -73,7 +75,7 @@ handler(const char *head, const char *body, char *out, size_t n)
 int
 main(void)
 {
-	plan(34);
+	plan(41);
 
 	/* A vector: two series, a value that is not a number. */
 	int r = parse("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
@@ -179,5 +181,41 @@ main(void)
 	r = bi_promapi_query(&q, &recs, &warns, err, sizeof err);
 	ok(r == BI_PROMAPI_UNREACHABLE && strstr(err, "127.0.0.1:1"), "a closed port: %s", err);
 	clear();
+	/* The user's times, as Prometheus takes them. */
+	char tb[32];
+	const char *rfc = "2026-01-01T00:00:00Z";
+	ok(bi_promapi_time(NULL, tb, sizeof tb) == NULL, "no time: none");
+	ok(bi_promapi_time(rfc, tb, sizeof tb) == rfc, "RFC 3339: as given");
+	const char *soon = "-soon";
+	ok(bi_promapi_time(soon, tb, sizeof tb) == soon, "-WORD that is no duration: as given");
+	long long secs, ms;
+	int64_t before = bi_now_ns() / BI_NS_PER_MS;
+	const char *t = bi_promapi_time("now", tb, sizeof tb);
+	int64_t after = bi_now_ns() / BI_NS_PER_MS;
+	ok(t == tb && sscanf(t, "%lld.%3lld", &secs, &ms) == 2 && strlen(strchr(t, '.')) == 4 &&
+	   secs * 1000 + ms >= before && secs * 1000 + ms <= after, "now: Unix seconds with ms: %s", t);
+	before = bi_now_ns() / BI_NS_PER_MS;
+	t = bi_promapi_time("-1h", tb, sizeof tb);
+	after = bi_now_ns() / BI_NS_PER_MS;
+	ok(sscanf(t, "%lld.%3lld", &secs, &ms) == 2 && secs * 1000 + ms >= before - 3600000 &&
+	   secs * 1000 + ms <= after - 3600000, "-1h: an hour ago: %s", t);
+
+	/* A figure's answer as the figure's record. */
+	jv in = jv_parse("{\"kind\":\"metric\",\"ts\":\"2026-12-01T10:00:00.000Z\",\"name\":\"x\","
+			 "\"labels\":{\"job\":\"api\",\"instance\":\"h:1\"},\"value\":0.12345678,"
+			 "\"type\":\"untyped\",\"source\":\"prometheus\"}");
+	jv fr = bi_promapi_figure_record(in, "error_rate", "ratio", "5m");
+	jv d = jv_dump_string(fr, JV_PRINT_SORTED);
+	is_str(jv_string_value(d), "{\"kind\":\"metric\",\"labels\":{\"window\":\"5m\"},\"name\":\"error_rate\","
+	       "\"service\":\"api\",\"source\":\"prometheus\",\"ts\":\"2026-12-01T10:00:00.000Z\",\"type\":\"gauge\","
+	       "\"unit\":\"ratio\",\"value\":0.123457}", "a figure's record: its job, window, rounded value");
+	jv_free(d);
+	jv_free(in);
+	in = jv_parse("{\"ts\":\"2026-12-01T10:00:00.000Z\",\"labels\":{},\"value\":\"NaN\"}");
+	fr = bi_promapi_figure_record(in, "latency_p95_ms", "ms", "1m");
+	ok(!strcmp(bi_get_str(fr, "service"), "") && bi_get_num(fr, "value", -1) == 0,
+	   "no job, NaN: service \"\", value 0");
+	jv_free(fr);
+	jv_free(in);
 	return done();
 }
