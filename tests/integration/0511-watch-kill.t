@@ -70,8 +70,11 @@ is "$(bi-watch --status | jq -r '"\(.parts.store.running) \(.parts.store.restart
 rm -f "$TMP/go"
 wait $traffic
 
-# Let it catch up: the store holds what Docker holds, once.
+# Let it catch up: the store holds what Docker holds, once. Docker's
+# health check and the watcher's probes log /health every few seconds, so
+# the app is stopped first: then Docker's lines are a fixed set.
 app=$(docker ps -q --filter "label=com.docker.compose.project=$name" --filter "label=com.docker.compose.service=app")
+docker stop -t 5 "$app" >/dev/null
 docker_n=$(docker logs "$app" 2>&1 | grep -c .)
 i=0
 while :; do
