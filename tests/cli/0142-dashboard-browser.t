@@ -79,7 +79,18 @@ bi-score <chaos.jsonl >score.jsonl
 bi-rca <logs.jsonl >rca.jsonl
 # A health check of the service, named as `up` names its services.
 bi-wait -t 10s "$APP/work/1" | jq -c '.service = "api"' >health.jsonl
-cat perf1.jsonl perf2.jsonl cmp.jsonl chaos.jsonl score.jsonl rca.jsonl health.jsonl | bi-store put
+# Two pipeline runs, as `pipeline` writes them: a Jenkins build's record
+# again after each stage (its test stage failed), then a local run.
+J=jenkins-shop-7
+bi-pipeline stage --run $J --name build --status passed --ms 1200 >stages.jsonl
+bi-pipeline summary --run $J --branch main --sha 0123456789abcdef stages.jsonl >pipeline.jsonl
+bi-pipeline stage --run $J --name test --status failed --reason "2 of 40 tests failed" --ms 800 >>stages.jsonl
+bi-pipeline summary --run $J --branch main --sha 0123456789abcdef stages.jsonl >>pipeline.jsonl
+bi-pipeline stage --run local-1 --name build --status passed --ms 900 >local.jsonl
+bi-pipeline stage --run local-1 --name scan --status skipped --reason "trivy is not installed" >>local.jsonl
+bi-pipeline summary --run local-1 --branch "fix \$(id)" --sha fedcba9876543210 local.jsonl >>pipeline.jsonl
+cat perf1.jsonl perf2.jsonl cmp.jsonl chaos.jsonl score.jsonl rca.jsonl health.jsonl stages.jsonl \
+	local.jsonl pipeline.jsonl | bi-store put
 
 # --- the stand-in model, streaming a word at a time ---
 REPLY="The api service cannot reach postgres on port 5432."
@@ -132,8 +143,9 @@ want=$(jq -r 'select((.level == "error" or .level == "fatal") and (.msg | test("
 is "$(jq .logs_all seen.json)" "$all" "the log view lists every record first"
 is "$(jq -r '.logs_filtered[]' seen.json | sed 's/^.* error //')" "$want" \
 	"level error and the word refused narrow it to what the store says"
-is "$(jq -c '.pipeline' seen.json)" '{"empty":true,"table":false}' \
-	"pipeline: no canary or deployment in the store, said so, no empty table"
+is "$(jq -c '.pipeline' seen.json)" \
+	'{"empty":false,"runs":["local-1 | fix $(id) @ fedcba9 | passed | 1 passed, 1 skipped | ","jenkins-shop-7 | main @ 0123456 | failed | 1 passed, 1 failed | test: 2 of 40 tests failed"],"table":false}' \
+	"pipeline: each run once, newest first, as its last record says; no empty table of deployments"
 is "$(jq -r '.tailed' seen.json)" "$(printf '%s' "$TAIL" | jq -r '"\(.ts | sub("T"; " ") | sub("\\.[0-9]+Z$"; "Z")) \(.service) \(.level) \(.msg)"')" \
 	"the live tail shows a line put after it opened"
 is "$(jq -r '.chat.state' seen.json):$(jq -r '.chat.text' seen.json)" "done:$REPLY" \

@@ -91,6 +91,8 @@ async function main() {
 			if (v === 'pipeline') {
 				out.pipeline = await page.evaluate(() => ({
 					empty: document.getElementById('pl-empty').offsetParent !== null,
+					runs: [...document.querySelectorAll('#pl-runs tbody tr')].map((r) =>
+						[...r.cells].filter((c, i) => i !== 0 && i !== 5).map((c) => c.textContent).join(' | ')),
 					table: document.getElementById('pl-list').offsetParent !== null,
 				}));
 			}

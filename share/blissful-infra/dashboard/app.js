@@ -364,14 +364,33 @@ views.incidents = async function () {
 };
 
 views.pipeline = async function () {
-	const r = await api('/api/records?kind=canary,k8s_event&limit=100');
+	const [p, r] = await Promise.all([api('/api/records?kind=pipeline&limit=300'),
+		api('/api/records?kind=canary,k8s_event&limit=100')]);
+	// A Jenkins build writes its run's record again after each stage: the
+	// newest record of a run says all of it, so each run is one row.
+	const runs = new Map();
+	for (const x of p.records) {
+		const old = runs.get(x.run);
+		if (!old || !(x.ts < old.ts)) { runs.delete(x.run); runs.set(x.run, x); }
+	}
+	const newest = [...runs.values()].sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0));
+	const rt = $('pl-runs').tBodies[0];
+	clear(rt);
+	for (const x of newest) {
+		const stages = ['passed', 'failed', 'skipped'].filter((k) => x[k]).map((k) => `${x[k]} ${k}`).join(', ');
+		const commit = [x.branch, x.sha ? x.sha.slice(0, 7) : ''].filter(Boolean).join(' @ ');
+		const detail = x.failed_stage ? `${x.failed_stage}: ${x.reason || 'failed'}` : (x.reason || '');
+		row(rt, [when(x.ts), x.run, commit, el('span', 'st-' + x.status, x.status), stages,
+			x.duration_ms === undefined ? '–' : fmt(x.duration_ms / 1000, 1) + ' s', detail]);
+	}
 	const tb = $('pl-list').tBodies[0];
 	clear(tb);
-	$('pl-empty').hidden = r.count > 0;
-	$('pl-list').hidden = r.count === 0;
 	for (const x of r.records.reverse())
 		row(tb, [when(x.ts), x.kind, x.service || x.object || '', x.event || x.reason || x.decision || '',
 			x.kind === 'canary' ? `step ${x.step ?? ''} weight ${x.weight ?? ''}% ${x.reason || ''}` : (x.msg || x.message || '')]);
+	$('pl-empty').hidden = runs.size > 0 || r.count > 0;
+	$('pl-runs').hidden = $('pl-runs-h').hidden = runs.size === 0;
+	$('pl-list').hidden = $('pl-list-h').hidden = r.count === 0;
 };
 
 views.chat = async function () { $('c-q').focus(); };
