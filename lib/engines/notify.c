@@ -3,8 +3,8 @@
  * Records in, JSON payloads out, nothing sent: bi-notify delivers them.
  *
  * Which records call for a message is the table `rules` (alerts firing,
- * repeated or resolved; failed chaos experiments; declining scores; and
- * the kinds to come: failed pipeline stages, aborted canaries), and what a
+ * repeated or resolved; failed chaos experiments; declining scores;
+ * failed pipeline stages; aborted canaries; the watchdog's findings), and what a
  * message shows of each kind is the table `facts`: adding a kind is adding
  * lines, not code. Payloads follow the receivers' documented shapes:
  *
@@ -56,6 +56,7 @@ static const bi_notify_rule rules[] = {
 	{"score",  "trend",  "declining", NULL,   NULL,     1, "drop",     "Resilience score dropped to {score}", "score drops"},
 	{"stage",  "status", "failed",   NULL,    NULL,     1, "failed",   "Pipeline stage failed: {stage|name}", "failed stages"},
 	{"canary", "status", "aborted",  NULL,    NULL,     1, "aborted",  "Canary aborted: {service|name}", "canary aborts"},
+	{"finding", "source", "watchdog", NULL,   NULL,     1, "finding",  "Watchdog: {title}", "watchdog findings"},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
@@ -75,10 +76,13 @@ static const struct fact {
 	{"score", "Score", "score"},
 	{"score", "Trend", "trend"},
 	{"stage", "Stage", "stage|name"},
-	{"stage", "Pipeline", "pipeline"},
+	{"stage", "Run", "run"},
 	{"canary", "Service", "service|name"},
 	{"canary", "Step", "step"},
 	{"canary", "Weight", "weight"},
+	{"finding", "Service", "service"},
+	{"finding", "Severity", "severity"},
+	{"finding", "Runbook", "runbook"},
 };
 
 /* The generic webhook's fields: each key, from the first of its sources. */
@@ -88,12 +92,12 @@ static const struct flat {
 	{"project", "project"},
 	{"service", "service|target"},
 	{"kind", "kind"},
-	{"name", "name|scenario|stage"},
+	{"name", "name|scenario|stage|runbook"},
 	{"severity", "severity"},
 	{"state", "state|status|trend"},
 	{"value", "value|score"},
 	{"threshold", "threshold"},
-	{"msg", "msg|reason"},
+	{"msg", "msg|reason|title"},
 	{"ts", "ts"},
 };
 

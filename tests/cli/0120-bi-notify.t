@@ -4,7 +4,7 @@
 # shown, ${VAR} expansion, malformed input; against tests/tools/receiver.py
 # (a stand-in receiver on 127.0.0.1).
 . "$(dirname "$0")/../lib.sh"
-plan 70
+plan 71
 
 RECV=$ROOT/tests/tools/receiver.py
 unset BI_PROJECT_DIR SLACK_WEBHOOK_URL TEAMS_WEBHOOK_URL
@@ -179,18 +179,22 @@ config kinds.yaml - - "$URL" 'group: 0s' 'teams: {webhook: "'"$URL$S_TEAMS"'", o
 	printf '%s\n' '{"kind":"score","ts":"2026-11-24T01:00:04.000Z","score":55,"trend":"declining"}'
 	printf '%s\n' '{"kind":"stage","ts":"2026-11-24T01:00:05.000Z","stage":"build","status":"failed"}'
 	printf '%s\n' '{"kind":"canary","ts":"2026-11-24T01:00:06.000Z","service":"api","status":"aborted","project":"other"}'
+	printf '%s\n' '{"kind":"finding","ts":"2026-11-24T01:00:06.500Z","service":"api","title":"pool exhausted"}'
+	printf '%s\n' '{"kind":"finding","ts":"2026-11-24T01:00:06.600Z","source":"watchdog","runbook":"oom","service":"api","severity":"critical","title":"api was killed: out of memory"}'
 	alert 7 firing warning ',"repeat":true,"acked":true'
 	alert 8 firing warning ',"repeat":true'
 	alert 9 resolved warning
 } | run kinds kinds.yaml
 is "$(bodies kinds "$S_HOOK" | jq -r '.kind + ":" + .event' | tr '\n' ' ')" \
-	"chaos:failed score:drop stage:failed canary:aborted alert:repeat alert:resolved " \
-	"failed chaos, a declining score, a failed stage, an aborted canary, a repeat, a resolve; not logs, passes, acknowledged repeats"
+	"chaos:failed score:drop stage:failed canary:aborted finding:finding alert:repeat alert:resolved " \
+	"failed chaos, a declining score, a failed stage, an aborted canary, the watchdog's finding, a repeat, a resolve; not logs, passes, acknowledged repeats, bi-rca's findings"
 is "$(bodies kinds "$S_HOOK" | jq -r '.title' | tr '\n' '|')" \
-	"Chaos experiment failed: pod-kill on api|Resilience score dropped to 55|Pipeline stage failed: build|Canary aborted: api|Alert still firing: error_rate on api|Alert resolved: error_rate on api|" \
+	"Chaos experiment failed: pod-kill on api|Resilience score dropped to 55|Pipeline stage failed: build|Canary aborted: api|Watchdog: api was killed: out of memory|Alert still firing: error_rate on api|Alert resolved: error_rate on api|" \
 	"each with its headline"
-is "$(bodies kinds "$S_HOOK" | jq -r '.project' | tr '\n' ' ')" "shop shop shop other shop shop " \
+is "$(bodies kinds "$S_HOOK" | jq -r '.project' | tr '\n' ' ')" "shop shop shop other shop shop shop " \
 	"a record's own project wins over blissful-infra.yaml's name"
+is "$(bodies kinds "$S_HOOK" | jq -c 'select(.kind == "finding") | [.name, .service, .severity, .msg]')" \
+	'["oom","api","critical","api was killed: out of memory"]' "the watchdog's finding: its runbook, service, severity and title to route on"
 is "$(bodies kinds "$S_TEAMS" | jq -r '.attachments[0].content.body[0].text' | tr '\n' '|')" \
 	"Alert still firing: error_rate on api|Alert resolved: error_rate on api|" "a target's on: [alert] sends alerts only"
 is "$(bodies kinds "$S_TEAMS" | jq -r '.attachments[0].content.body[0].color' | tr '\n' ' ')" "Warning Good " \

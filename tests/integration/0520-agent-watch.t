@@ -6,7 +6,7 @@
 # quiet; investigate hands the finding to a bug-fixer (a stand-in model).
 . "$(dirname "$0")/../lib.sh"
 need_docker
-plan 10
+plan 13
 
 "$ROOT/scripts/images.sh" debian >/dev/null || { exit_ok 1 "base image"; exit 1; }
 name=biaw$$
@@ -89,3 +89,32 @@ OLLAMA_HOST=http://127.0.0.1:$(cat "$TMP/m.port") bi-agent investigate 1 >"$TMP/
 is "$?:$(cat "$TMP/inv")" "0:ada: done (1 steps, 100 tokens): the hog asks for more than its limit" "investigate: the bug-fixer works on it"
 jq -r '.messages[1].content' "$TMP/m.log" | grep -q "^Investigate this finding of the watchdog: c-service was killed: out of memory"
 exit_ok $? "the task names the finding and carries its record"
+
+# blissful-infra agent watch: the same watchdog over the project's events,
+# each finding also sent to the webhook of the project's notifications
+# (bi-notify), and what was sent kept in the store. A container of the
+# project that exits with code 3 is a crash.
+/usr/bin/python3 "$ROOT/tests/tools/receiver.py" --port-file "$TMP/r.port" --log "$TMP/r.log" &
+at_exit "kill $! 2>/dev/null"
+wait_for "$TMP/r.port" . 100
+mkdir "$TMP/proj" && cd "$TMP/proj" || exit 1
+printf 'name: %s\nnotifications:\n  group: 0s\n  webhooks:\n    - name: ops\n      url: http://127.0.0.1:%s/hooks/ops\n' \
+	"$name" "$(cat "$TMP/r.port")" >blissful-infra.yaml
+mkdir .blissful-infra
+# In a session of its own, so that all of its pipeline can be stopped.
+setsid blissful-infra agent watch >"$TMP/pw.out" 2>"$TMP/pw.err" &
+pw=$!
+at_exit "kill -TERM -$pw 2>/dev/null"
+wait_for "$TMP/pw.err" "watching with" 100
+docker run -d --pull never --label org.blissful-infra.test=agent-watch --label com.docker.compose.project=$name \
+	--label com.docker.compose.service=crasher --entrypoint sh "$tag" -c 'sleep 1; exit 3' >/dev/null
+wait_for "$TMP/r.log" "crasher exited with code 3" 150
+is "$(jq -c '.json | [.kind, .name, .service, .severity, .title]' "$TMP/r.log" 2>/dev/null | head -n 1)" \
+	'["finding","crash","crasher","high","Watchdog: crasher exited with code 3"]' \
+	"agent watch: the crash's finding sent to the project's webhook"
+is "$(jq -r 'select(.runbook == "crash") | .title' "$TMP/pw.out")" "crasher exited with code 3" \
+	"and written on its standard output"
+kill -TERM -$pw
+wait $pw 2>/dev/null
+is "$(bi-store get --kind notification | jq -r '[.target, .status] | join(" ")')" "webhook:ops sent" \
+	"bi-notify's delivery kept in the store"
