@@ -132,6 +132,18 @@ cmd_add_job(bi_jenkins *j, const char *name, const bi_jenkins_job *job)
 	return BI_EXIT_OK;
 }
 
+/* The run, as the Jenkinsfile's `blissful-infra pipeline --stage` calls
+ * name it: the dashboard shows them and these records as one. */
+static jv
+run_id(const char *job, long number)
+{
+	char *id = bi_jenkins_run_id(job, number);
+	jv v = jv_string(id);
+
+	free(id);
+	return v;
+}
+
 static int
 cmd_build(bi_jenkins *j, const char *name, jv params, int follow)
 {
@@ -148,6 +160,7 @@ cmd_build(bi_jenkins *j, const char *name, jv params, int follow)
 		rec = bi_set(rec, "source", jv_string("jenkins"));
 		rec = bi_set(rec, "job", jv_string(name));
 		rec = bi_set(rec, "build", jv_number(number));
+		rec = bi_set(rec, "run", run_id(name, number));
 		rec = bi_set(rec, "status", jv_string("running"));
 		bi_write(rec);
 		return BI_EXIT_OK;
@@ -186,6 +199,7 @@ cmd_build(bi_jenkins *j, const char *name, jv params, int follow)
 	rec = bi_set(rec, "source", jv_string("jenkins"));
 	rec = bi_set(rec, "job", jv_string(name));
 	rec = bi_set(rec, "build", jv_number(number));
+	rec = bi_set(rec, "run", run_id(name, number));
 	rec = bi_set(rec, "status", jv_string(ok ? "passed" : "failed"));
 	rec = bi_set(rec, "result", jv_string(result));
 	rec = bi_set(rec, "duration_ms", jv_number((double)((bi_mono_ns() - t0) / 1000000)));

@@ -277,6 +277,17 @@ num_or_null(jv obj, const char *key)
 	return jv_null();
 }
 
+char *
+bi_jenkins_run_id(const char *job, long build)
+{
+	char *id = bi_asprintf("%s-%ld", job ? job : "", build);
+
+	for (char *c = id; *c; c++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", *c))
+			*c = '-';
+	return id;
+}
+
 jv
 bi_jenkins_stages(jv d, const char *job, long build)
 {
@@ -290,6 +301,7 @@ bi_jenkins_stages(jv d, const char *job, long build)
 		jv_free(d);
 		return jv_invalid_with_msg(jv_string("wfapi/describe's answer has no stages"));
 	}
+	char *run = bi_jenkins_run_id(job, build);
 	jv out = jv_array();
 	jv_array_foreach(stages, i, s) {
 		if (jv_get_kind(s) != JV_KIND_OBJECT) {
@@ -314,11 +326,13 @@ bi_jenkins_stages(jv d, const char *job, long build)
 		rec = bi_set(rec, "source", jv_string("jenkins"));
 		rec = bi_set(rec, "job", jv_string(job ? job : ""));
 		rec = bi_set(rec, "build", jv_number(build));
+		rec = bi_set(rec, "run", jv_string(run));
 		out = jv_array_append(out, rec);
 		jv_free(s);
 	}
 	jv_free(stages);
 	jv_free(d);
+	free(run);
 	return out;
 }
 

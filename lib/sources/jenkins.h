@@ -74,10 +74,16 @@ char *bi_jenkins_job_xml(const bi_jenkins_job *job);
  * (why in err), -2 when the text is not a queue item. */
 long bi_jenkins_queue_number(jv item, char *err, size_t n);
 
+/* The run a build's records belong to, as the Jenkinsfile names it for
+ * `blissful-infra pipeline` (BI_PIPELINE_RUN, JOB_NAME-BUILD_NUMBER):
+ * job and number joined by '-', every byte but A-Za-z0-9._- made '-'.
+ * Allocated. */
+char *bi_jenkins_run_id(const char *job, long build);
+
 /* `stage` records from a wfapi/describe answer (consumed): {name, status
  * passed/failed/skipped/running, jenkins_status as Jenkins said it,
- * duration_ms, source "jenkins", job, build}; an array, or jv_invalid with
- * a message when the answer is not a run's description. */
+ * duration_ms, source "jenkins", job, build, run}; an array, or jv_invalid
+ * with a message when the answer is not a run's description. */
 jv bi_jenkins_stages(jv describe, const char *job, long build);
 
 /* `jenkins_job` records from the answer of api/json?tree=jobs[name,color,

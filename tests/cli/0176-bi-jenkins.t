@@ -7,7 +7,7 @@
 # they were written, and no shell runs them.
 . "$(dirname "$0")/../lib.sh"
 STANDIN=$ROOT/tests/tools/jenkins-standin.py
-plan 32
+plan 33
 cd "$TMP" || exit 1
 unset JENKINS_URL JENKINS_USER JENKINS_PASSWORD JENKINS_PASSWORD_FILE
 
@@ -107,6 +107,8 @@ is "$(jq -r 'select(.kind == "stage") | "\(.name):\(.status)"' out | tr '\n' ' '
 	"Build:passed Test:failed Push:skipped " "its stages: Test failed, Push not executed"
 is "$(jq -r 'select(.kind == "pipeline") | .status' out):$(tail -n 1 err)" "failed:bi-jenkins: bi/broken #1: failed" \
 	"the pipeline record says failed, and stderr says so"
+is "$(jq -r '.run // empty' out | sort -u)" "bi-broken-1" \
+	"its stages and its run, one run, named as the Jenkinsfile names it (JOB_NAME-BUILD_NUMBER)"
 
 jk list bi >out 2>err
 is "$?:$(jq -r '"\(.name)|\(.status)|\(.last_build)|\(.last_result)"' out | tr '\n' ' ')" \

@@ -29,7 +29,7 @@ main(void)
 	char *s;
 	jv v;
 
-	plan(33);
+	plan(35);
 
 	bi_jenkins_hdrs_reset(&h);
 	ok(h.text_size == -1 && !h.more_data && !h.location[0], "reset: no size, no more data");
@@ -108,11 +108,17 @@ main(void)
 		is_str(bi_get_str(a, "ts"), "2025-12-05T02:00:00.000Z", "stages: ts from startTimeMillis");
 		ok(!strcmp(bi_get_str(a, "status"), "passed") && bi_get_num(a, "duration_ms", 0) == 1200 &&
 		   bi_get_num(a, "build", 0) == 3, "stages: passed, its duration, the build");
+		is_str(bi_get_str(c, "run"), "bi-x-3", "stages: the run as the Jenkinsfile names it");
 		ok(!strcmp(bi_get_str(b, "status"), "failed") && !strcmp(bi_get_str(c, "status"), "skipped") &&
 		   !strcmp(bi_get_str(c, "jenkins_status"), "NOT_EXECUTED"), "stages: failed, skipped, Jenkins's word kept");
 		jv_free(a), jv_free(b), jv_free(c);
 	}
 	jv_free(v);
+	{
+		char *r = bi_jenkins_run_id("team a/caf\xc3\xa9.svc_2", 17);
+		is_str(r, "team-a-caf--.svc_2-17", "run id: every byte but A-Za-z0-9._- made '-', as tr -c does");
+		free(r);
+	}
 	v = bi_jenkins_stages(J("{\"status\":\"x\"}"), "j", 1);
 	ok(!jv_is_valid(v), "stages: an answer without stages is refused");
 	jv_free(v);
