@@ -21,7 +21,10 @@
  * suggest. A complainer that itself changed just before its errors name a
  * host no record knows keeps the blame: its own new address or setting is
  * the likelier fault. A service whose clients gave up on it is the slow
- * one: that their timeouts began first says nothing.
+ * one: that their timeouts began first says nothing. Where the records
+ * hold traces, a service whose own spans failed under the complainer's
+ * calls is seen at fault (3), or the service under its failed calls, to
+ * the deepest: the trace shows who failed whom.
  *
  * Layer: analysis.
  */
@@ -127,8 +130,8 @@ bi_culprit_host(bi_symptoms *set, const char *text, char *out, size_t cap)
 /* Ways a service is told to be the culprit, each counted once, and what
  * each weighs (a culprit needs 3). */
 enum { BY_HOST, BY_STOP, BY_DEPENDS, BY_FIRST, BY_SAME, BY_CHANGE, BY_DOWN, BY_ADDR, BY_CALLEE,
-       BY_N };
-static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2, 1, 2};
+       BY_TRACE, BY_N };
+static const int by_weight[BY_N] = {3, 3, 2, 2, 1, 1, 2, 1, 2, 3};
 
 /* Does text name a remote IPv4 address with a port ("10.0.0.7:5432",
  * nginx's upstream "http://192.168.208.2:8000/"), not a loopback one? The
@@ -214,6 +217,14 @@ struct commit_ix {
 	size_t nfiles;
 };
 
+/* A failed call seen in a trace: a span of `to` that ended in error under
+ * a span of `from`, another service. */
+struct call {
+	const char *from, *to;
+	int64_t ts;
+	const char *trace;
+};
+
 struct bi_culprits {
 	bi_symptoms *set;
 	size_t npats;
@@ -222,6 +233,8 @@ struct bi_culprits {
 	size_t *slot, nslots;	/* a hash of the services' names: ix index + 1, 0 empty */
 	struct commit_ix *commits;
 	size_t ncommits;
+	struct call *calls;
+	size_t ncalls;
 };
 
 static struct svc_ix *
@@ -321,9 +334,88 @@ bi_culprits_free(bi_culprits *c)
 		free(c->commits[i].files);
 	}
 	free(c->commits);
+	free(c->calls);
 	free(c->ix);
 	free(c->slot);
 	free(c);
+}
+
+void
+bi_culprits_spans(bi_culprits *c, const bi_culprit_span *sp, size_t n)
+{
+	size_t nslots = 2 * n + 1;
+	size_t *slot = bi_calloc(nslots, sizeof *slot);	/* by id: index + 1, 0 empty */
+
+	for (size_t i = 0; i < n; i++) {
+		size_t h = sp[i].id % nslots;
+		while (slot[h])
+			h = (h + 1) % nslots;
+		slot[h] = i + 1;
+	}
+	free(c->calls);
+	c->calls = bi_calloc(n ? n : 1, sizeof *c->calls);
+	c->ncalls = 0;
+	for (size_t i = 0; i < n; i++) {
+		const bi_culprit_span *s = &sp[i], *up = NULL;
+		if (!s->error || !s->parent || !s->service)
+			continue;
+		for (size_t h = s->parent % nslots; slot[h] && !up; h = (h + 1) % nslots) {
+			const bi_culprit_span *p = &sp[slot[h] - 1];
+			if (p->id == s->parent && !strcmp(p->trace, s->trace))
+				up = p;
+		}
+		if (up && up->service && strcmp(up->service, s->service))
+			c->calls[c->ncalls++] = (struct call){up->service, s->service, s->ts, s->trace};
+	}
+	free(slot);
+}
+
+/* Down the failed calls of the traces from path[0], from..to: at each
+ * service the callee whose spans failed under its calls the most often
+ * (the earliest among equals), none twice, to the deepest, into path
+ * (MAX_HOPS + 1 long); the last, path[0] when there is none. *ts gets the
+ * first such call to it, *trace one trace of it, *hops how many services
+ * down. */
+enum { MAX_HOPS = 8, MAX_TALLY = 16 };
+
+static const char *
+callee_at_fault(const bi_culprits *c, const char **path, int64_t from, int64_t to, int64_t *ts,
+		const char **trace, size_t *hops)
+{
+	*hops = 0;
+	while (*hops < MAX_HOPS) {
+		struct tally { const char *to, *trace; size_t n; int64_t ts; } t[MAX_TALLY];
+		size_t nt = 0, best = 0;
+		for (size_t i = 0; i < c->ncalls; i++) {
+			const struct call *k = &c->calls[i];
+			int seen = 0;
+			if (k->ts < from || k->ts > to || strcmp(k->from, path[*hops]))
+				continue;
+			for (size_t j = 0; j <= *hops; j++)
+				seen |= !strcmp(path[j], k->to);
+			size_t j = 0;
+			while (j < nt && strcmp(t[j].to, k->to))
+				j++;
+			if (seen || (j == nt && nt == MAX_TALLY))
+				continue;
+			if (j == nt)
+				t[nt++] = (struct tally){k->to, k->trace, 0, k->ts};
+			t[j].n++;
+			if (k->ts < t[j].ts) {
+				t[j].ts = k->ts;
+				t[j].trace = k->trace;
+			}
+		}
+		if (!nt)
+			break;
+		for (size_t j = 1; j < nt; j++)
+			if (t[j].n > t[best].n || (t[j].n == t[best].n && t[j].ts < t[best].ts))
+				best = j;
+		path[++*hops] = t[best].to;
+		*ts = t[best].ts;
+		*trace = t[best].trace;
+	}
+	return path[*hops];
 }
 
 /* A service's trouble from..to: its first problem symptom there, or its
@@ -582,10 +674,26 @@ bi_culprit(bi_culprits *ctx, const bi_problem *f, char **why)
 			if (!strcmp(c[i].name, sv->name))
 				cand_add(c, &n, sv->name, BY_DEPENDS, c[i].ts, NULL);
 	}
-	/* The most told; among equals, the one seen directly (named, or
-	 * stopped) before one inferred from time; then the earliest. */
+	/* What the traces show: my calls failed because its own spans did. */
+	int64_t ts = 0;
+	const char *trace = NULL, *path[MAX_HOPS + 1] = {me};
+	size_t hops;
+	const char *callee = callee_at_fault(ctx, path, f->first - BI_CULPRIT_WINDOW, f->last, &ts,
+					     &trace, &hops);
+	if (hops) {
+		bi_buf via = {0};
+		for (size_t i = 1; i < hops; i++)
+			bi_buf_printf(&via, "%s%s", i > 1 ? ", then " : " through ", path[i]);
+		cand_add(c, &n, bi_symptoms_name(set, callee), BY_TRACE, ts,
+			 bi_asprintf("its spans failed under %s's calls%s (trace %.16s)", me,
+				     via.p ? via.p : "", trace));
+		bi_buf_free(&via);
+	}
+	/* The most told; among equals, the one seen directly (named,
+	 * stopped, or failing in a trace) before one inferred from time;
+	 * then the earliest. */
 	size_t best = n;
-	unsigned direct = 1u << BY_HOST | 1u << BY_STOP;
+	unsigned direct = 1u << BY_HOST | 1u << BY_STOP | 1u << BY_TRACE;
 	for (size_t i = 0; i < n; i++) {
 		int si = cand_score(&c[i]), sb = best < n ? cand_score(&c[best]) : 0;
 		if (si < 3 || (best < n && si < sb))

@@ -29,6 +29,23 @@ typedef struct bi_culprits bi_culprits;
 bi_culprits *bi_culprits_new(bi_symptoms *set, size_t npats, const jv *commits, size_t ncommits);
 void bi_culprits_free(bi_culprits *c);
 
+/* A span as the culprits read it: its trace, its id and its parent's (0
+ * for a root), its service, when it started, and whether it ended in
+ * error. */
+typedef struct bi_culprit_span {
+	char trace[33];
+	uint64_t id, parent;
+	const char *service;		/* borrowed */
+	int64_t ts;
+	int error;
+} bi_culprit_span;
+
+/* The spans of the records' traces (borrowed until bi_culprits_free; any
+ * order): a service whose own spans failed under the complainer's calls
+ * while its trouble lasted is seen at fault, and under that service's
+ * failed calls the next, to the deepest. */
+void bi_culprits_spans(bi_culprits *c, const bi_culprit_span *spans, size_t n);
+
 /* The service at fault for p: the complainer itself when nothing weighs
  * enough. Its name is the set's (valid until bi_symptoms_free); a host
  * named only in errors becomes a service of the set. *why gets how it was

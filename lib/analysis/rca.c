@@ -16,7 +16,8 @@
  * 10 min before another service's problem began until it ended.
  *
  * Then each finding's service at fault (culprit.c): the one that logged
- * the symptoms is often only affected. A finding whose culprit has a
+ * the symptoms is often only affected. Spans (the newest MAX_SPANS) are
+ * kept for it too: a trace shows whose failure failed whom. A finding whose culprit has a
  * problem of its own joins that one (the caller's connection errors are
  * effects of the database's out-of-memory kill), a culprit blamed by a
  * victim of another passes the blame on, and several findings of one
@@ -49,6 +50,8 @@
 #include "analysis/culprit.h"
 
 #define MAX_COMMITS 256		/* the newest commits kept */
+#define MAX_SPANS 65536		/* the newest spans kept */
+#define MAX_SPAN_SERVICES 256	/* the services they name */
 #define MAX_TIMELINE 12
 #define MAX_EVIDENCE 6
 #define MAX_AFFECTED 16
@@ -85,6 +88,10 @@ struct bi_rca {
 	size_t nrecords, nlogs;
 	jv commits[MAX_COMMITS];	/* a ring of the newest */
 	size_t ncommits;
+	bi_culprit_span *spans;		/* a ring of the newest, made with the first */
+	size_t nspans;
+	char *span_services[MAX_SPAN_SERVICES];
+	size_t nspan_services;
 	struct finding *f;		/* from bi_rca_rank, the most likely first */
 	size_t nf;
 	int ranked;
@@ -100,6 +107,46 @@ on_commit(bi_rca *a, jv rec)
 	if (a->ncommits > MAX_COMMITS)
 		jv_free(*slot);
 	*slot = rec;
+}
+
+/* A span id in hex ("00f067aa0ba902b7") as a number; 0 when it is none. */
+static uint64_t
+span_id(const char *hex)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	for (; hex && isxdigit((unsigned char)hex[n]) && n < 16; n++)
+		v = v << 4 | (uint64_t)(isdigit((unsigned char)hex[n]) ? hex[n] - '0'
+							       : (tolower((unsigned char)hex[n]) - 'a' + 10));
+	return hex && !hex[n] ? v : 0;
+}
+
+static void
+on_span(bi_rca *a, jv rec)	/* borrows rec */
+{
+	const char *trace = bi_get_str(rec, "trace_id"), *svc = bi_get_str(rec, "service");
+	const char *status = bi_get_str(rec, "status");
+	uint64_t id = span_id(bi_get_str(rec, "span_id"));
+	size_t k = 0;
+
+	if (!trace || !*trace || strlen(trace) > 32 || !svc || !id)
+		return;
+	while (k < a->nspan_services && strcmp(a->span_services[k], svc))
+		k++;
+	if (k == MAX_SPAN_SERVICES)
+		return;
+	if (k == a->nspan_services)
+		a->span_services[a->nspan_services++] = bi_strdup(svc);
+	if (!a->spans)
+		a->spans = bi_calloc(MAX_SPANS, sizeof *a->spans);
+	bi_culprit_span *s = &a->spans[a->nspans++ % MAX_SPANS];
+	strcpy(s->trace, trace);
+	s->id = id;
+	s->parent = span_id(bi_get_str(rec, "parent_id"));
+	s->service = a->span_services[k];
+	s->ts = bi_record_ts(rec);
+	s->error = status && !strcmp(status, "error");
 }
 
 void
@@ -118,6 +165,8 @@ bi_rca_add(bi_rca *a, jv rec)
 	}
 	if (kind && !strcmp(kind, "log"))
 		a->nlogs++;
+	if (kind && !strcmp(kind, "span"))
+		on_span(a, rec);
 	bi_symptoms_add(a->symptoms, rec);
 	jv_free(rec);
 }
@@ -893,6 +942,7 @@ blame(bi_rca *a, struct finding *f, size_t n)
 	size_t *home = bi_calloc(n, sizeof *home);	/* where each went */
 	bi_culprits *c = bi_culprits_new(a->symptoms, a->npats, a->commits,
 					 a->ncommits < MAX_COMMITS ? a->ncommits : MAX_COMMITS);
+	bi_culprits_spans(c, a->spans, a->nspans < MAX_SPANS ? a->nspans : MAX_SPANS);
 
 	for (size_t i = 0; i < n; i++) {
 		home[i] = i;
@@ -1193,6 +1243,9 @@ bi_rca_free(bi_rca *a)
 	free(a->f);
 	for (size_t i = 0; i < a->ncommits && i < MAX_COMMITS; i++)
 		jv_free(a->commits[i]);
+	free(a->spans);
+	for (size_t i = 0; i < a->nspan_services; i++)
+		free(a->span_services[i]);
 	bi_symptoms_free(a->symptoms);
 	free(a);
 }

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 cases=$(cd "$ROOT/tests/incidents" && for d in */; do [ -f "$d/expected" ] && echo "${d%/}"; done)
 n=$(printf '%s\n' $cases | wc -l)
-plan $((n + 25))
+plan $((n + 28))
 cd "$TMP" || exit 1
 export BI_DB=$TMP/kb.db
 
@@ -35,6 +35,39 @@ done
 diag "captured: category first $cat_captured/$all_captured, service first $svc_captured/$all_captured"
 diag "handwritten: category first $cat_handwritten/$all_handwritten, service first $svc_handwritten/$all_handwritten"
 is "${unlabelled:-none}" none "every case says in tests/incidents/sources how it was made"
+
+# Traces: gateway's 500s name no one, and api logged nothing wrong; the
+# spans an OpenTelemetry collector wrote (bi-collect --spans) show gateway's
+# calls failing through api into payments, whose own spans failed.
+t0=$(date -u -d 2026-11-24T09:00:00Z +%s)
+cat >traced.jsonl <<'IN'
+{"kind":"log","ts":"2026-11-24T09:00:00.000Z","service":"api","level":"info","msg":"POST /charge 200 12ms"}
+{"kind":"log","ts":"2026-11-24T09:00:01.000Z","service":"gateway","level":"error","msg":"POST /orders failed with status 500"}
+{"kind":"log","ts":"2026-11-24T09:00:02.000Z","service":"gateway","level":"error","msg":"POST /orders failed with status 500"}
+IN
+span() {	# service, trace, id, parent, second, status code (2: error)
+	printf '{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"%s"}}]},' "$1"
+	printf '"scopeSpans":[{"spans":[{"traceId":"%s","spanId":"%s","parentSpanId":"%s","name":"op","kind":2,' "$2" "$3" "$4"
+	printf '"startTimeUnixNano":"%s000000000","endTimeUnixNano":"%s005000000","status":{"code":%s}}]}]}]}\n' \
+		$((t0 + $5)) $((t0 + $5)) "$6"
+}
+for i in 1 2; do
+	tr=4bf92f3577b34da6a3ce929d0e0e473$i
+	span gateway $tr 00000000000000a$i "" $i 2
+	span gateway $tr 00000000000000b$i 00000000000000a$i $i 2
+	span api $tr 00000000000000c$i 00000000000000b$i $i 2
+	span api $tr 00000000000000d$i 00000000000000c$i $i 2
+	span payments $tr 00000000000000e$i 00000000000000d$i $i 2
+	span payments $tr 00000000000000f$i 00000000000000e$i $i 1	# its query went well
+done >traces.json
+bi-collect --spans traces.json --since 100000h >>traced.jsonl
+is "$(bi-rca --no-kb traced.jsonl | head -n 1 | jq -r '[.service, (.affected | join(","))] | join(" ")')" \
+	"payments gateway" "traces: the deepest service whose own spans failed is at fault"
+is "$(bi-rca --no-kb traced.jsonl | head -n 1 | jq -r '.root_cause' | grep -o 'its spans failed under[^)]*)')" \
+	"its spans failed under gateway's calls through api (trace 4bf92f3577b34da6)" "... and the root cause says how"
+grep -v '"kind":"span"' traced.jsonl >untraced.jsonl
+is "$(bi-rca --no-kb untraced.jsonl | head -n 1 | jq -r .service)" "gateway" \
+	"... which, without the traces, nothing tells: the complainer"
 
 # A connection error naming its host: the host is at fault, the caller affected.
 cat >conn.jsonl <<'IN'

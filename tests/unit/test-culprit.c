@@ -1,4 +1,5 @@
 /* test-culprit: the service at fault, and the hosts errors name. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,21 @@ ts(const char *s)
 	return ns;
 }
 static size_t npats;
+static bi_culprit_span spans[16];	/* the traces culprit() reads */
+static size_t nspans;
+
+/* A span of service in trace, id under parent (0: a root), at ts; erred. */
+static void
+span(const char *trace, uint64_t id, uint64_t parent, const char *service, const char *at, int error)
+{
+	bi_culprit_span *s = &spans[nspans++];
+	snprintf(s->trace, sizeof s->trace, "%s", trace);
+	s->id = id;
+	s->parent = parent;
+	s->service = service;
+	s->ts = ts(at);
+	s->error = error;
+}
 
 static void
 feed(bi_symptoms *set, const char *text)
@@ -67,6 +83,7 @@ culprit(bi_symptoms *set, const char *service, const jv *commits, size_t ncommit
 			syms[n++] = s;
 	p.nsyms = n;
 	bi_culprits *c = bi_culprits_new(set, npats, commits, ncommits);
+	bi_culprits_spans(c, spans, nspans);
 	const char *out = bi_culprit(c, &p, why);
 	bi_culprits_free(c);
 	return out;
@@ -77,7 +94,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(46);
+	plan(53);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -323,6 +340,47 @@ main(void)
 		bi_symptoms_free(set);
 		free(recs);
 	}
+
+	/* Traces: web's 500s name no one, and web's requests failed because
+	 * api's own spans did, under which ledger's did: ledger is at fault,
+	 * two services down. Where ledger's span ended well, api is; where
+	 * the failures are an hour older than web's trouble, no one. */
+	set = bi_symptoms_new(pats, npats);
+	feed(set, "{\"kind\":\"log\",\"ts\":\"2026-11-24T13:00:00.000Z\",\"service\":\"api\",\"level\":\"info\",\"msg\":\"GET /balance 200\"}\n"
+		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T13:00:05.000Z\",\"service\":\"web\",\"level\":\"error\",\"msg\":\"GET /checkout failed: 500 internal server error\"}\n");
+	const char *t5 = "2026-11-24T13:00:04.900Z";
+	span("4bf92f3577b34da6a3ce929d0e0e4736", 1, 0, "web", t5, 1);
+	span("4bf92f3577b34da6a3ce929d0e0e4736", 2, 1, "web", t5, 0);	/* web's client span */
+	span("4bf92f3577b34da6a3ce929d0e0e4736", 3, 2, "api", t5, 1);
+	span("4bf92f3577b34da6a3ce929d0e0e4736", 4, 3, "ledger", t5, 1);
+	span("5af92f3577b34da6a3ce929d0e0e4737", 5, 0, "web", t5, 0);	/* a good trace */
+	span("5af92f3577b34da6a3ce929d0e0e4737", 6, 5, "api", t5, 0);
+	is_str(culprit(set, "web", NULL, 0, &why), "ledger", "traces: the deepest service whose spans failed");
+	ok(why && strstr(why, "its spans failed under web's calls through api (trace 4bf92f3577b34da6)"),
+	   "... and why, the way down: %s", why ? why : "-");
+	free(why);
+	spans[3].error = 0;
+	is_str(culprit(set, "web", NULL, 0, &why), "api", "traces: ledger's span ended well, so api");
+	ok(why && strstr(why, "its spans failed under web's calls"), "... and why: %s", why ? why : "-");
+	free(why);
+	spans[3].error = 1;
+	spans[3].parent = 99;	/* its parent is in no record: no call seen */
+	spans[2].trace[0] = 'f';	/* another trace's span 2: not api's caller */
+	is_str(culprit(set, "web", NULL, 0, &why), "web", "traces: a parent in another trace calls no one");
+	free(why);
+	nspans = 0;
+	span("4bf92f3577b34da6a3ce929d0e0e4736", 1, 0, "web", "2026-11-24T11:00:00.000Z", 1);
+	span("4bf92f3577b34da6a3ce929d0e0e4736", 3, 1, "api", "2026-11-24T11:00:00.000Z", 1);
+	is_str(culprit(set, "web", NULL, 0, &why), "web", "traces: failures an hour before its trouble say nothing");
+	free(why);
+	nspans = 0;
+	span("6af92f3577b34da6a3ce929d0e0e4738", 1, 0, "web", t5, 1);
+	span("6af92f3577b34da6a3ce929d0e0e4738", 2, 1, "api", t5, 1);
+	span("6af92f3577b34da6a3ce929d0e0e4738", 3, 2, "web", t5, 1);	/* a call back */
+	is_str(culprit(set, "web", NULL, 0, &why), "api", "traces: a call back to the complainer is not followed");
+	free(why);
+	nspans = 0;
+	bi_symptoms_free(set);
 
 	jv_free(commit);
 	bi_kb_patterns_free(pats, npats);
