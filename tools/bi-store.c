@@ -156,7 +156,7 @@ prune(void)
 		drop(0, rows - r.max_rows);
 	/* Bytes in use (free pages are reused, so the file stops growing). */
 	for (int i = 0; i < 20; i++) {
-		int64_t used = bi_store_bytes(db, records_tables);
+		int64_t used = bi_store_bytes_upto(db, records_tables, r.max_bytes);
 		if (used < 0)
 			db_fail("retention");
 		rows = one("SELECT count(*) FROM records");

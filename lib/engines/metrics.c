@@ -180,7 +180,7 @@ bi_metrics_retain(bi_metrics *m, jv cfg, int64_t now, char *err, size_t errlen)
 	for (int i = 0; i < 50; i++) {
 		/* The metrics' own pages: logs and incidents have limits of their own. */
 		static const char *const mine[] = {"metric_samples", "metric_series", NULL};
-		int64_t used = bi_store_bytes(m->db, mine);
+		int64_t used = bi_store_bytes_upto(m->db, mine, cap);
 		if (used < 0)
 			check(m, SQLITE_ERROR, "retention");
 		if (used <= cap)

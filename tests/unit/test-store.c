@@ -39,7 +39,7 @@ main(void)
 	char *dir = mkdtemp(tmpl);
 	char *path = bi_asprintf("%s/sub/dir/t.db", dir);
 
-	plan(16);
+	plan(19);
 	bi_init("test-store");
 
 	const char *v1[] = {"CREATE TABLE a (x INTEGER);", "INSERT INTO a VALUES (1);"};
@@ -78,6 +78,23 @@ main(void)
 
 	db = bi_store_open_with(path, v1, 2, err, sizeof err);
 	ok(db == NULL && strstr(err, "newer") != NULL, "a newer schema is refused: %s", err);
+
+	/* Bytes: one table's, and the bound that spares reading its pages. */
+	db = bi_store_open_with(path, v2, 3, err, sizeof err);
+	bi_sql_exec(db, "CREATE TABLE big (t TEXT); CREATE TABLE other (t TEXT);"
+		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+		    " INSERT INTO big SELECT printf('%0200d', i) FROM n;"
+		    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+		    " INSERT INTO other SELECT printf('%0200d', i) FROM n;");
+	static const char *const big[] = {"big", NULL};
+	int64_t exact = bi_store_bytes(db, big);
+	int64_t all = (int64_t)one_int(db, "PRAGMA page_count") * one_int(db, "PRAGMA page_size");
+	ok(exact > 400000 && exact < all - 400000, "a table's bytes, not the other's: %lld of %lld",
+	   (long long)exact, (long long)all);
+	ok(bi_store_bytes_upto(db, big, all) >= exact && bi_store_bytes_upto(db, big, all) <= all,
+	   "under a cap the whole database meets, the bound from above");
+	is_num(bi_store_bytes_upto(db, big, exact + 1), exact, "over it, the table's own bytes");
+	sqlite3_close(db);
 
 	setenv("BI_DB", path, 1);
 	char *p = bi_store_path();
