@@ -27,6 +27,13 @@ struct out {
 	int color;
 };
 
+/* What b holds now: after a reset (len 0) its old text is not it. */
+static const char *
+str(const bi_buf *b)
+{
+	return b->len ? b->p : "";
+}
+
 static void
 line(const struct out *o, const char *text)
 {
@@ -70,10 +77,10 @@ health_line(const struct out *o, jv rec)
 		}
 	}
 	if (t.len)
-		bi_buf_printf(&b, " (%s)", t.p);
+		bi_buf_printf(&b, " (%s)", str(&t));
 	if (msg && *msg)
 		bi_buf_printf(&b, ": %s", msg);
-	line(o, b.p);
+	line(o, str(&b));
 	bi_buf_free(&b);
 	bi_buf_free(&t);
 }
@@ -102,7 +109,7 @@ list_lines(const struct out *o, const char *title, jv list, const char *textkey)
 		} else {
 			bi_fmt_str(&b, e);
 		}
-		fprintf(o->f, "    - %s\n", b.p ? b.p : "");
+		fprintf(o->f, "    - %s\n", str(&b));
 		bi_buf_free(&b);
 		jv_free(e);
 	}
@@ -134,7 +141,7 @@ perf_summary(const struct out *o, jv rec)
 		}
 		jv_free(v);
 	}
-	line(o, b.p);
+	line(o, str(&b));
 	b.len = 0;
 	fprintf(o->f, "  errors     %.2f%%\n", bi_get_num(rec, "error_rate", 0) * 100);
 	jv st = jv_object_get(jv_copy(rec), jv_string("status"));
@@ -146,7 +153,7 @@ perf_summary(const struct out *o, jv rec)
 			jv_free(k);
 			jv_free(v);
 		}
-		line(o, b.p);
+		line(o, str(&b));
 	}
 	jv_free(st);
 	jv th = jv_object_get(jv_copy(rec), jv_string("thresholds"));
@@ -167,7 +174,7 @@ perf_summary(const struct out *o, jv rec)
 			if (jv_get_kind(val) == JV_KIND_NUMBER)
 				bi_buf_printf(&b, " (%.4g)", jv_number_value(val));
 			jv_free(val);
-			line(o, b.p);
+			line(o, str(&b));
 			jv_free(t);
 		}
 	}
@@ -177,7 +184,7 @@ perf_summary(const struct out *o, jv rec)
 		bi_buf_adds(&b, "  result     ");
 		bi_fmt_paint(&b, o->color, jv_get_kind(passed) == JV_KIND_TRUE ? GREEN : RED,
 		      jv_get_kind(passed) == JV_KIND_TRUE ? "PASSED" : "FAILED");
-		line(o, b.p);
+		line(o, str(&b));
 	}
 	jv_free(passed);
 	bi_buf_free(&b);
@@ -196,7 +203,7 @@ score_report(const struct out *o, jv rec)
 	bi_fmt_paint(&b, o->color, s >= 75 ? GREEN : s >= 50 ? YELLOW : RED, num);
 	if (trend)
 		bi_buf_printf(&b, " (%s)", trend);
-	line(o, b.p);
+	line(o, str(&b));
 	bi_buf_free(&b);
 	list_lines(o, "scenarios", jv_object_get(jv_copy(rec), jv_string("scenarios")), "summary");
 	list_lines(o, "strengths", jv_object_get(jv_copy(rec), jv_string("strengths")), "title");
@@ -265,7 +272,7 @@ finding_report(const struct out *o, jv rec)
 	      title ? title : "?");
 	if (conf >= 0)
 		bi_buf_printf(&b, " (confidence %.0f%%)", conf);
-	line(o, b.p);
+	line(o, str(&b));
 	b.len = 0;
 	static const char *const keys[] = {"incident", "pattern", "service", "affected", "count",
 					   "first_seen", "last_seen", "crash", "root_cause",
@@ -280,15 +287,15 @@ finding_report(const struct out *o, jv rec)
 				jv_free(e);
 			}
 			if (b.len)
-				fprintf(o->f, "  %-11s %s\n", *k, b.p);
+				fprintf(o->f, "  %-11s %s\n", *k, str(&b));
 		} else if (jv_get_kind(v) == JV_KIND_OBJECT) {	/* a crash's signature */
 			b.len = 0;
 			crash_line(&b, v);
-			fprintf(o->f, "  %-11s %s\n", *k, b.p);
+			fprintf(o->f, "  %-11s %s\n", *k, str(&b));
 		} else if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_NULL) {
 			b.len = 0;
 			bi_fmt_str(&b, v);
-			fprintf(o->f, "  %-11s %s\n", *k, b.p);
+			fprintf(o->f, "  %-11s %s\n", *k, str(&b));
 		}
 		jv_free(v);
 	}
@@ -301,7 +308,8 @@ finding_report(const struct out *o, jv rec)
 			jv_free(k);
 			jv_free(v);
 		}
-		fprintf(o->f, "  %-11s %s\n", "confidence", b.p);
+		if (b.len)
+			fprintf(o->f, "  %-11s %s\n", "confidence", str(&b));
 	}
 	jv_free(comp);
 	jv ch = jv_object_get(jv_copy(rec), jv_string("chain"));
@@ -310,7 +318,7 @@ finding_report(const struct out *o, jv rec)
 		jv_array_foreach(ch, i, e) {
 			b.len = 0;
 			chain_line(&b, e);
-			fprintf(o->f, "    - %s\n", b.p);
+			fprintf(o->f, "    - %s\n", str(&b));
 			jv_free(e);
 		}
 	}
@@ -350,10 +358,10 @@ watcher_report(const struct out *o, jv rec)
 	jv since = jv_object_get(jv_copy(rec), jv_string("since"));
 	if (jv_get_kind(since) == JV_KIND_STRING) {
 		bi_fmt_time(&t, since);
-		bi_buf_printf(&b, "%s %s", up ? " since" : ", last run from", t.p);
+		bi_buf_printf(&b, "%s %s", up ? " since" : ", last run from", str(&t));
 	}
 	jv_free(since);
-	line(o, b.p);
+	line(o, str(&b));
 	b.len = 0;
 	static const char *const when[] = {"last_scrape", "last scrape", "last_log", "last log", NULL};
 	for (const char *const *k = when; *k; k += 2) {
@@ -361,12 +369,12 @@ watcher_report(const struct out *o, jv rec)
 		if (jv_get_kind(v) == JV_KIND_STRING) {
 			t.len = 0;
 			bi_fmt_time(&t, v);
-			bi_buf_printf(&b, "%s%s %s", b.len ? "  " : "  ", k[1], t.p);
+			bi_buf_printf(&b, "%s%s %s", b.len ? "  " : "  ", k[1], str(&t));
 		}
 		jv_free(v);
 	}
 	double lag = bi_get_num(rec, "lag_s", -1), rate = bi_get_num(rec, "records_per_s", -1);
-	if (lag >= 0) {
+	if (lag >= 0 && b.len) {	/* of the last record, after its time */
 		bi_buf_adds(&b, " (lag ");
 		bi_fmt_ms(&b, lag * 1000);
 		bi_buf_adds(&b, ")");
@@ -379,7 +387,7 @@ watcher_report(const struct out *o, jv rec)
 		bi_fmt_bytes(&b, bytes);
 	}
 	if (b.len)
-		line(o, b.p);
+		line(o, str(&b));
 	b.len = 0;
 	jv parts = jv_object_get(jv_copy(rec), jv_string("parts"));
 	if (jv_get_kind(parts) == JV_KIND_OBJECT) {
@@ -402,7 +410,8 @@ watcher_report(const struct out *o, jv rec)
 			jv_free(k);
 			jv_free(v);
 		}
-		line(o, b.p);
+		if (b.len)
+			line(o, str(&b));
 	}
 	jv_free(parts);
 	bi_buf_free(&b);

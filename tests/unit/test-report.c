@@ -25,7 +25,7 @@ report(const char *json, int color)
 int
 main(void)
 {
-	plan(9);
+	plan(11);
 
 	ok(report("{\"kind\":\"log\",\"msg\":\"hi\"}", 0) == 0 && !*text, "a log is no report: nothing written");
 	free(text);
@@ -56,6 +56,17 @@ main(void)
 
 	report("{\"kind\":\"answer\",\"model\":\"m\",\"answer\":\"a\\nb\"}", 0);
 	is_str(text, "[m]\na\nb\n", "an answer: its model, then its lines");
+	free(text);
+
+	report("{\"kind\":\"finding\",\"title\":\"x\",\"components\":{},\"chain\":[{}]}", 0);
+	is_str(text, "Finding: x\n  chain:\n    - \n", "empty parts print no line of another's text");
+	free(text);
+
+	report("{\"kind\":\"watcher\",\"running\":true,\"pid\":7,\"last_log\":\"2026-12-04T17:03:51.444Z\","
+	       "\"lag_s\":1,\"parts\":{}}", 0);
+	ok(strstr(text, "Watcher: running (pid 7)\n  last log ") && strstr(text, " (lag 1.0s)\n") &&
+	   !strstr(text, "parts") && !strstr(strstr(text, "(lag") + 1, "(lag"),
+	   "a watcher's lag, once, after its last log, and no empty parts line");
 	free(text);
 
 	report("{\"kind\":\"watcher\",\"running\":false}", 0);
