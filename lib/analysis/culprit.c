@@ -23,8 +23,8 @@
  * the likelier fault. A service whose clients gave up on it is the slow
  * one: that their timeouts began first says nothing. Where the records
  * hold traces, a service whose own spans failed under the complainer's
- * calls is seen at fault (3), or the service under its failed calls, to
- * the deepest: the trace shows who failed whom.
+ * failed calls is seen at fault (3), or the service under its failed calls
+ * in those traces, to the deepest: the trace shows who failed whom.
  *
  * Layer: analysis.
  */
@@ -218,11 +218,13 @@ struct commit_ix {
 };
 
 /* A failed call seen in a trace: a span of `to` that ended in error under
- * a span of `from`, another service. */
+ * a span of `from`, another service, that ended in error too (the caller
+ * saw it fail: a call retried to success is none). */
 struct call {
 	const char *from, *to;
 	int64_t ts;
 	const char *trace;
+	uint64_t th;		/* the trace's hash */
 };
 
 struct bi_culprits {
@@ -340,14 +342,30 @@ bi_culprits_free(bi_culprits *c)
 	free(c);
 }
 
+uint64_t
+bi_culprit_span_id(const char *hex)
+{
+	uint64_t v = 0;
+	size_t n = 0;
+
+	for (; hex && isxdigit((unsigned char)hex[n]) && n < 16; n++)
+		v = v << 4 | (uint64_t)(isdigit((unsigned char)hex[n]) ? hex[n] - '0'
+							       : tolower((unsigned char)hex[n]) - 'a' + 10);
+	return hex && !hex[n] ? v : 0;
+}
+
 void
 bi_culprits_spans(bi_culprits *c, const bi_culprit_span *sp, size_t n)
 {
 	size_t nslots = 2 * n + 1;
-	size_t *slot = bi_calloc(nslots, sizeof *slot);	/* by id: index + 1, 0 empty */
+	size_t *slot = bi_calloc(nslots, sizeof *slot);	/* by trace and id: index + 1, 0 empty */
+	uint64_t *th = bi_calloc(n ? n : 1, sizeof *th);
 
+	/* By trace and id: ids that repeat across traces (a tracer counting
+	 * from 1) must not pile up in one run of slots. */
 	for (size_t i = 0; i < n; i++) {
-		size_t h = sp[i].id % nslots;
+		th[i] = bi_hash64(sp[i].trace, strlen(sp[i].trace));
+		size_t h = (th[i] ^ sp[i].id) % nslots;
 		while (slot[h])
 			h = (h + 1) % nslots;
 		slot[h] = i + 1;
@@ -359,29 +377,45 @@ bi_culprits_spans(bi_culprits *c, const bi_culprit_span *sp, size_t n)
 		const bi_culprit_span *s = &sp[i], *up = NULL;
 		if (!s->error || !s->parent || !s->service)
 			continue;
-		for (size_t h = s->parent % nslots; slot[h] && !up; h = (h + 1) % nslots) {
+		for (size_t h = (th[i] ^ s->parent) % nslots; slot[h] && !up; h = (h + 1) % nslots) {
 			const bi_culprit_span *p = &sp[slot[h] - 1];
-			if (p->id == s->parent && !strcmp(p->trace, s->trace))
+			if (p->id == s->parent && th[slot[h] - 1] == th[i] && !strcmp(p->trace, s->trace))
 				up = p;
 		}
-		if (up && up->service && strcmp(up->service, s->service))
-			c->calls[c->ncalls++] = (struct call){up->service, s->service, s->ts, s->trace};
+		if (up && up->error && up->service && strcmp(up->service, s->service))
+			c->calls[c->ncalls++] = (struct call){up->service, s->service, s->ts, s->trace,
+							      th[i]};
 	}
+	free(th);
 	free(slot);
 }
 
 /* Down the failed calls of the traces from path[0], from..to: at each
  * service the callee whose spans failed under its calls the most often
  * (the earliest among equals), none twice, to the deepest, into path
- * (MAX_HOPS + 1 long); the last, path[0] when there is none. *ts gets the
- * first such call to it, *trace one trace of it, *hops how many services
- * down. */
-enum { MAX_HOPS = 8, MAX_TALLY = 16 };
+ * (MAX_HOPS + 1 long); the last, path[0] when there is none. Below the
+ * first, only calls in the traces of the calls followed (the first
+ * MAX_VIA): the same failure on its way down, not another client's. *ts
+ * gets the first such call to it, *trace one trace of it, *hops how many
+ * services down. */
+enum { MAX_HOPS = 8, MAX_TALLY = 16, MAX_VIA = 64 };
+
+static int
+in_traces(const uint64_t *via, size_t n, uint64_t th)
+{
+	for (size_t i = 0; i < n; i++)
+		if (via[i] == th)
+			return 1;
+	return 0;
+}
 
 static const char *
 callee_at_fault(const bi_culprits *c, const char **path, int64_t from, int64_t to, int64_t *ts,
 		const char **trace, size_t *hops)
 {
+	uint64_t via[MAX_VIA];
+	size_t nvia = 0;
+
 	*hops = 0;
 	while (*hops < MAX_HOPS) {
 		struct tally { const char *to, *trace; size_t n; int64_t ts; } t[MAX_TALLY];
@@ -389,7 +423,8 @@ callee_at_fault(const bi_culprits *c, const char **path, int64_t from, int64_t t
 		for (size_t i = 0; i < c->ncalls; i++) {
 			const struct call *k = &c->calls[i];
 			int seen = 0;
-			if (k->ts < from || k->ts > to || strcmp(k->from, path[*hops]))
+			if (k->ts < from || k->ts > to || strcmp(k->from, path[*hops]) ||
+			    (*hops && !in_traces(via, nvia, k->th)))
 				continue;
 			for (size_t j = 0; j <= *hops; j++)
 				seen |= !strcmp(path[j], k->to);
@@ -411,6 +446,17 @@ callee_at_fault(const bi_culprits *c, const char **path, int64_t from, int64_t t
 		for (size_t j = 1; j < nt; j++)
 			if (t[j].n > t[best].n || (t[j].n == t[best].n && t[j].ts < t[best].ts))
 				best = j;
+		uint64_t next[MAX_VIA];	/* the traces of the calls followed */
+		size_t n = 0;
+		for (size_t i = 0; i < c->ncalls && n < MAX_VIA; i++) {
+			const struct call *k = &c->calls[i];
+			if (k->ts >= from && k->ts <= to && !strcmp(k->from, path[*hops]) &&
+			    !strcmp(k->to, t[best].to) && (!*hops || in_traces(via, nvia, k->th)) &&
+			    !in_traces(next, n, k->th))
+				next[n++] = k->th;
+		}
+		memcpy(via, next, n * sizeof *via);
+		nvia = n;
 		path[++*hops] = t[best].to;
 		*ts = t[best].ts;
 		*trace = t[best].trace;

@@ -41,10 +41,14 @@ typedef struct bi_culprit_span {
 } bi_culprit_span;
 
 /* The spans of the records' traces (borrowed until bi_culprits_free; any
- * order): a service whose own spans failed under the complainer's calls
- * while its trouble lasted is seen at fault, and under that service's
- * failed calls the next, to the deepest. */
+ * order): a service whose own spans failed under the complainer's failed
+ * calls while its trouble lasted is seen at fault, and under that service's
+ * failed calls in the same traces the next, to the deepest. */
 void bi_culprits_spans(bi_culprits *c, const bi_culprit_span *spans, size_t n);
+
+/* A span id as OTLP writes it (16 hex digits, "00f067aa0ba902b7") as a
+ * number; 0 (no span) when it is anything else. */
+uint64_t bi_culprit_span_id(const char *hex);
 
 /* The service at fault for p: the complainer itself when nothing weighs
  * enough. Its name is the set's (valid until bi_symptoms_free); a host

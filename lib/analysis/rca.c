@@ -16,8 +16,9 @@
  * 10 min before another service's problem began until it ended.
  *
  * Then each finding's service at fault (culprit.c): the one that logged
- * the symptoms is often only affected. Spans (the newest MAX_SPANS) are
- * kept for it too: a trace shows whose failure failed whom. A finding whose culprit has a
+ * the symptoms is often only affected. Spans (the last MAX_SPANS read, of
+ * the first MAX_SPAN_SERVICES services) are kept for it too: a trace shows
+ * whose failure failed whom. A finding whose culprit has a
  * problem of its own joins that one (the caller's connection errors are
  * effects of the database's out-of-memory kill), a culprit blamed by a
  * victim of another passes the blame on, and several findings of one
@@ -50,7 +51,7 @@
 #include "analysis/culprit.h"
 
 #define MAX_COMMITS 256		/* the newest commits kept */
-#define MAX_SPANS 65536		/* the newest spans kept */
+#define MAX_SPANS 65536		/* the last spans read, kept */
 #define MAX_SPAN_SERVICES 256	/* the services they name */
 #define MAX_TIMELINE 12
 #define MAX_EVIDENCE 6
@@ -109,28 +110,15 @@ on_commit(bi_rca *a, jv rec)
 	*slot = rec;
 }
 
-/* A span id in hex ("00f067aa0ba902b7") as a number; 0 when it is none. */
-static uint64_t
-span_id(const char *hex)
-{
-	uint64_t v = 0;
-	size_t n = 0;
-
-	for (; hex && isxdigit((unsigned char)hex[n]) && n < 16; n++)
-		v = v << 4 | (uint64_t)(isdigit((unsigned char)hex[n]) ? hex[n] - '0'
-							       : (tolower((unsigned char)hex[n]) - 'a' + 10));
-	return hex && !hex[n] ? v : 0;
-}
-
 static void
 on_span(bi_rca *a, jv rec)	/* borrows rec */
 {
 	const char *trace = bi_get_str(rec, "trace_id"), *svc = bi_get_str(rec, "service");
 	const char *status = bi_get_str(rec, "status");
-	uint64_t id = span_id(bi_get_str(rec, "span_id"));
+	uint64_t id = bi_culprit_span_id(bi_get_str(rec, "span_id"));
 	size_t k = 0;
 
-	if (!trace || !*trace || strlen(trace) > 32 || !svc || !id)
+	if (!trace || !*trace || strlen(trace) > 32 || !svc || !*svc || !id)
 		return;
 	while (k < a->nspan_services && strcmp(a->span_services[k], svc))
 		k++;
@@ -143,7 +131,7 @@ on_span(bi_rca *a, jv rec)	/* borrows rec */
 	bi_culprit_span *s = &a->spans[a->nspans++ % MAX_SPANS];
 	strcpy(s->trace, trace);
 	s->id = id;
-	s->parent = span_id(bi_get_str(rec, "parent_id"));
+	s->parent = bi_culprit_span_id(bi_get_str(rec, "parent_id"));
 	s->service = a->span_services[k];
 	s->ts = bi_record_ts(rec);
 	s->error = status && !strcmp(status, "error");

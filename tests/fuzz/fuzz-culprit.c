@@ -26,11 +26,11 @@ as_span(jv rec, bi_culprit_span *s, char **service)
 	const char *svc = bi_get_str(rec, "service"), *id = bi_get_str(rec, "span_id");
 	const char *parent = bi_get_str(rec, "parent_id"), *status = bi_get_str(rec, "status");
 
-	if (!kind || strcmp(kind, "span") || !trace || strlen(trace) > 32 || !svc || !id)
+	if (!kind || strcmp(kind, "span") || !trace || strlen(trace) > 32 || !svc || !*svc || !id)
 		return 0;
 	snprintf(s->trace, sizeof s->trace, "%s", trace);
-	s->id = strtoull(id, NULL, 16);
-	s->parent = parent ? strtoull(parent, NULL, 16) : 0;
+	s->id = bi_culprit_span_id(id);
+	s->parent = bi_culprit_span_id(parent);
 	*service = bi_strdup(svc);
 	s->service = *service;
 	s->ts = bi_record_ts(rec);
@@ -68,11 +68,13 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t n)
 		if (!bi_symptoms_skip(set, p, strlen(p))) {
 			jv rec = jv_parse_sized(p, (int)strlen(p));
 			if (jv_get_kind(rec) == JV_KIND_OBJECT) {
-				names[nspans] = NULL;
-				if (nspans < MAX_SPANS && as_span(rec, &spans[nspans], &names[nspans]))
-					nspans++;
-				else if (nspans < MAX_SPANS)
-					free(names[nspans]);
+				if (nspans < MAX_SPANS) {
+					names[nspans] = NULL;
+					if (as_span(rec, &spans[nspans], &names[nspans]))
+						nspans++;
+					else
+						free(names[nspans]);
+				}
 				bi_symptoms_add(set, rec);
 			}
 			jv_free(rec);

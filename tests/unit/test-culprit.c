@@ -94,7 +94,7 @@ main(void)
 {
 	char err[512], *why;
 
-	plan(53);
+	plan(56);
 	bi_init("test-culprit");
 	jv cfg = jv_object();
 	pats = bi_kb_patterns(cfg, NULL, 0, &npats, err, sizeof err);
@@ -350,7 +350,7 @@ main(void)
 		  "{\"kind\":\"log\",\"ts\":\"2026-11-24T13:00:05.000Z\",\"service\":\"web\",\"level\":\"error\",\"msg\":\"GET /checkout failed: 500 internal server error\"}\n");
 	const char *t5 = "2026-11-24T13:00:04.900Z";
 	span("4bf92f3577b34da6a3ce929d0e0e4736", 1, 0, "web", t5, 1);
-	span("4bf92f3577b34da6a3ce929d0e0e4736", 2, 1, "web", t5, 0);	/* web's client span */
+	span("4bf92f3577b34da6a3ce929d0e0e4736", 2, 1, "web", t5, 1);	/* web's client span */
 	span("4bf92f3577b34da6a3ce929d0e0e4736", 3, 2, "api", t5, 1);
 	span("4bf92f3577b34da6a3ce929d0e0e4736", 4, 3, "ledger", t5, 1);
 	span("5af92f3577b34da6a3ce929d0e0e4737", 5, 0, "web", t5, 0);	/* a good trace */
@@ -364,6 +364,19 @@ main(void)
 	ok(why && strstr(why, "its spans failed under web's calls"), "... and why: %s", why ? why : "-");
 	free(why);
 	spans[3].error = 1;
+	spans[1].error = 0;	/* web's call came back well: retried, say */
+	is_str(culprit(set, "web", NULL, 0, &why), "web", "traces: a failure its caller did not see blames no one");
+	free(why);
+	spans[1].error = 1;
+	/* ledger fails api's calls in another trace, for another client:
+	 * not web's failure on its way down. */
+	span("7af92f3577b34da6a3ce929d0e0e4739", 7, 0, "api", t5, 1);
+	span("7af92f3577b34da6a3ce929d0e0e4739", 8, 7, "ledger", t5, 1);
+	spans[3].error = 0;
+	is_str(culprit(set, "web", NULL, 0, &why), "api", "traces: below the first, only the same traces are followed");
+	free(why);
+	spans[3].error = 1;
+	nspans -= 2;
 	spans[3].parent = 99;	/* its parent is in no record: no call seen */
 	spans[2].trace[0] = 'f';	/* another trace's span 2: not api's caller */
 	is_str(culprit(set, "web", NULL, 0, &why), "web", "traces: a parent in another trace calls no one");
@@ -373,6 +386,9 @@ main(void)
 	span("4bf92f3577b34da6a3ce929d0e0e4736", 3, 1, "api", "2026-11-24T11:00:00.000Z", 1);
 	is_str(culprit(set, "web", NULL, 0, &why), "web", "traces: failures an hour before its trouble say nothing");
 	free(why);
+	ok(bi_culprit_span_id("00f067aa0ba902b7") == 0x00f067aa0ba902b7ULL && !bi_culprit_span_id("0x1") &&
+	   !bi_culprit_span_id("00f067aa0ba902b7a") && !bi_culprit_span_id("-1") && !bi_culprit_span_id(NULL) &&
+	   bi_culprit_span_id("FF") == 255, "span ids: up to 16 hex digits, nothing else");
 	nspans = 0;
 	span("6af92f3577b34da6a3ce929d0e0e4738", 1, 0, "web", t5, 1);
 	span("6af92f3577b34da6a3ce929d0e0e4738", 2, 1, "api", t5, 1);
