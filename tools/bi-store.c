@@ -382,7 +382,10 @@ stats(const char *path)
 {
 	sqlite3_stmt *st = prepare("SELECT kind, count(*), min(ts), max(ts) FROM records GROUP BY kind");
 	char a[BI_TS_LEN], b[BI_TS_LEN];
-	int64_t used = (one("PRAGMA page_count") - one("PRAGMA freelist_count")) * one("PRAGMA page_size");
+	int64_t used = bi_store_in_use(db);
+
+	if (used < 0)
+		db_fail("stats");
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		jv rec = bi_record("metric");

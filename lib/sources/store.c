@@ -279,9 +279,8 @@ bi_store_record_hash(jv rec)
 	return mix(sum + (uint64_t)n);
 }
 
-/* The whole database's bytes in use: its pages less the free ones. */
-static int64_t
-in_use(sqlite3 *db)
+int64_t
+bi_store_in_use(sqlite3 *db)
 {
 	int64_t pages = bi_sql_int(db, "PRAGMA page_count", -1);
 	int64_t free = bi_sql_int(db, "PRAGMA freelist_count", -1);
@@ -293,7 +292,7 @@ in_use(sqlite3 *db)
 int64_t
 bi_store_bytes_upto(sqlite3 *db, const char *const *tables, int64_t cap)
 {
-	int64_t all = in_use(db);
+	int64_t all = bi_store_in_use(db);
 
 	return all < 0 || all > cap ? bi_store_bytes(db, tables) : all;
 }
@@ -307,7 +306,7 @@ bi_store_bytes(sqlite3 *db, const char *const *tables)
 	int64_t total = 0;
 
 	if (!st)	/* no dbstat in this SQLite */
-		return in_use(db);
+		return bi_store_in_use(db);
 	for (; *tables && total >= 0; tables++) {
 		sqlite3_bind_text(st, 1, *tables, -1, SQLITE_STATIC);
 		if (bi_sql_step(st) == 1)

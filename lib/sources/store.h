@@ -34,6 +34,10 @@ uint64_t bi_store_record_hash(jv rec);
  * database's bytes in use. -1 on a database error. */
 int64_t bi_store_bytes(sqlite3 *db, const char *const *tables);
 
+/* The whole database's bytes in use: its pages less the free ones
+ * (pages still in the WAL count); -1 on a database error. */
+int64_t bi_store_in_use(sqlite3 *db);
+
 /* The same, for a retention that only asks whether tables hold more than
  * cap: when the whole database holds no more, its bytes in use (a bound
  * from above, read in three pragmas), else bi_store_bytes, which reads
